@@ -1,0 +1,488 @@
+//! Norwegian public holidays, working days and the legal assessment deadline (vurderingsfrist).
+//!
+//! Every function takes its dates as input; nothing here reads the clock.
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+/// Working days (virkedager) from receipt to the rights decision, by law.
+pub const ASSESSMENT_WORKING_DAYS: u32 = 10;
+
+/// Which weekdays count as working days for the legal clock.
+///
+/// Monday–Friday always count unless they are public holidays. Whether Saturday counts is not
+/// settled in health law, so it is a clinic setting (default: it does not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkingDayRule {
+    pub saturday_is_working_day: bool,
+}
+
+/// A Norwegian public holiday (helligdag or lovbestemt høytidsdag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub kind: HolidayKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HolidayKind {
+    NewYearsDay,
+    MaundyThursday,
+    GoodFriday,
+    EasterSunday,
+    EasterMonday,
+    LabourDay,
+    ConstitutionDay,
+    Ascension,
+    WhitSunday,
+    WhitMonday,
+    ChristmasDay,
+    BoxingDay,
+}
+
+impl HolidayKind {
+    /// The holiday's Norwegian name.
+    pub fn name_nb(self) -> &'static str {
+        match self {
+            Self::NewYearsDay => "1. nyttårsdag",
+            Self::MaundyThursday => "skjærtorsdag",
+            Self::GoodFriday => "langfredag",
+            Self::EasterSunday => "1. påskedag",
+            Self::EasterMonday => "2. påskedag",
+            Self::LabourDay => "1. mai",
+            Self::ConstitutionDay => "17. mai",
+            Self::Ascension => "Kristi himmelfartsdag",
+            Self::WhitSunday => "1. pinsedag",
+            Self::WhitMonday => "2. pinsedag",
+            Self::ChristmasDay => "1. juledag",
+            Self::BoxingDay => "2. juledag",
+        }
+    }
+
+    /// The name used when several holidays are summarised: the Easter days become "påske",
+    /// Christmas "jul".
+    pub fn group_name_nb(self) -> &'static str {
+        match self {
+            Self::MaundyThursday | Self::GoodFriday | Self::EasterSunday | Self::EasterMonday => {
+                "påske"
+            }
+            Self::ChristmasDay | Self::BoxingDay => "jul",
+            Self::WhitSunday | Self::WhitMonday => "pinse",
+            other => other.name_nb(),
+        }
+    }
+}
+
+/// Easter Sunday in the Gregorian calendar (anonymous Gregorian computus, Meeus/Jones/Butcher).
+pub fn easter_sunday(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    // The computus yields March or April and a day within that month for every year.
+    NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("computus yields a valid date")
+}
+
+/// All public holidays of `year`, in date order.
+pub fn public_holidays(year: i32) -> Vec<Holiday> {
+    let easter = easter_sunday(year);
+    let offset = |days: i64| easter + chrono::Duration::days(days);
+    let fixed = |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day).expect("fixed");
+    let mut days = vec![
+        Holiday {
+            date: fixed(1, 1),
+            kind: HolidayKind::NewYearsDay,
+        },
+        Holiday {
+            date: offset(-3),
+            kind: HolidayKind::MaundyThursday,
+        },
+        Holiday {
+            date: offset(-2),
+            kind: HolidayKind::GoodFriday,
+        },
+        Holiday {
+            date: easter,
+            kind: HolidayKind::EasterSunday,
+        },
+        Holiday {
+            date: offset(1),
+            kind: HolidayKind::EasterMonday,
+        },
+        Holiday {
+            date: fixed(5, 1),
+            kind: HolidayKind::LabourDay,
+        },
+        Holiday {
+            date: fixed(5, 17),
+            kind: HolidayKind::ConstitutionDay,
+        },
+        Holiday {
+            date: offset(39),
+            kind: HolidayKind::Ascension,
+        },
+        Holiday {
+            date: offset(49),
+            kind: HolidayKind::WhitSunday,
+        },
+        Holiday {
+            date: offset(50),
+            kind: HolidayKind::WhitMonday,
+        },
+        Holiday {
+            date: fixed(12, 25),
+            kind: HolidayKind::ChristmasDay,
+        },
+        Holiday {
+            date: fixed(12, 26),
+            kind: HolidayKind::BoxingDay,
+        },
+    ];
+    // Ascension or Whit Monday can coincide with 17 May; keep one entry per date.
+    days.sort_by_key(|h| h.date);
+    days.dedup_by_key(|h| h.date);
+    days
+}
+
+/// The public holiday on `date`, if any.
+pub fn holiday_on(date: NaiveDate) -> Option<HolidayKind> {
+    let (month, day) = (date.month(), date.day());
+    match (month, day) {
+        (1, 1) => return Some(HolidayKind::NewYearsDay),
+        (5, 1) => return Some(HolidayKind::LabourDay),
+        (5, 17) => return Some(HolidayKind::ConstitutionDay),
+        (12, 25) => return Some(HolidayKind::ChristmasDay),
+        (12, 26) => return Some(HolidayKind::BoxingDay),
+        _ => {}
+    }
+    // Movable feasts fall between 19 March (Maundy Thursday) and 14 June (Whit Monday).
+    if !(3..=6).contains(&month) {
+        return None;
+    }
+    let from_easter = (date - easter_sunday(date.year())).num_days();
+    match from_easter {
+        -3 => Some(HolidayKind::MaundyThursday),
+        -2 => Some(HolidayKind::GoodFriday),
+        0 => Some(HolidayKind::EasterSunday),
+        1 => Some(HolidayKind::EasterMonday),
+        39 => Some(HolidayKind::Ascension),
+        49 => Some(HolidayKind::WhitSunday),
+        50 => Some(HolidayKind::WhitMonday),
+        _ => None,
+    }
+}
+
+impl WorkingDayRule {
+    /// Whether `date` is a virkedag for the legal clock.
+    pub fn is_working_day(self, date: NaiveDate) -> bool {
+        self.weekday_counts(date) && holiday_on(date).is_none()
+    }
+
+    /// Whether the weekday of `date` counts, ignoring holidays.
+    fn weekday_counts(self, date: NaiveDate) -> bool {
+        match date.weekday() {
+            Weekday::Sun => false,
+            Weekday::Sat => self.saturday_is_working_day,
+            _ => true,
+        }
+    }
+
+    /// The date `n` working days after `from` (`from` itself is day 0 and need not be a
+    /// working day).
+    pub fn add_working_days(self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut date = from;
+        let mut counted = 0;
+        while counted < n {
+            date = date + Days::new(1);
+            if self.is_working_day(date) {
+                counted += 1;
+            }
+        }
+        date
+    }
+
+    /// The vurderingsfrist: 10 working days after the day the referral was received (day 0).
+    pub fn assessment_deadline(self, received: NaiveDate) -> NaiveDate {
+        self.add_working_days(received, ASSESSMENT_WORKING_DAYS)
+    }
+
+    /// Working days in the half-open interval (`from`, `to`]; 0 when `to <= from`.
+    pub fn working_days_between(self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let mut count = 0;
+        let mut date = from;
+        while date < to {
+            date = date + Days::new(1);
+            if self.is_working_day(date) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Working days left until `deadline`, seen from `today`.
+    ///
+    /// Positive: working days after today up to and including the deadline. Zero: the deadline
+    /// is today (or only non-working days remain before it). Negative: working days since the
+    /// deadline passed, and never 0 once it has passed — a Saturday after a Friday deadline
+    /// already shows −1, because the referral is overdue.
+    pub fn working_days_left(self, today: NaiveDate, deadline: NaiveDate) -> i64 {
+        if today <= deadline {
+            self.working_days_between(today, deadline)
+        } else {
+            -self.working_days_between(deadline, today).max(1)
+        }
+    }
+
+    /// The public holidays that fall on days the clock would otherwise have counted in
+    /// (`received`, `deadline`]: these are the ones that moved the deadline.
+    pub fn skipped_holidays(self, received: NaiveDate, deadline: NaiveDate) -> Vec<Holiday> {
+        let mut out = Vec::new();
+        let mut date = received;
+        while date < deadline {
+            date = date + Days::new(1);
+            if let (true, Some(kind)) = (self.weekday_counts(date), holiday_on(date)) {
+                out.push(Holiday { date, kind });
+            }
+        }
+        out
+    }
+}
+
+/// Norwegian two-letter weekday abbreviation, as in "ma 14.04.2025".
+pub fn weekday_short_nb(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "ma",
+        Weekday::Tue => "ti",
+        Weekday::Wed => "on",
+        Weekday::Thu => "to",
+        Weekday::Fri => "fr",
+        Weekday::Sat => "lø",
+        Weekday::Sun => "sø",
+    }
+}
+
+/// Full Norwegian weekday name.
+pub fn weekday_name_nb(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "mandag",
+        Weekday::Tue => "tirsdag",
+        Weekday::Wed => "onsdag",
+        Weekday::Thu => "torsdag",
+        Weekday::Fri => "fredag",
+        Weekday::Sat => "lørdag",
+        Weekday::Sun => "søndag",
+    }
+}
+
+/// A date as the UI shows it: dd.mm.åååå.
+pub fn format_date(date: NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+/// A date with its weekday: "fr 02.05.2025".
+pub fn format_date_weekday(date: NaiveDate) -> String {
+    format!("{} {}", weekday_short_nb(date.weekday()), format_date(date))
+}
+
+/// Parses dd.mm.åååå or åååå-mm-dd (surrounding spaces allowed).
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+        // chrono accepts 1- to 4-digit years; a real referral date has four.
+        .filter(|d| (1900..=9999).contains(&d.year()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    const MON_FRI: WorkingDayRule = WorkingDayRule {
+        saturday_is_working_day: false,
+    };
+
+    #[test]
+    fn worked_examples_from_domain_brief() {
+        // (received, deadline, why) — ../shared/domain.md, "Worked examples".
+        let cases = [
+            ("2025-03-03", "2025-03-17", "two plain weeks"),
+            (
+                "2025-04-14",
+                "2025-05-02",
+                "Easter 17, 18, 21 Apr and 1 May skipped",
+            ),
+            (
+                "2025-12-22",
+                "2026-01-08",
+                "25, 26 Dec and 1 Jan skipped; 24 and 31 Dec count",
+            ),
+            ("2026-03-30", "2026-04-16", "Easter 2, 3, 6 Apr skipped"),
+            (
+                "2026-05-13",
+                "2026-05-29",
+                "Ascension 14 May, Whit Monday 25 May skipped",
+            ),
+            (
+                "2026-11-21",
+                "2026-12-04",
+                "a weekend receipt still counts from that day",
+            ),
+        ];
+        for (received, deadline, why) in cases {
+            assert_eq!(
+                MON_FRI.assessment_deadline(d(received)),
+                d(deadline),
+                "{received}: {why}"
+            );
+        }
+    }
+
+    #[test]
+    fn saturday_setting_shortens_the_clock() {
+        // Mon 3 Mar 2025 with Saturdays counting: 4–8 Mar (5), 10–15 Mar (6th..10th on 14th).
+        let with_sat = WorkingDayRule {
+            saturday_is_working_day: true,
+        };
+        assert_eq!(
+            with_sat.assessment_deadline(d("2025-03-03")),
+            d("2025-03-14")
+        );
+        // Easter Saturday is an ordinary day in law: it counts when Saturdays do.
+        assert!(with_sat.is_working_day(d("2025-04-19")));
+        assert!(!MON_FRI.is_working_day(d("2025-04-19")));
+    }
+
+    #[test]
+    fn ordinary_days_that_are_not_holidays() {
+        for day in ["2025-12-24", "2025-12-31", "2025-04-19"] {
+            assert_eq!(holiday_on(d(day)), None, "{day}");
+        }
+    }
+
+    #[test]
+    fn easter_sundays_known_dates() {
+        let cases = [
+            (2000, "2000-04-23"),
+            (2008, "2008-03-23"),
+            (2011, "2011-04-24"),
+            (2019, "2019-04-21"),
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-05"),
+            (2038, "2038-04-25"),
+            (2049, "2049-04-18"),
+            (2285, "2285-03-22"),
+        ];
+        for (year, date) in cases {
+            assert_eq!(easter_sunday(year), d(date), "{year}");
+        }
+    }
+
+    #[test]
+    fn every_year_2000_to_2099_has_twelve_holidays_on_the_right_weekdays() {
+        for year in 2000..=2099 {
+            let days = public_holidays(year);
+            let easter = easter_sunday(year);
+            assert_eq!(easter.weekday(), Weekday::Sun, "{year}");
+            assert!(easter >= d(&format!("{year}-03-22")) && easter <= d(&format!("{year}-04-25")));
+            // Ascension can fall on 1 May (2008) or 17 May (2012); such a date is listed once.
+            let mut raw: Vec<NaiveDate> = [-3i64, -2, 0, 1, 39, 49, 50]
+                .iter()
+                .map(|&o| easter + chrono::Duration::days(o))
+                .chain(
+                    [(1, 1), (5, 1), (5, 17), (12, 25), (12, 26)]
+                        .map(|(m, dd)| NaiveDate::from_ymd_opt(year, m, dd).unwrap()),
+                )
+                .collect();
+            raw.sort();
+            raw.dedup();
+            assert_eq!(days.len(), raw.len(), "{year}");
+            let collisions = 12 - raw.len();
+            for h in &days {
+                assert_eq!(
+                    holiday_on(h.date).map(|k| k == h.kind || collisions > 0),
+                    Some(true)
+                );
+                let expected_weekday = match h.kind {
+                    HolidayKind::MaundyThursday | HolidayKind::Ascension => Some(Weekday::Thu),
+                    HolidayKind::GoodFriday => Some(Weekday::Fri),
+                    HolidayKind::EasterSunday | HolidayKind::WhitSunday => Some(Weekday::Sun),
+                    HolidayKind::EasterMonday | HolidayKind::WhitMonday => Some(Weekday::Mon),
+                    _ => None,
+                };
+                if let Some(w) = expected_weekday {
+                    assert_eq!(h.date.weekday(), w, "{year} {:?}", h.kind);
+                }
+            }
+        }
+        // Known coincidences: Ascension on 1 May in 2008, on 17 May in 2012.
+        assert_eq!(public_holidays(2008).len(), 11);
+        assert_eq!(holiday_on(d("2008-05-01")), Some(HolidayKind::LabourDay));
+        assert_eq!(public_holidays(2012).len(), 11);
+        assert_eq!(public_holidays(2025).len(), 12);
+    }
+
+    #[test]
+    fn working_days_left_signs() {
+        let deadline = d("2025-05-02"); // Friday
+        let cases = [
+            ("2025-04-14", 10),
+            ("2025-04-30", 1), // Wed → Fri with 1 May a holiday
+            ("2025-05-01", 1),
+            ("2025-05-02", 0),
+            ("2025-05-03", -1), // Saturday after: already overdue
+            ("2025-05-04", -1),
+            ("2025-05-05", -1),
+            ("2025-05-06", -2),
+        ];
+        for (today, left) in cases {
+            assert_eq!(
+                MON_FRI.working_days_left(d(today), deadline),
+                left,
+                "{today}"
+            );
+        }
+    }
+
+    #[test]
+    fn skipped_holidays_are_the_ones_in_the_window() {
+        let kinds: Vec<_> = MON_FRI
+            .skipped_holidays(d("2025-04-14"), d("2025-05-02"))
+            .into_iter()
+            .map(|h| h.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                HolidayKind::MaundyThursday,
+                HolidayKind::GoodFriday,
+                HolidayKind::EasterMonday,
+                HolidayKind::LabourDay
+            ]
+        );
+    }
+
+    #[test]
+    fn date_parsing_and_formatting() {
+        assert_eq!(parse_date("14.04.2025"), Some(d("2025-04-14")));
+        assert_eq!(parse_date(" 2025-04-14 "), Some(d("2025-04-14")));
+        assert_eq!(parse_date("31.02.2025"), None);
+        assert_eq!(parse_date("14/04/2025"), None);
+        assert_eq!(parse_date("14.04.25"), None);
+        assert_eq!(format_date_weekday(d("2025-05-02")), "fr 02.05.2025");
+    }
+}

@@ -1,0 +1,212 @@
+//! The command line: the window by default, and the `demo`, `import` and `export` commands.
+
+use crate::calendar::parse_date;
+use crate::clock::Clock;
+use crate::csvio::{self, ImportOptions};
+use crate::demo;
+use crate::store::referrals::Change;
+use crate::store::{Store, settings};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "inntak",
+    version,
+    about = "Inntak: inntaksmøtet i smerteklinikken"
+)]
+pub struct Cli {
+    /// Databasefil (standard: Inntak-mappen i brukerens datamappe)
+    #[arg(long, global = true, value_name = "FIL")]
+    pub db: Option<PathBuf>,
+    /// Fast dato for «i dag» (åååå-mm-dd eller dd.mm.åååå), for demo og test
+    #[arg(long, global = true, value_name = "DATO", value_parser = parse_today)]
+    pub today: Option<NaiveDate>,
+    /// Navnet som føres i endringsloggen (standard: innlogget bruker)
+    #[arg(long, global = true, value_name = "NAVN")]
+    pub user: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fyll databasen med fiktive henvisninger
+    Demo {
+        /// Antall henvisninger
+        #[arg(long, default_value_t = demo::DEFAULT_REFERRALS)]
+        referrals: usize,
+        /// Frø for tilfeldige data (samme frø gir samme data)
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Importer henvisninger fra CSV (; eller ,; UTF-8 eller Windows-1252)
+    Import {
+        /// CSV-filen
+        file: PathBuf,
+        /// Importer gyldige rader og skriv ugyldige til avvistfilen
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Hvor ugyldige rader skrives (standard: <fil>-avviste.csv)
+        #[arg(long, value_name = "FIL")]
+        rejects: Option<PathBuf>,
+    },
+    /// Eksporter alle henvisninger som CSV (; og UTF-8)
+    Export {
+        /// Utfil (standard: skjermen)
+        #[arg(long, value_name = "FIL")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn parse_today(text: &str) -> Result<NaiveDate, String> {
+    parse_date(text)
+        .ok_or_else(|| format!("«{text}» er ikke en dato (åååå-mm-dd eller dd.mm.åååå)"))
+}
+
+/// The default database: `<data dir>/Inntak/inntak.sqlite3`.
+pub fn default_db_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("no", "Inntak", "Inntak")
+        .map(|dirs| dirs.data_dir().join("inntak.sqlite3"))
+}
+
+/// The audit trail's "who": `--user`, else the login name.
+pub fn actor(cli_user: Option<&str>) -> String {
+    cli_user
+        .map(str::to_string)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "ukjent".into())
+}
+
+impl Cli {
+    pub fn db_path(&self) -> Result<PathBuf, String> {
+        self.db
+            .clone()
+            .or_else(default_db_path)
+            .ok_or_else(|| "Fant ingen datamappe for databasen; oppgi en fil med --db".to_string())
+    }
+
+    pub fn clock(&self) -> Clock {
+        Clock::from_option(self.today)
+    }
+}
+
+/// Runs a command (not the window). Returns the process exit code; messages go to the
+/// terminal, never patient data to a log.
+pub fn run_command(cli: &Cli, command: &Command) -> i32 {
+    match run(cli, command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("Feil: {message}");
+            1
+        }
+    }
+}
+
+fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
+    let path = cli.db_path()?;
+    let clock = cli.clock();
+    let actor = actor(cli.user.as_deref());
+    let change = Change {
+        actor: &actor,
+        at: clock.now(),
+    };
+    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+    let settings = settings::load(store.conn()).map_err(|e| e.to_string())?;
+    let rule = settings.working_day_rule();
+    match command {
+        Command::Demo { referrals, seed } => {
+            let n = store
+                .write(|tx| {
+                    settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+                    demo::insert(tx, *referrals, *seed, clock.today(), rule, change)
+                })
+                .map_err(|e| e.to_string())?;
+            println!("La inn {n} fiktive henvisninger i {}", path.display());
+            Ok(0)
+        }
+        Command::Import {
+            file,
+            skip_invalid,
+            rejects,
+        } => {
+            let options = ImportOptions {
+                skip_invalid: *skip_invalid,
+                rejects_path: rejects.clone(),
+            };
+            import(&mut store, file, &options, clock.today(), change)
+        }
+        Command::Export { out } => {
+            match out {
+                Some(file) => {
+                    let mut buffer = Vec::new();
+                    let n = csvio::export(&store, rule, &mut buffer).map_err(|e| e.to_string())?;
+                    write_atomically(file, &buffer)?;
+                    eprintln!("Skrev {n} henvisninger til {}", file.display());
+                }
+                None => {
+                    let mut lock = std::io::stdout().lock();
+                    csvio::export(&store, rule, &mut lock).map_err(|e| e.to_string())?;
+                    lock.flush().map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn import(
+    store: &mut Store,
+    file: &Path,
+    options: &ImportOptions,
+    today: NaiveDate,
+    change: Change<'_>,
+) -> Result<i32, String> {
+    let report =
+        csvio::import_file(store, file, options, today, change).map_err(|e| e.to_string())?;
+    for e in &report.errors {
+        eprintln!("{e}");
+    }
+    for (line, id) in &report.already_present {
+        println!("linje {line}: henvisning_id: «{id}» finnes allerede i databasen, hoppet over");
+    }
+    if !report.errors.is_empty() && !options.skip_invalid {
+        eprintln!(
+            "Ingenting ble importert: {} feil på {} linjer. Rett filen, eller bruk --skip-invalid \
+             for å importere de gyldige radene.",
+            report.errors.len(),
+            report
+                .errors
+                .iter()
+                .map(|e| e.line)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        return Ok(2);
+    }
+    println!(
+        "Importerte {} henvisninger; {} fantes fra før.",
+        report.imported,
+        report.already_present.len()
+    );
+    if let Some(path) = &report.rejects_file {
+        println!(
+            "{} ugyldige rader er skrevet til {}",
+            report.rejected_rows,
+            path.display()
+        );
+    }
+    Ok(0)
+}
+
+/// Writes a file via a temporary sibling and a rename, so a failed write leaves no half file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("tmp-inntak");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("Kunne ikke skrive «{}»: {e}", path.display()))
+}

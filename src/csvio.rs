@@ -1,0 +1,609 @@
+//! CSV import and export of referrals (the clinic's spreadsheets and the hospital system's
+//! lists): delimiter and encoding detection, per-line validation, all-or-nothing import.
+
+use crate::calendar::{WorkingDayRule, parse_date};
+use crate::domain::referral::parse_secondary;
+use crate::domain::{
+    Field, FieldError, ReferralDraft, ReferralFields, ReferralStatus, ReferrerKind,
+};
+use crate::store::referrals::{self, Change};
+use crate::store::{Store, StoreError};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Columns of the export, in order. The import reads the same names.
+pub const EXPORT_COLUMNS: [&str; 14] = [
+    "henvisning_id",
+    "mottatt",
+    "vurderingsfrist",
+    "status",
+    "pasient",
+    "fodselsnummer",
+    "fodselsar",
+    "henviser",
+    "henviser_type",
+    "fagfelt",
+    "sekundaer",
+    "problemstilling",
+    "diagnosegruppe",
+    "avgjort",
+];
+
+/// Columns computed by Inntak: accepted on import (so an export re-imports) but not read.
+const COMPUTED_COLUMNS: [&str; 1] = ["vurderingsfrist"];
+
+/// Column that the rejects file adds with the reasons.
+pub const REJECT_REASON_COLUMN: &str = "feil";
+
+/// A problem with one line: shown as `linje N: felt: reason`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "linje {}: {}: {}", self.line, self.field, self.message)
+    }
+}
+
+/// A problem that makes the whole file unreadable (header, encoding, I/O).
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("Kunne ikke lese «{path}»: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Kunne ikke skrive «{path}»: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("Filen er tom: den mangler overskriftslinjen")]
+    Empty,
+    #[error("{0}")]
+    Header(LineError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// One data line, as read and as validated.
+#[derive(Clone, Debug)]
+pub struct ParsedRow {
+    pub line: u64,
+    /// The raw fields, kept to write a rejects file that loses nothing.
+    pub raw: Vec<String>,
+    pub result: Result<ImportedReferral, Vec<LineError>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedReferral {
+    pub fields: ReferralFields,
+    pub status: ReferralStatus,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// A read and validated file.
+#[derive(Clone, Debug)]
+pub struct ParsedFile {
+    pub header: Vec<String>,
+    pub delimiter: u8,
+    pub rows: Vec<ParsedRow>,
+}
+
+/// Decodes bytes: UTF-8 (a BOM is dropped) or, if not valid UTF-8, Windows-1252.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
+/// `;` or `,`, whichever occurs more often in the header line (outside quotes).
+pub fn detect_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let (mut semicolons, mut commas, mut quoted) = (0, 0, false);
+    for c in header.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => semicolons += 1,
+            ',' if !quoted => commas += 1,
+            _ => {}
+        }
+    }
+    if commas > semicolons { b',' } else { b';' }
+}
+
+/// Header names compared loosely: case, surrounding spaces and æ/ø/å do not matter.
+fn normalize_column(name: &str) -> String {
+    name.trim()
+        .to_lowercase()
+        .replace('æ', "ae")
+        .replace('ø', "o")
+        .replace('å', "a")
+        .replace([' ', '-'], "_")
+}
+
+/// Reads and validates every line of a CSV text. Nothing is written anywhere.
+pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
+    let delimiter = detect_delimiter(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header_record = match records.next() {
+        None => return Err(FileError::Empty),
+        Some(Err(e)) => return Err(header_error("", &e.to_string())),
+        Some(Ok(r)) => r,
+    };
+    let header: Vec<String> = header_record.iter().map(str::to_string).collect();
+    let columns = map_columns(&header)?;
+
+    let mut rows = Vec::new();
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    for record in records {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                rows.push(ParsedRow {
+                    line,
+                    raw: Vec::new(),
+                    result: Err(vec![LineError {
+                        line,
+                        field: "linje".into(),
+                        message: format!("kan ikke leses som CSV ({e})"),
+                    }]),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let raw: Vec<String> = record.iter().map(str::to_string).collect();
+        if raw.iter().all(|f| f.trim().is_empty()) {
+            continue; // a blank line (Excel writes ";;;;" for them)
+        }
+        let mut result = validate_row(&raw, &columns, header.len(), line, today);
+        if let Ok(ok) = &result
+            && let Some(id) = &ok.fields.external_id
+        {
+            if let Some(first) = seen_ids.get(id) {
+                result = Err(vec![LineError {
+                    line,
+                    field: Field::ExternalId.csv_column().into(),
+                    message: format!("«{id}» står også på linje {first}"),
+                }]);
+            } else {
+                seen_ids.insert(id.clone(), line);
+            }
+        }
+        rows.push(ParsedRow { line, raw, result });
+    }
+    Ok(ParsedFile {
+        header,
+        delimiter,
+        rows,
+    })
+}
+
+fn header_error(field: &str, message: &str) -> FileError {
+    FileError::Header(LineError {
+        line: 1,
+        field: field.into(),
+        message: message.into(),
+    })
+}
+
+/// Maps each known column to its index in the header.
+fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError> {
+    let mut columns = HashMap::new();
+    let importable: Vec<Field> = Field::EDITABLE
+        .into_iter()
+        .chain([Field::Status, Field::DecidedOn])
+        .collect();
+    for (index, name) in header.iter().enumerate() {
+        let norm = normalize_column(name);
+        if COMPUTED_COLUMNS.contains(&norm.as_str()) {
+            continue;
+        }
+        let Some(field) = importable.iter().copied().find(|f| f.csv_column() == norm) else {
+            let known: Vec<_> = EXPORT_COLUMNS.to_vec();
+            return Err(header_error(
+                name.trim(),
+                &format!("ukjent kolonne (kjente kolonner: {})", known.join(", ")),
+            ));
+        };
+        if columns.insert(field, index).is_some() {
+            return Err(header_error(name.trim(), "kolonnen står to ganger"));
+        }
+    }
+    for required in [Field::Received, Field::Patient] {
+        if !columns.contains_key(&required) {
+            return Err(header_error(
+                required.csv_column(),
+                "kolonnen mangler (den er påkrevd)",
+            ));
+        }
+    }
+    Ok(columns)
+}
+
+fn validate_row(
+    raw: &[String],
+    columns: &HashMap<Field, usize>,
+    header_len: usize,
+    line: u64,
+    today: NaiveDate,
+) -> Result<ImportedReferral, Vec<LineError>> {
+    let mut errors = Vec::new();
+    let mut push = |field: Field, message: String| {
+        errors.push(LineError {
+            line,
+            field: field.csv_column().into(),
+            message,
+        })
+    };
+    let extra_filled = raw.iter().skip(header_len).any(|f| !f.trim().is_empty());
+    if raw.len() < header_len || extra_filled {
+        return Err(vec![LineError {
+            line,
+            field: "linje".into(),
+            message: format!("har {} felt, overskriften har {header_len}", raw.len()),
+        }]);
+    }
+    let get = |field: Field| columns.get(&field).map_or("", |&i| raw[i].as_str());
+
+    let received_text = get(Field::Received);
+    let received_on = parse_date(received_text);
+    if received_on.is_none() && !received_text.trim().is_empty() {
+        push(
+            Field::Received,
+            format!("«{received_text}» er ikke en dato (dd.mm.åååå eller åååå-mm-dd)"),
+        );
+    }
+    let kind_text = get(Field::ReferrerKind);
+    let referrer_kind = if kind_text.trim().is_empty() {
+        ReferrerKind::Fastlege
+    } else {
+        ReferrerKind::parse(kind_text).unwrap_or_else(|| {
+            push(
+                Field::ReferrerKind,
+                format!("«{kind_text}» er ukjent (fastlege, avtalespesialist, sykehusavdeling eller annet)"),
+            );
+            ReferrerKind::Annet
+        })
+    };
+    let secondary_text = get(Field::Secondary);
+    let is_secondary = parse_secondary(secondary_text).unwrap_or_else(|| {
+        push(
+            Field::Secondary,
+            format!("«{secondary_text}» må være ja eller nei"),
+        );
+        false
+    });
+    let status_text = get(Field::Status);
+    let status = ReferralStatus::parse(status_text).unwrap_or_else(|| {
+        push(
+            Field::Status,
+            format!("«{status_text}» er en ukjent status"),
+        );
+        ReferralStatus::TilVurdering
+    });
+    let decided_text = get(Field::DecidedOn);
+    let decided_on = if decided_text.trim().is_empty() {
+        None
+    } else {
+        let d = parse_date(decided_text);
+        if d.is_none() {
+            push(
+                Field::DecidedOn,
+                format!("«{decided_text}» er ikke en dato"),
+            );
+        }
+        d
+    };
+    if decided_on.is_some() && !status.is_decided() {
+        push(
+            Field::DecidedOn,
+            format!(
+                "satt, men status «{}» er ikke en avgjørelse",
+                status.label_nb()
+            ),
+        );
+    }
+
+    let draft = ReferralDraft {
+        external_id: get(Field::ExternalId).into(),
+        // An unreadable date was reported above; stand in today so it is not reported twice.
+        received_on: received_on.or_else(|| (!received_text.trim().is_empty()).then_some(today)),
+        patient: get(Field::Patient).into(),
+        national_id: get(Field::NationalId).into(),
+        birth_year: get(Field::BirthYear).into(),
+        referrer_name: get(Field::ReferrerName).into(),
+        referrer_kind,
+        specialty: get(Field::Specialty).into(),
+        is_secondary,
+        problem: get(Field::Problem).into(),
+        diagnosis_group: get(Field::DiagnosisGroup).into(),
+    };
+    let validated = draft.validate(today);
+    if let Err(field_errors) = &validated {
+        for FieldError { field, message } in field_errors {
+            push(*field, message.clone());
+        }
+    }
+    if let (Ok(f), Some(d)) = (&validated, decided_on)
+        && d < f.received_on
+    {
+        push(Field::DecidedOn, "er før mottatt-datoen".into());
+    }
+    match validated {
+        Ok(fields) if errors.is_empty() => Ok(ImportedReferral {
+            fields,
+            status,
+            decided_on,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// What an import did (or, when it refused, would have had to report).
+#[derive(Clone, Debug, Default)]
+pub struct ImportReport {
+    pub imported: usize,
+    /// (line, henvisning_id) of rows already in the database: skipped, not errors.
+    pub already_present: Vec<(u64, String)>,
+    pub errors: Vec<LineError>,
+    /// Where the invalid rows were written (with `skip_invalid`).
+    pub rejects_file: Option<PathBuf>,
+    pub rejected_rows: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// Import the valid rows and write the invalid ones to the rejects file.
+    pub skip_invalid: bool,
+    /// Where to write invalid rows; defaults to `<file>-avviste.csv` beside the input.
+    pub rejects_path: Option<PathBuf>,
+}
+
+/// The default rejects file for an input file: `henvisninger.csv` → `henvisninger-avviste.csv`.
+pub fn default_rejects_path(input: &Path) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("import");
+    input.with_file_name(format!("{stem}-avviste.csv"))
+}
+
+/// Imports a file into the store in one transaction.
+///
+/// Without `skip_invalid`, a single invalid row means nothing is imported (the report lists
+/// every error). With it, valid rows are imported and invalid rows are written to the rejects
+/// file before the transaction commits; if that file cannot be written nothing is imported.
+pub fn import_file(
+    store: &mut Store,
+    path: &Path,
+    options: &ImportOptions,
+    today: NaiveDate,
+    change: Change<'_>,
+) -> Result<ImportReport, FileError> {
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+        path: path.into(),
+        source,
+    })?;
+    let parsed = parse(&decode(&bytes), today)?;
+    let mut report = ImportReport::default();
+    for row in &parsed.rows {
+        if let Err(errors) = &row.result {
+            report.errors.extend(errors.iter().cloned());
+        }
+    }
+    let invalid: Vec<&ParsedRow> = parsed.rows.iter().filter(|r| r.result.is_err()).collect();
+    if !invalid.is_empty() && !options.skip_invalid {
+        return Ok(report);
+    }
+    let rejects_path = (!invalid.is_empty()).then(|| {
+        options
+            .rejects_path
+            .clone()
+            .unwrap_or_else(|| default_rejects_path(path))
+    });
+    store.write(|tx| {
+        for row in &parsed.rows {
+            let Ok(r) = &row.result else { continue };
+            if let Some(ext) = &r.fields.external_id
+                && referrals::find_by_external_id(tx, ext)?.is_some()
+            {
+                report.already_present.push((row.line, ext.clone()));
+                continue;
+            }
+            referrals::insert(tx, &r.fields, r.status, r.decided_on, change, "import")?;
+            report.imported += 1;
+        }
+        if let Some(out) = &rejects_path {
+            write_rejects(out, &parsed.header, &invalid).map_err(|e| {
+                StoreError::Rule(format!("Kunne ikke skrive «{}»: {e}", out.display()))
+            })?;
+        }
+        Ok(())
+    })?;
+    report.rejected_rows = invalid.len();
+    report.rejects_file = rejects_path;
+    Ok(report)
+}
+
+/// Writes invalid rows with their original fields plus a reason column (UTF-8 with BOM and
+/// `;`, so Excel opens it with æøå intact).
+fn write_rejects(path: &Path, header: &[String], rows: &[&ParsedRow]) -> std::io::Result<()> {
+    let mut out = Vec::from(b"\xEF\xBB\xBF".as_slice());
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .flexible(true)
+            .from_writer(&mut out);
+        let mut head: Vec<&str> = header.iter().map(String::as_str).collect();
+        head.push("linje");
+        head.push(REJECT_REASON_COLUMN);
+        w.write_record(&head)?;
+        for row in rows {
+            let reasons = match &row.result {
+                Err(errors) => errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Ok(_) => String::new(),
+            };
+            let mut record = row.raw.clone();
+            record.resize(header.len(), String::new());
+            record.push(row.line.to_string());
+            record.push(reasons);
+            w.write_record(&record)?;
+        }
+        w.flush()?;
+    }
+    let tmp = path.with_extension("csv.tmp");
+    std::fs::write(&tmp, &out)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes every referral as CSV: `;`, UTF-8 with BOM, ISO dates, header first.
+pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<usize, FileError> {
+    let mut all = referrals::all(store.conn()).map_err(StoreError::from)?;
+    all.sort_by_key(|r| (r.fields.received_on, r.id));
+    let io = |e: csv::Error| FileError::Write {
+        path: PathBuf::from("-"),
+        source: e.into(),
+    };
+    let mut out = out;
+    out.write_all(b"\xEF\xBB\xBF")
+        .map_err(|source| FileError::Write {
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
+    w.write_record(EXPORT_COLUMNS).map_err(io)?;
+    for r in &all {
+        let f = &r.fields;
+        let deadline = rule.assessment_deadline(f.received_on).to_string();
+        let record = [
+            f.text(Field::ExternalId),
+            f.text(Field::Received),
+            deadline,
+            r.status.code().to_string(),
+            f.text(Field::Patient),
+            f.text(Field::NationalId),
+            f.text(Field::BirthYear),
+            f.text(Field::ReferrerName),
+            f.text(Field::ReferrerKind),
+            f.text(Field::Specialty),
+            f.text(Field::Secondary),
+            f.text(Field::Problem),
+            f.text(Field::DiagnosisGroup),
+            r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        w.write_record(&record).map_err(io)?;
+    }
+    w.flush().map_err(|source| FileError::Write {
+        path: PathBuf::from("-"),
+        source,
+    })?;
+    Ok(all.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn decoding_and_delimiters() {
+        assert_eq!(decode(b"\xEF\xBB\xBFpasient;mottatt"), "pasient;mottatt");
+        // "Bjørn" in Windows-1252 (ø = 0xF8) is not UTF-8.
+        assert_eq!(decode(b"Bj\xF8rn"), "Bjørn");
+        assert_eq!(decode("Bjørn".as_bytes()), "Bjørn");
+        assert_eq!(detect_delimiter("mottatt;pasient\n1,2;3"), b';');
+        assert_eq!(detect_delimiter("mottatt,pasient,\"a;b\"\n"), b',');
+    }
+
+    #[test]
+    fn every_invalid_line_is_reported_with_line_and_field() {
+        let text = "mottatt;pasient;fodselsnummer;henviser_type\n\
+                    14.04.2025;Kari;;fastlege\n\
+                    2025-13-01;Ola;;fastlege\n\
+                    14.04.2025;;13097248032;lege\n";
+        let parsed = parse(text, iso("2026-11-22")).unwrap();
+        assert_eq!(parsed.rows.len(), 3);
+        assert!(parsed.rows[0].result.is_ok());
+        let errors: Vec<String> = parsed
+            .rows
+            .iter()
+            .filter_map(|r| r.result.as_ref().err())
+            .flatten()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                "linje 3: mottatt: «2025-13-01» er ikke en dato (dd.mm.åååå eller åååå-mm-dd)",
+                "linje 4: henviser_type: «lege» er ukjent (fastlege, avtalespesialist, sykehusavdeling eller annet)",
+                "linje 4: pasient: mangler (navn eller initialer)",
+                "linje 4: fodselsnummer: kontrollsifrene stemmer ikke (skrivefeil?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems_refuse_the_file() {
+        let today = iso("2026-11-22");
+        let missing = parse("pasient;henviser\nKari;Dr\n", today)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            missing,
+            "linje 1: mottatt: kolonnen mangler (den er påkrevd)"
+        );
+        let unknown = parse("mottatt;pasient;farge\n", today)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            unknown.starts_with("linje 1: farge: ukjent kolonne"),
+            "{unknown}"
+        );
+        assert!(matches!(parse("", today), Err(FileError::Empty)));
+    }
+
+    #[test]
+    fn loose_header_names_and_quoted_newlines() {
+        let text = "Mottatt,Pasient,Fødselsår,Problemstilling\n\
+                    01.03.2025,\"Nordmann, Kari\",1970,\"Smerter\nflere år\"\n";
+        let parsed = parse(text, iso("2026-11-22")).unwrap();
+        let r = parsed.rows[0].result.as_ref().unwrap();
+        assert_eq!(r.fields.patient, "Nordmann, Kari");
+        assert_eq!(r.fields.birth_year, Some(1970));
+        assert_eq!(r.fields.problem, "Smerter\nflere år");
+    }
+
+    #[test]
+    fn duplicate_ids_within_a_file() {
+        let text = "henvisning_id;mottatt;pasient\nA1;01.03.2025;Kari\nA1;02.03.2025;Ola\n";
+        let parsed = parse(text, iso("2026-11-22")).unwrap();
+        let err = parsed.rows[1].result.as_ref().unwrap_err();
+        assert_eq!(
+            err[0].to_string(),
+            "linje 3: henvisning_id: «A1» står også på linje 2"
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! Realistic synthetic referrals for demos and benchmarks: ~20 a week, ~70 % from GPs, ~30 %
+//! of assessed referrals rejected. Deterministic for a given seed and `today`.
+//!
+//! All names are invented combinations; no identity numbers are generated.
+
+use crate::calendar::WorkingDayRule;
+use crate::domain::{ReferralFields, ReferralStatus, ReferrerKind};
+use crate::store::StoreError;
+use crate::store::referrals::{self, Change};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rusqlite::Transaction;
+
+/// What the first-start offer fills in: about one year of referrals.
+pub const DEFAULT_REFERRALS: usize = 1000;
+pub const DEFAULT_SEED: u64 = 2026;
+
+const FIRST_NAMES: &[&str] = &[
+    "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg", "Hilde",
+    "Nina", "Solveig", "Randi", "Ida", "Nora", "Emma", "Sara", "Maria", "Ragnhild", "Jan", "Per",
+    "Bjørn", "Ole", "Lars", "Kjell", "Knut", "Arne", "Svein", "Hans", "Geir", "Tor", "Thomas",
+    "Morten", "Erik", "Terje", "Odd", "Martin", "Andreas", "Jon", "Øyvind", "Åse", "Sigrid",
+    "Halvor", "Eirik", "Håkon", "Trine", "Mona", "Silje", "Jørgen",
+];
+const LAST_NAMES: &[&str] = &[
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Johnsen",
+    "Pettersen",
+    "Eriksen",
+    "Berg",
+    "Haugen",
+    "Hagen",
+    "Johannessen",
+    "Andreassen",
+    "Jacobsen",
+    "Dahl",
+    "Jørgensen",
+    "Halvorsen",
+    "Henriksen",
+    "Lund",
+    "Sørensen",
+    "Jakobsen",
+    "Moen",
+    "Gundersen",
+    "Iversen",
+    "Strand",
+    "Solberg",
+    "Svendsen",
+    "Eide",
+    "Knutsen",
+    "Martinsen",
+    "Paulsen",
+    "Bakken",
+    "Kristoffersen",
+    "Mathisen",
+    "Lie",
+    "Amundsen",
+    "Nguyen",
+    "Rasmussen",
+    "Ali",
+    "Lunde",
+    "Solheim",
+    "Berge",
+    "Moe",
+    "Nygård",
+    "Bakke",
+    "Kristensen",
+    "Fredriksen",
+    "Holm",
+    "Lien",
+    "Hauge",
+    "Christensen",
+];
+const GP_OFFICES: &[&str] = &[
+    "Sentrum legesenter",
+    "Nordbyen legekontor",
+    "Fjordlegene",
+    "Bakkehaugen legesenter",
+    "Storgata legekontor",
+    "Vestsiden legesenter",
+    "Øvre Torg legesenter",
+    "Åsen legekontor",
+    "Elvebakken legesenter",
+    "Strandveien legekontor",
+    "Sagene legesenter",
+    "Lillevik legekontor",
+];
+const SPECIALTIES: &[&str] = &[
+    "ortopedi",
+    "nevrologi",
+    "fysikalsk medisin",
+    "urologi",
+    "gynekologi",
+    "gastro",
+    "kreft",
+    "DPS",
+    "revmatologi",
+    "nevrokirurgi",
+];
+/// (problem statement, diagnosis group)
+const PROBLEMS: &[(&str, &str)] = &[
+    (
+        "Langvarige korsryggsmerter med utstråling til venstre ben",
+        "Rygg/nakke",
+    ),
+    ("Kroniske nakkesmerter etter nakkeslengskade", "Rygg/nakke"),
+    (
+        "Utbredte muskel- og skjelettsmerter, utmattelse og søvnvansker",
+        "Generaliserte smerter",
+    ),
+    (
+        "Fibromyalgi, ønsker vurdering av tverrfaglig tilbud",
+        "Generaliserte smerter",
+    ),
+    ("Kronisk hodepine med medikamentoverforbruk", "Hodepine"),
+    (
+        "Migrene, ikke effekt av forebyggende behandling",
+        "Hodepine",
+    ),
+    (
+        "Nevropatiske smerter etter helvetesild",
+        "Nevropatiske smerter",
+    ),
+    (
+        "Polynevropati med brennende smerter i føttene",
+        "Nevropatiske smerter",
+    ),
+    ("Kroniske bekkensmerter", "Bekken/underliv"),
+    ("Vulvodyni, langvarig forløp", "Bekken/underliv"),
+    (
+        "Smerter etter kneprotese, ortopedisk ferdigbehandlet",
+        "Postoperative smerter",
+    ),
+    (
+        "Langvarige smerter etter brystkreftoperasjon",
+        "Postoperative smerter",
+    ),
+    ("CRPS høyre hånd etter håndleddsbrudd", "CRPS"),
+    (
+        "Kroniske magesmerter, gastro ferdig utredet",
+        "Abdominale smerter",
+    ),
+    (
+        "Skuldersmerter, ikke operasjonsindikasjon",
+        "Muskel/skjelett",
+    ),
+    (
+        "Smerter og høyt opioidforbruk, ønsker nedtrapping",
+        "Medikamentproblematikk",
+    ),
+    (
+        "Ansiktssmerter, mistanke om trigeminusnevralgi",
+        "Nevropatiske smerter",
+    ),
+    (
+        "Langvarige smerter hos ungdom, skolefravær",
+        "Generaliserte smerter",
+    ),
+];
+
+/// One generated referral with its outcome so far.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoReferral {
+    pub fields: ReferralFields,
+    pub status: ReferralStatus,
+    pub decided_on: Option<NaiveDate>,
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+/// The first Tuesday or Thursday strictly after `date` (the default meeting days).
+fn next_meeting_day(date: NaiveDate, rule: WorkingDayRule) -> NaiveDate {
+    let mut d = date + Days::new(1);
+    while !(matches!(d.weekday(), Weekday::Tue | Weekday::Thu) && rule.is_working_day(d)) {
+        d = d + Days::new(1);
+    }
+    d
+}
+
+/// Generates `count` referrals received up to and including `today`, newest first.
+pub fn generate(
+    count: usize,
+    seed: u64,
+    today: NaiveDate,
+    rule: WorkingDayRule,
+) -> Vec<DemoReferral> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(count);
+    let mut day = today;
+    let id_base = 4_000_000 + rng.random_range(0..1_000_000u64);
+    while out.len() < count {
+        // ~20 a week: 2–6 each working day, now and then one on a weekend or holiday.
+        let arrivals = if rule.is_working_day(day) {
+            rng.random_range(2..=6)
+        } else {
+            usize::from(rng.random_bool(0.1))
+        };
+        for _ in 0..arrivals.min(count - out.len()) {
+            let n = out.len() as u64;
+            out.push(one(&mut rng, day, today, rule, id_base + n));
+        }
+        day = match day.checked_sub_days(Days::new(1)) {
+            Some(d) => d,
+            None => break,
+        };
+    }
+    out
+}
+
+fn one(
+    rng: &mut ChaCha8Rng,
+    received: NaiveDate,
+    today: NaiveDate,
+    rule: WorkingDayRule,
+    id: u64,
+) -> DemoReferral {
+    let r: f64 = rng.random();
+    let (referrer_kind, specialty, referrer_name) = if r < 0.70 {
+        let name = format!(
+            "{} {}, {}",
+            pick(rng, FIRST_NAMES),
+            pick(rng, LAST_NAMES),
+            pick(rng, GP_OFFICES)
+        );
+        (ReferrerKind::Fastlege, String::new(), name)
+    } else if r < 0.80 {
+        let spec = pick(rng, &["revmatologi", "nevrologi", "fysikalsk medisin"]).to_string();
+        let name = format!("Dr. {} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
+        (ReferrerKind::Avtalespesialist, spec, name)
+    } else if r < 0.98 {
+        let spec = pick(rng, SPECIALTIES).to_string();
+        let name = format!(
+            "Lege {} {}, {}",
+            pick(rng, FIRST_NAMES),
+            pick(rng, LAST_NAMES),
+            spec
+        );
+        (ReferrerKind::Sykehusavdeling, spec, name)
+    } else {
+        (
+            ReferrerKind::Annet,
+            String::new(),
+            format!("Bedriftslege {}", pick(rng, LAST_NAMES)),
+        )
+    };
+    let is_secondary = referrer_kind == ReferrerKind::Sykehusavdeling && rng.random_bool(0.3);
+    let (problem, group) = *pick(rng, PROBLEMS);
+    let patient = format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
+    let age = rng.random_range(16..=85);
+    let fields = ReferralFields {
+        external_id: Some(format!("H{id:07}")),
+        received_on: received,
+        patient,
+        national_id: None,
+        birth_year: Some(received.year() - age),
+        referrer_name,
+        referrer_kind,
+        specialty,
+        is_secondary,
+        problem: problem.to_string(),
+        diagnosis_group: group.to_string(),
+    };
+
+    // Decided at one of the first meetings after receipt; ~6 % only after the deadline.
+    let deadline = rule.assessment_deadline(received);
+    let mut decided = next_meeting_day(received + Days::new(1), rule);
+    for _ in 0..rng.random_range(0..3) {
+        let later = next_meeting_day(decided, rule);
+        if later <= deadline {
+            decided = later;
+        }
+    }
+    if rng.random_bool(0.06) {
+        decided = next_meeting_day(deadline, rule);
+    }
+    let outcome: f64 = rng.random();
+    let status = if outcome < 0.01 {
+        ReferralStatus::Trukket
+    } else if decided > today {
+        ReferralStatus::TilVurdering
+    } else if outcome < 0.04 {
+        ReferralStatus::Feilsendt
+    } else if outcome < 0.08 {
+        ReferralStatus::Videresendt
+    } else if !is_secondary && outcome < 0.08 + 0.92 * 0.30 {
+        ReferralStatus::Avslag
+    } else {
+        ReferralStatus::Rett
+    };
+    let decided_on = status.is_decided().then_some(decided);
+    DemoReferral {
+        fields,
+        status,
+        decided_on,
+    }
+}
+
+/// Inserts `count` demo referrals inside the caller's transaction. Returns how many.
+pub fn insert(
+    tx: &Transaction<'_>,
+    count: usize,
+    seed: u64,
+    today: NaiveDate,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+) -> Result<usize, StoreError> {
+    let mut demo = generate(count, seed, today, rule);
+    demo.reverse(); // oldest first, so row ids follow receipt
+    for d in &demo {
+        referrals::insert(tx, &d.fields, d.status, d.decided_on, change, "demo")?;
+    }
+    Ok(demo.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn deterministic_and_realistic() {
+        let today = iso("2026-11-22");
+        let rule = WorkingDayRule::default();
+        let a = generate(2000, 7, today, rule);
+        assert_eq!(a, generate(2000, 7, today, rule));
+        assert_ne!(a, generate(2000, 8, today, rule));
+        assert_eq!(a.len(), 2000);
+        assert!(a.iter().all(|d| d.fields.received_on <= today));
+
+        let weeks = (today - a.last().unwrap().fields.received_on).num_days() as f64 / 7.0;
+        let per_week = 2000.0 / weeks;
+        assert!((17.0..=23.0).contains(&per_week), "{per_week} per week");
+
+        let gp = a
+            .iter()
+            .filter(|d| d.fields.referrer_kind == ReferrerKind::Fastlege)
+            .count();
+        assert!(
+            (0.66..=0.74).contains(&(gp as f64 / 2000.0)),
+            "{gp} from GPs"
+        );
+
+        let assessed = a
+            .iter()
+            .filter(|d| matches!(d.status, ReferralStatus::Rett | ReferralStatus::Avslag))
+            .count();
+        let rejected = a
+            .iter()
+            .filter(|d| d.status == ReferralStatus::Avslag)
+            .count();
+        let share = rejected as f64 / assessed as f64;
+        assert!((0.24..=0.36).contains(&share), "{share} rejected");
+
+        let open = a.iter().filter(|d| d.status.is_open()).count();
+        assert!((10..=80).contains(&open), "{open} open");
+        for d in &a {
+            let draft = crate::domain::ReferralDraft::from_fields(&d.fields);
+            assert_eq!(draft.validate(today).as_ref(), Ok(&d.fields));
+        }
+    }
+}

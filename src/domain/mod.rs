@@ -1,0 +1,11 @@
+//! Pure domain types and rules: no egui, no SQLite, no clock reads.
+
+pub mod identity;
+pub mod referral;
+pub mod settings;
+
+pub use identity::{IdError, IdKind, NationalId, parse_national_id};
+pub use referral::{
+    Field, FieldError, Referral, ReferralDraft, ReferralFields, ReferralId, ReferralStatus,
+    ReferrerKind,
+};

@@ -1,0 +1,97 @@
+//! Clinic settings: name, the Saturday rule, meeting schedule, agenda capacity, closure days.
+
+use crate::calendar::WorkingDayRule;
+use chrono::{NaiveDate, NaiveTime, Weekday};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClosureDay {
+    pub date: NaiveDate,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClinicSettings {
+    pub clinic_name: String,
+    /// Whether Saturday is a virkedag for the legal clock (not settled in law; default no).
+    pub saturday_is_working_day: bool,
+    /// Weekdays with an intake meeting, Monday first.
+    pub meeting_weekdays: Vec<Weekday>,
+    pub meeting_time: NaiveTime,
+    /// How many referrals one meeting's agenda holds.
+    pub agenda_capacity: u32,
+    /// Days the clinic is closed: no meetings, but the legal deadline does not move.
+    pub closure_days: Vec<ClosureDay>,
+}
+
+impl Default for ClinicSettings {
+    fn default() -> Self {
+        Self {
+            clinic_name: "Smerteklinikken".into(),
+            saturday_is_working_day: false,
+            meeting_weekdays: vec![Weekday::Tue, Weekday::Thu],
+            meeting_time: NaiveTime::from_hms_opt(8, 30, 0).expect("valid time"),
+            agenda_capacity: 20,
+            closure_days: Vec::new(),
+        }
+    }
+}
+
+impl ClinicSettings {
+    pub fn working_day_rule(&self) -> WorkingDayRule {
+        WorkingDayRule {
+            saturday_is_working_day: self.saturday_is_working_day,
+        }
+    }
+
+    /// Checks what the settings form produced; messages name the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.clinic_name.trim().is_empty() {
+            return Err("Klinikkens navn mangler".into());
+        }
+        if self.meeting_weekdays.is_empty() {
+            return Err("Velg minst én møtedag".into());
+        }
+        if !(1..=200).contains(&self.agenda_capacity) {
+            return Err("Kapasitet per møte må være mellom 1 og 200".into());
+        }
+        let mut days: Vec<_> = self.closure_days.iter().map(|c| c.date).collect();
+        days.sort();
+        if let Some(w) = days.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!(
+                "Stengt dag {} er oppført to ganger",
+                crate::calendar::format_date(w[0])
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parses "ti,to" / "tue,thu" / "2,4" into weekdays (Monday first, no repeats).
+pub fn parse_weekdays(text: &str) -> Option<Vec<Weekday>> {
+    let mut days = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let day = match part.to_lowercase().as_str() {
+            "1" | "ma" | "mon" => Weekday::Mon,
+            "2" | "ti" | "tue" => Weekday::Tue,
+            "3" | "on" | "wed" => Weekday::Wed,
+            "4" | "to" | "thu" => Weekday::Thu,
+            "5" | "fr" | "fri" => Weekday::Fri,
+            "6" | "lø" | "sat" => Weekday::Sat,
+            "7" | "sø" | "sun" => Weekday::Sun,
+            _ => return None,
+        };
+        if !days.contains(&day) {
+            days.push(day);
+        }
+    }
+    days.sort_by_key(|d| d.num_days_from_monday());
+    Some(days)
+}
+
+/// The ISO numbers of the weekdays, as stored: "2,4".
+pub fn format_weekdays(days: &[Weekday]) -> String {
+    days.iter()
+        .map(|d| d.number_from_monday().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -1,0 +1,12 @@
+//! Inntak: the intake meeting of a Norwegian pain clinic — referral queue, legal deadlines,
+//! meetings and decisions, kept in one local SQLite file.
+
+pub mod calendar;
+pub mod cli;
+pub mod clock;
+pub mod csvio;
+pub mod demo;
+pub mod domain;
+pub mod queue;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,301 @@
+//! The referral queue's view model: rows with their deadlines computed once, counts for the
+//! header, and filtering. Pure: no egui, no database.
+
+use crate::calendar::WorkingDayRule;
+use crate::domain::{Referral, ReferralId, ReferralStatus, ReferrerKind};
+use chrono::{Datelike, Days, NaiveDate};
+
+/// How urgent an open referral is; decides the row colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Urgency {
+    /// The deadline has passed.
+    Overdue,
+    /// Two working days or fewer left (including today).
+    DueSoon,
+    OnTrack,
+    /// Not open: decided or withdrawn. No clock running.
+    Closed,
+}
+
+/// Working days left at or below which a referral is "due soon".
+pub const DUE_SOON_WORKING_DAYS: i64 = 2;
+
+#[derive(Clone, Debug)]
+pub struct QueueRow {
+    pub id: ReferralId,
+    pub external_id: Option<String>,
+    pub received_on: NaiveDate,
+    pub deadline: NaiveDate,
+    pub working_days_left: i64,
+    pub patient: String,
+    pub referrer_name: String,
+    pub referrer_kind: ReferrerKind,
+    pub specialty: String,
+    pub is_secondary: bool,
+    pub status: ReferralStatus,
+    pub urgency: Urgency,
+    /// Lower-cased patient, referrer, ids and free text, for the search box.
+    haystack: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub open: usize,
+    pub overdue: usize,
+    /// Open, not overdue, with the deadline in the current ISO week.
+    pub due_this_week: usize,
+    pub total: usize,
+}
+
+/// Which statuses the queue shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    #[default]
+    Open,
+    All,
+    Only(ReferralStatus),
+}
+
+impl StatusFilter {
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Open => "Åpne (til vurdering)",
+            Self::All => "Alle",
+            Self::Only(s) => s.label_nb(),
+        }
+    }
+
+    pub fn choices() -> Vec<Self> {
+        let mut v = vec![Self::Open, Self::All];
+        v.extend(
+            ReferralStatus::ALL
+                .into_iter()
+                .filter(|s| !s.is_open())
+                .map(Self::Only),
+        );
+        v
+    }
+
+    fn accepts(self, status: ReferralStatus) -> bool {
+        match self {
+            Self::Open => status.is_open(),
+            Self::All => true,
+            Self::Only(s) => s == status,
+        }
+    }
+}
+
+/// What the user filters the queue by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub text: String,
+    pub status: StatusFilter,
+    pub referrer_kind: Option<ReferrerKind>,
+}
+
+/// All referrals as queue rows, sorted by deadline (then receipt, then id).
+#[derive(Clone, Debug, Default)]
+pub struct QueueModel {
+    pub rows: Vec<QueueRow>,
+    pub counts: QueueCounts,
+    pub today: Option<NaiveDate>,
+}
+
+impl QueueModel {
+    pub fn build(referrals: Vec<Referral>, rule: WorkingDayRule, today: NaiveDate) -> Self {
+        let week_start = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+        let week_end = week_start + Days::new(6);
+        let mut counts = QueueCounts {
+            total: referrals.len(),
+            ..Default::default()
+        };
+        let mut rows: Vec<QueueRow> = referrals
+            .into_iter()
+            .map(|r| {
+                let deadline = rule.assessment_deadline(r.fields.received_on);
+                let working_days_left = rule.working_days_left(today, deadline);
+                let urgency = if !r.status.is_open() {
+                    Urgency::Closed
+                } else if deadline < today {
+                    Urgency::Overdue
+                } else if working_days_left <= DUE_SOON_WORKING_DAYS {
+                    Urgency::DueSoon
+                } else {
+                    Urgency::OnTrack
+                };
+                if r.status.is_open() {
+                    counts.open += 1;
+                    if urgency == Urgency::Overdue {
+                        counts.overdue += 1;
+                    } else if deadline <= week_end {
+                        counts.due_this_week += 1;
+                    }
+                }
+                let f = r.fields;
+                let haystack = [
+                    f.patient.as_str(),
+                    &f.referrer_name,
+                    &f.specialty,
+                    f.external_id.as_deref().unwrap_or(""),
+                    f.national_id.as_deref().unwrap_or(""),
+                    &f.problem,
+                    &f.diagnosis_group,
+                ]
+                .join("\u{1f}")
+                .to_lowercase();
+                QueueRow {
+                    id: r.id,
+                    external_id: f.external_id,
+                    received_on: f.received_on,
+                    deadline,
+                    working_days_left,
+                    patient: f.patient,
+                    referrer_name: f.referrer_name,
+                    referrer_kind: f.referrer_kind,
+                    specialty: f.specialty,
+                    is_secondary: f.is_secondary,
+                    status: r.status,
+                    urgency,
+                    haystack,
+                }
+            })
+            .collect();
+        rows.sort_by_key(|r| (r.deadline, r.received_on, r.id));
+        Self {
+            rows,
+            counts,
+            today: Some(today),
+        }
+    }
+
+    /// Indices into `rows` of the rows the filter lets through, in queue order.
+    /// Every word of the search text must occur (in any field).
+    pub fn filter(&self, filter: &QueueFilter) -> Vec<u32> {
+        let words: Vec<String> = filter
+            .text
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| filter.status.accepts(r.status))
+            .filter(|(_, r)| filter.referrer_kind.is_none_or(|k| k == r.referrer_kind))
+            .filter(|(_, r)| words.iter().all(|w| r.haystack.contains(w.as_str())))
+            .map(|(i, _)| i as u32)
+            .collect()
+    }
+
+    pub fn index_of(&self, id: ReferralId) -> Option<usize> {
+        self.rows.iter().position(|r| r.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+    use crate::domain::{ReferralFields, ReferrerKind};
+
+    fn referral(id: i64, received: &str, patient: &str, status: ReferralStatus) -> Referral {
+        Referral {
+            id: ReferralId(id),
+            fields: ReferralFields {
+                external_id: None,
+                received_on: iso(received),
+                patient: patient.into(),
+                national_id: None,
+                birth_year: None,
+                referrer_name: "Dr. Berg".into(),
+                referrer_kind: ReferrerKind::Fastlege,
+                specialty: String::new(),
+                is_secondary: false,
+                problem: "Langvarige ryggsmerter".into(),
+                diagnosis_group: String::new(),
+            },
+            status,
+            decided_on: None,
+        }
+    }
+
+    #[test]
+    fn rows_sorted_by_deadline_with_urgency_and_counts() {
+        // Today Wed 2025-04-30. Deadlines: 2025-04-14 → 02.05 (1 left: due soon);
+        // 2025-04-01 → 15.04 (overdue); 2025-04-28 → 14.05 (on track); one withdrawn.
+        let today = iso("2025-04-30");
+        let model = QueueModel::build(
+            vec![
+                referral(1, "2025-04-14", "Ada", ReferralStatus::TilVurdering),
+                referral(2, "2025-04-01", "Bo", ReferralStatus::TilVurdering),
+                referral(3, "2025-04-28", "Cy", ReferralStatus::TilVurdering),
+                referral(4, "2025-04-29", "Di", ReferralStatus::Trukket),
+            ],
+            WorkingDayRule::default(),
+            today,
+        );
+        let order: Vec<_> = model
+            .rows
+            .iter()
+            .map(|r| (r.patient.as_str(), r.urgency))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("Bo", Urgency::Overdue),
+                ("Ada", Urgency::DueSoon),
+                ("Cy", Urgency::OnTrack),
+                ("Di", Urgency::Closed)
+            ]
+        );
+        assert_eq!(model.rows[1].working_days_left, 1);
+        assert_eq!(
+            model.counts,
+            QueueCounts {
+                open: 3,
+                overdue: 1,
+                due_this_week: 1,
+                total: 4
+            }
+        );
+    }
+
+    #[test]
+    fn filter_by_text_status_and_kind() {
+        let model = QueueModel::build(
+            vec![
+                referral(1, "2025-04-14", "Ada Lund", ReferralStatus::TilVurdering),
+                referral(2, "2025-04-15", "Bo Lie", ReferralStatus::TilVurdering),
+                referral(3, "2025-04-16", "Ada Berg", ReferralStatus::Trukket),
+            ],
+            WorkingDayRule::default(),
+            iso("2025-04-22"),
+        );
+        let names = |f: &QueueFilter| -> Vec<String> {
+            model
+                .filter(f)
+                .into_iter()
+                .map(|i| model.rows[i as usize].patient.clone())
+                .collect()
+        };
+        let open_ada = QueueFilter {
+            text: "ada".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&open_ada), ["Ada Lund"]);
+        let all_ada = QueueFilter {
+            status: StatusFilter::All,
+            ..open_ada.clone()
+        };
+        assert_eq!(names(&all_ada), ["Ada Lund", "Ada Berg"]);
+        let two_words = QueueFilter {
+            text: "LUND rygg".into(),
+            ..Default::default()
+        };
+        assert_eq!(names(&two_words), ["Ada Lund"]);
+        let hospital = QueueFilter {
+            referrer_kind: Some(ReferrerKind::Sykehusavdeling),
+            ..Default::default()
+        };
+        assert!(names(&hospital).is_empty());
+    }
+}

@@ -1,0 +1,251 @@
+//! Referral rows: insert, edit, status changes and reads, each write with its audit row.
+
+use super::{StoreError, audit, timestamp};
+use crate::domain::{Referral, ReferralFields, ReferralId, ReferralStatus, ReferrerKind};
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde_json::{Map, Value, json};
+
+const COLUMNS: &str = "id, external_id, received_on, patient, national_id, birth_year, \
+    referrer_name, referrer_kind, specialty, is_secondary, problem, diagnosis_group, status, \
+    decided_on";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Referral> {
+    let kind: String = row.get(7)?;
+    let status: String = row.get(12)?;
+    let bad = |col: usize, text: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("ukjent verdi «{text}»").into(),
+        )
+    };
+    Ok(Referral {
+        id: ReferralId(row.get(0)?),
+        fields: ReferralFields {
+            external_id: row.get(1)?,
+            received_on: row.get(2)?,
+            patient: row.get(3)?,
+            national_id: row.get(4)?,
+            birth_year: row.get(5)?,
+            referrer_name: row.get(6)?,
+            referrer_kind: ReferrerKind::parse(&kind).ok_or_else(|| bad(7, &kind))?,
+            specialty: row.get(8)?,
+            is_secondary: row.get(9)?,
+            problem: row.get(10)?,
+            diagnosis_group: row.get(11)?,
+        },
+        status: ReferralStatus::parse(&status).ok_or_else(|| bad(12, &status))?,
+        decided_on: row.get(13)?,
+    })
+}
+
+/// Who does a write, and when: the audit trail's "who" and "when".
+#[derive(Clone, Copy, Debug)]
+pub struct Change<'a> {
+    pub actor: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// The id of the referral with this external id, if any.
+pub fn find_by_external_id(conn: &Connection, external_id: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM referrals WHERE external_id = ?1")?
+        .query_row([external_id], |r| r.get(0))
+        .optional()
+}
+
+/// Inserts a referral and its audit row. `action` says where it came from
+/// ("create" from the form, "import", "demo").
+pub fn insert(
+    tx: &Transaction<'_>,
+    fields: &ReferralFields,
+    status: ReferralStatus,
+    decided_on: Option<NaiveDate>,
+    change: Change<'_>,
+    action: &str,
+) -> Result<ReferralId, StoreError> {
+    if let Some(ext) = &fields.external_id
+        && find_by_external_id(tx, ext)?.is_some()
+    {
+        return Err(StoreError::DuplicateExternalId(ext.clone()));
+    }
+    let at = timestamp(change.at);
+    tx.prepare_cached(
+        "INSERT INTO referrals (external_id, received_on, patient, national_id, birth_year,
+            referrer_name, referrer_kind, specialty, is_secondary, problem, diagnosis_group,
+            status, decided_on, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+    )?
+    .execute(params![
+        fields.external_id,
+        fields.received_on,
+        fields.patient,
+        fields.national_id,
+        fields.birth_year,
+        fields.referrer_name,
+        fields.referrer_kind.code(),
+        fields.specialty,
+        fields.is_secondary,
+        fields.problem,
+        fields.diagnosis_group,
+        status.code(),
+        decided_on,
+        at,
+    ])?;
+    let id = tx.last_insert_rowid();
+    let details = json!({ "status": status.code() });
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        action,
+        audit::ENTITY_REFERRAL,
+        Some(id),
+        &details,
+    )?;
+    Ok(ReferralId(id))
+}
+
+/// Saves edited fields. Returns false (and writes nothing) when nothing changed.
+pub fn update(
+    tx: &Transaction<'_>,
+    id: ReferralId,
+    fields: &ReferralFields,
+    change: Change<'_>,
+) -> Result<bool, StoreError> {
+    let old = get(tx, id)?;
+    let changes = old.fields.changes_to(fields);
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    if let Some(ext) = &fields.external_id
+        && find_by_external_id(tx, ext)?.is_some_and(|other| other != id.0)
+    {
+        return Err(StoreError::DuplicateExternalId(ext.clone()));
+    }
+    let at = timestamp(change.at);
+    tx.execute(
+        "UPDATE referrals SET external_id = ?2, received_on = ?3, patient = ?4,
+            national_id = ?5, birth_year = ?6, referrer_name = ?7, referrer_kind = ?8,
+            specialty = ?9, is_secondary = ?10, problem = ?11, diagnosis_group = ?12,
+            updated_at = ?13
+         WHERE id = ?1",
+        params![
+            id.0,
+            fields.external_id,
+            fields.received_on,
+            fields.patient,
+            fields.national_id,
+            fields.birth_year,
+            fields.referrer_name,
+            fields.referrer_kind.code(),
+            fields.specialty,
+            fields.is_secondary,
+            fields.problem,
+            fields.diagnosis_group,
+            at,
+        ],
+    )?;
+    let mut details = Map::new();
+    for (field, before, after) in changes {
+        details.insert(field.csv_column().to_string(), json!([before, after]));
+    }
+    let details = Value::Object(details);
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "update",
+        audit::ENTITY_REFERRAL,
+        Some(id.0),
+        &details,
+    )?;
+    Ok(true)
+}
+
+/// Withdraws an open referral (trukket), with the reason in the audit trail.
+pub fn withdraw(
+    tx: &Transaction<'_>,
+    id: ReferralId,
+    reason: &str,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let old = get(tx, id)?;
+    if old.status != ReferralStatus::TilVurdering {
+        return Err(StoreError::Rule(format!(
+            "Bare henvisninger som venter på vurdering kan trekkes (status er «{}»)",
+            old.status.label_nb()
+        )));
+    }
+    set_status(tx, id, ReferralStatus::Trukket, None, change)?;
+    let details = json!({ "status": [old.status.code(), "trukket"], "begrunnelse": reason });
+    let at = timestamp(change.at);
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "withdraw",
+        audit::ENTITY_REFERRAL,
+        Some(id.0),
+        &details,
+    )?;
+    Ok(())
+}
+
+/// Puts a withdrawn referral back in the queue; its legal clock runs from receipt as before.
+pub fn reopen(tx: &Transaction<'_>, id: ReferralId, change: Change<'_>) -> Result<(), StoreError> {
+    let old = get(tx, id)?;
+    if old.status != ReferralStatus::Trukket {
+        return Err(StoreError::Rule(
+            "Bare trukne henvisninger kan gjenåpnes".into(),
+        ));
+    }
+    set_status(tx, id, ReferralStatus::TilVurdering, None, change)?;
+    let details = json!({ "status": ["trukket", "til_vurdering"] });
+    let at = timestamp(change.at);
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "reopen",
+        audit::ENTITY_REFERRAL,
+        Some(id.0),
+        &details,
+    )?;
+    Ok(())
+}
+
+fn set_status(
+    tx: &Transaction<'_>,
+    id: ReferralId,
+    status: ReferralStatus,
+    decided_on: Option<NaiveDate>,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let n = tx.execute(
+        "UPDATE referrals SET status = ?2, decided_on = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id.0, status.code(), decided_on, timestamp(change.at)],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound(id.0));
+    }
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: ReferralId) -> Result<Referral, StoreError> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM referrals WHERE id = ?1"))?
+        .query_row([id.0], from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound(id.0))
+}
+
+/// Every referral, in id order.
+pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Referral>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM referrals ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
+}
+
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))
+}

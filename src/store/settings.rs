@@ -1,0 +1,117 @@
+//! Clinic settings in the `settings` and `closure_days` tables.
+
+use super::{StoreError, audit, referrals::Change, timestamp};
+use crate::domain::settings::{ClinicSettings, ClosureDay, format_weekdays, parse_weekdays};
+use chrono::NaiveTime;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+/// Set once the first-start demo offer has been answered, so it is not asked again.
+pub const KEY_DEMO_OFFERED: &str = "demo_offered";
+
+pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+pub fn put(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Loads the settings; a missing or unreadable value falls back to its default.
+pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
+    let defaults = ClinicSettings::default();
+    let mut s = defaults.clone();
+    if let Some(v) = get(conn, "clinic_name")? {
+        s.clinic_name = v;
+    }
+    if let Some(v) = get(conn, "saturday_is_working_day")? {
+        s.saturday_is_working_day = v == "1";
+    }
+    if let Some(days) = get(conn, "meeting_weekdays")?.and_then(|v| parse_weekdays(&v)) {
+        s.meeting_weekdays = days;
+    }
+    if let Some(t) =
+        get(conn, "meeting_time")?.and_then(|v| NaiveTime::parse_from_str(&v, "%H:%M").ok())
+    {
+        s.meeting_time = t;
+    }
+    if let Some(c) = get(conn, "agenda_capacity")?.and_then(|v| v.parse().ok()) {
+        s.agenda_capacity = c;
+    }
+    let mut stmt = conn.prepare_cached("SELECT day, label FROM closure_days ORDER BY day")?;
+    s.closure_days = stmt
+        .query_map([], |r| {
+            Ok(ClosureDay {
+                date: r.get(0)?,
+                label: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(s)
+}
+
+/// Saves all settings at once, with an audit row listing the old and new values.
+pub fn save(
+    tx: &Transaction<'_>,
+    s: &ClinicSettings,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    s.validate().map_err(StoreError::Rule)?;
+    let old = load(tx)?;
+    put(tx, "clinic_name", s.clinic_name.trim())?;
+    put(
+        tx,
+        "saturday_is_working_day",
+        if s.saturday_is_working_day { "1" } else { "0" },
+    )?;
+    put(
+        tx,
+        "meeting_weekdays",
+        &format_weekdays(&s.meeting_weekdays),
+    )?;
+    put(
+        tx,
+        "meeting_time",
+        &s.meeting_time.format("%H:%M").to_string(),
+    )?;
+    put(tx, "agenda_capacity", &s.agenda_capacity.to_string())?;
+    tx.execute("DELETE FROM closure_days", [])?;
+    for c in &s.closure_days {
+        tx.execute(
+            "INSERT INTO closure_days (day, label) VALUES (?1, ?2)",
+            params![c.date, c.label.trim()],
+        )?;
+    }
+    let details = json!({
+        "før": describe(&old),
+        "etter": describe(s),
+    });
+    audit::record(
+        tx,
+        &timestamp(change.at),
+        change.actor,
+        "settings",
+        audit::ENTITY_SETTINGS,
+        None,
+        &details,
+    )?;
+    Ok(())
+}
+
+fn describe(s: &ClinicSettings) -> serde_json::Value {
+    json!({
+        "klinikk": s.clinic_name,
+        "lørdag_virkedag": s.saturday_is_working_day,
+        "møtedager": format_weekdays(&s.meeting_weekdays),
+        "møtetid": s.meeting_time.format("%H:%M").to_string(),
+        "kapasitet": s.agenda_capacity,
+        "stengte_dager": s.closure_days.iter().map(|c| c.date.to_string()).collect::<Vec<_>>(),
+    })
+}

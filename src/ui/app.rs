@@ -1,0 +1,451 @@
+//! The app shell: owns the store and the view models, draws the panels, and applies the
+//! actions they emit — one transaction per action, after drawing.
+
+use super::detail_panel::{self, DetailView, WithdrawState};
+use super::queue_panel::QueuePanel;
+use super::referral_form::ReferralForm;
+use super::settings_view::SettingsView;
+use super::theme;
+use crate::calendar::{format_date_weekday, weekday_name_nb};
+use crate::clock::Clock;
+use crate::demo;
+use crate::domain::settings::ClinicSettings;
+use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
+use crate::queue::QueueModel;
+use crate::store::referrals::{self, Change};
+use crate::store::{Store, StoreError, audit, settings};
+use chrono::Datelike;
+
+/// The app's top-level views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Queue,
+    Settings,
+}
+
+/// What panels ask the app to do. Collected while drawing, applied at the end of the frame.
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Select(ReferralId),
+    NewReferral,
+    EditReferral(ReferralId),
+    SaveReferral {
+        id: Option<ReferralId>,
+        fields: ReferralFields,
+    },
+    CloseForm,
+    Withdraw {
+        id: ReferralId,
+        reason: String,
+    },
+    Reopen(ReferralId),
+    SaveSettings(ClinicSettings),
+    FillDemo,
+    DeclineDemo,
+    Show(View),
+}
+
+/// A one-line message in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Message {
+    text: String,
+    is_error: bool,
+}
+
+pub struct App {
+    store: Store,
+    clock: Clock,
+    actor: String,
+    settings: ClinicSettings,
+    queue: QueueModel,
+    /// Bumped on every reload, so panels know when to refresh their caches.
+    generation: u64,
+    queue_panel: QueuePanel,
+    selected: Option<ReferralId>,
+    detail: Option<DetailView>,
+    withdraw: WithdrawState,
+    form: Option<ReferralForm>,
+    settings_view: SettingsView,
+    view: View,
+    /// The store changed: reload the view models before the next draw.
+    dirty: bool,
+    demo_offer: bool,
+    message: Option<Message>,
+    styled: bool,
+}
+
+impl App {
+    /// Builds the app over an open store. Reads the database once, here.
+    pub fn new(store: Store, clock: Clock, actor: String) -> Self {
+        let demo_offer = settings::get(store.conn(), settings::KEY_DEMO_OFFERED)
+            .ok()
+            .flatten()
+            .is_none()
+            && referrals::count(store.conn()).unwrap_or(0) == 0;
+        let mut app = Self {
+            store,
+            clock,
+            actor,
+            settings: ClinicSettings::default(),
+            queue: QueueModel::default(),
+            generation: 0,
+            queue_panel: QueuePanel::default(),
+            selected: None,
+            detail: None,
+            withdraw: WithdrawState::default(),
+            form: None,
+            settings_view: SettingsView::default(),
+            view: View::Queue,
+            dirty: true,
+            demo_offer,
+            message: None,
+            styled: false,
+        };
+        app.reload();
+        app
+    }
+
+    /// The only place that reads the database for the views.
+    fn reload(&mut self) {
+        self.dirty = false;
+        self.generation += 1;
+        let today = self.clock.today();
+        let loaded = settings::load(self.store.conn())
+            .and_then(|s| Ok((s, referrals::all(self.store.conn())?)));
+        match loaded {
+            Ok((s, all)) => {
+                self.queue = QueueModel::build(all, s.working_day_rule(), today);
+                self.settings = s;
+            }
+            Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
+        }
+        self.load_detail();
+    }
+
+    fn load_detail(&mut self) {
+        self.detail = self.selected.and_then(|id| {
+            let referral = referrals::get(self.store.conn(), id).ok()?;
+            let history = audit::for_entity(self.store.conn(), audit::ENTITY_REFERRAL, id.0)
+                .unwrap_or_default();
+            Some(DetailView::new(
+                referral,
+                history,
+                self.settings.working_day_rule(),
+                self.clock.today(),
+            ))
+        });
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: false,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: true,
+        });
+    }
+
+    /// The whole window. `eframe::App::ui` calls this; tests and benchmarks call it directly.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        if !self.styled {
+            theme::apply(ui.ctx());
+            self.styled = true;
+        }
+        if self.dirty {
+            self.reload();
+        }
+        let mut actions = Vec::new();
+        self.shortcuts(ui.ctx(), &mut actions);
+
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        match self.view {
+            View::Queue => {
+                egui::Panel::right("detail")
+                    .resizable(true)
+                    .default_size(theme::DETAIL_PANEL_WIDTH)
+                    .show(ui, |ui| match &self.detail {
+                        Some(detail) => {
+                            detail_panel::ui(ui, detail, &mut self.withdraw, &mut actions)
+                        }
+                        None => detail_panel::empty_ui(ui),
+                    });
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.queue_panel.ui(
+                        ui,
+                        &self.queue,
+                        self.generation,
+                        self.selected,
+                        &mut actions,
+                    );
+                });
+            }
+            View::Settings => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.settings_view
+                        .ui(ui, &self.settings, self.generation, &mut actions);
+                });
+            }
+        }
+        if let Some(form) = &mut self.form {
+            form.ui(ui.ctx(), self.clock.today(), &mut actions);
+        }
+        if self.demo_offer {
+            self.demo_offer_ui(ui.ctx(), &mut actions);
+        }
+        for action in actions {
+            self.apply(action);
+        }
+    }
+
+    fn shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let new = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::N);
+        if self.form.is_none() && ctx.input_mut(|i| i.consume_shortcut(&new)) {
+            actions.push(Action::NewReferral);
+        }
+    }
+
+    fn top_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            ui.heading("Inntak");
+            ui.separator();
+            for (view, label) in [
+                (View::Queue, "Henvisninger"),
+                (View::Settings, "Innstillinger"),
+            ] {
+                if ui.selectable_label(self.view == view, label).clicked() {
+                    actions.push(Action::Show(view));
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let today = self.clock.today();
+                let fixed = if self.clock.is_fixed() {
+                    " (fast dato)"
+                } else {
+                    ""
+                };
+                ui.label(format!(
+                    "I dag: {} {} uke {}{fixed}",
+                    weekday_name_nb(today.weekday()),
+                    crate::calendar::format_date(today),
+                    today.iso_week().week()
+                ));
+                ui.separator();
+                ui.label(&self.settings.clinic_name);
+            });
+        });
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            match &self.message {
+                Some(m) if m.is_error => ui.colored_label(theme::ERROR_TEXT, &m.text),
+                Some(m) => ui.colored_label(theme::OK_TEXT, &m.text),
+                None => ui.colored_label(theme::MUTED_TEXT, "Klar"),
+            };
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.colored_label(theme::MUTED_TEXT, self.store.path().display().to_string());
+            });
+        });
+    }
+
+    fn demo_offer_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        egui::Modal::new(egui::Id::unique("demo_offer")).show(ctx, |ui| {
+            ui.set_max_width(460.0);
+            ui.heading("Velkommen til Inntak");
+            ui.label(format!(
+                "Databasen er ny og tom:\n{}\n\nVil du fylle den med fiktive demodata (ca. {} \
+                 henvisninger fra det siste året) for å prøve programmet? Alle navn er oppdiktet.",
+                self.store.path().display(),
+                demo::DEFAULT_REFERRALS
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Fyll med demodata").clicked() {
+                    actions.push(Action::FillDemo);
+                }
+                if ui.button("Start med tom database").clicked() {
+                    actions.push(Action::DeclineDemo);
+                }
+            });
+        });
+    }
+
+    /// Applies one action; each write is one transaction, each error shown once.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Select(id) => {
+                if self.selected != Some(id) {
+                    self.selected = Some(id);
+                    self.withdraw = WithdrawState::default();
+                    self.load_detail();
+                }
+            }
+            Action::NewReferral => {
+                self.form = Some(ReferralForm::new_referral(self.clock.today()));
+            }
+            Action::EditReferral(id) => match referrals::get(self.store.conn(), id) {
+                Ok(r) => self.form = Some(ReferralForm::edit(&r)),
+                Err(e) => self.error(e.to_string()),
+            },
+            Action::CloseForm => self.form = None,
+            Action::SaveReferral { id, fields } => self.save_referral(id, fields),
+            Action::Withdraw { id, reason } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self
+                    .store
+                    .write(|tx| referrals::withdraw(tx, id, &reason, change))
+                {
+                    Ok(()) => {
+                        self.withdraw = WithdrawState::default();
+                        self.info("Henvisningen er trukket");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            Action::Reopen(id) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self.store.write(|tx| referrals::reopen(tx, id, change)) {
+                    Ok(()) => {
+                        self.info("Henvisningen er gjenåpnet og står i køen igjen");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            Action::SaveSettings(new) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self.store.write(|tx| settings::save(tx, &new, change)) {
+                    Ok(()) => {
+                        self.info("Innstillingene er lagret");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            Action::FillDemo => {
+                self.demo_offer = false;
+                let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let filled = self.store.write(|tx| {
+                    settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+                    let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
+                    demo::insert(tx, count, seed, today, rule, change)
+                });
+                match filled {
+                    Ok(n) => self.info(format!("La inn {n} fiktive henvisninger")),
+                    Err(e) => self.error(e.to_string()),
+                }
+                self.dirty = true;
+            }
+            Action::DeclineDemo => {
+                self.demo_offer = false;
+                if let Err(e) = self
+                    .store
+                    .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
+                {
+                    self.error(e.to_string());
+                }
+            }
+            Action::Show(view) => self.view = view,
+        }
+    }
+
+    fn save_referral(&mut self, id: Option<ReferralId>, fields: ReferralFields) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = self.store.write(|tx| match id {
+            None => referrals::insert(
+                tx,
+                &fields,
+                crate::domain::ReferralStatus::TilVurdering,
+                None,
+                change,
+                "create",
+            )
+            .map(Some),
+            Some(id) => {
+                referrals::update(tx, id, &fields, change).map(|changed| changed.then_some(id))
+            }
+        });
+        match result {
+            Ok(saved) => {
+                let deadline = self
+                    .settings
+                    .working_day_rule()
+                    .assessment_deadline(fields.received_on);
+                self.form = None;
+                match (id, saved) {
+                    (None, Some(new_id)) => {
+                        self.selected = Some(new_id);
+                        self.info(format!(
+                            "Henvisningen for {} er registrert, frist {}",
+                            fields.patient,
+                            format_date_weekday(deadline)
+                        ));
+                    }
+                    (Some(_), Some(_)) => self.info("Endringene er lagret"),
+                    _ => self.info("Ingen endringer å lagre"),
+                }
+                self.dirty = true;
+            }
+            Err(StoreError::DuplicateExternalId(ext)) => {
+                if let Some(form) = &mut self.form {
+                    form.set_errors(vec![FieldError::new(
+                        Field::ExternalId,
+                        format!("«{ext}» er allerede registrert på en annen henvisning"),
+                    )]);
+                }
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    // Read access for tests.
+    pub fn queue(&self) -> &QueueModel {
+        &self.queue
+    }
+
+    pub fn visible_rows(&self) -> usize {
+        self.queue_panel.visible_len()
+    }
+
+    pub fn selected(&self) -> Option<ReferralId> {
+        self.selected
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

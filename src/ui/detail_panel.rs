@@ -1,0 +1,305 @@
+//! The detail pane: the selected referral, its deadline arithmetic spelled out, actions
+//! (edit, withdraw, reopen) and its change history.
+
+use super::Action;
+use super::theme;
+use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
+use crate::domain::{Referral, ReferralStatus};
+use crate::store::audit::AuditEntry;
+use chrono::{Datelike, NaiveDate};
+
+/// Everything the pane shows, computed once when the selection or the data changes.
+#[derive(Clone, Debug)]
+pub struct DetailView {
+    pub referral: Referral,
+    pub deadline: NaiveDate,
+    pub working_days_left: i64,
+    /// "Mottatt ma 14.04.2025 → frist fr 02.05.2025, 3 virkedager igjen; påske og 1. mai er
+    /// hoppet over"
+    pub explanation: String,
+    pub history: Vec<AuditEntry>,
+}
+
+impl DetailView {
+    pub fn new(
+        referral: Referral,
+        history: Vec<AuditEntry>,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+    ) -> Self {
+        let received = referral.fields.received_on;
+        let deadline = rule.assessment_deadline(received);
+        let left = rule.working_days_left(today, deadline);
+        let explanation = explain_deadline(
+            rule,
+            received,
+            deadline,
+            referral.status.is_open().then_some(left),
+        );
+        Self {
+            referral,
+            deadline,
+            working_days_left: left,
+            explanation,
+            history,
+        }
+    }
+}
+
+/// Spells out the deadline: receipt, deadline, days left (for open referrals) and which
+/// holidays moved it.
+pub fn explain_deadline(
+    rule: WorkingDayRule,
+    received: NaiveDate,
+    deadline: NaiveDate,
+    left: Option<i64>,
+) -> String {
+    let mut text = format!(
+        "Mottatt {} → frist {}",
+        format_date_weekday(received),
+        format_date_weekday(deadline)
+    );
+    if let Some(left) = left {
+        text.push_str(", ");
+        text.push_str(&days_left_phrase(left));
+    }
+    let mut groups: Vec<&str> = Vec::new();
+    for h in rule.skipped_holidays(received, deadline) {
+        let name = h.kind.group_name_nb();
+        if !groups.contains(&name) {
+            groups.push(name);
+        }
+    }
+    if !groups.is_empty() {
+        text.push_str("; ");
+        text.push_str(&join_nb(&groups));
+        text.push_str(" er hoppet over");
+    }
+    text
+}
+
+/// "3 virkedager igjen", "1 virkedag igjen", "frist i dag", "2 virkedager over fristen".
+pub fn days_left_phrase(left: i64) -> String {
+    match left {
+        0 => "frist i dag".into(),
+        1 => "1 virkedag igjen".into(),
+        -1 => "1 virkedag over fristen".into(),
+        n if n > 0 => format!("{n} virkedager igjen"),
+        n => format!("{} virkedager over fristen", -n),
+    }
+}
+
+/// "a", "a og b", "a, b og c".
+fn join_nb(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} og {last}", init.join(", ")),
+    }
+}
+
+/// Withdrawal needs a reason; the pane asks for it inline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WithdrawState {
+    pub asking: bool,
+    pub reason: String,
+}
+
+pub fn empty_ui(ui: &mut egui::Ui) {
+    ui.add_space(12.0);
+    ui.colored_label(
+        theme::MUTED_TEXT,
+        "Velg en henvisning i køen for å se detaljer.",
+    );
+}
+
+pub fn ui(
+    ui: &mut egui::Ui,
+    view: &DetailView,
+    withdraw: &mut WithdrawState,
+    actions: &mut Vec<Action>,
+) {
+    let r = &view.referral;
+    let f = &r.fields;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.add_space(4.0);
+        ui.heading(&f.patient);
+        ui.label(egui::RichText::new(r.status.label_nb()).strong());
+        ui.add_space(4.0);
+        let frame = egui::Frame::group(ui.style()).inner_margin(8.0);
+        frame.show(ui, |ui| {
+            ui.strong("Vurderingsfrist");
+            ui.label(&view.explanation);
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                format!(
+                    "Uke {} · 10 virkedager fra mottak (dag 0)",
+                    view.deadline.iso_week().week()
+                ),
+            );
+            if let Some(decided) = r.decided_on {
+                ui.label(format!("Avgjort {}", format_date_weekday(decided)));
+            }
+        });
+        ui.add_space(6.0);
+        egui::Grid::new("detail_grid")
+            .num_columns(2)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                let mut row = |label: &str, value: String| {
+                    ui.colored_label(theme::MUTED_TEXT, label);
+                    ui.label(value);
+                    ui.end_row();
+                };
+                row("Mottatt", format_date(f.received_on));
+                row(
+                    "Henvisnings-ID",
+                    f.external_id.clone().unwrap_or_else(|| "–".into()),
+                );
+                row(
+                    "Fødselsnummer",
+                    f.national_id
+                        .as_deref()
+                        .map_or("–".into(), |n| format!("{} {}", &n[..6], &n[6..])),
+                );
+                row(
+                    "Fødselsår",
+                    f.birth_year.map_or("–".into(), |y| y.to_string()),
+                );
+                row("Henviser", f.referrer_name.clone());
+                let kind = if f.specialty.is_empty() {
+                    f.referrer_kind.label_nb().to_string()
+                } else {
+                    format!("{} ({})", f.referrer_kind.label_nb(), f.specialty)
+                };
+                row("Henvisertype", kind);
+                row(
+                    "Primær/sekundær",
+                    if f.is_secondary {
+                        "Sekundær"
+                    } else {
+                        "Primær"
+                    }
+                    .into(),
+                );
+                row(
+                    "Diagnosegruppe",
+                    if f.diagnosis_group.is_empty() {
+                        "–".into()
+                    } else {
+                        f.diagnosis_group.clone()
+                    },
+                );
+            });
+        ui.add_space(4.0);
+        ui.colored_label(theme::MUTED_TEXT, "Problemstilling");
+        ui.label(if f.problem.is_empty() {
+            "–"
+        } else {
+            &f.problem
+        });
+        ui.add_space(8.0);
+        actions_ui(ui, r, withdraw, actions);
+        ui.add_space(8.0);
+        ui.separator();
+        ui.strong("Historikk");
+        for entry in &view.history {
+            history_row_ui(ui, entry);
+        }
+    });
+}
+
+fn actions_ui(
+    ui: &mut egui::Ui,
+    r: &Referral,
+    withdraw: &mut WithdrawState,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        if ui.button("✏ Rediger").clicked() {
+            actions.push(Action::EditReferral(r.id));
+        }
+        let open = r.status == ReferralStatus::TilVurdering;
+        if open && !withdraw.asking && ui.button("Trekk tilbake…").clicked() {
+            withdraw.asking = true;
+        }
+        if r.status == ReferralStatus::Trukket && ui.button("Gjenåpne").clicked() {
+            actions.push(Action::Reopen(r.id));
+        }
+    });
+    if withdraw.asking && r.status == ReferralStatus::TilVurdering {
+        ui.label(
+            "Hvorfor trekkes henvisningen? (f.eks. pasienten ønsker det ikke, henviser trakk den)",
+        );
+        ui.add(
+            egui::TextEdit::singleline(&mut withdraw.reason)
+                .hint_text("Begrunnelse")
+                .desired_width(f32::INFINITY),
+        );
+        ui.horizontal(|ui| {
+            let ok = !withdraw.reason.trim().is_empty();
+            if ui
+                .add_enabled(ok, egui::Button::new("Bekreft tilbaketrekking"))
+                .clicked()
+            {
+                actions.push(Action::Withdraw {
+                    id: r.id,
+                    reason: withdraw.reason.trim().to_string(),
+                });
+            }
+            if ui.button("Avbryt").clicked() {
+                *withdraw = WithdrawState::default();
+            }
+        });
+    }
+}
+
+fn history_row_ui(ui: &mut egui::Ui, entry: &AuditEntry) {
+    let when = entry.at.replace('T', " ");
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(theme::MUTED_TEXT, format!("{when} · {}", entry.actor));
+        ui.label(entry.action_nb());
+    });
+    if entry.action == "update"
+        && let Some(changes) = entry.details.as_object()
+    {
+        for (field, values) in changes {
+            let (before, after) = match values.as_array().map(Vec::as_slice) {
+                Some([b, a]) => (b.as_str().unwrap_or(""), a.as_str().unwrap_or("")),
+                _ => ("", ""),
+            };
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                format!("   {field}: «{before}» → «{after}»"),
+            );
+        }
+    }
+    if let Some(reason) = entry.details.get("begrunnelse").and_then(|v| v.as_str()) {
+        ui.colored_label(theme::MUTED_TEXT, format!("   Begrunnelse: {reason}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn explanation_matches_the_issue_example() {
+        let rule = WorkingDayRule::default();
+        let received = iso("2025-04-14");
+        let deadline = rule.assessment_deadline(received);
+        let left = rule.working_days_left(iso("2025-04-29"), deadline);
+        assert_eq!(
+            explain_deadline(rule, received, deadline, Some(left)),
+            "Mottatt ma 14.04.2025 → frist fr 02.05.2025, 2 virkedager igjen; påske og 1. mai er hoppet over"
+        );
+        let plain = explain_deadline(rule, iso("2025-03-03"), iso("2025-03-17"), None);
+        assert_eq!(plain, "Mottatt ma 03.03.2025 → frist ma 17.03.2025");
+        let christmas = explain_deadline(rule, iso("2025-12-22"), iso("2026-01-08"), Some(-3));
+        assert!(
+            christmas.ends_with("3 virkedager over fristen; jul og 1. nyttårsdag er hoppet over"),
+            "{christmas}"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The window: the app shell, one module per panel or view, and the design tokens.
+
+mod app;
+mod detail_panel;
+mod queue_panel;
+mod referral_form;
+mod settings_view;
+pub mod theme;
+
+pub use app::{Action, App, View};
+pub use detail_panel::DetailView;
+
+/// jiff dates at the egui_extras edge; chrono everywhere else.
+pub(crate) fn to_jiff(date: chrono::NaiveDate) -> jiff::civil::Date {
+    use chrono::Datelike;
+    jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8)
+        .unwrap_or_default()
+}
+
+pub(crate) fn from_jiff(date: jiff::civil::Date) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(
+        i32::from(date.year()),
+        date.month() as u32,
+        date.day() as u32,
+    )
+}

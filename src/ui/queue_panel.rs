@@ -1,0 +1,285 @@
+//! The referral queue (Henvisninger): counts, search and filters, and the virtualised table.
+
+use super::Action;
+use super::theme;
+use crate::calendar::{format_date, format_date_weekday};
+use crate::domain::{ReferralId, ReferrerKind};
+use crate::queue::{QueueFilter, QueueModel, QueueRow, StatusFilter, Urgency};
+use egui_extras::{Column, TableBuilder};
+
+/// The queue's own state: the filter and the filtered row indices, recomputed only when the
+/// filter or the model changes — never per frame.
+#[derive(Default)]
+pub struct QueuePanel {
+    filter: QueueFilter,
+    visible: Vec<u32>,
+    /// (model generation, filter) the `visible` cache was computed for.
+    cached_for: Option<(u64, QueueFilter)>,
+    scroll_to: Option<usize>,
+}
+
+impl QueuePanel {
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    fn refresh(&mut self, model: &QueueModel, generation: u64) {
+        let key = (generation, self.filter.clone());
+        if self.cached_for.as_ref() != Some(&key) {
+            self.visible = model.filter(&self.filter);
+            self.cached_for = Some(key);
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        model: &QueueModel,
+        generation: u64,
+        selected: Option<ReferralId>,
+        actions: &mut Vec<Action>,
+    ) {
+        self.counts_ui(ui, model, actions);
+        self.filters_ui(ui, model, generation);
+        self.keyboard(ui, model, selected, actions);
+        ui.separator();
+        if self.visible.is_empty() {
+            ui.add_space(20.0);
+            let text = if model.rows.is_empty() {
+                "Ingen henvisninger er registrert ennå. Trykk «Ny henvisning» (Ctrl+N)."
+            } else {
+                "Ingen henvisninger passer søket og filtrene."
+            };
+            ui.colored_label(theme::MUTED_TEXT, text);
+            return;
+        }
+        self.table_ui(ui, model, selected, actions);
+    }
+
+    fn counts_ui(&self, ui: &mut egui::Ui, model: &QueueModel, actions: &mut Vec<Action>) {
+        let c = model.counts;
+        ui.horizontal(|ui| {
+            ui.heading("Henvisninger");
+            ui.add_space(12.0);
+            ui.label(format!("{} åpne", c.open));
+            ui.colored_label(
+                theme::urgency_text(Urgency::Overdue),
+                format!("{} over fristen", c.overdue),
+            );
+            ui.colored_label(
+                theme::urgency_text(Urgency::DueSoon),
+                format!("{} med frist denne uken", c.due_this_week),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("➕ Ny henvisning")
+                    .on_hover_text("Ctrl+N")
+                    .clicked()
+                {
+                    actions.push(Action::NewReferral);
+                }
+            });
+        });
+    }
+
+    fn filters_ui(&mut self, ui: &mut egui::Ui, model: &QueueModel, generation: u64) {
+        ui.horizontal(|ui| {
+            ui.label("Søk:");
+            let search = egui::TextEdit::singleline(&mut self.filter.text)
+                .hint_text("pasient, henviser, ID eller fritekst")
+                .desired_width(260.0);
+            let response = ui.add(search).on_hover_text("Ctrl+F");
+            let find = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
+            if ui.input_mut(|i| i.consume_shortcut(&find)) {
+                response.request_focus();
+            }
+            if !self.filter.text.is_empty()
+                && ui.small_button("✖").on_hover_text("Tøm søket").clicked()
+            {
+                self.filter.text.clear();
+            }
+            ui.add_space(12.0);
+            ui.label("Status:");
+            egui::ComboBox::from_id_salt("status_filter")
+                .selected_text(self.filter.status.label_nb())
+                .show_ui(ui, |ui| {
+                    for choice in StatusFilter::choices() {
+                        ui.selectable_value(&mut self.filter.status, choice, choice.label_nb());
+                    }
+                });
+            ui.label("Henviser:");
+            egui::ComboBox::from_id_salt("kind_filter")
+                .selected_text(
+                    self.filter
+                        .referrer_kind
+                        .map_or("Alle", ReferrerKind::label_nb),
+                )
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter.referrer_kind, None, "Alle");
+                    for kind in ReferrerKind::ALL {
+                        ui.selectable_value(
+                            &mut self.filter.referrer_kind,
+                            Some(kind),
+                            kind.label_nb(),
+                        );
+                    }
+                });
+            self.refresh(model, generation);
+            ui.label(format!(
+                "Viser {} av {}",
+                self.visible.len(),
+                model.rows.len()
+            ));
+        });
+    }
+
+    /// Up/Down move the selection when no text field has focus.
+    fn keyboard(
+        &mut self,
+        ui: &egui::Ui,
+        model: &QueueModel,
+        selected: Option<ReferralId>,
+        actions: &mut Vec<Action>,
+    ) {
+        if ui.ctx().egui_wants_keyboard_input() || self.visible.is_empty() {
+            return;
+        }
+        let (down, up) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::ArrowDown),
+                i.key_pressed(egui::Key::ArrowUp),
+            )
+        });
+        if !down && !up {
+            return;
+        }
+        let current = selected.and_then(|id| {
+            self.visible
+                .iter()
+                .position(|&i| model.rows[i as usize].id == id)
+        });
+        let next = match (current, down) {
+            (None, _) => 0,
+            (Some(p), true) => (p + 1).min(self.visible.len() - 1),
+            (Some(p), false) => p.saturating_sub(1),
+        };
+        self.scroll_to = Some(next);
+        actions.push(Action::Select(model.rows[self.visible[next] as usize].id));
+    }
+
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        model: &QueueModel,
+        selected: Option<ReferralId>,
+        actions: &mut Vec<Action>,
+    ) {
+        let mut table = TableBuilder::new(ui)
+            .id_salt("queue_table")
+            .striped(false)
+            .resizable(true)
+            .sense(egui::Sense::click())
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::exact(90.0)) // received
+            .column(Column::initial(170.0).at_least(80.0).clip(true)) // patient
+            .column(Column::initial(200.0).at_least(80.0).clip(true)) // referrer
+            .column(Column::initial(130.0).at_least(60.0).clip(true)) // kind
+            .column(Column::exact(70.0)) // primary/secondary
+            .column(Column::exact(115.0)) // deadline
+            .column(Column::exact(95.0)) // working days left
+            .column(Column::remainder().at_least(90.0).clip(true)); // status
+        if let Some(row) = self.scroll_to.take() {
+            table = table.scroll_to_row(row, None);
+        }
+        table
+            .header(24.0, |mut header| {
+                for title in [
+                    "Mottatt",
+                    "Pasient",
+                    "Henviser",
+                    "Type",
+                    "Prim./sek.",
+                    "Frist",
+                    "Virkedager igjen",
+                    "Status",
+                ] {
+                    header.col(|ui| {
+                        ui.strong(title);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(theme::ROW_HEIGHT, self.visible.len(), |mut row| {
+                    let r = &model.rows[self.visible[row.index()] as usize];
+                    let is_selected = selected == Some(r.id);
+                    row.set_selected(is_selected);
+                    row_cells(&mut row, r, is_selected);
+                    if row.response().clicked() {
+                        actions.push(Action::Select(r.id));
+                    }
+                });
+            });
+    }
+}
+
+fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected: bool) {
+    let fill = if is_selected {
+        egui::Color32::TRANSPARENT
+    } else {
+        theme::urgency_fill(r.urgency)
+    };
+    let cell = |row: &mut egui_extras::TableRow<'_, '_>, add: &dyn Fn(&mut egui::Ui)| {
+        row.col(|ui| {
+            if fill != egui::Color32::TRANSPARENT {
+                let rect = ui
+                    .max_rect()
+                    .expand2(egui::vec2(ui.spacing().item_spacing.x / 2.0, 1.0));
+                ui.painter().rect_filled(rect, 0.0, fill);
+            }
+            add(ui);
+        });
+    };
+    cell(row, &|ui| {
+        ui.label(format_date(r.received_on));
+    });
+    cell(row, &|ui| {
+        ui.label(&r.patient);
+    });
+    cell(row, &|ui| {
+        ui.label(&r.referrer_name);
+    });
+    cell(row, &|ui| {
+        if r.specialty.is_empty() {
+            ui.label(r.referrer_kind.label_nb());
+        } else {
+            ui.label(format!("{} ({})", r.referrer_kind.label_nb(), r.specialty));
+        }
+    });
+    cell(row, &|ui| {
+        ui.label(if r.is_secondary {
+            "Sekundær"
+        } else {
+            "Primær"
+        });
+    });
+    cell(row, &|ui| {
+        ui.label(format_date_weekday(r.deadline));
+    });
+    cell(row, &|ui| {
+        if r.status.is_open() {
+            let text = egui::RichText::new(r.working_days_left.to_string())
+                .color(theme::urgency_text(r.urgency))
+                .strong();
+            ui.label(text);
+        } else {
+            ui.colored_label(theme::MUTED_TEXT, "–");
+        }
+    });
+    cell(row, &|ui| {
+        let label = match r.urgency {
+            Urgency::Overdue => format!("{} – over fristen", r.status.label_nb()),
+            _ => r.status.label_nb().to_string(),
+        };
+        ui.label(label);
+    });
+}

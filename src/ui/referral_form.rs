@@ -1,0 +1,221 @@
+//! The registration form (Ny henvisning / Rediger henvisning): every field with its error
+//! beside it; nothing is saved until the whole form is valid.
+
+use super::{Action, from_jiff, theme, to_jiff};
+use crate::calendar::format_date;
+use crate::domain::{
+    Field, FieldError, Referral, ReferralDraft, ReferralId, ReferrerKind, parse_national_id,
+};
+use chrono::NaiveDate;
+
+pub struct ReferralForm {
+    id: Option<ReferralId>,
+    draft: ReferralDraft,
+    received: jiff::civil::Date,
+    errors: Vec<FieldError>,
+    /// After the first save attempt, errors update as the user types.
+    tried: bool,
+}
+
+impl ReferralForm {
+    pub fn new_referral(today: NaiveDate) -> Self {
+        Self::with(None, ReferralDraft::new(today))
+    }
+
+    pub fn edit(referral: &Referral) -> Self {
+        Self::with(
+            Some(referral.id),
+            ReferralDraft::from_fields(&referral.fields),
+        )
+    }
+
+    fn with(id: Option<ReferralId>, draft: ReferralDraft) -> Self {
+        let received = to_jiff(draft.received_on.unwrap_or_default());
+        Self {
+            id,
+            draft,
+            received,
+            errors: Vec::new(),
+            tried: false,
+        }
+    }
+
+    /// Errors found by the store (e.g. a duplicate referral id).
+    pub fn set_errors(&mut self, errors: Vec<FieldError>) {
+        self.errors = errors;
+        self.tried = true;
+    }
+
+    fn error_for(&self, field: Field) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context, today: NaiveDate, actions: &mut Vec<Action>) {
+        let title = if self.id.is_some() {
+            "Rediger henvisning"
+        } else {
+            "Ny henvisning"
+        };
+        let modal = egui::Modal::new(egui::Id::unique("referral_form")).show(ctx, |ui| {
+            ui.set_width(560.0);
+            ui.heading(title);
+            ui.add_space(6.0);
+            let before = self.draft.clone();
+            self.fields_ui(ui, today);
+            self.draft.received_on = from_jiff(self.received);
+            if self.tried && self.draft != before {
+                self.errors = self.draft.validate(today).err().unwrap_or_default();
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let save = ui.button("Lagre").on_hover_text("Ctrl+Enter");
+                let save_key = ui.input_mut(|i| {
+                    i.consume_shortcut(&egui::KeyboardShortcut::new(
+                        egui::Modifiers::COMMAND,
+                        egui::Key::Enter,
+                    ))
+                });
+                if save.clicked() || save_key {
+                    self.tried = true;
+                    match self.draft.validate(today) {
+                        Ok(fields) => actions.push(Action::SaveReferral {
+                            id: self.id,
+                            fields,
+                        }),
+                        Err(errors) => self.errors = errors,
+                    }
+                }
+                if ui.button("Avbryt").clicked() {
+                    actions.push(Action::CloseForm);
+                }
+                if !self.errors.is_empty() {
+                    let n = self.errors.len();
+                    let text = if n == 1 {
+                        "1 felt må rettes".to_string()
+                    } else {
+                        format!("{n} felt må rettes")
+                    };
+                    ui.colored_label(theme::ERROR_TEXT, text);
+                }
+            });
+        });
+        if modal.should_close()
+            && !actions
+                .iter()
+                .any(|a| matches!(a, Action::SaveReferral { .. }))
+        {
+            actions.push(Action::CloseForm);
+        }
+    }
+
+    fn fields_ui(&mut self, ui: &mut egui::Ui, today: NaiveDate) {
+        egui::Grid::new("referral_form_grid")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                self.row(ui, Field::Received, |form, ui| {
+                    ui.add(
+                        egui_extras::DatePickerButton::new(&mut form.received)
+                            .id_salt("received_picker")
+                            .format("%d.%m.%Y")
+                            .calendar_week(true),
+                    );
+                    if let Some(d) = from_jiff(form.received)
+                        && d == today
+                    {
+                        ui.colored_label(theme::MUTED_TEXT, "i dag");
+                    }
+                });
+                self.text_row(ui, Field::ExternalId, "fra sykehussystemet (valgfritt)");
+                self.text_row(ui, Field::Patient, "navn eller initialer");
+                self.row(ui, Field::NationalId, |form, ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut form.draft.national_id)
+                            .hint_text("11 siffer (valgfritt)")
+                            .desired_width(160.0),
+                    );
+                    if let Ok(id) = parse_national_id(&form.draft.national_id) {
+                        ui.colored_label(
+                            theme::MUTED_TEXT,
+                            format!(
+                                "{}, født {}",
+                                id.kind.label_nb(),
+                                format_date(id.birth_date)
+                            ),
+                        );
+                    }
+                });
+                self.text_row(ui, Field::BirthYear, "åååå (fylles ut fra fødselsnummer)");
+                self.text_row(ui, Field::ReferrerName, "navn og sted");
+                self.row(ui, Field::ReferrerKind, |form, ui| {
+                    egui::ComboBox::from_id_salt("referrer_kind")
+                        .selected_text(form.draft.referrer_kind.label_nb())
+                        .show_ui(ui, |ui| {
+                            for kind in ReferrerKind::ALL {
+                                ui.selectable_value(
+                                    &mut form.draft.referrer_kind,
+                                    kind,
+                                    kind.label_nb(),
+                                );
+                            }
+                        });
+                });
+                let hint = if self.draft.referrer_kind == ReferrerKind::Sykehusavdeling {
+                    "påkrevd: ortopedi, nevrologi, …"
+                } else {
+                    "valgfritt"
+                };
+                self.text_row(ui, Field::Specialty, hint);
+                self.row(ui, Field::Secondary, |form, ui| {
+                    ui.radio_value(&mut form.draft.is_secondary, false, "Primær");
+                    ui.radio_value(&mut form.draft.is_secondary, true, "Sekundær");
+                    ui.colored_label(theme::MUTED_TEXT, "sekundær: allerede rettighetsvurdert");
+                });
+                self.row(ui, Field::Problem, |form, ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut form.draft.problem)
+                            .hint_text("hva henvisningen gjelder")
+                            .desired_rows(3)
+                            .desired_width(380.0),
+                    );
+                });
+                self.text_row(ui, Field::DiagnosisGroup, "f.eks. Rygg/nakke");
+            });
+    }
+
+    fn text_row(&mut self, ui: &mut egui::Ui, field: Field, hint: &str) {
+        self.row(ui, field, |form, ui| {
+            let text = match field {
+                Field::ExternalId => &mut form.draft.external_id,
+                Field::Patient => &mut form.draft.patient,
+                Field::BirthYear => &mut form.draft.birth_year,
+                Field::ReferrerName => &mut form.draft.referrer_name,
+                Field::Specialty => &mut form.draft.specialty,
+                _ => &mut form.draft.diagnosis_group,
+            };
+            ui.add(
+                egui::TextEdit::singleline(text)
+                    .hint_text(hint)
+                    .desired_width(300.0),
+            );
+        });
+    }
+
+    /// A labelled row with the field's error (if any) under the input.
+    fn row(&mut self, ui: &mut egui::Ui, field: Field, add: impl FnOnce(&mut Self, &mut egui::Ui)) {
+        ui.label(field.label_nb());
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| add(self, ui));
+            if let Some(message) = self.error_for(field) {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    format!("{}: {message}", field.label_nb()),
+                );
+            }
+        });
+        ui.end_row();
+    }
+}

@@ -1,0 +1,159 @@
+//! Innstillinger: clinic name, the Saturday rule, meeting schedule, capacity, closure days.
+
+use super::{Action, from_jiff, theme, to_jiff};
+use crate::calendar::format_date_weekday;
+use crate::domain::settings::{ClinicSettings, ClosureDay};
+use chrono::{NaiveDate, NaiveTime, Weekday};
+
+/// The form's working copy, reset from the stored settings whenever they are reloaded.
+#[derive(Default)]
+pub struct SettingsView {
+    draft: Option<ClinicSettings>,
+    time_text: String,
+    loaded_generation: u64,
+    new_closure: Option<jiff::civil::Date>,
+    new_closure_label: String,
+    error: Option<String>,
+}
+
+const WEEKDAYS: [(Weekday, &str); 5] = [
+    (Weekday::Mon, "mandag"),
+    (Weekday::Tue, "tirsdag"),
+    (Weekday::Wed, "onsdag"),
+    (Weekday::Thu, "torsdag"),
+    (Weekday::Fri, "fredag"),
+];
+
+impl SettingsView {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        stored: &ClinicSettings,
+        generation: u64,
+        actions: &mut Vec<Action>,
+    ) {
+        if self.draft.is_none() || self.loaded_generation != generation {
+            self.draft = Some(stored.clone());
+            self.time_text = stored.meeting_time.format("%H:%M").to_string();
+            self.loaded_generation = generation;
+            self.error = None;
+        }
+        let Some(mut draft) = self.draft.take() else {
+            return;
+        };
+        ui.heading("Innstillinger");
+        ui.add_space(6.0);
+        egui::Grid::new("settings_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
+            ui.label("Klinikkens navn");
+            ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0));
+            ui.end_row();
+
+            ui.label("Lørdag");
+            ui.vertical(|ui| {
+                ui.checkbox(&mut draft.saturday_is_working_day, "Regn lørdag som virkedag i fristberegningen");
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "Om lørdag er virkedag er ikke avklart i helseretten. Standard: nei.",
+                );
+            });
+            ui.end_row();
+
+            ui.label("Møtedager");
+            ui.horizontal(|ui| {
+                for (day, name) in WEEKDAYS {
+                    let mut on = draft.meeting_weekdays.contains(&day);
+                    if ui.checkbox(&mut on, name).changed() {
+                        draft.meeting_weekdays.retain(|d| *d != day);
+                        if on {
+                            draft.meeting_weekdays.push(day);
+                            draft.meeting_weekdays.sort_by_key(|d| d.num_days_from_monday());
+                        }
+                    }
+                }
+            });
+            ui.end_row();
+
+            ui.label("Møtetid");
+            ui.add(egui::TextEdit::singleline(&mut self.time_text).hint_text("tt:mm").desired_width(60.0));
+            ui.end_row();
+
+            ui.label("Kapasitet per møte");
+            ui.add(egui::DragValue::new(&mut draft.agenda_capacity).range(1..=200).suffix(" henvisninger"));
+            ui.end_row();
+
+            ui.label("Stengte dager");
+            ui.vertical(|ui| {
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "Dager uten inntaksmøte (f.eks. julaften, fellesferie). Flytter ikke den juridiske fristen.",
+                );
+                let mut remove = None;
+                for (i, c) in draft.closure_days.iter().enumerate() {
+                    ui.horizontal(|ui| {
+                        ui.label(format_date_weekday(c.date));
+                        ui.label(&c.label);
+                        if ui.small_button("Fjern").clicked() {
+                            remove = Some(i);
+                        }
+                    });
+                }
+                if let Some(i) = remove {
+                    draft.closure_days.remove(i);
+                }
+                ui.horizontal(|ui| {
+                    let date = self.new_closure.get_or_insert_with(|| to_jiff(NaiveDate::default()));
+                    ui.add(egui_extras::DatePickerButton::new(date).id_salt("closure_picker").format("%d.%m.%Y"));
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.new_closure_label)
+                            .hint_text("merknad")
+                            .desired_width(160.0),
+                    );
+                    if ui.button("Legg til").clicked()
+                        && let Some(d) = self.new_closure.and_then(from_jiff)
+                    {
+                        if draft.closure_days.iter().any(|c| c.date == d) {
+                            self.error = Some(format!("{} er allerede en stengt dag", format_date_weekday(d)));
+                        } else {
+                            draft.closure_days.push(ClosureDay { date: d, label: self.new_closure_label.trim().into() });
+                            draft.closure_days.sort_by_key(|c| c.date);
+                            self.new_closure_label.clear();
+                        }
+                    }
+                });
+            });
+            ui.end_row();
+        });
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            if ui.button("Lagre innstillinger").clicked() {
+                match NaiveTime::parse_from_str(self.time_text.trim(), "%H:%M") {
+                    Err(_) => {
+                        self.error = Some(format!(
+                            "Møtetid «{}» må skrives tt:mm",
+                            self.time_text.trim()
+                        ))
+                    }
+                    Ok(time) => {
+                        draft.meeting_time = time;
+                        match draft.validate() {
+                            Ok(()) => {
+                                self.error = None;
+                                actions.push(Action::SaveSettings(draft.clone()));
+                            }
+                            Err(e) => self.error = Some(e),
+                        }
+                    }
+                }
+            }
+            if ui.button("Angre endringer").clicked() {
+                draft = stored.clone();
+                self.time_text = stored.meeting_time.format("%H:%M").to_string();
+                self.error = None;
+            }
+            if let Some(e) = &self.error {
+                ui.colored_label(theme::ERROR_TEXT, e);
+            }
+        });
+        self.draft = Some(draft);
+    }
+}
