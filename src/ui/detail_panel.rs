@@ -216,7 +216,7 @@ fn actions_ui(
     actions: &mut Vec<Action>,
 ) {
     ui.horizontal(|ui| {
-        if ui.button("✏ Rediger").clicked() {
+        if ui.button("Rediger").clicked() {
             actions.push(Action::EditReferral(r.id));
         }
         let open = r.status == ReferralStatus::TilVurdering;
@@ -228,14 +228,15 @@ fn actions_ui(
         }
     });
     if withdraw.asking && r.status == ReferralStatus::TilVurdering {
-        ui.label(
+        ui.colored_label(
+            theme::MUTED_TEXT,
             "Hvorfor trekkes henvisningen? (f.eks. pasienten ønsker det ikke, henviser trakk den)",
         );
-        ui.add(
-            egui::TextEdit::singleline(&mut withdraw.reason)
-                .hint_text("Begrunnelse")
-                .desired_width(f32::INFINITY),
-        );
+        ui.horizontal(|ui| {
+            let label = ui.label("Begrunnelse:");
+            ui.add(egui::TextEdit::singleline(&mut withdraw.reason).desired_width(f32::INFINITY))
+                .labelled_by(label.id);
+        });
         ui.horizontal(|ui| {
             let ok = !withdraw.reason.trim().is_empty();
             if ui

@@ -71,11 +71,7 @@ impl QueuePanel {
                 format!("{} med frist denne uken", c.due_this_week),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .button("➕ Ny henvisning")
-                    .on_hover_text("Ctrl+N")
-                    .clicked()
-                {
+                if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {
                     actions.push(Action::NewReferral);
                 }
             });
@@ -84,30 +80,32 @@ impl QueuePanel {
 
     fn filters_ui(&mut self, ui: &mut egui::Ui, model: &QueueModel, generation: u64) {
         ui.horizontal(|ui| {
-            ui.label("Søk:");
+            let label = ui.label("Søk:");
             let search = egui::TextEdit::singleline(&mut self.filter.text)
                 .hint_text("pasient, henviser, ID eller fritekst")
                 .desired_width(260.0);
-            let response = ui.add(search).on_hover_text("Ctrl+F");
+            let response = ui.add(search).labelled_by(label.id).on_hover_text("Ctrl+F");
             let find = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::F);
             if ui.input_mut(|i| i.consume_shortcut(&find)) {
                 response.request_focus();
             }
             if !self.filter.text.is_empty()
-                && ui.small_button("✖").on_hover_text("Tøm søket").clicked()
+                && ui.small_button("Tøm").on_hover_text("Tøm søket").clicked()
             {
                 self.filter.text.clear();
             }
             ui.add_space(12.0);
-            ui.label("Status:");
+            let status_label = ui.label("Status:");
             egui::ComboBox::from_id_salt("status_filter")
                 .selected_text(self.filter.status.label_nb())
                 .show_ui(ui, |ui| {
                     for choice in StatusFilter::choices() {
                         ui.selectable_value(&mut self.filter.status, choice, choice.label_nb());
                     }
-                });
-            ui.label("Henviser:");
+                })
+                .response
+                .labelled_by(status_label.id);
+            let kind_label = ui.label("Henviser:");
             egui::ComboBox::from_id_salt("kind_filter")
                 .selected_text(
                     self.filter
@@ -123,7 +121,9 @@ impl QueuePanel {
                             kind.label_nb(),
                         );
                     }
-                });
+                })
+                .response
+                .labelled_by(kind_label.id);
             self.refresh(model, generation);
             ui.label(format!(
                 "Viser {} av {}",
@@ -174,6 +174,8 @@ impl QueuePanel {
         selected: Option<ReferralId>,
         actions: &mut Vec<Action>,
     ) {
+        // Labels must not take the clicks that select a row.
+        ui.style_mut().interaction.selectable_labels = false;
         let mut table = TableBuilder::new(ui)
             .id_salt("queue_table")
             .striped(false)

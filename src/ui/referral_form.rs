@@ -116,13 +116,15 @@ impl ReferralForm {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                self.row(ui, Field::Received, |form, ui| {
+                self.row(ui, Field::Received, |form, ui, label| {
                     ui.add(
                         egui_extras::DatePickerButton::new(&mut form.received)
                             .id_salt("received_picker")
+                            .show_icon(false)
                             .format("%d.%m.%Y")
                             .calendar_week(true),
-                    );
+                    )
+                    .labelled_by(label);
                     if let Some(d) = from_jiff(form.received)
                         && d == today
                     {
@@ -131,12 +133,13 @@ impl ReferralForm {
                 });
                 self.text_row(ui, Field::ExternalId, "fra sykehussystemet (valgfritt)");
                 self.text_row(ui, Field::Patient, "navn eller initialer");
-                self.row(ui, Field::NationalId, |form, ui| {
+                self.row(ui, Field::NationalId, |form, ui, label| {
                     ui.add(
                         egui::TextEdit::singleline(&mut form.draft.national_id)
                             .hint_text("11 siffer (valgfritt)")
                             .desired_width(160.0),
-                    );
+                    )
+                    .labelled_by(label);
                     if let Ok(id) = parse_national_id(&form.draft.national_id) {
                         ui.colored_label(
                             theme::MUTED_TEXT,
@@ -150,7 +153,7 @@ impl ReferralForm {
                 });
                 self.text_row(ui, Field::BirthYear, "åååå (fylles ut fra fødselsnummer)");
                 self.text_row(ui, Field::ReferrerName, "navn og sted");
-                self.row(ui, Field::ReferrerKind, |form, ui| {
+                self.row(ui, Field::ReferrerKind, |form, ui, label| {
                     egui::ComboBox::from_id_salt("referrer_kind")
                         .selected_text(form.draft.referrer_kind.label_nb())
                         .show_ui(ui, |ui| {
@@ -161,7 +164,9 @@ impl ReferralForm {
                                     kind.label_nb(),
                                 );
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label);
                 });
                 let hint = if self.draft.referrer_kind == ReferrerKind::Sykehusavdeling {
                     "påkrevd: ortopedi, nevrologi, …"
@@ -169,25 +174,26 @@ impl ReferralForm {
                     "valgfritt"
                 };
                 self.text_row(ui, Field::Specialty, hint);
-                self.row(ui, Field::Secondary, |form, ui| {
+                self.row(ui, Field::Secondary, |form, ui, _| {
                     ui.radio_value(&mut form.draft.is_secondary, false, "Primær");
                     ui.radio_value(&mut form.draft.is_secondary, true, "Sekundær");
                     ui.colored_label(theme::MUTED_TEXT, "sekundær: allerede rettighetsvurdert");
                 });
-                self.row(ui, Field::Problem, |form, ui| {
+                self.row(ui, Field::Problem, |form, ui, label| {
                     ui.add(
                         egui::TextEdit::multiline(&mut form.draft.problem)
                             .hint_text("hva henvisningen gjelder")
                             .desired_rows(3)
                             .desired_width(380.0),
-                    );
+                    )
+                    .labelled_by(label);
                 });
                 self.text_row(ui, Field::DiagnosisGroup, "f.eks. Rygg/nakke");
             });
     }
 
     fn text_row(&mut self, ui: &mut egui::Ui, field: Field, hint: &str) {
-        self.row(ui, field, |form, ui| {
+        self.row(ui, field, |form, ui, label| {
             let text = match field {
                 Field::ExternalId => &mut form.draft.external_id,
                 Field::Patient => &mut form.draft.patient,
@@ -200,15 +206,23 @@ impl ReferralForm {
                 egui::TextEdit::singleline(text)
                     .hint_text(hint)
                     .desired_width(300.0),
-            );
+            )
+            .labelled_by(label);
         });
     }
 
     /// A labelled row with the field's error (if any) under the input.
-    fn row(&mut self, ui: &mut egui::Ui, field: Field, add: impl FnOnce(&mut Self, &mut egui::Ui)) {
-        ui.label(field.label_nb());
+    /// `add` gets the label's id for `labelled_by`, so screen readers (and tests) find the
+    /// input by its label.
+    fn row(
+        &mut self,
+        ui: &mut egui::Ui,
+        field: Field,
+        add: impl FnOnce(&mut Self, &mut egui::Ui, egui::Id),
+    ) {
+        let label = ui.label(field.label_nb());
         ui.vertical(|ui| {
-            ui.horizontal(|ui| add(self, ui));
+            ui.horizontal(|ui| add(self, ui, label.id));
             if let Some(message) = self.error_for(field) {
                 ui.colored_label(
                     theme::ERROR_TEXT,

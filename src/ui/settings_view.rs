@@ -102,7 +102,8 @@ impl SettingsView {
                 }
                 ui.horizontal(|ui| {
                     let date = self.new_closure.get_or_insert_with(|| to_jiff(NaiveDate::default()));
-                    ui.add(egui_extras::DatePickerButton::new(date).id_salt("closure_picker").format("%d.%m.%Y"));
+                    ui.add(egui_extras::DatePickerButton::new(date).id_salt("closure_picker")
+                            .show_icon(false).format("%d.%m.%Y"));
                     ui.add(
                         egui::TextEdit::singleline(&mut self.new_closure_label)
                             .hint_text("merknad")

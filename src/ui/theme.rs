@@ -34,8 +34,29 @@ pub const ROW_HEIGHT: f32 = 22.0;
 pub const DETAIL_PANEL_WIDTH: f32 = 380.0;
 pub const FORM_LABEL_WIDTH: f32 = 130.0;
 
-/// The app's look: light, with slightly larger text for a meeting-room laptop.
+/// DejaVu Sans (Bitstream Vera licence, assets/fonts/LICENSE-DejaVu.txt) as the fallback
+/// after egui's built-in font: it has the arrows, dashes and symbols the UI uses ("→", "–",
+/// "…") on every machine, without relying on system fonts.
+const FALLBACK_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The app's look: light, the fallback font, and spacing for a meeting-room laptop.
+/// Call before any text is laid out (the first frame).
 pub fn apply(ctx: &egui::Context) {
+    use egui::epaint::text::{FontInsert, FontPriority, InsertFontFamily};
+    ctx.add_font(FontInsert::new(
+        "DejaVuSans",
+        egui::FontData::from_static(FALLBACK_FONT),
+        vec![
+            InsertFontFamily {
+                family: egui::FontFamily::Proportional,
+                priority: FontPriority::Lowest,
+            },
+            InsertFontFamily {
+                family: egui::FontFamily::Monospace,
+                priority: FontPriority::Lowest,
+            },
+        ],
+    ));
     ctx.set_theme(egui::Theme::Light);
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);

@@ -1,0 +1,276 @@
+//! The command line as a clinic's IT person uses it: demo, import (all-or-nothing, rejects
+//! file, encodings, re-import) and export round trips.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn inntak(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_inntak"))
+        .args(args)
+        .env("USER", "cli-test")
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn count(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn demo_is_deterministic_and_exports_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sqlite3"), dir.path().join("b.sqlite3"));
+    for db in [&a, &b] {
+        let out = inntak(&[
+            "demo",
+            "--db",
+            p(db),
+            "--referrals",
+            "400",
+            "--seed",
+            "3",
+            "--today",
+            "2026-11-22",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(count(db), 400);
+    }
+    let ea = inntak(&["export", "--db", p(&a), "--today", "2026-11-22"]);
+    let eb = inntak(&["export", "--db", p(&b), "--today", "2026-11-22"]);
+    assert!(ea.status.success());
+    assert_eq!(ea.stdout, eb.stdout);
+    let export = text(&ea.stdout);
+    let header = export
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap();
+    assert!(
+        header.starts_with("henvisning_id;mottatt;vurderingsfrist;status;"),
+        "{header}"
+    );
+    assert_eq!(export.lines().count(), 401);
+}
+
+#[test]
+fn one_invalid_row_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("henvisninger.csv");
+    std::fs::write(
+        &csv,
+        "henvisning_id;mottatt;pasient;fodselsnummer\n\
+         A1;14.04.2025;Kari Nordmann;13097248022\n\
+         A2;31.04.2025;Ola Nordmann;\n\
+         A3;2025-04-15;Per Hansen;13097248032\n",
+    )
+    .unwrap();
+    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", "2026-11-22"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("linje 3: mottatt: «31.04.2025» er ikke en dato"),
+        "{err}"
+    );
+    assert!(
+        err.contains("linje 4: fodselsnummer: kontrollsifrene stemmer ikke"),
+        "{err}"
+    );
+    assert!(err.contains("Ingenting ble importert"), "{err}");
+    assert_eq!(count(&db), 0);
+}
+
+#[test]
+fn skip_invalid_imports_the_rest_and_writes_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("liste.csv");
+    let rejects = dir.path().join("avvist.csv");
+    std::fs::write(
+        &csv,
+        "henvisning_id,mottatt,pasient,henviser_type,fagfelt\n\
+         B1,14.04.2025,\"Nordmann, Kari\",fastlege,\n\
+         B2,15.04.2025,Ola,sykehusavdeling,\n\
+         B3,16.04.2025,Per,sykehusavdeling,ortopedi\n",
+    )
+    .unwrap();
+    let out = inntak(&[
+        "import",
+        "--db",
+        p(&db),
+        p(&csv),
+        "--skip-invalid",
+        "--rejects",
+        p(&rejects),
+        "--today",
+        "2026-11-22",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("linje 3: fagfelt: mangler"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("Importerte 2 henvisninger"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(count(&db), 2);
+    let rejected = text(&std::fs::read(&rejects).unwrap());
+    let lines: Vec<&str> = rejected.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "henvisning_id;mottatt;pasient;henviser_type;fagfelt;linje;feil"
+    );
+    assert!(
+        lines[1].starts_with("B2;15.04.2025;Ola;sykehusavdeling;;3;fagfelt: mangler"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines.len(), 2);
+
+    // Importing the same file again skips what is there and says so.
+    let again = inntak(&[
+        "import",
+        "--db",
+        p(&db),
+        p(&csv),
+        "--skip-invalid",
+        "--rejects",
+        p(&rejects),
+        "--today",
+        "2026-11-22",
+    ]);
+    let stdout = text(&again.stdout);
+    assert!(
+        stdout.contains("linje 2: henvisning_id: «B1» finnes allerede i databasen, hoppet over"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Importerte 0 henvisninger; 2 fantes fra før."),
+        "{stdout}"
+    );
+    assert_eq!(count(&db), 2);
+}
+
+#[test]
+fn windows_1252_from_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("excel.csv");
+    // "Bjørn Ås;Smerter i kne" in Windows-1252, CRLF line ends, as Excel writes it.
+    let mut bytes =
+        b"mottatt;pasient;problemstilling\r\n03.03.2025;Bj\xF8rn \xC5s;Smerter i kn\xE6r\r\n"
+            .to_vec();
+    bytes.extend_from_slice(b"\r\n");
+    std::fs::write(&csv, bytes).unwrap();
+    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", "2026-11-22"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (patient, problem): (String, String) = conn
+        .query_row("SELECT patient, problem FROM referrals", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(
+        (patient.as_str(), problem.as_str()),
+        ("Bjørn Ås", "Smerter i knær")
+    );
+}
+
+#[test]
+fn export_imports_into_another_database_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sqlite3"), dir.path().join("b.sqlite3"));
+    let first = dir.path().join("first.csv");
+    let second = dir.path().join("second.csv");
+    assert!(
+        inntak(&[
+            "demo",
+            "--db",
+            p(&a),
+            "--referrals",
+            "300",
+            "--today",
+            "2026-11-22"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        inntak(&[
+            "export",
+            "--db",
+            p(&a),
+            "--out",
+            p(&first),
+            "--today",
+            "2026-11-22"
+        ])
+        .status
+        .success()
+    );
+    let imported = inntak(&["import", "--db", p(&b), p(&first), "--today", "2026-11-22"]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(
+        inntak(&[
+            "export",
+            "--db",
+            p(&b),
+            "--out",
+            p(&second),
+            "--today",
+            "2026-11-22"
+        ])
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap()
+    );
+}
+
+#[test]
+fn a_foreign_file_is_refused_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regneark.xlsx");
+    std::fs::write(&file, b"PK\x03\x04 not a database at all, just bytes that are long enough to fill a header 0123456789").unwrap();
+    let before = std::fs::read(&file).unwrap();
+    let out = inntak(&["export", "--db", p(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("er ikke en SQLite-database"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn bad_today_is_a_clear_error() {
+    let out = inntak(&[
+        "export",
+        "--today",
+        "22.13.2026",
+        "--db",
+        "/nonexistent/x.sqlite3",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("«22.13.2026» er ikke en dato"),
+        "{}",
+        text(&out.stderr)
+    );
+}

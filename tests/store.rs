@@ -1,0 +1,293 @@
+//! Store round-trips, refusal of foreign/corrupt/newer files (left byte-identical), and
+//! one-transaction-per-intent behaviour.
+
+use inntak::domain::referral::iso;
+use inntak::domain::{ReferralDraft, ReferralStatus, ReferrerKind};
+use inntak::store::referrals::{self, Change};
+use inntak::store::{OpenError, SCHEMA_VERSION, Store, StoreError, audit, settings};
+use std::path::Path;
+
+fn change() -> Change<'static> {
+    Change {
+        actor: "test",
+        at: iso("2026-11-20").and_hms_opt(9, 0, 0).unwrap(),
+    }
+}
+
+fn draft(patient: &str, external_id: &str) -> ReferralDraft {
+    ReferralDraft {
+        patient: patient.into(),
+        external_id: external_id.into(),
+        referrer_name: "Dr. Berg".into(),
+        national_id: "13097248022".into(),
+        ..ReferralDraft::new(iso("2026-11-16"))
+    }
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn create_reopen_and_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub").join("inntak.sqlite3");
+    let fields = draft("Kari Nordmann", "H1")
+        .validate(iso("2026-11-22"))
+        .unwrap();
+    {
+        let mut store = Store::open(&path).unwrap();
+        let id = store
+            .write(|tx| {
+                referrals::insert(
+                    tx,
+                    &fields,
+                    ReferralStatus::TilVurdering,
+                    None,
+                    change(),
+                    "create",
+                )
+            })
+            .unwrap();
+        assert_eq!(id.0, 1);
+    }
+    let store = Store::open(&path).unwrap();
+    let all = referrals::all(store.conn()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].fields, fields);
+    assert_eq!(all[0].fields.birth_year, Some(1972));
+    let version: i32 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let history = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, 1).unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].actor.as_str(), history[0].action.as_str()),
+        ("test", "create")
+    );
+}
+
+#[test]
+fn a_text_file_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.sqlite3");
+    std::fs::write(&path, "Dette er ikke en database\n".repeat(20)).unwrap();
+    let before = bytes(&path);
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, OpenError::NotSqlite(_)), "{err}");
+    assert!(err.to_string().contains("Filen er ikke endret"));
+    assert_eq!(bytes(&path), before);
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE patients (name TEXT); INSERT INTO patients VALUES ('x');")
+            .unwrap();
+    }
+    let before = bytes(&path);
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, OpenError::NotOurs(_)), "{err}");
+    assert_eq!(bytes(&path), before);
+    assert!(!dir.path().join("other.db-wal").exists());
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.sqlite3");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let before = bytes(&path);
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(err, OpenError::Newer { found, supported, .. } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+        "{err}"
+    );
+    assert!(err.to_string().contains("nyere versjon av Inntak"));
+    assert_eq!(bytes(&path), before);
+}
+
+#[test]
+fn a_corrupt_database_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let today = iso("2026-11-22");
+        store
+            .write(|tx| {
+                for i in 0..300 {
+                    let f = draft(&format!("Pasient {i}"), &format!("H{i}"))
+                        .validate(today)
+                        .unwrap();
+                    referrals::insert(
+                        tx,
+                        &f,
+                        ReferralStatus::TilVurdering,
+                        None,
+                        change(),
+                        "create",
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    // Overwrite a stretch of pages after the header with garbage.
+    let mut data = bytes(&path);
+    assert!(data.len() > 20_000, "{}", data.len());
+    for b in &mut data[8192..16384] {
+        *b = 0xAB;
+    }
+    std::fs::write(&path, &data).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, OpenError::Corrupt { .. }), "{err}");
+    assert_eq!(bytes(&path), data);
+}
+
+#[test]
+fn a_failed_intent_leaves_nothing_behind() {
+    let mut store = Store::open_in_memory().unwrap();
+    let today = iso("2026-11-22");
+    let a = draft("A", "SAME").validate(today).unwrap();
+    let b = draft("B", "OTHER").validate(today).unwrap();
+    let dup = draft("C", "SAME").validate(today).unwrap();
+    let result = store.write(|tx| {
+        referrals::insert(
+            tx,
+            &a,
+            ReferralStatus::TilVurdering,
+            None,
+            change(),
+            "create",
+        )?;
+        referrals::insert(
+            tx,
+            &b,
+            ReferralStatus::TilVurdering,
+            None,
+            change(),
+            "create",
+        )?;
+        referrals::insert(
+            tx,
+            &dup,
+            ReferralStatus::TilVurdering,
+            None,
+            change(),
+            "create",
+        )
+    });
+    assert!(matches!(result, Err(StoreError::DuplicateExternalId(ref id)) if id == "SAME"));
+    assert_eq!(referrals::count(store.conn()).unwrap(), 0);
+    let audit_rows: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audit_rows, 0);
+}
+
+#[test]
+fn edit_withdraw_and_reopen_are_audited() {
+    let mut store = Store::open_in_memory().unwrap();
+    let today = iso("2026-11-22");
+    let fields = draft("Kari", "H9").validate(today).unwrap();
+    let id = store
+        .write(|tx| {
+            referrals::insert(
+                tx,
+                &fields,
+                ReferralStatus::TilVurdering,
+                None,
+                change(),
+                "create",
+            )
+        })
+        .unwrap();
+    let mut edited = fields.clone();
+    edited.patient = "Kari N.".into();
+    edited.referrer_kind = ReferrerKind::Avtalespesialist;
+    assert!(
+        store
+            .write(|tx| referrals::update(tx, id, &edited, change()))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write(|tx| referrals::update(tx, id, &edited, change()))
+            .unwrap(),
+        "no-op edit"
+    );
+    store
+        .write(|tx| referrals::withdraw(tx, id, "Pasienten ønsket det ikke", change()))
+        .unwrap();
+    assert_eq!(
+        referrals::get(store.conn(), id).unwrap().status,
+        ReferralStatus::Trukket
+    );
+    let again = store.write(|tx| referrals::withdraw(tx, id, "igjen", change()));
+    assert!(matches!(again, Err(StoreError::Rule(_))));
+    store
+        .write(|tx| referrals::reopen(tx, id, change()))
+        .unwrap();
+
+    let history = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, id.0).unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["create", "update", "withdraw", "reopen"]);
+    assert_eq!(
+        history[1].details["pasient"],
+        serde_json::json!(["Kari", "Kari N."])
+    );
+    assert_eq!(
+        history[1].details["henviser_type"],
+        serde_json::json!(["fastlege", "avtalespesialist"])
+    );
+    assert_eq!(
+        history[2].details["begrunnelse"],
+        "Pasienten ønsket det ikke"
+    );
+}
+
+#[test]
+fn settings_round_trip_with_closure_days() {
+    use inntak::domain::settings::{ClinicSettings, ClosureDay};
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(
+        settings::load(store.conn()).unwrap(),
+        ClinicSettings::default()
+    );
+    let s = ClinicSettings {
+        clinic_name: "Smerteklinikken, Haukeland".into(),
+        saturday_is_working_day: true,
+        meeting_weekdays: vec![chrono::Weekday::Mon, chrono::Weekday::Thu],
+        agenda_capacity: 15,
+        closure_days: vec![ClosureDay {
+            date: iso("2026-12-24"),
+            label: "Julaften".into(),
+        }],
+        ..Default::default()
+    };
+    store.write(|tx| settings::save(tx, &s, change())).unwrap();
+    assert_eq!(settings::load(store.conn()).unwrap(), s);
+    let bad = ClinicSettings {
+        meeting_weekdays: vec![],
+        ..s.clone()
+    };
+    assert!(
+        store
+            .write(|tx| settings::save(tx, &bad, change()))
+            .is_err()
+    );
+    assert_eq!(settings::load(store.conn()).unwrap(), s);
+}

@@ -1,0 +1,181 @@
+//! egui_kittest flows that drive the real app headless: register, validation, search,
+//! demo offer, withdraw.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use inntak::clock::Clock;
+use inntak::domain::referral::iso;
+use inntak::domain::{ReferralDraft, ReferralStatus};
+use inntak::store::referrals::{self, Change};
+use inntak::store::{Store, settings};
+use inntak::ui::App;
+
+/// The one harness helper: the whole app on an in-memory store at a fixed date.
+fn harness(store: Store, today: &str) -> Harness<'static, App> {
+    let app = App::new(store, Clock::fixed(iso(today)), "tester".into());
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+/// A store that has answered the demo offer, with the given (patient, received) referrals.
+fn store_with(referrals_in: &[(&str, &str)]) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let change = Change {
+        actor: "setup",
+        at: iso("2025-04-01").and_hms_opt(8, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+            for (patient, received) in referrals_in {
+                let draft = ReferralDraft {
+                    patient: (*patient).into(),
+                    referrer_name: "Dr. Berg".into(),
+                    ..ReferralDraft::new(iso(received))
+                };
+                let fields = draft.validate(iso("2030-01-01")).unwrap();
+                referrals::insert(
+                    tx,
+                    &fields,
+                    ReferralStatus::TilVurdering,
+                    None,
+                    change,
+                    "create",
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    harness.run();
+}
+
+#[test]
+fn register_a_referral_and_see_it_in_the_queue_with_its_deadline() {
+    let mut harness = harness(store_with(&[]), "2025-04-14");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Kari Testesen");
+    type_into(&mut harness, "Henviser", "Dr. Lund, Sentrum legesenter");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+
+    assert!(harness.query_by_label("Lagre").is_none(), "the form closed");
+    let queue = harness.state().queue();
+    assert_eq!(queue.rows.len(), 1);
+    assert_eq!(
+        queue.rows[0].deadline,
+        iso("2025-05-02"),
+        "Easter and 1 May skipped"
+    );
+    assert_eq!(queue.rows[0].working_days_left, 10);
+    // The row shows patient, deadline and working days left; the detail pane explains it.
+    assert!(harness.query_all_by_label("Kari Testesen").count() >= 1);
+    harness.get_by_label("fr 02.05.2025");
+    harness.get_by_label_contains("påske og 1. mai er hoppet over");
+    harness
+        .get_by_label_contains("Henvisningen for Kari Testesen er registrert, frist fr 02.05.2025");
+    let stored = referrals::all(harness.state().store().conn()).unwrap();
+    assert_eq!(stored[0].fields.patient, "Kari Testesen");
+}
+
+#[test]
+fn an_invalid_national_id_shows_an_error_and_saves_nothing() {
+    let mut harness = harness(store_with(&[]), "2025-04-14");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Ola Feil");
+    type_into(&mut harness, "Fødselsnummer", "13097248032");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+
+    harness.get_by_label("Fødselsnummer: kontrollsifrene stemmer ikke (skrivefeil?)");
+    harness.get_by_label("1 felt må rettes");
+    assert_eq!(referrals::count(harness.state().store().conn()).unwrap(), 0);
+
+    // Correcting the number clears the error as the user types, and then it saves.
+    harness
+        .get_by_role_and_label(Role::TextInput, "Fødselsnummer")
+        .click();
+    harness.run();
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Fødselsnummer")
+        .type_text("2");
+    harness.run();
+    assert!(harness.query_by_label("1 felt må rettes").is_none());
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    let stored = referrals::all(harness.state().store().conn()).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].fields.birth_year, Some(1972));
+}
+
+#[test]
+fn the_search_box_filters_the_queue() {
+    let store = store_with(&[
+        ("Ada Lund", "2025-04-10"),
+        ("Bo Lie", "2025-04-11"),
+        ("Cecilie Lunde", "2025-04-11"),
+    ]);
+    let mut harness = harness(store, "2025-04-14");
+    assert_eq!(harness.state().visible_rows(), 3);
+    type_into(&mut harness, "Søk:", "lie");
+    assert_eq!(
+        harness.state().visible_rows(),
+        2,
+        "Bo Lie and Cecilie Lunde"
+    );
+    harness.get_by_label("Viser 2 av 3");
+    type_into(&mut harness, "Søk:", " bo");
+    assert_eq!(harness.state().visible_rows(), 1);
+    assert!(harness.query_by_label("Ada Lund").is_none());
+    harness.get_by_label("Bo Lie");
+}
+
+#[test]
+fn first_start_offers_demo_data() {
+    let mut harness = harness(Store::open_in_memory().unwrap(), "2026-11-22");
+    harness.get_by_label("Velkommen til Inntak");
+    harness.get_by_label("Fyll med demodata").click();
+    harness.run();
+    assert!(harness.query_by_label("Velkommen til Inntak").is_none());
+    let queue = harness.state().queue();
+    assert_eq!(queue.counts.total, inntak::demo::DEFAULT_REFERRALS);
+    assert!(queue.counts.open > 0);
+    assert_eq!(harness.state().visible_rows(), queue.counts.open);
+}
+
+#[test]
+fn select_and_withdraw_with_a_reason() {
+    let store = store_with(&[("Ada Lund", "2025-04-10"), ("Bo Lie", "2025-04-11")]);
+    let mut harness = harness(store, "2025-04-14");
+    harness.get_by_label("Bo Lie").click();
+    harness.run();
+    assert!(harness.state().selected().is_some());
+    harness.get_by_label("Trekk tilbake…").click();
+    harness.run();
+    // Confirm is disabled until a reason is given.
+    harness.get_by_label("Bekreft tilbaketrekking").click();
+    harness.run();
+    assert_eq!(harness.state().queue().counts.open, 2);
+    type_into(&mut harness, "Begrunnelse:", "Pasienten ønsker ikke time");
+    harness.get_by_label("Bekreft tilbaketrekking").click();
+    harness.run();
+    assert_eq!(harness.state().queue().counts.open, 1);
+    assert_eq!(harness.state().visible_rows(), 1);
+    harness.get_by_label_contains("Begrunnelse: Pasienten ønsker ikke time");
+}
