@@ -77,6 +77,7 @@ pub fn actor(cli_user: Option<&str>) -> String {
     cli_user
         .map(str::to_string)
         .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
         .or_else(|| std::env::var("USERNAME").ok())
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| "ukjent".into())

@@ -285,6 +285,11 @@ fn one(
     if rng.random_bool(0.06) {
         decided = next_meeting_day(deadline, rule);
     }
+    // ~2 % wait for information from the referrer well past the deadline.
+    if rng.random_bool(0.02) {
+        let waiting = rule.add_working_days(deadline, rng.random_range(2..8));
+        decided = next_meeting_day(waiting, rule);
+    }
     let outcome: f64 = rng.random();
     let status = if outcome < 0.01 {
         ReferralStatus::Trukket

@@ -42,9 +42,27 @@ pub struct QueueRow {
 pub struct QueueCounts {
     pub open: usize,
     pub overdue: usize,
-    /// Open, not overdue, with the deadline in the current ISO week.
+    /// Open, not overdue, with the deadline in [`work_week`] (this week; on a weekend, the
+    /// coming one).
     pub due_this_week: usize,
     pub total: usize,
+}
+
+/// The Sunday that ends the work week `today` belongs to. On Saturday and Sunday the week
+/// being planned is the coming one, so that week's Sunday is returned.
+pub fn work_week_end(today: NaiveDate) -> NaiveDate {
+    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let monday = if today.weekday().num_days_from_monday() >= 5 {
+        monday + Days::new(7)
+    } else {
+        monday
+    };
+    monday + Days::new(6)
+}
+
+/// The ISO week number of the work week `today` belongs to (see [`work_week_end`]).
+pub fn work_week(today: NaiveDate) -> u32 {
+    work_week_end(today).iso_week().week()
 }
 
 /// Which statuses the queue shows.
@@ -103,8 +121,7 @@ pub struct QueueModel {
 
 impl QueueModel {
     pub fn build(referrals: Vec<Referral>, rule: WorkingDayRule, today: NaiveDate) -> Self {
-        let week_start = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
-        let week_end = week_start + Days::new(6);
+        let week_end = work_week_end(today);
         let mut counts = QueueCounts {
             total: referrals.len(),
             ..Default::default()
@@ -257,6 +274,15 @@ mod tests {
                 total: 4
             }
         );
+    }
+
+    #[test]
+    fn the_work_week_on_weekends_is_the_coming_one() {
+        assert_eq!(work_week_end(iso("2026-11-18")), iso("2026-11-22")); // Wednesday
+        assert_eq!(work_week_end(iso("2026-11-20")), iso("2026-11-22")); // Friday
+        assert_eq!(work_week_end(iso("2026-11-21")), iso("2026-11-29")); // Saturday
+        assert_eq!(work_week_end(iso("2026-11-22")), iso("2026-11-29")); // Sunday
+        assert_eq!(work_week(iso("2026-11-22")), 48);
     }
 
     #[test]

@@ -179,3 +179,49 @@ fn select_and_withdraw_with_a_reason() {
     assert_eq!(harness.state().visible_rows(), 1);
     harness.get_by_label_contains("Begrunnelse: Pasienten ønsker ikke time");
 }
+
+#[test]
+fn an_edit_is_saved_and_shown_in_the_history() {
+    let mut harness = harness(store_with(&[("Ada Lund", "2025-04-10")]), "2025-04-14");
+    harness.get_by_label("Ada Lund").click();
+    harness.run();
+    harness.get_by_label("Rediger").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "sen");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    assert_eq!(harness.state().queue().rows[0].patient, "Ada Lundsen");
+    harness.get_by_label("Endret");
+    harness.get_by_label_contains("pasient: «Ada Lund» → «Ada Lundsen»");
+}
+
+#[test]
+fn escape_closes_the_form_without_saving() {
+    let mut harness = harness(store_with(&[]), "2025-04-14");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Ikke lagret");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Lagre").is_none());
+    assert_eq!(referrals::count(harness.state().store().conn()).unwrap(), 0);
+}
+
+#[test]
+fn the_saturday_setting_moves_deadlines() {
+    // Received Mon 3 Mar 2025: Fri 17 Mar... with Saturdays counting, Fri 14 Mar.
+    let mut harness = harness(store_with(&[("Ada Lund", "2025-03-03")]), "2025-03-04");
+    assert_eq!(harness.state().queue().rows[0].deadline, iso("2025-03-17"));
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    harness
+        .get_by_label("Regn lørdag som virkedag i fristberegningen")
+        .click();
+    harness.run();
+    harness.get_by_label("Lagre innstillinger").click();
+    harness.run();
+    harness.get_by_label("Innstillingene er lagret");
+    assert_eq!(harness.state().queue().rows[0].deadline, iso("2025-03-14"));
+    let saved = settings::load(harness.state().store().conn()).unwrap();
+    assert!(saved.saturday_is_working_day);
+}

@@ -170,6 +170,7 @@ impl App {
                 egui::Panel::right("detail")
                     .resizable(true)
                     .default_size(theme::DETAIL_PANEL_WIDTH)
+                    .min_size(theme::DETAIL_PANEL_WIDTH)
                     .show(ui, |ui| match &self.detail {
                         Some(detail) => {
                             detail_panel::ui(ui, detail, &mut self.withdraw, &mut actions)
@@ -188,8 +189,13 @@ impl App {
             }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.settings_view
-                        .ui(ui, &self.settings, self.generation, &mut actions);
+                    self.settings_view.ui(
+                        ui,
+                        &self.settings,
+                        self.generation,
+                        self.clock.today(),
+                        &mut actions,
+                    );
                 });
             }
         }
@@ -425,6 +431,11 @@ impl App {
     // Read access for tests.
     pub fn queue(&self) -> &QueueModel {
         &self.queue
+    }
+
+    /// Sets the queue's search and filters (benchmarks and tests).
+    pub fn set_queue_filter(&mut self, filter: crate::queue::QueueFilter) {
+        self.queue_panel.set_filter(filter);
     }
 
     pub fn visible_rows(&self) -> usize {

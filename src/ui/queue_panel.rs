@@ -19,6 +19,10 @@ pub struct QueuePanel {
 }
 
 impl QueuePanel {
+    pub fn set_filter(&mut self, filter: QueueFilter) {
+        self.filter = filter;
+    }
+
     pub fn visible_len(&self) -> usize {
         self.visible.len()
     }
@@ -68,7 +72,11 @@ impl QueuePanel {
             );
             ui.colored_label(
                 theme::urgency_text(Urgency::DueSoon),
-                format!("{} med frist denne uken", c.due_this_week),
+                format!(
+                    "{} med frist i uke {}",
+                    c.due_this_week,
+                    model.today.map_or(0, crate::queue::work_week)
+                ),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {

@@ -102,7 +102,10 @@ impl ReferralForm {
                 }
             });
         });
+        // Esc closes the form; a stray click beside it does not, so typed data is not lost.
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
         if modal.should_close()
+            && escape
             && !actions
                 .iter()
                 .any(|a| matches!(a, Action::SaveReferral { .. }))

@@ -30,6 +30,7 @@ impl SettingsView {
         ui: &mut egui::Ui,
         stored: &ClinicSettings,
         generation: u64,
+        today: NaiveDate,
         actions: &mut Vec<Action>,
     ) {
         if self.draft.is_none() || self.loaded_generation != generation {
@@ -44,8 +45,9 @@ impl SettingsView {
         ui.heading("Innstillinger");
         ui.add_space(6.0);
         egui::Grid::new("settings_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-            ui.label("Klinikkens navn");
-            ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0));
+            let label = ui.label("Klinikkens navn");
+            ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0))
+                .labelled_by(label.id);
             ui.end_row();
 
             ui.label("Lørdag");
@@ -73,12 +75,14 @@ impl SettingsView {
             });
             ui.end_row();
 
-            ui.label("Møtetid");
-            ui.add(egui::TextEdit::singleline(&mut self.time_text).hint_text("tt:mm").desired_width(60.0));
+            let label = ui.label("Møtetid");
+            ui.add(egui::TextEdit::singleline(&mut self.time_text).hint_text("tt:mm").desired_width(60.0))
+                .labelled_by(label.id);
             ui.end_row();
 
-            ui.label("Kapasitet per møte");
-            ui.add(egui::DragValue::new(&mut draft.agenda_capacity).range(1..=200).suffix(" henvisninger"));
+            let label = ui.label("Kapasitet per møte");
+            ui.add(egui::DragValue::new(&mut draft.agenda_capacity).range(1..=200).suffix(" henvisninger"))
+                .labelled_by(label.id);
             ui.end_row();
 
             ui.label("Stengte dager");
@@ -101,14 +105,18 @@ impl SettingsView {
                     draft.closure_days.remove(i);
                 }
                 ui.horizontal(|ui| {
-                    let date = self.new_closure.get_or_insert_with(|| to_jiff(NaiveDate::default()));
-                    ui.add(egui_extras::DatePickerButton::new(date).id_salt("closure_picker")
-                            .show_icon(false).format("%d.%m.%Y"));
+                    let date = self.new_closure.get_or_insert_with(|| to_jiff(today));
+                    let label = ui.label("Ny stengt dag:");
                     ui.add(
-                        egui::TextEdit::singleline(&mut self.new_closure_label)
-                            .hint_text("merknad")
-                            .desired_width(160.0),
-                    );
+                        egui_extras::DatePickerButton::new(date)
+                            .id_salt("closure_picker")
+                            .show_icon(false)
+                            .format("%d.%m.%Y"),
+                    )
+                    .labelled_by(label.id);
+                    let note = ui.label("Merknad:");
+                    ui.add(egui::TextEdit::singleline(&mut self.new_closure_label).desired_width(160.0))
+                        .labelled_by(note.id);
                     if ui.button("Legg til").clicked()
                         && let Some(d) = self.new_closure.and_then(from_jiff)
                     {

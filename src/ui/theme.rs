@@ -31,7 +31,7 @@ pub const OK_TEXT: Color32 = Color32::from_rgb(0x1E, 0x6B, 0x2A);
 pub const MUTED_TEXT: Color32 = Color32::from_gray(0x55);
 
 pub const ROW_HEIGHT: f32 = 22.0;
-pub const DETAIL_PANEL_WIDTH: f32 = 380.0;
+pub const DETAIL_PANEL_WIDTH: f32 = 360.0;
 pub const FORM_LABEL_WIDTH: f32 = 130.0;
 
 /// DejaVu Sans (Bitstream Vera licence, assets/fonts/LICENSE-DejaVu.txt) as the fallback
