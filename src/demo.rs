@@ -285,8 +285,8 @@ fn one(
     if rng.random_bool(0.06) {
         decided = next_meeting_day(deadline, rule);
     }
-    // ~2 % wait for information from the referrer well past the deadline.
-    if rng.random_bool(0.02) {
+    // ~4 % wait for information from the referrer well past the deadline.
+    if rng.random_bool(0.04) {
         let waiting = rule.add_working_days(deadline, rng.random_range(2..8));
         decided = next_meeting_day(waiting, rule);
     }

@@ -200,7 +200,8 @@ impl App {
             }
         }
         if let Some(form) = &mut self.form {
-            form.ui(ui.ctx(), self.clock.today(), &mut actions);
+            let rule = self.settings.working_day_rule();
+            form.ui(ui.ctx(), self.clock.today(), rule, &mut actions);
         }
         if self.demo_offer {
             self.demo_offer_ui(ui.ctx(), &mut actions);

@@ -191,9 +191,9 @@ impl QueuePanel {
             .sense(egui::Sense::click())
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(90.0)) // received
-            .column(Column::initial(170.0).at_least(80.0).clip(true)) // patient
-            .column(Column::initial(200.0).at_least(80.0).clip(true)) // referrer
-            .column(Column::initial(130.0).at_least(60.0).clip(true)) // kind
+            .column(Column::initial(150.0).at_least(80.0).clip(true)) // patient
+            .column(Column::initial(180.0).at_least(80.0).clip(true)) // referrer
+            .column(Column::initial(120.0).at_least(60.0).clip(true)) // kind
             .column(Column::exact(70.0)) // primary/secondary
             .column(Column::exact(115.0)) // deadline
             .column(Column::exact(95.0)) // working days left

@@ -2,7 +2,7 @@
 //! beside it; nothing is saved until the whole form is valid.
 
 use super::{Action, from_jiff, theme, to_jiff};
-use crate::calendar::format_date;
+use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
 use crate::domain::{
     Field, FieldError, Referral, ReferralDraft, ReferralId, ReferrerKind, parse_national_id,
 };
@@ -15,6 +15,7 @@ pub struct ReferralForm {
     errors: Vec<FieldError>,
     /// After the first save attempt, errors update as the user types.
     tried: bool,
+    focus_patient: bool,
 }
 
 impl ReferralForm {
@@ -37,6 +38,7 @@ impl ReferralForm {
             received,
             errors: Vec::new(),
             tried: false,
+            focus_patient: true,
         }
     }
 
@@ -53,7 +55,13 @@ impl ReferralForm {
             .map(|e| e.message.as_str())
     }
 
-    pub fn ui(&mut self, ctx: &egui::Context, today: NaiveDate, actions: &mut Vec<Action>) {
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        today: NaiveDate,
+        rule: WorkingDayRule,
+        actions: &mut Vec<Action>,
+    ) {
         let title = if self.id.is_some() {
             "Rediger henvisning"
         } else {
@@ -64,7 +72,7 @@ impl ReferralForm {
             ui.heading(title);
             ui.add_space(6.0);
             let before = self.draft.clone();
-            self.fields_ui(ui, today);
+            self.fields_ui(ui, today, rule);
             self.draft.received_on = from_jiff(self.received);
             if self.tried && self.draft != before {
                 self.errors = self.draft.validate(today).err().unwrap_or_default();
@@ -114,7 +122,7 @@ impl ReferralForm {
         }
     }
 
-    fn fields_ui(&mut self, ui: &mut egui::Ui, today: NaiveDate) {
+    fn fields_ui(&mut self, ui: &mut egui::Ui, today: NaiveDate, rule: WorkingDayRule) {
         egui::Grid::new("referral_form_grid")
             .num_columns(2)
             .spacing([12.0, 6.0])
@@ -128,10 +136,13 @@ impl ReferralForm {
                             .calendar_week(true),
                     )
                     .labelled_by(label);
-                    if let Some(d) = from_jiff(form.received)
-                        && d == today
-                    {
-                        ui.colored_label(theme::MUTED_TEXT, "i dag");
+                    if let Some(d) = from_jiff(form.received) {
+                        let today_note = if d == today { "i dag · " } else { "" };
+                        let deadline = rule.assessment_deadline(d);
+                        ui.colored_label(
+                            theme::MUTED_TEXT,
+                            format!("{today_note}frist {}", format_date_weekday(deadline)),
+                        );
                     }
                 });
                 self.text_row(ui, Field::ExternalId, "fra sykehussystemet (valgfritt)");
@@ -205,12 +216,17 @@ impl ReferralForm {
                 Field::Specialty => &mut form.draft.specialty,
                 _ => &mut form.draft.diagnosis_group,
             };
-            ui.add(
-                egui::TextEdit::singleline(text)
-                    .hint_text(hint)
-                    .desired_width(300.0),
-            )
-            .labelled_by(label);
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(text)
+                        .hint_text(hint)
+                        .desired_width(300.0),
+                )
+                .labelled_by(label);
+            // The patient field has focus when the form opens, so typing starts at once.
+            if field == Field::Patient && std::mem::take(&mut form.focus_patient) {
+                response.request_focus();
+            }
         });
     }
 
