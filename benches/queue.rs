@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo bench --bench queue` (optionally `-- 50000` for another size).
 
+use chrono::Datelike;
 use inntak::calendar::WorkingDayRule;
 use inntak::clock::Clock;
 use inntak::domain::referral::iso;
@@ -103,13 +104,12 @@ fn main() {
         let t = Instant::now();
         let mut checksum = 0i64;
         for &d in &received {
-            let deadline = rule.assessment_deadline(d);
-            checksum += rule.working_days_left(today, deadline).min(100);
+            checksum += i64::from(rule.assessment_deadline(d).day());
         }
         deadlines.push(t.elapsed());
         std::hint::black_box(checksum);
     }
-    summary("(c) compute all deadlines + days left", deadlines, 10.0);
+    summary("(c) compute all 100k deadlines", deadlines, 10.0);
 
     // (b) one full frame of the queue view, all rows in the table (status filter "Alle").
     let store = Store::open(&path).expect("open");

@@ -72,8 +72,21 @@ impl HolidayKind {
     }
 }
 
-/// Easter Sunday in the Gregorian calendar (anonymous Gregorian computus, Meeus/Jones/Butcher).
+/// Years whose Easter is precomputed: the deadline loop asks for it on every spring day.
+const EASTER_CACHE_YEARS: std::ops::Range<i32> = 1900..2300;
+
+/// Easter Sunday in the Gregorian calendar (cached for 1900–2299).
 pub fn easter_sunday(year: i32) -> NaiveDate {
+    static CACHE: std::sync::OnceLock<Vec<NaiveDate>> = std::sync::OnceLock::new();
+    if EASTER_CACHE_YEARS.contains(&year) {
+        let cache = CACHE.get_or_init(|| EASTER_CACHE_YEARS.map(compute_easter_sunday).collect());
+        return cache[(year - EASTER_CACHE_YEARS.start) as usize];
+    }
+    compute_easter_sunday(year)
+}
+
+/// The anonymous Gregorian computus (Meeus/Jones/Butcher).
+fn compute_easter_sunday(year: i32) -> NaiveDate {
     let a = year % 19;
     let b = year / 100;
     let c = year % 100;
@@ -216,13 +229,29 @@ impl WorkingDayRule {
     }
 
     /// Working days in the half-open interval (`from`, `to`]; 0 when `to <= from`.
+    ///
+    /// Whole weeks are counted arithmetically and holidays subtracted per year, so a span of
+    /// decades (an old, never-decided import) costs microseconds, not a walk over every day.
     pub fn working_days_between(self, from: NaiveDate, to: NaiveDate) -> i64 {
-        let mut count = 0;
-        let mut date = from;
+        if to <= from {
+            return 0;
+        }
+        let days = (to - from).num_days();
+        let per_week = if self.saturday_is_working_day { 6 } else { 5 };
+        let full_weeks = days / 7;
+        let mut count = full_weeks * per_week;
+        let mut date = from + Days::new((full_weeks * 7) as u64);
         while date < to {
             date = date + Days::new(1);
-            if self.is_working_day(date) {
+            if self.weekday_counts(date) {
                 count += 1;
+            }
+        }
+        for year in from.year()..=to.year() {
+            for h in public_holidays(year) {
+                if h.date > from && h.date <= to && self.weekday_counts(h.date) {
+                    count -= 1;
+                }
             }
         }
         count
@@ -456,6 +485,36 @@ mod tests {
                 "{today}"
             );
         }
+    }
+
+    #[test]
+    fn working_days_between_matches_a_day_by_day_walk() {
+        for sat in [false, true] {
+            let rule = WorkingDayRule {
+                saturday_is_working_day: sat,
+            };
+            let start = d("2023-12-20");
+            for offset in [0u64, 1, 3, 6, 7, 8, 13, 14, 45, 120, 400, 800] {
+                let from = start + Days::new(offset % 11);
+                let to = from + Days::new(offset);
+                let mut walk = 0;
+                let mut day = from;
+                while day < to {
+                    day = day + Days::new(1);
+                    walk += i64::from(rule.is_working_day(day));
+                }
+                assert_eq!(
+                    rule.working_days_between(from, to),
+                    walk,
+                    "{from} → {to}, sat {sat}"
+                );
+            }
+        }
+        // 17 May 2026 is a Sunday: it must not be subtracted twice.
+        assert_eq!(
+            MON_FRI.working_days_between(d("2026-05-15"), d("2026-05-18")),
+            1
+        );
     }
 
     #[test]

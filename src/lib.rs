@@ -1,6 +1,7 @@
 //! Inntak: the intake meeting of a Norwegian pain clinic — referral queue, legal deadlines,
 //! meetings and decisions, kept in one local SQLite file.
 
+pub mod agenda;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

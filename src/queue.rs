@@ -26,7 +26,8 @@ pub struct QueueRow {
     pub external_id: Option<String>,
     pub received_on: NaiveDate,
     pub deadline: NaiveDate,
-    pub working_days_left: i64,
+    /// `None` for referrals that are not open.
+    pub working_days_left: Option<i64>,
     pub patient: String,
     pub referrer_name: String,
     pub referrer_kind: ReferrerKind,
@@ -130,12 +131,16 @@ impl QueueModel {
             .into_iter()
             .map(|r| {
                 let deadline = rule.assessment_deadline(r.fields.received_on);
-                let working_days_left = rule.working_days_left(today, deadline);
+                // Only open referrals have a running clock.
+                let working_days_left = r
+                    .status
+                    .is_open()
+                    .then(|| rule.working_days_left(today, deadline));
                 let urgency = if !r.status.is_open() {
                     Urgency::Closed
                 } else if deadline < today {
                     Urgency::Overdue
-                } else if working_days_left <= DUE_SOON_WORKING_DAYS {
+                } else if working_days_left.is_some_and(|left| left <= DUE_SOON_WORKING_DAYS) {
                     Urgency::DueSoon
                 } else {
                     Urgency::OnTrack
@@ -264,7 +269,8 @@ mod tests {
                 ("Di", Urgency::Closed)
             ]
         );
-        assert_eq!(model.rows[1].working_days_left, 1);
+        assert_eq!(model.rows[1].working_days_left, Some(1));
+        assert_eq!(model.rows[3].working_days_left, None);
         assert_eq!(
             model.counts,
             QueueCounts {

@@ -80,7 +80,7 @@ fn register_a_referral_and_see_it_in_the_queue_with_its_deadline() {
         iso("2025-05-02"),
         "Easter and 1 May skipped"
     );
-    assert_eq!(queue.rows[0].working_days_left, 10);
+    assert_eq!(queue.rows[0].working_days_left, Some(10));
     // The row shows patient, deadline and working days left; the detail pane explains it.
     assert!(harness.query_all_by_label("Kari Testesen").count() >= 1);
     harness.get_by_label("fr 02.05.2025");

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no egui, no SQLite, no clock reads.
 
 pub mod identity;
+pub mod meeting;
 pub mod referral;
 pub mod settings;
 

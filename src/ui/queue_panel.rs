@@ -276,8 +276,8 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         ui.label(format_date_weekday(r.deadline));
     });
     cell(row, &|ui| {
-        if r.status.is_open() {
-            let text = egui::RichText::new(r.working_days_left.to_string())
+        if let Some(left) = r.working_days_left {
+            let text = egui::RichText::new(left.to_string())
                 .color(theme::urgency_text(r.urgency))
                 .strong();
             ui.label(text);

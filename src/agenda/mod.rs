@@ -1,0 +1,285 @@
+//! The agenda, built from the deadlines: which referrals a meeting must decide, the proposal up
+//! to capacity, the overload forecast for the coming meetings, and (in `pdf`) the printed
+//! agenda. The selection is pure; the PDF is rendered to bytes without file I/O.
+
+use crate::calendar::WorkingDayRule;
+use crate::domain::ReferralId;
+use chrono::{Days, NaiveDate};
+
+/// An open referral that could go on an agenda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: ReferralId,
+    pub received_on: NaiveDate,
+    pub deadline: NaiveDate,
+}
+
+/// Why a referral is on the agenda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The deadline is already past on the meeting day.
+    Overdue,
+    /// No later meeting falls on or before the deadline: decide it at this one.
+    LastMeetingBeforeDeadline,
+    /// Room on the agenda: next by deadline.
+    ByDeadline,
+    /// Put on by the leader.
+    Manual,
+}
+
+impl Reason {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Overdue => "overdue",
+            Self::LastMeetingBeforeDeadline => "last_meeting",
+            Self::ByDeadline => "by_deadline",
+            Self::Manual => "manual",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::Overdue,
+            Self::LastMeetingBeforeDeadline,
+            Self::ByDeadline,
+            Self::Manual,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+
+    /// Must be decided at this meeting.
+    pub fn is_must(self) -> bool {
+        matches!(self, Self::Overdue | Self::LastMeetingBeforeDeadline)
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Overdue => "Over fristen",
+            Self::LastMeetingBeforeDeadline => "Siste møte før frist",
+            Self::ByDeadline => "Etter frist",
+            Self::Manual => "Lagt til manuelt",
+        }
+    }
+}
+
+/// Why a candidate must be decided at the meeting on `meeting`, given every upcoming meeting
+/// date (sorted); `None` if a later meeting still reaches its deadline.
+pub fn must_reason(c: &Candidate, meeting: NaiveDate, upcoming: &[NaiveDate]) -> Option<Reason> {
+    if c.deadline < meeting {
+        return Some(Reason::Overdue);
+    }
+    let later_in_time = upcoming.iter().any(|d| *d > meeting && *d <= c.deadline);
+    (!later_in_time).then_some(Reason::LastMeetingBeforeDeadline)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub items: Vec<(ReferralId, Reason)>,
+    /// How many must be decided at this meeting (all of them are in `items`).
+    pub must: usize,
+    pub capacity: usize,
+}
+
+impl Proposal {
+    /// More must be decided than the meeting has room for.
+    pub fn overloaded(&self) -> bool {
+        self.must > self.capacity
+    }
+
+    /// "26 må behandles, kapasitet 20".
+    pub fn overload_text(&self) -> Option<String> {
+        self.overloaded()
+            .then(|| format!("{} må behandles, kapasitet {}", self.must, self.capacity))
+    }
+}
+
+/// Proposes the agenda for the meeting on `meeting`: every referral that must be decided there
+/// (overdue first, then by deadline), then the others by deadline and receipt, up to
+/// `capacity`. Referrals received on the meeting day or later are left out.
+pub fn propose(
+    meeting: NaiveDate,
+    upcoming: &[NaiveDate],
+    candidates: &[Candidate],
+    capacity: usize,
+) -> Proposal {
+    let mut eligible: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.received_on < meeting)
+        .collect();
+    eligible.sort_by_key(|c| (c.deadline, c.received_on, c.id));
+    let mut must: Vec<(ReferralId, Reason)> = Vec::new();
+    let mut others = Vec::new();
+    for c in eligible {
+        match must_reason(c, meeting, upcoming) {
+            Some(reason) => must.push((c.id, reason)),
+            None => others.push((c.id, Reason::ByDeadline)),
+        }
+    }
+    let must_count = must.len();
+    let room = capacity.saturating_sub(must_count);
+    must.extend(others.into_iter().take(room));
+    Proposal {
+        items: must,
+        must: must_count,
+        capacity,
+    }
+}
+
+/// One row of the forecast: a coming meeting and its load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForecastRow {
+    pub meeting: NaiveDate,
+    pub must: usize,
+    pub proposed: usize,
+    pub capacity: usize,
+}
+
+/// Forecast for the given meetings (sorted): each takes its proposal from what the earlier ones
+/// left, given today's queue. Shows an overload a week ahead.
+pub fn forecast(
+    meetings: &[NaiveDate],
+    upcoming: &[NaiveDate],
+    candidates: &[Candidate],
+    capacity: usize,
+) -> Vec<ForecastRow> {
+    let mut remaining: Vec<Candidate> = candidates.to_vec();
+    meetings
+        .iter()
+        .map(|&m| {
+            let p = propose(m, upcoming, &remaining, capacity);
+            remaining.retain(|c| !p.items.iter().any(|(id, _)| *id == c.id));
+            ForecastRow {
+                meeting: m,
+                must: p.must,
+                proposed: p.items.len(),
+                capacity,
+            }
+        })
+        .collect()
+}
+
+/// A date for an extra meeting that relieves an overloaded meeting on `meeting`: the latest
+/// working day, after today and no later than the earliest deadline among the overflow, that
+/// has no meeting and is not a closure day. `None` if there is no such day.
+pub fn suggest_extra_meeting(
+    today: NaiveDate,
+    earliest_deadline: NaiveDate,
+    existing: &[NaiveDate],
+    closed: &[NaiveDate],
+    rule: WorkingDayRule,
+) -> Option<NaiveDate> {
+    let mut day = earliest_deadline;
+    while day > today {
+        if rule.is_working_day(day) && !existing.contains(&day) && !closed.contains(&day) {
+            return Some(day);
+        }
+        day = day.checked_sub_days(Days::new(1))?;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    fn c(id: i64, received: &str, deadline: &str) -> Candidate {
+        Candidate {
+            id: ReferralId(id),
+            received_on: iso(received),
+            deadline: iso(deadline),
+        }
+    }
+
+    // Tue/Thu meetings in late Nov / early Dec 2026.
+    fn upcoming() -> Vec<NaiveDate> {
+        [
+            "2026-11-24",
+            "2026-11-26",
+            "2026-12-01",
+            "2026-12-03",
+            "2026-12-08",
+        ]
+        .map(iso)
+        .to_vec()
+    }
+
+    #[test]
+    fn must_decide_first_then_by_deadline_up_to_capacity() {
+        let candidates = [
+            c(1, "2026-11-16", "2026-11-30"), // next meeting in time: 26.11 → not must on 24.11
+            c(2, "2026-11-10", "2026-11-24"), // deadline on the meeting day: last meeting
+            c(3, "2026-11-05", "2026-11-19"), // overdue
+            c(4, "2026-11-11", "2026-11-25"), // 26.11 is after the deadline: last meeting is 24.11
+            c(5, "2026-11-24", "2026-12-08"), // received on the meeting day: left out
+            c(6, "2026-11-20", "2026-12-04"),
+        ];
+        let p = propose(iso("2026-11-24"), &upcoming(), &candidates, 3);
+        assert_eq!(
+            p.items,
+            vec![
+                (ReferralId(3), Reason::Overdue),
+                (ReferralId(2), Reason::LastMeetingBeforeDeadline),
+                (ReferralId(4), Reason::LastMeetingBeforeDeadline),
+            ]
+        );
+        assert_eq!(p.must, 3);
+        assert!(!p.overloaded());
+        let roomy = propose(iso("2026-11-24"), &upcoming(), &candidates, 20);
+        let ids: Vec<i64> = roomy.items.iter().map(|(id, _)| id.0).collect();
+        assert_eq!(ids, [3, 2, 4, 1, 6]);
+    }
+
+    #[test]
+    fn overload_is_reported_with_numbers() {
+        let candidates: Vec<Candidate> =
+            (0..26).map(|i| c(i, "2026-11-10", "2026-11-24")).collect();
+        let p = propose(iso("2026-11-24"), &upcoming(), &candidates, 20);
+        assert_eq!(
+            p.items.len(),
+            26,
+            "every must-decide referral stays on the agenda"
+        );
+        assert_eq!(
+            p.overload_text().as_deref(),
+            Some("26 må behandles, kapasitet 20")
+        );
+    }
+
+    #[test]
+    fn forecast_rolls_the_queue_forward() {
+        let mut candidates = Vec::new();
+        // 5 due on 25.11 (must at 24.11), 22 due on 27.11 (must at 26.11), 3 due 2.12.
+        for i in 0..5 {
+            candidates.push(c(i, "2026-11-11", "2026-11-25"));
+        }
+        for i in 5..27 {
+            candidates.push(c(i, "2026-11-13", "2026-11-27"));
+        }
+        for i in 27..30 {
+            candidates.push(c(i, "2026-11-18", "2026-12-02"));
+        }
+        let meetings = &upcoming()[..4];
+        let rows = forecast(meetings, &upcoming(), &candidates, 20);
+        let summary: Vec<(usize, usize)> = rows.iter().map(|r| (r.must, r.proposed)).collect();
+        // 24.11: 5 must + 15 of the 27.11 ones; 26.11: the 7 left of them must, and the
+        // three due 2.12 fill up; nothing is left for 1.12 and 3.12.
+        assert_eq!(summary, [(5, 20), (7, 10), (0, 0), (0, 0)]);
+    }
+
+    #[test]
+    fn extra_meeting_suggestion() {
+        let rule = WorkingDayRule::default();
+        let existing = upcoming();
+        // Overflow due Fri 27.11: Wed 25.11 is free (26.11 has a meeting).
+        let d = suggest_extra_meeting(iso("2026-11-23"), iso("2026-11-27"), &existing, &[], rule);
+        assert_eq!(d, Some(iso("2026-11-27")));
+        let d = suggest_extra_meeting(iso("2026-11-23"), iso("2026-11-26"), &existing, &[], rule);
+        assert_eq!(d, Some(iso("2026-11-25")));
+        assert_eq!(
+            suggest_extra_meeting(iso("2026-11-24"), iso("2026-11-24"), &existing, &[], rule),
+            None
+        );
+    }
+}

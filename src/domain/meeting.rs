@@ -1,0 +1,232 @@
+//! Intake meetings and the team: meeting status, professions, the schedule that generates
+//! meetings, and the interdisciplinary check. Pure.
+
+use crate::calendar::holiday_on;
+use crate::domain::settings::ClinicSettings;
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MeetingId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MeetingStatus {
+    Planlagt,
+    Pagar,
+    Avsluttet,
+    Avlyst,
+}
+
+impl MeetingStatus {
+    pub const ALL: [Self; 4] = [Self::Planlagt, Self::Pagar, Self::Avsluttet, Self::Avlyst];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Planlagt => "planlagt",
+            Self::Pagar => "pagar",
+            Self::Avsluttet => "avsluttet",
+            Self::Avlyst => "avlyst",
+        }
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Planlagt => "Planlagt",
+            Self::Pagar => "Pågår",
+            Self::Avsluttet => "Avsluttet",
+            Self::Avlyst => "Avlyst",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// A meeting that will still be held: it can take referrals before their deadline.
+    pub fn is_upcoming(self) -> bool {
+        matches!(self, Self::Planlagt | Self::Pagar)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Profession {
+    Lege,
+    Psykolog,
+    Psykologspesialist,
+    Fysioterapeut,
+    Sykepleier,
+    Annet,
+}
+
+impl Profession {
+    pub const ALL: [Self; 6] = [
+        Self::Lege,
+        Self::Psykolog,
+        Self::Psykologspesialist,
+        Self::Fysioterapeut,
+        Self::Sykepleier,
+        Self::Annet,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Lege => "lege",
+            Self::Psykolog => "psykolog",
+            Self::Psykologspesialist => "psykologspesialist",
+            Self::Fysioterapeut => "fysioterapeut",
+            Self::Sykepleier => "sykepleier",
+            Self::Annet => "annet",
+        }
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Lege => "Lege",
+            Self::Psykolog => "Psykolog",
+            Self::Psykologspesialist => "Psykologspesialist",
+            Self::Fysioterapeut => "Fysioterapeut",
+            Self::Sykepleier => "Sykepleier",
+            Self::Annet => "Annet",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        let c = code.trim().to_lowercase();
+        Self::ALL.into_iter().find(|p| p.code() == c)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamMember {
+    pub id: MemberId,
+    pub name: String,
+    pub profession: Profession,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub status: MeetingStatus,
+    pub leader: Option<MemberId>,
+    /// The schedule slot this meeting was generated for; `None` for extra meetings. A moved
+    /// meeting keeps its slot, so the schedule does not generate it again.
+    pub scheduled_date: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// The dates the schedule puts a meeting on in [`from`, `to`]: the clinic's meeting weekdays,
+/// skipping public holidays and closure days.
+pub fn scheduled_dates(
+    settings: &ClinicSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= to {
+        let closed = settings.closure_days.iter().any(|c| c.date == day);
+        if settings.meeting_weekdays.contains(&day.weekday())
+            && holiday_on(day).is_none()
+            && !closed
+        {
+            out.push(day);
+        }
+        day = day + Days::new(1);
+    }
+    out
+}
+
+/// What an interdisciplinary team lacks among those attending: a lege, a
+/// psykolog/psykologspesialist and a fysioterapeut are required.
+pub fn missing_professions(attending: &[Profession]) -> Vec<&'static str> {
+    let has = |p: &[Profession]| attending.iter().any(|a| p.contains(a));
+    let mut missing = Vec::new();
+    if !has(&[Profession::Lege]) {
+        missing.push("lege");
+    }
+    if !has(&[Profession::Psykolog, Profession::Psykologspesialist]) {
+        missing.push("psykolog/psykologspesialist");
+    }
+    if !has(&[Profession::Fysioterapeut]) {
+        missing.push("fysioterapeut");
+    }
+    missing
+}
+
+/// The latest upcoming meeting on or before `deadline` (dates sorted ascending, all upcoming).
+pub fn last_meeting_before_deadline(
+    deadline: NaiveDate,
+    meetings: &[NaiveDate],
+) -> Option<NaiveDate> {
+    let end = meetings.partition_point(|d| *d <= deadline);
+    end.checked_sub(1).map(|i| meetings[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+    use crate::domain::settings::ClosureDay;
+
+    #[test]
+    fn schedule_skips_holidays_and_closure_days() {
+        let settings = ClinicSettings {
+            closure_days: vec![ClosureDay {
+                date: iso("2026-04-09"),
+                label: "Stengt".into(),
+            }],
+            ..Default::default()
+        };
+        // Easter 2026: Maundy Thursday 2 Apr; Tue 7 Apr is ordinary; Thu 9 Apr closed.
+        let dates = scheduled_dates(&settings, iso("2026-03-30"), iso("2026-04-17"));
+        let expected: Vec<NaiveDate> = ["2026-03-31", "2026-04-07", "2026-04-14", "2026-04-16"]
+            .map(iso)
+            .to_vec();
+        assert_eq!(dates, expected);
+        // Ascension Thursday 14 May 2026 and 17 May (a Sunday) — Tuesday/Thursday schedule.
+        let may = scheduled_dates(
+            &ClinicSettings::default(),
+            iso("2026-05-11"),
+            iso("2026-05-22"),
+        );
+        assert_eq!(
+            may,
+            ["2026-05-12", "2026-05-19", "2026-05-21"].map(iso).to_vec()
+        );
+    }
+
+    #[test]
+    fn last_meeting_on_or_before_the_deadline() {
+        let meetings = ["2026-11-24", "2026-11-26", "2026-12-01", "2026-12-03"].map(iso);
+        let cases = [
+            ("2026-11-23", None),
+            ("2026-11-24", Some("2026-11-24")),
+            ("2026-11-25", Some("2026-11-24")),
+            ("2026-12-02", Some("2026-12-01")),
+            ("2026-12-31", Some("2026-12-03")),
+        ];
+        for (deadline, expected) in cases {
+            assert_eq!(
+                last_meeting_before_deadline(iso(deadline), &meetings),
+                expected.map(iso),
+                "{deadline}"
+            );
+        }
+    }
+
+    #[test]
+    fn interdisciplinary_check() {
+        use Profession::*;
+        assert!(missing_professions(&[Lege, Psykologspesialist, Fysioterapeut]).is_empty());
+        assert_eq!(
+            missing_professions(&[Lege, Sykepleier]),
+            ["psykolog/psykologspesialist", "fysioterapeut"]
+        );
+        assert_eq!(missing_professions(&[]).len(), 3);
+    }
+}
