@@ -79,16 +79,25 @@ fn main() {
 
     // (a) open the store and build the queue view model.
     let mut open_build = Vec::new();
-    for _ in 0..7 {
+    let (mut opens, mut reads, mut builds) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..9 {
         let t = Instant::now();
         let store = Store::open(&path).expect("open");
+        let opened = t.elapsed();
         let s = settings::load(store.conn()).expect("settings");
         let all = referrals::all(store.conn()).expect("rows");
+        let read = t.elapsed();
         let model = QueueModel::build(all, s.working_day_rule(), today);
         open_build.push(t.elapsed());
+        opens.push(opened);
+        reads.push(read - opened);
+        builds.push(t.elapsed() - read);
         assert_eq!(model.rows.len(), count);
     }
     summary("(a) open store + build queue view model", open_build, 300.0);
+    summary("    of which: open + integrity check", opens, f64::INFINITY);
+    summary("    of which: read all rows", reads, f64::INFINITY);
+    summary("    of which: build view model", builds, f64::INFINITY);
 
     // (c) all deadlines and working days left.
     let received: Vec<_> = {
