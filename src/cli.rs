@@ -1,11 +1,14 @@
 //! The command line: the window by default, and the `demo`, `import` and `export` commands.
 
+use crate::agenda::pdf;
 use crate::calendar::parse_date;
 use crate::clock::Clock;
 use crate::csvio::{self, ImportOptions};
 use crate::demo;
+use crate::planning;
+use crate::queue::QueueModel;
 use crate::store::referrals::Change;
-use crate::store::{Store, settings};
+use crate::store::{Store, meetings, referrals, settings};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -52,6 +55,21 @@ pub enum Command {
         /// Hvor ugyldige rader skrives (standard: <fil>-avviste.csv)
         #[arg(long, value_name = "FIL")]
         rejects: Option<PathBuf>,
+    },
+    /// Skriv ut agendaen for et inntaksmøte som PDF (A4)
+    Agenda {
+        /// Neste planlagte møte
+        #[arg(long, conflicts_with = "meeting", required_unless_present = "meeting")]
+        next: bool,
+        /// Møtets dato (åååå-mm-dd eller dd.mm.åååå)
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        meeting: Option<NaiveDate>,
+        /// PDF-filen som skrives
+        #[arg(long, value_name = "FIL")]
+        out: PathBuf,
+        /// Bare initialer i stedet for fullt navn (utskrifter forlater rommet)
+        #[arg(long)]
+        initials: bool,
     },
     /// Eksporter alle henvisninger som CSV (; og UTF-8)
     Export {
@@ -140,6 +158,47 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 rejects_path: rejects.clone(),
             };
             import(&mut store, file, &options, clock.today(), change)
+        }
+        Command::Agenda {
+            next: _,
+            meeting,
+            out,
+            initials,
+        } => {
+            let today = clock.today();
+            store
+                .write(|tx| meetings::ensure_schedule(tx, &settings, today, change).map(|_| ()))
+                .map_err(|e| e.to_string())?;
+            let all = referrals::all(store.conn()).map_err(|e| e.to_string())?;
+            let queue = QueueModel::build(all, rule, today);
+            let planning = planning::load(store.conn(), &settings, &queue, today)
+                .map_err(|e| e.to_string())?;
+            let id = planning::find_meeting(&planning, *meeting)?;
+            let options = planning::PrintOptions {
+                initials_only: *initials,
+                printed_at: clock.now(),
+            };
+            let printed = planning::printed_agenda(store.conn(), &settings, &planning, id, options)
+                .map_err(|e| e.to_string())?;
+            let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
+            write_atomically(out, &bytes)?;
+            let view = planning.find(id).ok_or("møtet forsvant")?;
+            let state = if view.plan.stored {
+                "lagret agenda"
+            } else {
+                "forslag, ikke lagret"
+            };
+            println!(
+                "Skrev agendaen for {} ({} henvisninger, {} må behandles; {state}) til {}",
+                printed.date_text,
+                view.plan.items.len(),
+                view.plan.must,
+                out.display()
+            );
+            if let Some(text) = view.plan.overload_text() {
+                println!("Advarsel: {text}. Vurder et ekstramøte.");
+            }
+            Ok(0)
         }
         Command::Export { out } => {
             match out {

@@ -35,6 +35,9 @@ pub struct QueueRow {
     pub is_secondary: bool,
     pub status: ReferralStatus,
     pub urgency: Urgency,
+    /// The latest upcoming meeting on or before the deadline (open referrals; see
+    /// [`QueueModel::set_meetings`]). `None` for an open one: no meeting left before the deadline.
+    pub last_meeting: Option<NaiveDate>,
     /// Lower-cased patient, referrer, ids and free text, for the search box.
     haystack: String,
 }
@@ -47,6 +50,8 @@ pub struct QueueCounts {
     /// coming one).
     pub due_this_week: usize,
     pub total: usize,
+    /// Open, not yet overdue, and no upcoming meeting on or before the deadline.
+    pub no_meeting_before_deadline: usize,
 }
 
 /// The Sunday that ends the work week `today` belongs to. On Saturday and Sunday the week
@@ -116,6 +121,8 @@ pub struct QueueFilter {
 #[derive(Clone, Debug, Default)]
 pub struct QueueModel {
     pub rows: Vec<QueueRow>,
+    /// Row index by referral id.
+    by_id: std::collections::HashMap<ReferralId, usize>,
     pub counts: QueueCounts,
     pub today: Option<NaiveDate>,
 }
@@ -178,13 +185,16 @@ impl QueueModel {
                     is_secondary: f.is_secondary,
                     status: r.status,
                     urgency,
+                    last_meeting: None,
                     haystack,
                 }
             })
             .collect();
         rows.sort_by_key(|r| (r.deadline, r.received_on, r.id));
+        let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         Self {
             rows,
+            by_id,
             counts,
             today: Some(today),
         }
@@ -208,8 +218,24 @@ impl QueueModel {
             .collect()
     }
 
-    pub fn index_of(&self, id: ReferralId) -> Option<usize> {
-        self.rows.iter().position(|r| r.id == id)
+    /// Sets each open referral's last meeting before its deadline from the upcoming meeting
+    /// dates (sorted), and counts those with none left.
+    pub fn set_meetings(&mut self, upcoming: &[NaiveDate]) {
+        let mut none_left = 0;
+        for row in &mut self.rows {
+            row.last_meeting =
+                crate::domain::meeting::last_meeting_before_deadline(row.deadline, upcoming)
+                    .filter(|_| row.status.is_open());
+            if row.status.is_open() && row.urgency != Urgency::Overdue && row.last_meeting.is_none()
+            {
+                none_left += 1;
+            }
+        }
+        self.counts.no_meeting_before_deadline = none_left;
+    }
+
+    pub fn row(&self, id: ReferralId) -> Option<&QueueRow> {
+        self.by_id.get(&id).map(|&i| &self.rows[i])
     }
 }
 
@@ -277,7 +303,8 @@ mod tests {
                 open: 3,
                 overdue: 1,
                 due_this_week: 1,
-                total: 4
+                total: 4,
+                no_meeting_before_deadline: 0,
             }
         );
     }
@@ -289,6 +316,26 @@ mod tests {
         assert_eq!(work_week_end(iso("2026-11-21")), iso("2026-11-29")); // Saturday
         assert_eq!(work_week_end(iso("2026-11-22")), iso("2026-11-29")); // Sunday
         assert_eq!(work_week(iso("2026-11-22")), 48);
+    }
+
+    #[test]
+    fn last_meeting_before_deadline_and_none_left() {
+        let today = iso("2025-04-29");
+        let mut model = QueueModel::build(
+            vec![
+                referral(1, "2025-04-14", "Ada", ReferralStatus::TilVurdering), // frist 02.05
+                referral(2, "2025-04-25", "Bo", ReferralStatus::TilVurdering),  // frist 12.05
+            ],
+            WorkingDayRule::default(),
+            today,
+        );
+        // Meetings Tue 29.04 and Tue 06.05 (Thu 1 May is a holiday).
+        model.set_meetings(&[iso("2025-04-29"), iso("2025-05-06")]);
+        assert_eq!(model.rows[0].last_meeting, Some(iso("2025-04-29")));
+        assert_eq!(model.rows[1].last_meeting, Some(iso("2025-05-06")));
+        model.set_meetings(&[iso("2025-05-06")]);
+        assert_eq!(model.rows[0].last_meeting, None);
+        assert_eq!(model.counts.no_meeting_before_deadline, 1);
     }
 
     #[test]

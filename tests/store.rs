@@ -291,3 +291,43 @@ fn settings_round_trip_with_closure_days() {
     );
     assert_eq!(settings::load(store.conn()).unwrap(), s);
 }
+
+/// The schema objects of a database, normalised, for comparing a migrated file with a fresh one.
+fn schema_of(conn: &rusqlite::Connection) -> Vec<(String, String)> {
+    let mut stmt = conn
+        .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap();
+    rows.map(|r| {
+        let (name, sql) = r.unwrap();
+        (name, sql.split_whitespace().collect::<Vec<_>>().join(" "))
+    })
+    .collect()
+}
+
+#[test]
+fn a_version_1_database_is_upgraded_in_place_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite3");
+    std::fs::copy("tests/fixtures/v1.sqlite3", &path).unwrap();
+    let store = Store::open(&path).unwrap();
+    let version: i32 = store
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(referrals::count(store.conn()).unwrap(), 40);
+    let fresh = Store::open_in_memory().unwrap();
+    assert_eq!(
+        schema_of(store.conn()),
+        schema_of(fresh.conn()),
+        "migrations and schema.sql agree"
+    );
+    let meetings: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM meetings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(meetings, 0);
+}

@@ -225,3 +225,80 @@ fn the_saturday_setting_moves_deadlines() {
     let saved = settings::load(harness.state().store().conn()).unwrap();
     assert!(saved.saturday_is_working_day);
 }
+
+#[test]
+fn the_next_meeting_proposes_an_agenda_and_an_item_can_be_removed() {
+    // Monday 23 Nov 2026: Ada is overdue at Tuesday's meeting, Bo is due on it, Cy is not.
+    let store = store_with(&[
+        ("Ada Lund", "2026-11-09"),
+        ("Bo Lie", "2026-11-10"),
+        ("Cy Dahl", "2026-11-16"),
+    ]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label_contains("Inntaksmøte tirsdag 24.11.2026");
+    harness.get_by_label("Agenda (forslag, ikke lagret): 3 henvisninger, 2 må behandles");
+    assert_eq!(
+        harness.query_all_by_label("Siste møte før frist").count(),
+        1
+    );
+    harness.get_by_label("Over fristen");
+
+    // Cy can wait for Thursday: removed at once, and the agenda is now stored.
+    harness.get_by_label("Fjern 3").click();
+    harness.run();
+    harness.get_by_label("Agenda (lagret): 2 henvisninger, 2 må behandles");
+
+    // Bo must be decided now: removing asks first, and "Behold" keeps it.
+    harness.get_by_label("Fjern 2").click();
+    harness.run();
+    harness.get_by_label("Fjerne fra agendaen?");
+    harness.get_by_label("Behold").click();
+    harness.run();
+    harness.get_by_label("Agenda (lagret): 2 henvisninger, 2 må behandles");
+
+    // Thursday's proposal picks up Cy.
+    let planning = harness.state().planning();
+    assert_eq!(planning.upcoming[1].plan.items.len(), 1);
+}
+
+#[test]
+fn printing_the_agenda_writes_a_pdf() {
+    let store = store_with(&[("Ada Lund", "2026-11-09")]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(store, "2026-11-23");
+    harness.state_mut().set_export_dir(dir.path().to_path_buf());
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Bare initialer").click();
+    harness.get_by_label("Skriv ut agenda (PDF)…").click();
+    harness.run();
+    let path = harness
+        .state()
+        .last_pdf()
+        .cloned()
+        .expect("a PDF was written");
+    assert_eq!(path, dir.path().join("inntaksmote-2026-11-24.pdf"));
+    let text = pdf_extract::extract_text(&path).unwrap();
+    assert!(
+        text.contains("A.L.") && !text.contains("Ada Lund"),
+        "{text}"
+    );
+    harness.get_by_label_contains("Agendaen er lagret");
+}
+
+#[test]
+fn the_queue_flags_referrals_with_no_meeting_before_the_deadline() {
+    // Deadline Wed 25 Nov; the only meeting before it (Tue 24 Nov) is cancelled.
+    let mut harness = harness(store_with(&[("Ada Lund", "2026-11-11")]), "2026-11-23");
+    harness.get_by_label("ti 24.11.2026");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Avlys møtet").click();
+    harness.run();
+    harness.get_by_label("Henvisninger").click();
+    harness.run();
+    harness.get_by_label("ingen møte før frist");
+    harness.get_by_label("1 uten møte før frist");
+}

@@ -2,6 +2,8 @@
 //! to capacity, the overload forecast for the coming meetings, and (in `pdf`) the printed
 //! agenda. The selection is pure; the PDF is rendered to bytes without file I/O.
 
+pub mod pdf;
+
 use crate::calendar::WorkingDayRule;
 use crate::domain::ReferralId;
 use chrono::{Days, NaiveDate};
@@ -280,6 +282,136 @@ mod tests {
         assert_eq!(
             suggest_extra_meeting(iso("2026-11-24"), iso("2026-11-24"), &existing, &[], rule),
             None
+        );
+    }
+}
+
+/// An agenda: referrals in order, each with why it is there.
+pub type AgendaItems = Vec<(ReferralId, Reason)>;
+
+/// A meeting's agenda as the app shows it: stored, or proposed from what earlier meetings
+/// leave, with what must be decided there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingPlan {
+    pub date: NaiveDate,
+    pub items: Vec<(ReferralId, Reason)>,
+    /// The agenda is stored (edited or accepted); otherwise it is a live proposal.
+    pub stored: bool,
+    /// Items that must be decided at this meeting (reasons recomputed for today's calendar).
+    pub must: usize,
+    /// Must-decide referrals that are on no agenda: a stored agenda that would miss them.
+    pub missing_must: Vec<ReferralId>,
+    pub capacity: usize,
+}
+
+impl MeetingPlan {
+    pub fn overload_text(&self) -> Option<String> {
+        (self.must > self.capacity)
+            .then(|| format!("{} må behandles, kapasitet {}", self.must, self.capacity))
+    }
+}
+
+/// Plans the upcoming meetings in date order. A stored agenda is kept as it is (its items
+/// leave the pool); a meeting without one gets a proposal from what is left, as the forecast
+/// does. `meetings` holds each meeting's date and stored agenda, if any.
+pub fn plan(
+    meetings: &[(NaiveDate, Option<AgendaItems>)],
+    candidates: &[Candidate],
+    capacity: usize,
+) -> Vec<MeetingPlan> {
+    let upcoming: Vec<NaiveDate> = meetings.iter().map(|(d, _)| *d).collect();
+    let stored_anywhere: Vec<ReferralId> = meetings
+        .iter()
+        .filter_map(|(_, s)| s.as_ref())
+        .flatten()
+        .map(|(id, _)| *id)
+        .collect();
+    let mut remaining: Vec<Candidate> = candidates
+        .iter()
+        .filter(|c| !stored_anywhere.contains(&c.id))
+        .copied()
+        .collect();
+    meetings
+        .iter()
+        .map(|(date, stored)| {
+            let (items, is_stored) = match stored {
+                Some(items) => {
+                    // Recompute the reasons against today's meetings, keeping manual ones.
+                    let items = items
+                        .iter()
+                        .map(|(id, reason)| {
+                            let live = candidates
+                                .iter()
+                                .find(|c| c.id == *id)
+                                .and_then(|c| must_reason(c, *date, &upcoming));
+                            (*id, live.unwrap_or(*reason))
+                        })
+                        .collect();
+                    (items, true)
+                }
+                None => {
+                    let p = propose(*date, &upcoming, &remaining, capacity);
+                    remaining.retain(|c| !p.items.iter().any(|(id, _)| *id == c.id));
+                    (p.items, false)
+                }
+            };
+            let missing_must: Vec<ReferralId> = remaining
+                .iter()
+                .filter(|c| c.received_on < *date && must_reason(c, *date, &upcoming).is_some())
+                .map(|c| c.id)
+                .collect();
+            let must = items.iter().filter(|(_, r)| r.is_must()).count() + missing_must.len();
+            MeetingPlan {
+                date: *date,
+                items,
+                stored: is_stored,
+                must,
+                missing_must,
+                capacity,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn stored_agendas_are_kept_and_missing_must_items_reported() {
+        let c = |id, received: &str, deadline: &str| Candidate {
+            id: ReferralId(id),
+            received_on: iso(received),
+            deadline: iso(deadline),
+        };
+        let candidates = [
+            c(1, "2026-11-10", "2026-11-24"),
+            c(2, "2026-11-16", "2026-11-30"),
+            c(3, "2026-11-18", "2026-12-02"),
+        ];
+        // The first meeting's agenda was stored with only referral 2: referral 1 (due on the
+        // meeting day) would be missed.
+        let meetings = vec![
+            (
+                iso("2026-11-24"),
+                Some(vec![(ReferralId(2), Reason::Manual)]),
+            ),
+            (iso("2026-11-26"), None),
+        ];
+        let plans = plan(&meetings, &candidates, 20);
+        assert!(plans[0].stored);
+        assert_eq!(plans[0].items, vec![(ReferralId(2), Reason::Manual)]);
+        assert_eq!(plans[0].missing_must, vec![ReferralId(1)]);
+        assert_eq!(plans[0].must, 1);
+        // The proposal for 26.11 takes what is left: 1 (overdue by then) and 3.
+        assert!(!plans[1].stored);
+        assert_eq!(
+            plans[1].items,
+            vec![
+                (ReferralId(1), Reason::Overdue),
+                (ReferralId(3), Reason::LastMeetingBeforeDeadline)
+            ]
         );
     }
 }

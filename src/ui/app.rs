@@ -2,24 +2,31 @@
 //! actions they emit — one transaction per action, after drawing.
 
 use super::detail_panel::{self, DetailView, WithdrawState};
+use super::meetings_view::MeetingsView;
 use super::queue_panel::QueuePanel;
 use super::referral_form::ReferralForm;
 use super::settings_view::SettingsView;
 use super::theme;
+use crate::agenda::pdf;
 use crate::calendar::{format_date_weekday, weekday_name_nb};
 use crate::clock::Clock;
 use crate::demo;
+use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
+use crate::planning::{self, Planning, PrintOptions};
 use crate::queue::QueueModel;
+use crate::store::meetings::{self, StoredItem};
 use crate::store::referrals::{self, Change};
 use crate::store::{Store, StoreError, audit, settings};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use std::path::PathBuf;
 
 /// The app's top-level views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
     Queue,
+    Meetings,
     Settings,
 }
 
@@ -44,6 +51,48 @@ pub enum Action {
     FillDemo,
     DeclineDemo,
     Show(View),
+    SelectMeeting(MeetingId),
+    /// Stores a meeting's agenda as given (accept, add, remove, reorder).
+    SetAgenda {
+        meeting: MeetingId,
+        items: Vec<StoredItem>,
+        action: &'static str,
+    },
+    ResetAgenda(MeetingId),
+    AddExtraMeeting {
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    MoveMeeting {
+        id: MeetingId,
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    SetCancelled {
+        id: MeetingId,
+        cancelled: bool,
+    },
+    SetLeader {
+        id: MeetingId,
+        leader: Option<MemberId>,
+    },
+    SetAttendance {
+        id: MeetingId,
+        member: MemberId,
+        present: bool,
+    },
+    AddMember {
+        name: String,
+        profession: Profession,
+    },
+    SetMemberActive {
+        id: MemberId,
+        active: bool,
+    },
+    PrintAgenda {
+        meeting: MeetingId,
+        initials_only: bool,
+    },
 }
 
 /// A one-line message in the status bar.
@@ -67,6 +116,11 @@ pub struct App {
     withdraw: WithdrawState,
     form: Option<ReferralForm>,
     settings_view: SettingsView,
+    planning: Planning,
+    meetings_view: MeetingsView,
+    /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
+    export_dir: Option<PathBuf>,
+    last_pdf: Option<PathBuf>,
     view: View,
     /// The store changed: reload the view models before the next draw.
     dirty: bool,
@@ -96,14 +150,35 @@ impl App {
             withdraw: WithdrawState::default(),
             form: None,
             settings_view: SettingsView::default(),
+            planning: Planning::default(),
+            meetings_view: MeetingsView::default(),
+            export_dir: None,
+            last_pdf: None,
             view: View::Queue,
             dirty: true,
             demo_offer,
             message: None,
             styled: false,
         };
+        app.ensure_schedule();
         app.reload();
         app
+    }
+
+    /// Lays out the schedule's meetings for the coming weeks (idempotent).
+    fn ensure_schedule(&mut self) {
+        let today = self.clock.today();
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = self.store.write(|tx| {
+            let s = settings::load(tx)?;
+            meetings::ensure_schedule(tx, &s, today, change)
+        });
+        if let Err(e) = result {
+            self.error(format!("Kunne ikke legge opp møteplanen: {e}"));
+        }
     }
 
     /// The only place that reads the database for the views.
@@ -116,6 +191,11 @@ impl App {
         match loaded {
             Ok((s, all)) => {
                 self.queue = QueueModel::build(all, s.working_day_rule(), today);
+                match planning::load(self.store.conn(), &s, &self.queue, today) {
+                    Ok(p) => self.planning = p,
+                    Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
+                }
+                self.queue.set_meetings(&self.planning.upcoming_dates());
                 self.settings = s;
             }
             Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
@@ -187,6 +267,17 @@ impl App {
                     );
                 });
             }
+            View::Meetings => {
+                let today = self.clock.today();
+                self.meetings_view.ui(
+                    ui,
+                    &self.planning,
+                    &self.queue,
+                    today,
+                    &self.settings,
+                    &mut actions,
+                );
+            }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     self.settings_view.ui(
@@ -194,6 +285,7 @@ impl App {
                         &self.settings,
                         self.generation,
                         self.clock.today(),
+                        &self.planning.members,
                         &mut actions,
                     );
                 });
@@ -224,6 +316,7 @@ impl App {
             ui.separator();
             for (view, label) in [
                 (View::Queue, "Henvisninger"),
+                (View::Meetings, "Møter"),
                 (View::Settings, "Innstillinger"),
             ] {
                 if ui.selectable_label(self.view == view, label).clicked() {
@@ -338,7 +431,15 @@ impl App {
                     actor: &self.actor,
                     at: self.clock.now(),
                 };
-                match self.store.write(|tx| settings::save(tx, &new, change)) {
+                let today = self.clock.today();
+                let result = self.store.write(|tx| {
+                    settings::save(tx, &new, change)?;
+                    // A new schedule replaces the untouched generated meetings.
+                    meetings::drop_untouched_future_meetings(tx, today)?;
+                    meetings::ensure_schedule(tx, &new, today, change)?;
+                    Ok(())
+                });
+                match result {
                     Ok(()) => {
                         self.info("Innstillingene er lagret");
                         self.dirty = true;
@@ -374,7 +475,135 @@ impl App {
                 }
             }
             Action::Show(view) => self.view = view,
+            Action::SelectMeeting(id) => self.meetings_view.select(id),
+            Action::PrintAgenda {
+                meeting,
+                initials_only,
+            } => self.print_agenda(meeting, initials_only),
+            other => self.apply_meeting_write(other),
         }
+    }
+
+    /// The meeting and team writes: one transaction each, then a reload.
+    fn apply_meeting_write(&mut self, action: Action) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = self.store.write(|tx| match &action {
+            Action::SetAgenda {
+                meeting,
+                items,
+                action,
+            } => meetings::store_agenda(tx, *meeting, items, action, change),
+            Action::ResetAgenda(id) => meetings::clear_agenda(tx, *id, change),
+            Action::AddExtraMeeting { date, time } => {
+                meetings::add_extra(tx, *date, *time, change).map(|_| ())
+            }
+            Action::MoveMeeting { id, date, time } => {
+                meetings::move_to(tx, *id, *date, *time, change)
+            }
+            Action::SetCancelled { id, cancelled } => {
+                meetings::set_cancelled(tx, *id, *cancelled, change)
+            }
+            Action::SetLeader { id, leader } => meetings::set_leader(tx, *id, *leader, change),
+            Action::SetAttendance {
+                id,
+                member,
+                present,
+            } => meetings::set_attendance(tx, *id, *member, *present, change),
+            Action::AddMember { name, profession } => {
+                meetings::add_member(tx, name, *profession, change).map(|_| ())
+            }
+            Action::SetMemberActive { id, active } => {
+                meetings::set_member_active(tx, *id, *active, change)
+            }
+            _ => Ok(()),
+        });
+        match result {
+            Ok(()) => {
+                let message = match &action {
+                    Action::AddExtraMeeting { date, .. } => Some(format!(
+                        "Ekstramøte {} er lagt til",
+                        format_date_weekday(*date)
+                    )),
+                    Action::MoveMeeting { date, .. } => Some(format!(
+                        "Møtet er flyttet til {}",
+                        format_date_weekday(*date)
+                    )),
+                    Action::SetCancelled {
+                        cancelled: true, ..
+                    } => Some("Møtet er avlyst; agendaen går til neste møte".into()),
+                    Action::SetAgenda { .. } => Some("Agendaen er lagret".into()),
+                    Action::ResetAgenda(_) => Some("Nytt forslag til agenda".into()),
+                    Action::AddMember { name, .. } => Some(format!("{name} er lagt til i teamet")),
+                    _ => None,
+                };
+                if let Some(text) = message {
+                    self.info(text);
+                }
+                if let Action::AddExtraMeeting { date, .. } = action
+                    && let Ok(Some(m)) = meetings::upcoming_on(self.store.conn(), date)
+                {
+                    self.meetings_view.select(m.id);
+                }
+                self.dirty = true;
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+
+    /// Renders the agenda PDF, asks where to save it (or uses `export_dir`), and opens it.
+    fn print_agenda(&mut self, meeting: MeetingId, initials_only: bool) {
+        let options = PrintOptions {
+            initials_only,
+            printed_at: self.clock.now(),
+        };
+        let printed = planning::printed_agenda(
+            self.store.conn(),
+            &self.settings,
+            &self.planning,
+            meeting,
+            options,
+        );
+        let bytes = match printed
+            .map_err(|e| e.to_string())
+            .and_then(|p| pdf::render(&p).map_err(|e| e.to_string()))
+        {
+            Ok(b) => b,
+            Err(e) => return self.error(e),
+        };
+        let date = self
+            .planning
+            .find(meeting)
+            .map(|v| v.meeting.date)
+            .unwrap_or_default();
+        let name = format!("inntaksmote-{date}.pdf");
+        let path = match &self.export_dir {
+            Some(dir) => dir.join(&name),
+            None => match rfd::FileDialog::new()
+                .set_file_name(&name)
+                .add_filter("PDF", &["pdf"])
+                .save_file()
+            {
+                Some(p) => p,
+                None => return,
+            },
+        };
+        if let Err(e) = crate::cli::write_atomically(&path, &bytes) {
+            return self.error(e);
+        }
+        self.last_pdf = Some(path.clone());
+        if self.export_dir.is_none()
+            && let Err(e) = open::that_detached(&path)
+        {
+            self.error(format!(
+                "Agendaen er lagret i {}, men kunne ikke åpnes: {e}",
+                path.display()
+            ));
+            return;
+        }
+        self.info(format!("Agendaen er lagret: {}", path.display()));
     }
 
     fn save_referral(&mut self, id: Option<ReferralId>, fields: ReferralFields) {
@@ -427,6 +656,19 @@ impl App {
             }
             Err(e) => self.error(e.to_string()),
         }
+    }
+
+    /// Saves printed PDFs in `dir` without a dialog and without opening them (tests).
+    pub fn set_export_dir(&mut self, dir: PathBuf) {
+        self.export_dir = Some(dir);
+    }
+
+    pub fn last_pdf(&self) -> Option<&PathBuf> {
+        self.last_pdf.as_ref()
+    }
+
+    pub fn planning(&self) -> &Planning {
+        &self.planning
     }
 
     // Read access for tests.

@@ -2,6 +2,7 @@
 
 mod app;
 mod detail_panel;
+mod meetings_view;
 mod queue_panel;
 mod referral_form;
 mod settings_view;

@@ -70,6 +70,12 @@ impl QueuePanel {
                 theme::urgency_text(Urgency::Overdue),
                 format!("{} over fristen", c.overdue),
             );
+            if c.no_meeting_before_deadline > 0 {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    format!("{} uten møte før frist", c.no_meeting_before_deadline),
+                );
+            }
             ui.colored_label(
                 theme::urgency_text(Urgency::DueSoon),
                 format!(
@@ -197,6 +203,7 @@ impl QueuePanel {
             .column(Column::exact(70.0)) // primary/secondary
             .column(Column::exact(115.0)) // deadline
             .column(Column::exact(95.0)) // working days left
+            .column(Column::exact(150.0)) // last meeting before the deadline
             .column(Column::remainder().at_least(90.0).clip(true)); // status
         if let Some(row) = self.scroll_to.take() {
             table = table.scroll_to_row(row, None);
@@ -211,6 +218,7 @@ impl QueuePanel {
                     "Prim./sek.",
                     "Frist",
                     "Virkedager igjen",
+                    "Siste møte før frist",
                     "Status",
                 ] {
                     header.col(|ui| {
@@ -283,6 +291,20 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
             ui.label(text);
         } else {
             ui.colored_label(theme::MUTED_TEXT, "–");
+        }
+    });
+    cell(row, &|ui| match (r.status.is_open(), r.last_meeting) {
+        (false, _) => {
+            ui.colored_label(theme::MUTED_TEXT, "–");
+        }
+        (true, Some(date)) => {
+            ui.label(format_date_weekday(date));
+        }
+        (true, None) if r.urgency == Urgency::Overdue => {
+            ui.colored_label(theme::urgency_text(Urgency::Overdue), "fristen er passert");
+        }
+        (true, None) => {
+            ui.colored_label(theme::ERROR_TEXT, "ingen møte før frist");
         }
     });
     cell(row, &|ui| {

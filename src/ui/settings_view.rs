@@ -2,6 +2,7 @@
 
 use super::{Action, from_jiff, theme, to_jiff};
 use crate::calendar::format_date_weekday;
+use crate::domain::meeting::{Profession, TeamMember};
 use crate::domain::settings::{ClinicSettings, ClosureDay};
 use chrono::{NaiveDate, NaiveTime, Weekday};
 
@@ -14,6 +15,8 @@ pub struct SettingsView {
     new_closure: Option<jiff::civil::Date>,
     new_closure_label: String,
     error: Option<String>,
+    new_member_name: String,
+    new_member_profession: Option<Profession>,
 }
 
 const WEEKDAYS: [(Weekday, &str); 5] = [
@@ -31,6 +34,7 @@ impl SettingsView {
         stored: &ClinicSettings,
         generation: u64,
         today: NaiveDate,
+        members: &[TeamMember],
         actions: &mut Vec<Action>,
     ) {
         if self.draft.is_none() || self.loaded_generation != generation {
@@ -164,5 +168,64 @@ impl SettingsView {
             }
         });
         self.draft = Some(draft);
+        ui.add_space(16.0);
+        ui.separator();
+        self.team_ui(ui, members, actions);
+    }
+
+    /// The intake team: who can lead and attend meetings. Members are set inactive, never
+    /// deleted, so old meetings keep their names.
+    fn team_ui(&mut self, ui: &mut egui::Ui, members: &[TeamMember], actions: &mut Vec<Action>) {
+        ui.heading("Inntaksteamet");
+        if members.is_empty() {
+            ui.colored_label(theme::MUTED_TEXT, "Ingen teammedlemmer ennå.");
+        }
+        egui::Grid::new("team_grid")
+            .num_columns(3)
+            .spacing([16.0, 4.0])
+            .show(ui, |ui| {
+                for m in members {
+                    ui.label(&m.name);
+                    ui.label(m.profession.label_nb());
+                    let mut active = m.active;
+                    if ui.checkbox(&mut active, "aktiv").changed() {
+                        actions.push(Action::SetMemberActive { id: m.id, active });
+                    }
+                    ui.end_row();
+                }
+            });
+        ui.horizontal(|ui| {
+            let label = ui.label("Nytt medlem:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.new_member_name)
+                    .hint_text("navn")
+                    .desired_width(180.0),
+            )
+            .labelled_by(label.id);
+            let profession_label = ui.label("Yrke:");
+            let chosen = self.new_member_profession;
+            egui::ComboBox::from_id_salt("new_member_profession")
+                .selected_text(chosen.map_or("velg", Profession::label_nb))
+                .show_ui(ui, |ui| {
+                    for p in Profession::ALL {
+                        ui.selectable_value(&mut self.new_member_profession, Some(p), p.label_nb());
+                    }
+                })
+                .response
+                .labelled_by(profession_label.id);
+            let ready = !self.new_member_name.trim().is_empty() && chosen.is_some();
+            if ui
+                .add_enabled(ready, egui::Button::new("Legg til i teamet"))
+                .clicked()
+                && let Some(profession) = chosen
+            {
+                actions.push(Action::AddMember {
+                    name: self.new_member_name.trim().to_string(),
+                    profession,
+                });
+                self.new_member_name.clear();
+                self.new_member_profession = None;
+            }
+        });
     }
 }

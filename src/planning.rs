@@ -1,0 +1,295 @@
+//! Meeting planning as the app and the `agenda` command see it: reads meetings, the team and
+//! stored agendas from the store, plans the agendas, and builds the printed agenda.
+
+use crate::agenda::pdf::{PrintedAgenda, PrintedItem};
+use crate::agenda::{Candidate, MeetingPlan, Reason, plan};
+use crate::calendar::{format_date, weekday_name_nb};
+use crate::domain::Referral;
+use crate::domain::meeting::{Meeting, MeetingId, MemberId, TeamMember, missing_professions};
+use crate::domain::settings::ClinicSettings;
+use crate::queue::QueueModel;
+use crate::store::{StoreError, meetings, referrals};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use rusqlite::Connection;
+
+/// One upcoming meeting with everything the Møter view shows.
+#[derive(Clone, Debug)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub plan: MeetingPlan,
+    pub attendees: Vec<MemberId>,
+}
+
+/// The planning state: upcoming meetings (with plans), recent past ones, the team.
+#[derive(Clone, Debug, Default)]
+pub struct Planning {
+    pub upcoming: Vec<MeetingView>,
+    /// Meetings in the last four weeks that are closed or cancelled, newest first.
+    pub recent: Vec<Meeting>,
+    pub members: Vec<TeamMember>,
+}
+
+impl Planning {
+    /// Dates of the upcoming (planned or in progress) meetings from today, sorted.
+    pub fn upcoming_dates(&self) -> Vec<NaiveDate> {
+        self.upcoming.iter().map(|m| m.meeting.date).collect()
+    }
+
+    pub fn find(&self, id: MeetingId) -> Option<&MeetingView> {
+        self.upcoming.iter().find(|m| m.meeting.id == id)
+    }
+
+    pub fn member(&self, id: MemberId) -> Option<&TeamMember> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// The professions a meeting lacks to be interdisciplinary.
+    pub fn missing_professions(&self, view: &MeetingView) -> Vec<&'static str> {
+        let present: Vec<_> = view
+            .attendees
+            .iter()
+            .filter_map(|id| self.member(*id))
+            .map(|m| m.profession)
+            .collect();
+        missing_professions(&present)
+    }
+}
+
+/// Upcoming meeting dates from `today` (planned or in progress), sorted.
+pub fn upcoming_dates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<NaiveDate>> {
+    Ok(meetings::from_date(conn, today)?
+        .into_iter()
+        .filter(|m| m.status.is_upcoming())
+        .map(|m| m.date)
+        .collect())
+}
+
+/// Candidates for agendas: every open referral in the queue.
+pub fn candidates(queue: &QueueModel) -> Vec<Candidate> {
+    queue
+        .rows
+        .iter()
+        .filter(|r| r.status.is_open())
+        .map(|r| Candidate {
+            id: r.id,
+            received_on: r.received_on,
+            deadline: r.deadline,
+        })
+        .collect()
+}
+
+/// Loads meetings, agendas and the team, and plans every upcoming meeting.
+pub fn load(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    queue: &QueueModel,
+    today: NaiveDate,
+) -> rusqlite::Result<Planning> {
+    let from = today - chrono::Days::new(28);
+    let all = meetings::from_date(conn, from)?;
+    let (upcoming, past): (Vec<Meeting>, Vec<Meeting>) = all
+        .into_iter()
+        .partition(|m| m.status.is_upcoming() && m.date >= today);
+    let mut stored = Vec::with_capacity(upcoming.len());
+    for m in &upcoming {
+        let items = meetings::agenda(conn, m.id)?
+            .map(|items| items.into_iter().map(|i| (i.referral, i.reason)).collect());
+        stored.push((m.date, items));
+    }
+    let plans = plan(
+        &stored,
+        &candidates(queue),
+        settings.agenda_capacity as usize,
+    );
+    let mut views = Vec::with_capacity(upcoming.len());
+    for (meeting, plan) in upcoming.into_iter().zip(plans) {
+        let attendees = meetings::attendees(conn, meeting.id)?;
+        views.push(MeetingView {
+            meeting,
+            plan,
+            attendees,
+        });
+    }
+    let mut recent: Vec<Meeting> = past
+        .into_iter()
+        .filter(|m| m.date < today || !m.status.is_upcoming())
+        .collect();
+    recent.reverse();
+    Ok(Planning {
+        upcoming: views,
+        recent,
+        members: meetings::members(conn)?,
+    })
+}
+
+/// Patient name, or initials only ("Kari Nordmann" → "K.N.") for agendas that leave the room.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect()
+}
+
+/// First `max` characters of a text, on one line, with "…" when cut.
+pub fn short(text: &str, max: usize) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Options for the printed agenda.
+#[derive(Clone, Copy, Debug)]
+pub struct PrintOptions {
+    pub initials_only: bool,
+    pub printed_at: NaiveDateTime,
+}
+
+/// Builds the printed agenda for one upcoming meeting from the planning state.
+pub fn printed_agenda(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    planning: &Planning,
+    meeting: MeetingId,
+    options: PrintOptions,
+) -> Result<PrintedAgenda, StoreError> {
+    let view = planning
+        .find(meeting)
+        .ok_or_else(|| StoreError::Rule("Møtet er ikke et kommende møte".into()))?;
+    let m = &view.meeting;
+    let rule = settings.working_day_rule();
+    let mut items = Vec::with_capacity(view.plan.items.len());
+    for (number, (id, reason)) in view.plan.items.iter().enumerate() {
+        let r: Referral = referrals::get(conn, *id)?;
+        let f = &r.fields;
+        let deadline = rule.assessment_deadline(f.received_on);
+        let left = rule.working_days_left(m.date, deadline);
+        let days_left = match left {
+            l if deadline < m.date => format!("{} virkedager over fristen", l.abs()),
+            0 => "frist på møtedagen".to_string(),
+            1 => "1 virkedag etter møtet".to_string(),
+            l => format!("{l} virkedager etter møtet"),
+        };
+        let reason_text = match reason {
+            Reason::Overdue => "MÅ BEHANDLES – over fristen".to_string(),
+            Reason::LastMeetingBeforeDeadline => "MÅ BEHANDLES – siste møte før frist".to_string(),
+            other => other.label_nb().to_string(),
+        };
+        let referrer_kind = if f.specialty.is_empty() {
+            f.referrer_kind.label_nb().to_string()
+        } else {
+            format!("{} ({})", f.referrer_kind.label_nb(), f.specialty)
+        };
+        items.push(PrintedItem {
+            number: number + 1,
+            patient: if options.initials_only {
+                initials(&f.patient)
+            } else {
+                f.patient.clone()
+            },
+            kind: if f.is_secondary {
+                "Sekundær"
+            } else {
+                "Primær"
+            }
+            .into(),
+            birth_year: f
+                .birth_year
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "–".into()),
+            received: format_date(f.received_on),
+            deadline: format_date(deadline),
+            days_left,
+            must: reason.is_must(),
+            reason: reason_text,
+            referrer: if f.referrer_name.is_empty() {
+                "–".into()
+            } else {
+                f.referrer_name.clone()
+            },
+            referrer_kind,
+            problem: short(&f.problem, 220),
+            outcome: String::new(),
+        });
+    }
+    let member_text = |id: MemberId| {
+        planning
+            .member(id)
+            .map(|p| format!("{} ({})", p.name, p.profession.label_nb().to_lowercase()))
+    };
+    let attendees: Vec<String> = view
+        .attendees
+        .iter()
+        .filter_map(|id| member_text(*id))
+        .collect();
+    let mut notices = Vec::new();
+    if let Some(text) = view.plan.overload_text() {
+        notices.push(format!("{text} – vurder ekstramøte"));
+    }
+    if !view.plan.missing_must.is_empty() {
+        notices.push(format!(
+            "{} som må behandles nå står ikke på agendaen",
+            view.plan.missing_must.len()
+        ));
+    }
+    let missing = planning.missing_professions(view);
+    if !view.attendees.is_empty() && !missing.is_empty() {
+        notices.push(format!("Ikke tverrfaglig: mangler {}", missing.join(", ")));
+    }
+    Ok(PrintedAgenda {
+        kind: "agenda".into(),
+        title: "Inntaksmøte".into(),
+        clinic: settings.clinic_name.clone(),
+        date_text: format!("{} {}", weekday_name_nb(m.date.weekday()), format_date(m.date)),
+        time: m.time.format("%H:%M").to_string(),
+        week: m.date.iso_week().week(),
+        leader: m.leader.and_then(member_text).unwrap_or_else(|| "ikke satt".into()),
+        attendees: if attendees.is_empty() { "ikke registrert".into() } else { attendees.join(", ") },
+        notice: notices.join(" · "),
+        printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
+        privacy_note: "Inneholder helseopplysninger – makuleres etter møtet".into(),
+        legend: "Rader merket MÅ BEHANDLES har ikke noe senere møte innen fristen (10 virkedager fra mottak). \
+                 Virkedager regnes fra møtedagen."
+            .into(),
+        items,
+    })
+}
+
+/// Finds the meeting `--next` or `--meeting DATE` means.
+pub fn find_meeting(planning: &Planning, date: Option<NaiveDate>) -> Result<MeetingId, String> {
+    match date {
+        None => planning
+            .upcoming
+            .first()
+            .map(|m| m.meeting.id)
+            .ok_or_else(|| {
+                "Det er ingen kommende møter. Sjekk møtedagene i innstillingene.".into()
+            }),
+        Some(d) => planning
+            .upcoming
+            .iter()
+            .find(|m| m.meeting.date == d)
+            .map(|m| m.meeting.id)
+            .ok_or_else(|| {
+                format!(
+                    "Det er ikke noe planlagt møte {}",
+                    crate::calendar::format_date_weekday(d)
+                )
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_and_short_text() {
+        assert_eq!(initials("Kari Nordmann"), "K.N.");
+        assert_eq!(initials("åse  lie-berg"), "Å.L.");
+        assert_eq!(short("Smerter\ni ryggen", 40), "Smerter i ryggen");
+        assert_eq!(short("abcdefghij", 6), "abcde…");
+    }
+}

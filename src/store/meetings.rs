@@ -1,0 +1,454 @@
+//! Meetings, the team, attendance and stored agendas. Every write records an audit row.
+
+use super::{StoreError, audit, referrals::Change, timestamp};
+use crate::agenda::Reason;
+use crate::domain::ReferralId;
+use crate::domain::meeting::{
+    Meeting, MeetingId, MeetingStatus, MemberId, Profession, TeamMember, scheduled_dates,
+};
+use crate::domain::settings::ClinicSettings;
+use chrono::{Days, NaiveDate, NaiveTime};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde_json::{Value, json};
+
+pub const ENTITY_MEETING: &str = "meeting";
+pub const ENTITY_MEMBER: &str = "team_member";
+
+/// How far ahead the schedule keeps meetings generated.
+pub const SCHEDULE_HORIZON_DAYS: u64 = 8 * 7;
+
+const MEETING_COLUMNS: &str = "id, date, time, status, leader_id, scheduled_date, note";
+
+fn meeting_from_row(row: &Row<'_>) -> rusqlite::Result<Meeting> {
+    let time: String = row.get(2)?;
+    let status: String = row.get(3)?;
+    Ok(Meeting {
+        id: MeetingId(row.get(0)?),
+        date: row.get(1)?,
+        time: NaiveTime::parse_from_str(&time, "%H:%M").unwrap_or_default(),
+        status: MeetingStatus::parse(&status).unwrap_or(MeetingStatus::Planlagt),
+        leader: row.get::<_, Option<i64>>(4)?.map(MemberId),
+        scheduled_date: row.get(5)?,
+        note: row.get(6)?,
+    })
+}
+
+fn log(
+    tx: &Transaction<'_>,
+    change: Change<'_>,
+    action: &str,
+    id: Option<i64>,
+    details: &Value,
+) -> rusqlite::Result<()> {
+    audit::record(
+        tx,
+        &timestamp(change.at),
+        change.actor,
+        action,
+        ENTITY_MEETING,
+        id,
+        details,
+    )
+}
+
+/// Generates the schedule's meetings from `today` through the horizon. Slots that already have
+/// a row (also moved or cancelled ones) are left alone. Returns how many were added.
+pub fn ensure_schedule(
+    tx: &Transaction<'_>,
+    settings: &ClinicSettings,
+    today: NaiveDate,
+    change: Change<'_>,
+) -> Result<usize, StoreError> {
+    let to = today + Days::new(SCHEDULE_HORIZON_DAYS);
+    let time = settings.meeting_time.format("%H:%M").to_string();
+    let at = timestamp(change.at);
+    let mut added = Vec::new();
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO meetings (date, time, status, scheduled_date, created_at)
+         VALUES (?1, ?2, 'planlagt', ?1, ?3)",
+    )?;
+    for date in scheduled_dates(settings, today, to) {
+        if stmt.execute(params![date, time, at])? > 0 {
+            added.push(date.to_string());
+        }
+    }
+    if !added.is_empty() {
+        log(tx, change, "schedule", None, &json!({ "nye_møter": added }))?;
+    }
+    Ok(added.len())
+}
+
+/// After the schedule changed: removes future generated meetings nobody has touched (no
+/// stored agenda, no leader, no attendance), so `ensure_schedule` can lay out the new one.
+pub fn drop_untouched_future_meetings(
+    tx: &Transaction<'_>,
+    today: NaiveDate,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM meetings
+         WHERE date > ?1 AND status = 'planlagt' AND scheduled_date IS NOT NULL
+           AND agenda_built_at IS NULL AND leader_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = meetings.id)",
+        [today],
+    )
+}
+
+/// Meetings from `from` on (all statuses), by date and time.
+pub fn from_date(conn: &Connection, from: NaiveDate) -> rusqlite::Result<Vec<Meeting>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {MEETING_COLUMNS} FROM meetings WHERE date >= ?1 ORDER BY date, time, id"
+    ))?;
+    let rows = stmt.query_map([from], meeting_from_row)?;
+    rows.collect()
+}
+
+pub fn get(conn: &Connection, id: MeetingId) -> Result<Meeting, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEETING_COLUMNS} FROM meetings WHERE id = ?1"
+    ))?
+    .query_row([id.0], meeting_from_row)
+    .optional()?
+    .ok_or_else(|| StoreError::Rule(format!("Fant ikke møtet (id {})", id.0)))
+}
+
+/// The upcoming meeting (planned or in progress) on `date`, if any.
+pub fn upcoming_on(conn: &Connection, date: NaiveDate) -> rusqlite::Result<Option<Meeting>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEETING_COLUMNS} FROM meetings WHERE date = ?1 AND status IN ('planlagt', 'pagar')
+         ORDER BY time LIMIT 1"
+    ))?
+    .query_row([date], meeting_from_row)
+    .optional()
+}
+
+fn refuse_if_taken(
+    tx: &Transaction<'_>,
+    date: NaiveDate,
+    except: Option<MeetingId>,
+) -> Result<(), StoreError> {
+    if let Some(other) = upcoming_on(tx, date)?
+        && Some(other.id) != except
+    {
+        return Err(StoreError::Rule(format!(
+            "Det er allerede et møte {}",
+            crate::calendar::format_date_weekday(date)
+        )));
+    }
+    Ok(())
+}
+
+/// Adds an extra meeting (not from the schedule).
+pub fn add_extra(
+    tx: &Transaction<'_>,
+    date: NaiveDate,
+    time: NaiveTime,
+    change: Change<'_>,
+) -> Result<MeetingId, StoreError> {
+    refuse_if_taken(tx, date, None)?;
+    tx.execute(
+        "INSERT INTO meetings (date, time, status, created_at) VALUES (?1, ?2, 'planlagt', ?3)",
+        params![date, time.format("%H:%M").to_string(), timestamp(change.at)],
+    )?;
+    let id = tx.last_insert_rowid();
+    log(
+        tx,
+        change,
+        "add_extra",
+        Some(id),
+        &json!({ "dato": date.to_string() }),
+    )?;
+    Ok(MeetingId(id))
+}
+
+/// Moves a meeting to another day and time; its agenda and attendance go with it.
+pub fn move_to(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    date: NaiveDate,
+    time: NaiveTime,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let old = get(tx, id)?;
+    if !old.status.is_upcoming() {
+        return Err(StoreError::Rule("Bare planlagte møter kan flyttes".into()));
+    }
+    refuse_if_taken(tx, date, Some(id))?;
+    let time = time.format("%H:%M").to_string();
+    tx.execute(
+        "UPDATE meetings SET date = ?2, time = ?3 WHERE id = ?1",
+        params![id.0, date, time],
+    )?;
+    let details = json!({ "fra": format!("{} {}", old.date, old.time.format("%H:%M")), "til": format!("{date} {time}") });
+    log(tx, change, "move", Some(id.0), &details)?;
+    Ok(())
+}
+
+/// Cancels a planned meeting (avlyst) or restores a cancelled one (planlagt).
+pub fn set_cancelled(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    cancelled: bool,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let old = get(tx, id)?;
+    let (from, to) = if cancelled {
+        (MeetingStatus::Planlagt, MeetingStatus::Avlyst)
+    } else {
+        refuse_if_taken(tx, old.date, Some(id))?;
+        (MeetingStatus::Avlyst, MeetingStatus::Planlagt)
+    };
+    if old.status != from {
+        return Err(StoreError::Rule(format!(
+            "Møtet har status «{}»",
+            old.status.label_nb()
+        )));
+    }
+    tx.execute(
+        "UPDATE meetings SET status = ?2 WHERE id = ?1",
+        params![id.0, to.code()],
+    )?;
+    if cancelled {
+        // A cancelled meeting's agenda returns to the queue: the next meetings propose it.
+        tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
+        tx.execute(
+            "UPDATE meetings SET agenda_built_at = NULL WHERE id = ?1",
+            [id.0],
+        )?;
+    }
+    log(
+        tx,
+        change,
+        if cancelled { "cancel" } else { "restore" },
+        Some(id.0),
+        &json!({}),
+    )?;
+    Ok(())
+}
+
+pub fn set_leader(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    leader: Option<MemberId>,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE meetings SET leader_id = ?2 WHERE id = ?1",
+        params![id.0, leader.map(|m| m.0)],
+    )?;
+    log(
+        tx,
+        change,
+        "leader",
+        Some(id.0),
+        &json!({ "møteleder": leader.map(|m| m.0) }),
+    )?;
+    Ok(())
+}
+
+pub fn set_attendance(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    member: MemberId,
+    present: bool,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    if present {
+        tx.execute(
+            "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+            params![id.0, member.0],
+        )?;
+    } else {
+        tx.execute(
+            "DELETE FROM meeting_attendees WHERE meeting_id = ?1 AND member_id = ?2",
+            params![id.0, member.0],
+        )?;
+    }
+    log(
+        tx,
+        change,
+        "attendance",
+        Some(id.0),
+        &json!({ "medlem": member.0, "til_stede": present }),
+    )?;
+    Ok(())
+}
+
+/// Ids of the members attending a meeting.
+pub fn attendees(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<MemberId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id FROM meeting_attendees WHERE meeting_id = ?1 ORDER BY member_id",
+    )?;
+    let rows = stmt.query_map([id.0], |r| Ok(MemberId(r.get(0)?)))?;
+    rows.collect()
+}
+
+// --- The team ---
+
+pub fn members(conn: &Connection) -> rusqlite::Result<Vec<TeamMember>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, profession, active FROM team_members ORDER BY active DESC, name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let profession: String = r.get(2)?;
+        Ok(TeamMember {
+            id: MemberId(r.get(0)?),
+            name: r.get(1)?,
+            profession: Profession::parse(&profession).unwrap_or(Profession::Annet),
+            active: r.get(3)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn add_member(
+    tx: &Transaction<'_>,
+    name: &str,
+    profession: Profession,
+    change: Change<'_>,
+) -> Result<MemberId, StoreError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(StoreError::Rule("Navn mangler".into()));
+    }
+    tx.execute(
+        "INSERT INTO team_members (name, profession) VALUES (?1, ?2)",
+        params![name, profession.code()],
+    )?;
+    let id = tx.last_insert_rowid();
+    let details = json!({ "navn": name, "yrke": profession.code() });
+    audit::record(
+        tx,
+        &timestamp(change.at),
+        change.actor,
+        "add",
+        ENTITY_MEMBER,
+        Some(id),
+        &details,
+    )?;
+    Ok(MemberId(id))
+}
+
+/// Members are never deleted (old meetings refer to them); they are set inactive.
+pub fn set_member_active(
+    tx: &Transaction<'_>,
+    id: MemberId,
+    active: bool,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE team_members SET active = ?2 WHERE id = ?1",
+        params![id.0, active],
+    )?;
+    let details = json!({ "aktiv": active });
+    audit::record(
+        tx,
+        &timestamp(change.at),
+        change.actor,
+        "active",
+        ENTITY_MEMBER,
+        Some(id.0),
+        &details,
+    )?;
+    Ok(())
+}
+
+// --- Agendas ---
+
+/// A stored agenda row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredItem {
+    pub referral: ReferralId,
+    pub reason: Reason,
+}
+
+/// The stored agenda in order, or `None` if the meeting has none stored yet.
+pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<StoredItem>>> {
+    let built: Option<Option<String>> = conn
+        .query_row(
+            "SELECT agenda_built_at FROM meetings WHERE id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if built.flatten().is_none() {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT referral_id, reason FROM agenda_items WHERE meeting_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id.0], |r| {
+        let reason: String = r.get(1)?;
+        Ok(StoredItem {
+            referral: ReferralId(r.get(0)?),
+            reason: Reason::parse(&reason).unwrap_or(Reason::Manual),
+        })
+    })?;
+    rows.collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// Referrals stored on the agenda of another upcoming meeting than `except`.
+pub fn on_other_upcoming_agendas(
+    conn: &Connection,
+    except: Option<MeetingId>,
+) -> rusqlite::Result<Vec<(ReferralId, MeetingId)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.referral_id, a.meeting_id FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
+         WHERE m.status IN ('planlagt', 'pagar') AND m.id IS NOT ?1",
+    )?;
+    let rows = stmt.query_map([except.map(|m| m.0)], |r| {
+        Ok((ReferralId(r.get(0)?), MeetingId(r.get(1)?)))
+    })?;
+    rows.collect()
+}
+
+/// Replaces a meeting's stored agenda with `items`, in order.
+pub fn store_agenda(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    items: &[StoredItem],
+    action: &str,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let meeting = get(tx, id)?;
+    if meeting.status == MeetingStatus::Avsluttet {
+        return Err(StoreError::Rule(
+            "Agendaen til et avsluttet møte kan ikke endres".into(),
+        ));
+    }
+    let old = agenda(tx, id)?.unwrap_or_default();
+    tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO agenda_items (meeting_id, referral_id, position, reason) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, item) in items.iter().enumerate() {
+        insert.execute(params![
+            id.0,
+            item.referral.0,
+            position as i64 + 1,
+            item.reason.code()
+        ])?;
+    }
+    tx.execute(
+        "UPDATE meetings SET agenda_built_at = coalesce(agenda_built_at, ?2) WHERE id = ?1",
+        params![id.0, timestamp(change.at)],
+    )?;
+    let ids = |v: &[StoredItem]| v.iter().map(|i| i.referral.0).collect::<Vec<_>>();
+    let details = json!({ "før": ids(&old), "etter": ids(items) });
+    log(tx, change, action, Some(id.0), &details)?;
+    Ok(())
+}
+
+/// Forgets the stored agenda, so the meeting shows a fresh proposal.
+pub fn clear_agenda(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
+    tx.execute(
+        "UPDATE meetings SET agenda_built_at = NULL WHERE id = ?1",
+        [id.0],
+    )?;
+    log(tx, change, "agenda_reset", Some(id.0), &json!({}))?;
+    Ok(())
+}

@@ -1,0 +1,653 @@
+//! Møter: the coming meetings with their load, the selected meeting's leader, attendance and
+//! agenda (proposed from the deadlines, editable), and printing the agenda.
+
+use super::{Action, from_jiff, theme, to_jiff};
+use crate::agenda::Reason;
+use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
+use crate::domain::ReferralId;
+use crate::domain::meeting::{MeetingId, MeetingStatus};
+use crate::domain::settings::ClinicSettings;
+use crate::planning::{MeetingView, Planning};
+use crate::queue::QueueModel;
+use crate::store::meetings::StoredItem;
+use chrono::{Datelike, NaiveDate, NaiveTime};
+
+/// What the selected meeting's pane reads.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    planning: &'a Planning,
+    queue: &'a QueueModel,
+    today: NaiveDate,
+    settings: &'a ClinicSettings,
+}
+
+#[derive(Default)]
+pub struct MeetingsView {
+    selected: Option<MeetingId>,
+    initials_only: bool,
+    /// Removing a must-decide item waits for confirmation.
+    confirm_remove: Option<(MeetingId, ReferralId)>,
+    moving: Option<(jiff::civil::Date, String)>,
+    extra: Option<(jiff::civil::Date, String)>,
+}
+
+impl MeetingsView {
+    pub fn select(&mut self, id: MeetingId) {
+        self.selected = Some(id);
+        self.moving = None;
+        self.confirm_remove = None;
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        planning: &Planning,
+        queue: &QueueModel,
+        today: NaiveDate,
+        settings: &ClinicSettings,
+        actions: &mut Vec<Action>,
+    ) {
+        let default_time = settings.meeting_time;
+        if self.selected.is_none_or(|id| planning.find(id).is_none()) {
+            self.selected = planning.upcoming.first().map(|m| m.meeting.id);
+        }
+        egui::Panel::left("meeting_list")
+            .resizable(true)
+            .default_size(330.0)
+            .min_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.list_ui(ui, planning, today, default_time, actions)
+                });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            match self.selected.and_then(|id| planning.find(id)) {
+                Some(view) => {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.meeting_ui(
+                            ui,
+                            view,
+                            &Context {
+                                planning,
+                                queue,
+                                today,
+                                settings,
+                            },
+                            actions,
+                        )
+                    });
+                }
+                None => {
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        "Ingen kommende møter. Sjekk møtedagene under Innstillinger.",
+                    );
+                }
+            }
+        });
+        self.confirm_ui(ui.ctx(), planning, queue, actions);
+    }
+
+    fn list_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        planning: &Planning,
+        today: NaiveDate,
+        default_time: NaiveTime,
+        actions: &mut Vec<Action>,
+    ) {
+        ui.heading("Kommende møter");
+        for (i, view) in planning.upcoming.iter().enumerate() {
+            let m = &view.meeting;
+            let selected = self.selected == Some(m.id);
+            let title = format!(
+                "{} kl. {} · uke {}",
+                format_date_weekday(m.date),
+                m.time.format("%H:%M"),
+                m.date.iso_week().week()
+            );
+            let response = ui.selectable_label(selected, egui::RichText::new(title).strong());
+            if response.clicked() {
+                actions.push(Action::SelectMeeting(m.id));
+            }
+            let plan = &view.plan;
+            let mut line = format!(
+                "{} på agendaen, {} må behandles",
+                plan.items.len(),
+                plan.must
+            );
+            if !plan.stored {
+                line.push_str(" · forslag");
+            }
+            if i < 4 {
+                line = format!("{line} · kapasitet {}", plan.capacity);
+            }
+            let color = if plan.must > plan.capacity || !plan.missing_must.is_empty() {
+                theme::urgency_text(crate::queue::Urgency::Overdue)
+            } else {
+                theme::MUTED_TEXT
+            };
+            ui.colored_label(color, line);
+            if let Some(text) = plan.overload_text() {
+                ui.colored_label(theme::ERROR_TEXT, format!("Overbelastet: {text}"));
+            }
+            ui.add_space(4.0);
+        }
+        ui.separator();
+        match &mut self.extra {
+            None => {
+                if ui.button("Nytt ekstramøte…").clicked() {
+                    let default = today.succ_opt().unwrap_or(today);
+                    self.extra = Some((to_jiff(default), default_time.format("%H:%M").to_string()));
+                }
+            }
+            Some((date, time)) => {
+                ui.horizontal(|ui| {
+                    let label = ui.label("Dato:");
+                    ui.add(
+                        egui_extras::DatePickerButton::new(date)
+                            .id_salt("extra_date")
+                            .show_icon(false)
+                            .format("%d.%m.%Y"),
+                    )
+                    .labelled_by(label.id);
+                    let label = ui.label("Tid:");
+                    ui.add(egui::TextEdit::singleline(time).desired_width(50.0))
+                        .labelled_by(label.id);
+                });
+                let mut close = false;
+                ui.horizontal(|ui| {
+                    if ui.button("Opprett ekstramøte").clicked() {
+                        let parsed = (
+                            from_jiff(*date),
+                            NaiveTime::parse_from_str(time.trim(), "%H:%M").ok(),
+                        );
+                        if let (Some(date), Some(time)) = parsed {
+                            actions.push(Action::AddExtraMeeting { date, time });
+                            close = true;
+                        }
+                    }
+                    close |= ui.button("Avbryt").clicked();
+                });
+                if close {
+                    self.extra = None;
+                }
+            }
+        }
+        if !planning.recent.is_empty() {
+            ui.separator();
+            ui.strong("Siste fire uker");
+            for m in &planning.recent {
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "{} – {}",
+                        format_date_weekday(m.date),
+                        m.status.label_nb()
+                    ));
+                    if m.status == MeetingStatus::Avlyst
+                        && m.date >= today
+                        && ui.small_button("Gjenopprett").clicked()
+                    {
+                        actions.push(Action::SetCancelled {
+                            id: m.id,
+                            cancelled: false,
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    fn meeting_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        cx: &Context<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let Context {
+            planning,
+            queue,
+            today,
+            settings,
+        } = *cx;
+        let m = &view.meeting;
+        let rule = settings.working_day_rule();
+        ui.horizontal(|ui| {
+            ui.heading(format!(
+                "Inntaksmøte {} {} kl. {}",
+                weekday_name_nb(m.date.weekday()),
+                format_date(m.date),
+                m.time.format("%H:%M")
+            ));
+            ui.label(format!(
+                "uke {} · {}",
+                m.date.iso_week().week(),
+                m.status.label_nb()
+            ));
+        });
+        self.admin_ui(ui, view, actions);
+        self.team_ui(ui, view, planning, actions);
+        ui.separator();
+
+        let plan = &view.plan;
+        if let Some(text) = plan.overload_text() {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!("{text}. Foreslå et ekstramøte før fristene."),
+            );
+            let upcoming = planning.upcoming_dates();
+            let earliest = plan
+                .items
+                .iter()
+                .filter(|(_, r)| r.is_must())
+                .filter_map(|(id, _)| queue.row(*id))
+                .map(|r| r.deadline)
+                .filter(|d| *d >= m.date)
+                .min();
+            let closed: Vec<NaiveDate> = settings.closure_days.iter().map(|c| c.date).collect();
+            let suggestion = earliest.and_then(|d| {
+                crate::agenda::suggest_extra_meeting(today, d, &upcoming, &closed, rule)
+                    .filter(|s| *s != m.date)
+            });
+            if let Some(date) = suggestion
+                && ui
+                    .button(format!("Opprett ekstramøte {}", format_date_weekday(date)))
+                    .clicked()
+            {
+                actions.push(Action::AddExtraMeeting { date, time: m.time });
+            }
+        }
+        if !plan.missing_must.is_empty() {
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    format!(
+                        "{} henvisning(er) må behandles i dette møtet, men står ikke på agendaen.",
+                        plan.missing_must.len()
+                    ),
+                );
+                if ui.button("Legg dem til").clicked() {
+                    let mut items = stored_items(view);
+                    items.extend(plan.missing_must.iter().map(|id| StoredItem {
+                        referral: *id,
+                        reason: Reason::LastMeetingBeforeDeadline,
+                    }));
+                    actions.push(Action::SetAgenda {
+                        meeting: m.id,
+                        items,
+                        action: "add",
+                    });
+                }
+            });
+        }
+
+        ui.horizontal(|ui| {
+            let state = if plan.stored {
+                "lagret"
+            } else {
+                "forslag, ikke lagret"
+            };
+            ui.strong(format!(
+                "Agenda ({state}): {} henvisninger, {} må behandles",
+                plan.items.len(),
+                plan.must
+            ));
+            if !plan.stored && ui.button("Lagre forslaget").clicked() {
+                actions.push(Action::SetAgenda {
+                    meeting: m.id,
+                    items: stored_items(view),
+                    action: "accept",
+                });
+            }
+            if plan.stored
+                && ui
+                    .button("Foreslå på nytt")
+                    .on_hover_text("Forkaster endringene og lager nytt forslag")
+                    .clicked()
+            {
+                actions.push(Action::ResetAgenda(m.id));
+            }
+            ui.separator();
+            ui.checkbox(&mut self.initials_only, "Bare initialer");
+            if ui.button("Skriv ut agenda (PDF)…").clicked() {
+                actions.push(Action::PrintAgenda {
+                    meeting: m.id,
+                    initials_only: self.initials_only,
+                });
+            }
+        });
+        self.agenda_table_ui(ui, view, queue, rule, actions);
+        ui.add_space(8.0);
+        self.others_ui(ui, view, planning, queue, actions);
+    }
+
+    fn admin_ui(&mut self, ui: &mut egui::Ui, view: &MeetingView, actions: &mut Vec<Action>) {
+        let m = &view.meeting;
+        ui.horizontal(|ui| match &mut self.moving {
+            None => {
+                if ui.button("Flytt…").clicked() {
+                    self.moving = Some((to_jiff(m.date), m.time.format("%H:%M").to_string()));
+                }
+                if m.status == MeetingStatus::Planlagt && ui.button("Avlys møtet").clicked() {
+                    actions.push(Action::SetCancelled {
+                        id: m.id,
+                        cancelled: true,
+                    });
+                }
+            }
+            Some((date, time)) => {
+                let label = ui.label("Ny dato:");
+                ui.add(
+                    egui_extras::DatePickerButton::new(date)
+                        .id_salt("move_date")
+                        .show_icon(false)
+                        .format("%d.%m.%Y"),
+                )
+                .labelled_by(label.id);
+                let label = ui.label("Tid:");
+                ui.add(egui::TextEdit::singleline(time).desired_width(50.0))
+                    .labelled_by(label.id);
+                if ui.button("Flytt møtet").clicked()
+                    && let (Some(d), Ok(t)) = (
+                        from_jiff(*date),
+                        NaiveTime::parse_from_str(time.trim(), "%H:%M"),
+                    )
+                {
+                    actions.push(Action::MoveMeeting {
+                        id: m.id,
+                        date: d,
+                        time: t,
+                    });
+                    self.moving = None;
+                } else if ui.button("Avbryt").clicked() {
+                    self.moving = None;
+                }
+            }
+        });
+    }
+
+    fn team_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        planning: &Planning,
+        actions: &mut Vec<Action>,
+    ) {
+        let m = &view.meeting;
+        let active: Vec<_> = planning.members.iter().filter(|p| p.active).collect();
+        if active.is_empty() {
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "Ingen i teamet ennå: legg til teammedlemmer under Innstillinger.",
+            );
+            return;
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Møteleder:");
+            let current = m
+                .leader
+                .and_then(|id| planning.member(id))
+                .map_or("ikke satt".to_string(), |p| p.name.clone());
+            egui::ComboBox::from_id_salt("leader")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    if ui
+                        .selectable_label(m.leader.is_none(), "ikke satt")
+                        .clicked()
+                    {
+                        actions.push(Action::SetLeader {
+                            id: m.id,
+                            leader: None,
+                        });
+                    }
+                    for p in &active {
+                        if ui
+                            .selectable_label(m.leader == Some(p.id), &p.name)
+                            .clicked()
+                        {
+                            actions.push(Action::SetLeader {
+                                id: m.id,
+                                leader: Some(p.id),
+                            });
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Deltakere:");
+            for p in &active {
+                let mut present = view.attendees.contains(&p.id);
+                let text = format!("{} ({})", p.name, p.profession.label_nb().to_lowercase());
+                if ui.checkbox(&mut present, text).changed() {
+                    actions.push(Action::SetAttendance {
+                        id: m.id,
+                        member: p.id,
+                        present,
+                    });
+                }
+            }
+        });
+        let missing = planning.missing_professions(view);
+        if !missing.is_empty() {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!("Ikke tverrfaglig: mangler {}", missing.join(", ")),
+            );
+        }
+    }
+
+    fn agenda_table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        queue: &QueueModel,
+        rule: WorkingDayRule,
+        actions: &mut Vec<Action>,
+    ) {
+        let m = &view.meeting;
+        let items = &view.plan.items;
+        if items.is_empty() {
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "Ingen åpne henvisninger til dette møtet.",
+            );
+            return;
+        }
+        egui::Grid::new("agenda_grid")
+            .striped(true)
+            .num_columns(8)
+            .spacing([10.0, 4.0])
+            .show(ui, |ui| {
+                for title in [
+                    "Nr",
+                    "Pasient",
+                    "Mottatt",
+                    "Frist",
+                    "Igjen ved møtet",
+                    "Hvorfor",
+                    "",
+                    "",
+                ] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for (index, (id, reason)) in items.iter().enumerate() {
+                    let Some(r) = queue.row(*id) else {
+                        continue;
+                    };
+                    ui.label(format!("{}", index + 1));
+                    ui.label(&r.patient);
+                    ui.label(format_date(r.received_on));
+                    ui.label(format_date_weekday(r.deadline));
+                    let left = if r.deadline < m.date {
+                        "over fristen".to_string()
+                    } else {
+                        format!(
+                            "{} virkedager",
+                            rule.working_days_between(m.date, r.deadline)
+                        )
+                    };
+                    ui.label(left);
+                    if reason.is_must() {
+                        ui.colored_label(theme::ERROR_TEXT, reason.label_nb());
+                    } else {
+                        ui.label(reason.label_nb());
+                    }
+                    ui.horizontal(|ui| {
+                        if ui
+                            .add_enabled(index > 0, egui::Button::new("↑").small())
+                            .on_hover_text("Flytt opp")
+                            .clicked()
+                        {
+                            let mut new = stored_items(view);
+                            new.swap(index, index - 1);
+                            actions.push(Action::SetAgenda {
+                                meeting: m.id,
+                                items: new,
+                                action: "reorder",
+                            });
+                        }
+                        if ui
+                            .add_enabled(index + 1 < items.len(), egui::Button::new("↓").small())
+                            .on_hover_text("Flytt ned")
+                            .clicked()
+                        {
+                            let mut new = stored_items(view);
+                            new.swap(index, index + 1);
+                            actions.push(Action::SetAgenda {
+                                meeting: m.id,
+                                items: new,
+                                action: "reorder",
+                            });
+                        }
+                    });
+                    if ui.small_button(format!("Fjern {}", index + 1)).clicked() {
+                        if reason.is_must() {
+                            self.confirm_remove = Some((m.id, *id));
+                        } else {
+                            let new = stored_items(view)
+                                .into_iter()
+                                .filter(|i| i.referral != *id)
+                                .collect();
+                            actions.push(Action::SetAgenda {
+                                meeting: m.id,
+                                items: new,
+                                action: "remove",
+                            });
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+
+    fn others_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        planning: &Planning,
+        queue: &QueueModel,
+        actions: &mut Vec<Action>,
+    ) {
+        let m = &view.meeting;
+        let on_agendas: Vec<ReferralId> = planning
+            .upcoming
+            .iter()
+            .flat_map(|v| v.plan.items.iter().map(|(id, _)| *id))
+            .collect();
+        let others: Vec<_> = queue
+            .rows
+            .iter()
+            .filter(|r| r.status.is_open() && r.received_on < m.date && !on_agendas.contains(&r.id))
+            .collect();
+        egui::CollapsingHeader::new(format!("Andre åpne henvisninger ({})", others.len()))
+            .id_salt("others")
+            .show(ui, |ui| {
+                for r in others.iter().take(100) {
+                    ui.horizontal(|ui| {
+                        if ui.small_button("Legg til").clicked() {
+                            let mut items = stored_items(view);
+                            items.push(StoredItem {
+                                referral: r.id,
+                                reason: Reason::Manual,
+                            });
+                            actions.push(Action::SetAgenda {
+                                meeting: m.id,
+                                items,
+                                action: "add",
+                            });
+                        }
+                        ui.label(format!(
+                            "{} · frist {}",
+                            r.patient,
+                            format_date_weekday(r.deadline)
+                        ));
+                    });
+                }
+                if others.len() > 100 {
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        format!("… og {} til (søk i køen)", others.len() - 100),
+                    );
+                }
+            });
+    }
+
+    fn confirm_ui(
+        &mut self,
+        ctx: &egui::Context,
+        planning: &Planning,
+        queue: &QueueModel,
+        actions: &mut Vec<Action>,
+    ) {
+        let Some((meeting, referral)) = self.confirm_remove else {
+            return;
+        };
+        let Some(view) = planning.find(meeting) else {
+            self.confirm_remove = None;
+            return;
+        };
+        let name = queue
+            .row(referral)
+            .map_or("Henvisningen".to_string(), |r| r.patient.clone());
+        egui::Modal::new(egui::Id::unique("confirm_remove")).show(ctx, |ui| {
+            ui.heading("Fjerne fra agendaen?");
+            ui.label(format!(
+                "{name} må behandles i dette møtet: det er ikke noe senere møte før fristen. \
+                 Fjernes den, brytes fristen med mindre et ekstramøte settes opp."
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Fjern likevel").clicked() {
+                    let items = stored_items(view)
+                        .into_iter()
+                        .filter(|i| i.referral != referral)
+                        .collect();
+                    actions.push(Action::SetAgenda {
+                        meeting,
+                        items,
+                        action: "remove_must",
+                    });
+                    self.confirm_remove = None;
+                }
+                if ui.button("Behold").clicked() {
+                    self.confirm_remove = None;
+                }
+            });
+        });
+    }
+}
+
+/// The meeting's current agenda as items to store.
+fn stored_items(view: &MeetingView) -> Vec<StoredItem> {
+    view.plan
+        .items
+        .iter()
+        .map(|(id, reason)| StoredItem {
+            referral: *id,
+            reason: *reason,
+        })
+        .collect()
+}

@@ -1,0 +1,199 @@
+//! Meetings and the printed agenda: schedule generation in the store, the plan, and the PDF
+//! read back as text in agenda order.
+
+use inntak::agenda::pdf;
+use inntak::domain::meeting::Profession;
+use inntak::domain::referral::iso;
+use inntak::domain::{ReferralDraft, ReferralStatus};
+use inntak::planning::{self, PrintOptions};
+use inntak::queue::QueueModel;
+use inntak::store::referrals::{self, Change};
+use inntak::store::{Store, meetings, settings};
+
+fn change() -> Change<'static> {
+    Change {
+        actor: "test",
+        at: iso("2026-11-23").and_hms_opt(7, 45, 0).unwrap(),
+    }
+}
+
+/// Mon 23 Nov 2026, Tue/Thu meetings. A is overdue at Tuesday's meeting, B is due on it,
+/// C has Thursday's meeting before its deadline.
+fn store() -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    let today = iso("2026-11-23");
+    store
+        .write(|tx| {
+            for (patient, received, problem) in [
+                ("Cecilie Carlsen", "2026-11-16", "Nakkesmerter"),
+                ("Bjørn Berg", "2026-11-10", "Kroniske bekkensmerter"),
+                (
+                    "Åse Aasen",
+                    "2026-11-09",
+                    "Langvarige ryggsmerter etter fall på isen",
+                ),
+            ] {
+                let draft = ReferralDraft {
+                    patient: patient.into(),
+                    referrer_name: "Dr. Lie, Fjordlegene".into(),
+                    birth_year: "1970".into(),
+                    problem: problem.into(),
+                    ..ReferralDraft::new(iso(received))
+                };
+                let f = draft.validate(today).unwrap();
+                referrals::insert(
+                    tx,
+                    &f,
+                    ReferralStatus::TilVurdering,
+                    None,
+                    change(),
+                    "create",
+                )?;
+            }
+            let lege = meetings::add_member(tx, "Lise Lege", Profession::Lege, change())?;
+            meetings::add_member(tx, "Per Psykolog", Profession::Psykolog, change())?;
+            let s = settings::load(tx)?;
+            meetings::ensure_schedule(tx, &s, today, change())?;
+            let first = meetings::from_date(tx, today)?[0].id;
+            meetings::set_leader(tx, first, Some(lege), change())?;
+            meetings::set_attendance(tx, first, lege, true, change())?;
+            Ok(())
+        })
+        .unwrap();
+    store
+}
+
+fn planning_of(store: &Store) -> (inntak::domain::settings::ClinicSettings, planning::Planning) {
+    let today = iso("2026-11-23");
+    let s = settings::load(store.conn()).unwrap();
+    let queue = QueueModel::build(
+        referrals::all(store.conn()).unwrap(),
+        s.working_day_rule(),
+        today,
+    );
+    let p = planning::load(store.conn(), &s, &queue, today).unwrap();
+    (s, p)
+}
+
+#[test]
+fn the_schedule_is_generated_once_and_skips_holidays() {
+    let mut store = store();
+    let dates = planning_of(&store).1.upcoming_dates();
+    assert_eq!(
+        &dates[..3],
+        &[iso("2026-11-24"), iso("2026-11-26"), iso("2026-12-01")]
+    );
+    // 24 Dec 2026 (Thursday) is an ordinary day in law, so it has a meeting unless the clinic
+    // closes it; 25 Dec is a Friday.
+    assert!(dates.contains(&iso("2026-12-24")));
+    assert!(dates.contains(&iso("2026-12-29")));
+    let again = store
+        .write(|tx| {
+            let s = settings::load(tx)?;
+            meetings::ensure_schedule(tx, &s, iso("2026-11-23"), change())
+        })
+        .unwrap();
+    assert_eq!(again, 0, "idempotent");
+}
+
+#[test]
+fn the_next_meeting_proposes_must_decide_first() {
+    let store = store();
+    let (_, planning) = planning_of(&store);
+    let next = &planning.upcoming[0];
+    let names: Vec<String> = next
+        .plan
+        .items
+        .iter()
+        .map(|(id, _)| referrals::get(store.conn(), *id).unwrap().fields.patient)
+        .collect();
+    assert_eq!(names, ["Åse Aasen", "Bjørn Berg", "Cecilie Carlsen"]);
+    assert_eq!(next.plan.must, 2);
+    assert_eq!(
+        planning.missing_professions(next),
+        ["psykolog/psykologspesialist", "fysioterapeut"]
+    );
+}
+
+#[test]
+fn the_printed_agenda_reads_back_in_order() {
+    let store = store();
+    let (s, planning) = planning_of(&store);
+    let id = planning::find_meeting(&planning, None).unwrap();
+    let options = PrintOptions {
+        initials_only: false,
+        printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
+    };
+    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    let bytes = pdf::render(&printed).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    let position = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("«{needle}» not in:\n{text}"))
+    };
+    for needle in [
+        "Inntaksmøte",
+        "tirsdag 24.11.2026",
+        "uke 48",
+        "Lise Lege",
+        "Side 1 av 1",
+        "MÅ BEHANDLES",
+    ] {
+        position(needle);
+    }
+    assert!(position("Åse Aasen") < position("Bjørn Berg"));
+    assert!(position("Bjørn Berg") < position("Cecilie Carlsen"));
+    assert!(text.contains("Ikke tverrfaglig"), "{text}");
+
+    let initials = PrintOptions {
+        initials_only: true,
+        ..options
+    };
+    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, initials).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
+    assert!(!text.contains("Aasen") && text.contains("Å.A."), "{text}");
+}
+
+#[test]
+fn a_long_agenda_runs_over_pages_with_page_numbers() {
+    let mut store = store();
+    let today = iso("2026-11-23");
+    store
+        .write(|tx| {
+            for i in 0..30 {
+                let draft = ReferralDraft {
+                    patient: format!("Pasient Nummer{i:02}"),
+                    problem: "Langvarige og sammensatte smerter i rygg, nakke og skuldre, med søvnvansker og \
+                              nedsatt funksjon i arbeid og hverdag gjennom flere år"
+                        .into(),
+                    ..ReferralDraft::new(iso("2026-11-11"))
+                };
+                referrals::insert(tx, &draft.validate(today).unwrap(), ReferralStatus::TilVurdering, None, change(), "create")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (s, planning) = planning_of(&store);
+    let id = planning::find_meeting(&planning, Some(iso("2026-11-24"))).unwrap();
+    let options = PrintOptions {
+        initials_only: false,
+        printed_at: today.and_hms_opt(8, 0, 0).unwrap(),
+    };
+    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    assert_eq!(
+        printed.items.len(),
+        32,
+        "all must-decide referrals, beyond the capacity of 20"
+    );
+    assert!(
+        printed.notice.contains("32 må behandles, kapasitet 20"),
+        "{}",
+        printed.notice
+    );
+    let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
+    assert!(
+        text.contains("Side 1 av") && text.contains("Side 2 av"),
+        "{text}"
+    );
+}
