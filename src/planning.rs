@@ -3,7 +3,7 @@
 
 use crate::agenda::pdf::{PrintedAgenda, PrintedItem};
 use crate::agenda::{Candidate, MeetingPlan, Reason, plan};
-use crate::calendar::{format_date, weekday_name_nb};
+use crate::calendar::{WorkingDayRule, format_date, weekday_name_nb};
 use crate::domain::Referral;
 use crate::domain::meeting::{Meeting, MeetingId, MemberId, TeamMember, missing_professions};
 use crate::domain::settings::ClinicSettings;
@@ -140,6 +140,21 @@ pub fn short(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// The deadline seen from the meeting day: "frist på møtedagen", "1 virkedag etter møtet",
+/// "3 virkedager over fristen".
+pub fn left_at_meeting(rule: WorkingDayRule, meeting: NaiveDate, deadline: NaiveDate) -> String {
+    let plural = |n: i64| if n == 1 { "virkedag" } else { "virkedager" };
+    if deadline < meeting {
+        let over = rule.working_days_left(meeting, deadline).abs();
+        format!("{over} {} over fristen", plural(over))
+    } else {
+        match rule.working_days_between(meeting, deadline) {
+            0 => "frist på møtedagen".to_string(),
+            n => format!("{n} {} etter møtet", plural(n)),
+        }
+    }
+}
+
 /// Options for the printed agenda.
 #[derive(Clone, Copy, Debug)]
 pub struct PrintOptions {
@@ -165,13 +180,7 @@ pub fn printed_agenda(
         let r: Referral = referrals::get(conn, *id)?;
         let f = &r.fields;
         let deadline = rule.assessment_deadline(f.received_on);
-        let left = rule.working_days_left(m.date, deadline);
-        let days_left = match left {
-            l if deadline < m.date => format!("{} virkedager over fristen", l.abs()),
-            0 => "frist på møtedagen".to_string(),
-            1 => "1 virkedag etter møtet".to_string(),
-            l => format!("{l} virkedager etter møtet"),
-        };
+        let days_left = left_at_meeting(rule, m.date, deadline);
         let reason_text = match reason {
             Reason::Overdue => "MÅ BEHANDLES – over fristen".to_string(),
             Reason::LastMeetingBeforeDeadline => "MÅ BEHANDLES – siste møte før frist".to_string(),
@@ -291,5 +300,20 @@ mod tests {
         assert_eq!(initials("åse  lie-berg"), "Å.L.");
         assert_eq!(short("Smerter\ni ryggen", 40), "Smerter i ryggen");
         assert_eq!(short("abcdefghij", 6), "abcde…");
+        let rule = WorkingDayRule::default();
+        let meeting = crate::domain::referral::iso("2026-11-24");
+        let cases = [
+            ("2026-11-18", "4 virkedager over fristen"),
+            ("2026-11-23", "1 virkedag over fristen"),
+            ("2026-11-24", "frist på møtedagen"),
+            ("2026-11-25", "1 virkedag etter møtet"),
+            ("2026-11-27", "3 virkedager etter møtet"),
+        ];
+        for (deadline, text) in cases {
+            assert_eq!(
+                left_at_meeting(rule, meeting, crate::domain::referral::iso(deadline)),
+                text
+            );
+        }
     }
 }

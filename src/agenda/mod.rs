@@ -59,7 +59,7 @@ impl Reason {
         match self {
             Self::Overdue => "Over fristen",
             Self::LastMeetingBeforeDeadline => "Siste møte før frist",
-            Self::ByDeadline => "Etter frist",
+            Self::ByDeadline => "Etter fristrekkefølge",
             Self::Manual => "Lagt til manuelt",
         }
     }

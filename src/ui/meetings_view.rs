@@ -431,7 +431,9 @@ impl MeetingsView {
             }
         });
         let missing = planning.missing_professions(view);
-        if !missing.is_empty() {
+        if view.attendees.is_empty() {
+            ui.colored_label(theme::MUTED_TEXT, "Kryss av hvem som deltar.");
+        } else if !missing.is_empty() {
             ui.colored_label(
                 theme::ERROR_TEXT,
                 format!("Ikke tverrfaglig: mangler {}", missing.join(", ")),
@@ -482,14 +484,7 @@ impl MeetingsView {
                     ui.label(&r.patient);
                     ui.label(format_date(r.received_on));
                     ui.label(format_date_weekday(r.deadline));
-                    let left = if r.deadline < m.date {
-                        "over fristen".to_string()
-                    } else {
-                        format!(
-                            "{} virkedager",
-                            rule.working_days_between(m.date, r.deadline)
-                        )
-                    };
+                    let left = crate::planning::left_at_meeting(rule, m.date, r.deadline);
                     ui.label(left);
                     if reason.is_must() {
                         ui.colored_label(theme::ERROR_TEXT, reason.label_nb());
