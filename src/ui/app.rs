@@ -121,6 +121,8 @@ pub struct App {
     /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
     export_dir: Option<PathBuf>,
     last_pdf: Option<PathBuf>,
+    /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
+    unsaved_pdf: Option<(String, Vec<u8>)>,
     view: View,
     /// The store changed: reload the view models before the next draw.
     dirty: bool,
@@ -154,6 +156,7 @@ impl App {
             meetings_view: MeetingsView::default(),
             export_dir: None,
             last_pdf: None,
+            unsaved_pdf: None,
             view: View::Queue,
             dirty: true,
             demo_offer,
@@ -342,7 +345,25 @@ impl App {
         });
     }
 
-    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        if self.unsaved_pdf.is_some() {
+            let folder = Self::fallback_pdf_dir();
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    "Agendaen ble ikke lagret (avbrutt, eller lagringsdialogen kunne ikke åpnes).",
+                );
+                if let Some(dir) = &folder
+                    && ui.button(format!("Lagre i {}", dir.display())).clicked()
+                    && let Some((name, bytes)) = self.unsaved_pdf.take()
+                {
+                    self.save_pdf(dir.join(name), &bytes);
+                }
+                if ui.button("Forkast").clicked() {
+                    self.unsaved_pdf = None;
+                }
+            });
+        }
         ui.horizontal(|ui| {
             match &self.message {
                 Some(m) if m.is_error => ui.colored_label(theme::ERROR_TEXT, &m.text),
@@ -587,10 +608,33 @@ impl App {
                 .save_file()
             {
                 Some(p) => p,
-                None => return,
+                None => {
+                    // Cancelled, or no dialog could open (no desktop portal): keep the PDF
+                    // and offer the documents folder instead, so printing never silently fails.
+                    self.unsaved_pdf = Some((name, bytes));
+                    return;
+                }
             },
         };
-        if let Err(e) = crate::cli::write_atomically(&path, &bytes) {
+        self.save_pdf(path, &bytes);
+    }
+
+    /// The fallback folder for PDFs when no save dialog is available: Documents/Inntak.
+    fn fallback_pdf_dir() -> Option<PathBuf> {
+        let dirs = directories::UserDirs::new()?;
+        let base = dirs.document_dir().unwrap_or(dirs.home_dir());
+        Some(base.join("Inntak"))
+    }
+
+    /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
+    /// is set (tests).
+    fn save_pdf(&mut self, path: PathBuf, bytes: &[u8]) {
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            return self.error(format!("Kunne ikke lage mappen {}: {e}", dir.display()));
+        }
+        if let Err(e) = crate::cli::write_atomically(&path, bytes) {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
