@@ -57,7 +57,7 @@ impl MeetingsView {
             .min_size(300.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.list_ui(ui, planning, today, default_time, actions)
+                    self.list_ui(ui, planning, queue, today, default_time, actions)
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
@@ -92,11 +92,19 @@ impl MeetingsView {
         &mut self,
         ui: &mut egui::Ui,
         planning: &Planning,
+        queue: &QueueModel,
         today: NaiveDate,
         default_time: NaiveTime,
         actions: &mut Vec<Action>,
     ) {
         ui.heading("Kommende møter");
+        let none_left = queue.counts.no_meeting_before_deadline;
+        if none_left > 0 {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!("{none_left} åpne henvisninger har ingen møte før fristen (ingen møte før frist): sett opp et ekstramøte."),
+            );
+        }
         for (i, view) in planning.upcoming.iter().enumerate() {
             let m = &view.meeting;
             let selected = self.selected == Some(m.id);
