@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no egui, no SQLite, no clock reads.
 
+pub mod decision;
 pub mod identity;
 pub mod meeting;
 pub mod referral;

@@ -1,0 +1,328 @@
+//! The meeting's decision on a referral (issue 4 groundwork): outcomes, assessment tracks, the
+//! rules for mandatory fields, the proposed start-of-care deadline (juridisk frist), the
+//! postpone guard and the fristbrudd classification. Pure: no store, no UI yet.
+
+use crate::domain::ReferrerKind;
+use chrono::{Days, NaiveDate};
+
+/// Weeks from receipt to the proposed juridisk frist: the national pathway for long-lasting
+/// pain targets the start of interdisciplinary assessment within 12 weeks.
+pub const DEFAULT_START_OF_CARE_WEEKS: u64 = 12;
+
+/// Days before the juridisk frist within which a granted referral without a booked start is
+/// an expected breach (forventet fristbrudd).
+pub const EXPECTED_BREACH_DAYS: u64 = 14;
+
+/// The clinician profession for a monofaglig assessment or a kartleggingssamtale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Clinician {
+    Lege,
+    Psykolog,
+    Fysioterapeut,
+}
+
+/// How a tverrfaglig assessment is organised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TeamMode {
+    /// One clinician at a time, then a joint meeting.
+    Sekvensiell,
+    /// All clinicians with the patient at once.
+    Samlet,
+}
+
+/// The assessment track a granted (or secondary) referral goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Track {
+    Monofaglig(Clinician),
+    Tverrfaglig(TeamMode),
+    /// Mapping consultation; the result returns to the intake meeting, which then chooses
+    /// monofaglig or tverrfaglig.
+    Kartlegging(Clinician),
+}
+
+/// What the meeting decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Rett til nødvendig helsehjelp, with the date care must start by.
+    Rett {
+        start_of_care_deadline: NaiveDate,
+        track: Track,
+        priority_note: String,
+    },
+    /// Ikke rett: a reason is mandatory, and advice to the GP when a GP referred.
+    Avslag {
+        reason: String,
+        advice: String,
+    },
+    Videresendt {
+        unit: String,
+    },
+    Feilsendt,
+    /// A secondary referral: no rights assessment, a track only.
+    Sekundaer {
+        track: Track,
+    },
+}
+
+/// Why a decision cannot be saved; the text is what the user reads.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("Juridisk frist kan ikke være før vedtaksdatoen ({0})")]
+    StartBeforeDecision(String),
+    #[error("Avslag må ha en begrunnelse")]
+    MissingReason,
+    #[error("Avslag på henvisning fra fastlege må ha råd og veiledning til fastlegen")]
+    MissingAdvice,
+    #[error("Oppgi hvilken enhet henvisningen videresendes til")]
+    MissingUnit,
+    #[error("En sekundærhenvisning får ikke rettighetsvurdering: velg bare forløp")]
+    SecondaryNeedsTrackOnly,
+    #[error("En primærhenvisning må rettighetsvurderes")]
+    PrimaryNeedsAssessment,
+}
+
+/// The proposed juridisk frist: receipt + 12 calendar weeks, never before the decision date.
+pub fn propose_start_of_care_deadline(received: NaiveDate, decided: NaiveDate) -> NaiveDate {
+    (received + Days::new(DEFAULT_START_OF_CARE_WEEKS * 7)).max(decided)
+}
+
+/// Checks the mandatory fields of an outcome for a referral.
+pub fn validate(
+    outcome: &Outcome,
+    decided: NaiveDate,
+    is_secondary: bool,
+    referrer: ReferrerKind,
+) -> Result<(), DecisionError> {
+    match outcome {
+        Outcome::Sekundaer { .. } if !is_secondary => Err(DecisionError::PrimaryNeedsAssessment),
+        Outcome::Rett { .. } | Outcome::Avslag { .. } if is_secondary => {
+            Err(DecisionError::SecondaryNeedsTrackOnly)
+        }
+        Outcome::Rett {
+            start_of_care_deadline,
+            ..
+        } if *start_of_care_deadline < decided => Err(DecisionError::StartBeforeDecision(
+            crate::calendar::format_date(decided),
+        )),
+        Outcome::Avslag { reason, .. } if reason.trim().is_empty() => {
+            Err(DecisionError::MissingReason)
+        }
+        Outcome::Avslag { advice, .. }
+            if referrer == ReferrerKind::Fastlege && advice.trim().is_empty() =>
+        {
+            Err(DecisionError::MissingAdvice)
+        }
+        Outcome::Videresendt { unit } if unit.trim().is_empty() => Err(DecisionError::MissingUnit),
+        _ => Ok(()),
+    }
+}
+
+/// Postpone guard: a referral may move to the next meeting only if that meeting is on or
+/// before its assessment deadline. Returns the meeting it moves to, or why not.
+pub fn postpone_to(
+    next_meeting: Option<NaiveDate>,
+    deadline: NaiveDate,
+) -> Result<NaiveDate, String> {
+    match next_meeting {
+        Some(next) if next <= deadline => Ok(next),
+        Some(next) => Err(format!(
+            "Kan ikke utsettes: neste møte ({}) er etter vurderingsfristen ({}). Avgjør nå, \
+             eller sett opp et ekstramøte før fristen.",
+            crate::calendar::format_date_weekday(next),
+            crate::calendar::format_date_weekday(deadline)
+        )),
+        None => Err("Kan ikke utsettes: det er ikke noe senere møte planlagt".into()),
+    }
+}
+
+/// Where a granted referral stands against its juridisk frist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreachStatus {
+    /// Care started on or before the frist.
+    Started,
+    OnTrack,
+    /// Within 14 days of the frist without a booked start: report to Helfo as expected.
+    Expected,
+    /// The frist has passed without care starting.
+    Breached,
+}
+
+/// Classifies a granted referral for the Helfo list.
+pub fn breach_status(
+    start_of_care_deadline: NaiveDate,
+    started_on: Option<NaiveDate>,
+    booked_start: Option<NaiveDate>,
+    today: NaiveDate,
+) -> BreachStatus {
+    match started_on {
+        Some(started) if started <= start_of_care_deadline => BreachStatus::Started,
+        Some(_) => BreachStatus::Breached,
+        None if today > start_of_care_deadline => BreachStatus::Breached,
+        None if booked_start.is_some_and(|b| b <= start_of_care_deadline) => BreachStatus::OnTrack,
+        None if today + Days::new(EXPECTED_BREACH_DAYS) >= start_of_care_deadline => {
+            BreachStatus::Expected
+        }
+        None => BreachStatus::OnTrack,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn start_of_care_deadline_proposal() {
+        assert_eq!(
+            propose_start_of_care_deadline(iso("2026-11-10"), iso("2026-11-24")),
+            iso("2027-02-02")
+        );
+        // Never before the decision date (a very late decision on an old referral).
+        assert_eq!(
+            propose_start_of_care_deadline(iso("2026-01-05"), iso("2026-05-01")),
+            iso("2026-05-01")
+        );
+    }
+
+    #[test]
+    fn mandatory_fields_per_outcome() {
+        let d = iso("2026-11-24");
+        let rett = |frist: &str| Outcome::Rett {
+            start_of_care_deadline: iso(frist),
+            track: Track::Tverrfaglig(TeamMode::Samlet),
+            priority_note: String::new(),
+        };
+        let avslag = |reason: &str, advice: &str| Outcome::Avslag {
+            reason: reason.into(),
+            advice: advice.into(),
+        };
+        let gp = ReferrerKind::Fastlege;
+        let cases: Vec<(&str, Outcome, bool, ReferrerKind, Result<(), DecisionError>)> = vec![
+            ("rett ok", rett("2027-02-02"), false, gp, Ok(())),
+            (
+                "frist before decision",
+                rett("2026-11-23"),
+                false,
+                gp,
+                Err(DecisionError::StartBeforeDecision("24.11.2026".into())),
+            ),
+            (
+                "avslag without reason",
+                avslag(" ", "råd"),
+                false,
+                gp,
+                Err(DecisionError::MissingReason),
+            ),
+            (
+                "avslag to GP without advice",
+                avslag("kan ivaretas i primærhelsetjenesten", ""),
+                false,
+                gp,
+                Err(DecisionError::MissingAdvice),
+            ),
+            (
+                "avslag to hospital without advice",
+                avslag("annet", ""),
+                false,
+                ReferrerKind::Sykehusavdeling,
+                Ok(()),
+            ),
+            (
+                "videresendt without unit",
+                Outcome::Videresendt { unit: "".into() },
+                false,
+                gp,
+                Err(DecisionError::MissingUnit),
+            ),
+            ("feilsendt", Outcome::Feilsendt, false, gp, Ok(())),
+            (
+                "secondary gets a track",
+                Outcome::Sekundaer {
+                    track: Track::Monofaglig(Clinician::Lege),
+                },
+                true,
+                gp,
+                Ok(()),
+            ),
+            (
+                "secondary is not assessed",
+                rett("2027-02-02"),
+                true,
+                gp,
+                Err(DecisionError::SecondaryNeedsTrackOnly),
+            ),
+            (
+                "primary must be assessed",
+                Outcome::Sekundaer {
+                    track: Track::Kartlegging(Clinician::Psykolog),
+                },
+                false,
+                gp,
+                Err(DecisionError::PrimaryNeedsAssessment),
+            ),
+        ];
+        for (name, outcome, secondary, referrer, expected) in cases {
+            assert_eq!(
+                validate(&outcome, d, secondary, referrer),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn postpone_only_within_the_deadline() {
+        let deadline = iso("2026-11-26");
+        assert_eq!(
+            postpone_to(Some(iso("2026-11-26")), deadline),
+            Ok(iso("2026-11-26"))
+        );
+        let refused = postpone_to(Some(iso("2026-12-01")), deadline).unwrap_err();
+        assert!(
+            refused.contains("ti 01.12.2026") && refused.contains("to 26.11.2026"),
+            "{refused}"
+        );
+        assert!(postpone_to(None, deadline).is_err());
+    }
+
+    #[test]
+    fn breach_classification() {
+        let frist = iso("2027-02-02");
+        let cases = [
+            (
+                Some("2027-01-20"),
+                None,
+                "2027-03-01",
+                BreachStatus::Started,
+            ),
+            (
+                Some("2027-02-03"),
+                None,
+                "2027-03-01",
+                BreachStatus::Breached,
+            ),
+            (None, None, "2027-02-03", BreachStatus::Breached),
+            (None, None, "2027-01-19", BreachStatus::Expected),
+            (
+                None,
+                Some("2027-01-25"),
+                "2027-01-19",
+                BreachStatus::OnTrack,
+            ),
+            (
+                None,
+                Some("2027-02-10"),
+                "2027-01-19",
+                BreachStatus::Expected,
+            ),
+            (None, None, "2027-01-18", BreachStatus::OnTrack),
+        ];
+        for (started, booked, today, expected) in cases {
+            assert_eq!(
+                breach_status(frist, started.map(iso), booked.map(iso), iso(today)),
+                expected,
+                "{started:?} {booked:?} {today}"
+            );
+        }
+    }
+}
