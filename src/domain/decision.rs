@@ -197,7 +197,14 @@ mod tests {
             advice: advice.into(),
         };
         let gp = ReferrerKind::Fastlege;
-        let cases: Vec<(&str, Outcome, bool, ReferrerKind, Result<(), DecisionError>)> = vec![
+        type Case = (
+            &'static str,
+            Outcome,
+            bool,
+            ReferrerKind,
+            Result<(), DecisionError>,
+        );
+        let cases: Vec<Case> = vec![
             ("rett ok", rett("2027-02-02"), false, gp, Ok(())),
             (
                 "frist before decision",
