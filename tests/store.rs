@@ -24,6 +24,25 @@ fn draft(patient: &str, external_id: &str) -> ReferralDraft {
     }
 }
 
+/// Registers one open referral in its own transaction.
+fn insert_open(
+    store: &mut Store,
+    fields: &inntak::domain::ReferralFields,
+) -> inntak::domain::ReferralId {
+    store
+        .write(|tx| {
+            referrals::insert(
+                tx,
+                fields,
+                ReferralStatus::TilVurdering,
+                None,
+                change(),
+                "create",
+            )
+        })
+        .unwrap()
+}
+
 fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
@@ -37,18 +56,7 @@ fn create_reopen_and_round_trip() {
         .unwrap();
     {
         let mut store = Store::open(&path).unwrap();
-        let id = store
-            .write(|tx| {
-                referrals::insert(
-                    tx,
-                    &fields,
-                    ReferralStatus::TilVurdering,
-                    None,
-                    change(),
-                    "create",
-                )
-            })
-            .unwrap();
+        let id = insert_open(&mut store, &fields);
         assert_eq!(id.0, 1);
     }
     let store = Store::open(&path).unwrap();
@@ -203,18 +211,7 @@ fn edit_withdraw_and_reopen_are_audited() {
     let mut store = Store::open_in_memory().unwrap();
     let today = iso("2026-11-22");
     let fields = draft("Kari", "H9").validate(today).unwrap();
-    let id = store
-        .write(|tx| {
-            referrals::insert(
-                tx,
-                &fields,
-                ReferralStatus::TilVurdering,
-                None,
-                change(),
-                "create",
-            )
-        })
-        .unwrap();
+    let id = insert_open(&mut store, &fields);
     let mut edited = fields.clone();
     edited.patient = "Kari N.".into();
     edited.referrer_kind = ReferrerKind::Avtalespesialist;

@@ -1,7 +1,7 @@
 //! Møter: the coming meetings with their load, the selected meeting's leader, attendance and
 //! agenda (proposed from the deadlines, editable), and printing the agenda.
 
-use super::{Action, from_jiff, theme, to_jiff};
+use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
 use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
 use crate::domain::ReferralId;
@@ -151,14 +151,7 @@ impl MeetingsView {
             }
             Some((date, time)) => {
                 ui.horizontal(|ui| {
-                    let label = ui.label("Dato:");
-                    ui.add(
-                        egui_extras::DatePickerButton::new(date)
-                            .id_salt("extra_date")
-                            .show_icon(false)
-                            .format("%d.%m.%Y"),
-                    )
-                    .labelled_by(label.id);
+                    labelled_date_ui(ui, "Dato:", date, "extra_date");
                     let label = ui.label("Tid:");
                     ui.add(egui::TextEdit::singleline(time).desired_width(50.0))
                         .labelled_by(label.id);
@@ -345,14 +338,7 @@ impl MeetingsView {
                 }
             }
             Some((date, time)) => {
-                let label = ui.label("Ny dato:");
-                ui.add(
-                    egui_extras::DatePickerButton::new(date)
-                        .id_salt("move_date")
-                        .show_icon(false)
-                        .format("%d.%m.%Y"),
-                )
-                .labelled_by(label.id);
+                labelled_date_ui(ui, "Ny dato:", date, "move_date");
                 let label = ui.label("Tid:");
                 ui.add(egui::TextEdit::singleline(time).desired_width(50.0))
                     .labelled_by(label.id);

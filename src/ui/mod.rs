@@ -25,3 +25,21 @@ pub(crate) fn from_jiff(date: jiff::civil::Date) -> Option<chrono::NaiveDate> {
         date.day() as u32,
     )
 }
+
+/// A date picker (dd.mm.åååå, no icon) after a label that names it for screen readers.
+pub(crate) fn labelled_date_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    date: &mut jiff::civil::Date,
+    id_salt: &'static str,
+) -> egui::Response {
+    let label = ui.label(label);
+    ui.add(
+        egui_extras::DatePickerButton::new(date)
+            .id_salt(id_salt)
+            .show_icon(false)
+            .format("%d.%m.%Y")
+            .calendar_week(true),
+    )
+    .labelled_by(label.id)
+}

@@ -1,6 +1,6 @@
 //! Innstillinger: clinic name, the Saturday rule, meeting schedule, capacity, closure days.
 
-use super::{Action, from_jiff, theme, to_jiff};
+use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
 use crate::calendar::format_date_weekday;
 use crate::domain::meeting::{Profession, TeamMember};
 use crate::domain::settings::{ClinicSettings, ClosureDay};
@@ -110,14 +110,7 @@ impl SettingsView {
                 }
                 ui.horizontal(|ui| {
                     let date = self.new_closure.get_or_insert_with(|| to_jiff(today));
-                    let label = ui.label("Ny stengt dag:");
-                    ui.add(
-                        egui_extras::DatePickerButton::new(date)
-                            .id_salt("closure_picker")
-                            .show_icon(false)
-                            .format("%d.%m.%Y"),
-                    )
-                    .labelled_by(label.id);
+                    labelled_date_ui(ui, "Ny stengt dag:", date, "closure_picker");
                     let note = ui.label("Merknad:");
                     ui.add(egui::TextEdit::singleline(&mut self.new_closure_label).desired_width(160.0))
                         .labelled_by(note.id);
