@@ -197,3 +197,26 @@ fn a_long_agenda_runs_over_pages_with_page_numbers() {
         "{text}"
     );
 }
+
+#[test]
+fn changing_the_schedule_keeps_touched_meetings_and_regenerates_the_rest() {
+    let mut store = store();
+    let today = iso("2026-11-23");
+    let mut s = settings::load(store.conn()).unwrap();
+    s.meeting_weekdays = vec![chrono::Weekday::Mon, chrono::Weekday::Wed];
+    store
+        .write(|tx| meetings::save_settings_and_reschedule(tx, &s, today, change()))
+        .unwrap();
+    let dates = planning_of(&store).1.upcoming_dates();
+    // Tuesday 24.11 has a leader and attendance: kept. Thursday 26.11 was untouched: gone.
+    assert_eq!(
+        &dates[..4],
+        &[
+            iso("2026-11-23"),
+            iso("2026-11-24"),
+            iso("2026-11-25"),
+            iso("2026-11-30")
+        ]
+    );
+    assert!(!dates.contains(&iso("2026-11-26")));
+}

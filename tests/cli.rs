@@ -274,3 +274,67 @@ fn bad_today_is_a_clear_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn agenda_command_writes_the_next_meetings_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let pdf = dir.path().join("agenda.pdf");
+    assert!(
+        inntak(&[
+            "demo",
+            "--db",
+            p(&db),
+            "--referrals",
+            "300",
+            "--today",
+            "2026-11-23"
+        ])
+        .status
+        .success()
+    );
+    let out = inntak(&[
+        "agenda",
+        "--db",
+        p(&db),
+        "--next",
+        "--out",
+        p(&pdf),
+        "--initials",
+        "--today",
+        "2026-11-23",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("Skrev agendaen for tirsdag 24.11.2026 ("),
+        "{stdout}"
+    );
+    assert!(stdout.contains("forslag, ikke lagret"), "{stdout}");
+    let body = pdf_extract::extract_text(&pdf).unwrap();
+    assert!(
+        body.contains("Inntaksmøte") && body.contains("uke 48"),
+        "{body}"
+    );
+
+    // A date without a meeting is a clear error, and no file is written.
+    let none = dir.path().join("none.pdf");
+    let out = inntak(&[
+        "agenda",
+        "--db",
+        p(&db),
+        "--meeting",
+        "2026-11-25",
+        "--out",
+        p(&none),
+        "--today",
+        "2026-11-23",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("Det er ikke noe planlagt møte on 25.11.2026"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!none.exists());
+}

@@ -302,3 +302,25 @@ fn the_queue_flags_referrals_with_no_meeting_before_the_deadline() {
     harness.get_by_label("ingen møte før frist");
     harness.get_by_label("1 uten møte før frist");
 }
+
+#[test]
+fn a_team_member_is_added_and_can_attend() {
+    let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
+    harness.get_by_label("Yrke:").click();
+    harness.run();
+    harness.get_by_label("Lege").click();
+    harness.run();
+    harness.get_by_label("Legg til i teamet").click();
+    harness.run();
+    harness.get_by_label("Lise Lege er lagt til i teamet");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Lise Lege (lege)").click();
+    harness.run();
+    harness.get_by_label("Ikke tverrfaglig: mangler psykolog/psykologspesialist, fysioterapeut");
+    let next = &harness.state().planning().upcoming[0];
+    assert_eq!(next.attendees.len(), 1);
+}

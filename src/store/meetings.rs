@@ -93,6 +93,20 @@ pub fn drop_untouched_future_meetings(
     )
 }
 
+/// Saves new settings and lays the schedule out again: the untouched future meetings of the
+/// old schedule go, the new schedule's are generated. One transaction with the caller's.
+pub fn save_settings_and_reschedule(
+    tx: &Transaction<'_>,
+    settings: &ClinicSettings,
+    today: NaiveDate,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    super::settings::save(tx, settings, change)?;
+    drop_untouched_future_meetings(tx, today)?;
+    ensure_schedule(tx, settings, today, change)?;
+    Ok(())
+}
+
 /// Meetings from `from` on (all statuses), by date and time.
 pub fn from_date(conn: &Connection, from: NaiveDate) -> rusqlite::Result<Vec<Meeting>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -453,13 +453,9 @@ impl App {
                     at: self.clock.now(),
                 };
                 let today = self.clock.today();
-                let result = self.store.write(|tx| {
-                    settings::save(tx, &new, change)?;
-                    // A new schedule replaces the untouched generated meetings.
-                    meetings::drop_untouched_future_meetings(tx, today)?;
-                    meetings::ensure_schedule(tx, &new, today, change)?;
-                    Ok(())
-                });
+                let result = self
+                    .store
+                    .write(|tx| meetings::save_settings_and_reschedule(tx, &new, today, change));
                 match result {
                     Ok(()) => {
                         self.info("Innstillingene er lagret");
