@@ -30,8 +30,10 @@ CREATE TABLE referrals (
     is_secondary     INTEGER NOT NULL DEFAULT 0 CHECK (is_secondary IN (0, 1)),
     problem          TEXT NOT NULL DEFAULT '',
     diagnosis_group  TEXT NOT NULL DEFAULT '',
+    -- sekundaer, kartlegging and til_ny_vurdering are reserved for the meeting's decisions.
     status           TEXT NOT NULL DEFAULT 'til_vurdering'
-                     CHECK (status IN ('til_vurdering', 'rett', 'avslag', 'videresendt', 'feilsendt', 'trukket')),
+                     CHECK (status IN ('til_vurdering', 'rett', 'avslag', 'videresendt', 'feilsendt', 'trukket',
+                                       'sekundaer', 'kartlegging', 'til_ny_vurdering')),
     decided_on       TEXT CHECK (decided_on IS NULL OR decided_on = date(decided_on)),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL

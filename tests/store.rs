@@ -299,6 +299,8 @@ fn schema_of(conn: &rusqlite::Connection) -> Vec<(String, String)> {
         .unwrap();
     rows.map(|r| {
         let (name, sql) = r.unwrap();
+        // A table rebuilt by a migration is stored as CREATE TABLE "name" after its rename.
+        let sql = sql.replace(&format!("\"{name}\""), &name);
         (name, sql.split_whitespace().collect::<Vec<_>>().join(" "))
     })
     .collect()

@@ -1,5 +1,38 @@
 -- Version 1 → 2: the team, meetings, attendance and stored agendas.
 
+-- The referral status list is widened for the meeting's decisions (sekundaer, kartlegging,
+-- til_ny_vurdering). SQLite cannot alter a CHECK constraint, so the table is rebuilt; at
+-- version 1 no other table refers to it.
+CREATE TABLE referrals_new (
+    id               INTEGER PRIMARY KEY,
+    external_id      TEXT UNIQUE CHECK (external_id IS NULL OR length(external_id) BETWEEN 1 AND 64),
+    received_on      TEXT NOT NULL CHECK (received_on = date(received_on)),
+    patient          TEXT NOT NULL CHECK (length(patient) > 0),
+    national_id      TEXT CHECK (national_id IS NULL OR (length(national_id) = 11 AND national_id NOT GLOB '*[^0-9]*')),
+    birth_year       INTEGER CHECK (birth_year IS NULL OR birth_year BETWEEN 1800 AND 9999),
+    referrer_name    TEXT NOT NULL DEFAULT '',
+    referrer_kind    TEXT NOT NULL CHECK (referrer_kind IN ('fastlege', 'avtalespesialist', 'sykehusavdeling', 'annet')),
+    specialty        TEXT NOT NULL DEFAULT '',
+    is_secondary     INTEGER NOT NULL DEFAULT 0 CHECK (is_secondary IN (0, 1)),
+    problem          TEXT NOT NULL DEFAULT '',
+    diagnosis_group  TEXT NOT NULL DEFAULT '',
+    -- sekundaer, kartlegging and til_ny_vurdering are reserved for the meeting's decisions.
+    status           TEXT NOT NULL DEFAULT 'til_vurdering'
+                     CHECK (status IN ('til_vurdering', 'rett', 'avslag', 'videresendt', 'feilsendt', 'trukket',
+                                       'sekundaer', 'kartlegging', 'til_ny_vurdering')),
+    decided_on       TEXT CHECK (decided_on IS NULL OR decided_on = date(decided_on)),
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+) STRICT;
+
+INSERT INTO referrals_new SELECT * FROM referrals;
+DROP TABLE referrals;
+ALTER TABLE referrals_new RENAME TO referrals;
+
+CREATE INDEX referrals_by_status ON referrals (status, received_on);
+CREATE INDEX referrals_by_received ON referrals (received_on);
+CREATE INDEX referrals_by_national_id ON referrals (national_id) WHERE national_id IS NOT NULL;
+
 CREATE TABLE team_members (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL CHECK (length(name) > 0),
