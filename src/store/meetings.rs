@@ -223,11 +223,7 @@ pub fn set_cancelled(
     )?;
     if cancelled {
         // A cancelled meeting's agenda returns to the queue: the next meetings propose it.
-        tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
-        tx.execute(
-            "UPDATE meetings SET agenda_built_at = NULL WHERE id = ?1",
-            [id.0],
-        )?;
+        forget_agenda(tx, id)?;
     }
     log(
         tx,
@@ -452,17 +448,23 @@ pub fn store_agenda(
     Ok(())
 }
 
+/// Drops the stored agenda rows and the "stored" mark.
+fn forget_agenda(tx: &Transaction<'_>, id: MeetingId) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
+    tx.execute(
+        "UPDATE meetings SET agenda_built_at = NULL WHERE id = ?1",
+        [id.0],
+    )?;
+    Ok(())
+}
+
 /// Forgets the stored agenda, so the meeting shows a fresh proposal.
 pub fn clear_agenda(
     tx: &Transaction<'_>,
     id: MeetingId,
     change: Change<'_>,
 ) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
-    tx.execute(
-        "UPDATE meetings SET agenda_built_at = NULL WHERE id = ?1",
-        [id.0],
-    )?;
+    forget_agenda(tx, id)?;
     log(tx, change, "agenda_reset", Some(id.0), &json!({}))?;
     Ok(())
 }
