@@ -64,6 +64,123 @@ pub enum Outcome {
     },
 }
 
+/// Extra sources the team consulted before deciding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    Pasientjournal,
+    Kjernejournal,
+    HenvisendeLege,
+}
+
+impl Source {
+    pub const ALL: [Self; 3] = [
+        Self::Pasientjournal,
+        Self::Kjernejournal,
+        Self::HenvisendeLege,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pasientjournal => "pasientjournal",
+            Self::Kjernejournal => "kjernejournal",
+            Self::HenvisendeLege => "henvisende_lege",
+        }
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Pasientjournal => "Pasientjournal",
+            Self::Kjernejournal => "Kjernejournal",
+            Self::HenvisendeLege => "Henvisende lege",
+        }
+    }
+
+    /// Parses the stored comma list; unknown entries are skipped.
+    pub fn parse_list(text: &str) -> Vec<Self> {
+        text.split(',')
+            .filter_map(|c| Self::ALL.into_iter().find(|s| s.code() == c.trim()))
+            .collect()
+    }
+
+    pub fn format_list(sources: &[Self]) -> String {
+        sources
+            .iter()
+            .map(|s| s.code())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+impl Clinician {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Lege => "lege",
+            Self::Psykolog => "psykolog",
+            Self::Fysioterapeut => "fysioterapeut",
+        }
+    }
+}
+
+impl Track {
+    /// (track, detail) as stored.
+    pub fn codes(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Monofaglig(c) => ("monofaglig", c.code()),
+            Self::Tverrfaglig(TeamMode::Sekvensiell) => ("tverrfaglig", "sekvensiell"),
+            Self::Tverrfaglig(TeamMode::Samlet) => ("tverrfaglig", "samlet"),
+            Self::Kartlegging(c) => ("kartlegging", c.code()),
+        }
+    }
+
+    pub fn from_codes(track: &str, detail: &str) -> Option<Self> {
+        let clinician = || match detail {
+            "lege" => Some(Clinician::Lege),
+            "psykolog" => Some(Clinician::Psykolog),
+            "fysioterapeut" => Some(Clinician::Fysioterapeut),
+            _ => None,
+        };
+        match (track, detail) {
+            ("monofaglig", _) => clinician().map(Self::Monofaglig),
+            ("kartlegging", _) => clinician().map(Self::Kartlegging),
+            ("tverrfaglig", "sekvensiell") => Some(Self::Tverrfaglig(TeamMode::Sekvensiell)),
+            ("tverrfaglig", "samlet") => Some(Self::Tverrfaglig(TeamMode::Samlet)),
+            _ => None,
+        }
+    }
+}
+
+impl Outcome {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Rett { .. } => "rett",
+            Self::Avslag { .. } => "avslag",
+            Self::Videresendt { .. } => "videresendt",
+            Self::Feilsendt => "feilsendt",
+            Self::Sekundaer { .. } => "sekundaer",
+        }
+    }
+
+    pub fn track(&self) -> Option<Track> {
+        match self {
+            Self::Rett { track, .. } | Self::Sekundaer { track } => Some(*track),
+            _ => None,
+        }
+    }
+
+    /// The referral's status after this decision: a kartlegging track waits for the mapping.
+    pub fn referral_status(&self) -> crate::domain::ReferralStatus {
+        use crate::domain::ReferralStatus as S;
+        match self {
+            _ if matches!(self.track(), Some(Track::Kartlegging(_))) => S::Kartlegging,
+            Self::Rett { .. } => S::Rett,
+            Self::Avslag { .. } => S::Avslag,
+            Self::Videresendt { .. } => S::Videresendt,
+            Self::Feilsendt => S::Feilsendt,
+            Self::Sekundaer { .. } => S::Sekundaer,
+        }
+    }
+}
+
 /// Why a decision cannot be saved; the text is what the user reads.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionError {
@@ -275,6 +392,31 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        let tracks = [
+            Track::Monofaglig(Clinician::Lege),
+            Track::Monofaglig(Clinician::Fysioterapeut),
+            Track::Tverrfaglig(TeamMode::Sekvensiell),
+            Track::Tverrfaglig(TeamMode::Samlet),
+            Track::Kartlegging(Clinician::Psykolog),
+        ];
+        for t in tracks {
+            let (a, b) = t.codes();
+            assert_eq!(Track::from_codes(a, b), Some(t));
+        }
+        assert_eq!(Track::from_codes("tverrfaglig", "lege"), None);
+        let sources = [Source::Kjernejournal, Source::HenvisendeLege];
+        assert_eq!(Source::parse_list(&Source::format_list(&sources)), sources);
+        let kartl = Outcome::Sekundaer {
+            track: Track::Kartlegging(Clinician::Lege),
+        };
+        assert_eq!(
+            kartl.referral_status(),
+            crate::domain::ReferralStatus::Kartlegging
+        );
     }
 
     #[test]

@@ -60,16 +60,25 @@ pub enum ReferralStatus {
     Videresendt,
     Feilsendt,
     Trukket,
+    /// Secondary referral sent to a track without a rights assessment.
+    Sekundaer,
+    /// Granted, waiting for the mapping consultation's result.
+    Kartlegging,
+    /// Back from mapping: the meeting chooses monofaglig or tverrfaglig.
+    TilNyVurdering,
 }
 
 impl ReferralStatus {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 9] = [
         Self::TilVurdering,
         Self::Rett,
         Self::Avslag,
         Self::Videresendt,
         Self::Feilsendt,
         Self::Trukket,
+        Self::Sekundaer,
+        Self::Kartlegging,
+        Self::TilNyVurdering,
     ];
 
     pub fn code(self) -> &'static str {
@@ -80,6 +89,9 @@ impl ReferralStatus {
             Self::Videresendt => "videresendt",
             Self::Feilsendt => "feilsendt",
             Self::Trukket => "trukket",
+            Self::Sekundaer => "sekundaer",
+            Self::Kartlegging => "kartlegging",
+            Self::TilNyVurdering => "til_ny_vurdering",
         }
     }
 
@@ -91,6 +103,9 @@ impl ReferralStatus {
             Self::Videresendt => "Videresendt",
             Self::Feilsendt => "Feilsendt",
             Self::Trukket => "Trukket",
+            Self::Sekundaer => "Sekundærhenvisning",
+            Self::Kartlegging => "Kartlegging pågår",
+            Self::TilNyVurdering => "Til ny vurdering",
         }
     }
 

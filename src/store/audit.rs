@@ -27,6 +27,8 @@ impl AuditEntry {
             "reopen" => "Gjenåpnet",
             "demo" => "Demodata",
             "settings" => "Innstillinger endret",
+            "decide" => "Vedtak",
+            "correct" => "Vedtak rettet",
             other => other,
         }
     }

@@ -5,6 +5,7 @@
 //! [`Store::write`].
 
 pub mod audit;
+pub mod decisions;
 pub mod meetings;
 pub mod referrals;
 pub mod settings;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -25,7 +26,10 @@ pub const APPLICATION_ID: i32 = 0x496e_6e74;
 /// Upgrades, append-only: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
 /// Never edit or remove an entry once released; add a new one and bump [`SCHEMA_VERSION`],
 /// and keep `schema.sql` equal to the result.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/v2_meetings.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/v2_meetings.sql"),
+    include_str!("migrations/v3_decisions.sql"),
+];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);
 

@@ -1,0 +1,248 @@
+//! Decisions on referrals: recording one (with its audit row and the referral's new status in
+//! the same transaction), corrections that keep every version, and reads.
+
+use super::{StoreError, audit, referrals, referrals::Change, timestamp};
+use crate::calendar::WorkingDayRule;
+use crate::domain::decision::{Outcome, Source, Track, validate};
+use crate::domain::meeting::{MeetingId, MeetingStatus};
+use crate::domain::{ReferralId, ReferralStatus};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde_json::json;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DecisionId(pub i64);
+
+/// What the decision form produces, besides the outcome itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecisionExtras {
+    pub sources: Vec<Source>,
+    pub note: String,
+}
+
+/// A decision to record: on which referral, at which meeting (if any), when, and what.
+#[derive(Clone, Copy, Debug)]
+pub struct NewDecision<'a> {
+    pub referral: ReferralId,
+    pub meeting: Option<MeetingId>,
+    pub decided_on: NaiveDate,
+    pub outcome: &'a Outcome,
+    pub extras: &'a DecisionExtras,
+}
+
+/// A decision as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDecision {
+    pub id: DecisionId,
+    pub referral: ReferralId,
+    pub meeting: Option<MeetingId>,
+    pub decided_on: NaiveDate,
+    pub outcome: Outcome,
+    pub extras: DecisionExtras,
+    /// Decided after the assessment deadline (fristoverskridelse).
+    pub after_deadline: bool,
+    pub decided_by: String,
+    pub superseded_by: Option<DecisionId>,
+}
+
+const COLUMNS: &str = "id, referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track, \
+    track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, superseded_by";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
+    let code: String = row.get(4)?;
+    let track = match (row.get::<_, Option<String>>(6)?, row.get::<_, String>(7)?) {
+        (Some(t), detail) => Track::from_codes(&t, &detail),
+        (None, _) => None,
+    };
+    let bad = |what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            4,
+            rusqlite::types::Type::Text,
+            format!("ugyldig vedtak: {what}").into(),
+        )
+    };
+    let outcome = match code.as_str() {
+        "rett" => Outcome::Rett {
+            start_of_care_deadline: row
+                .get::<_, Option<NaiveDate>>(5)?
+                .ok_or_else(|| bad("juridisk frist mangler"))?,
+            track: track.ok_or_else(|| bad("forløp mangler"))?,
+            priority_note: row.get(8)?,
+        },
+        "avslag" => Outcome::Avslag {
+            reason: row.get(9)?,
+            advice: row.get(10)?,
+        },
+        "videresendt" => Outcome::Videresendt { unit: row.get(11)? },
+        "feilsendt" => Outcome::Feilsendt,
+        "sekundaer" => Outcome::Sekundaer {
+            track: track.ok_or_else(|| bad("forløp mangler"))?,
+        },
+        other => return Err(bad(other)),
+    };
+    Ok(StoredDecision {
+        id: DecisionId(row.get(0)?),
+        referral: ReferralId(row.get(1)?),
+        meeting: row.get::<_, Option<i64>>(2)?.map(MeetingId),
+        decided_on: row.get(3)?,
+        outcome,
+        extras: DecisionExtras {
+            sources: Source::parse_list(&row.get::<_, String>(12)?),
+            note: row.get(13)?,
+        },
+        after_deadline: row.get(14)?,
+        decided_by: row.get(15)?,
+        superseded_by: row.get::<_, Option<i64>>(16)?.map(DecisionId),
+    })
+}
+
+/// The referral's current decision, if any.
+pub fn current(
+    conn: &Connection,
+    referral: ReferralId,
+) -> rusqlite::Result<Option<StoredDecision>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM decisions WHERE referral_id = ?1 AND superseded_by IS NULL ORDER BY id DESC LIMIT 1"
+    ))?
+    .query_row([referral.0], from_row)
+    .optional()
+}
+
+/// Every version of the referral's decisions, oldest first.
+pub fn history(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Vec<StoredDecision>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM decisions WHERE referral_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([referral.0], from_row)?;
+    rows.collect()
+}
+
+/// Records the meeting's decision on a referral, or corrects the current one.
+///
+/// In one transaction (the caller's): the rules of the outcome are checked, the decision row is
+/// written (marked after the deadline when it is), a previous decision is superseded (only
+/// while its meeting is not closed), the referral gets its new status and decision date, and
+/// the audit log gets who, when and what.
+pub fn record(
+    tx: &Transaction<'_>,
+    decision: &NewDecision<'_>,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+) -> Result<DecisionId, StoreError> {
+    let NewDecision {
+        referral,
+        meeting,
+        decided_on,
+        outcome,
+        extras,
+    } = *decision;
+    let r = referrals::get(tx, referral)?;
+    validate(
+        outcome,
+        decided_on,
+        r.fields.is_secondary,
+        r.fields.referrer_kind,
+    )
+    .map_err(|e| StoreError::Rule(e.to_string()))?;
+    let previous = current(tx, referral)?;
+    match &previous {
+        None if r.status != ReferralStatus::TilVurdering
+            && r.status != ReferralStatus::TilNyVurdering =>
+        {
+            return Err(StoreError::Rule(format!(
+                "Henvisningen har status «{}» og kan ikke avgjøres",
+                r.status.label_nb()
+            )));
+        }
+        Some(p) => {
+            if let Some(m) = p.meeting
+                && super::meetings::get(tx, m)?.status == MeetingStatus::Avsluttet
+            {
+                return Err(StoreError::Rule(
+                    "Vedtaket hører til et avsluttet møte; gjenåpne møtet for å rette det".into(),
+                ));
+            }
+        }
+        None => {}
+    }
+    let after_deadline = decided_on > rule.assessment_deadline(r.fields.received_on);
+    let (track, detail) = outcome.track().map_or((None, ""), |t| {
+        let (a, b) = t.codes();
+        (Some(a), b)
+    });
+    let (start, priority, reason, advice, unit) = match outcome {
+        Outcome::Rett {
+            start_of_care_deadline,
+            priority_note,
+            ..
+        } => (
+            Some(*start_of_care_deadline),
+            priority_note.as_str(),
+            "",
+            "",
+            "",
+        ),
+        Outcome::Avslag { reason, advice } => (None, "", reason.as_str(), advice.as_str(), ""),
+        Outcome::Videresendt { unit } => (None, "", "", "", unit.as_str()),
+        Outcome::Feilsendt | Outcome::Sekundaer { .. } => (None, "", "", "", ""),
+    };
+    let at = timestamp(change.at);
+    tx.execute(
+        "INSERT INTO decisions (referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track,
+            track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            referral.0,
+            meeting.map(|m| m.0),
+            decided_on,
+            outcome.code(),
+            start,
+            track,
+            detail,
+            priority.trim(),
+            reason.trim(),
+            advice.trim(),
+            unit.trim(),
+            Source::format_list(&extras.sources),
+            extras.note.trim(),
+            after_deadline,
+            change.actor,
+            at,
+        ],
+    )?;
+    let id = DecisionId(tx.last_insert_rowid());
+    if let Some(p) = &previous {
+        tx.execute(
+            "UPDATE decisions SET superseded_by = ?2 WHERE id = ?1",
+            params![p.id.0, id.0],
+        )?;
+    }
+    let status = outcome.referral_status();
+    tx.execute(
+        "UPDATE referrals SET status = ?2, decided_on = ?3, updated_at = ?4 WHERE id = ?1",
+        params![referral.0, status.code(), decided_on, at],
+    )?;
+    let details = json!({
+        "vedtak": id.0,
+        "utfall": outcome.code(),
+        "forløp": track.map(|t| format!("{t} {detail}").trim().to_string()),
+        "status": [r.status.code(), status.code()],
+        "etter_frist": after_deadline,
+        "retter": previous.as_ref().map(|p| p.id.0),
+    });
+    let action = if previous.is_some() {
+        "correct"
+    } else {
+        "decide"
+    };
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        action,
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &details,
+    )?;
+    Ok(id)
+}
