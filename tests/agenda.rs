@@ -220,3 +220,102 @@ fn changing_the_schedule_keeps_touched_meetings_and_regenerates_the_rest() {
     );
     assert!(!dates.contains(&iso("2026-11-26")));
 }
+
+#[test]
+fn postpone_guard_start_and_close_roll_forward() {
+    use inntak::calendar::WorkingDayRule;
+    use inntak::domain::decision::{Outcome, TeamMode, Track};
+    use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+    use inntak::store::meetings::StoredItem;
+
+    let mut store = store();
+    let (_, planning) = planning_of(&store);
+    let tuesday = &planning.upcoming[0];
+    let thursday = planning.upcoming[1].meeting.id;
+    let proposal: Vec<StoredItem> = tuesday
+        .plan
+        .items
+        .iter()
+        .map(|(id, reason)| StoredItem {
+            referral: *id,
+            reason: *reason,
+        })
+        .collect();
+    let [aase, bjorn, cecilie] = [
+        proposal[0].referral,
+        proposal[1].referral,
+        proposal[2].referral,
+    ];
+    let t = tuesday.meeting.id;
+    store
+        .write(|tx| meetings::start(tx, t, &proposal, change()))
+        .unwrap();
+
+    // Bjørn's deadline is Tuesday itself: Thursday is too late, so postponing is refused.
+    let refused = store.write(|tx| meetings::postpone(tx, t, bjorn, iso("2026-11-24"), change()));
+    let message = refused.unwrap_err().to_string();
+    assert!(
+        message.starts_with("Kan ikke utsettes: neste møte (to 26.11.2026)"),
+        "{message}"
+    );
+    // Cecilie's deadline is 30.11: she moves to Thursday.
+    let moved_to = store
+        .write(|tx| meetings::postpone(tx, t, cecilie, iso("2026-11-30"), change()))
+        .unwrap();
+    assert_eq!(moved_to, thursday);
+
+    // Åse is decided; closing moves the undecided Bjørn to Thursday and locks Åse's decision.
+    let rett = Outcome::Rett {
+        start_of_care_deadline: iso("2027-02-01"),
+        track: Track::Tverrfaglig(TeamMode::Sekvensiell),
+        priority_note: String::new(),
+    };
+    let extras = DecisionExtras::default();
+    let new = NewDecision {
+        referral: aase,
+        meeting: Some(t),
+        decided_on: iso("2026-11-24"),
+        outcome: &rett,
+        extras: &extras,
+    };
+    store
+        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change()))
+        .unwrap();
+    assert!(
+        decisions::current(store.conn(), aase)
+            .unwrap()
+            .unwrap()
+            .after_deadline,
+        "deadline was 23.11"
+    );
+    let moved = store.write(|tx| meetings::close(tx, t, change())).unwrap();
+    assert_eq!(moved, 1);
+    let thursday_agenda: Vec<_> = meetings::agenda(store.conn(), thursday)
+        .unwrap()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.referral)
+        .collect();
+    assert_eq!(thursday_agenda, [cecilie, bjorn]);
+    let correction = NewDecision {
+        outcome: &Outcome::Feilsendt,
+        ..new
+    };
+    assert!(
+        store
+            .write(|tx| decisions::record(tx, &correction, WorkingDayRule::default(), change()))
+            .is_err()
+    );
+    // Reopening is explicit and needs a reason.
+    assert!(
+        store
+            .write(|tx| meetings::reopen(tx, t, " ", change()))
+            .is_err()
+    );
+    store
+        .write(|tx| meetings::reopen(tx, t, "Feil vedtak registrert", change()))
+        .unwrap();
+    store
+        .write(|tx| decisions::record(tx, &correction, WorkingDayRule::default(), change()))
+        .unwrap();
+}

@@ -468,3 +468,158 @@ pub fn clear_agenda(
     log(tx, change, "agenda_reset", Some(id.0), &json!({}))?;
     Ok(())
 }
+
+// --- Running a meeting (issue 4 groundwork) ---
+
+/// The next upcoming meeting after `date` (planned or in progress), if any.
+pub fn next_after(conn: &Connection, date: NaiveDate) -> rusqlite::Result<Option<Meeting>> {
+    conn.prepare_cached(&format!(
+        "SELECT {MEETING_COLUMNS} FROM meetings WHERE date > ?1 AND status IN ('planlagt', 'pagar')
+         ORDER BY date, time LIMIT 1"
+    ))?
+    .query_row([date], meeting_from_row)
+    .optional()
+}
+
+/// Starts a planned meeting (pågår). If its agenda is still a live proposal, `proposal` is
+/// stored first, so what the team works through is fixed and can roll forward on close.
+pub fn start(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    proposal: &[StoredItem],
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let m = get(tx, id)?;
+    if m.status != MeetingStatus::Planlagt {
+        return Err(StoreError::Rule(format!(
+            "Møtet har status «{}»",
+            m.status.label_nb()
+        )));
+    }
+    if agenda(tx, id)?.is_none() {
+        store_agenda(tx, id, proposal, "accept", change)?;
+    }
+    tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
+    log(tx, change, "start", Some(id.0), &json!({}))?;
+    Ok(())
+}
+
+/// Appends items to a meeting's stored agenda (storing its current proposal is the caller's
+/// job when it has none), skipping referrals already on it.
+fn append_to_agenda(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    items: &[StoredItem],
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let mut agenda_now = agenda(tx, id)?.unwrap_or_default();
+    for item in items {
+        if !agenda_now.iter().any(|i| i.referral == item.referral) {
+            agenda_now.push(*item);
+        }
+    }
+    store_agenda(tx, id, &agenda_now, "roll_forward", change)
+}
+
+/// Postpones one referral from `id` to the next meeting — only if that meeting is still on or
+/// before the referral's assessment deadline (the postpone guard). Returns the next meeting.
+pub fn postpone(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    referral: ReferralId,
+    deadline: NaiveDate,
+    change: Change<'_>,
+) -> Result<MeetingId, StoreError> {
+    let m = get(tx, id)?;
+    let next = next_after(tx, m.date)?;
+    crate::domain::decision::postpone_to(next.as_ref().map(|n| n.date), deadline)
+        .map_err(StoreError::Rule)?;
+    let next = next.ok_or_else(|| StoreError::Rule("Ingen senere møter".into()))?;
+    let mut here = agenda(tx, id)?.unwrap_or_default();
+    let moved = here.iter().find(|i| i.referral == referral).copied();
+    here.retain(|i| i.referral != referral);
+    store_agenda(tx, id, &here, "postpone", change)?;
+    let item = StoredItem {
+        referral,
+        reason: moved.map_or(Reason::Manual, |i| i.reason),
+    };
+    append_to_agenda(tx, next.id, &[item], change)?;
+    Ok(next.id)
+}
+
+/// Closes a meeting: its decisions are locked (see `decisions::record`), and the referrals on
+/// its agenda that are still undecided move to the next meeting's agenda. Returns how many
+/// moved.
+pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<usize, StoreError> {
+    let m = get(tx, id)?;
+    if !m.status.is_upcoming() {
+        return Err(StoreError::Rule(format!(
+            "Møtet har status «{}»",
+            m.status.label_nb()
+        )));
+    }
+    let undecided: Vec<StoredItem> = agenda(tx, id)?
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            crate::store::referrals::get(tx, i.referral)
+                .map(|r| {
+                    matches!(
+                        r.status,
+                        crate::domain::ReferralStatus::TilVurdering
+                            | crate::domain::ReferralStatus::TilNyVurdering
+                    )
+                })
+                .unwrap_or(false)
+        })
+        .collect();
+    if !undecided.is_empty() {
+        let next = next_after(tx, m.date)?.ok_or_else(|| {
+            StoreError::Rule(format!(
+                "{} henvisninger er ikke avgjort, og det er ikke noe senere møte å flytte dem til",
+                undecided.len()
+            ))
+        })?;
+        append_to_agenda(tx, next.id, &undecided, change)?;
+    }
+    tx.execute(
+        "UPDATE meetings SET status = 'avsluttet' WHERE id = ?1",
+        [id.0],
+    )?;
+    let moved: Vec<i64> = undecided.iter().map(|i| i.referral.0).collect();
+    log(
+        tx,
+        change,
+        "close",
+        Some(id.0),
+        &json!({ "flyttet_til_neste_møte": moved }),
+    )?;
+    Ok(undecided.len())
+}
+
+/// Reopens a closed meeting: an explicit, audited action with a reason.
+pub fn reopen(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    reason: &str,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let m = get(tx, id)?;
+    if m.status != MeetingStatus::Avsluttet {
+        return Err(StoreError::Rule(
+            "Bare avsluttede møter kan gjenåpnes".into(),
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(StoreError::Rule("Oppgi hvorfor møtet gjenåpnes".into()));
+    }
+    tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
+    log(
+        tx,
+        change,
+        "reopen",
+        Some(id.0),
+        &json!({ "begrunnelse": reason.trim() }),
+    )?;
+    Ok(())
+}
