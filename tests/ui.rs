@@ -324,3 +324,85 @@ fn a_team_member_is_added_and_can_attend() {
     let next = &harness.state().planning().upcoming[0];
     assert_eq!(next.attendees.len(), 1);
 }
+
+#[test]
+fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
+    // Monday 23.11: Ada overdue, Bo due Tuesday, Cy and Di due next week.
+    let store = store_with(&[
+        ("Ada Lund", "2026-11-09"),
+        ("Bo Lie", "2026-11-10"),
+        ("Cy Dahl", "2026-11-16"),
+        ("Di Berg", "2026-11-17"),
+    ]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    harness.get_by_label_contains("Taster: R rett");
+
+    let press = |harness: &mut Harness<'_, App>, keys: &[egui::Key]| {
+        for key in keys {
+            harness.key_press(*key);
+            harness.run();
+        }
+    };
+    // Ada: rett, tverrfaglig, save.
+    press(
+        &mut harness,
+        &[egui::Key::R, egui::Key::T, egui::Key::Enter],
+    );
+    harness.get_by_label("Vedtak lagret: Ada Lund – Rett til helsehjelp");
+    // Bo: postponing is refused (Thursday is after his deadline); then feilsendt.
+    press(&mut harness, &[egui::Key::U]);
+    harness.get_by_label_contains(
+        "Kan ikke utsettes: neste møte (to 26.11.2026) er etter vurderingsfristen",
+    );
+    press(&mut harness, &[egui::Key::F, egui::Key::Enter]);
+    harness.get_by_label("Vedtak lagret: Bo Lie – Feilsendt");
+    // Cy: rett, monofaglig.
+    press(
+        &mut harness,
+        &[egui::Key::R, egui::Key::M, egui::Key::Enter],
+    );
+    harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
+
+    // Di stays undecided: closing moves her to Thursday's agenda.
+    harness.get_by_label("Avslutt møtet").click();
+    harness.run();
+    harness.get_by_label("Møtet er avsluttet; 1 ikke avgjorte er flyttet til neste møte");
+    let planning = harness.state().planning();
+    let thursday = &planning.upcoming[0];
+    assert_eq!(thursday.meeting.date, iso("2026-11-26"));
+    let ids: Vec<_> = thursday.plan.items.iter().map(|(id, _)| *id).collect();
+    let di = harness
+        .state()
+        .queue()
+        .rows
+        .iter()
+        .find(|r| r.patient == "Di Berg")
+        .unwrap()
+        .id;
+    assert!(ids.contains(&di), "{ids:?}");
+    let statuses: Vec<_> = ["Ada Lund", "Bo Lie", "Cy Dahl"]
+        .iter()
+        .map(|n| {
+            harness
+                .state()
+                .queue()
+                .rows
+                .iter()
+                .find(|r| r.patient == *n)
+                .unwrap()
+                .status
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ReferralStatus::Rett,
+            ReferralStatus::Feilsendt,
+            ReferralStatus::Rett
+        ]
+    );
+}

@@ -2,6 +2,7 @@
 //! actions they emit — one transaction per action, after drawing.
 
 use super::detail_panel::{self, DetailView, WithdrawState};
+use super::meeting_mode::MeetingMode;
 use super::meetings_view::MeetingsView;
 use super::queue_panel::QueuePanel;
 use super::referral_form::ReferralForm;
@@ -11,11 +12,13 @@ use crate::agenda::pdf;
 use crate::calendar::{format_date_weekday, weekday_name_nb};
 use crate::clock::Clock;
 use crate::demo;
+use crate::domain::decision::Outcome;
 use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
 use crate::planning::{self, Planning, PrintOptions};
 use crate::queue::QueueModel;
+use crate::store::decisions::{self, DecisionExtras, NewDecision};
 use crate::store::meetings::{self, StoredItem};
 use crate::store::referrals::{self, Change};
 use crate::store::{Store, StoreError, audit, settings};
@@ -27,6 +30,8 @@ use std::path::PathBuf;
 pub enum View {
     Queue,
     Meetings,
+    /// Running a meeting: one agenda item at a time.
+    MeetingMode,
     Settings,
 }
 
@@ -93,6 +98,20 @@ pub enum Action {
         meeting: MeetingId,
         initials_only: bool,
     },
+    /// Start (or continue) a meeting and open meeting mode.
+    StartMeeting(MeetingId),
+    Decide {
+        meeting: MeetingId,
+        referral: ReferralId,
+        outcome: Outcome,
+        extras: DecisionExtras,
+    },
+    Postpone {
+        meeting: MeetingId,
+        referral: ReferralId,
+        deadline: NaiveDate,
+    },
+    CloseMeeting(MeetingId),
 }
 
 /// A one-line message in the status bar.
@@ -118,6 +137,7 @@ pub struct App {
     settings_view: SettingsView,
     planning: Planning,
     meetings_view: MeetingsView,
+    meeting_mode: MeetingMode,
     /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
     export_dir: Option<PathBuf>,
     last_pdf: Option<PathBuf>,
@@ -154,6 +174,7 @@ impl App {
             settings_view: SettingsView::default(),
             planning: Planning::default(),
             meetings_view: MeetingsView::default(),
+            meeting_mode: MeetingMode::default(),
             export_dir: None,
             last_pdf: None,
             unsaved_pdf: None,
@@ -280,6 +301,24 @@ impl App {
                     &self.settings,
                     &mut actions,
                 );
+            }
+            View::MeetingMode => {
+                let view = self
+                    .meeting_mode
+                    .meeting()
+                    .and_then(|id| self.planning.find(id));
+                match view {
+                    Some(view) => {
+                        let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
+                        self.meeting_mode
+                            .ui(ui, view, &self.queue, rule, today, &mut actions);
+                    }
+                    None => {
+                        egui::CentralPanel::default().show(ui, |ui| {
+                            ui.label("Møtet er ikke lenger et kommende møte.");
+                        });
+                    }
+                }
             }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -497,7 +536,121 @@ impl App {
                 meeting,
                 initials_only,
             } => self.print_agenda(meeting, initials_only),
+            Action::StartMeeting(id) => self.start_meeting(id),
+            Action::Decide {
+                meeting,
+                referral,
+                outcome,
+                extras,
+            } => self.decide(meeting, referral, &outcome, &extras),
+            Action::Postpone {
+                meeting,
+                referral,
+                deadline,
+            } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self
+                    .store
+                    .write(|tx| meetings::postpone(tx, meeting, referral, deadline, change))
+                {
+                    Ok(_) => {
+                        self.info("Utsatt til neste møte");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            Action::CloseMeeting(id) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self.store.write(|tx| meetings::close(tx, id, change)) {
+                    Ok(moved) => {
+                        self.info(format!(
+                            "Møtet er avsluttet; {moved} ikke avgjorte er flyttet til neste møte"
+                        ));
+                        self.view = View::Meetings;
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
             other => self.apply_meeting_write(other),
+        }
+    }
+
+    /// Starts a planned meeting (storing its proposed agenda) or continues one in progress,
+    /// and opens meeting mode.
+    fn start_meeting(&mut self, id: MeetingId) {
+        let Some(view) = self.planning.find(id) else {
+            return;
+        };
+        if view.meeting.status == crate::domain::meeting::MeetingStatus::Planlagt {
+            let proposal: Vec<StoredItem> = view
+                .plan
+                .items
+                .iter()
+                .map(|(r, reason)| StoredItem {
+                    referral: *r,
+                    reason: *reason,
+                })
+                .collect();
+            let change = Change {
+                actor: &self.actor,
+                at: self.clock.now(),
+            };
+            if let Err(e) = self
+                .store
+                .write(|tx| meetings::start(tx, id, &proposal, change))
+            {
+                return self.error(e.to_string());
+            }
+            self.dirty = true;
+        }
+        self.meeting_mode.open(id);
+        self.view = View::MeetingMode;
+    }
+
+    fn decide(
+        &mut self,
+        meeting: MeetingId,
+        referral: ReferralId,
+        outcome: &Outcome,
+        extras: &DecisionExtras,
+    ) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let rule = self.settings.working_day_rule();
+        let new = NewDecision {
+            referral,
+            meeting: Some(meeting),
+            decided_on: self.clock.today(),
+            outcome,
+            extras,
+        };
+        match self
+            .store
+            .write(|tx| decisions::record(tx, &new, rule, change))
+        {
+            Ok(_) => {
+                let name = self
+                    .queue
+                    .row(referral)
+                    .map_or(String::new(), |r| r.patient.clone());
+                self.info(format!(
+                    "Vedtak lagret: {name} – {}",
+                    outcome.referral_status().label_nb()
+                ));
+                self.meeting_mode.advance();
+                self.dirty = true;
+            }
+            Err(e) => self.error(e.to_string()),
         }
     }
 

@@ -227,6 +227,19 @@ impl MeetingsView {
                 m.status.label_nb()
             ));
         });
+        ui.horizontal(|ui| {
+            let label = match m.status {
+                MeetingStatus::Pagar => "Fortsett møtet",
+                _ => "Start møtet",
+            };
+            if ui
+                .button(label)
+                .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur")
+                .clicked()
+            {
+                actions.push(Action::StartMeeting(m.id));
+            }
+        });
         self.admin_ui(ui, view, actions);
         self.team_ui(ui, view, planning, actions);
         ui.separator();

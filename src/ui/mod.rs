@@ -2,6 +2,7 @@
 
 mod app;
 mod detail_panel;
+mod meeting_mode;
 mod meetings_view;
 mod queue_panel;
 mod referral_form;

@@ -1,0 +1,400 @@
+//! Møtemodus: one agenda item at a time — the referral and its deadline on one side, the
+//! decision form on the other, the agenda with each item's state along the edge. Single keys
+//! drive it (shown on screen), so a referral can be decided without the mouse.
+
+use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use crate::calendar::{WorkingDayRule, format_date_weekday};
+use crate::domain::ReferralId;
+use crate::domain::decision::{
+    Clinician, Outcome, Source, TeamMode, Track, propose_start_of_care_deadline,
+};
+use crate::domain::meeting::MeetingId;
+use crate::planning::MeetingView;
+use crate::queue::QueueModel;
+use chrono::NaiveDate;
+
+/// The outcome being filled in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    Rett,
+    Avslag,
+    Videresendt,
+    Feilsendt,
+    Sekundaer,
+}
+
+/// Reasons for avslag offered in the form; "annet" lets the team write its own.
+pub const AVSLAG_REASONS: [&str; 4] = [
+    "Kan ivaretas i primærhelsetjenesten",
+    "Manglende forventet nytte av tilbudet",
+    "Allerede utredet uten ny informasjon",
+    "Annet",
+];
+
+/// The decision form's working state for the current item.
+#[derive(Clone, Debug)]
+struct Form {
+    referral: ReferralId,
+    choice: Option<Choice>,
+    track: Option<Track>,
+    frist: jiff::civil::Date,
+    priority_note: String,
+    reason: String,
+    advice: String,
+    unit: String,
+    sources: Vec<Source>,
+    note: String,
+    error: Option<String>,
+}
+
+impl Form {
+    fn new(referral: ReferralId, received: NaiveDate, today: NaiveDate) -> Self {
+        Self {
+            referral,
+            choice: None,
+            track: None,
+            frist: to_jiff(propose_start_of_care_deadline(received, today)),
+            priority_note: String::new(),
+            reason: String::new(),
+            advice: String::new(),
+            unit: String::new(),
+            sources: Vec::new(),
+            note: String::new(),
+            error: None,
+        }
+    }
+
+    /// The outcome, if the form is complete enough to build one (rules are checked on save).
+    fn outcome(&self) -> Result<Outcome, String> {
+        let track = || {
+            self.track.ok_or_else(|| {
+                "Velg forløp: M monofaglig, T tverrfaglig, K kartlegging".to_string()
+            })
+        };
+        match self.choice {
+            None => {
+                Err("Velg utfall: R rett, A avslag, V videresendt, F feilsendt, S sekundær".into())
+            }
+            Some(Choice::Rett) => Ok(Outcome::Rett {
+                start_of_care_deadline: from_jiff(self.frist).ok_or("Ugyldig juridisk frist")?,
+                track: track()?,
+                priority_note: self.priority_note.clone(),
+            }),
+            Some(Choice::Avslag) => Ok(Outcome::Avslag {
+                reason: self.reason.clone(),
+                advice: self.advice.clone(),
+            }),
+            Some(Choice::Videresendt) => Ok(Outcome::Videresendt {
+                unit: self.unit.clone(),
+            }),
+            Some(Choice::Feilsendt) => Ok(Outcome::Feilsendt),
+            Some(Choice::Sekundaer) => Ok(Outcome::Sekundaer { track: track()? }),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MeetingMode {
+    meeting: Option<MeetingId>,
+    index: usize,
+    form: Option<Form>,
+}
+
+impl MeetingMode {
+    pub fn open(&mut self, meeting: MeetingId) {
+        if self.meeting != Some(meeting) {
+            *self = Self {
+                meeting: Some(meeting),
+                ..Default::default()
+            };
+        }
+    }
+
+    pub fn meeting(&self) -> Option<MeetingId> {
+        self.meeting
+    }
+
+    /// After a save: go to the next undecided item.
+    pub fn advance(&mut self) {
+        self.index += 1;
+        self.form = None;
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        queue: &QueueModel,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+        actions: &mut Vec<Action>,
+    ) {
+        let items = &view.plan.items;
+        let m = &view.meeting;
+        if items.is_empty() {
+            ui.label("Agendaen er tom.");
+            return;
+        }
+        self.index = self.index.min(items.len() - 1);
+        egui::Panel::left("mode_agenda")
+            .resizable(true)
+            .default_size(260.0)
+            .show(ui, |ui| {
+                ui.heading(format!("Møte {}", format_date_weekday(m.date)));
+                for (i, (id, _)) in items.iter().enumerate() {
+                    let Some(r) = queue.row(*id) else { continue };
+                    let state = if r.status.is_open() {
+                        "ikke behandlet"
+                    } else {
+                        r.status.label_nb()
+                    };
+                    let text = format!("{}. {} – {state}", i + 1, r.patient);
+                    if ui.selectable_label(i == self.index, text).clicked() {
+                        self.index = i;
+                        self.form = None;
+                    }
+                }
+                ui.separator();
+                if ui.button("Avslutt møtet").clicked() {
+                    actions.push(Action::CloseMeeting(m.id));
+                }
+                if ui.button("Tilbake til Møter (Esc)").clicked() {
+                    actions.push(Action::Show(super::View::Meetings));
+                }
+            });
+        let (id, _) = items[self.index];
+        let Some(row) = queue.row(id) else { return };
+        if self.form.as_ref().is_none_or(|f| f.referral != id) {
+            self.form = Some(Form::new(id, row.received_on, today));
+        }
+        self.keys(ui, m.id, id, row.deadline, actions);
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.heading(&row.patient);
+            let left = crate::planning::left_at_meeting(rule, m.date, row.deadline);
+            ui.label(format!(
+                "Mottatt {} → frist {} ({left}) · {}",
+                format_date_weekday(row.received_on),
+                format_date_weekday(row.deadline),
+                if row.is_secondary { "sekundær" } else { "primær" }
+            ));
+            ui.label(format!("Henviser: {} ({})", row.referrer_name, row.referrer_kind.label_nb()));
+            ui.separator();
+            if let Some(form) = &mut self.form {
+                form_ui(ui, form, m.id, row.deadline, actions);
+            }
+            ui.separator();
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "Taster: R rett · A avslag · V videresendt · F feilsendt · S sekundær · M mono · T tverr · \
+                 K kartlegging · Enter lagre og neste · U utsett · Esc tilbake",
+            );
+        });
+    }
+
+    /// Single keys, only while no text field has focus.
+    fn keys(
+        &mut self,
+        ui: &egui::Ui,
+        meeting: MeetingId,
+        referral: ReferralId,
+        deadline: NaiveDate,
+        actions: &mut Vec<Action>,
+    ) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let Some(form) = &mut self.form else { return };
+        let pressed = |k| ui.input(|i| i.key_pressed(k));
+        use egui::Key;
+        for (key, choice) in [
+            (Key::R, Choice::Rett),
+            (Key::A, Choice::Avslag),
+            (Key::V, Choice::Videresendt),
+            (Key::F, Choice::Feilsendt),
+            (Key::S, Choice::Sekundaer),
+        ] {
+            if pressed(key) {
+                form.choice = Some(choice);
+            }
+        }
+        if pressed(Key::M) {
+            form.track = Some(Track::Monofaglig(Clinician::Lege));
+        }
+        if pressed(Key::T) {
+            form.track = Some(Track::Tverrfaglig(TeamMode::Sekvensiell));
+        }
+        if pressed(Key::K) {
+            form.track = Some(Track::Kartlegging(Clinician::Lege));
+        }
+        if pressed(Key::Enter) {
+            save(form, meeting, actions);
+        }
+        if pressed(Key::U) {
+            actions.push(Action::Postpone {
+                meeting,
+                referral,
+                deadline,
+            });
+        }
+        if pressed(Key::Escape) {
+            actions.push(Action::Show(super::View::Meetings));
+        }
+    }
+}
+
+fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action>) {
+    match form.outcome() {
+        Ok(outcome) => {
+            form.error = None;
+            let extras = crate::store::decisions::DecisionExtras {
+                sources: form.sources.clone(),
+                note: form.note.clone(),
+            };
+            actions.push(Action::Decide {
+                meeting,
+                referral: form.referral,
+                outcome,
+                extras,
+            });
+        }
+        Err(e) => form.error = Some(e),
+    }
+}
+
+fn form_ui(
+    ui: &mut egui::Ui,
+    form: &mut Form,
+    meeting: MeetingId,
+    deadline: NaiveDate,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.label("Utfall:");
+        for (choice, label) in [
+            (Choice::Rett, "Rett (R)"),
+            (Choice::Avslag, "Avslag (A)"),
+            (Choice::Videresendt, "Videresendt (V)"),
+            (Choice::Feilsendt, "Feilsendt (F)"),
+            (Choice::Sekundaer, "Sekundær (S)"),
+        ] {
+            ui.radio_value(&mut form.choice, Some(choice), label);
+        }
+    });
+    if matches!(form.choice, Some(Choice::Rett | Choice::Sekundaer)) {
+        ui.horizontal(|ui| {
+            ui.label("Forløp:");
+            let clinicians = [
+                (Clinician::Lege, "lege"),
+                (Clinician::Psykolog, "psykolog"),
+                (Clinician::Fysioterapeut, "fysioterapeut"),
+            ];
+            for (c, name) in clinicians {
+                ui.radio_value(
+                    &mut form.track,
+                    Some(Track::Monofaglig(c)),
+                    format!("Mono {name}"),
+                );
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("");
+            ui.radio_value(
+                &mut form.track,
+                Some(Track::Tverrfaglig(TeamMode::Sekvensiell)),
+                "Tverr sekvensiell",
+            );
+            ui.radio_value(
+                &mut form.track,
+                Some(Track::Tverrfaglig(TeamMode::Samlet)),
+                "Tverr samlet",
+            );
+            for (c, name) in [
+                (Clinician::Lege, "lege"),
+                (Clinician::Psykolog, "psykolog"),
+                (Clinician::Fysioterapeut, "fysioterapeut"),
+            ] {
+                ui.radio_value(
+                    &mut form.track,
+                    Some(Track::Kartlegging(c)),
+                    format!("Kartl. {name}"),
+                );
+            }
+        });
+    }
+    match form.choice {
+        Some(Choice::Rett) => {
+            ui.horizontal(|ui| {
+                labelled_date_ui(ui, "Juridisk frist:", &mut form.frist, "juridisk_frist");
+                let label = ui.label("Prioritet:");
+                ui.add(egui::TextEdit::singleline(&mut form.priority_note).desired_width(260.0))
+                    .labelled_by(label.id);
+            });
+        }
+        Some(Choice::Avslag) => {
+            ui.horizontal(|ui| {
+                let label = ui.label("Begrunnelse:");
+                egui::ComboBox::from_id_salt("avslag_reason")
+                    .selected_text(if form.reason.is_empty() {
+                        "velg"
+                    } else {
+                        form.reason.as_str()
+                    })
+                    .width(300.0)
+                    .show_ui(ui, |ui| {
+                        for r in AVSLAG_REASONS {
+                            ui.selectable_value(&mut form.reason, r.to_string(), r);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            let label = ui.label("Råd og veiledning til fastlegen:");
+            ui.add(
+                egui::TextEdit::multiline(&mut form.advice)
+                    .desired_rows(3)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        }
+        Some(Choice::Videresendt) => {
+            ui.horizontal(|ui| {
+                let label = ui.label("Til enhet:");
+                ui.add(egui::TextEdit::singleline(&mut form.unit).desired_width(300.0))
+                    .labelled_by(label.id);
+            });
+        }
+        _ => {}
+    }
+    ui.horizontal(|ui| {
+        ui.label("Kilder:");
+        for s in Source::ALL {
+            let mut on = form.sources.contains(&s);
+            if ui.checkbox(&mut on, s.label_nb()).changed() {
+                form.sources.retain(|x| *x != s);
+                if on {
+                    form.sources.push(s);
+                }
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Notat:");
+        ui.add(egui::TextEdit::singleline(&mut form.note).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+    });
+    ui.horizontal(|ui| {
+        if ui.button("Lagre og neste (Enter)").clicked() {
+            save(form, meeting, actions);
+        }
+        if ui.button("Utsett (U)").clicked() {
+            actions.push(Action::Postpone {
+                meeting,
+                referral: form.referral,
+                deadline,
+            });
+        }
+    });
+    if let Some(e) = &form.error {
+        ui.colored_label(theme::ERROR_TEXT, e);
+    }
+}
