@@ -33,6 +33,8 @@ pub struct QueueRow {
     pub referrer_kind: ReferrerKind,
     pub specialty: String,
     pub is_secondary: bool,
+    pub problem: String,
+    pub diagnosis_group: String,
     pub status: ReferralStatus,
     pub urgency: Urgency,
     /// The latest upcoming meeting on or before the deadline (open referrals; see
@@ -183,6 +185,8 @@ impl QueueModel {
                     referrer_kind: f.referrer_kind,
                     specialty: f.specialty,
                     is_secondary: f.is_secondary,
+                    problem: f.problem,
+                    diagnosis_group: f.diagnosis_group,
                     status: r.status,
                     urgency,
                     last_meeting: None,

@@ -178,6 +178,10 @@ impl MeetingMode {
                 if row.is_secondary { "sekundær" } else { "primær" }
             ));
             ui.label(format!("Henviser: {} ({})", row.referrer_name, row.referrer_kind.label_nb()));
+            if !row.diagnosis_group.is_empty() {
+                ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group));
+            }
+            ui.label(egui::RichText::new(if row.problem.is_empty() { "Ingen problemstilling oppgitt" } else { &row.problem }).strong());
             ui.separator();
             if let Some(form) = &mut self.form {
                 form_ui(ui, form, m.id, row.deadline, actions);

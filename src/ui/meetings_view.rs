@@ -102,7 +102,11 @@ impl MeetingsView {
         if none_left > 0 {
             ui.colored_label(
                 theme::ERROR_TEXT,
-                format!("{none_left} åpne henvisninger har ingen møte før fristen (ingen møte før frist): sett opp et ekstramøte."),
+                if none_left == 1 {
+                    "1 åpen henvisning har ikke noe møte før fristen: sett opp et ekstramøte.".to_string()
+                } else {
+                    format!("{none_left} åpne henvisninger har ikke noe møte før fristen: sett opp et ekstramøte.")
+                },
             );
         }
         for (i, view) in planning.upcoming.iter().enumerate() {
