@@ -71,6 +71,18 @@ pub enum Command {
         #[arg(long)]
         initials: bool,
     },
+    /// Skriv ut referatet fra et inntaksmøte som PDF (A4)
+    Minutes {
+        /// Møtets dato (åååå-mm-dd eller dd.mm.åååå)
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        meeting: NaiveDate,
+        /// PDF-filen som skrives
+        #[arg(long, value_name = "FIL")]
+        out: PathBuf,
+        /// Bare initialer i stedet for fullt navn
+        #[arg(long)]
+        initials: bool,
+    },
     /// Eksporter alle henvisninger som CSV (; og UTF-8)
     Export {
         /// Utfil (standard: skjermen)
@@ -198,6 +210,39 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             if let Some(text) = view.plan.overload_text() {
                 println!("Advarsel: {text}. Vurder et ekstramøte.");
             }
+            Ok(0)
+        }
+        Command::Minutes {
+            meeting,
+            out,
+            initials,
+        } => {
+            let found = meetings::from_date(store.conn(), *meeting)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|m| {
+                    m.date == *meeting && m.status != crate::domain::meeting::MeetingStatus::Avlyst
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "Fant ikke noe møte {}",
+                        crate::calendar::format_date_weekday(*meeting)
+                    )
+                })?;
+            let options = planning::PrintOptions {
+                initials_only: *initials,
+                printed_at: clock.now(),
+            };
+            let printed = planning::printed_minutes(store.conn(), &settings, found.id, options)
+                .map_err(|e| e.to_string())?;
+            let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
+            write_atomically(out, &bytes)?;
+            println!(
+                "Skrev referatet for {} ({}) til {}",
+                printed.date_text,
+                printed.notice,
+                out.display()
+            );
             Ok(0)
         }
         Command::Export { out } => {

@@ -290,6 +290,149 @@ pub fn find_meeting(planning: &Planning, date: Option<NaiveDate>) -> Result<Meet
     }
 }
 
+/// The outcome of a decision in words, for the minutes: "Rett – tverrfaglig samlet – juridisk
+/// frist 02.02.2027", "Avslag – reason. Råd: …".
+pub fn outcome_text(outcome: &crate::domain::decision::Outcome) -> String {
+    use crate::domain::decision::{Outcome, TeamMode, Track};
+    let track = |t: &Track| match t {
+        Track::Monofaglig(c) => format!("monofaglig ({})", c.code()),
+        Track::Tverrfaglig(TeamMode::Sekvensiell) => "tverrfaglig sekvensiell".to_string(),
+        Track::Tverrfaglig(TeamMode::Samlet) => "tverrfaglig samlet".to_string(),
+        Track::Kartlegging(c) => format!("kartleggingssamtale ({})", c.code()),
+    };
+    match outcome {
+        Outcome::Rett {
+            start_of_care_deadline,
+            track: t,
+            priority_note,
+        } => {
+            let mut text = format!(
+                "Rett – {} – juridisk frist {}",
+                track(t),
+                format_date(*start_of_care_deadline)
+            );
+            if !priority_note.is_empty() {
+                text.push_str(&format!(". {priority_note}"));
+            }
+            text
+        }
+        Outcome::Avslag { reason, advice } if advice.is_empty() => format!("Avslag – {reason}"),
+        Outcome::Avslag { reason, advice } => format!("Avslag – {reason}. Råd: {advice}"),
+        Outcome::Videresendt { unit } => format!("Videresendt til {unit}"),
+        Outcome::Feilsendt => "Feilsendt".to_string(),
+        Outcome::Sekundaer { track: t } => format!("Sekundærhenvisning – {}", track(t)),
+    }
+}
+
+/// The minutes (referat) of a meeting: its stored agenda in order, each with the outcome
+/// recorded at this meeting, or what happened to it.
+pub fn printed_minutes(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    meeting: MeetingId,
+    options: PrintOptions,
+) -> Result<PrintedAgenda, StoreError> {
+    let m = meetings::get(conn, meeting)?;
+    let items = meetings::agenda(conn, meeting)?.unwrap_or_default();
+    let rule = settings.working_day_rule();
+    let mut printed = Vec::with_capacity(items.len());
+    for (number, item) in items.iter().enumerate() {
+        let r = referrals::get(conn, item.referral)?;
+        let f = &r.fields;
+        let deadline = rule.assessment_deadline(f.received_on);
+        let decision = crate::store::decisions::current(conn, item.referral)?
+            .filter(|d| d.meeting == Some(meeting));
+        let outcome = match &decision {
+            Some(d) => {
+                let late = if d.after_deadline {
+                    " (avgjort etter fristen)"
+                } else {
+                    ""
+                };
+                format!("{}{late}", outcome_text(&d.outcome))
+            }
+            None => "Ikke avgjort – flyttet til neste møte".to_string(),
+        };
+        printed.push(PrintedItem {
+            number: number + 1,
+            patient: if options.initials_only {
+                initials(&f.patient)
+            } else {
+                f.patient.clone()
+            },
+            kind: if f.is_secondary {
+                "Sekundær"
+            } else {
+                "Primær"
+            }
+            .into(),
+            birth_year: f
+                .birth_year
+                .map(|y| y.to_string())
+                .unwrap_or_else(|| "–".into()),
+            received: format_date(f.received_on),
+            deadline: format_date(deadline),
+            days_left: left_at_meeting(rule, m.date, deadline),
+            must: decision.as_ref().is_some_and(|d| d.after_deadline),
+            reason: item.reason.label_nb().to_string(),
+            referrer: if f.referrer_name.is_empty() {
+                "–".into()
+            } else {
+                f.referrer_name.clone()
+            },
+            referrer_kind: f.referrer_kind.label_nb().to_string(),
+            problem: short(&f.problem, 160),
+            outcome,
+        });
+    }
+    let members = meetings::members(conn)?;
+    let name = |id: MemberId| {
+        members
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| format!("{} ({})", p.name, p.profession.label_nb().to_lowercase()))
+    };
+    let attendees: Vec<String> = meetings::attendees(conn, meeting)?
+        .into_iter()
+        .filter_map(name)
+        .collect();
+    let decided = printed
+        .iter()
+        .filter(|i| !i.outcome.starts_with("Ikke avgjort"))
+        .count();
+    Ok(PrintedAgenda {
+        kind: "referat".into(),
+        title: "Referat fra inntaksmøte".into(),
+        clinic: settings.clinic_name.clone(),
+        date_text: format!(
+            "{} {}",
+            weekday_name_nb(m.date.weekday()),
+            format_date(m.date)
+        ),
+        time: m.time.format("%H:%M").to_string(),
+        week: m.date.iso_week().week(),
+        leader: m
+            .leader
+            .and_then(name)
+            .unwrap_or_else(|| "ikke satt".into()),
+        attendees: if attendees.is_empty() {
+            "ikke registrert".into()
+        } else {
+            attendees.join(", ")
+        },
+        notice: format!(
+            "{decided} av {} avgjort · møtet er {}",
+            printed.len(),
+            m.status.label_nb().to_lowercase()
+        ),
+        printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
+        privacy_note: "Inneholder helseopplysninger".into(),
+        legend: "Skyggelagte rader ble avgjort etter vurderingsfristen (fristoverskridelse)."
+            .into(),
+        items: printed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

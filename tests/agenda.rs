@@ -319,3 +319,74 @@ fn postpone_guard_start_and_close_roll_forward() {
         .write(|tx| decisions::record(tx, &correction, WorkingDayRule::default(), change()))
         .unwrap();
 }
+
+#[test]
+fn minutes_list_every_item_with_its_outcome() {
+    use inntak::calendar::WorkingDayRule;
+    use inntak::domain::decision::{Outcome, TeamMode, Track};
+    use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+    use inntak::store::meetings::StoredItem;
+
+    let mut store = store();
+    let (s, planning) = planning_of(&store);
+    let tuesday = &planning.upcoming[0];
+    let t = tuesday.meeting.id;
+    let proposal: Vec<StoredItem> = tuesday
+        .plan
+        .items
+        .iter()
+        .map(|(id, reason)| StoredItem {
+            referral: *id,
+            reason: *reason,
+        })
+        .collect();
+    store
+        .write(|tx| meetings::start(tx, t, &proposal, change()))
+        .unwrap();
+    let rett = Outcome::Rett {
+        start_of_care_deadline: iso("2027-02-01"),
+        track: Track::Tverrfaglig(TeamMode::Samlet),
+        priority_note: String::new(),
+    };
+    let avslag = Outcome::Avslag {
+        reason: "Kan ivaretas i primærhelsetjenesten".into(),
+        advice: "Fysioterapi lokalt".into(),
+    };
+    let extras = DecisionExtras::default();
+    for (item, outcome) in proposal.iter().zip([&rett, &avslag]) {
+        let new = NewDecision {
+            referral: item.referral,
+            meeting: Some(t),
+            decided_on: iso("2026-11-24"),
+            outcome,
+            extras: &extras,
+        };
+        store
+            .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change()))
+            .unwrap();
+    }
+    store.write(|tx| meetings::close(tx, t, change())).unwrap();
+
+    let options = PrintOptions {
+        initials_only: false,
+        printed_at: iso("2026-11-24").and_hms_opt(10, 0, 0).unwrap(),
+    };
+    let minutes = planning::printed_minutes(store.conn(), &s, t, options).unwrap();
+    assert_eq!(minutes.notice, "2 av 3 avgjort · møtet er avsluttet");
+    let text = pdf_extract::extract_text_from_mem(&pdf::render(&minutes).unwrap()).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = |needle: &str| {
+        flat.find(needle)
+            .unwrap_or_else(|| panic!("«{needle}» not in:\n{flat}"))
+    };
+    assert!(at("Referat fra inntaksmøte") < at("Åse Aasen"));
+    assert!(
+        at("Rett – tverrfaglig samlet – juridisk frist 01.02.2027 (avgjort etter fristen)")
+            < at("Bjørn Berg")
+    );
+    assert!(
+        at("Avslag – Kan ivaretas i primærhelsetjenesten. Råd: Fysioterapi lokalt")
+            < at("Cecilie Carlsen")
+    );
+    at("Ikke avgjort – flyttet til neste møte");
+}

@@ -285,7 +285,7 @@ fn printing_the_agenda_writes_a_pdf() {
         text.contains("A.L.") && !text.contains("Ada Lund"),
         "{text}"
     );
-    harness.get_by_label_contains("Agendaen er lagret");
+    harness.get_by_label_contains("PDF-en er lagret");
 }
 
 #[test]

@@ -112,6 +112,7 @@ pub enum Action {
         deadline: NaiveDate,
     },
     CloseMeeting(MeetingId),
+    PrintMinutes(MeetingId),
 }
 
 /// A one-line message in the status bar.
@@ -390,7 +391,7 @@ impl App {
             ui.horizontal(|ui| {
                 ui.colored_label(
                     theme::ERROR_TEXT,
-                    "Agendaen ble ikke lagret (avbrutt, eller lagringsdialogen kunne ikke åpnes).",
+                    "PDF-en ble ikke lagret (avbrutt, eller lagringsdialogen kunne ikke åpnes).",
                 );
                 if let Some(dir) = &folder
                     && ui.button(format!("Lagre i {}", dir.display())).clicked()
@@ -535,7 +536,8 @@ impl App {
             Action::PrintAgenda {
                 meeting,
                 initials_only,
-            } => self.print_agenda(meeting, initials_only),
+            } => self.print_agenda(meeting, initials_only, false),
+            Action::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
             Action::StartMeeting(id) => self.start_meeting(id),
             Action::Decide {
                 meeting,
@@ -724,18 +726,24 @@ impl App {
     }
 
     /// Renders the agenda PDF, asks where to save it (or uses `export_dir`), and opens it.
-    fn print_agenda(&mut self, meeting: MeetingId, initials_only: bool) {
+    /// Renders the agenda (or, with `minutes`, the referat) to PDF, asks where to save it (or
+    /// uses `export_dir`), and opens it.
+    fn print_agenda(&mut self, meeting: MeetingId, initials_only: bool, minutes: bool) {
         let options = PrintOptions {
             initials_only,
             printed_at: self.clock.now(),
         };
-        let printed = planning::printed_agenda(
-            self.store.conn(),
-            &self.settings,
-            &self.planning,
-            meeting,
-            options,
-        );
+        let printed = if minutes {
+            planning::printed_minutes(self.store.conn(), &self.settings, meeting, options)
+        } else {
+            planning::printed_agenda(
+                self.store.conn(),
+                &self.settings,
+                &self.planning,
+                meeting,
+                options,
+            )
+        };
         let bytes = match printed
             .map_err(|e| e.to_string())
             .and_then(|p| pdf::render(&p).map_err(|e| e.to_string()))
@@ -743,12 +751,14 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.error(e),
         };
-        let date = self
-            .planning
-            .find(meeting)
-            .map(|v| v.meeting.date)
+        let date = meetings::get(self.store.conn(), meeting)
+            .map(|m| m.date)
             .unwrap_or_default();
-        let name = format!("inntaksmote-{date}.pdf");
+        let name = if minutes {
+            format!("referat-{date}.pdf")
+        } else {
+            format!("inntaksmote-{date}.pdf")
+        };
         let path = match &self.export_dir {
             Some(dir) => dir.join(&name),
             None => match rfd::FileDialog::new()
@@ -791,12 +801,12 @@ impl App {
             && let Err(e) = open::that_detached(&path)
         {
             self.error(format!(
-                "Agendaen er lagret i {}, men kunne ikke åpnes: {e}",
+                "PDF-en er lagret i {}, men kunne ikke åpnes: {e}",
                 path.display()
             ));
             return;
         }
-        self.info(format!("Agendaen er lagret: {}", path.display()));
+        self.info(format!("PDF-en er lagret: {}", path.display()));
     }
 
     fn save_referral(&mut self, id: Option<ReferralId>, fields: ReferralFields) {

@@ -189,6 +189,11 @@ impl MeetingsView {
                         format_date_weekday(m.date),
                         m.status.label_nb()
                     ));
+                    if m.status == MeetingStatus::Avsluttet
+                        && ui.small_button("Referat (PDF)").clicked()
+                    {
+                        actions.push(Action::PrintMinutes(m.id));
+                    }
                     if m.status == MeetingStatus::Avlyst
                         && m.date >= today
                         && ui.small_button("Gjenopprett").clicked()
