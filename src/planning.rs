@@ -351,7 +351,10 @@ pub fn printed_minutes(
                 };
                 format!("{}{late}", outcome_text(&d.outcome))
             }
-            None => "Ikke avgjort – flyttet til neste møte".to_string(),
+            None if m.status == crate::domain::meeting::MeetingStatus::Avsluttet => {
+                "Ikke avgjort – flyttet til neste møte".to_string()
+            }
+            None => "Ikke avgjort ennå".to_string(),
         };
         printed.push(PrintedItem {
             number: number + 1,
