@@ -359,6 +359,14 @@ fn form_ui(
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id);
+            // For the reply letter in the hospital system.
+            let has_advice = !form.advice.trim().is_empty();
+            if ui
+                .add_enabled(has_advice, egui::Button::new("Kopier rådet"))
+                .clicked()
+            {
+                ui.ctx().copy_text(form.advice.trim().to_string());
+            }
         }
         Some(Choice::Videresendt) => {
             ui.horizontal(|ui| {
