@@ -155,6 +155,54 @@ pub fn left_at_meeting(rule: WorkingDayRule, meeting: NaiveDate, deadline: Naive
     }
 }
 
+/// The columns every printed row shares (agenda and minutes), seen from the meeting day.
+fn printed_item(
+    number: usize,
+    r: &Referral,
+    rule: WorkingDayRule,
+    meeting: NaiveDate,
+    initials_only: bool,
+) -> PrintedItem {
+    let f = &r.fields;
+    let deadline = rule.assessment_deadline(f.received_on);
+    let referrer_kind = if f.specialty.is_empty() {
+        f.referrer_kind.label_nb().to_string()
+    } else {
+        format!("{} ({})", f.referrer_kind.label_nb(), f.specialty)
+    };
+    PrintedItem {
+        number,
+        patient: if initials_only {
+            initials(&f.patient)
+        } else {
+            f.patient.clone()
+        },
+        kind: if f.is_secondary {
+            "Sekundær"
+        } else {
+            "Primær"
+        }
+        .into(),
+        birth_year: f
+            .birth_year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "–".into()),
+        received: format_date(f.received_on),
+        deadline: format_date(deadline),
+        days_left: left_at_meeting(rule, meeting, deadline),
+        must: false,
+        reason: String::new(),
+        referrer: if f.referrer_name.is_empty() {
+            "–".into()
+        } else {
+            f.referrer_name.clone()
+        },
+        referrer_kind,
+        problem: short(&f.problem, 220),
+        outcome: String::new(),
+    }
+}
+
 /// Options for the printed agenda.
 #[derive(Clone, Copy, Debug)]
 pub struct PrintOptions {
@@ -178,49 +226,15 @@ pub fn printed_agenda(
     let mut items = Vec::with_capacity(view.plan.items.len());
     for (number, (id, reason)) in view.plan.items.iter().enumerate() {
         let r: Referral = referrals::get(conn, *id)?;
-        let f = &r.fields;
-        let deadline = rule.assessment_deadline(f.received_on);
-        let days_left = left_at_meeting(rule, m.date, deadline);
         let reason_text = match reason {
             Reason::Overdue => "MÅ BEHANDLES – over fristen".to_string(),
             Reason::LastMeetingBeforeDeadline => "MÅ BEHANDLES – siste møte før frist".to_string(),
             other => other.label_nb().to_string(),
         };
-        let referrer_kind = if f.specialty.is_empty() {
-            f.referrer_kind.label_nb().to_string()
-        } else {
-            format!("{} ({})", f.referrer_kind.label_nb(), f.specialty)
-        };
         items.push(PrintedItem {
-            number: number + 1,
-            patient: if options.initials_only {
-                initials(&f.patient)
-            } else {
-                f.patient.clone()
-            },
-            kind: if f.is_secondary {
-                "Sekundær"
-            } else {
-                "Primær"
-            }
-            .into(),
-            birth_year: f
-                .birth_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "–".into()),
-            received: format_date(f.received_on),
-            deadline: format_date(deadline),
-            days_left,
             must: reason.is_must(),
             reason: reason_text,
-            referrer: if f.referrer_name.is_empty() {
-                "–".into()
-            } else {
-                f.referrer_name.clone()
-            },
-            referrer_kind,
-            problem: short(&f.problem, 220),
-            outcome: String::new(),
+            ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
         });
     }
     let member_text = |id: MemberId| {
@@ -338,8 +352,6 @@ pub fn printed_minutes(
     let mut printed = Vec::with_capacity(items.len());
     for (number, item) in items.iter().enumerate() {
         let r = referrals::get(conn, item.referral)?;
-        let f = &r.fields;
-        let deadline = rule.assessment_deadline(f.received_on);
         let decision = crate::store::decisions::current(conn, item.referral)?
             .filter(|d| d.meeting == Some(meeting));
         let outcome = match &decision {
@@ -357,35 +369,11 @@ pub fn printed_minutes(
             None => "Ikke avgjort ennå".to_string(),
         };
         printed.push(PrintedItem {
-            number: number + 1,
-            patient: if options.initials_only {
-                initials(&f.patient)
-            } else {
-                f.patient.clone()
-            },
-            kind: if f.is_secondary {
-                "Sekundær"
-            } else {
-                "Primær"
-            }
-            .into(),
-            birth_year: f
-                .birth_year
-                .map(|y| y.to_string())
-                .unwrap_or_else(|| "–".into()),
-            received: format_date(f.received_on),
-            deadline: format_date(deadline),
-            days_left: left_at_meeting(rule, m.date, deadline),
             must: decision.as_ref().is_some_and(|d| d.after_deadline),
             reason: item.reason.label_nb().to_string(),
-            referrer: if f.referrer_name.is_empty() {
-                "–".into()
-            } else {
-                f.referrer_name.clone()
-            },
-            referrer_kind: f.referrer_kind.label_nb().to_string(),
-            problem: short(&f.problem, 160),
+            problem: short(&r.fields.problem, 160),
             outcome,
+            ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
         });
     }
     let members = meetings::members(conn)?;
