@@ -20,6 +20,20 @@ pub struct MeetingView {
     pub attendees: Vec<MemberId>,
 }
 
+impl MeetingView {
+    /// The meeting's current agenda (stored or proposed) as items to store.
+    pub fn stored_items(&self) -> Vec<meetings::StoredItem> {
+        self.plan
+            .items
+            .iter()
+            .map(|(referral, reason)| meetings::StoredItem {
+                referral: *referral,
+                reason: *reason,
+            })
+            .collect()
+    }
+}
+
 /// The planning state: upcoming meetings (with plans), recent past ones, the team.
 #[derive(Clone, Debug, Default)]
 pub struct Planning {

@@ -226,21 +226,12 @@ fn postpone_guard_start_and_close_roll_forward() {
     use inntak::calendar::WorkingDayRule;
     use inntak::domain::decision::{Outcome, TeamMode, Track};
     use inntak::store::decisions::{self, DecisionExtras, NewDecision};
-    use inntak::store::meetings::StoredItem;
 
     let mut store = store();
     let (_, planning) = planning_of(&store);
     let tuesday = &planning.upcoming[0];
     let thursday = planning.upcoming[1].meeting.id;
-    let proposal: Vec<StoredItem> = tuesday
-        .plan
-        .items
-        .iter()
-        .map(|(id, reason)| StoredItem {
-            referral: *id,
-            reason: *reason,
-        })
-        .collect();
+    let proposal = tuesday.stored_items();
     let [aase, bjorn, cecilie] = [
         proposal[0].referral,
         proposal[1].referral,
@@ -325,21 +316,12 @@ fn minutes_list_every_item_with_its_outcome() {
     use inntak::calendar::WorkingDayRule;
     use inntak::domain::decision::{Outcome, TeamMode, Track};
     use inntak::store::decisions::{self, DecisionExtras, NewDecision};
-    use inntak::store::meetings::StoredItem;
 
     let mut store = store();
     let (s, planning) = planning_of(&store);
     let tuesday = &planning.upcoming[0];
     let t = tuesday.meeting.id;
-    let proposal: Vec<StoredItem> = tuesday
-        .plan
-        .items
-        .iter()
-        .map(|(id, reason)| StoredItem {
-            referral: *id,
-            reason: *reason,
-        })
-        .collect();
+    let proposal = tuesday.stored_items();
     store
         .write(|tx| meetings::start(tx, t, &proposal, change()))
         .unwrap();

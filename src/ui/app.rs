@@ -592,15 +592,7 @@ impl App {
             return;
         };
         if view.meeting.status == crate::domain::meeting::MeetingStatus::Planlagt {
-            let proposal: Vec<StoredItem> = view
-                .plan
-                .items
-                .iter()
-                .map(|(r, reason)| StoredItem {
-                    referral: *r,
-                    reason: *reason,
-                })
-                .collect();
+            let proposal = view.stored_items();
             let change = Change {
                 actor: &self.actor,
                 at: self.clock.now(),

@@ -291,7 +291,7 @@ impl MeetingsView {
                     ),
                 );
                 if ui.button("Legg dem til").clicked() {
-                    let mut items = stored_items(view);
+                    let mut items = view.stored_items();
                     items.extend(plan.missing_must.iter().map(|id| StoredItem {
                         referral: *id,
                         reason: Reason::LastMeetingBeforeDeadline,
@@ -319,7 +319,7 @@ impl MeetingsView {
             if !plan.stored && ui.button("Lagre forslaget").clicked() {
                 actions.push(Action::SetAgenda {
                     meeting: m.id,
-                    items: stored_items(view),
+                    items: view.stored_items(),
                     action: "accept",
                 });
             }
@@ -513,7 +513,7 @@ impl MeetingsView {
                             .on_hover_text("Flytt opp")
                             .clicked()
                         {
-                            let mut new = stored_items(view);
+                            let mut new = view.stored_items();
                             new.swap(index, index - 1);
                             actions.push(Action::SetAgenda {
                                 meeting: m.id,
@@ -526,7 +526,7 @@ impl MeetingsView {
                             .on_hover_text("Flytt ned")
                             .clicked()
                         {
-                            let mut new = stored_items(view);
+                            let mut new = view.stored_items();
                             new.swap(index, index + 1);
                             actions.push(Action::SetAgenda {
                                 meeting: m.id,
@@ -539,7 +539,8 @@ impl MeetingsView {
                         if reason.is_must() {
                             self.confirm_remove = Some((m.id, *id));
                         } else {
-                            let new = stored_items(view)
+                            let new = view
+                                .stored_items()
                                 .into_iter()
                                 .filter(|i| i.referral != *id)
                                 .collect();
@@ -580,7 +581,7 @@ impl MeetingsView {
                 for r in others.iter().take(100) {
                     ui.horizontal(|ui| {
                         if ui.small_button("Legg til").clicked() {
-                            let mut items = stored_items(view);
+                            let mut items = view.stored_items();
                             items.push(StoredItem {
                                 referral: r.id,
                                 reason: Reason::Manual,
@@ -632,7 +633,8 @@ impl MeetingsView {
             ));
             ui.horizontal(|ui| {
                 if ui.button("Fjern likevel").clicked() {
-                    let items = stored_items(view)
+                    let items = view
+                        .stored_items()
                         .into_iter()
                         .filter(|i| i.referral != referral)
                         .collect();
@@ -649,16 +651,4 @@ impl MeetingsView {
             });
         });
     }
-}
-
-/// The meeting's current agenda as items to store.
-fn stored_items(view: &MeetingView) -> Vec<StoredItem> {
-    view.plan
-        .items
-        .iter()
-        .map(|(id, reason)| StoredItem {
-            referral: *id,
-            reason: *reason,
-        })
-        .collect()
 }
