@@ -4,8 +4,13 @@
 //! All names are invented combinations; no identity numbers are generated.
 
 use crate::calendar::WorkingDayRule;
+use crate::domain::decision::{
+    Clinician, DEFAULT_AVSLAG_REASONS, Outcome, TeamMode, Track, propose_start_of_care_deadline,
+};
 use crate::domain::{ReferralFields, ReferralStatus, ReferrerKind};
 use crate::store::StoreError;
+use crate::store::decisions::{self, DecisionExtras, NewDecision};
+use crate::store::followups::{self, CareStart};
 use crate::store::referrals::{self, Change};
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use rand::{Rng, SeedableRng};
@@ -172,8 +177,54 @@ const PROBLEMS: &[(&str, &str)] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoReferral {
     pub fields: ReferralFields,
+    /// The status after everything below.
     pub status: ReferralStatus,
     pub decided_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+    /// A kartleggingssamtale reported back on this date, and the track then chosen (if the
+    /// meeting has chosen yet).
+    pub mapping: Option<(NaiveDate, Option<Track>)>,
+    pub care: CareStart,
+}
+
+const ADVICE: &[&str] = &[
+    "Anbefaler fortsatt oppfølging hos fastlege med gradert aktivitet og fysioterapi i \
+     kommunen. Ny henvisning ved vesentlig endring.",
+    "Anbefaler tverrfaglig oppfølging i kommunen (frisklivssentral) og vurdering av \
+     medikamentell behandling hos fastlege.",
+    "Pasienten er utredet tidligere uten nye opplysninger. Vi anbefaler videre oppfølging hos \
+     fastlege og ev. kontakt med NAV om arbeidsrettede tiltak.",
+];
+
+const UNITS: &[&str] = &[
+    "Revmatologisk avdeling",
+    "Nevrologisk poliklinikk",
+    "DPS, allmennpsykiatrisk poliklinikk",
+    "Ortopedisk poliklinikk",
+];
+
+fn demo_track(rng: &mut ChaCha8Rng) -> Track {
+    let t: f64 = rng.random();
+    if t < 0.30 {
+        Track::Tverrfaglig(TeamMode::Sekvensiell)
+    } else if t < 0.45 {
+        Track::Tverrfaglig(TeamMode::Samlet)
+    } else if t < 0.65 {
+        Track::Monofaglig(Clinician::Lege)
+    } else if t < 0.75 {
+        Track::Monofaglig(Clinician::Psykolog)
+    } else if t < 0.85 {
+        Track::Monofaglig(Clinician::Fysioterapeut)
+    } else {
+        Track::Kartlegging(*pick(
+            rng,
+            &[
+                Clinician::Lege,
+                Clinician::Psykolog,
+                Clinician::Fysioterapeut,
+            ],
+        ))
+    }
 }
 
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
@@ -290,25 +341,92 @@ fn one(
         let waiting = rule.add_working_days(deadline, rng.random_range(2..8));
         decided = next_meeting_day(waiting, rule);
     }
-    let outcome: f64 = rng.random();
-    let status = if outcome < 0.01 {
+    let draw: f64 = rng.random();
+    let mut status = if draw < 0.01 {
         ReferralStatus::Trukket
     } else if decided > today {
         ReferralStatus::TilVurdering
-    } else if outcome < 0.04 {
+    } else if draw < 0.04 {
         ReferralStatus::Feilsendt
-    } else if outcome < 0.08 {
+    } else if draw < 0.08 {
         ReferralStatus::Videresendt
-    } else if !is_secondary && outcome < 0.08 + 0.92 * 0.30 {
+    } else if !is_secondary && draw < 0.08 + 0.92 * 0.30 {
         ReferralStatus::Avslag
+    } else if is_secondary {
+        ReferralStatus::Sekundaer
     } else {
         ReferralStatus::Rett
     };
+    let outcome = match status {
+        ReferralStatus::Feilsendt => Some(Outcome::Feilsendt),
+        ReferralStatus::Videresendt => Some(Outcome::Videresendt {
+            unit: pick(rng, UNITS).to_string(),
+        }),
+        ReferralStatus::Avslag => Some(Outcome::Avslag {
+            reason: pick(rng, &DEFAULT_AVSLAG_REASONS[..3]).to_string(),
+            advice: pick(rng, ADVICE).to_string(),
+        }),
+        ReferralStatus::Sekundaer => Some(Outcome::Sekundaer {
+            track: demo_track(rng),
+        }),
+        ReferralStatus::Rett => Some(Outcome::Rett {
+            start_of_care_deadline: propose_start_of_care_deadline(received, decided),
+            track: demo_track(rng),
+            priority_note: String::new(),
+        }),
+        _ => None,
+    };
+    // A kartleggingssamtale within about three weeks; the next meeting or two chooses the track.
+    let mut mapping = None;
+    if let Some(Track::Kartlegging(_)) = outcome.as_ref().and_then(Outcome::track) {
+        status = ReferralStatus::Kartlegging;
+        let reported = decided + Days::new(rng.random_range(7..=21));
+        if reported <= today {
+            status = ReferralStatus::TilNyVurdering;
+            let chosen = next_meeting_day(reported, rule);
+            let to = (chosen <= today).then(|| match demo_track(rng) {
+                Track::Kartlegging(c) => Track::Monofaglig(c),
+                other => other,
+            });
+            if to.is_some() {
+                status = if is_secondary {
+                    ReferralStatus::Sekundaer
+                } else {
+                    ReferralStatus::Rett
+                };
+            }
+            mapping = Some((reported, to));
+        }
+    }
+    // Start of care: booked a few weeks after the decision, most before the frist; ~4 % late.
+    let mut care = CareStart::default();
+    if let Some(Outcome::Rett {
+        start_of_care_deadline: frist,
+        ..
+    }) = &outcome
+        && status == ReferralStatus::Rett
+    {
+        let spread = (*frist - decided).num_days().max(1) as u64;
+        let booked = if rng.random_bool(0.04) {
+            *frist + Days::new(rng.random_range(3..30))
+        } else {
+            decided + Days::new(rng.random_range(14..=spread.max(14)))
+        };
+        if rng.random_bool(0.9) || booked <= today {
+            care.booked = Some(booked);
+        }
+        if booked <= today && rng.random_bool(0.97) {
+            care.started = Some(booked);
+        }
+    }
     let decided_on = status.is_decided().then_some(decided);
     DemoReferral {
         fields,
         status,
         decided_on,
+        outcome,
+        mapping,
+        care,
     }
 }
 
@@ -323,8 +441,35 @@ pub fn insert(
 ) -> Result<usize, StoreError> {
     let mut demo = generate(count, seed, today, rule);
     demo.reverse(); // oldest first, so row ids follow receipt
+    let extras = DecisionExtras::default();
     for d in &demo {
-        referrals::insert(tx, &d.fields, d.status, d.decided_on, change, "demo")?;
+        let initial = if d.status == ReferralStatus::Trukket {
+            ReferralStatus::Trukket
+        } else {
+            ReferralStatus::TilVurdering
+        };
+        let id = referrals::insert(tx, &d.fields, initial, None, change, "demo")?;
+        let (Some(outcome), Some(decided_on)) = (&d.outcome, d.decided_on) else {
+            continue;
+        };
+        let decision = NewDecision {
+            referral: id,
+            meeting: None,
+            decided_on,
+            outcome,
+            extras: &extras,
+        };
+        decisions::record(tx, &decision, rule, change)?;
+        if let Some((reported, to)) = d.mapping {
+            followups::report_mapping(tx, id, reported, "Kartlegging gjennomført.", change)?;
+            if let Some(to) = to {
+                let on = next_meeting_day(reported, rule);
+                followups::change_track(tx, id, None, on, to, "", change)?;
+            }
+        }
+        if d.care != CareStart::default() {
+            followups::set_care_start(tx, id, d.care, change)?;
+        }
     }
     Ok(demo.len())
 }

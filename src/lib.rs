@@ -8,6 +8,7 @@ pub mod clock;
 pub mod csvio;
 pub mod demo;
 pub mod domain;
+pub mod followup;
 pub mod planning;
 pub mod queue;
 pub mod store;

@@ -4,9 +4,9 @@
 use crate::agenda::pdf::{PrintedAgenda, PrintedItem};
 use crate::agenda::{Candidate, MeetingPlan, Reason, plan};
 use crate::calendar::{WorkingDayRule, format_date, weekday_name_nb};
-use crate::domain::Referral;
 use crate::domain::meeting::{Meeting, MeetingId, MemberId, TeamMember, missing_professions};
 use crate::domain::settings::ClinicSettings;
+use crate::domain::{Referral, ReferralStatus};
 use crate::queue::QueueModel;
 use crate::store::{StoreError, meetings, referrals};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
@@ -78,16 +78,18 @@ pub fn upcoming_dates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<V
         .collect())
 }
 
-/// Candidates for agendas: every open referral in the queue.
+/// Candidates for agendas: every open referral in the queue, and those back from a
+/// kartleggingssamtale for a track choice.
 pub fn candidates(queue: &QueueModel) -> Vec<Candidate> {
     queue
         .rows
         .iter()
-        .filter(|r| r.status.is_open())
+        .filter(|r| r.status.is_open() || r.status == ReferralStatus::TilNyVurdering)
         .map(|r| Candidate {
             id: r.id,
             received_on: r.received_on,
             deadline: r.deadline,
+            after_mapping: r.status == ReferralStatus::TilNyVurdering,
         })
         .collect()
 }

@@ -14,6 +14,9 @@ pub struct Candidate {
     pub id: ReferralId,
     pub received_on: NaiveDate,
     pub deadline: NaiveDate,
+    /// Back from a kartleggingssamtale for a track choice: its rights are already decided, so
+    /// the assessment deadline no longer binds it.
+    pub after_mapping: bool,
 }
 
 /// Why a referral is on the agenda.
@@ -27,6 +30,8 @@ pub enum Reason {
     ByDeadline,
     /// Put on by the leader.
     Manual,
+    /// Back from a kartleggingssamtale: choose monofaglig or tverrfaglig.
+    AfterMapping,
 }
 
 impl Reason {
@@ -36,6 +41,7 @@ impl Reason {
             Self::LastMeetingBeforeDeadline => "last_meeting",
             Self::ByDeadline => "by_deadline",
             Self::Manual => "manual",
+            Self::AfterMapping => "after_mapping",
         }
     }
 
@@ -45,6 +51,7 @@ impl Reason {
             Self::LastMeetingBeforeDeadline,
             Self::ByDeadline,
             Self::Manual,
+            Self::AfterMapping,
         ]
         .into_iter()
         .find(|r| r.code() == code)
@@ -61,6 +68,7 @@ impl Reason {
             Self::LastMeetingBeforeDeadline => "Siste møte før frist",
             Self::ByDeadline => "Etter fristrekkefølge",
             Self::Manual => "Lagt til manuelt",
+            Self::AfterMapping => "Ny vurdering etter kartlegging",
         }
     }
 }
@@ -68,6 +76,9 @@ impl Reason {
 /// Why a candidate must be decided at the meeting on `meeting`, given every upcoming meeting
 /// date (sorted); `None` if a later meeting still reaches its deadline.
 pub fn must_reason(c: &Candidate, meeting: NaiveDate, upcoming: &[NaiveDate]) -> Option<Reason> {
+    if c.after_mapping {
+        return None;
+    }
     if c.deadline < meeting {
         return Some(Reason::Overdue);
     }
@@ -97,8 +108,8 @@ impl Proposal {
 }
 
 /// Proposes the agenda for the meeting on `meeting`: every referral that must be decided there
-/// (overdue first, then by deadline), then the others by deadline and receipt, up to
-/// `capacity`. Referrals received on the meeting day or later are left out.
+/// (overdue first, then by deadline), then referrals back from a kartleggingssamtale, then the
+/// others by deadline and receipt, up to `capacity`. Referrals received on the meeting day or later are left out.
 pub fn propose(
     meeting: NaiveDate,
     upcoming: &[NaiveDate],
@@ -111,16 +122,18 @@ pub fn propose(
         .collect();
     eligible.sort_by_key(|c| (c.deadline, c.received_on, c.id));
     let mut must: Vec<(ReferralId, Reason)> = Vec::new();
+    let mut mapped = Vec::new();
     let mut others = Vec::new();
     for c in eligible {
         match must_reason(c, meeting, upcoming) {
             Some(reason) => must.push((c.id, reason)),
+            None if c.after_mapping => mapped.push((c.id, Reason::AfterMapping)),
             None => others.push((c.id, Reason::ByDeadline)),
         }
     }
     let must_count = must.len();
     let room = capacity.saturating_sub(must_count);
-    must.extend(others.into_iter().take(room));
+    must.extend(mapped.into_iter().chain(others).take(room));
     Proposal {
         items: must,
         must: must_count,
@@ -191,6 +204,7 @@ mod tests {
             id: ReferralId(id),
             received_on: iso(received),
             deadline: iso(deadline),
+            after_mapping: false,
         }
     }
 
@@ -205,6 +219,30 @@ mod tests {
         ]
         .map(iso)
         .to_vec()
+    }
+
+    #[test]
+    fn referrals_back_from_mapping_come_after_must_items_and_are_never_must() {
+        let mapped = Candidate {
+            after_mapping: true,
+            // Its assessment deadline passed long ago; the rights are decided.
+            ..c(7, "2026-10-01", "2026-10-15")
+        };
+        let candidates = [
+            c(1, "2026-11-16", "2026-11-30"),
+            mapped,
+            c(2, "2026-11-10", "2026-11-24"),
+        ];
+        let p = propose(iso("2026-11-24"), &upcoming(), &candidates, 2);
+        assert_eq!(
+            p.items,
+            vec![
+                (ReferralId(2), Reason::LastMeetingBeforeDeadline),
+                (ReferralId(7), Reason::AfterMapping),
+            ]
+        );
+        assert_eq!(p.must, 1);
+        assert_eq!(Reason::parse("after_mapping"), Some(Reason::AfterMapping));
     }
 
     #[test]
@@ -384,6 +422,7 @@ mod plan_tests {
             id: ReferralId(id),
             received_on: iso(received),
             deadline: iso(deadline),
+            after_mapping: false,
         };
         let candidates = [
             c(1, "2026-11-10", "2026-11-24"),

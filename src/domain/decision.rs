@@ -13,6 +13,15 @@ pub const DEFAULT_START_OF_CARE_WEEKS: u64 = 12;
 /// an expected breach (forventet fristbrudd).
 pub const EXPECTED_BREACH_DAYS: u64 = 14;
 
+/// The avslag reasons every clinic starts with; a clinic adds its own in Innstillinger.
+/// "Annet" lets the team write its own reason in the note.
+pub const DEFAULT_AVSLAG_REASONS: [&str; 4] = [
+    "Kan ivaretas i primærhelsetjenesten",
+    "Manglende forventet nytte av tilbudet",
+    "Allerede utredet uten ny informasjon",
+    "Annet",
+];
+
 /// The clinician profession for a monofaglig assessment or a kartleggingssamtale.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Clinician {
@@ -258,7 +267,8 @@ pub enum BreachStatus {
     /// Care started on or before the frist.
     Started,
     OnTrack,
-    /// Within 14 days of the frist without a booked start: report to Helfo as expected.
+    /// Within 14 days of the frist without a booked start, or booked after the frist: report
+    /// to Helfo as expected.
     Expected,
     /// The frist has passed without care starting.
     Breached,
@@ -276,6 +286,8 @@ pub fn breach_status(
         Some(_) => BreachStatus::Breached,
         None if today > start_of_care_deadline => BreachStatus::Breached,
         None if booked_start.is_some_and(|b| b <= start_of_care_deadline) => BreachStatus::OnTrack,
+        // Booked, but only after the frist: the breach is already known.
+        None if booked_start.is_some() => BreachStatus::Expected,
         None if today + Days::new(EXPECTED_BREACH_DAYS) >= start_of_care_deadline => {
             BreachStatus::Expected
         }

@@ -29,6 +29,9 @@ impl AuditEntry {
             "settings" => "Innstillinger endret",
             "decide" => "Vedtak",
             "correct" => "Vedtak rettet",
+            "mapping_report" => "Kartlegging meldt tilbake",
+            "track_change" => "Forløp endret",
+            "care_start" => "Oppstart registrert",
             other => other,
         }
     }

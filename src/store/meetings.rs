@@ -384,7 +384,7 @@ pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<S
         return Ok(None);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT referral_id, reason FROM agenda_items WHERE meeting_id = ?1 ORDER BY position",
+        "SELECT referral_id, reason FROM agenda_items WHERE meeting_id = ?1 AND postponed = 0 ORDER BY position",
     )?;
     let rows = stmt.query_map([id.0], |r| {
         let reason: String = r.get(1)?;
@@ -396,6 +396,15 @@ pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<S
     rows.collect::<Result<Vec<_>, _>>().map(Some)
 }
 
+/// Referrals postponed from this meeting to the next, in agenda order.
+pub fn postponed(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<ReferralId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT referral_id FROM agenda_items WHERE meeting_id = ?1 AND postponed = 1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id.0], |r| Ok(ReferralId(r.get(0)?)))?;
+    rows.collect()
+}
+
 /// Referrals stored on the agenda of another upcoming meeting than `except`.
 pub fn on_other_upcoming_agendas(
     conn: &Connection,
@@ -403,7 +412,7 @@ pub fn on_other_upcoming_agendas(
 ) -> rusqlite::Result<Vec<(ReferralId, MeetingId)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.referral_id, a.meeting_id FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
-         WHERE m.status IN ('planlagt', 'pagar') AND m.id IS NOT ?1",
+         WHERE m.status IN ('planlagt', 'pagar') AND m.id IS NOT ?1 AND a.postponed = 0",
     )?;
     let rows = stmt.query_map([except.map(|m| m.0)], |r| {
         Ok((ReferralId(r.get(0)?), MeetingId(r.get(1)?)))
@@ -411,7 +420,8 @@ pub fn on_other_upcoming_agendas(
     rows.collect()
 }
 
-/// Replaces a meeting's stored agenda with `items`, in order.
+/// Replaces a meeting's stored agenda with `items`, in order. Items postponed from it stay
+/// (after the others) unless `items` puts them back.
 pub fn store_agenda(
     tx: &Transaction<'_>,
     id: MeetingId,
@@ -426,9 +436,18 @@ pub fn store_agenda(
         ));
     }
     let old = agenda(tx, id)?.unwrap_or_default();
-    tx.execute("DELETE FROM agenda_items WHERE meeting_id = ?1", [id.0])?;
+    tx.execute(
+        "DELETE FROM agenda_items WHERE meeting_id = ?1 AND postponed = 0",
+        [id.0],
+    )?;
+    tx.execute(
+        "UPDATE agenda_items SET position = position + 100000 WHERE meeting_id = ?1",
+        [id.0],
+    )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO agenda_items (meeting_id, referral_id, position, reason) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO agenda_items (meeting_id, referral_id, position, reason) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (meeting_id, referral_id)
+         DO UPDATE SET position = excluded.position, reason = excluded.reason, postponed = 0",
     )?;
     for (position, item) in items.iter().enumerate() {
         insert.execute(params![
@@ -535,10 +554,24 @@ pub fn postpone(
     crate::domain::decision::postpone_to(next.as_ref().map(|n| n.date), deadline)
         .map_err(StoreError::Rule)?;
     let next = next.ok_or_else(|| StoreError::Rule("Ingen senere møter".into()))?;
-    let mut here = agenda(tx, id)?.unwrap_or_default();
+    let here = agenda(tx, id)?.unwrap_or_default();
     let moved = here.iter().find(|i| i.referral == referral).copied();
-    here.retain(|i| i.referral != referral);
-    store_agenda(tx, id, &here, "postpone", change)?;
+    if moved.is_none() {
+        return Err(StoreError::Rule(
+            "Henvisningen står ikke på dette møtets agenda".into(),
+        ));
+    }
+    tx.execute(
+        "UPDATE agenda_items SET postponed = 1 WHERE meeting_id = ?1 AND referral_id = ?2",
+        params![id.0, referral.0],
+    )?;
+    log(
+        tx,
+        change,
+        "postpone",
+        Some(id.0),
+        &json!({ "henvisning": referral.0, "til_møte": next.id.0 }),
+    )?;
     let item = StoredItem {
         referral,
         reason: moved.map_or(Reason::Manual, |i| i.reason),

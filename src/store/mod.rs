@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod decisions;
+pub mod followups;
 pub mod meetings;
 pub mod referrals;
 pub mod settings;
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -29,6 +30,7 @@ pub const APPLICATION_ID: i32 = 0x496e_6e74;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v2_meetings.sql"),
     include_str!("migrations/v3_decisions.sql"),
+    include_str!("migrations/v4_follow_ups.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);

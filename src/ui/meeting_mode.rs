@@ -23,14 +23,6 @@ pub enum Choice {
     Sekundaer,
 }
 
-/// Reasons for avslag offered in the form; "annet" lets the team write its own.
-pub const AVSLAG_REASONS: [&str; 4] = [
-    "Kan ivaretas i primærhelsetjenesten",
-    "Manglende forventet nytte av tilbudet",
-    "Allerede utredet uten ny informasjon",
-    "Annet",
-];
-
 /// The decision form's working state for the current item.
 #[derive(Clone, Debug)]
 struct Form {
@@ -345,7 +337,7 @@ fn form_ui(
                     })
                     .width(300.0)
                     .show_ui(ui, |ui| {
-                        for r in AVSLAG_REASONS {
+                        for r in crate::domain::decision::DEFAULT_AVSLAG_REASONS {
                             ui.selectable_value(&mut form.reason, r.to_string(), r);
                         }
                     })

@@ -1,0 +1,336 @@
+//! Follow-ups after the rights decision: the kartleggingssamtale's report back, track changes
+//! (kartlegging → monofaglig/tverrfaglig, monofaglig → tverrfaglig) kept as history, and the
+//! start of care (booked and actual). Each write is audited in the caller's transaction.
+
+use super::{StoreError, audit, decisions, referrals, referrals::Change, timestamp};
+use crate::calendar::format_date;
+use crate::domain::decision::{Outcome, Track};
+use crate::domain::meeting::{MeetingId, MeetingStatus};
+use crate::domain::{ReferralId, ReferralStatus};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+/// One track change as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackChange {
+    pub meeting: Option<MeetingId>,
+    pub decided_on: NaiveDate,
+    pub from: Track,
+    pub to: Track,
+    pub note: String,
+    pub decided_by: String,
+}
+
+/// The booked and actual start of care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CareStart {
+    pub booked: Option<NaiveDate>,
+    pub started: Option<NaiveDate>,
+}
+
+/// The mapping clinician's report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappingReport {
+    pub reported_on: NaiveDate,
+    pub summary: String,
+    pub reported_by: String,
+}
+
+fn rule(text: impl Into<String>) -> StoreError {
+    StoreError::Rule(text.into())
+}
+
+/// Track changes of a referral, oldest first.
+pub fn track_history(
+    conn: &Connection,
+    referral: ReferralId,
+) -> rusqlite::Result<Vec<TrackChange>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT meeting_id, decided_on, from_track, from_detail, track, track_detail, note, decided_by
+         FROM track_changes WHERE referral_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([referral.0], |r| {
+        let track = |a: usize, b: usize| -> rusqlite::Result<Track> {
+            let (t, d): (String, String) = (r.get(a)?, r.get(b)?);
+            Track::from_codes(&t, &d).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    a,
+                    rusqlite::types::Type::Text,
+                    format!("ugyldig forløp {t} {d}").into(),
+                )
+            })
+        };
+        Ok(TrackChange {
+            meeting: r.get::<_, Option<i64>>(0)?.map(MeetingId),
+            decided_on: r.get(1)?,
+            from: track(2, 3)?,
+            to: track(4, 5)?,
+            note: r.get(6)?,
+            decided_by: r.get(7)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The referral's track now: the latest change, else the current decision's track.
+pub fn current_track(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Option<Track>> {
+    if let Some(last) = track_history(conn, referral)?.pop() {
+        return Ok(Some(last.to));
+    }
+    Ok(decisions::current(conn, referral)?.and_then(|d| d.outcome.track()))
+}
+
+pub fn mapping_report(
+    conn: &Connection,
+    referral: ReferralId,
+) -> rusqlite::Result<Option<MappingReport>> {
+    conn.prepare_cached(
+        "SELECT reported_on, summary, reported_by FROM mapping_reports WHERE referral_id = ?1",
+    )?
+    .query_row([referral.0], |r| {
+        Ok(MappingReport {
+            reported_on: r.get(0)?,
+            summary: r.get(1)?,
+            reported_by: r.get(2)?,
+        })
+    })
+    .optional()
+}
+
+pub fn care_start(conn: &Connection, referral: ReferralId) -> rusqlite::Result<CareStart> {
+    Ok(conn
+        .prepare_cached("SELECT booked_start, started_on FROM care_starts WHERE referral_id = ?1")?
+        .query_row([referral.0], |r| {
+            Ok(CareStart {
+                booked: r.get(0)?,
+                started: r.get(1)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The clinician reports back from the kartleggingssamtale: the referral returns to the queue
+/// as "til ny vurdering" for a later meeting to choose monofaglig or tverrfaglig.
+pub fn report_mapping(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    reported_on: NaiveDate,
+    summary: &str,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let r = referrals::get(tx, referral)?;
+    if r.status != ReferralStatus::Kartlegging {
+        return Err(rule(format!(
+            "Henvisningen har status «{}», ikke «{}»",
+            r.status.label_nb(),
+            ReferralStatus::Kartlegging.label_nb()
+        )));
+    }
+    if let Some(decided) = r.decided_on
+        && reported_on < decided
+    {
+        return Err(rule(format!(
+            "Tilbakemeldingsdatoen kan ikke være før vedtaket ({})",
+            format_date(decided)
+        )));
+    }
+    if reported_on > change.at.date() {
+        return Err(rule("Tilbakemeldingsdatoen kan ikke være fram i tid"));
+    }
+    let at = timestamp(change.at);
+    tx.execute(
+        "INSERT INTO mapping_reports (referral_id, reported_on, summary, reported_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (referral_id) DO UPDATE SET reported_on = excluded.reported_on,
+            summary = excluded.summary, reported_by = excluded.reported_by, created_at = excluded.created_at",
+        params![referral.0, reported_on, summary.trim(), change.actor, at],
+    )?;
+    set_status(tx, referral, ReferralStatus::TilNyVurdering, &at)?;
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "mapping_report",
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &json!({ "dato": reported_on.to_string(), "status": [r.status.code(), "til_ny_vurdering"] }),
+    )?;
+    Ok(())
+}
+
+fn set_status(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    status: ReferralStatus,
+    at: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE referrals SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![referral.0, status.code(), at],
+    )?;
+    Ok(())
+}
+
+/// A track change: after a kartleggingssamtale (the referral is "til ny vurdering") to
+/// monofaglig or tverrfaglig, or an upgrade from monofaglig to tverrfaglig. The history is kept.
+pub fn change_track(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    meeting: Option<MeetingId>,
+    decided_on: NaiveDate,
+    to: Track,
+    note: &str,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let r = referrals::get(tx, referral)?;
+    let decision = decisions::current(tx, referral)?
+        .ok_or_else(|| rule("Henvisningen har ikke noe vedtak å endre forløp for"))?;
+    let from =
+        current_track(tx, referral)?.ok_or_else(|| rule("Henvisningen har ikke noe forløp"))?;
+    match (from, to, r.status) {
+        (
+            Track::Kartlegging(_),
+            Track::Monofaglig(_) | Track::Tverrfaglig(_),
+            ReferralStatus::TilNyVurdering,
+        ) => {}
+        (Track::Kartlegging(_), _, ReferralStatus::Kartlegging) => {
+            return Err(rule(
+                "Kartleggingen er ikke meldt tilbake ennå; registrer tilbakemeldingen først",
+            ));
+        }
+        (Track::Kartlegging(_), _, _) => {
+            return Err(rule(
+                "Etter kartlegging velges monofaglig eller tverrfaglig",
+            ));
+        }
+        (
+            Track::Monofaglig(_),
+            Track::Tverrfaglig(_),
+            ReferralStatus::Rett | ReferralStatus::Sekundaer,
+        ) => {}
+        (Track::Monofaglig(_), _, _) => {
+            return Err(rule(
+                "Et monofaglig forløp kan bare oppgraderes til tverrfaglig",
+            ));
+        }
+        (Track::Tverrfaglig(_), _, _) => {
+            return Err(rule("Forløpet er allerede tverrfaglig"));
+        }
+    }
+    if decided_on < decision.decided_on {
+        return Err(rule(format!(
+            "Forløpsendringen kan ikke være før vedtaket ({})",
+            format_date(decision.decided_on)
+        )));
+    }
+    if let Some(m) = meeting
+        && super::meetings::get(tx, m)?.status == MeetingStatus::Avsluttet
+    {
+        return Err(rule("Møtet er avsluttet; gjenåpne det for å endre"));
+    }
+    let at = timestamp(change.at);
+    let (from_track, from_detail) = from.codes();
+    let (track, detail) = to.codes();
+    tx.execute(
+        "INSERT INTO track_changes (referral_id, meeting_id, decided_on, from_track, from_detail, track,
+            track_detail, note, decided_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            referral.0,
+            meeting.map(|m| m.0),
+            decided_on,
+            from_track,
+            from_detail,
+            track,
+            detail,
+            note.trim(),
+            change.actor,
+            at
+        ],
+    )?;
+    let status = match decision.outcome {
+        Outcome::Sekundaer { .. } => ReferralStatus::Sekundaer,
+        _ => ReferralStatus::Rett,
+    };
+    set_status(tx, referral, status, &at)?;
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "track_change",
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &json!({
+            "fra": format!("{from_track} {from_detail}"),
+            "til": format!("{track} {detail}"),
+            "møte": meeting.map(|m| m.0),
+            "status": [r.status.code(), status.code()],
+        }),
+    )?;
+    Ok(())
+}
+
+/// Records the booked first appointment and/or the date care started for a granted or
+/// secondary referral. `None` clears a date.
+pub fn set_care_start(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    care: CareStart,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let r = referrals::get(tx, referral)?;
+    let decision = decisions::current(tx, referral)?;
+    let granted = matches!(
+        decision.as_ref().map(|d| &d.outcome),
+        Some(Outcome::Rett { .. } | Outcome::Sekundaer { .. })
+    );
+    if !granted || r.status == ReferralStatus::Trukket {
+        return Err(rule(
+            "Oppstart registreres bare for henvisninger med rett til helsehjelp eller sekundærhenvisninger",
+        ));
+    }
+    for (date, what) in [
+        (care.booked, "Planlagt oppstart"),
+        (care.started, "Oppstart"),
+    ] {
+        if let Some(d) = date
+            && d < r.fields.received_on
+        {
+            return Err(rule(format!(
+                "{what} kan ikke være før mottaksdatoen ({})",
+                format_date(r.fields.received_on)
+            )));
+        }
+    }
+    if care.started.is_some_and(|d| d > change.at.date()) {
+        return Err(rule(
+            "Oppstart kan ikke være fram i tid; bruk planlagt oppstart",
+        ));
+    }
+    let before = care_start(tx, referral)?;
+    let at = timestamp(change.at);
+    tx.execute(
+        "INSERT INTO care_starts (referral_id, booked_start, started_on, updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (referral_id) DO UPDATE SET booked_start = excluded.booked_start,
+            started_on = excluded.started_on, updated_by = excluded.updated_by,
+            updated_at = excluded.updated_at",
+        params![referral.0, care.booked, care.started, change.actor, at],
+    )?;
+    let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "care_start",
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &json!({
+            "planlagt_oppstart": [text(before.booked), text(care.booked)],
+            "oppstart": [text(before.started), text(care.started)],
+        }),
+    )?;
+    Ok(())
+}
