@@ -4,11 +4,13 @@
 use crate::agenda::pdf::{PrintedAgenda, PrintedItem};
 use crate::agenda::{Candidate, MeetingPlan, Reason, plan};
 use crate::calendar::{WorkingDayRule, format_date, weekday_name_nb};
-use crate::domain::meeting::{Meeting, MeetingId, MemberId, TeamMember, missing_professions};
+use crate::domain::meeting::{
+    Meeting, MeetingId, MeetingStatus, MemberId, TeamMember, missing_professions,
+};
 use crate::domain::settings::ClinicSettings;
-use crate::domain::{Referral, ReferralStatus};
+use crate::domain::{Referral, ReferralId, ReferralStatus};
 use crate::queue::QueueModel;
-use crate::store::{StoreError, meetings, referrals};
+use crate::store::{StoreError, decisions, followups, meetings, referrals};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 
@@ -18,6 +20,12 @@ pub struct MeetingView {
     pub meeting: Meeting,
     pub plan: MeetingPlan,
     pub attendees: Vec<MemberId>,
+    /// Referrals postponed (utsatt) from this meeting to the next.
+    pub postponed: Vec<ReferralId>,
+    /// The current decisions recorded at this meeting (for corrections).
+    pub decided: Vec<decisions::StoredDecision>,
+    /// Referrals whose track was chosen or changed at this meeting.
+    pub track_changed: Vec<ReferralId>,
 }
 
 impl MeetingView {
@@ -41,12 +49,18 @@ pub struct Planning {
     /// Meetings in the last four weeks that are closed or cancelled, newest first.
     pub recent: Vec<Meeting>,
     pub members: Vec<TeamMember>,
+    pub today: NaiveDate,
 }
 
 impl Planning {
     /// Dates of the upcoming (planned or in progress) meetings from today, sorted.
     pub fn upcoming_dates(&self) -> Vec<NaiveDate> {
-        self.upcoming.iter().map(|m| m.meeting.date).collect()
+        // A reopened meeting in the past is listed to be finished, but it is no later meeting.
+        self.upcoming
+            .iter()
+            .map(|m| m.meeting.date)
+            .filter(|d| *d >= self.today)
+            .collect()
     }
 
     pub fn find(&self, id: MeetingId) -> Option<&MeetingView> {
@@ -103,9 +117,9 @@ pub fn load(
 ) -> rusqlite::Result<Planning> {
     let from = today - chrono::Days::new(28);
     let all = meetings::from_date(conn, from)?;
-    let (upcoming, past): (Vec<Meeting>, Vec<Meeting>) = all
-        .into_iter()
-        .partition(|m| m.status.is_upcoming() && m.date >= today);
+    let (upcoming, past): (Vec<Meeting>, Vec<Meeting>) = all.into_iter().partition(|m| {
+        m.status == MeetingStatus::Pagar || (m.status.is_upcoming() && m.date >= today)
+    });
     let mut stored = Vec::with_capacity(upcoming.len());
     for m in &upcoming {
         let items = meetings::agenda(conn, m.id)?
@@ -120,10 +134,22 @@ pub fn load(
     let mut views = Vec::with_capacity(upcoming.len());
     for (meeting, plan) in upcoming.into_iter().zip(plans) {
         let attendees = meetings::attendees(conn, meeting.id)?;
+        let (postponed, decided, track_changed) = if meeting.status == MeetingStatus::Pagar {
+            (
+                meetings::postponed(conn, meeting.id)?,
+                decisions::at_meeting(conn, meeting.id)?,
+                followups::changed_at_meeting(conn, meeting.id)?,
+            )
+        } else {
+            Default::default()
+        };
         views.push(MeetingView {
             meeting,
             plan,
             attendees,
+            postponed,
+            decided,
+            track_changed,
         });
     }
     let mut recent: Vec<Meeting> = past
@@ -135,6 +161,7 @@ pub fn load(
         upcoming: views,
         recent,
         members: meetings::members(conn)?,
+        today,
     })
 }
 
@@ -363,15 +390,36 @@ pub fn printed_minutes(
     options: PrintOptions,
 ) -> Result<PrintedAgenda, StoreError> {
     let m = meetings::get(conn, meeting)?;
-    let items = meetings::agenda(conn, meeting)?.unwrap_or_default();
+    let mut items = meetings::agenda(conn, meeting)?.unwrap_or_default();
+    let postponed = meetings::postponed(conn, meeting)?;
+    items.extend(postponed.iter().map(|id| meetings::StoredItem {
+        referral: *id,
+        reason: crate::agenda::Reason::Manual,
+    }));
     let rule = settings.working_day_rule();
     let mut printed = Vec::with_capacity(items.len());
     for (number, item) in items.iter().enumerate() {
         let r = referrals::get(conn, item.referral)?;
         let decision = crate::store::decisions::current(conn, item.referral)?
             .filter(|d| d.meeting == Some(meeting));
-        let outcome = match &decision {
-            Some(d) => {
+        let track_change = followups::track_history(conn, item.referral)?
+            .into_iter()
+            .rfind(|t| t.meeting == Some(meeting));
+        let outcome = match (&decision, &track_change) {
+            _ if postponed.contains(&item.referral) => "Utsatt til neste møte".to_string(),
+            (_, Some(t)) => {
+                let note = if t.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(". {}", t.note)
+                };
+                format!(
+                    "Forløp etter {}: {}{note}",
+                    t.from.label_nb(),
+                    t.to.label_nb()
+                )
+            }
+            (Some(d), None) => {
                 let late = if d.after_deadline {
                     " (avgjort etter fristen)"
                 } else {
@@ -379,14 +427,18 @@ pub fn printed_minutes(
                 };
                 format!("{}{late}", outcome_text(&d.outcome))
             }
-            None if m.status == crate::domain::meeting::MeetingStatus::Avsluttet => {
+            (None, None) if m.status == MeetingStatus::Avsluttet => {
                 "Ikke avgjort – flyttet til neste møte".to_string()
             }
-            None => "Ikke avgjort ennå".to_string(),
+            (None, None) => "Ikke avgjort ennå".to_string(),
         };
         printed.push(PrintedItem {
             must: decision.as_ref().is_some_and(|d| d.after_deadline),
-            reason: item.reason.label_nb().to_string(),
+            reason: if postponed.contains(&item.referral) {
+                "Utsatt".to_string()
+            } else {
+                item.reason.label_nb().to_string()
+            },
             problem: short(&r.fields.problem, 160),
             outcome,
             ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
@@ -405,7 +457,7 @@ pub fn printed_minutes(
         .collect();
     let decided = printed
         .iter()
-        .filter(|i| !i.outcome.starts_with("Ikke avgjort"))
+        .filter(|i| !i.outcome.starts_with("Ikke avgjort") && !i.outcome.starts_with("Utsatt"))
         .count();
     Ok(PrintedAgenda {
         kind: "referat".into(),
@@ -428,8 +480,13 @@ pub fn printed_minutes(
             attendees.join(", ")
         },
         notice: format!(
-            "{decided} av {} avgjort · møtet er {}",
-            printed.len(),
+            "{decided} av {} avgjort{} · møtet er {}",
+            printed.len() - postponed.len(),
+            if postponed.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} utsatt", postponed.len())
+            },
             m.status.label_nb().to_lowercase()
         ),
         printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),

@@ -2,6 +2,7 @@
 //! header, and filtering. Pure: no egui, no database.
 
 use crate::calendar::WorkingDayRule;
+use crate::domain::renewal::{Renewal, classify, counts_as_assessment};
 use crate::domain::{Referral, ReferralId, ReferralStatus, ReferrerKind};
 use chrono::{Datelike, Days, NaiveDate};
 
@@ -35,6 +36,7 @@ pub struct QueueRow {
     pub is_secondary: bool,
     pub problem: String,
     pub diagnosis_group: String,
+    pub national_id: Option<String>,
     pub status: ReferralStatus,
     pub urgency: Urgency,
     /// The latest upcoming meeting on or before the deadline (open referrals; see
@@ -119,12 +121,20 @@ pub struct QueueFilter {
     pub referrer_kind: Option<ReferrerKind>,
 }
 
+fn renewal_key(national_id: Option<&str>, group: &str) -> Option<(String, String)> {
+    let group = group.trim().to_lowercase();
+    (!group.is_empty()).then(|| Some((national_id?.to_string(), group)))?
+}
+
 /// All referrals as queue rows, sorted by deadline (then receipt, then id).
 #[derive(Clone, Debug, Default)]
 pub struct QueueModel {
     pub rows: Vec<QueueRow>,
     /// Row index by referral id.
     by_id: std::collections::HashMap<ReferralId, usize>,
+    /// Assessed referrals (receipt date, id) by (fødselsnummer, lower-cased diagnosis group),
+    /// for the fornyet vurdering check.
+    assessed: std::collections::HashMap<(String, String), Vec<(NaiveDate, ReferralId)>>,
     pub counts: QueueCounts,
     pub today: Option<NaiveDate>,
 }
@@ -187,6 +197,7 @@ impl QueueModel {
                     is_secondary: f.is_secondary,
                     problem: f.problem,
                     diagnosis_group: f.diagnosis_group,
+                    national_id: f.national_id,
                     status: r.status,
                     urgency,
                     last_meeting: None,
@@ -196,12 +207,50 @@ impl QueueModel {
             .collect();
         rows.sort_by_key(|r| (r.deadline, r.received_on, r.id));
         let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let mut assessed: std::collections::HashMap<_, Vec<_>> = Default::default();
+        for r in rows.iter().filter(|r| counts_as_assessment(r.status)) {
+            if let Some(key) = renewal_key(r.national_id.as_deref(), &r.diagnosis_group) {
+                assessed.entry(key).or_default().push((r.received_on, r.id));
+            }
+        }
         Self {
             rows,
             by_id,
+            assessed,
             counts,
             today: Some(today),
         }
+    }
+
+    /// Fornyet vurdering check for a referral (new or registered): earlier assessed referrals
+    /// for the same patient and condition, received before `received_on`.
+    pub fn renewal_for(
+        &self,
+        national_id: Option<&str>,
+        diagnosis_group: &str,
+        received_on: NaiveDate,
+        except: Option<ReferralId>,
+    ) -> Option<Renewal> {
+        let key = renewal_key(national_id, diagnosis_group)?;
+        let earlier = self
+            .assessed
+            .get(&key)?
+            .iter()
+            .filter(|(d, id)| *d <= received_on && Some(*id) != except)
+            .map(|(d, _)| *d)
+            .collect();
+        classify(earlier)
+    }
+
+    /// The fornyet vurdering check for a row in the queue.
+    pub fn renewal(&self, id: ReferralId) -> Option<Renewal> {
+        let r = self.row(id)?;
+        self.renewal_for(
+            r.national_id.as_deref(),
+            &r.diagnosis_group,
+            r.received_on,
+            Some(id),
+        )
     }
 
     /// Indices into `rows` of the rows the filter lets through, in queue order.

@@ -4,6 +4,7 @@ pub mod decision;
 pub mod identity;
 pub mod meeting;
 pub mod referral;
+pub mod renewal;
 pub mod settings;
 
 pub use identity::{IdError, IdKind, NationalId, parse_national_id};

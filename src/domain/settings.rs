@@ -21,6 +21,8 @@ pub struct ClinicSettings {
     pub agenda_capacity: u32,
     /// Days the clinic is closed: no meetings, but the legal deadline does not move.
     pub closure_days: Vec<ClosureDay>,
+    /// The clinic's own avslag reasons, offered after the standard ones.
+    pub avslag_reasons: Vec<String>,
 }
 
 impl Default for ClinicSettings {
@@ -32,6 +34,7 @@ impl Default for ClinicSettings {
             meeting_time: NaiveTime::from_hms_opt(8, 30, 0).expect("valid time"),
             agenda_capacity: 20,
             closure_days: Vec::new(),
+            avslag_reasons: Vec::new(),
         }
     }
 }
@@ -41,6 +44,22 @@ impl ClinicSettings {
         WorkingDayRule {
             saturday_is_working_day: self.saturday_is_working_day,
         }
+    }
+
+    /// The avslag reasons the decision form offers: the standard ones, the clinic's own, and
+    /// "Annet" last.
+    pub fn all_avslag_reasons(&self) -> Vec<String> {
+        let standard = crate::domain::decision::DEFAULT_AVSLAG_REASONS;
+        let (other, rest) = standard.split_last().expect("non-empty");
+        let mut all: Vec<String> = rest.iter().map(|r| r.to_string()).collect();
+        for own in &self.avslag_reasons {
+            let own = own.trim();
+            if !own.is_empty() && !all.iter().any(|r| r.eq_ignore_ascii_case(own)) {
+                all.push(own.to_string());
+            }
+        }
+        all.push(other.to_string());
+        all
     }
 
     /// Checks what the settings form produced; messages name the field.
@@ -53,6 +72,12 @@ impl ClinicSettings {
         }
         if !(1..=200).contains(&self.agenda_capacity) {
             return Err("Kapasitet per møte må være mellom 1 og 200".into());
+        }
+        if let Some(long) = self.avslag_reasons.iter().find(|r| r.chars().count() > 120) {
+            return Err(format!(
+                "Avslagsgrunnen «{}…» er for lang (høyst 120 tegn)",
+                long.chars().take(30).collect::<String>()
+            ));
         }
         let mut days: Vec<_> = self.closure_days.iter().map(|c| c.date).collect();
         days.sort();

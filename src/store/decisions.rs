@@ -108,6 +108,15 @@ pub fn current(
     .optional()
 }
 
+/// The current decisions recorded at a meeting, in the order they were made.
+pub fn at_meeting(conn: &Connection, meeting: MeetingId) -> rusqlite::Result<Vec<StoredDecision>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM decisions WHERE meeting_id = ?1 AND superseded_by IS NULL ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([meeting.0], from_row)?;
+    rows.collect()
+}
+
 /// Every version of the referral's decisions, oldest first.
 pub fn history(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Vec<StoredDecision>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -73,6 +73,18 @@ pub fn track_history(
     rows.collect()
 }
 
+/// Referrals whose track was changed at a meeting.
+pub fn changed_at_meeting(
+    conn: &Connection,
+    meeting: MeetingId,
+) -> rusqlite::Result<Vec<ReferralId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT referral_id FROM track_changes WHERE meeting_id = ?1 ORDER BY referral_id",
+    )?;
+    let rows = stmt.query_map([meeting.0], |r| Ok(ReferralId(r.get(0)?)))?;
+    rows.collect()
+}
+
 /// The referral's track now: the latest change, else the current decision's track.
 pub fn current_track(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Option<Track>> {
     if let Some(last) = track_history(conn, referral)?.pop() {

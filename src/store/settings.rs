@@ -45,6 +45,9 @@ pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
     if let Some(c) = get(conn, "agenda_capacity")?.and_then(|v| v.parse().ok()) {
         s.agenda_capacity = c;
     }
+    if let Some(v) = get(conn, "avslag_reasons")? {
+        s.avslag_reasons = v.lines().map(str::to_string).collect();
+    }
     let mut stmt = conn.prepare_cached("SELECT day, label FROM closure_days ORDER BY day")?;
     s.closure_days = stmt
         .query_map([], |r| {
@@ -82,6 +85,13 @@ pub fn save(
         &s.meeting_time.format("%H:%M").to_string(),
     )?;
     put(tx, "agenda_capacity", &s.agenda_capacity.to_string())?;
+    let reasons: Vec<&str> = s
+        .avslag_reasons
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    put(tx, "avslag_reasons", &reasons.join("\n"))?;
     tx.execute("DELETE FROM closure_days", [])?;
     for c in &s.closure_days {
         tx.execute(
@@ -112,6 +122,7 @@ fn describe(s: &ClinicSettings) -> serde_json::Value {
         "møtedager": format_weekdays(&s.meeting_weekdays),
         "møtetid": s.meeting_time.format("%H:%M").to_string(),
         "kapasitet": s.agenda_capacity,
+        "avslagsgrunner": s.avslag_reasons,
         "stengte_dager": s.closure_days.iter().map(|c| c.date.to_string()).collect::<Vec<_>>(),
     })
 }

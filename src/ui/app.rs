@@ -2,6 +2,7 @@
 //! actions they emit — one transaction per action, after drawing.
 
 use super::detail_panel::{self, DetailView, WithdrawState};
+use super::followup_view::FollowUpView;
 use super::meeting_mode::MeetingMode;
 use super::meetings_view::MeetingsView;
 use super::queue_panel::QueuePanel;
@@ -12,13 +13,15 @@ use crate::agenda::pdf;
 use crate::calendar::{format_date_weekday, weekday_name_nb};
 use crate::clock::Clock;
 use crate::demo;
-use crate::domain::decision::Outcome;
+use crate::domain::decision::{Outcome, Track};
 use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
+use crate::followup::FollowUps;
 use crate::planning::{self, Planning, PrintOptions};
 use crate::queue::QueueModel;
 use crate::store::decisions::{self, DecisionExtras, NewDecision};
+use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, StoredItem};
 use crate::store::referrals::{self, Change};
 use crate::store::{Store, StoreError, audit, settings};
@@ -32,6 +35,8 @@ pub enum View {
     Meetings,
     /// Running a meeting: one agenda item at a time.
     MeetingMode,
+    /// Follow-ups: kartlegging, start of care, fristbrudd.
+    FollowUp,
     Settings,
 }
 
@@ -112,7 +117,31 @@ pub enum Action {
         deadline: NaiveDate,
     },
     CloseMeeting(MeetingId),
+    ReopenMeeting {
+        id: MeetingId,
+        reason: String,
+    },
     PrintMinutes(MeetingId),
+    SelectFollowUp(ReferralId),
+    /// The kartleggingssamtale is reported back: the referral goes to til ny vurdering.
+    ReportMapping {
+        referral: ReferralId,
+        date: NaiveDate,
+        summary: String,
+    },
+    /// A track choice after kartlegging (at a meeting) or an upgrade to tverrfaglig.
+    ChangeTrack {
+        referral: ReferralId,
+        meeting: Option<MeetingId>,
+        track: Track,
+        note: String,
+    },
+    SetCareStart {
+        referral: ReferralId,
+        care: CareStart,
+    },
+    /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
+    ExportBreaches,
 }
 
 /// A one-line message in the status bar.
@@ -139,9 +168,12 @@ pub struct App {
     planning: Planning,
     meetings_view: MeetingsView,
     meeting_mode: MeetingMode,
+    follow_ups: FollowUps,
+    follow_up_view: FollowUpView,
     /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
     export_dir: Option<PathBuf>,
     last_pdf: Option<PathBuf>,
+    last_export: Option<PathBuf>,
     /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
     unsaved_pdf: Option<(String, Vec<u8>)>,
     view: View,
@@ -176,8 +208,11 @@ impl App {
             planning: Planning::default(),
             meetings_view: MeetingsView::default(),
             meeting_mode: MeetingMode::default(),
+            follow_ups: FollowUps::default(),
+            follow_up_view: FollowUpView::default(),
             export_dir: None,
             last_pdf: None,
+            last_export: None,
             unsaved_pdf: None,
             view: View::Queue,
             dirty: true,
@@ -221,6 +256,10 @@ impl App {
                     Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
                 }
                 self.queue.set_meetings(&self.planning.upcoming_dates());
+                match crate::followup::load(self.store.conn(), today) {
+                    Ok(f) => self.follow_ups = f,
+                    Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
+                }
                 self.settings = s;
             }
             Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
@@ -233,12 +272,14 @@ impl App {
             let referral = referrals::get(self.store.conn(), id).ok()?;
             let history = audit::for_entity(self.store.conn(), audit::ENTITY_REFERRAL, id.0)
                 .unwrap_or_default();
-            Some(DetailView::new(
+            let mut view = DetailView::new(
                 referral,
                 history,
                 self.settings.working_day_rule(),
                 self.clock.today(),
-            ))
+            );
+            view.renewal = self.queue.renewal(id);
+            Some(view)
         });
     }
 
@@ -311,8 +352,17 @@ impl App {
                 match view {
                     Some(view) => {
                         let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
-                        self.meeting_mode
-                            .ui(ui, view, &self.queue, rule, today, &mut actions);
+                        let reasons = self.settings.all_avslag_reasons();
+                        self.meeting_mode.ui(
+                            ui,
+                            view,
+                            &self.queue,
+                            &self.follow_ups,
+                            &reasons,
+                            rule,
+                            today,
+                            &mut actions,
+                        );
                     }
                     None => {
                         egui::CentralPanel::default().show(ui, |ui| {
@@ -320,6 +370,15 @@ impl App {
                         });
                     }
                 }
+            }
+            View::FollowUp => {
+                self.follow_up_view.ui(
+                    ui,
+                    &self.follow_ups,
+                    self.generation,
+                    self.clock.today(),
+                    &mut actions,
+                );
             }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
@@ -336,7 +395,13 @@ impl App {
         }
         if let Some(form) = &mut self.form {
             let rule = self.settings.working_day_rule();
-            form.ui(ui.ctx(), self.clock.today(), rule, &mut actions);
+            form.ui(
+                ui.ctx(),
+                self.clock.today(),
+                rule,
+                &self.queue,
+                &mut actions,
+            );
         }
         if self.demo_offer {
             self.demo_offer_ui(ui.ctx(), &mut actions);
@@ -360,6 +425,7 @@ impl App {
             for (view, label) in [
                 (View::Queue, "Henvisninger"),
                 (View::Meetings, "Møter"),
+                (View::FollowUp, "Oppfølging"),
                 (View::Settings, "Innstillinger"),
             ] {
                 if ui.selectable_label(self.view == view, label).clicked() {
@@ -581,7 +647,125 @@ impl App {
                     Err(e) => self.error(e.to_string()),
                 }
             }
+            Action::SelectFollowUp(id) => {
+                self.follow_up_view
+                    .select(&self.follow_ups, id, self.clock.today());
+            }
+            Action::ExportBreaches => self.export_breaches(),
+            action @ (Action::ReportMapping { .. }
+            | Action::ChangeTrack { .. }
+            | Action::SetCareStart { .. }) => self.apply_follow_up(action),
             other => self.apply_meeting_write(other),
+        }
+    }
+
+    /// The date decisions at a meeting carry: the meeting's date (or today, if run early).
+    fn decision_date(&self, meeting: MeetingId) -> NaiveDate {
+        let today = self.clock.today();
+        meetings::get(self.store.conn(), meeting)
+            .map_or(today, |m| MeetingMode::decision_date(m.date, today))
+    }
+
+    /// Follow-up writes: one transaction each, then a reload.
+    fn apply_follow_up(&mut self, action: Action) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let on = match &action {
+            Action::ChangeTrack {
+                meeting: Some(m), ..
+            } => self.decision_date(*m),
+            _ => self.clock.today(),
+        };
+        let result = self.store.write(|tx| match &action {
+            Action::ReportMapping {
+                referral,
+                date,
+                summary,
+            } => followups::report_mapping(tx, *referral, *date, summary, change),
+            Action::ChangeTrack {
+                referral,
+                meeting,
+                track,
+                note,
+            } => followups::change_track(tx, *referral, *meeting, on, *track, note, change),
+            Action::SetCareStart { referral, care } => {
+                followups::set_care_start(tx, *referral, *care, change)
+            }
+            _ => Ok(()),
+        });
+        if let Err(e) = result {
+            return self.error(e.to_string());
+        }
+        let name = |id: ReferralId| {
+            self.queue
+                .row(id)
+                .map_or(String::new(), |r| r.patient.clone())
+        };
+        let text = match &action {
+            Action::ReportMapping { referral, .. } => {
+                self.follow_up_view.report_done();
+                format!("{} er sendt til ny vurdering", name(*referral))
+            }
+            Action::ChangeTrack {
+                referral,
+                meeting,
+                track,
+                ..
+            } => {
+                if meeting.is_some() {
+                    self.meeting_mode.advance();
+                }
+                format!("Forløp lagret: {} – {}", name(*referral), track.label_nb())
+            }
+            Action::SetCareStart { referral, .. } => {
+                format!("Oppstart lagret for {}", name(*referral))
+            }
+            _ => String::new(),
+        };
+        self.info(text);
+        self.dirty = true;
+    }
+
+    /// Writes the fristbrudd / forventet fristbrudd list as CSV (save dialog, or `export_dir`).
+    fn export_breaches(&mut self) {
+        let today = self.clock.today();
+        let rows = self.follow_ups.reportable();
+        let bytes = match crate::followup::breach_csv(&rows, today) {
+            Ok(b) => b,
+            Err(e) => return self.error(format!("Kunne ikke lage CSV: {e}")),
+        };
+        let name = format!("fristbrudd-{today}.csv");
+        let path = match &self.export_dir {
+            Some(dir) => dir.join(&name),
+            None => match rfd::FileDialog::new()
+                .set_file_name(&name)
+                .add_filter("CSV", &["csv"])
+                .save_file()
+            {
+                Some(p) => p,
+                None => match Self::fallback_pdf_dir() {
+                    Some(dir) => dir.join(&name),
+                    None => return self.error("Fant ingen mappe å lagre CSV-filen i"),
+                },
+            },
+        };
+        if let Some(dir) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            return self.error(format!("Kunne ikke lage mappen {}: {e}", dir.display()));
+        }
+        match crate::cli::write_atomically(&path, &bytes) {
+            Ok(()) => {
+                self.last_export = Some(path.clone());
+                self.info(format!(
+                    "{} henvisninger eksportert til {}",
+                    rows.len(),
+                    path.display()
+                ))
+            }
+            Err(e) => self.error(e),
         }
     }
 
@@ -624,7 +808,7 @@ impl App {
         let new = NewDecision {
             referral,
             meeting: Some(meeting),
-            decided_on: self.clock.today(),
+            decided_on: self.decision_date(meeting),
             outcome,
             extras,
         };
@@ -682,6 +866,7 @@ impl App {
             Action::SetMemberActive { id, active } => {
                 meetings::set_member_active(tx, *id, *active, change)
             }
+            Action::ReopenMeeting { id, reason } => meetings::reopen(tx, *id, reason, change),
             _ => Ok(()),
         });
         match result {
@@ -701,6 +886,9 @@ impl App {
                     Action::SetAgenda { .. } => Some("Agendaen er lagret".into()),
                     Action::ResetAgenda(_) => Some("Nytt forslag til agenda".into()),
                     Action::AddMember { name, .. } => Some(format!("{name} er lagt til i teamet")),
+                    Action::ReopenMeeting { .. } => Some(
+                        "Møtet er gjenåpnet; fortsett det for å rette, og avslutt det igjen".into(),
+                    ),
                     _ => None,
                 };
                 if let Some(text) = message {
@@ -830,11 +1018,24 @@ impl App {
                 match (id, saved) {
                     (None, Some(new_id)) => {
                         self.selected = Some(new_id);
-                        self.info(format!(
+                        let renewal = self.queue.renewal_for(
+                            fields.national_id.as_deref(),
+                            &fields.diagnosis_group,
+                            fields.received_on,
+                            None,
+                        );
+                        let text = format!(
                             "Henvisningen for {} er registrert, frist {}",
                             fields.patient,
                             format_date_weekday(deadline)
-                        ));
+                        );
+                        match renewal {
+                            Some(r) if r.is_warning() => self.error(format!(
+                                "{text}. {}",
+                                r.text_nb(fields.diagnosis_group.trim())
+                            )),
+                            _ => self.info(text),
+                        }
                     }
                     (Some(_), Some(_)) => self.info("Endringene er lagret"),
                     _ => self.info("Ingen endringer å lagre"),
@@ -860,6 +1061,22 @@ impl App {
 
     pub fn last_pdf(&self) -> Option<&PathBuf> {
         self.last_pdf.as_ref()
+    }
+
+    pub fn last_export(&self) -> Option<&PathBuf> {
+        self.last_export.as_ref()
+    }
+
+    pub fn follow_ups(&self) -> &FollowUps {
+        &self.follow_ups
+    }
+
+    pub fn follow_up_filter(&mut self, filter: super::CareFilter) {
+        self.follow_up_view.set_filter(filter);
+    }
+
+    pub fn follow_up_rows(&self) -> usize {
+        self.follow_up_view.visible_len()
     }
 
     pub fn planning(&self) -> &Planning {

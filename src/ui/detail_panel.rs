@@ -18,6 +18,8 @@ pub struct DetailView {
     /// hoppet over"
     pub explanation: String,
     pub history: Vec<AuditEntry>,
+    /// Fornyet vurdering: earlier assessments of the same patient and condition.
+    pub renewal: Option<crate::domain::renewal::Renewal>,
 }
 
 impl DetailView {
@@ -42,6 +44,7 @@ impl DetailView {
             working_days_left: left,
             explanation,
             history,
+            renewal: None,
         }
     }
 }
@@ -139,6 +142,14 @@ pub fn ui(
             );
             if let Some(decided) = r.decided_on {
                 ui.label(format!("Avgjort {}", format_date_weekday(decided)));
+            }
+            if let Some(renewal) = &view.renewal {
+                let colour = if renewal.is_warning() {
+                    theme::ERROR_TEXT
+                } else {
+                    theme::MUTED_TEXT
+                };
+                ui.colored_label(colour, renewal.text_nb(&r.fields.diagnosis_group));
             }
         });
         ui.add_space(6.0);

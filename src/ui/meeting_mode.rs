@@ -3,14 +3,17 @@
 //! drive it (shown on screen), so a referral can be decided without the mouse.
 
 use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date_weekday};
-use crate::domain::ReferralId;
 use crate::domain::decision::{
     Clinician, Outcome, Source, TeamMode, Track, propose_start_of_care_deadline,
 };
 use crate::domain::meeting::MeetingId;
+use crate::domain::{ReferralId, ReferralStatus};
+use crate::followup::FollowUps;
 use crate::planning::MeetingView;
 use crate::queue::QueueModel;
+use crate::store::decisions::StoredDecision;
 use chrono::NaiveDate;
 
 /// The outcome being filled in.
@@ -27,6 +30,10 @@ pub enum Choice {
 #[derive(Clone, Debug)]
 struct Form {
     referral: ReferralId,
+    /// Back from a kartleggingssamtale: the form only chooses monofaglig or tverrfaglig.
+    track_only: bool,
+    /// A decision for this referral is already recorded at this meeting: saving corrects it.
+    corrects: bool,
     choice: Option<Choice>,
     track: Option<Track>,
     frist: jiff::civil::Date,
@@ -40,12 +47,14 @@ struct Form {
 }
 
 impl Form {
-    fn new(referral: ReferralId, received: NaiveDate, today: NaiveDate) -> Self {
+    fn new(referral: ReferralId, received: NaiveDate, decided_on: NaiveDate) -> Self {
         Self {
             referral,
+            track_only: false,
+            corrects: false,
             choice: None,
             track: None,
-            frist: to_jiff(propose_start_of_care_deadline(received, today)),
+            frist: to_jiff(propose_start_of_care_deadline(received, decided_on)),
             priority_note: String::new(),
             reason: String::new(),
             advice: String::new(),
@@ -54,6 +63,38 @@ impl Form {
             note: String::new(),
             error: None,
         }
+    }
+
+    /// The form filled in from a decision recorded earlier at this meeting, to correct it.
+    fn correcting(d: &StoredDecision, received: NaiveDate) -> Self {
+        let mut form = Self::new(d.referral, received, d.decided_on);
+        form.corrects = true;
+        form.track = d.outcome.track();
+        form.sources = d.extras.sources.clone();
+        form.note = d.extras.note.clone();
+        form.choice = Some(match &d.outcome {
+            Outcome::Rett {
+                start_of_care_deadline,
+                priority_note,
+                ..
+            } => {
+                form.frist = to_jiff(*start_of_care_deadline);
+                form.priority_note = priority_note.clone();
+                Choice::Rett
+            }
+            Outcome::Avslag { reason, advice } => {
+                form.reason = reason.clone();
+                form.advice = advice.clone();
+                Choice::Avslag
+            }
+            Outcome::Videresendt { unit } => {
+                form.unit = unit.clone();
+                Choice::Videresendt
+            }
+            Outcome::Feilsendt => Choice::Feilsendt,
+            Outcome::Sekundaer { .. } => Choice::Sekundaer,
+        });
+        form
     }
 
     /// The outcome, if the form is complete enough to build one (rules are checked on save).
@@ -112,40 +153,69 @@ impl MeetingMode {
         self.form = None;
     }
 
+    /// The decision date for a meeting: its date, or today if it is run early.
+    pub fn decision_date(meeting: NaiveDate, today: NaiveDate) -> NaiveDate {
+        meeting.min(today)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         view: &MeetingView,
         queue: &QueueModel,
+        follow_ups: &FollowUps,
+        avslag_reasons: &[String],
         rule: WorkingDayRule,
         today: NaiveDate,
         actions: &mut Vec<Action>,
     ) {
         let items = &view.plan.items;
         let m = &view.meeting;
-        if items.is_empty() {
-            ui.label("Agendaen er tom.");
-            return;
-        }
-        self.index = self.index.min(items.len() - 1);
+        let decided_here = |id: ReferralId| {
+            view.decided.iter().any(|d| d.referral == id) || view.track_changed.contains(&id)
+        };
         egui::Panel::left("mode_agenda")
             .resizable(true)
             .default_size(260.0)
             .show(ui, |ui| {
                 ui.heading(format!("Møte {}", format_date_weekday(m.date)));
-                for (i, (id, _)) in items.iter().enumerate() {
-                    let Some(r) = queue.row(*id) else { continue };
-                    let state = if r.status.is_open() {
-                        "ikke behandlet"
-                    } else {
-                        r.status.label_nb()
-                    };
-                    let text = format!("{}. {} – {state}", i + 1, r.patient);
-                    if ui.selectable_label(i == self.index, text).clicked() {
-                        self.index = i;
-                        self.form = None;
-                    }
-                }
+                let done = items.iter().filter(|(id, _)| decided_here(*id)).count();
+                ui.label(format!(
+                    "{done} av {} besluttet · {} utsatt",
+                    items.len(),
+                    view.postponed.len()
+                ));
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .max_height(ui.available_height() - 80.0)
+                    .show(ui, |ui| {
+                        for (i, (id, _)) in items.iter().enumerate() {
+                            let Some(r) = queue.row(*id) else { continue };
+                            let state = if decided_here(*id) {
+                                format!("besluttet: {}", r.status.label_nb().to_lowercase())
+                            } else if r.status.is_open()
+                                || r.status == ReferralStatus::TilNyVurdering
+                            {
+                                "ikke behandlet".to_string()
+                            } else {
+                                r.status.label_nb().to_lowercase()
+                            };
+                            let text = format!("{}. {} – {state}", i + 1, r.patient);
+                            if ui.selectable_label(i == self.index, text).clicked() {
+                                self.index = i;
+                                self.form = None;
+                            }
+                        }
+                        for id in &view.postponed {
+                            if let Some(r) = queue.row(*id) {
+                                ui.colored_label(
+                                    theme::MUTED_TEXT,
+                                    format!("{} – utsatt til neste møte", r.patient),
+                                );
+                            }
+                        }
+                    });
                 ui.separator();
                 if ui.button("Avslutt møtet").clicked() {
                     actions.push(Action::CloseMeeting(m.id));
@@ -154,36 +224,80 @@ impl MeetingMode {
                     actions.push(Action::Show(super::View::Meetings));
                 }
             });
-        let (id, _) = items[self.index];
+        if items.is_empty() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.label(
+                    "Ingen henvisninger igjen på agendaen. Avslutt møtet i listen til venstre.",
+                );
+            });
+            return;
+        }
+        self.index = self.index.min(items.len() - 1);
+        let (id, reason) = items[self.index];
         let Some(row) = queue.row(id) else { return };
+        let decided_on = Self::decision_date(m.date, today);
         if self.form.as_ref().is_none_or(|f| f.referral != id) {
-            self.form = Some(Form::new(id, row.received_on, today));
+            let existing = view.decided.iter().find(|d| d.referral == id);
+            let mut form = match existing {
+                Some(d) => Form::correcting(d, row.received_on),
+                None => Form::new(id, row.received_on, decided_on),
+            };
+            form.track_only =
+                row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
+            self.form = Some(form);
         }
         self.keys(ui, m.id, id, row.deadline, actions);
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading(&row.patient);
-            let left = crate::planning::left_at_meeting(rule, m.date, row.deadline);
-            ui.label(format!(
-                "Mottatt {} → frist {} ({left}) · {}",
-                format_date_weekday(row.received_on),
-                format_date_weekday(row.deadline),
-                if row.is_secondary { "sekundær" } else { "primær" }
-            ));
+            if self.form.as_ref().is_some_and(|f| f.track_only) {
+                ui.label(format!(
+                    "Mottatt {} · rett til helsehjelp er gitt; velg forløp etter kartleggingen",
+                    format_date_weekday(row.received_on)
+                ));
+                if let Some(mapping) = follow_ups.mapping.iter().find(|r| r.id == id) {
+                    let clinician = mapping.clinician.map_or("", |c| c.label_nb());
+                    let when = mapping.reported_on.map(format_date_weekday).unwrap_or_default();
+                    ui.label(format!("Kartlegging ({clinician}) meldt tilbake {when}"));
+                    if !mapping.summary.is_empty() {
+                        ui.label(egui::RichText::new(&mapping.summary).italics());
+                    }
+                }
+            } else {
+                let left = crate::planning::left_at_meeting(rule, m.date, row.deadline);
+                ui.label(format!(
+                    "Mottatt {} → frist {} ({left}) · {}",
+                    format_date_weekday(row.received_on),
+                    format_date_weekday(row.deadline),
+                    if row.is_secondary { "sekundær" } else { "primær" }
+                ));
+            }
             ui.label(format!("Henviser: {} ({})", row.referrer_name, row.referrer_kind.label_nb()));
             if !row.diagnosis_group.is_empty() {
                 ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group));
             }
+            if let Some(renewal) = queue.renewal(id) {
+                let colour = if renewal.is_warning() { theme::ERROR_TEXT } else { theme::MUTED_TEXT };
+                ui.colored_label(colour, renewal.text_nb(&row.diagnosis_group));
+            }
             ui.label(egui::RichText::new(if row.problem.is_empty() { "Ingen problemstilling oppgitt" } else { &row.problem }).strong());
             ui.separator();
             if let Some(form) = &mut self.form {
-                form_ui(ui, form, m.id, row.deadline, actions);
+                if form.corrects {
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        "Vedtaket er lagret. Endrer du og lagrer igjen, blir det en retting (begge versjoner tas vare på).",
+                    );
+                }
+                form_ui(ui, form, m.id, row.deadline, avslag_reasons, actions);
             }
             ui.separator();
-            ui.colored_label(
-                theme::MUTED_TEXT,
+            let keys = if self.form.as_ref().is_some_and(|f| f.track_only) {
+                "Taster: M monofaglig · T tverrfaglig · Enter lagre og neste · Esc tilbake"
+            } else {
                 "Taster: R rett · A avslag · V videresendt · F feilsendt · S sekundær · M mono · T tverr · \
-                 K kartlegging · Enter lagre og neste · U utsett · Esc tilbake",
-            );
+                 K kartlegging · Enter lagre og neste · U utsett · Esc tilbake"
+            };
+            ui.colored_label(theme::MUTED_TEXT, keys);
         });
     }
 
@@ -202,6 +316,7 @@ impl MeetingMode {
         let Some(form) = &mut self.form else { return };
         let pressed = |k| ui.input(|i| i.key_pressed(k));
         use egui::Key;
+        let track_only = form.track_only;
         for (key, choice) in [
             (Key::R, Choice::Rett),
             (Key::A, Choice::Avslag),
@@ -209,7 +324,7 @@ impl MeetingMode {
             (Key::F, Choice::Feilsendt),
             (Key::S, Choice::Sekundaer),
         ] {
-            if pressed(key) {
+            if pressed(key) && !track_only {
                 form.choice = Some(choice);
             }
         }
@@ -219,13 +334,13 @@ impl MeetingMode {
         if pressed(Key::T) {
             form.track = Some(Track::Tverrfaglig(TeamMode::Sekvensiell));
         }
-        if pressed(Key::K) {
+        if pressed(Key::K) && !track_only {
             form.track = Some(Track::Kartlegging(Clinician::Lege));
         }
         if pressed(Key::Enter) {
             save(form, meeting, actions);
         }
-        if pressed(Key::U) {
+        if pressed(Key::U) && !track_only {
             actions.push(Action::Postpone {
                 meeting,
                 referral,
@@ -239,6 +354,21 @@ impl MeetingMode {
 }
 
 fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action>) {
+    if form.track_only {
+        match form.track {
+            Some(track @ (Track::Monofaglig(_) | Track::Tverrfaglig(_))) => {
+                form.error = None;
+                actions.push(Action::ChangeTrack {
+                    referral: form.referral,
+                    meeting: Some(meeting),
+                    track,
+                    note: form.note.clone(),
+                });
+            }
+            _ => form.error = Some("Velg forløp: M monofaglig eller T tverrfaglig".into()),
+        }
+        return;
+    }
     match form.outcome() {
         Ok(outcome) => {
             form.error = None;
@@ -262,8 +392,13 @@ fn form_ui(
     form: &mut Form,
     meeting: MeetingId,
     deadline: NaiveDate,
+    avslag_reasons: &[String],
     actions: &mut Vec<Action>,
 ) {
+    if form.track_only {
+        track_choice_ui(ui, form, meeting, actions);
+        return;
+    }
     ui.horizontal(|ui| {
         ui.label("Utfall:");
         for (choice, label) in [
@@ -337,8 +472,8 @@ fn form_ui(
                     })
                     .width(300.0)
                     .show_ui(ui, |ui| {
-                        for r in crate::domain::decision::DEFAULT_AVSLAG_REASONS {
-                            ui.selectable_value(&mut form.reason, r.to_string(), r);
+                        for r in avslag_reasons {
+                            ui.selectable_value(&mut form.reason, r.clone(), r);
                         }
                     })
                     .response
@@ -398,6 +533,50 @@ fn form_ui(
             });
         }
     });
+    if let Some(e) = &form.error {
+        ui.colored_label(theme::ERROR_TEXT, e);
+    }
+}
+
+/// After a kartleggingssamtale: monofaglig (with the profession) or tverrfaglig.
+fn track_choice_ui(
+    ui: &mut egui::Ui,
+    form: &mut Form,
+    meeting: MeetingId,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.label("Forløp:");
+        for (c, name) in [
+            (Clinician::Lege, "lege"),
+            (Clinician::Psykolog, "psykolog"),
+            (Clinician::Fysioterapeut, "fysioterapeut"),
+        ] {
+            ui.radio_value(
+                &mut form.track,
+                Some(Track::Monofaglig(c)),
+                format!("Mono {name}"),
+            );
+        }
+        ui.radio_value(
+            &mut form.track,
+            Some(Track::Tverrfaglig(TeamMode::Sekvensiell)),
+            "Tverr sekvensiell",
+        );
+        ui.radio_value(
+            &mut form.track,
+            Some(Track::Tverrfaglig(TeamMode::Samlet)),
+            "Tverr samlet",
+        );
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label("Notat:");
+        ui.add(egui::TextEdit::singleline(&mut form.note).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+    });
+    if ui.button("Lagre og neste (Enter)").clicked() {
+        save(form, meeting, actions);
+    }
     if let Some(e) = &form.error {
         ui.colored_label(theme::ERROR_TEXT, e);
     }

@@ -29,6 +29,8 @@ pub struct MeetingsView {
     confirm_remove: Option<(MeetingId, ReferralId)>,
     moving: Option<(jiff::civil::Date, String)>,
     extra: Option<(jiff::civil::Date, String)>,
+    /// Reopening a closed meeting: which, and the reason being typed.
+    reopen: Option<(MeetingId, String)>,
 }
 
 impl MeetingsView {
@@ -194,6 +196,17 @@ impl MeetingsView {
                     {
                         actions.push(Action::PrintMinutes(m.id));
                     }
+                    if m.status == MeetingStatus::Avsluttet
+                        && self.reopen.as_ref().is_none_or(|(id, _)| *id != m.id)
+                        && ui
+                            .small_button("Gjenåpne…")
+                            .on_hover_text(
+                                "For å rette et vedtak; handlingen logges med begrunnelse",
+                            )
+                            .clicked()
+                    {
+                        self.reopen = Some((m.id, String::new()));
+                    }
                     if m.status == MeetingStatus::Avlyst
                         && m.date >= today
                         && ui.small_button("Gjenopprett").clicked()
@@ -204,6 +217,28 @@ impl MeetingsView {
                         });
                     }
                 });
+                let mut close = false;
+                if let Some((id, reason)) = &mut self.reopen
+                    && *id == m.id
+                {
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Hvorfor gjenåpnes møtet?");
+                        ui.add(egui::TextEdit::singleline(reason).desired_width(260.0))
+                            .labelled_by(label.id);
+                        let ok = !reason.trim().is_empty();
+                        if ui.add_enabled(ok, egui::Button::new("Gjenåpne")).clicked() {
+                            actions.push(Action::ReopenMeeting {
+                                id: m.id,
+                                reason: reason.clone(),
+                            });
+                            close = true;
+                        }
+                        close |= ui.button("Avbryt").clicked();
+                    });
+                }
+                if close {
+                    self.reopen = None;
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 
 mod app;
 mod detail_panel;
+mod followup_view;
 mod meeting_mode;
 mod meetings_view;
 mod queue_panel;
@@ -11,6 +12,7 @@ pub mod theme;
 
 pub use app::{Action, App, View};
 pub use detail_panel::DetailView;
+pub use followup_view::CareFilter;
 
 /// jiff dates at the egui_extras edge; chrono everywhere else.
 pub(crate) fn to_jiff(date: chrono::NaiveDate) -> jiff::civil::Date {

@@ -60,6 +60,7 @@ impl ReferralForm {
         ctx: &egui::Context,
         today: NaiveDate,
         rule: WorkingDayRule,
+        queue: &crate::queue::QueueModel,
         actions: &mut Vec<Action>,
     ) {
         let title = if self.id.is_some() {
@@ -76,6 +77,23 @@ impl ReferralForm {
             self.draft.received_on = from_jiff(self.received);
             if self.tried && self.draft != before {
                 self.errors = self.draft.validate(today).err().unwrap_or_default();
+            }
+            // Fornyet vurdering: earlier assessments of the same patient and condition.
+            if let (Ok(id), Some(received)) = (
+                parse_national_id(&self.draft.national_id),
+                self.draft.received_on,
+            ) && let Some(renewal) = queue.renewal_for(
+                Some(id.as_str()),
+                &self.draft.diagnosis_group,
+                received,
+                self.id,
+            ) {
+                let colour = if renewal.is_warning() {
+                    theme::ERROR_TEXT
+                } else {
+                    theme::MUTED_TEXT
+                };
+                ui.colored_label(colour, renewal.text_nb(self.draft.diagnosis_group.trim()));
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {

@@ -17,6 +17,8 @@ pub struct SettingsView {
     error: Option<String>,
     new_member_name: String,
     new_member_profession: Option<Profession>,
+    /// The clinic's own avslag reasons, one per line.
+    reasons_text: String,
 }
 
 const WEEKDAYS: [(Weekday, &str); 5] = [
@@ -40,6 +42,7 @@ impl SettingsView {
         if self.draft.is_none() || self.loaded_generation != generation {
             self.draft = Some(stored.clone());
             self.time_text = stored.meeting_time.format("%H:%M").to_string();
+            self.reasons_text = stored.avslag_reasons.join("\n");
             self.loaded_generation = generation;
             self.error = None;
         }
@@ -128,7 +131,25 @@ impl SettingsView {
                 });
             });
             ui.end_row();
+
+            let label = ui.label("Egne avslagsgrunner");
+            ui.vertical(|ui| {
+                ui.add(egui::TextEdit::multiline(&mut self.reasons_text).desired_rows(3).desired_width(420.0))
+                    .labelled_by(label.id);
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "Én per linje. Tilbys etter standardgrunnene (primærhelsetjenesten, forventet nytte, \
+                     allerede utredet) og før «Annet».",
+                );
+            });
+            ui.end_row();
         });
+        draft.avslag_reasons = self
+            .reasons_text
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
         ui.add_space(10.0);
         ui.horizontal(|ui| {
             if ui.button("Lagre innstillinger").clicked() {
@@ -154,6 +175,7 @@ impl SettingsView {
             if ui.button("Angre endringer").clicked() {
                 draft = stored.clone();
                 self.time_text = stored.meeting_time.format("%H:%M").to_string();
+                self.reasons_text = stored.avslag_reasons.join("\n");
                 self.error = None;
             }
             if let Some(e) = &self.error {

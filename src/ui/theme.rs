@@ -25,6 +25,8 @@ pub fn urgency_text(urgency: Urgency) -> Color32 {
 
 /// Field validation messages.
 pub const ERROR_TEXT: Color32 = Color32::from_rgb(0xB0, 0x1E, 0x14);
+/// Expected problems (forventet fristbrudd): amber, as "due soon" in the queue.
+pub const WARNING_TEXT: Color32 = Color32::from_rgb(0x8A, 0x5A, 0x00);
 /// A confirmation after a save.
 pub const OK_TEXT: Color32 = Color32::from_rgb(0x1E, 0x6B, 0x2A);
 /// Secondary text (hints, labels in the detail pane).
