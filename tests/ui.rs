@@ -406,3 +406,153 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
         ]
     );
 }
+
+#[test]
+fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_followed_up() {
+    use inntak::calendar::WorkingDayRule;
+    use inntak::domain::decision::{Clinician, Outcome, Track};
+    use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+
+    let mut store = store_with(&[("Ada Lund", "2026-11-02"), ("Bo Lie", "2026-09-01")]);
+    let ids: Vec<_> = referrals::all(store.conn())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let granted = [
+        (
+            ids[0],
+            Track::Kartlegging(Clinician::Psykolog),
+            "2027-01-25",
+        ),
+        (ids[1], Track::Monofaglig(Clinician::Lege), "2026-11-30"),
+    ];
+    for (id, track, frist) in granted {
+        let outcome = Outcome::Rett {
+            start_of_care_deadline: iso(frist),
+            track,
+            priority_note: String::new(),
+        };
+        let new = NewDecision {
+            referral: id,
+            meeting: None,
+            decided_on: iso("2026-11-10"),
+            outcome: &outcome,
+            extras: &DecisionExtras::default(),
+        };
+        let change = Change {
+            actor: "setup",
+            at: iso("2026-11-10").and_hms_opt(9, 0, 0).unwrap(),
+        };
+        store
+            .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change))
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(store, "2026-11-23");
+    harness.state_mut().set_export_dir(dir.path().to_path_buf());
+
+    // Oppfølging: Ada waits for her mapping; Bo's frist is a week away with nothing booked.
+    harness.get_by_label("Oppfølging").click();
+    harness.run();
+    harness.get_by_label("Kartlegging pågår (1)");
+    harness.get_by_label("1 forventet fristbrudd");
+    harness.get_by_label("Meld tilbake").click();
+    harness.run();
+    let summary = "Oppsummering til inntaksmøtet:";
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, summary)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, summary)
+        .type_text("Sammensatt bilde");
+    harness.run();
+    harness.get_by_label("Send til ny vurdering").click();
+    harness.run();
+    harness.get_by_label("Ada Lund er sendt til ny vurdering");
+    harness.get_by_label("Til ny vurdering (1)");
+
+    // The Helfo list holds Bo only.
+    harness
+        .get_by_label("Eksporter fristbruddliste (CSV)")
+        .click();
+    harness.run();
+    let csv = std::fs::read_to_string(harness.state().last_export().unwrap()).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(";Bo Lie;") && csv.contains(";forventet fristbrudd;7;"));
+
+    // Booking Bo's first appointment (today) puts him back on track.
+    harness.get_by_label("Bo Lie").click();
+    harness.run();
+    harness.get_by_label("Planlagt").click();
+    harness.run();
+    harness.get_by_label("Lagre oppstart").click();
+    harness.run();
+    harness.get_by_label("Oppstart lagret for Bo Lie");
+    harness.get_by_label("0 forventet fristbrudd");
+
+    // Tuesday's meeting: Ada is back for a track choice only; T and Enter choose tverrfaglig.
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    harness.get_by_label_contains("Taster: M monofaglig · T tverrfaglig");
+    harness.get_by_label("Sammensatt bilde");
+    harness.key_press(egui::Key::T);
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    harness.get_by_label("Forløp lagret: Ada Lund – tverrfaglig sekvensiell");
+    let ada = harness
+        .state()
+        .queue()
+        .rows
+        .iter()
+        .find(|r| r.patient == "Ada Lund")
+        .unwrap();
+    assert_eq!(ada.status, ReferralStatus::Rett);
+}
+
+#[test]
+fn a_decision_is_corrected_from_a_prefilled_form_and_a_postponed_item_shows_as_utsatt() {
+    let store = store_with(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    for key in [egui::Key::R, egui::Key::T, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Vedtak lagret: Ada Lund – Rett til helsehjelp");
+    // Cy (deadline Monday 30.11) can wait for Thursday.
+    harness.key_press(egui::Key::U);
+    harness.run();
+    harness.get_by_label("Utsatt til neste møte");
+    harness.get_by_label("Cy Dahl – utsatt til neste møte");
+    harness.get_by_label("1 av 1 besluttet · 1 utsatt");
+
+    // Back to Ada: the form shows what was saved; F + Enter corrects it.
+    harness
+        .get_by_label("1. Ada Lund – besluttet: rett til helsehjelp")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Vedtaket er lagret. Endrer du");
+    use egui_kittest::kittest::NodeT;
+    let rett = harness.get_by_label("Rett (R)");
+    assert_eq!(
+        rett.accesskit_node().toggled(),
+        Some(egui::accesskit::Toggled::True)
+    );
+    for key in [egui::Key::F, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Vedtak lagret: Ada Lund – Feilsendt");
+    let ada = harness.state().queue().rows[0].id;
+    let history = inntak::store::decisions::history(harness.state().store().conn(), ada).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].superseded_by.is_some());
+}

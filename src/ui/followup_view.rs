@@ -181,6 +181,8 @@ impl FollowUpView {
     fn table_ui(&mut self, ui: &mut egui::Ui, data: &FollowUps, actions: &mut Vec<Action>) {
         let selected = self.editor.as_ref().map(|e| e.referral);
         let mut clicked = None;
+        // Plain labels, so a click anywhere on a row selects it.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
