@@ -180,3 +180,6 @@ CREATE INDEX track_changes_by_meeting ON track_changes (meeting_id);
 
 -- Statistics select decisions by date.
 CREATE INDEX decisions_by_date ON decisions (decided_on) WHERE superseded_by IS NULL;
+-- Statistics count juridisk frist breaches by the frist date.
+CREATE INDEX decisions_by_frist ON decisions (start_of_care_deadline)
+    WHERE superseded_by IS NULL AND outcome = 'rett';

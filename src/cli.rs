@@ -83,6 +83,42 @@ pub enum Command {
         #[arg(long)]
         initials: bool,
     },
+    /// Statistikk for et år, en tertial, en måned eller en periode, mot samme periode året før
+    Stats {
+        /// År (åååå)
+        #[arg(long, required_unless_present = "from")]
+        year: Option<i32>,
+        /// Tertial 1 (jan–apr), 2 (mai–aug) eller 3 (sep–des)
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3), conflicts_with_all = ["month", "from"])]
+        tertial: Option<u32>,
+        /// Fra 1. januar til og med tertialen («pr. 2. tertial» som i de regionale rapportene)
+        #[arg(long, requires = "tertial")]
+        cumulative: bool,
+        /// Måned 1–12
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=12), conflicts_with = "from")]
+        month: Option<u32>,
+        /// Fra og med dato (åååå-mm-dd eller dd.mm.åååå)
+        #[arg(long, value_name = "DATO", value_parser = parse_today, requires = "to", conflicts_with = "year")]
+        from: Option<NaiveDate>,
+        /// Til og med dato
+        #[arg(long, value_name = "DATO", value_parser = parse_today, requires = "from")]
+        to: Option<NaiveDate>,
+        /// Ikke sammenlign med samme periode året før
+        #[arg(long)]
+        no_compare: bool,
+        /// CSV med ; (UTF-8) i stedet for tabell
+        #[arg(long)]
+        csv: bool,
+        /// Utfil (standard: skjermen)
+        #[arg(long, value_name = "FIL")]
+        out: Option<PathBuf>,
+    },
+    /// Eksporter fristbrudd og forventede fristbrudd som CSV (til melding til Helfo)
+    Fristbrudd {
+        /// Utfil (standard: skjermen)
+        #[arg(long, value_name = "FIL")]
+        out: Option<PathBuf>,
+    },
     /// Eksporter alle henvisninger som CSV (; og UTF-8)
     Export {
         /// Utfil (standard: skjermen)
@@ -245,6 +281,56 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             );
             Ok(0)
         }
+        Command::Stats {
+            year,
+            tertial,
+            cumulative,
+            month,
+            from,
+            to,
+            no_compare,
+            csv,
+            out,
+        } => {
+            use crate::stats::Period;
+            let period = match (year, tertial, month, from, to) {
+                (_, _, _, Some(from), Some(to)) => Period::Range(*from, *to),
+                (Some(y), Some(t), _, _, _) if *cumulative => Period::YearToTertial(*y, *t),
+                (Some(y), Some(t), _, _, _) => Period::Tertial(*y, *t),
+                (Some(y), None, Some(m), _, _) => Period::Month(*y, *m),
+                (Some(y), _, _, _, _) => Period::Year(*y),
+                _ => return Err("Oppgi --year, eller --from og --to".into()),
+            };
+            if period.bounds().is_none() {
+                return Err(format!(
+                    "Ugyldig periode: {} (--from må være før --to)",
+                    period.label_nb()
+                ));
+            }
+            let report =
+                crate::stats::report(store.conn(), period, !no_compare, rule, clock.today())?;
+            let bytes = if *csv {
+                crate::stats::to_csv(&report).map_err(|e| e.to_string())?
+            } else {
+                crate::stats::to_text(&report).into_bytes()
+            };
+            emit(out.as_deref(), &bytes)?;
+            Ok(0)
+        }
+        Command::Fristbrudd { out } => {
+            let today = clock.today();
+            let lists = crate::followup::load(store.conn(), today).map_err(|e| e.to_string())?;
+            let rows = lists.reportable();
+            let bytes = crate::followup::breach_csv(&rows, today).map_err(|e| e.to_string())?;
+            emit(out.as_deref(), &bytes)?;
+            eprintln!(
+                "{} fristbrudd og {} forventede fristbrudd per {}",
+                lists.count(crate::domain::decision::BreachStatus::Breached),
+                lists.count(crate::domain::decision::BreachStatus::Expected),
+                crate::calendar::format_date(today)
+            );
+            Ok(0)
+        }
         Command::Export { out } => {
             match out {
                 Some(file) => {
@@ -260,6 +346,19 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 }
             }
             Ok(0)
+        }
+    }
+}
+
+/// Writes to the file (atomically) or to standard output.
+fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
+    match out {
+        Some(file) => write_atomically(file, bytes),
+        None => {
+            let mut lock = std::io::stdout().lock();
+            lock.write_all(bytes)
+                .and_then(|()| lock.flush())
+                .map_err(|e| e.to_string())
         }
     }
 }

@@ -415,11 +415,12 @@ fn one(
         if rng.random_bool(0.9) || booked <= today {
             care.booked = Some(booked);
         }
-        if booked <= today && rng.random_bool(0.97) {
+        // Older starts are all recorded; a recent one may not be registered yet.
+        if booked <= today && (booked + Days::new(30) <= today || rng.random_bool(0.8)) {
             care.started = Some(booked);
         }
     }
-    let decided_on = status.is_decided().then_some(decided);
+    let decided_on = outcome.is_some().then_some(decided);
     DemoReferral {
         fields,
         status,

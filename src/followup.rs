@@ -12,6 +12,7 @@ impl BreachStatus {
     pub fn label_nb(self) -> &'static str {
         match self {
             Self::Started => "startet",
+            Self::StartedLate => "startet etter fristen",
             Self::OnTrack => "i rute",
             Self::Expected => "forventet fristbrudd",
             Self::Breached => "fristbrudd",

@@ -11,5 +11,6 @@ pub mod domain;
 pub mod followup;
 pub mod planning;
 pub mod queue;
+pub mod stats;
 pub mod store;
 pub mod ui;

@@ -266,11 +266,13 @@ pub fn postpone_to(
 pub enum BreachStatus {
     /// Care started on or before the frist.
     Started,
+    /// Care started, but after the frist: a breach in the statistics, no longer to act on.
+    StartedLate,
     OnTrack,
     /// Within 14 days of the frist without a booked start, or booked after the frist: report
     /// to Helfo as expected.
     Expected,
-    /// The frist has passed without care starting.
+    /// The frist has passed and care has not started.
     Breached,
 }
 
@@ -283,7 +285,7 @@ pub fn breach_status(
 ) -> BreachStatus {
     match started_on {
         Some(started) if started <= start_of_care_deadline => BreachStatus::Started,
-        Some(_) => BreachStatus::Breached,
+        Some(_) => BreachStatus::StartedLate,
         None if today > start_of_care_deadline => BreachStatus::Breached,
         None if booked_start.is_some_and(|b| b <= start_of_care_deadline) => BreachStatus::OnTrack,
         // Booked, but only after the frist: the breach is already known.

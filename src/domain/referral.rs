@@ -128,7 +128,13 @@ impl ReferralStatus {
     pub fn is_decided(self) -> bool {
         matches!(
             self,
-            Self::Rett | Self::Avslag | Self::Videresendt | Self::Feilsendt
+            Self::Rett
+                | Self::Avslag
+                | Self::Videresendt
+                | Self::Feilsendt
+                | Self::Sekundaer
+                | Self::Kartlegging
+                | Self::TilNyVurdering
         )
     }
 }

@@ -34,7 +34,7 @@ impl CareFilter {
 
     fn admits(self, row: &CareRow) -> bool {
         match self {
-            Self::NotStarted => row.breach != BreachStatus::Started && row.started.is_none(),
+            Self::NotStarted => row.started.is_none(),
             Self::Reportable => row.breach.is_reportable(),
             Self::All => true,
         }
@@ -136,7 +136,11 @@ impl FollowUpView {
                 ui.label(format!("{} i rute", data.count(BreachStatus::OnTrack)));
                 ui.colored_label(
                     theme::MUTED_TEXT,
-                    format!("{} startet", data.count(BreachStatus::Started)),
+                    format!(
+                        "{} startet i tide, {} startet etter fristen",
+                        data.count(BreachStatus::Started),
+                        data.count(BreachStatus::StartedLate)
+                    ),
                 );
             });
             ui.horizontal(|ui| {

@@ -1,0 +1,879 @@
+//! Statistics the way pain clinics report them: per year, tertial, month or any period, against
+//! the same period the year before. The counting rules (also in the README):
+//!
+//! - **Mottatte** (received): referrals by receipt date, whatever happened to them since.
+//! - Everything decided counts by the **decision date** of the referral's current decision
+//!   (corrections replace, never add): feilsendt/videresendt, **behandlede** (assessed = rett +
+//!   avslag on primary referrals), avslag and rett with their share of the assessed, secondary
+//!   referrals, tracks, avslag reasons, time to decision.
+//! - Tracks are the track set at the decision (a kartleggingssamtale counts as kartlegging),
+//!   as shares of rett + sekundær.
+//! - **Innen 10 virkedager** and the working days to decision are over the assessed; "decided
+//!   after the deadline" is the flag set when the decision was saved (fristoverskridelse).
+//! - **Fristbrudd** (juridisk frist): granted referrals whose juridisk frist falls in the period
+//!   and whose care did not start by it (started later, or not started and the frist has passed
+//!   by `today`). Withdrawn referrals are left out.
+//! - By referrer kind and specialty: received referrals by receipt date.
+
+use crate::calendar::{WorkingDayRule, format_date};
+use crate::domain::ReferrerKind;
+use chrono::{Datelike, Months, NaiveDate};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+/// The period a report covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Year(i32),
+    /// T1 January–April, T2 May–August, T3 September–December.
+    Tertial(i32, u32),
+    /// January up to and including the tertial ("2024 pr. 2. tertial" in the regional reports).
+    YearToTertial(i32, u32),
+    Month(i32, u32),
+    /// From and to, both included.
+    Range(NaiveDate, NaiveDate),
+}
+
+const MONTHS_NB: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+
+pub fn month_name_nb(month: u32) -> &'static str {
+    MONTHS_NB[(month.clamp(1, 12) - 1) as usize]
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn month_end(y: i32, m: u32) -> Option<NaiveDate> {
+    ymd(y, m, 1)?.checked_add_months(Months::new(1))?.pred_opt()
+}
+
+impl Period {
+    /// First and last day, both included; `None` for an impossible period (month 13).
+    pub fn bounds(self) -> Option<(NaiveDate, NaiveDate)> {
+        match self {
+            Self::Year(y) => Some((ymd(y, 1, 1)?, ymd(y, 12, 31)?)),
+            Self::Tertial(y, t) if (1..=3).contains(&t) => {
+                let first = (t - 1) * 4 + 1;
+                Some((ymd(y, first, 1)?, month_end(y, first + 3)?))
+            }
+            Self::YearToTertial(y, t) if (1..=3).contains(&t) => {
+                Some((ymd(y, 1, 1)?, month_end(y, t * 4)?))
+            }
+            Self::Month(y, m) => Some((ymd(y, m, 1)?, month_end(y, m)?)),
+            Self::Range(from, to) if from <= to => Some((from, to)),
+            _ => None,
+        }
+    }
+
+    /// The same period one year earlier.
+    pub fn year_before(self) -> Self {
+        let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+        match self {
+            Self::Year(y) => Self::Year(y - 1),
+            Self::Tertial(y, t) => Self::Tertial(y - 1, t),
+            Self::YearToTertial(y, t) => Self::YearToTertial(y - 1, t),
+            Self::Month(y, m) => Self::Month(y - 1, m),
+            Self::Range(a, b) => Self::Range(back(a), back(b)),
+        }
+    }
+
+    /// "2026", "2. tertial 2026", "2026 pr. 2. tertial", "mars 2026", "01.01.2026–30.06.2026".
+    pub fn label_nb(self) -> String {
+        match self {
+            Self::Year(y) => y.to_string(),
+            Self::Tertial(y, t) => format!("{t}. tertial {y}"),
+            Self::YearToTertial(y, t) => format!("{y} pr. {t}. tertial"),
+            Self::Month(y, m) => format!("{} {y}", month_name_nb(m)),
+            Self::Range(a, b) => format!("{}–{}", format_date(a), format_date(b)),
+        }
+    }
+}
+
+/// A received referral, as the statistics need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    pub kind: ReferrerKind,
+    pub specialty: String,
+}
+
+/// A current decision in the period, with its referral's receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    pub received_on: NaiveDate,
+    pub decided_on: NaiveDate,
+    /// outcome code: rett, avslag, videresendt, feilsendt, sekundaer.
+    pub outcome: String,
+    /// "monofaglig lege", "tverrfaglig samlet", "kartlegging psykolog"; empty without a track.
+    pub track: String,
+    pub reason: String,
+    pub after_deadline: bool,
+}
+
+/// A granted referral whose juridisk frist falls in the period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frist {
+    pub frist: NaiveDate,
+    pub started: Option<NaiveDate>,
+}
+
+/// What one period's statistics are computed from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeriodData {
+    pub received: Vec<Received>,
+    pub decided: Vec<Decided>,
+    pub frister: Vec<Frist>,
+}
+
+/// Reads one period from the store (indexed by receipt, decision and frist date).
+pub fn load_period(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<PeriodData> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT referrer_kind, specialty FROM referrals WHERE received_on BETWEEN ?1 AND ?2",
+    )?;
+    let received = stmt
+        .query_map((from, to), |r| {
+            let kind: String = r.get(0)?;
+            Ok(Received {
+                kind: ReferrerKind::parse(&kind).unwrap_or(ReferrerKind::Annet),
+                specialty: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.received_on, d.decided_on, d.outcome, coalesce(d.track || ' ' || d.track_detail, ''),
+                d.reason, d.after_deadline
+         FROM decisions d JOIN referrals r ON r.id = d.referral_id
+         WHERE d.superseded_by IS NULL AND d.decided_on BETWEEN ?1 AND ?2",
+    )?;
+    let decided = stmt
+        .query_map((from, to), |r| {
+            Ok(Decided {
+                received_on: r.get(0)?,
+                decided_on: r.get(1)?,
+                outcome: r.get(2)?,
+                track: r.get(3)?,
+                reason: r.get(4)?,
+                after_deadline: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.start_of_care_deadline, c.started_on
+         FROM decisions d
+         JOIN referrals r ON r.id = d.referral_id
+         LEFT JOIN care_starts c ON c.referral_id = d.referral_id
+         WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
+           AND d.start_of_care_deadline BETWEEN ?1 AND ?2 AND r.status <> 'trukket'",
+    )?;
+    let frister = stmt
+        .query_map((from, to), |r| {
+            Ok(Frist {
+                frist: r.get(0)?,
+                started: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(PeriodData {
+        received,
+        decided,
+        frister,
+    })
+}
+
+/// One figure of the table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Measure {
+    /// A count, with its share (0–1) of the line's base where there is one.
+    Count { n: usize, share: Option<f64> },
+    /// A share (0–1) on its own; `None` when there is nothing to divide by.
+    Share(Option<f64>),
+    /// Working days; `None` when nothing was decided.
+    Days(Option<f64>),
+}
+
+impl Measure {
+    /// The figure as in the reports: "1 005", "28,8 %", "7 dager".
+    pub fn text(self) -> String {
+        match self {
+            Self::Count { n, .. } => thousands(n),
+            Self::Share(s) => s.map_or("–".into(), percent),
+            Self::Days(d) => d.map_or("–".into(), |d| decimal(d, 1)),
+        }
+    }
+
+    pub fn share_text(self) -> String {
+        match self {
+            Self::Count { share: Some(s), .. } => percent(s),
+            _ => String::new(),
+        }
+    }
+
+    /// The change from `before`: % for counts, percentage points for shares, days for days.
+    pub fn change_text(self, before: Self) -> String {
+        match (self, before) {
+            (Self::Count { n, .. }, Self::Count { n: b, .. }) if b > 0 => {
+                signed(((n as f64 - b as f64) / b as f64) * 100.0, " %")
+            }
+            (Self::Share(Some(a)), Self::Share(Some(b))) => signed((a - b) * 100.0, " pp"),
+            (Self::Days(Some(a)), Self::Days(Some(b))) => signed(a - b, ""),
+            _ => String::new(),
+        }
+    }
+
+    /// The count or value as a plain number for CSV.
+    pub fn csv(self) -> String {
+        match self {
+            Self::Count { n, .. } => n.to_string(),
+            Self::Share(s) => s.map_or(String::new(), |s| decimal(s * 100.0, 1)),
+            Self::Days(d) => d.map_or(String::new(), |d| decimal(d, 1)),
+        }
+    }
+
+    pub fn csv_share(self) -> String {
+        match self {
+            Self::Count { share: Some(s), .. } => decimal(s * 100.0, 1),
+            _ => String::new(),
+        }
+    }
+}
+
+/// "1 005" (Norwegian thousands, non-breaking space).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn decimal(x: f64, places: usize) -> String {
+    format!("{x:.places$}").replace('.', ",")
+}
+
+fn percent(share: f64) -> String {
+    format!("{} %", decimal(share * 100.0, 1))
+}
+
+fn signed(x: f64, unit: &str) -> String {
+    let sign = if x > 0.0 {
+        "+"
+    } else if x < 0.0 {
+        "−"
+    } else {
+        "±"
+    };
+    format!("{sign}{}{unit}", decimal(x.abs(), 1))
+}
+
+/// One line of the table: a label (indented under its heading) and the figure now and before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub section: &'static str,
+    pub label: String,
+    pub indent: bool,
+    pub now: Measure,
+    pub before: Option<Measure>,
+}
+
+/// Per month in the period: decided rett and avslag, and the median working days to decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthPoint {
+    pub year: i32,
+    pub month: u32,
+    pub rett: usize,
+    pub avslag: usize,
+    pub other: usize,
+    pub median_days: Option<f64>,
+}
+
+/// The computed figures of a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figures {
+    pub received: usize,
+    pub feilsendt_videresendt: usize,
+    pub assessed: usize,
+    pub avslag: usize,
+    pub rett: usize,
+    pub secondary: usize,
+    /// Track label → count, over rett + sekundær.
+    pub tracks: BTreeMap<String, usize>,
+    pub within_deadline: usize,
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+    pub after_deadline: usize,
+    pub frist_breaches: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub by_specialty: BTreeMap<String, usize>,
+    pub avslag_reasons: BTreeMap<String, usize>,
+    pub months: Vec<MonthPoint>,
+}
+
+/// The track labels in report order.
+pub const TRACK_ORDER: [&str; 8] = [
+    "monofaglig lege",
+    "monofaglig psykolog",
+    "monofaglig fysioterapeut",
+    "tverrfaglig sekvensiell",
+    "tverrfaglig samlet",
+    "kartlegging lege",
+    "kartlegging psykolog",
+    "kartlegging fysioterapeut",
+];
+
+/// Percentile by the nearest-rank method: the smallest value with at least `p` of the values
+/// at or below it. The median of an even count is the mean of the middle two.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    if (p - 0.5).abs() < f64::EPSILON {
+        let n = sorted.len();
+        return Some(if n % 2 == 1 {
+            sorted[n / 2] as f64
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0
+        });
+    }
+    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1] as f64)
+}
+
+fn share(n: usize, of: usize) -> Option<f64> {
+    (of > 0).then(|| n as f64 / of as f64)
+}
+
+/// Computes a period's figures (pure).
+pub fn compute(
+    data: &PeriodData,
+    (from, to): (NaiveDate, NaiveDate),
+    rule: WorkingDayRule,
+    today: NaiveDate,
+) -> Figures {
+    let mut f = Figures {
+        received: data.received.len(),
+        feilsendt_videresendt: 0,
+        assessed: 0,
+        avslag: 0,
+        rett: 0,
+        secondary: 0,
+        tracks: BTreeMap::new(),
+        within_deadline: 0,
+        median_days: None,
+        p90_days: None,
+        after_deadline: 0,
+        frist_breaches: 0,
+        by_kind: BTreeMap::new(),
+        by_specialty: BTreeMap::new(),
+        avslag_reasons: BTreeMap::new(),
+        months: Vec::new(),
+    };
+    for r in &data.received {
+        *f.by_kind.entry(r.kind.label_nb()).or_default() += 1;
+        if r.kind != ReferrerKind::Fastlege {
+            let spec = if r.specialty.trim().is_empty() {
+                "uten spesialitet".to_string()
+            } else {
+                r.specialty.trim().to_lowercase()
+            };
+            *f.by_specialty.entry(spec).or_default() += 1;
+        }
+    }
+    // Months of the period, in order.
+    let mut month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
+    let mut month_days: Vec<Vec<i64>> = Vec::new();
+    while month <= to {
+        f.months.push(MonthPoint {
+            year: month.year(),
+            month: month.month(),
+            rett: 0,
+            avslag: 0,
+            other: 0,
+            median_days: None,
+        });
+        month_days.push(Vec::new());
+        month = match month.checked_add_months(Months::new(1)) {
+            Some(m) => m,
+            None => break,
+        };
+    }
+    let (first_year, first_month, n_months) = (from.year(), from.month() as i32, f.months.len());
+    let month_index = |d: NaiveDate| {
+        let i = (d.year() - first_year) * 12 + d.month() as i32 - first_month;
+        usize::try_from(i).ok().filter(|i| *i < n_months)
+    };
+    let mut days = Vec::new();
+    for d in &data.decided {
+        let mi = month_index(d.decided_on);
+        match d.outcome.as_str() {
+            "feilsendt" | "videresendt" => f.feilsendt_videresendt += 1,
+            "sekundaer" => f.secondary += 1,
+            "rett" | "avslag" => {}
+            _ => continue,
+        }
+        if matches!(d.outcome.as_str(), "rett" | "sekundaer") && !d.track.trim().is_empty() {
+            *f.tracks.entry(d.track.trim().to_string()).or_default() += 1;
+        }
+        if let Some(i) = mi {
+            match d.outcome.as_str() {
+                "rett" => f.months[i].rett += 1,
+                "avslag" => f.months[i].avslag += 1,
+                _ => f.months[i].other += 1,
+            }
+        }
+        if !matches!(d.outcome.as_str(), "rett" | "avslag") {
+            continue;
+        }
+        f.assessed += 1;
+        if d.outcome == "rett" {
+            f.rett += 1;
+        } else {
+            f.avslag += 1;
+            let reason = if d.reason.trim().is_empty() {
+                "(ikke oppgitt)".to_string()
+            } else {
+                d.reason.trim().to_string()
+            };
+            *f.avslag_reasons.entry(reason).or_default() += 1;
+        }
+        if d.after_deadline {
+            f.after_deadline += 1;
+        } else {
+            f.within_deadline += 1;
+        }
+        let wd = rule.working_days_between(d.received_on, d.decided_on);
+        days.push(wd);
+        if let Some(i) = mi {
+            month_days[i].push(wd);
+        }
+    }
+    days.sort_unstable();
+    f.median_days = percentile(&days, 0.5);
+    f.p90_days = percentile(&days, 0.9);
+    for (point, mut d) in f.months.iter_mut().zip(month_days) {
+        d.sort_unstable();
+        point.median_days = percentile(&d, 0.5);
+    }
+    f.frist_breaches = data
+        .frister
+        .iter()
+        .filter(|x| match x.started {
+            Some(s) => s > x.frist,
+            None => x.frist < today,
+        })
+        .count();
+    f
+}
+
+/// A period's report: its figures, and the year before's when compared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    pub period: Period,
+    pub figures: Figures,
+    pub previous: Option<(Period, Figures)>,
+    /// The period runs past today: both it and the year before are counted up to this day
+    /// (and its date a year earlier), so the comparison is like for like.
+    pub until: Option<NaiveDate>,
+}
+
+/// Loads and computes a period (and the year before, when `compare`).
+pub fn report(
+    conn: &Connection,
+    period: Period,
+    compare: bool,
+    rule: WorkingDayRule,
+    today: NaiveDate,
+) -> Result<Report, String> {
+    let bounds = period
+        .bounds()
+        .ok_or_else(|| format!("Ugyldig periode: {}", period.label_nb()))?;
+    let until = (bounds.1 > today && bounds.0 <= today).then_some(today);
+    let one = |(from, to): (NaiveDate, NaiveDate)| -> Result<Figures, String> {
+        let data = load_period(conn, from, to).map_err(|e| format!("Databasefeil: {e}"))?;
+        Ok(compute(&data, (from, to), rule, today))
+    };
+    let cut = |(from, to): (NaiveDate, NaiveDate), day: Option<NaiveDate>| {
+        (from, day.map_or(to, |d| d.min(to)))
+    };
+    let figures = one(cut(bounds, until))?;
+    let previous = if compare {
+        let p = period.year_before();
+        let b = p
+            .bounds()
+            .ok_or_else(|| format!("Ugyldig periode: {}", p.label_nb()))?;
+        let day = until.map(|d| d.checked_sub_months(Months::new(12)).unwrap_or(d));
+        Some((p, one(cut(b, day))?))
+    } else {
+        None
+    };
+    Ok(Report {
+        period,
+        figures,
+        previous,
+        until,
+    })
+}
+
+impl Report {
+    /// "2026 (til og med 22.11.2026) sammenlignet med 2025 (til og med 22.11.2025)".
+    pub fn title_nb(&self) -> String {
+        let until = |d: Option<NaiveDate>| {
+            d.map_or(String::new(), |d| {
+                format!(" (til og med {})", format_date(d))
+            })
+        };
+        let before = self
+            .until
+            .map(|d| d.checked_sub_months(Months::new(12)).unwrap_or(d));
+        match &self.previous {
+            Some((p, _)) => format!(
+                "{}{} sammenlignet med {}{}",
+                self.period.label_nb(),
+                until(self.until),
+                p.label_nb(),
+                until(before)
+            ),
+            None => format!("{}{}", self.period.label_nb(), until(self.until)),
+        }
+    }
+}
+
+fn count(n: usize, base: Option<usize>) -> Measure {
+    Measure::Count {
+        n,
+        share: base.and_then(|b| share(n, b)),
+    }
+}
+
+/// The table's lines, in the order the clinic reports them.
+pub fn lines(report: &Report) -> Vec<Line> {
+    let build = |f: &Figures| -> Vec<(&'static str, String, bool, Measure)> {
+        let mut v = vec![
+            (
+                "Henvisninger",
+                "Mottatte henvisninger".to_string(),
+                false,
+                count(f.received, None),
+            ),
+            (
+                "Henvisninger",
+                "Feilsendt/videresendt".into(),
+                false,
+                count(f.feilsendt_videresendt, None),
+            ),
+            (
+                "Henvisninger",
+                "Behandlede henvisninger".into(),
+                false,
+                count(f.assessed, Some(f.assessed)),
+            ),
+            (
+                "Henvisninger",
+                "herav avslag".into(),
+                true,
+                count(f.avslag, Some(f.assessed)),
+            ),
+            (
+                "Henvisninger",
+                "herav rett til helsehjelp".into(),
+                true,
+                count(f.rett, Some(f.assessed)),
+            ),
+            (
+                "Henvisninger",
+                "Sekundærhenvisninger".into(),
+                false,
+                count(f.secondary, None),
+            ),
+        ];
+        let tracked = f.rett + f.secondary;
+        for t in TRACK_ORDER {
+            v.push((
+                "Forløp (rett og sekundær)",
+                t.to_string(),
+                true,
+                count(f.tracks.get(t).copied().unwrap_or(0), Some(tracked)),
+            ));
+        }
+        v.extend([
+            (
+                "Frister",
+                "Vurdert innen 10 virkedager".to_string(),
+                false,
+                Measure::Share(share(f.within_deadline, f.assessed)),
+            ),
+            (
+                "Frister",
+                "Virkedager til vedtak, median".into(),
+                false,
+                Measure::Days(f.median_days),
+            ),
+            (
+                "Frister",
+                "Virkedager til vedtak, 90-persentil".into(),
+                false,
+                Measure::Days(f.p90_days),
+            ),
+            (
+                "Frister",
+                "Avgjort etter vurderingsfristen".into(),
+                false,
+                count(f.after_deadline, None),
+            ),
+            (
+                "Frister",
+                "Brudd på juridisk frist".into(),
+                false,
+                count(f.frist_breaches, None),
+            ),
+        ]);
+        for kind in [
+            ReferrerKind::Fastlege,
+            ReferrerKind::Avtalespesialist,
+            ReferrerKind::Sykehusavdeling,
+            ReferrerKind::Annet,
+        ] {
+            let n = f.by_kind.get(kind.label_nb()).copied().unwrap_or(0);
+            v.push((
+                "Mottatte etter henviser",
+                kind.label_nb().to_string(),
+                true,
+                count(n, Some(f.received)),
+            ));
+        }
+        for (spec, n) in &f.by_specialty {
+            v.push((
+                "Mottatte etter spesialitet (ikke fastlege)",
+                spec.clone(),
+                true,
+                count(*n, Some(f.received)),
+            ));
+        }
+        for (reason, n) in &f.avslag_reasons {
+            v.push((
+                "Avslag etter begrunnelse",
+                reason.clone(),
+                true,
+                count(*n, Some(f.avslag)),
+            ));
+        }
+        v
+    };
+    let now = build(&report.figures);
+    let before = report.previous.as_ref().map(|(_, f)| build(f));
+    let mut out: Vec<Line> = now
+        .into_iter()
+        .map(|(section, label, indent, m)| {
+            let prev = before.as_ref().map(|b| {
+                b.iter()
+                    .find(|(s, l, _, _)| *s == section && *l == label)
+                    .map_or(Measure::Count { n: 0, share: None }, |x| x.3)
+            });
+            Line {
+                section,
+                label,
+                indent,
+                now: m,
+                before: prev,
+            }
+        })
+        .collect();
+    // Specialties and reasons seen only in the year before still get a line.
+    if let Some(b) = &before {
+        for (section, label, indent, m) in b {
+            let dynamic = section.starts_with("Mottatte etter spesialitet")
+                || section.starts_with("Avslag etter");
+            if dynamic
+                && !out
+                    .iter()
+                    .any(|l| l.section == *section && l.label == *label)
+            {
+                let zero = if matches!(m, Measure::Count { .. }) {
+                    Measure::Count { n: 0, share: None }
+                } else {
+                    *m
+                };
+                let at = out
+                    .iter()
+                    .rposition(|l| l.section == *section)
+                    .map_or(out.len(), |i| i + 1);
+                out.insert(
+                    at,
+                    Line {
+                        section,
+                        label: label.clone(),
+                        indent: *indent,
+                        now: zero,
+                        before: Some(*m),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The table as aligned text (for the terminal and the annual report).
+pub fn to_text(report: &Report) -> String {
+    let lines = lines(report);
+    let mut out = format!("Statistikk {}\n", report.title_nb());
+    let width = lines
+        .iter()
+        .map(|l| l.label.chars().count() + if l.indent { 2 } else { 0 })
+        .max()
+        .unwrap_or(20)
+        .max(30);
+    let mut section = "";
+    let pad = |s: &str, w: usize| format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())));
+    for l in &lines {
+        if l.section != section {
+            section = l.section;
+            out.push_str(&format!("\n{section}\n"));
+            if let Some((p, _)) = &report.previous {
+                out.push_str(&format!(
+                    "{}{}{}{}{}{}\n",
+                    " ".repeat(width),
+                    pad(&report.period.label_nb(), 14),
+                    pad("andel", 9),
+                    pad(&p.label_nb(), 14),
+                    pad("andel", 9),
+                    pad("endring", 10)
+                ));
+            }
+        }
+        let label = if l.indent {
+            format!("  {}", l.label)
+        } else {
+            l.label.clone()
+        };
+        let label = format!(
+            "{label}{}",
+            " ".repeat(width.saturating_sub(label.chars().count()))
+        );
+        out.push_str(&label);
+        out.push_str(&pad(&l.now.text(), 14));
+        out.push_str(&pad(&l.now.share_text(), 9));
+        if let Some(b) = l.before {
+            out.push_str(&pad(&b.text(), 14));
+            out.push_str(&pad(&b.share_text(), 9));
+            out.push_str(&pad(&l.now.change_text(b), 10));
+        }
+        out.push('\n');
+    }
+    out.replace('\u{a0}', " ")
+}
+
+/// The table as CSV with `;` (UTF-8 with BOM, decimal comma) for Excel.
+pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let mut header = vec![
+            "del".to_string(),
+            "maal".to_string(),
+            format!("antall {}", report.period.label_nb()),
+            format!("andel % {}", report.period.label_nb()),
+        ];
+        if let Some((p, _)) = &report.previous {
+            header.push(format!("antall {}", p.label_nb()));
+            header.push(format!("andel % {}", p.label_nb()));
+            header.push("endring".into());
+        }
+        w.write_record(&header)?;
+        for l in lines(report) {
+            let mut row = vec![
+                l.section.to_string(),
+                l.label.clone(),
+                l.now.csv(),
+                l.now.csv_share(),
+            ];
+            if let Some(b) = l.before {
+                row.push(b.csv());
+                row.push(b.csv_share());
+                row.push(l.now.change_text(b).replace('−', "-"));
+            }
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    #[test]
+    fn periods_and_their_year_before() {
+        assert_eq!(
+            Period::Tertial(2024, 2).bounds(),
+            Some((iso("2024-05-01"), iso("2024-08-31")))
+        );
+        assert_eq!(
+            Period::YearToTertial(2024, 2).bounds(),
+            Some((iso("2024-01-01"), iso("2024-08-31")))
+        );
+        assert_eq!(
+            Period::Month(2024, 2).bounds(),
+            Some((iso("2024-02-01"), iso("2024-02-29")))
+        );
+        assert_eq!(Period::Tertial(2024, 4).bounds(), None);
+        assert_eq!(Period::Month(2025, 13).bounds(), None);
+        assert_eq!(
+            Period::Range(iso("2024-02-29"), iso("2024-06-30")).year_before(),
+            Period::Range(iso("2023-02-28"), iso("2023-06-30"))
+        );
+        assert_eq!(Period::Tertial(2024, 2).label_nb(), "2. tertial 2024");
+        assert_eq!(
+            Period::YearToTertial(2024, 2).label_nb(),
+            "2024 pr. 2. tertial"
+        );
+    }
+
+    #[test]
+    fn percentiles_and_number_formats() {
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[3, 5, 9, 12], 0.5), Some(7.0));
+        assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), Some(9.0));
+        assert_eq!(percentile(&[4], 0.9), Some(4.0));
+        assert_eq!(thousands(3487), "3\u{a0}487");
+        assert_eq!(percent(1005.0 / 3487.0), "28,8 %");
+        // The regional report: 3679 received in 2024 against 3456 in 2023 is +6,5 %.
+        let now = Measure::Count {
+            n: 3679,
+            share: None,
+        };
+        let before = Measure::Count {
+            n: 3456,
+            share: None,
+        };
+        assert_eq!(now.change_text(before), "+6,5 %");
+        assert_eq!(
+            Measure::Share(Some(0.712)).change_text(Measure::Share(Some(0.546))),
+            "+16,6 pp"
+        );
+    }
+}
