@@ -269,7 +269,7 @@ mod tests {
                 iso("2027-01-05"),
                 Some("2027-01-08"),
                 None,
-                BreachStatus::Breached,
+                BreachStatus::StartedLate,
             ),
             (
                 "frist passed, nothing",

@@ -462,7 +462,7 @@ mod tests {
                 Some("2027-02-03"),
                 None,
                 "2027-03-01",
-                BreachStatus::Breached,
+                BreachStatus::StartedLate,
             ),
             (None, None, "2027-02-03", BreachStatus::Breached),
             (None, None, "2027-01-19", BreachStatus::Expected),
