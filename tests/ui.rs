@@ -556,3 +556,57 @@ fn a_decision_is_corrected_from_a_prefilled_form_and_a_postponed_item_shows_as_u
     assert_eq!(history.len(), 2);
     assert!(history[0].superseded_by.is_some());
 }
+
+#[test]
+fn statistics_compare_this_year_with_last_year_and_export_csv() {
+    let mut store = Store::open_in_memory().unwrap();
+    let change = Change {
+        actor: "setup",
+        at: iso("2026-11-22").and_hms_opt(8, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+            inntak::demo::insert(
+                tx,
+                1500,
+                3,
+                iso("2026-11-22"),
+                inntak::calendar::WorkingDayRule::default(),
+                change,
+            )
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(store, "2026-11-22");
+    harness.state_mut().set_export_dir(dir.path().to_path_buf());
+    harness.get_by_label("Statistikk").click();
+    harness.run();
+    harness
+        .get_by_label("2026 (til og med 22.11.2026) sammenlignet med 2025 (til og med 22.11.2025)");
+    harness.get_by_label("Mottatte henvisninger");
+    harness.get_by_label("Vurdert innen 10 virkedager");
+    harness.get_by_label("Avgjorte henvisninger per måned");
+    harness.get_by_label("Eksporter CSV").click();
+    harness.run();
+    let csv = std::fs::read_to_string(harness.state().last_export().unwrap()).unwrap();
+    let received = csv
+        .lines()
+        .find(|l| l.starts_with("Henvisninger;Mottatte henvisninger;"))
+        .unwrap();
+    // The figures match a direct count in the database.
+    let count: i64 = harness
+        .state()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM referrals WHERE received_on BETWEEN '2026-01-01' AND '2026-11-22'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        received.starts_with(&format!("Henvisninger;Mottatte henvisninger;{count};")),
+        "{received}"
+    );
+}

@@ -8,6 +8,7 @@ use super::meetings_view::MeetingsView;
 use super::queue_panel::QueuePanel;
 use super::referral_form::ReferralForm;
 use super::settings_view::SettingsView;
+use super::stats_view::StatsView;
 use super::theme;
 use crate::agenda::pdf;
 use crate::calendar::{format_date_weekday, weekday_name_nb};
@@ -37,6 +38,7 @@ pub enum View {
     MeetingMode,
     /// Follow-ups: kartlegging, start of care, fristbrudd.
     FollowUp,
+    Statistics,
     Settings,
 }
 
@@ -142,6 +144,8 @@ pub enum Action {
     },
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
     ExportBreaches,
+    /// The statistics table on screen as CSV.
+    ExportStats,
 }
 
 /// A one-line message in the status bar.
@@ -170,6 +174,7 @@ pub struct App {
     meeting_mode: MeetingMode,
     follow_ups: FollowUps,
     follow_up_view: FollowUpView,
+    stats_view: StatsView,
     /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
     export_dir: Option<PathBuf>,
     last_pdf: Option<PathBuf>,
@@ -210,6 +215,7 @@ impl App {
             meeting_mode: MeetingMode::default(),
             follow_ups: FollowUps::default(),
             follow_up_view: FollowUpView::default(),
+            stats_view: StatsView::new(clock.today()),
             export_dir: None,
             last_pdf: None,
             last_export: None,
@@ -380,6 +386,18 @@ impl App {
                     &mut actions,
                 );
             }
+            View::Statistics => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.stats_view.ui(
+                        ui,
+                        self.store.conn(),
+                        self.generation,
+                        self.settings.working_day_rule(),
+                        self.clock.today(),
+                        &mut actions,
+                    );
+                });
+            }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     self.settings_view.ui(
@@ -426,6 +444,7 @@ impl App {
                 (View::Queue, "Henvisninger"),
                 (View::Meetings, "Møter"),
                 (View::FollowUp, "Oppfølging"),
+                (View::Statistics, "Statistikk"),
                 (View::Settings, "Innstillinger"),
             ] {
                 if ui.selectable_label(self.view == view, label).clicked() {
@@ -651,7 +670,29 @@ impl App {
                 self.follow_up_view
                     .select(&self.follow_ups, id, self.clock.today());
             }
-            Action::ExportBreaches => self.export_breaches(),
+            Action::ExportBreaches => {
+                let today = self.clock.today();
+                let rows = self.follow_ups.reportable();
+                let n = rows.len();
+                match crate::followup::breach_csv(&rows, today) {
+                    Ok(bytes) => self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n),
+                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                }
+            }
+            Action::ExportStats => {
+                let Some(report) = self.stats_view.report() else {
+                    return self.error("Ingen statistikk å eksportere");
+                };
+                let name = format!(
+                    "statistikk-{}.csv",
+                    report.period.label_nb().replace([' ', '.', '–'], "-")
+                );
+                let n = crate::stats::lines(report).len();
+                match crate::stats::to_csv(report) {
+                    Ok(bytes) => self.export_csv(&name, &bytes, n),
+                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                }
+            }
             action @ (Action::ReportMapping { .. }
             | Action::ChangeTrack { .. }
             | Action::SetCareStart { .. }) => self.apply_follow_up(action),
@@ -728,25 +769,19 @@ impl App {
         self.dirty = true;
     }
 
-    /// Writes the fristbrudd / forventet fristbrudd list as CSV (save dialog, or `export_dir`).
-    fn export_breaches(&mut self) {
-        let today = self.clock.today();
-        let rows = self.follow_ups.reportable();
-        let bytes = match crate::followup::breach_csv(&rows, today) {
-            Ok(b) => b,
-            Err(e) => return self.error(format!("Kunne ikke lage CSV: {e}")),
-        };
-        let name = format!("fristbrudd-{today}.csv");
+    /// Writes a CSV file (save dialog, or `export_dir`, or the documents folder when no dialog
+    /// can open) and says how many rows it holds.
+    fn export_csv(&mut self, name: &str, bytes: &[u8], rows: usize) {
         let path = match &self.export_dir {
-            Some(dir) => dir.join(&name),
+            Some(dir) => dir.join(name),
             None => match rfd::FileDialog::new()
-                .set_file_name(&name)
+                .set_file_name(name)
                 .add_filter("CSV", &["csv"])
                 .save_file()
             {
                 Some(p) => p,
                 None => match Self::fallback_pdf_dir() {
-                    Some(dir) => dir.join(&name),
+                    Some(dir) => dir.join(name),
                     None => return self.error("Fant ingen mappe å lagre CSV-filen i"),
                 },
             },
@@ -756,14 +791,10 @@ impl App {
         {
             return self.error(format!("Kunne ikke lage mappen {}: {e}", dir.display()));
         }
-        match crate::cli::write_atomically(&path, &bytes) {
+        match crate::cli::write_atomically(&path, bytes) {
             Ok(()) => {
                 self.last_export = Some(path.clone());
-                self.info(format!(
-                    "{} henvisninger eksportert til {}",
-                    rows.len(),
-                    path.display()
-                ))
+                self.info(format!("{rows} rader eksportert til {}", path.display()));
             }
             Err(e) => self.error(e),
         }

@@ -8,6 +8,7 @@ mod meetings_view;
 mod queue_panel;
 mod referral_form;
 mod settings_view;
+mod stats_view;
 pub mod theme;
 
 pub use app::{Action, App, View};

@@ -1,0 +1,407 @@
+//! Statistikk: choose a period (year, tertial, year to tertial, month, from–to), compare with
+//! the same period the year before, read the table, see the plots, export CSV. The report is
+//! computed only when the period or the data changes, never per frame.
+
+use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use crate::calendar::WorkingDayRule;
+use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
+use chrono::{Datelike, NaiveDate};
+use egui_plot::{Bar, BarChart, Corner, HLine, Legend, Plot, PlotPoints};
+use rusqlite::Connection;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Year,
+    Tertial,
+    YearToTertial,
+    Month,
+    Range,
+}
+
+impl Kind {
+    const ALL: [Self; 5] = [
+        Self::Year,
+        Self::Tertial,
+        Self::YearToTertial,
+        Self::Month,
+        Self::Range,
+    ];
+
+    fn label_nb(self) -> &'static str {
+        match self {
+            Self::Year => "År",
+            Self::Tertial => "Tertial",
+            Self::YearToTertial => "Hittil i år per tertial",
+            Self::Month => "Måned",
+            Self::Range => "Fra–til",
+        }
+    }
+}
+
+/// The chosen period and the cached report for it.
+pub struct StatsView {
+    kind: Kind,
+    year: i32,
+    tertial: u32,
+    month: u32,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    compare: bool,
+    /// (data generation, period, compare) the report was computed for.
+    cached_for: Option<(u64, Period, bool)>,
+    report: Option<Result<Report, String>>,
+}
+
+impl StatsView {
+    pub fn new(today: NaiveDate) -> Self {
+        let tertial = (today.month() - 1) / 4 + 1;
+        Self {
+            kind: Kind::Year,
+            year: today.year(),
+            tertial,
+            month: today.month(),
+            from: to_jiff(NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today)),
+            to: to_jiff(today),
+            compare: true,
+            cached_for: None,
+            report: None,
+        }
+    }
+
+    /// The chosen period; `None` while from–to is not a valid range.
+    pub fn period(&self) -> Option<Period> {
+        let p = match self.kind {
+            Kind::Year => Period::Year(self.year),
+            Kind::Tertial => Period::Tertial(self.year, self.tertial),
+            Kind::YearToTertial => Period::YearToTertial(self.year, self.tertial),
+            Kind::Month => Period::Month(self.year, self.month),
+            Kind::Range => Period::Range(from_jiff(self.from)?, from_jiff(self.to)?),
+        };
+        p.bounds().map(|_| p)
+    }
+
+    /// The current report, if computed without error.
+    pub fn report(&self) -> Option<&Report> {
+        self.report.as_ref().and_then(|r| r.as_ref().ok())
+    }
+
+    fn refresh(
+        &mut self,
+        conn: &Connection,
+        generation: u64,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+    ) {
+        let Some(period) = self.period() else {
+            self.report = Some(Err("Fra-datoen må være før til-datoen".into()));
+            self.cached_for = None;
+            return;
+        };
+        let key = (generation, period, self.compare);
+        if self.cached_for != Some(key) {
+            self.report = Some(stats::report(conn, period, self.compare, rule, today));
+            self.cached_for = Some(key);
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        conn: &Connection,
+        generation: u64,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+        actions: &mut Vec<Action>,
+    ) {
+        self.controls_ui(ui, actions);
+        self.refresh(conn, generation, rule, today);
+        let report = match &self.report {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                ui.colored_label(theme::ERROR_TEXT, e);
+                return;
+            }
+            None => return,
+        };
+        ui.label(egui::RichText::new(report.title_nb()).strong());
+        ui.separator();
+        egui::Panel::right("stats_plots")
+            .resizable(true)
+            .default_size(560.0)
+            .min_size(360.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| plots_ui(ui, report));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| table_ui(ui, report));
+        });
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            ui.heading("Statistikk");
+            ui.add_space(12.0);
+            let label = ui.label("Periode:");
+            egui::ComboBox::from_id_salt("stats_kind")
+                .selected_text(self.kind.label_nb())
+                .show_ui(ui, |ui| {
+                    for k in Kind::ALL {
+                        ui.selectable_value(&mut self.kind, k, k.label_nb());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            if self.kind != Kind::Range {
+                let label = ui.label("År:");
+                ui.add(egui::DragValue::new(&mut self.year).range(1990..=2100))
+                    .labelled_by(label.id);
+            }
+            match self.kind {
+                Kind::Tertial | Kind::YearToTertial => {
+                    let label = ui.label("Tertial:");
+                    egui::ComboBox::from_id_salt("stats_tertial")
+                        .selected_text(format!("T{}", self.tertial))
+                        .show_ui(ui, |ui| {
+                            for (t, text) in
+                                [(1, "T1 jan–apr"), (2, "T2 mai–aug"), (3, "T3 sep–des")]
+                            {
+                                ui.selectable_value(&mut self.tertial, t, text);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                }
+                Kind::Month => {
+                    let label = ui.label("Måned:");
+                    egui::ComboBox::from_id_salt("stats_month")
+                        .selected_text(month_name_nb(self.month))
+                        .show_ui(ui, |ui| {
+                            for m in 1..=12 {
+                                ui.selectable_value(&mut self.month, m, month_name_nb(m));
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                }
+                Kind::Range => {
+                    labelled_date_ui(ui, "Fra:", &mut self.from, "stats_from");
+                    labelled_date_ui(ui, "Til:", &mut self.to, "stats_to");
+                }
+                Kind::Year => {}
+            }
+            ui.checkbox(&mut self.compare, "Sammenlign med året før");
+            if ui.button("Eksporter CSV").clicked() {
+                actions.push(Action::ExportStats);
+            }
+        });
+        ui.colored_label(
+            theme::MUTED_TEXT,
+            "Mottatte telles etter mottaksdato, alt som er avgjort etter vedtaksdato (siste \
+             versjon av vedtaket). Behandlede = rett + avslag. Se README for tellereglene.",
+        );
+    }
+}
+
+fn table_ui(ui: &mut egui::Ui, report: &Report) {
+    let lines = stats::lines(report);
+    let previous = report.previous.as_ref().map(|(p, _)| p.label_nb());
+    let mut section = "";
+    let mut grid_lines: Vec<&Line> = Vec::new();
+    let flush = |ui: &mut egui::Ui, section: &str, rows: &mut Vec<&Line>| {
+        if rows.is_empty() {
+            return;
+        }
+        ui.add_space(6.0);
+        ui.strong(section);
+        egui::Grid::new(("stats_grid", section))
+            .striped(true)
+            .num_columns(if previous.is_some() { 6 } else { 3 })
+            .min_col_width(60.0)
+            .show(ui, |ui| {
+                ui.label("");
+                ui.strong(report.period.label_nb());
+                ui.strong("andel");
+                if let Some(p) = &previous {
+                    ui.strong(p);
+                    ui.strong("andel");
+                    ui.strong("endring");
+                }
+                ui.end_row();
+                for l in rows.drain(..) {
+                    let label = if l.indent {
+                        format!("   {}", l.label)
+                    } else {
+                        l.label.clone()
+                    };
+                    ui.label(label);
+                    ui.label(l.now.text());
+                    ui.label(l.now.share_text());
+                    if let Some(b) = l.before {
+                        ui.label(b.text());
+                        ui.label(b.share_text());
+                        ui.label(l.now.change_text(b));
+                    }
+                    ui.end_row();
+                }
+            });
+    };
+    for l in &lines {
+        if l.section != section {
+            flush(ui, section, &mut grid_lines);
+            section = l.section;
+        }
+        grid_lines.push(l);
+    }
+    flush(ui, section, &mut grid_lines);
+}
+
+fn month_label(f: &Figures, x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() > 0.01 || i < 0.0 {
+        return String::new();
+    }
+    f.months
+        .get(i as usize)
+        .map(|m| {
+            let name: String = month_name_nb(m.month).chars().take(3).collect();
+            format!("{name} {:02}", m.year % 100)
+        })
+        .unwrap_or_default()
+}
+
+const RETT: egui::Color32 = egui::Color32::from_rgb(0x2E, 0x7D, 0x32);
+const AVSLAG: egui::Color32 = egui::Color32::from_rgb(0xC6, 0x28, 0x28);
+const OTHER: egui::Color32 = egui::Color32::from_gray(0x90);
+const BEFORE: egui::Color32 = egui::Color32::from_rgb(0x90, 0xA4, 0xAE);
+
+fn plots_ui(ui: &mut egui::Ui, report: &Report) {
+    let f = &report.figures;
+    let static_plot = |id: &str| {
+        Plot::new(id.to_string())
+            .height(200.0)
+            .allow_zoom(false)
+            .allow_drag(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .allow_double_click_reset(false)
+            .legend(Legend::default().position(Corner::LeftTop))
+    };
+
+    ui.strong("Avgjorte henvisninger per måned");
+    let bars = |pick: fn(&stats::MonthPoint) -> usize| -> Vec<Bar> {
+        f.months
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Bar::new(i as f64, pick(m) as f64).width(0.7))
+            .collect()
+    };
+    let rett = BarChart::new("Rett", bars(|m| m.rett)).color(RETT);
+    let avslag = BarChart::new("Avslag", bars(|m| m.avslag))
+        .color(AVSLAG)
+        .stack_on(&[&rett]);
+    let other = BarChart::new("Feilsendt/videresendt/sekundær", bars(|m| m.other))
+        .color(OTHER)
+        .stack_on(&[&rett, &avslag]);
+    static_plot("stats_per_month")
+        .x_axis_formatter(|mark, _| month_label(f, mark.value))
+        .include_y(0.0)
+        .show(ui, |p| {
+            p.bar_chart(rett);
+            p.bar_chart(avslag);
+            p.bar_chart(other);
+        });
+
+    ui.add_space(8.0);
+    ui.strong("Virkedager fra mottak til vedtak (median per måned)");
+    let points: Vec<[f64; 2]> = f
+        .months
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.median_days.map(|d| [i as f64, d]))
+        .collect();
+    let before: Option<Vec<[f64; 2]>> = report.previous.as_ref().map(|(_, b)| {
+        b.months
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.median_days.map(|d| [i as f64, d]))
+            .collect()
+    });
+    static_plot("stats_days")
+        .x_axis_formatter(|mark, _| month_label(f, mark.value))
+        .include_y(0.0)
+        .include_y(12.0)
+        .show(ui, |p| {
+            p.line(
+                egui_plot::Line::new(report.period.label_nb(), PlotPoints::from(points))
+                    .color(theme::OK_TEXT)
+                    .width(2.0),
+            );
+            if let (Some(b), Some((period, _))) = (before, &report.previous) {
+                p.line(
+                    egui_plot::Line::new(period.label_nb(), PlotPoints::from(b))
+                        .color(BEFORE)
+                        .style(egui_plot::LineStyle::dashed_dense()),
+                );
+            }
+            p.hline(HLine::new("Frist: 10 virkedager", 10.0).color(AVSLAG));
+        });
+
+    ui.add_space(8.0);
+    ui.strong("Andel per forløp (rett og sekundær)");
+    let share = |fig: &Figures, t: &str| {
+        let total = (fig.rett + fig.secondary) as f64;
+        if total > 0.0 {
+            fig.tracks.get(t).copied().unwrap_or(0) as f64 / total * 100.0
+        } else {
+            0.0
+        }
+    };
+    let offset = if report.previous.is_some() { 0.2 } else { 0.0 };
+    let now_bars: Vec<Bar> = TRACK_ORDER
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            Bar::new(i as f64 + offset, share(f, t))
+                .width(0.38)
+                .name(*t)
+        })
+        .collect();
+    let before_bars: Option<Vec<Bar>> = report.previous.as_ref().map(|(_, b)| {
+        TRACK_ORDER
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                Bar::new(i as f64 - offset, share(b, t))
+                    .width(0.38)
+                    .name(*t)
+            })
+            .collect()
+    });
+    let short = |x: f64| -> String {
+        let i = x.round();
+        if (x - i).abs() > 0.01 || i < 0.0 {
+            return String::new();
+        }
+        TRACK_ORDER
+            .get(i as usize)
+            .map(|t| {
+                t.replace("monofaglig", "mono")
+                    .replace("tverrfaglig", "tverr")
+                    .replace("kartlegging", "kartl.")
+                    .replace("fysioterapeut", "fysio")
+                    .replace("sekvensiell", "sekv.")
+            })
+            .unwrap_or_default()
+    };
+    static_plot("stats_tracks")
+        .x_axis_formatter(move |mark, _| short(mark.value))
+        .include_y(0.0)
+        .y_axis_label("%")
+        .show(ui, |p| {
+            p.bar_chart(BarChart::new(report.period.label_nb(), now_bars).color(theme::OK_TEXT));
+            if let (Some(b), Some((period, _))) = (before_bars, &report.previous) {
+                p.bar_chart(BarChart::new(period.label_nb(), b).color(BEFORE));
+            }
+        });
+}
