@@ -172,7 +172,10 @@ pub struct App {
     planning: Planning,
     meetings_view: MeetingsView,
     meeting_mode: MeetingMode,
+    /// Loaded only for the views that show it (Oppfølging, meeting mode), once per reload:
+    /// at 100,000 referrals it takes ~100 ms, too much to pay on every change elsewhere.
     follow_ups: FollowUps,
+    follow_ups_generation: u64,
     follow_up_view: FollowUpView,
     stats_view: StatsView,
     /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
@@ -214,6 +217,7 @@ impl App {
             meetings_view: MeetingsView::default(),
             meeting_mode: MeetingMode::default(),
             follow_ups: FollowUps::default(),
+            follow_ups_generation: 0,
             follow_up_view: FollowUpView::default(),
             stats_view: StatsView::new(clock.today()),
             export_dir: None,
@@ -262,15 +266,19 @@ impl App {
                     Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
                 }
                 self.queue.set_meetings(&self.planning.upcoming_dates());
-                match crate::followup::load(self.store.conn(), today) {
-                    Ok(f) => self.follow_ups = f,
-                    Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
-                }
                 self.settings = s;
             }
             Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
         }
         self.load_detail();
+    }
+
+    fn load_follow_ups(&mut self) {
+        self.follow_ups_generation = self.generation;
+        match crate::followup::load(self.store.conn(), self.clock.today()) {
+            Ok(f) => self.follow_ups = f,
+            Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
+        }
     }
 
     fn load_detail(&mut self) {
@@ -311,6 +319,11 @@ impl App {
         }
         if self.dirty {
             self.reload();
+        }
+        if matches!(self.view, View::FollowUp | View::MeetingMode)
+            && self.follow_ups_generation != self.generation
+        {
+            self.load_follow_ups();
         }
         let mut actions = Vec::new();
         self.shortcuts(ui.ctx(), &mut actions);
@@ -671,6 +684,9 @@ impl App {
                     .select(&self.follow_ups, id, self.clock.today());
             }
             Action::ExportBreaches => {
+                if self.follow_ups_generation != self.generation {
+                    self.load_follow_ups();
+                }
                 let today = self.clock.today();
                 let rows = self.follow_ups.reportable();
                 let n = rows.len();
@@ -1096,10 +1112,6 @@ impl App {
 
     pub fn last_export(&self) -> Option<&PathBuf> {
         self.last_export.as_ref()
-    }
-
-    pub fn follow_ups(&self) -> &FollowUps {
-        &self.follow_ups
     }
 
     pub fn follow_up_filter(&mut self, filter: super::CareFilter) {
