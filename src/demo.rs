@@ -17,8 +17,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Transaction;
 
-/// What the first-start offer fills in: about one year of referrals.
-pub const DEFAULT_REFERRALS: usize = 1000;
+/// What the first-start offer fills in: about two years of referrals, so the statistics can
+/// compare this year with last year.
+pub const DEFAULT_REFERRALS: usize = 2000;
 pub const DEFAULT_SEED: u64 = 2026;
 
 const FIRST_NAMES: &[&str] = &[
@@ -416,7 +417,7 @@ fn one(
             care.booked = Some(booked);
         }
         // Older starts are all recorded; a recent one may not be registered yet.
-        if booked <= today && (booked + Days::new(30) <= today || rng.random_bool(0.8)) {
+        if booked <= today && (booked + Days::new(7) <= today || rng.random_bool(0.8)) {
             care.started = Some(booked);
         }
     }

@@ -224,10 +224,14 @@ pub fn days_left_text(days: i64) -> String {
     }
 }
 
-/// "startet 12.01.2027", "planlagt 10.01.2027", "ikke planlagt".
-pub fn start_text(row: &CareRow) -> String {
+/// "startet 12.01.2027", "planlagt 10.01.2027", "planlagt 02.11.2026, ikke registrert",
+/// "ikke planlagt".
+pub fn start_text(row: &CareRow, today: NaiveDate) -> String {
     match (row.started, row.booked) {
         (Some(s), _) => format!("startet {}", format_date(s)),
+        (None, Some(b)) if b < today => {
+            format!("planlagt {}, oppstart ikke registrert", format_date(b))
+        }
         (None, Some(b)) => format!("planlagt {}", format_date(b)),
         (None, None) => "ikke planlagt".into(),
     }

@@ -183,6 +183,25 @@ pub fn short(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
+/// What the "left at the meeting" column says for an item back from a kartleggingssamtale: its
+/// assessment deadline no longer applies.
+pub const AFTER_MAPPING_LEFT: &str = "rett gitt – velg forløp";
+
+/// The deadline column for an agenda item: the working days at the meeting, or
+/// [`AFTER_MAPPING_LEFT`].
+pub fn item_left_at_meeting(
+    rule: WorkingDayRule,
+    meeting: NaiveDate,
+    deadline: NaiveDate,
+    reason: Reason,
+) -> String {
+    if reason == Reason::AfterMapping {
+        AFTER_MAPPING_LEFT.to_string()
+    } else {
+        left_at_meeting(rule, meeting, deadline)
+    }
+}
+
 /// The deadline seen from the meeting day: "frist på møtedagen", "1 virkedag etter møtet",
 /// "3 virkedager over fristen".
 pub fn left_at_meeting(rule: WorkingDayRule, meeting: NaiveDate, deadline: NaiveDate) -> String {
@@ -277,6 +296,12 @@ pub fn printed_agenda(
         items.push(PrintedItem {
             must: reason.is_must(),
             reason: reason_text,
+            days_left: item_left_at_meeting(
+                rule,
+                m.date,
+                rule.assessment_deadline(r.fields.received_on),
+                *reason,
+            ),
             ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
         });
     }
@@ -441,6 +466,12 @@ pub fn printed_minutes(
             },
             problem: short(&r.fields.problem, 160),
             outcome,
+            days_left: item_left_at_meeting(
+                rule,
+                m.date,
+                rule.assessment_deadline(r.fields.received_on),
+                item.reason,
+            ),
             ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
         });
     }

@@ -338,3 +338,90 @@ fn agenda_command_writes_the_next_meetings_pdf() {
     );
     assert!(!none.exists());
 }
+
+#[test]
+fn stats_and_fristbrudd_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite3");
+    let today = ["--today", "2026-11-22"];
+    let demo = inntak(&[&["demo", "--db", p(&db), "--referrals", "1500"][..], &today].concat());
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+
+    let table = inntak(&[&["stats", "--db", p(&db), "--year", "2025"][..], &today].concat());
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let out = text(&table.stdout);
+    assert!(
+        out.starts_with("Statistikk 2025 sammenlignet med 2024\n"),
+        "{out}"
+    );
+    assert!(out.contains("Behandlede henvisninger") && out.contains("Vurdert innen 10 virkedager"));
+
+    let csv = inntak(
+        &[
+            &[
+                "stats",
+                "--db",
+                p(&db),
+                "--year",
+                "2026",
+                "--tertial",
+                "2",
+                "--csv",
+            ][..],
+            &today,
+        ]
+        .concat(),
+    );
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let csv = text(&csv.stdout);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let received: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM referrals WHERE received_on BETWEEN '2026-05-01' AND '2026-08-31'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("Henvisninger;Mottatte henvisninger;"))
+        .unwrap();
+    assert!(
+        line.starts_with(&format!("Henvisninger;Mottatte henvisninger;{received};")),
+        "{line}"
+    );
+
+    // A bad period is a clear error, not a panic.
+    let bad = inntak(&[
+        "stats",
+        "--db",
+        p(&db),
+        "--from",
+        "2026-05-01",
+        "--to",
+        "2026-01-01",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("Ugyldig periode"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let out_file = dir.path().join("helfo.csv");
+    let helfo = inntak(
+        &[
+            &["fristbrudd", "--db", p(&db), "--out", p(&out_file)][..],
+            &today,
+        ]
+        .concat(),
+    );
+    assert!(helfo.status.success(), "{}", text(&helfo.stderr));
+    let written = std::fs::read_to_string(&out_file).unwrap();
+    assert!(
+        written
+            .trim_start_matches('\u{feff}')
+            .starts_with("henvisnings_id;pasient;")
+    );
+    assert!(text(&helfo.stderr).contains("forventede fristbrudd per 22.11.2026"));
+}

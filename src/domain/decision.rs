@@ -287,9 +287,13 @@ pub fn breach_status(
         Some(started) if started <= start_of_care_deadline => BreachStatus::Started,
         Some(_) => BreachStatus::StartedLate,
         None if today > start_of_care_deadline => BreachStatus::Breached,
-        None if booked_start.is_some_and(|b| b <= start_of_care_deadline) => BreachStatus::OnTrack,
+        // A booked start still ahead (today or later) and on or before the frist. A booked day
+        // that has passed without a registered start counts as no booking.
+        None if booked_start.is_some_and(|b| b >= today && b <= start_of_care_deadline) => {
+            BreachStatus::OnTrack
+        }
         // Booked, but only after the frist: the breach is already known.
-        None if booked_start.is_some() => BreachStatus::Expected,
+        None if booked_start.is_some_and(|b| b > start_of_care_deadline) => BreachStatus::Expected,
         None if today + Days::new(EXPECTED_BREACH_DAYS) >= start_of_care_deadline => {
             BreachStatus::Expected
         }

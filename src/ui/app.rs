@@ -520,7 +520,7 @@ impl App {
             ui.heading("Velkommen til Inntak");
             ui.label(format!(
                 "Databasen er ny og tom:\n{}\n\nVil du fylle den med fiktive demodata (ca. {} \
-                 henvisninger fra det siste året) for å prøve programmet? Alle navn er oppdiktet.",
+                 henvisninger fra de to siste årene) for å prøve programmet? Alle navn er oppdiktet.",
                 self.store.path().display(),
                 demo::DEFAULT_REFERRALS
             ));

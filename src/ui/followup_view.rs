@@ -171,18 +171,24 @@ impl FollowUpView {
                 theme::MUTED_TEXT,
                 "Henvisninger med rett til helsehjelp etter juridisk frist. Fristbrudd: ikke startet \
                  innen fristen. Forventet fristbrudd: fristen er om 14 dager eller mindre uten \
-                 planlagt oppstart, eller oppstarten er planlagt etter fristen.",
+                 kommende planlagt oppstart, eller oppstarten er planlagt etter fristen.",
             );
             ui.separator();
             if self.visible.is_empty() {
                 ui.colored_label(theme::MUTED_TEXT, "Ingen henvisninger i denne listen.");
                 return;
             }
-            self.table_ui(ui, data, actions);
+            self.table_ui(ui, data, today, actions);
         });
     }
 
-    fn table_ui(&mut self, ui: &mut egui::Ui, data: &FollowUps, actions: &mut Vec<Action>) {
+    fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        data: &FollowUps,
+        today: NaiveDate,
+        actions: &mut Vec<Action>,
+    ) {
         let selected = self.editor.as_ref().map(|e| e.referral);
         let mut clicked = None;
         // Plain labels, so a click anywhere on a row selects it.
@@ -238,7 +244,7 @@ impl FollowUpView {
                         ui.label(text);
                     });
                     row.col(|ui| {
-                        ui.label(start_text(r));
+                        ui.label(start_text(r, today));
                     });
                     row.col(|ui| {
                         ui.colored_label(colour, r.breach.label_nb());

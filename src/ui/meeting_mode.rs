@@ -246,7 +246,7 @@ impl MeetingMode {
                 row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
             self.form = Some(form);
         }
-        self.keys(ui, m.id, id, row.deadline, actions);
+        self.keys(ui, m.id, id, row.deadline, avslag_reasons, actions);
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading(&row.patient);
             if self.form.as_ref().is_some_and(|f| f.track_only) {
@@ -308,6 +308,7 @@ impl MeetingMode {
         meeting: MeetingId,
         referral: ReferralId,
         deadline: NaiveDate,
+        avslag_reasons: &[String],
         actions: &mut Vec<Action>,
     ) {
         if ui.ctx().egui_wants_keyboard_input() {
@@ -315,6 +316,16 @@ impl MeetingMode {
         }
         let Some(form) = &mut self.form else { return };
         let pressed = |k| ui.input(|i| i.key_pressed(k));
+        // 1–9 pick the avslag reason.
+        if form.choice == Some(Choice::Avslag) {
+            use egui::Key::*;
+            let digits = [Num1, Num2, Num3, Num4, Num5, Num6, Num7, Num8, Num9];
+            for (key, reason) in digits.into_iter().zip(avslag_reasons) {
+                if pressed(key) {
+                    form.reason = reason.clone();
+                }
+            }
+        }
         use egui::Key;
         let track_only = form.track_only;
         for (key, choice) in [
@@ -472,12 +483,17 @@ fn form_ui(
                     })
                     .width(300.0)
                     .show_ui(ui, |ui| {
-                        for r in avslag_reasons {
-                            ui.selectable_value(&mut form.reason, r.clone(), r);
+                        for (i, r) in avslag_reasons.iter().enumerate() {
+                            ui.selectable_value(
+                                &mut form.reason,
+                                r.clone(),
+                                format!("{} {r}", i + 1),
+                            );
                         }
                     })
                     .response
                     .labelled_by(label.id);
+                ui.colored_label(theme::MUTED_TEXT, "tast 1–9 for begrunnelse");
             });
             let label = ui.label("Råd og veiledning til fastlegen:");
             ui.add(

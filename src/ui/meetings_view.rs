@@ -535,7 +535,8 @@ impl MeetingsView {
                     ui.label(&r.patient);
                     ui.label(format_date(r.received_on));
                     ui.label(format_date_weekday(r.deadline));
-                    let left = crate::planning::left_at_meeting(rule, m.date, r.deadline);
+                    let left =
+                        crate::planning::item_left_at_meeting(rule, m.date, r.deadline, *reason);
                     ui.label(left);
                     if reason.is_must() {
                         ui.colored_label(theme::ERROR_TEXT, reason.label_nb());

@@ -4,9 +4,9 @@
 
 use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
 use crate::calendar::WorkingDayRule;
-use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
+use crate::stats::{self, Figures, Period, Report, TRACK_ORDER, month_name_nb};
 use chrono::{Datelike, NaiveDate};
-use egui_plot::{Bar, BarChart, Corner, HLine, Legend, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Corner, HLine, Legend, Plot, PlotPoints, uniform_grid_spacer};
 use rusqlite::Connection;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -206,54 +206,56 @@ impl StatsView {
 fn table_ui(ui: &mut egui::Ui, report: &Report) {
     let lines = stats::lines(report);
     let previous = report.previous.as_ref().map(|(p, _)| p.label_nb());
-    let mut section = "";
-    let mut grid_lines: Vec<&Line> = Vec::new();
-    let flush = |ui: &mut egui::Ui, section: &str, rows: &mut Vec<&Line>| {
-        if rows.is_empty() {
-            return;
-        }
-        ui.add_space(6.0);
-        ui.strong(section);
-        egui::Grid::new(("stats_grid", section))
-            .striped(true)
-            .num_columns(if previous.is_some() { 6 } else { 3 })
-            .min_col_width(60.0)
-            .show(ui, |ui| {
-                ui.label("");
-                ui.strong(report.period.label_nb());
-                ui.strong("andel");
-                if let Some(p) = &previous {
-                    ui.strong(p);
-                    ui.strong("andel");
-                    ui.strong("endring");
+    let columns = if previous.is_some() { 6 } else { 3 };
+    // Figures right-aligned in fixed-width cells, so the columns line up down the table.
+    let figure = |ui: &mut egui::Ui, text: String, strong: bool| {
+        ui.allocate_ui_with_layout(
+            egui::vec2(86.0, 18.0),
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                if strong {
+                    ui.strong(text);
+                } else {
+                    ui.label(text);
                 }
-                ui.end_row();
-                for l in rows.drain(..) {
-                    let label = if l.indent {
-                        format!("   {}", l.label)
-                    } else {
-                        l.label.clone()
-                    };
-                    ui.label(label);
-                    ui.label(l.now.text());
-                    ui.label(l.now.share_text());
-                    if let Some(b) = l.before {
-                        ui.label(b.text());
-                        ui.label(b.share_text());
-                        ui.label(l.now.change_text(b));
+            },
+        );
+    };
+    egui::Grid::new("stats_grid")
+        .striped(true)
+        .num_columns(columns)
+        .spacing([18.0, 4.0])
+        .show(ui, |ui| {
+            let mut section = "";
+            for l in &lines {
+                if l.section != section {
+                    section = l.section;
+                    ui.strong(section);
+                    figure(ui, report.period.label_nb(), true);
+                    figure(ui, "andel".into(), true);
+                    if let Some(p) = &previous {
+                        figure(ui, p.clone(), true);
+                        figure(ui, "andel".into(), true);
+                        figure(ui, "endring".into(), true);
                     }
                     ui.end_row();
                 }
-            });
-    };
-    for l in &lines {
-        if l.section != section {
-            flush(ui, section, &mut grid_lines);
-            section = l.section;
-        }
-        grid_lines.push(l);
-    }
-    flush(ui, section, &mut grid_lines);
+                let label = if l.indent {
+                    format!("   {}", l.label)
+                } else {
+                    l.label.clone()
+                };
+                ui.label(label);
+                figure(ui, l.now.text(), false);
+                figure(ui, l.now.share_text(), false);
+                if let Some(b) = l.before {
+                    figure(ui, b.text(), false);
+                    figure(ui, b.share_text(), false);
+                    figure(ui, l.now.change_text(b), false);
+                }
+                ui.end_row();
+            }
+        });
 }
 
 fn month_label(f: &Figures, x: f64) -> String {
@@ -265,7 +267,11 @@ fn month_label(f: &Figures, x: f64) -> String {
         .get(i as usize)
         .map(|m| {
             let name: String = month_name_nb(m.month).chars().take(3).collect();
-            format!("{name} {:02}", m.year % 100)
+            if m.month == 1 || i == 0.0 {
+                format!("{name} {:02}", m.year % 100)
+            } else {
+                name
+            }
         })
         .unwrap_or_default()
 }
@@ -280,6 +286,8 @@ fn plots_ui(ui: &mut egui::Ui, report: &Report) {
     let static_plot = |id: &str| {
         Plot::new(id.to_string())
             .height(200.0)
+            // A mark at every month (or track), labelled by the formatter.
+            .x_grid_spacer(uniform_grid_spacer(|_| [1.0, 3.0, 12.0]))
             .allow_zoom(false)
             .allow_drag(false)
             .allow_scroll(false)
@@ -303,9 +311,17 @@ fn plots_ui(ui: &mut egui::Ui, report: &Report) {
     let other = BarChart::new("Feilsendt/videresendt/sekundær", bars(|m| m.other))
         .color(OTHER)
         .stack_on(&[&rett, &avslag]);
+    let tallest = f
+        .months
+        .iter()
+        .map(|m| m.rett + m.avslag + m.other)
+        .max()
+        .unwrap_or(0);
     static_plot("stats_per_month")
         .x_axis_formatter(|mark, _| month_label(f, mark.value))
         .include_y(0.0)
+        // Headroom for the legend above the bars.
+        .include_y(tallest as f64 * 1.5 + 1.0)
         .show(ui, |p| {
             p.bar_chart(rett);
             p.bar_chart(avslag);
@@ -397,6 +413,7 @@ fn plots_ui(ui: &mut egui::Ui, report: &Report) {
     static_plot("stats_tracks")
         .x_axis_formatter(move |mark, _| short(mark.value))
         .include_y(0.0)
+        .include_y(45.0)
         .y_axis_label("%")
         .show(ui, |p| {
             p.bar_chart(BarChart::new(report.period.label_nb(), now_bars).color(theme::OK_TEXT));
