@@ -610,3 +610,44 @@ fn statistics_compare_this_year_with_last_year_and_export_csv() {
         "{received}"
     );
 }
+
+#[test]
+fn an_avslag_with_advice_by_keyboard_and_esc_leaves_the_text_field_not_the_meeting() {
+    let store = store_with(&[("Ada Lund", "2026-11-09")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    for key in [egui::Key::A, egui::Key::Num1] {
+        harness.key_press(key);
+        harness.run();
+    }
+    let advice = "Råd og veiledning til fastlegen:";
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, advice)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, advice)
+        .type_text("Fysioterapi i kommunen");
+    harness.run();
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    harness.run();
+    assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    harness.get_by_label("Vedtak lagret: Ada Lund – Avslag");
+    let ada = harness.state().queue().rows[0].id;
+    let d = inntak::store::decisions::current(harness.state().store().conn(), ada)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        d.outcome,
+        inntak::domain::decision::Outcome::Avslag {
+            reason: "Kan ivaretas i primærhelsetjenesten".into(),
+            advice: "Fysioterapi i kommunen".into(),
+        }
+    );
+}

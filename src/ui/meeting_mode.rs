@@ -131,6 +131,9 @@ pub struct MeetingMode {
     meeting: Option<MeetingId>,
     index: usize,
     form: Option<Form>,
+    /// A text field had focus at the end of the last frame: Esc then only leaves the field
+    /// (egui drops the focus before this frame's widgets run), it does not leave the meeting.
+    text_had_focus: bool,
 }
 
 impl MeetingMode {
@@ -299,6 +302,7 @@ impl MeetingMode {
             };
             ui.colored_label(theme::MUTED_TEXT, keys);
         });
+        self.text_had_focus = ui.ctx().egui_wants_keyboard_input();
     }
 
     /// Single keys, only while no text field has focus.
@@ -358,7 +362,7 @@ impl MeetingMode {
                 deadline,
             });
         }
-        if pressed(Key::Escape) {
+        if pressed(Key::Escape) && !self.text_had_focus {
             actions.push(Action::Show(super::View::Meetings));
         }
     }
