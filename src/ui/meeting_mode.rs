@@ -134,6 +134,9 @@ pub struct MeetingMode {
     /// A text field had focus at the end of the last frame: Esc then only leaves the field
     /// (egui drops the focus before this frame's widgets run), it does not leave the meeting.
     text_had_focus: bool,
+    /// Go to the first undecided item from this position (wrapping round): set on opening
+    /// (from 0) and after each save (from the next item).
+    seek_from: Option<usize>,
 }
 
 impl MeetingMode {
@@ -141,6 +144,7 @@ impl MeetingMode {
         if self.meeting != Some(meeting) {
             *self = Self {
                 meeting: Some(meeting),
+                seek_from: Some(0),
                 ..Default::default()
             };
         }
@@ -152,7 +156,7 @@ impl MeetingMode {
 
     /// After a save: go to the next undecided item.
     pub fn advance(&mut self) {
-        self.index += 1;
+        self.seek_from = Some(self.index + 1);
         self.form = None;
     }
 
@@ -220,6 +224,12 @@ impl MeetingMode {
                         }
                     });
                 ui.separator();
+                if done == items.len() {
+                    ui.colored_label(
+                        theme::OK_TEXT,
+                        "Alle punkter er behandlet. Avslutt møtet for å låse vedtakene.",
+                    );
+                }
                 if ui.button("Avslutt møtet").clicked() {
                     actions.push(Action::CloseMeeting(m.id));
                 }
@@ -234,6 +244,20 @@ impl MeetingMode {
                 );
             });
             return;
+        }
+        if let Some(from) = self.seek_from.take() {
+            let undecided = |i: usize| {
+                let id = items[i].0;
+                !decided_here(id)
+                    && queue.row(id).is_some_and(|r| {
+                        r.status.is_open() || r.status == ReferralStatus::TilNyVurdering
+                    })
+            };
+            let n = items.len();
+            self.index = (0..n)
+                .map(|k| (from + k) % n)
+                .find(|i| undecided(*i))
+                .unwrap_or(from.min(n - 1));
         }
         self.index = self.index.min(items.len() - 1);
         let (id, reason) = items[self.index];
