@@ -8,10 +8,12 @@ use inntak::calendar::WorkingDayRule;
 use inntak::clock::Clock;
 use inntak::domain::referral::iso;
 use inntak::queue::{QueueFilter, QueueModel, StatusFilter};
-use inntak::store::referrals::{self, Change};
+use inntak::store::referrals;
 use inntak::store::{Store, settings};
 use inntak::ui::App;
 use std::time::{Duration, Instant};
+
+mod common;
 
 const TODAY: &str = "2026-11-22";
 
@@ -48,33 +50,10 @@ fn summary(name: &str, mut samples: Vec<Duration>, budget_ms: f64) {
 }
 
 fn main() {
-    let count: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let count = common::size_from_args();
     let today = iso(TODAY);
     let rule = WorkingDayRule::default();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.sqlite3");
-
-    let started = Instant::now();
-    {
-        let mut store = Store::open(&path).expect("create");
-        let change = Change {
-            actor: "bench",
-            at: today.and_hms_opt(8, 0, 0).unwrap(),
-        };
-        store
-            .write(|tx| {
-                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                inntak::demo::insert(tx, count, 1, today, rule, change)
-            })
-            .expect("fill");
-    }
-    println!(
-        "setup: {count} demo referrals written in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let (_dir, path) = common::demo_db(count, today);
     let baseline_mb = peak_rss_mb().unwrap_or(0.0);
 
     // (a) open the store and build the queue view model.

@@ -7,9 +7,10 @@
 use inntak::calendar::WorkingDayRule;
 use inntak::domain::referral::iso;
 use inntak::stats::{self, Period};
-use inntak::store::referrals::Change;
-use inntak::store::{Store, settings};
+use inntak::store::Store;
 use std::time::{Duration, Instant};
+
+mod common;
 
 const TODAY: &str = "2026-11-22";
 
@@ -40,32 +41,10 @@ fn measure(name: &str, runs: usize, budget_ms: f64, mut f: impl FnMut()) {
 }
 
 fn main() {
-    let count: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let count = common::size_from_args();
     let today = iso(TODAY);
     let rule = WorkingDayRule::default();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("bench.sqlite3");
-    let started = Instant::now();
-    {
-        let mut store = Store::open(&path).expect("create");
-        let change = Change {
-            actor: "bench",
-            at: today.and_hms_opt(8, 0, 0).unwrap(),
-        };
-        store
-            .write(|tx| {
-                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                inntak::demo::insert(tx, count, 1, today, rule, change)
-            })
-            .expect("fill");
-    }
-    println!(
-        "setup: {count} demo referrals (with decisions and follow-ups) written in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let (_dir, path) = common::demo_db(count, today);
     let store = Store::open(&path).expect("open");
     let conn = store.conn();
     let year = stats::report(conn, Period::Year(2025), true, rule, today).unwrap();

@@ -49,6 +49,8 @@ pub struct QueueRow {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct QueueCounts {
     pub open: usize,
+    /// Back from a kartleggingssamtale, waiting for the meeting's track choice.
+    pub after_mapping: usize,
     pub overdue: usize,
     /// Open, not overdue, with the deadline in [`work_week`] (this week; on a weekend, the
     /// coming one).
@@ -87,7 +89,7 @@ pub enum StatusFilter {
 impl StatusFilter {
     pub fn label_nb(self) -> &'static str {
         match self {
-            Self::Open => "Åpne (til vurdering)",
+            Self::Open => "Åpne (til vurdering og ny vurdering)",
             Self::All => "Alle",
             Self::Only(s) => s.label_nb(),
         }
@@ -106,7 +108,8 @@ impl StatusFilter {
 
     fn accepts(self, status: ReferralStatus) -> bool {
         match self {
-            Self::Open => status.is_open(),
+            // Back from a kartleggingssamtale: waiting for the meeting's track choice.
+            Self::Open => status.is_open() || status == ReferralStatus::TilNyVurdering,
             Self::All => true,
             Self::Only(s) => s == status,
         }
@@ -164,6 +167,9 @@ impl QueueModel {
                 } else {
                     Urgency::OnTrack
                 };
+                if r.status == ReferralStatus::TilNyVurdering {
+                    counts.after_mapping += 1;
+                }
                 if r.status.is_open() {
                     counts.open += 1;
                     if urgency == Urgency::Overdue {

@@ -9,16 +9,15 @@ use inntak::domain::renewal::Renewal;
 use inntak::domain::{ReferralDraft, ReferralId, ReferralStatus, ReferrerKind};
 use inntak::followup;
 use inntak::queue::QueueModel;
-use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+use inntak::store::decisions;
 use inntak::store::followups::{self, CareStart};
 use inntak::store::referrals::{self, Change};
 use inntak::store::{Store, audit};
 
+mod common;
+
 fn change_on(day: &str) -> Change<'static> {
-    Change {
-        actor: "leder",
-        at: iso(day).and_hms_opt(9, 0, 0).unwrap(),
-    }
+    common::change_on("leder", day)
 }
 
 fn change() -> Change<'static> {
@@ -33,33 +32,11 @@ fn add(store: &mut Store, patient: &str, received: &str, fnr: &str, group: &str)
         diagnosis_group: group.into(),
         ..ReferralDraft::new(iso(received))
     };
-    let fields = draft.validate(iso("2026-11-24")).unwrap();
-    store
-        .write(|tx| {
-            referrals::insert(
-                tx,
-                &fields,
-                ReferralStatus::TilVurdering,
-                None,
-                change(),
-                "create",
-            )
-        })
-        .unwrap()
+    common::register(store, draft, "2026-11-24")
 }
 
 fn decide(store: &mut Store, id: ReferralId, outcome: &Outcome, on: &str) {
-    let extras = DecisionExtras::default();
-    let new = NewDecision {
-        referral: id,
-        meeting: None,
-        decided_on: iso(on),
-        outcome,
-        extras: &extras,
-    };
-    store
-        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change_on(on)))
-        .unwrap();
+    common::decide(store, id, outcome, on);
 }
 
 fn rett(frist: &str, track: Track) -> Outcome {

@@ -4,14 +4,15 @@
 use inntak::calendar::WorkingDayRule;
 use inntak::domain::decision::{Clinician, Outcome, TeamMode, Track};
 use inntak::domain::referral::iso;
-use inntak::domain::{ReferralDraft, ReferralId, ReferralStatus, ReferrerKind};
+use inntak::domain::{ReferralDraft, ReferralId, ReferrerKind};
 use inntak::stats::{self, Measure, Period};
 use inntak::store::Store;
-use inntak::store::decisions::{self, DecisionExtras, NewDecision};
 use inntak::store::followups::{self, CareStart};
 use inntak::store::referrals::{self, Change};
 
 const TODAY: &str = "2026-01-10";
+
+mod common;
 
 fn change() -> Change<'static> {
     Change {
@@ -34,33 +35,11 @@ fn add(
         is_secondary: secondary,
         ..ReferralDraft::new(iso(received))
     };
-    let fields = draft.validate(iso(TODAY)).unwrap();
-    store
-        .write(|tx| {
-            referrals::insert(
-                tx,
-                &fields,
-                ReferralStatus::TilVurdering,
-                None,
-                change(),
-                "create",
-            )
-        })
-        .unwrap()
+    common::register(store, draft, TODAY)
 }
 
 fn decide(store: &mut Store, id: ReferralId, on: &str, outcome: Outcome) {
-    let extras = DecisionExtras::default();
-    let new = NewDecision {
-        referral: id,
-        meeting: None,
-        decided_on: iso(on),
-        outcome: &outcome,
-        extras: &extras,
-    };
-    store
-        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change()))
-        .unwrap();
+    common::decide(store, id, &outcome, on);
 }
 
 fn rett(frist: &str, track: Track) -> Outcome {

@@ -281,6 +281,54 @@ impl App {
         }
     }
 
+    /// The detail pane's decision summary: the current decision, the mapping report, track
+    /// changes and the start of care.
+    fn decision_lines(&self, id: ReferralId) -> Vec<String> {
+        use crate::calendar::format_date;
+        let conn = self.store.conn();
+        let mut lines = Vec::new();
+        if let Ok(Some(d)) = decisions::current(conn, id) {
+            let corrected = decisions::history(conn, id).map_or(0, |h| h.len().saturating_sub(1));
+            let note = if corrected > 0 {
+                format!(" (rettet {corrected} gang(er))")
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "Vedtak {}: {}{note}",
+                format_date(d.decided_on),
+                planning::outcome_text(&d.outcome)
+            ));
+        }
+        if let Ok(Some(m)) = followups::mapping_report(conn, id) {
+            let summary = if m.summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", m.summary)
+            };
+            lines.push(format!(
+                "Kartlegging meldt tilbake {}{summary}",
+                format_date(m.reported_on)
+            ));
+        }
+        for t in followups::track_history(conn, id).unwrap_or_default() {
+            lines.push(format!(
+                "Forløp endret {}: {} → {}",
+                format_date(t.decided_on),
+                t.from.label_nb(),
+                t.to.label_nb()
+            ));
+        }
+        if let Ok(care) = followups::care_start(conn, id) {
+            match (care.started, care.booked) {
+                (Some(s), _) => lines.push(format!("Oppstart {}", format_date(s))),
+                (None, Some(b)) => lines.push(format!("Planlagt oppstart {}", format_date(b))),
+                (None, None) => {}
+            }
+        }
+        lines
+    }
+
     fn load_detail(&mut self) {
         self.detail = self.selected.and_then(|id| {
             let referral = referrals::get(self.store.conn(), id).ok()?;
@@ -293,6 +341,7 @@ impl App {
                 self.clock.today(),
             );
             view.renewal = self.queue.renewal(id);
+            view.decision_lines = self.decision_lines(id);
             Some(view)
         });
     }

@@ -20,6 +20,9 @@ pub struct DetailView {
     pub history: Vec<AuditEntry>,
     /// Fornyet vurdering: earlier assessments of the same patient and condition.
     pub renewal: Option<crate::domain::renewal::Renewal>,
+    /// The current decision and what followed it (track changes, mapping, start of care),
+    /// one line each.
+    pub decision_lines: Vec<String>,
 }
 
 impl DetailView {
@@ -45,6 +48,7 @@ impl DetailView {
             explanation,
             history,
             renewal: None,
+            decision_lines: Vec::new(),
         }
     }
 }
@@ -142,6 +146,9 @@ pub fn ui(
             );
             if let Some(decided) = r.decided_on {
                 ui.label(format!("Avgjort {}", format_date_weekday(decided)));
+            }
+            for line in &view.decision_lines {
+                ui.label(line);
             }
             if let Some(renewal) = &view.renewal {
                 let colour = if renewal.is_warning() {

@@ -453,36 +453,12 @@ fn form_ui(
     if matches!(form.choice, Some(Choice::Rett | Choice::Sekundaer)) {
         ui.horizontal(|ui| {
             ui.label("Forløp:");
-            let clinicians = [
-                (Clinician::Lege, "lege"),
-                (Clinician::Psykolog, "psykolog"),
-                (Clinician::Fysioterapeut, "fysioterapeut"),
-            ];
-            for (c, name) in clinicians {
-                ui.radio_value(
-                    &mut form.track,
-                    Some(Track::Monofaglig(c)),
-                    format!("Mono {name}"),
-                );
-            }
+            mono_radios(ui, &mut form.track);
         });
         ui.horizontal(|ui| {
             ui.label("");
-            ui.radio_value(
-                &mut form.track,
-                Some(Track::Tverrfaglig(TeamMode::Sekvensiell)),
-                "Tverr sekvensiell",
-            );
-            ui.radio_value(
-                &mut form.track,
-                Some(Track::Tverrfaglig(TeamMode::Samlet)),
-                "Tverr samlet",
-            );
-            for (c, name) in [
-                (Clinician::Lege, "lege"),
-                (Clinician::Psykolog, "psykolog"),
-                (Clinician::Fysioterapeut, "fysioterapeut"),
-            ] {
+            tverr_radios(ui, &mut form.track);
+            for (c, name) in CLINICIANS {
                 ui.radio_value(
                     &mut form.track,
                     Some(Track::Kartlegging(c)),
@@ -591,27 +567,8 @@ fn track_choice_ui(
 ) {
     ui.horizontal(|ui| {
         ui.label("Forløp:");
-        for (c, name) in [
-            (Clinician::Lege, "lege"),
-            (Clinician::Psykolog, "psykolog"),
-            (Clinician::Fysioterapeut, "fysioterapeut"),
-        ] {
-            ui.radio_value(
-                &mut form.track,
-                Some(Track::Monofaglig(c)),
-                format!("Mono {name}"),
-            );
-        }
-        ui.radio_value(
-            &mut form.track,
-            Some(Track::Tverrfaglig(TeamMode::Sekvensiell)),
-            "Tverr sekvensiell",
-        );
-        ui.radio_value(
-            &mut form.track,
-            Some(Track::Tverrfaglig(TeamMode::Samlet)),
-            "Tverr samlet",
-        );
+        mono_radios(ui, &mut form.track);
+        tverr_radios(ui, &mut form.track);
     });
     ui.horizontal(|ui| {
         let label = ui.label("Notat:");
@@ -623,5 +580,32 @@ fn track_choice_ui(
     }
     if let Some(e) = &form.error {
         ui.colored_label(theme::ERROR_TEXT, e);
+    }
+}
+
+const CLINICIANS: [(Clinician, &str); 3] = [
+    (Clinician::Lege, "lege"),
+    (Clinician::Psykolog, "psykolog"),
+    (Clinician::Fysioterapeut, "fysioterapeut"),
+];
+
+/// "Mono lege", "Mono psykolog", "Mono fysioterapeut".
+fn mono_radios(ui: &mut egui::Ui, track: &mut Option<Track>) {
+    for (c, name) in CLINICIANS {
+        ui.radio_value(track, Some(Track::Monofaglig(c)), format!("Mono {name}"));
+    }
+}
+
+/// "Tverr sekvensiell", "Tverr samlet".
+fn tverr_radios(ui: &mut egui::Ui, track: &mut Option<Track>) {
+    for (mode, name) in [
+        (TeamMode::Sekvensiell, "sekvensiell"),
+        (TeamMode::Samlet, "samlet"),
+    ] {
+        ui.radio_value(
+            track,
+            Some(Track::Tverrfaglig(mode)),
+            format!("Tverr {name}"),
+        );
     }
 }

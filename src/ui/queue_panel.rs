@@ -66,6 +66,9 @@ impl QueuePanel {
             ui.heading("Henvisninger");
             ui.add_space(12.0);
             ui.label(format!("{} åpne", c.open));
+            if c.after_mapping > 0 {
+                ui.label(format!("{} til ny vurdering", c.after_mapping));
+            }
             ui.colored_label(
                 theme::urgency_text(Urgency::Overdue),
                 format!("{} over fristen", c.overdue),

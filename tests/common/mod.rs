@@ -1,0 +1,50 @@
+//! Setup the store-level tests share: registering a referral and recording a decision.
+#![allow(dead_code)] // each test crate uses its own part
+
+use inntak::calendar::WorkingDayRule;
+use inntak::domain::decision::Outcome;
+use inntak::domain::referral::iso;
+use inntak::domain::{ReferralDraft, ReferralId, ReferralStatus};
+use inntak::store::Store;
+use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+use inntak::store::referrals::{self, Change};
+
+/// A change by `actor` at 09:00 on `day`.
+pub fn change_on(actor: &'static str, day: &str) -> Change<'static> {
+    Change {
+        actor,
+        at: iso(day).and_hms_opt(9, 0, 0).unwrap(),
+    }
+}
+
+/// Registers the draft (validated as of `today`) as a referral waiting for assessment.
+pub fn register(store: &mut Store, draft: ReferralDraft, today: &str) -> ReferralId {
+    let fields = draft.validate(iso(today)).unwrap();
+    store
+        .write(|tx| {
+            referrals::insert(
+                tx,
+                &fields,
+                ReferralStatus::TilVurdering,
+                None,
+                change_on("test", today),
+                "create",
+            )
+        })
+        .unwrap()
+}
+
+/// Records `outcome` outside any meeting, decided on `on` (and saved that day).
+pub fn decide(store: &mut Store, id: ReferralId, outcome: &Outcome, on: &str) {
+    let extras = DecisionExtras::default();
+    let new = NewDecision {
+        referral: id,
+        meeting: None,
+        decided_on: iso(on),
+        outcome,
+        extras: &extras,
+    };
+    store
+        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change_on("test", on)))
+        .unwrap();
+}
