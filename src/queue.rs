@@ -360,6 +360,7 @@ mod tests {
             model.counts,
             QueueCounts {
                 open: 3,
+                after_mapping: 0,
                 overdue: 1,
                 due_this_week: 1,
                 total: 4,
