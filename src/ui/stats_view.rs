@@ -4,7 +4,7 @@
 
 use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
 use crate::calendar::WorkingDayRule;
-use crate::stats::{self, Figures, Period, Report, TRACK_ORDER, month_name_nb};
+use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
 use chrono::{Datelike, NaiveDate};
 use egui_plot::{Bar, BarChart, Corner, HLine, Legend, Plot, PlotPoints, uniform_grid_spacer};
 use rusqlite::Connection;
@@ -51,6 +51,8 @@ pub struct StatsView {
     /// (data generation, period, compare) the report was computed for.
     cached_for: Option<(u64, Period, bool)>,
     report: Option<Result<Report, String>>,
+    /// The table lines of `report`, built with it.
+    lines: Vec<Line>,
 }
 
 impl StatsView {
@@ -66,6 +68,7 @@ impl StatsView {
             compare: true,
             cached_for: None,
             report: None,
+            lines: Vec::new(),
         }
     }
 
@@ -101,6 +104,10 @@ impl StatsView {
         let key = (generation, period, self.compare);
         if self.cached_for != Some(key) {
             self.report = Some(stats::report(conn, period, self.compare, rule, today));
+            self.lines = match &self.report {
+                Some(Ok(r)) => stats::lines(r),
+                _ => Vec::new(),
+            };
             self.cached_for = Some(key);
         }
     }
@@ -134,7 +141,7 @@ impl StatsView {
                 egui::ScrollArea::vertical().show(ui, |ui| plots_ui(ui, report));
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| table_ui(ui, report));
+            egui::ScrollArea::vertical().show(ui, |ui| table_ui(ui, report, &self.lines));
         });
     }
 
@@ -203,8 +210,7 @@ impl StatsView {
     }
 }
 
-fn table_ui(ui: &mut egui::Ui, report: &Report) {
-    let lines = stats::lines(report);
+fn table_ui(ui: &mut egui::Ui, report: &Report, lines: &[Line]) {
     let previous = report.previous.as_ref().map(|(p, _)| p.label_nb());
     let columns = if previous.is_some() { 6 } else { 3 };
     // Figures right-aligned in fixed-width cells, so the columns line up down the table.
@@ -227,7 +233,7 @@ fn table_ui(ui: &mut egui::Ui, report: &Report) {
         .spacing([18.0, 4.0])
         .show(ui, |ui| {
             let mut section = "";
-            for l in &lines {
+            for l in lines {
                 if l.section != section {
                     section = l.section;
                     ui.strong(section);
