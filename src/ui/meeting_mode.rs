@@ -44,6 +44,9 @@ struct Form {
     sources: Vec<Source>,
     note: String,
     error: Option<String>,
+    /// Put the cursor in the advice field on the next frame (after a reason key), so the
+    /// advice is typed without the mouse; Esc leaves the field, Enter then saves.
+    focus_advice: bool,
 }
 
 impl Form {
@@ -62,6 +65,7 @@ impl Form {
             sources: Vec::new(),
             note: String::new(),
             error: None,
+            focus_advice: false,
         }
     }
 
@@ -351,6 +355,7 @@ impl MeetingMode {
             for (key, reason) in digits.into_iter().zip(avslag_reasons) {
                 if pressed(key) {
                     form.reason = reason.clone();
+                    form.focus_advice = form.advice.trim().is_empty();
                 }
             }
         }
@@ -497,15 +502,22 @@ fn form_ui(
                     })
                     .response
                     .labelled_by(label.id);
-                ui.colored_label(theme::MUTED_TEXT, "tast 1–9 for begrunnelse");
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "tast 1–9 for begrunnelse, skriv rådet, Esc, Enter",
+                );
             });
             let label = ui.label("Råd og veiledning til fastlegen:");
-            ui.add(
-                egui::TextEdit::multiline(&mut form.advice)
-                    .desired_rows(3)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
+            let advice = ui
+                .add(
+                    egui::TextEdit::multiline(&mut form.advice)
+                        .desired_rows(3)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            if std::mem::take(&mut form.focus_advice) {
+                advice.request_focus();
+            }
             // For the reply letter in the hospital system.
             let has_advice = !form.advice.trim().is_empty();
             if ui
