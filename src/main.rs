@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use inntak::cli::{self, Cli};
-use inntak::store::Store;
+use inntak::store::{IntegrityCheck, Store};
 
 fn main() {
     let cli = Cli::parse();
@@ -13,7 +13,8 @@ fn main() {
         Ok(p) => p,
         Err(e) => fail(&e),
     };
-    let store = match Store::open(&path) {
+    // The window checks the file's integrity in the background (writes wait for it).
+    let store = match Store::open_with(&path, IntegrityCheck::Background) {
         Ok(s) => s,
         Err(e) => fail(&e.to_string()),
     };

@@ -4,7 +4,9 @@
 use inntak::domain::referral::iso;
 use inntak::domain::{ReferralDraft, ReferralStatus, ReferrerKind};
 use inntak::store::referrals::{self, Change};
-use inntak::store::{OpenError, SCHEMA_VERSION, Store, StoreError, audit, settings};
+use inntak::store::{
+    Integrity, IntegrityCheck, OpenError, SCHEMA_VERSION, Store, StoreError, audit, settings,
+};
 use std::path::Path;
 
 fn change() -> Change<'static> {
@@ -162,6 +164,29 @@ fn a_corrupt_database_is_refused_and_untouched() {
     let err = Store::open(&path).unwrap_err();
     assert!(matches!(err, OpenError::Corrupt { .. }), "{err}");
     assert_eq!(bytes(&path), data);
+
+    // The window's way: the check runs in the background, and the first write waits for it
+    // and is refused. Nothing is written.
+    {
+        let mut store = Store::open_with(&path, IntegrityCheck::Background).unwrap();
+        let refused = store.write(|tx| Ok(settings::put(tx, "x", "y")?));
+        assert!(
+            matches!(&refused, Err(StoreError::Refused(m)) if m.contains("er skadet")),
+            "{refused:?}"
+        );
+        assert!(matches!(store.integrity(), Integrity::Damaged(_)));
+    }
+    assert_eq!(bytes(&path), data);
+}
+
+#[test]
+fn a_sound_file_checked_in_the_background_opens_and_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ok.sqlite3");
+    drop(Store::open(&path).unwrap());
+    let mut store = Store::open_with(&path, IntegrityCheck::Background).unwrap();
+    store.write(|tx| Ok(settings::put(tx, "x", "y")?)).unwrap();
+    assert_eq!(store.integrity(), Integrity::Ok);
 }
 
 #[test]

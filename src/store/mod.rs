@@ -81,12 +81,40 @@ pub enum StoreError {
     NotFound(i64),
     #[error("{0}")]
     Rule(String),
+    /// The background integrity check found the file damaged: nothing was written to it.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// When [`Store::open_with`] runs `PRAGMA quick_check` on an existing file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntegrityCheck {
+    /// Before `open` returns (the command line, tests).
+    BeforeOpen,
+    /// On a second, read-only connection in a background thread, for an up-to-date file
+    /// already in WAL mode: the window can read and show the queue meanwhile, and the first
+    /// write waits for the verdict. A damaged file is then refused and left unchanged. (At
+    /// 100,000 referrals the check takes about a third of a second.)
+    Background,
+}
+
+/// The integrity verdict as the window sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Integrity {
+    Checking,
+    Ok,
+    /// The Norwegian refusal message.
+    Damaged(String),
 }
 
 /// The open database.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The background check's verdict, until received: `Err` carries the refusal message.
+    pending_check: Option<std::sync::mpsc::Receiver<Result<(), String>>>,
+    /// Set when the background check found the file damaged: every write is refused.
+    damaged: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -101,6 +129,12 @@ impl Store {
     /// A file that is not SQLite, a SQLite file that is not Inntak's, a corrupt one and one
     /// with a newer schema are refused before anything is written to them.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
+        Self::open_with(path, IntegrityCheck::BeforeOpen)
+    }
+
+    /// Opens the database, with the integrity check before returning or in the background
+    /// (see [`IntegrityCheck`]); every other refusal happens before this returns.
+    pub fn open_with(path: &Path, integrity: IntegrityCheck) -> Result<Self, OpenError> {
         let existed = path.exists()
             && std::fs::metadata(path)
                 .map(|m| m.len() > 0)
@@ -141,6 +175,7 @@ impl Store {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(corrupt)?;
         let fresh = app_id == 0 && version == 0 && objects == 0;
+        let mut pending_check = None;
         if !fresh {
             if app_id != APPLICATION_ID {
                 return Err(OpenError::NotOurs(path.to_path_buf()));
@@ -152,14 +187,21 @@ impl Store {
                     supported: SCHEMA_VERSION,
                 });
             }
-            let check: String = conn
-                .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            let journal: String = conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
                 .map_err(corrupt)?;
-            if check != "ok" {
-                return Err(OpenError::Corrupt {
+            // In the background only when opening writes nothing to the file itself: no
+            // migration, and WAL already set.
+            let background = integrity == IntegrityCheck::Background
+                && version == SCHEMA_VERSION
+                && journal.eq_ignore_ascii_case("wal");
+            if background {
+                pending_check = Some(spawn_quick_check(path));
+            } else {
+                quick_check(&conn).map_err(|detail| OpenError::Corrupt {
                     path: path.to_path_buf(),
-                    detail: check,
-                });
+                    detail,
+                })?;
             }
         }
 
@@ -176,6 +218,8 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            pending_check,
+            damaged: None,
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
@@ -192,6 +236,8 @@ impl Store {
         let mut store = Store {
             conn,
             path: PathBuf::from(":memory:"),
+            pending_check: None,
+            damaged: None,
         };
         store.create_schema()?;
         Ok(store)
@@ -232,11 +278,57 @@ impl Store {
         &self.conn
     }
 
+    /// The integrity verdict so far, without waiting.
+    pub fn integrity(&mut self) -> Integrity {
+        if let Some(rx) = &self.pending_check {
+            match rx.try_recv() {
+                Ok(verdict) => self.settle(verdict),
+                Err(std::sync::mpsc::TryRecvError::Empty) => return Integrity::Checking,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.settle(Err("kontrollen ble avbrutt".into()))
+                }
+            }
+        }
+        match &self.damaged {
+            Some(message) => Integrity::Damaged(message.clone()),
+            None => Integrity::Ok,
+        }
+    }
+
+    /// Waits for the background check, if one is running; `Err` if the file is damaged.
+    pub fn wait_for_integrity(&mut self) -> Result<(), StoreError> {
+        if let Some(rx) = &self.pending_check {
+            let verdict = rx
+                .recv()
+                .unwrap_or_else(|_| Err("kontrollen ble avbrutt".into()));
+            self.settle(verdict);
+        }
+        match &self.damaged {
+            Some(message) => Err(StoreError::Refused(message.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn settle(&mut self, verdict: Result<(), String>) {
+        self.pending_check = None;
+        if let Err(detail) = verdict {
+            self.damaged = Some(
+                OpenError::Corrupt {
+                    path: self.path.clone(),
+                    detail,
+                }
+                .to_string(),
+            );
+        }
+    }
+
     /// Runs one user intent in one IMMEDIATE transaction: all of it commits, or none of it.
+    /// Waits for a background integrity check first; a damaged file is never written.
     pub fn write<T>(
         &mut self,
         intent: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.wait_for_integrity()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -244,6 +336,30 @@ impl Store {
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// `PRAGMA quick_check`: `Err` with SQLite's findings unless the file is sound.
+fn quick_check(conn: &Connection) -> Result<(), String> {
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    if check == "ok" { Ok(()) } else { Err(check) }
+}
+
+/// Runs the quick check on its own read-only connection in a thread.
+fn spawn_quick_check(path: &Path) -> std::sync::mpsc::Receiver<Result<(), String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let verdict = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())
+        .and_then(|conn| quick_check(&conn));
+        let _ = tx.send(verdict);
+    });
+    rx
 }
 
 /// Checks the 100-byte SQLite header by reading the file, without opening it in SQLite.

@@ -25,7 +25,7 @@ use crate::store::decisions::{self, DecisionExtras, NewDecision};
 use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, StoredItem};
 use crate::store::referrals::{self, Change};
-use crate::store::{Store, StoreError, audit, settings};
+use crate::store::{Integrity, Store, StoreError, audit, settings};
 use chrono::{Datelike, NaiveDate, NaiveTime};
 use std::path::PathBuf;
 
@@ -188,6 +188,8 @@ pub struct App {
     /// The store changed: reload the view models before the next draw.
     dirty: bool,
     demo_offer: bool,
+    /// The meeting schedule is laid out once the integrity check has passed.
+    schedule_pending: bool,
     message: Option<Message>,
     styled: bool,
 }
@@ -227,10 +229,17 @@ impl App {
             view: View::Queue,
             dirty: true,
             demo_offer,
+            schedule_pending: false,
             message: None,
             styled: false,
         };
-        app.ensure_schedule();
+        // With a background integrity check still running, the first write (the schedule)
+        // waits for it in `show`, so the queue can be read and shown meanwhile.
+        if app.store.integrity() == Integrity::Checking {
+            app.schedule_pending = true;
+        } else {
+            app.ensure_schedule();
+        }
         app.reload();
         app
     }
@@ -365,6 +374,27 @@ impl App {
         if !self.styled {
             theme::apply(ui.ctx());
             self.styled = true;
+        }
+        if self.schedule_pending || !matches!(self.store.integrity(), Integrity::Ok) {
+            match self.store.integrity() {
+                Integrity::Checking => ui
+                    .ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(50)),
+                Integrity::Ok => {
+                    self.schedule_pending = false;
+                    self.ensure_schedule();
+                    self.dirty = true;
+                }
+                Integrity::Damaged(message) => {
+                    // Nothing may be written; say so over everything else.
+                    egui::Modal::new(egui::Id::unique("damaged")).show(ui.ctx(), |ui| {
+                        ui.set_max_width(520.0);
+                        ui.heading("Databasen kan ikke brukes");
+                        ui.colored_label(theme::ERROR_TEXT, message);
+                    });
+                    return;
+                }
+            }
         }
         if self.dirty {
             self.reload();
