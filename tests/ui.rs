@@ -409,6 +409,28 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
             ReferralStatus::Rett
         ]
     );
+
+    // The minutes of the closed meeting list the three decisions and Di as moved on.
+    let dir = tempfile::tempdir().unwrap();
+    harness.state_mut().set_export_dir(dir.path().to_path_buf());
+    // The list of recent meetings is below the coming ones: scroll to it first.
+    harness.get_by_label("Referat (PDF)").scroll_to_me();
+    harness.run();
+    harness.get_by_label("Referat (PDF)").click();
+    harness.run();
+    let pdf = std::fs::read(harness.state().last_pdf().unwrap()).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = |needle: &str| {
+        flat.find(needle)
+            .unwrap_or_else(|| panic!("«{needle}» not in:\n{flat}"))
+    };
+    assert!(at("Referat fra inntaksmøte") < at("Ada Lund"));
+    assert!(at("Ada Lund") < at("Rett – tverrfaglig sekvensiell"));
+    assert!(at("Bo Lie") < at("Feilsendt"));
+    assert!(at("Cy Dahl") < at("Rett – monofaglig (lege)"));
+    assert!(at("Di Berg") < at("Ikke avgjort – flyttet til neste møte"));
+    assert!(flat.contains("3 av 4 avgjort"), "{flat}");
 }
 
 #[test]

@@ -200,7 +200,7 @@ impl FollowUpView {
             .column(Column::exact(110.0))
             .column(Column::initial(180.0).at_least(100.0).clip(true))
             .column(Column::initial(160.0).clip(true))
-            .column(Column::initial(150.0).clip(true))
+            .column(Column::initial(270.0).clip(true))
             .column(Column::remainder().at_least(120.0))
             .header(22.0, |mut h| {
                 for title in [
