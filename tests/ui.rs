@@ -674,3 +674,49 @@ fn an_avslag_with_advice_by_keyboard_and_esc_leaves_the_text_field_not_the_meeti
         }
     );
 }
+
+#[test]
+fn the_clinic_adds_its_own_avslag_reason_and_the_meeting_offers_it() {
+    let store = store_with(&[("Ada Lund", "2026-11-09")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    let field = "Egne avslagsgrunner";
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, field)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, field)
+        .type_text("Bør først vurderes i psykisk helsevern");
+    harness.run();
+    harness.get_by_label("Lagre innstillinger").click();
+    harness.run();
+    harness.get_by_label("Innstillingene er lagret");
+    let stored = settings::load(harness.state().store().conn()).unwrap();
+    assert_eq!(
+        stored.all_avslag_reasons(),
+        [
+            "Kan ivaretas i primærhelsetjenesten",
+            "Manglende forventet nytte av tilbudet",
+            "Allerede utredet uten ny informasjon",
+            "Bør først vurderes i psykisk helsevern",
+            "Annet",
+        ]
+    );
+    // In the meeting, key 4 picks it.
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    for key in [egui::Key::A, egui::Key::Num4] {
+        harness.key_press(key);
+        harness.run();
+    }
+    use egui_kittest::kittest::NodeT;
+    let combo = harness.get_by_role_and_label(Role::ComboBox, "Begrunnelse:");
+    assert_eq!(
+        combo.accesskit_node().value().as_deref(),
+        Some("Bør først vurderes i psykisk helsevern")
+    );
+}
