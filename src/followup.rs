@@ -76,7 +76,6 @@ pub struct FollowUps {
     /// By juridisk frist, earliest first.
     pub care: Vec<CareRow>,
     pub mapping: Vec<MappingRow>,
-    pub today: Option<NaiveDate>,
 }
 
 impl FollowUps {
@@ -163,11 +162,7 @@ pub fn load(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> 
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(FollowUps {
-        care,
-        mapping,
-        today: Some(today),
-    })
+    Ok(FollowUps { care, mapping })
 }
 
 /// The Helfo list as CSV (`;`, UTF-8 with BOM for Excel): actual and expected breaches.
