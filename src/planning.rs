@@ -25,7 +25,8 @@ pub struct MeetingView {
     /// The current decisions recorded at this meeting (for corrections).
     pub decided: Vec<decisions::StoredDecision>,
     /// Referrals whose track was chosen or changed at this meeting.
-    pub track_changed: Vec<ReferralId>,
+    /// Referrals whose track was chosen or changed at this meeting, with the choice.
+    pub track_changed: Vec<(ReferralId, crate::domain::decision::Track)>,
 }
 
 impl MeetingView {

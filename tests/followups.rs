@@ -394,3 +394,67 @@ fn a_third_referral_for_the_same_condition_warns_about_the_used_renewal() {
         None
     );
 }
+
+#[test]
+fn a_track_choice_is_corrected_at_the_same_meeting_and_locked_when_it_closes() {
+    use inntak::store::meetings;
+    let mut store = Store::open_in_memory().unwrap();
+    let id = add(&mut store, "Kari Nordmann", "2026-11-10", "", "Rygg");
+    decide(
+        &mut store,
+        id,
+        &rett("2027-02-02", Track::Kartlegging(Clinician::Lege)),
+        "2026-11-17",
+    );
+    store
+        .write(|tx| followups::report_mapping(tx, id, iso("2026-11-23"), "", change()))
+        .unwrap();
+    let meeting = store
+        .write(|tx| {
+            meetings::add_extra(
+                tx,
+                iso("2026-11-25"),
+                chrono::NaiveTime::from_hms_opt(8, 30, 0).unwrap(),
+                change(),
+            )
+        })
+        .unwrap();
+    let choose = |store: &mut Store, track: Track| {
+        store.write(|tx| {
+            followups::change_track(
+                tx,
+                id,
+                Some(meeting),
+                iso("2026-11-25"),
+                track,
+                "",
+                change(),
+            )
+        })
+    };
+    choose(&mut store, Track::Tverrfaglig(TeamMode::Samlet)).unwrap();
+    // Corrected at the same meeting: checked against kartlegging again, both rows kept.
+    choose(&mut store, Track::Monofaglig(Clinician::Psykolog)).unwrap();
+    assert_eq!(
+        followups::current_track(store.conn(), id).unwrap(),
+        Some(Track::Monofaglig(Clinician::Psykolog))
+    );
+    let history = followups::track_history(store.conn(), id).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(
+        history
+            .iter()
+            .all(|t| t.from == Track::Kartlegging(Clinician::Lege))
+    );
+    assert_eq!(
+        followups::changed_at_meeting(store.conn(), meeting).unwrap(),
+        vec![(id, Track::Monofaglig(Clinician::Psykolog))]
+    );
+    assert_eq!(status(&store, id), ReferralStatus::Rett);
+    // Once the meeting is closed the choice is locked.
+    store
+        .write(|tx| meetings::close(tx, meeting, change()))
+        .unwrap();
+    let locked = choose(&mut store, Track::Tverrfaglig(TeamMode::Sekvensiell));
+    assert!(locked.unwrap_err().to_string().contains("avsluttet"));
+}

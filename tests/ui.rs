@@ -538,6 +538,17 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
         .find(|r| r.patient == "Ada Lund")
         .unwrap();
     assert_eq!(ada.status, ReferralStatus::Rett);
+    // Back to her: the choice is shown, and M + Enter corrects it at the same meeting.
+    harness
+        .get_by_label("1. Ada Lund – besluttet: rett til helsehjelp")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Vedtaket er lagret. Endrer du");
+    harness.key_press(egui::Key::M);
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    harness.get_by_label("Forløp lagret: Ada Lund – monofaglig lege");
 }
 
 #[test]

@@ -73,16 +73,25 @@ pub fn track_history(
     rows.collect()
 }
 
-/// Referrals whose track was changed at a meeting.
+/// Referrals whose track was chosen or changed at a meeting, with the track chosen last there.
 pub fn changed_at_meeting(
     conn: &Connection,
     meeting: MeetingId,
-) -> rusqlite::Result<Vec<ReferralId>> {
+) -> rusqlite::Result<Vec<(ReferralId, Track)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT referral_id FROM track_changes WHERE meeting_id = ?1 ORDER BY referral_id",
+        "SELECT referral_id, track, track_detail FROM track_changes
+         WHERE id IN (SELECT max(id) FROM track_changes WHERE meeting_id = ?1 GROUP BY referral_id)
+         ORDER BY referral_id",
     )?;
-    let rows = stmt.query_map([meeting.0], |r| Ok(ReferralId(r.get(0)?)))?;
-    rows.collect()
+    let rows = stmt.query_map([meeting.0], |r| {
+        let (id, track, detail): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        Ok((ReferralId(id), Track::from_codes(&track, &detail)))
+    })?;
+    Ok(rows
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter_map(|(id, t)| Some((id, t?)))
+        .collect())
 }
 
 /// The referral's track now: the latest change, else the current decision's track.
@@ -199,9 +208,23 @@ pub fn change_track(
     let r = referrals::get(tx, referral)?;
     let decision = decisions::current(tx, referral)?
         .ok_or_else(|| rule("Henvisningen har ikke noe vedtak å endre forløp for"))?;
-    let from =
-        current_track(tx, referral)?.ok_or_else(|| rule("Henvisningen har ikke noe forløp"))?;
-    match (from, to, r.status) {
+    // A change made at this same meeting is corrected: the new choice is checked against what
+    // the track was before it, and both rows are kept (the latest is the current one).
+    let last = track_history(tx, referral)?.pop();
+    let correcting = last
+        .as_ref()
+        .filter(|t| meeting.is_some() && t.meeting == meeting);
+    let (from, status) = match correcting {
+        Some(t) if matches!(t.from, Track::Kartlegging(_)) => {
+            (t.from, ReferralStatus::TilNyVurdering)
+        }
+        Some(t) => (t.from, r.status),
+        None => (
+            current_track(tx, referral)?.ok_or_else(|| rule("Henvisningen har ikke noe forløp"))?,
+            r.status,
+        ),
+    };
+    match (from, to, status) {
         (
             Track::Kartlegging(_),
             Track::Monofaglig(_) | Track::Tverrfaglig(_),
@@ -262,11 +285,11 @@ pub fn change_track(
             at
         ],
     )?;
-    let status = match decision.outcome {
+    let new_status = match decision.outcome {
         Outcome::Sekundaer { .. } => ReferralStatus::Sekundaer,
         _ => ReferralStatus::Rett,
     };
-    set_status(tx, referral, status, &at)?;
+    set_status(tx, referral, new_status, &at)?;
     audit::record(
         tx,
         &at,
@@ -278,7 +301,8 @@ pub fn change_track(
             "fra": format!("{from_track} {from_detail}"),
             "til": format!("{track} {detail}"),
             "møte": meeting.map(|m| m.0),
-            "status": [r.status.code(), status.code()],
+            "retter": correcting.is_some(),
+            "status": [r.status.code(), new_status.code()],
         }),
     )?;
     Ok(())

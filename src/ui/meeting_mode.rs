@@ -184,7 +184,8 @@ impl MeetingMode {
         let items = &view.plan.items;
         let m = &view.meeting;
         let decided_here = |id: ReferralId| {
-            view.decided.iter().any(|d| d.referral == id) || view.track_changed.contains(&id)
+            view.decided.iter().any(|d| d.referral == id)
+                || view.track_changed.iter().any(|(r, _)| *r == id)
         };
         egui::Panel::left("mode_agenda")
             .resizable(true)
@@ -275,6 +276,13 @@ impl MeetingMode {
             };
             form.track_only =
                 row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
+            // A track already chosen here: show it; saving again corrects it.
+            if let Some((_, track)) = view.track_changed.iter().find(|(r, _)| *r == id)
+                && form.track_only
+            {
+                form.track = Some(*track);
+                form.corrects = true;
+            }
             self.form = Some(form);
         }
         self.keys(ui, m.id, id, row.deadline, avslag_reasons, actions);
