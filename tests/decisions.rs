@@ -9,6 +9,8 @@ use inntak::store::decisions::{self, DecisionExtras, NewDecision};
 use inntak::store::referrals::{self, Change};
 use inntak::store::{Store, StoreError, audit};
 
+mod common;
+
 fn change() -> Change<'static> {
     Change {
         actor: "leder",
@@ -24,19 +26,7 @@ fn store_with_referral(received: &str, kind: ReferrerKind) -> (Store, ReferralId
         specialty: "ortopedi".into(),
         ..ReferralDraft::new(iso(received))
     };
-    let fields = draft.validate(iso("2026-11-24")).unwrap();
-    let id = store
-        .write(|tx| {
-            referrals::insert(
-                tx,
-                &fields,
-                ReferralStatus::TilVurdering,
-                None,
-                change(),
-                "create",
-            )
-        })
-        .unwrap();
+    let id = common::register(&mut store, draft, "2026-11-24");
     (store, id)
 }
 

@@ -47,6 +47,17 @@ fn rett(frist: &str, track: Track) -> Outcome {
     }
 }
 
+/// A track change outside any meeting (Oppfølging) on `on`.
+fn track_change(
+    store: &mut Store,
+    id: ReferralId,
+    on: &str,
+    to: Track,
+    note: &str,
+) -> Result<(), inntak::store::StoreError> {
+    store.write(|tx| followups::change_track(tx, id, None, iso(on), to, note, change()))
+}
+
 fn status(store: &Store, id: ReferralId) -> ReferralStatus {
     referrals::get(store.conn(), id).unwrap().status
 }
@@ -64,17 +75,13 @@ fn kartlegging_reports_back_and_a_later_meeting_chooses_the_track() {
     assert_eq!(status(&store, id), ReferralStatus::Kartlegging);
 
     // No track choice before the clinician has reported back.
-    let early = store.write(|tx| {
-        followups::change_track(
-            tx,
-            id,
-            None,
-            iso("2026-11-24"),
-            Track::Monofaglig(Clinician::Lege),
-            "",
-            change(),
-        )
-    });
+    let early = track_change(
+        &mut store,
+        id,
+        "2026-11-24",
+        Track::Monofaglig(Clinician::Lege),
+        "",
+    );
     assert!(
         early
             .unwrap_err()
@@ -115,31 +122,22 @@ fn kartlegging_reports_back_and_a_later_meeting_chooses_the_track() {
     assert!(candidates[0].after_mapping);
 
     // Kartlegging → kartlegging is not a choice.
-    let wrong = store.write(|tx| {
-        followups::change_track(
-            tx,
-            id,
-            None,
-            iso("2026-11-26"),
-            Track::Kartlegging(Clinician::Lege),
-            "",
-            change(),
-        )
-    });
+    let wrong = track_change(
+        &mut store,
+        id,
+        "2026-11-26",
+        Track::Kartlegging(Clinician::Lege),
+        "",
+    );
     assert!(wrong.is_err());
-    store
-        .write(|tx| {
-            followups::change_track(
-                tx,
-                id,
-                None,
-                iso("2026-11-26"),
-                Track::Tverrfaglig(TeamMode::Sekvensiell),
-                "Etter kartlegging",
-                change(),
-            )
-        })
-        .unwrap();
+    track_change(
+        &mut store,
+        id,
+        "2026-11-26",
+        Track::Tverrfaglig(TeamMode::Sekvensiell),
+        "Etter kartlegging",
+    )
+    .unwrap();
     assert_eq!(status(&store, id), ReferralStatus::Rett);
     assert_eq!(
         followups::current_track(store.conn(), id).unwrap(),
@@ -167,19 +165,14 @@ fn monofaglig_is_upgraded_to_tverrfaglig_and_the_history_is_kept() {
         &rett("2027-02-02", Track::Monofaglig(Clinician::Fysioterapeut)),
         "2026-11-17",
     );
-    store
-        .write(|tx| {
-            followups::change_track(
-                tx,
-                id,
-                None,
-                iso("2026-12-03"),
-                Track::Tverrfaglig(TeamMode::Samlet),
-                "Mer sammensatt enn antatt",
-                change(),
-            )
-        })
-        .unwrap();
+    track_change(
+        &mut store,
+        id,
+        "2026-12-03",
+        Track::Tverrfaglig(TeamMode::Samlet),
+        "Mer sammensatt enn antatt",
+    )
+    .unwrap();
     let history = followups::track_history(store.conn(), id).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].from, Track::Monofaglig(Clinician::Fysioterapeut));
@@ -191,17 +184,13 @@ fn monofaglig_is_upgraded_to_tverrfaglig_and_the_history_is_kept() {
         Some(Track::Monofaglig(Clinician::Fysioterapeut))
     );
     // Already tverrfaglig: no further upgrade.
-    let again = store.write(|tx| {
-        followups::change_track(
-            tx,
-            id,
-            None,
-            iso("2026-12-08"),
-            Track::Tverrfaglig(TeamMode::Sekvensiell),
-            "",
-            change(),
-        )
-    });
+    let again = track_change(
+        &mut store,
+        id,
+        "2026-12-08",
+        Track::Tverrfaglig(TeamMode::Sekvensiell),
+        "",
+    );
     assert!(
         again
             .unwrap_err()
