@@ -8,37 +8,6 @@ use crate::domain::{ReferralId, ReferralStatus};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
-impl BreachStatus {
-    pub fn label_nb(self) -> &'static str {
-        match self {
-            Self::Started => "startet",
-            Self::StartedLate => "startet etter fristen",
-            Self::OnTrack => "i rute",
-            Self::Expected => "forventet fristbrudd",
-            Self::Breached => "fristbrudd",
-        }
-    }
-
-    /// Belongs on the list reported to Helfo.
-    pub fn is_reportable(self) -> bool {
-        matches!(self, Self::Expected | Self::Breached)
-    }
-}
-
-impl Track {
-    /// "monofaglig lege", "tverrfaglig samlet", "kartlegging psykolog".
-    pub fn label_nb(self) -> String {
-        let (track, detail) = self.codes();
-        format!("{track} {detail}")
-    }
-}
-
-impl Clinician {
-    pub fn label_nb(self) -> &'static str {
-        self.code()
-    }
-}
-
 /// A granted referral against its juridisk frist.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CareRow {

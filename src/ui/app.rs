@@ -375,25 +375,24 @@ impl App {
             theme::apply(ui.ctx());
             self.styled = true;
         }
-        if self.schedule_pending || !matches!(self.store.integrity(), Integrity::Ok) {
-            match self.store.integrity() {
-                Integrity::Checking => ui
-                    .ctx()
-                    .request_repaint_after(std::time::Duration::from_millis(50)),
-                Integrity::Ok => {
-                    self.schedule_pending = false;
-                    self.ensure_schedule();
-                    self.dirty = true;
-                }
-                Integrity::Damaged(message) => {
-                    // Nothing may be written; say so over everything else.
-                    egui::Modal::new(egui::Id::unique("damaged")).show(ui.ctx(), |ui| {
-                        ui.set_max_width(520.0);
-                        ui.heading("Databasen kan ikke brukes");
-                        ui.colored_label(theme::ERROR_TEXT, message);
-                    });
-                    return;
-                }
+        match self.store.integrity() {
+            Integrity::Checking => ui
+                .ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50)),
+            Integrity::Ok if self.schedule_pending => {
+                self.schedule_pending = false;
+                self.ensure_schedule();
+                self.dirty = true;
+            }
+            Integrity::Ok => {}
+            Integrity::Damaged(message) => {
+                // Nothing may be written; say so over everything else.
+                egui::Modal::new(egui::Id::unique("damaged")).show(ui.ctx(), |ui| {
+                    ui.set_max_width(520.0);
+                    ui.heading("Databasen kan ikke brukes");
+                    ui.colored_label(theme::ERROR_TEXT, message);
+                });
+                return;
             }
         }
         if self.dirty {
@@ -564,7 +563,7 @@ impl App {
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         if self.unsaved_pdf.is_some() {
-            let folder = Self::fallback_pdf_dir();
+            let folder = Self::fallback_export_dir();
             ui.horizontal(|ui| {
                 ui.colored_label(
                     theme::ERROR_TEXT,
@@ -875,18 +874,13 @@ impl App {
                 .save_file()
             {
                 Some(p) => p,
-                None => match Self::fallback_pdf_dir() {
+                None => match Self::fallback_export_dir() {
                     Some(dir) => dir.join(name),
                     None => return self.error("Fant ingen mappe å lagre CSV-filen i"),
                 },
             },
         };
-        if let Some(dir) = path.parent()
-            && let Err(e) = std::fs::create_dir_all(dir)
-        {
-            return self.error(format!("Kunne ikke lage mappen {}: {e}", dir.display()));
-        }
-        match crate::cli::write_atomically(&path, bytes) {
+        match write_file(&path, bytes) {
             Ok(()) => {
                 self.last_export = Some(path.clone());
                 self.info(format!("{rows} rader eksportert til {}", path.display()));
@@ -1084,8 +1078,9 @@ impl App {
         self.save_pdf(path, &bytes);
     }
 
-    /// The fallback folder for PDFs when no save dialog is available: Documents/Inntak.
-    fn fallback_pdf_dir() -> Option<PathBuf> {
+    /// The fallback folder for PDFs and CSV files when no save dialog is available:
+    /// Documents/Inntak.
+    fn fallback_export_dir() -> Option<PathBuf> {
         let dirs = directories::UserDirs::new()?;
         let base = dirs.document_dir().unwrap_or(dirs.home_dir());
         Some(base.join("Inntak"))
@@ -1094,12 +1089,7 @@ impl App {
     /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
     /// is set (tests).
     fn save_pdf(&mut self, path: PathBuf, bytes: &[u8]) {
-        if let Some(dir) = path.parent()
-            && let Err(e) = std::fs::create_dir_all(dir)
-        {
-            return self.error(format!("Kunne ikke lage mappen {}: {e}", dir.display()));
-        }
-        if let Err(e) = crate::cli::write_atomically(&path, bytes) {
+        if let Err(e) = write_file(&path, bytes) {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
@@ -1230,6 +1220,15 @@ impl App {
     pub fn view(&self) -> View {
         self.view
     }
+}
+
+/// Writes an exported file atomically, creating its folder first.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("Kunne ikke lage mappen {}: {e}", dir.display()))?;
+    }
+    crate::cli::write_atomically(path, bytes)
 }
 
 impl eframe::App for App {

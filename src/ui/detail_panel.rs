@@ -151,12 +151,7 @@ pub fn ui(
                 ui.label(line);
             }
             if let Some(renewal) = &view.renewal {
-                let colour = if renewal.is_warning() {
-                    theme::ERROR_TEXT
-                } else {
-                    theme::MUTED_TEXT
-                };
-                ui.colored_label(colour, renewal.text_nb(&r.fields.diagnosis_group));
+                super::renewal_ui(ui, renewal, &r.fields.diagnosis_group);
             }
         });
         ui.add_space(6.0);

@@ -45,6 +45,8 @@ impl CareFilter {
 #[derive(Clone, Debug)]
 struct Editor {
     referral: ReferralId,
+    /// Its index in the care list, found on selection and after each reload (not per frame).
+    row: usize,
     has_booked: bool,
     booked: jiff::civil::Date,
     has_started: bool,
@@ -84,6 +86,14 @@ impl FollowUpView {
         let key = (generation, self.filter, self.search.to_lowercase());
         if self.cached_for.as_ref() == Some(&key) {
             return;
+        }
+        if self.cached_for.as_ref().is_none_or(|k| k.0 != generation)
+            && let Some(ed) = &mut self.editor
+        {
+            match data.care.iter().position(|r| r.id == ed.referral) {
+                Some(row) => ed.row = row,
+                None => self.editor = None,
+            }
         }
         let words: Vec<&str> = key.2.split_whitespace().collect();
         self.visible = data
@@ -261,14 +271,18 @@ impl FollowUpView {
 
     /// Selects a referral in the list and fills the editor from it.
     pub fn select(&mut self, data: &FollowUps, id: ReferralId, today: NaiveDate) {
-        self.editor = data.care.iter().find(|r| r.id == id).map(|r| Editor {
-            referral: id,
-            has_booked: r.booked.is_some(),
-            booked: to_jiff(r.booked.unwrap_or(today)),
-            has_started: r.started.is_some(),
-            started: to_jiff(r.started.unwrap_or(today)),
-            upgrade_mode: TeamMode::Sekvensiell,
-            note: String::new(),
+        self.editor = data.care.iter().position(|r| r.id == id).map(|row| {
+            let r = &data.care[row];
+            Editor {
+                referral: id,
+                row,
+                has_booked: r.booked.is_some(),
+                booked: to_jiff(r.booked.unwrap_or(today)),
+                has_started: r.started.is_some(),
+                started: to_jiff(r.started.unwrap_or(today)),
+                upgrade_mode: TeamMode::Sekvensiell,
+                note: String::new(),
+            }
         });
     }
 
@@ -287,7 +301,7 @@ impl FollowUpView {
             );
             return;
         };
-        let Some(r) = data.care.iter().find(|r| r.id == ed.referral) else {
+        let Some(r) = data.care.get(ed.row).filter(|r| r.id == ed.referral) else {
             self.editor = None;
             return;
         };

@@ -315,8 +315,7 @@ impl MeetingMode {
                 ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group));
             }
             if let Some(renewal) = queue.renewal(id) {
-                let colour = if renewal.is_warning() { theme::ERROR_TEXT } else { theme::MUTED_TEXT };
-                ui.colored_label(colour, renewal.text_nb(&row.diagnosis_group));
+                super::renewal_ui(ui, &renewal, &row.diagnosis_group);
             }
             ui.label(egui::RichText::new(if row.problem.is_empty() { "Ingen problemstilling oppgitt" } else { &row.problem }).strong());
             ui.separator();

@@ -47,3 +47,17 @@ pub(crate) fn labelled_date_ui(
     )
     .labelled_by(label.id)
 }
+
+/// The fornyet vurdering line: red when the renewed assessment is used up, muted otherwise.
+pub(crate) fn renewal_ui(
+    ui: &mut egui::Ui,
+    renewal: &crate::domain::renewal::Renewal,
+    group: &str,
+) {
+    let colour = if renewal.is_warning() {
+        theme::ERROR_TEXT
+    } else {
+        theme::MUTED_TEXT
+    };
+    ui.colored_label(colour, renewal.text_nb(group.trim()));
+}

@@ -88,12 +88,7 @@ impl ReferralForm {
                 received,
                 self.id,
             ) {
-                let colour = if renewal.is_warning() {
-                    theme::ERROR_TEXT
-                } else {
-                    theme::MUTED_TEXT
-                };
-                ui.colored_label(colour, renewal.text_nb(self.draft.diagnosis_group.trim()));
+                super::renewal_ui(ui, &renewal, &self.draft.diagnosis_group);
             }
             ui.add_space(8.0);
             ui.horizontal(|ui| {
