@@ -36,6 +36,7 @@ fn agenda(items: usize) -> PrintedAgenda {
                 outcome: String::new(),
             })
             .collect(),
+        left_out_must: 0,
     }
 }
 

@@ -1,14 +1,16 @@
 //! The command line: the window by default, and the `demo`, `import` and `export` commands.
 
 use crate::agenda::pdf;
+use crate::backup;
 use crate::calendar::parse_date;
 use crate::clock::Clock;
 use crate::csvio::{self, ImportOptions};
 use crate::demo;
+use crate::files::Protected;
 use crate::planning;
 use crate::queue::QueueModel;
 use crate::store::referrals::Change;
-use crate::store::{Store, meetings, referrals, settings};
+use crate::store::{OpenOptions, Store, meetings, referrals, settings};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -119,12 +121,31 @@ pub enum Command {
         #[arg(long, value_name = "FIL")]
         out: Option<PathBuf>,
     },
-    /// Eksporter alle henvisninger som CSV (; og UTF-8)
+    /// Eksporter alle henvisninger som CSV (; og UTF-8). Ikke en sikkerhetskopi: bruk «backup»
     Export {
         /// Utfil (standard: skjermen)
         #[arg(long, value_name = "FIL")]
         out: Option<PathBuf>,
     },
+    /// Ta en kontrollert sikkerhetskopi av hele databasen (også mens vinduet er åpent)
+    Backup {
+        /// Kopifilen (standard: sikkerhetskopimappen, inntak-ÅÅÅÅ-MM-DD-TTMM.sqlite3)
+        #[arg(long, value_name = "FIL")]
+        out: Option<PathBuf>,
+    },
+    /// Erstatt databasen med en sikkerhetskopi (den gamle filen tas vare på)
+    Restore {
+        /// Sikkerhetskopien som skal brukes
+        #[arg(long, value_name = "FIL")]
+        from: PathBuf,
+    },
+}
+
+impl Command {
+    /// Whether the command may make a new database file; read commands never do.
+    fn creates_database(&self) -> bool {
+        matches!(self, Command::Demo { .. } | Command::Import { .. })
+    }
 }
 
 fn parse_today(text: &str) -> Result<NaiveDate, String> {
@@ -168,10 +189,19 @@ pub fn run_command(cli: &Cli, command: &Command) -> i32 {
     match run(cli, command) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("Feil: {message}");
+            eprintln!("Feil: {}", terminal_text(&message));
             1
         }
     }
+}
+
+/// A message as it may go to the terminal: line by line, no raw control characters.
+pub fn terminal_text(message: &str) -> String {
+    message
+        .lines()
+        .map(crate::files::clean_for_terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
@@ -182,15 +212,46 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         actor: &actor,
         at: clock.now(),
     };
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+    if let Command::Restore { from } = command {
+        return restore(&path, from);
+    }
+    let options = if command.creates_database() {
+        OpenOptions::CREATE
+    } else {
+        OpenOptions::EXISTING
+    };
+    let mut store = Store::open_opts(&path, options).map_err(|e| e.to_string())?;
+    let protected = Protected::none().database(&path);
     let settings = settings::load(store.conn()).map_err(|e| e.to_string())?;
     let rule = settings.working_day_rule();
     match command {
+        Command::Restore { .. } => unreachable!("handled before the store is opened"),
+        Command::Backup { out } => {
+            let copied = match out {
+                Some(file) => backup::backup_to(&path, file)?,
+                None => {
+                    let setting = settings::get(store.conn(), settings::KEY_BACKUP_DIR)
+                        .map_err(|e| e.to_string())?;
+                    let dir = backup::backup_dir(&path, setting.as_deref());
+                    backup::backup_into(&path, &dir, chrono::Local::now().naive_local())?
+                }
+            };
+            println!(
+                "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger, {} tabeller, {:.1} MB)",
+                copied.path.display(),
+                copied.referrals(),
+                copied.tables.len(),
+                copied.bytes as f64 / 1_048_576.0
+            );
+            Ok(0)
+        }
         Command::Demo { referrals, seed } => {
+            // Generated before the write lock is taken: other writers wait only for the inserts.
+            let generated = demo::generate(*referrals, *seed, clock.today(), rule);
             let n = store
                 .write(|tx| {
                     settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                    demo::insert(tx, *referrals, *seed, clock.today(), rule, change)
+                    demo::insert_generated(tx, generated, rule, change)
                 })
                 .map_err(|e| e.to_string())?;
             println!("La inn {n} fiktive henvisninger i {}", path.display());
@@ -214,9 +275,12 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             initials,
         } => {
             let today = clock.today();
-            store
-                .write(|tx| meetings::ensure_schedule(tx, &settings, today, change).map(|_| ()))
-                .map_err(|e| e.to_string())?;
+            protected.check(out)?;
+            if store.read_only().is_none() {
+                store
+                    .write(|tx| meetings::ensure_schedule(tx, &settings, today, change).map(|_| ()))
+                    .map_err(|e| e.to_string())?;
+            }
             let all = referrals::all(store.conn()).map_err(|e| e.to_string())?;
             let queue = QueueModel::build(all, rule, today);
             let planning = planning::load(store.conn(), &settings, &queue, today)
@@ -229,7 +293,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let printed = planning::printed_agenda(store.conn(), &settings, &planning, id, options)
                 .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
-            write_atomically(out, &bytes)?;
+            write_atomically(out, &bytes, &protected)?;
             let view = planning.find(id).ok_or("møtet forsvant")?;
             let state = if view.plan.stored {
                 "lagret agenda"
@@ -246,6 +310,14 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             if let Some(text) = view.plan.overload_text() {
                 println!("Advarsel: {text}. Vurder et ekstramøte.");
             }
+            if printed.left_out_must > 0 {
+                println!(
+                    "Advarsel: {} til må behandles – planlegg ekstra møter. Agendaen viser de {} \
+                     første.",
+                    printed.left_out_must,
+                    printed.items.len()
+                );
+            }
             Ok(0)
         }
         Command::Minutes {
@@ -253,6 +325,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             out,
             initials,
         } => {
+            protected.check(out)?;
             let found = meetings::from_date(store.conn(), *meeting)
                 .map_err(|e| e.to_string())?
                 .into_iter()
@@ -272,7 +345,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let printed = planning::printed_minutes(store.conn(), &settings, found.id, options)
                 .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
-            write_atomically(out, &bytes)?;
+            write_atomically(out, &bytes, &protected)?;
             println!(
                 "Skrev referatet for {} ({}) til {}",
                 printed.date_text,
@@ -314,7 +387,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             } else {
                 crate::stats::to_text(&report).into_bytes()
             };
-            emit(out.as_deref(), &bytes)?;
+            emit(out.as_deref(), &bytes, &protected)?;
             Ok(0)
         }
         Command::Fristbrudd { out } => {
@@ -322,7 +395,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let lists = crate::followup::load(store.conn(), today).map_err(|e| e.to_string())?;
             let rows = lists.reportable();
             let bytes = crate::followup::breach_csv(&rows, today).map_err(|e| e.to_string())?;
-            emit(out.as_deref(), &bytes)?;
+            emit(out.as_deref(), &bytes, &protected)?;
             eprintln!(
                 "{} fristbrudd og {} forventede fristbrudd per {}",
                 lists.count(crate::domain::decision::BreachStatus::Breached),
@@ -334,9 +407,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         Command::Export { out } => {
             match out {
                 Some(file) => {
+                    protected.check(file)?;
                     let mut buffer = Vec::new();
                     let n = csvio::export(&store, rule, &mut buffer).map_err(|e| e.to_string())?;
-                    write_atomically(file, &buffer)?;
+                    write_atomically(file, &buffer, &protected)?;
                     eprintln!("Skrev {n} henvisninger til {}", file.display());
                 }
                 None => {
@@ -350,10 +424,31 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     }
 }
 
+/// Replaces the database with a checked backup, keeping the replaced file.
+fn restore(path: &Path, from: &Path) -> Result<i32, String> {
+    let restored = backup::restore(path, from, chrono::Local::now().naive_local())?;
+    // Open it as the app will (upgrading an older backup) before saying it is done.
+    drop(Store::open_existing(path).map_err(|e| e.to_string())?);
+    println!(
+        "Gjenopprettet {} fra {} ({} henvisninger, {} tabeller kontrollert).",
+        path.display(),
+        from.display(),
+        restored.copied.referrals(),
+        restored.copied.tables.len()
+    );
+    if let Some(kept) = &restored.kept {
+        println!(
+            "Databasen som ble erstattet, er tatt vare på som {}",
+            kept.display()
+        );
+    }
+    Ok(0)
+}
+
 /// Writes to the file (atomically) or to standard output.
-fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), String> {
+fn emit(out: Option<&Path>, bytes: &[u8], protected: &Protected) -> Result<(), String> {
     match out {
-        Some(file) => write_atomically(file, bytes),
+        Some(file) => write_atomically(file, bytes, protected),
         None => {
             let mut lock = std::io::stdout().lock();
             lock.write_all(bytes)
@@ -373,10 +468,13 @@ fn import(
     let report =
         csvio::import_file(store, file, options, today, change).map_err(|e| e.to_string())?;
     for e in &report.errors {
-        eprintln!("{e}");
+        eprintln!("{}", terminal_text(&e.to_string()));
     }
     for (line, id) in &report.already_present {
-        println!("linje {line}: henvisning_id: «{id}» finnes allerede i databasen, hoppet over");
+        println!(
+            "linje {line}: henvisning_id: «{}» finnes allerede i databasen, hoppet over",
+            terminal_text(id)
+        );
     }
     if !report.errors.is_empty() && !options.skip_invalid {
         eprintln!(
@@ -407,10 +505,4 @@ fn import(
     Ok(0)
 }
 
-/// Writes a file via a temporary sibling and a rename, so a failed write leaves no half file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp-inntak");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("Kunne ikke skrive «{}»: {e}", path.display()))
-}
+pub use crate::files::write_atomically;

@@ -66,6 +66,15 @@ pub enum FileError {
     },
     #[error("Filen er tom: den mangler overskriftslinjen")]
     Empty,
+    /// The file's encoding cannot be decided without garbling text.
+    #[error("Filen kan ikke leses: {0}. Ingenting er importert.")]
+    Encoding(String),
+    /// A problem that makes every line after it unreliable (an unclosed quote).
+    #[error("{0}. Ingenting er importert.")]
+    Structure(LineError),
+    /// The rejects file would replace the database or the input.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     Header(LineError),
     #[error("{0}")]
@@ -96,31 +105,184 @@ pub struct ParsedFile {
     pub rows: Vec<ParsedRow>,
 }
 
-/// Decodes bytes: UTF-8 (a BOM is dropped) or, if not valid UTF-8, Windows-1252.
-pub fn decode(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+/// Decides the encoding for the whole file and decodes it.
+///
+/// - A UTF-8 BOM, or valid UTF-8: UTF-8.
+/// - A UTF-16 BOM (Excel's "Unicode-tekst"): UTF-16.
+/// - Invalid UTF-8 in a file that also holds valid UTF-8 letters (æ as two bytes): refused
+///   with the line of the first bad byte, since decoding it either way would garble names.
+/// - No valid UTF-8 beyond ASCII at all: Windows-1252 (what Excel writes in Norway).
+pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return std::str::from_utf8(rest)
+            .map(str::to_string)
+            .map_err(|e| bad_utf8(rest, e.valid_up_to()));
+    }
+    for (bom, encoding) in [
+        (b"\xFF\xFE".as_slice(), encoding_rs::UTF_16LE),
+        (b"\xFE\xFF".as_slice(), encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, malformed) = encoding.decode_without_bom_handling(rest);
+            if malformed {
+                return Err(FileError::Encoding(
+                    "filen er Unicode-tekst (UTF-16) med ugyldige tegn. Lagre den som «CSV \
+                     (semikolondelt)» eller «CSV UTF-8» og prøv igjen"
+                        .into(),
+                ));
+            }
+            return Ok(text.into_owned());
+        }
+    }
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let zeros = bytes.iter().filter(|&&b| b == 0).count();
+            if zeros * 10 >= bytes.len().max(1) {
+                return Err(FileError::Encoding(
+                    "filen ser ut som Unicode-tekst (UTF-16) uten kjennetegn, eller er ikke en \
+                     tekstfil. Lagre den som «CSV (semikolondelt)» eller «CSV UTF-8» og prøv igjen"
+                        .into(),
+                ));
+            }
+            if has_utf8_letters(bytes) {
+                return Err(bad_utf8(bytes, e.valid_up_to()));
+            }
+            Ok(encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned())
+        }
     }
 }
 
-/// `;` or `,`, whichever occurs more often in the header line (outside quotes).
+/// Whether the bytes hold at least one valid multi-byte UTF-8 sequence.
+fn has_utf8_letters(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => return !text.is_ascii(),
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                // Safe: `valid` is valid UTF-8 by construction.
+                if !std::str::from_utf8(valid).is_ok_and(str::is_ascii) {
+                    return true;
+                }
+                let skip = e.error_len().unwrap_or(after.len()).max(1);
+                rest = &after[skip.min(after.len())..];
+                if rest.is_empty() {
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+fn bad_utf8(bytes: &[u8], at: usize) -> FileError {
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    let byte = bytes.get(at).copied().unwrap_or(0);
+    FileError::Encoding(format!(
+        "linje {line}: filen er UTF-8, men har et ugyldig tegn (byte 0x{byte:02X}) – den er \
+         trolig satt sammen av filer med ulik tegnkoding. Rett tegnet, eller lagre filen på nytt \
+         som «CSV UTF-8», og prøv igjen"
+    ))
+}
+
+/// `;`, `,` or tab, whichever occurs most often in the header line (outside quotes).
 pub fn detect_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
-    let (mut semicolons, mut commas, mut quoted) = (0, 0, false);
+    let (mut semicolons, mut commas, mut tabs, mut quoted) = (0, 0, 0, false);
     for c in header.chars() {
         match c {
             '"' => quoted = !quoted,
             ';' if !quoted => semicolons += 1,
             ',' if !quoted => commas += 1,
+            '\t' if !quoted => tabs += 1,
             _ => {}
         }
     }
-    if commas > semicolons { b',' } else { b';' }
+    if tabs > semicolons && tabs > commas {
+        b'\t'
+    } else if commas > semicolons {
+        b','
+    } else {
+        b';'
+    }
+}
+
+/// Finds a quoted field that was never closed: one running to the end of the file, or one
+/// that swallows line breaks followed by what looks like whole rows (as many delimiters as
+/// the header). `Err` with the line where the field began and its column.
+fn check_quotes(text: &str, delimiter: u8, header: &[String]) -> Result<(), LineError> {
+    let delimiter = delimiter as char;
+    let row_like = header.len().saturating_sub(1).max(2);
+    let mut line = 1u64;
+    let mut column = 0usize;
+    let mut at_field_start = true;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if at_field_start && c == '"' {
+            let (start_line, start_column) = (line, column);
+            let mut closed = false;
+            let mut inner_line_delimiters = 0usize;
+            let mut suspicious = false;
+            while let Some(q) = chars.next() {
+                match q {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                    }
+                    '"' => {
+                        closed = true;
+                        break;
+                    }
+                    '\n' => {
+                        line += 1;
+                        if inner_line_delimiters >= row_like {
+                            suspicious = true;
+                        }
+                        inner_line_delimiters = 0;
+                    }
+                    q if q == delimiter => inner_line_delimiters += 1,
+                    _ => {}
+                }
+            }
+            let field = header.get(start_column).map_or_else(
+                || format!("kolonne {}", start_column + 1),
+                |h| h.trim().to_string(),
+            );
+            if !closed {
+                return Err(LineError {
+                    line: start_line,
+                    field,
+                    message: "uavsluttet anførselstegn: feltet lukkes aldri, så resten av filen \
+                              ville havnet i det. Sett inn det manglende \" og prøv igjen"
+                        .into(),
+                });
+            }
+            if suspicious && line > start_line {
+                return Err(LineError {
+                    line: start_line,
+                    field,
+                    message: format!(
+                        "uavsluttet anførselstegn? Feltet går over linje {start_line}–{line} og \
+                         inneholder hele rader. Sjekk anførselstegnene og prøv igjen"
+                    ),
+                });
+            }
+            at_field_start = false;
+            continue;
+        }
+        at_field_start = false;
+        if c == delimiter {
+            column += 1;
+            at_field_start = true;
+        } else if c == '\n' {
+            line += 1;
+            column = 0;
+            at_field_start = true;
+        }
+    }
+    Ok(())
 }
 
 /// Header names compared loosely: case, surrounding spaces and æ/ø/å do not matter.
@@ -149,6 +311,7 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
     };
     let header: Vec<String> = header_record.iter().map(str::to_string).collect();
     let columns = map_columns(&header)?;
+    check_quotes(text, delimiter, &header).map_err(FileError::Structure)?;
 
     let mut rows = Vec::new();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
@@ -220,7 +383,7 @@ fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError> {
         let Some(field) = importable.iter().copied().find(|f| f.csv_column() == norm) else {
             let known: Vec<_> = EXPORT_COLUMNS.to_vec();
             return Err(header_error(
-                name.trim(),
+                &short(name.trim()),
                 &format!("ukjent kolonne (kjente kolonner: {})", known.join(", ")),
             ));
         };
@@ -237,6 +400,31 @@ fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError> {
         }
     }
     Ok(columns)
+}
+
+/// A value as it may appear in a message: at most 60 characters, control characters shown
+/// as codes.
+fn short(value: &str) -> String {
+    let cleaned = crate::files::clean_for_terminal(value);
+    if cleaned.chars().count() > 60 {
+        format!("{}…", cleaned.chars().take(60).collect::<String>())
+    } else {
+        cleaned
+    }
+}
+
+/// Control characters in a field: never allowed (NUL, escapes, bidi overrides); line breaks
+/// and tabs only in the problem statement.
+fn control_error(field: &str, value: &str, multiline: bool) -> Option<String> {
+    let bad = value.chars().find(|&c| {
+        crate::files::is_forbidden_control(c) || (!multiline && matches!(c, '\n' | '\r' | '\t'))
+    })?;
+    let _ = field;
+    Some(format!(
+        "inneholder et kontrolltegn (U+{:04X}) som ikke hører hjemme i teksten; fjern det og \
+         prøv igjen",
+        bad as u32
+    ))
 }
 
 fn validate_row(
@@ -263,6 +451,20 @@ fn validate_row(
         }]);
     }
     let get = |field: Field| columns.get(&field).map_or("", |&i| raw[i].as_str());
+    let mut control = Vec::new();
+    for (&field, &i) in columns {
+        if let Some(message) = control_error(field.csv_column(), &raw[i], field == Field::Problem) {
+            control.push(LineError {
+                line,
+                field: field.csv_column().into(),
+                message,
+            });
+        }
+    }
+    if !control.is_empty() {
+        control.sort_by(|a, b| a.field.cmp(&b.field));
+        return Err(control);
+    }
 
     let received_text = get(Field::Received);
     let received_on = parse_date(received_text);
@@ -403,7 +605,7 @@ pub fn import_file(
         path: path.into(),
         source,
     })?;
-    let parsed = parse(&decode(&bytes), today)?;
+    let parsed = parse(&decode(&bytes)?, today)?;
     let mut report = ImportReport::default();
     for row in &parsed.rows {
         if let Err(errors) = &row.result {
@@ -420,6 +622,13 @@ pub fn import_file(
             .clone()
             .unwrap_or_else(|| default_rejects_path(path))
     });
+    // The rejects file may replace neither the database nor the file being imported.
+    let protected = crate::files::Protected::none()
+        .database(store.path())
+        .input(path);
+    if let Some(out) = &rejects_path {
+        protected.check(out).map_err(FileError::Refused)?;
+    }
     store.write(|tx| {
         for row in &parsed.rows {
             let Ok(r) = &row.result else { continue };
@@ -433,9 +642,8 @@ pub fn import_file(
             report.imported += 1;
         }
         if let Some(out) = &rejects_path {
-            write_rejects(out, &parsed.header, &invalid).map_err(|e| {
-                StoreError::Rule(format!("Kunne ikke skrive «{}»: {e}", out.display()))
-            })?;
+            write_rejects(out, &parsed.header, &invalid, &protected)
+                .map_err(|e| StoreError::Rule(format!("{e} Ingenting er importert.")))?;
         }
         Ok(())
     })?;
@@ -446,9 +654,14 @@ pub fn import_file(
 
 /// Writes invalid rows with their original fields plus a reason column (UTF-8 with BOM and
 /// `;`, so Excel opens it with æøå intact).
-fn write_rejects(path: &Path, header: &[String], rows: &[&ParsedRow]) -> std::io::Result<()> {
+fn write_rejects(
+    path: &Path,
+    header: &[String],
+    rows: &[&ParsedRow],
+    protected: &crate::files::Protected,
+) -> Result<(), String> {
     let mut out = Vec::from(b"\xEF\xBB\xBF".as_slice());
-    {
+    let encoded = (|| -> std::io::Result<()> {
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
             .flexible(true)
@@ -472,11 +685,10 @@ fn write_rejects(path: &Path, header: &[String], rows: &[&ParsedRow]) -> std::io
             record.push(reasons);
             w.write_record(&record)?;
         }
-        w.flush()?;
-    }
-    let tmp = path.with_extension("csv.tmp");
-    std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, path)
+        w.flush()
+    })();
+    encoded.map_err(|e| crate::files::write_error(path, &e))?;
+    crate::files::write_atomically(path, &out, protected)
 }
 
 /// Writes every referral as CSV: `;`, UTF-8 with BOM, ISO dates, header first.
@@ -530,12 +742,88 @@ mod tests {
 
     #[test]
     fn decoding_and_delimiters() {
-        assert_eq!(decode(b"\xEF\xBB\xBFpasient;mottatt"), "pasient;mottatt");
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFpasient;mottatt").unwrap(),
+            "pasient;mottatt"
+        );
         // "Bjørn" in Windows-1252 (ø = 0xF8) is not UTF-8.
-        assert_eq!(decode(b"Bj\xF8rn"), "Bjørn");
-        assert_eq!(decode("Bjørn".as_bytes()), "Bjørn");
+        assert_eq!(decode(b"Bj\xF8rn").unwrap(), "Bjørn");
+        assert_eq!(decode("Bjørn".as_bytes()).unwrap(), "Bjørn");
         assert_eq!(detect_delimiter("mottatt;pasient\n1,2;3"), b';');
         assert_eq!(detect_delimiter("mottatt,pasient,\"a;b\"\n"), b',');
+        assert_eq!(detect_delimiter("mottatt\tpasient\tnavn, fornavn\n"), b'\t');
+    }
+
+    #[test]
+    fn one_stray_byte_in_a_utf8_file_is_refused_with_its_line() {
+        let mut bytes = "mottatt;pasient\n01.03.2025;Bjørn Ødegård\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"02.03.2025;K\xE5ri\n");
+        let e = decode(&bytes).unwrap_err().to_string();
+        assert!(e.contains("linje 3") && e.contains("0xE5"), "{e}");
+        // Pure Windows-1252 (no UTF-8 letters anywhere) is still read.
+        assert_eq!(
+            decode(b"pasient\nK\xE5ri \xD8degard\n").unwrap(),
+            "pasient\nKåri Ødegard\n"
+        );
+    }
+
+    #[test]
+    fn utf16_with_a_bom_is_read() {
+        let text = "mottatt\tpasient\r\n01.03.2025\tBjørn\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let decoded = decode(&bytes).unwrap();
+        let parsed = parse(&decoded, iso("2026-11-22")).unwrap();
+        assert_eq!(parsed.delimiter, b'\t');
+        assert_eq!(
+            parsed.rows[0].result.as_ref().unwrap().fields.patient,
+            "Bjørn"
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_at_the_line_it_began() {
+        let today = iso("2026-11-22");
+        let text = "mottatt;pasient;problemstilling\n\
+                    01.03.2025;Kari;\"Langvarige smerter\n\
+                    02.03.2025;Ola;Ryggsmerter\n\
+                    03.03.2025;Per;Nakke\n";
+        let e = parse(text, today).unwrap_err().to_string();
+        assert!(
+            e.starts_with("linje 2: problemstilling: uavsluttet anførselstegn"),
+            "{e}"
+        );
+        // Closed later by another quoted field: the swallowed rows give it away.
+        let text = "mottatt;pasient;problemstilling\n\
+                    01.03.2025;Kari;\"Langvarige smerter\n\
+                    02.03.2025;Ola;Ryggsmerter\n\
+                    03.03.2025;\"Nordmann, Per\";Nakke\n";
+        let e = parse(text, today).unwrap_err().to_string();
+        assert!(e.starts_with("linje 2: problemstilling: uavsluttet"), "{e}");
+        // A real multi-line statement is fine.
+        let ok = "mottatt;pasient;problemstilling\n01.03.2025;Kari;\"Smerter\nflere år; verst om natten\"\n";
+        assert!(parse(ok, today).unwrap().rows[0].result.is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_with_line_and_field() {
+        let text = "mottatt;pasient;problemstilling\n\
+                    01.03.2025;Kari\u{1b}[2J;ok\n\
+                    01.03.2025;Ola\u{202E};ok\n\
+                    01.03.2025;Per;linje\tmed tab\n";
+        let parsed = parse(text, iso("2026-11-22")).unwrap();
+        let e1 = parsed.rows[0].result.as_ref().unwrap_err()[0].to_string();
+        assert!(
+            e1.starts_with("linje 2: pasient: inneholder et kontrolltegn (U+001B)"),
+            "{e1}"
+        );
+        let e2 = parsed.rows[1].result.as_ref().unwrap_err()[0].to_string();
+        assert!(e2.contains("U+202E"), "{e2}");
+        assert!(parsed.rows[2].result.is_ok());
     }
 
     #[test]

@@ -252,12 +252,14 @@ pub fn generate(
     let mut out = Vec::with_capacity(count);
     let mut day = today;
     let id_base = 4_000_000 + rng.random_range(0..1_000_000u64);
+    let scale = volume_scale(count, today);
     while out.len() < count {
-        // ~20 a week: 2–6 each working day, now and then one on a weekend or holiday.
+        // ~20 a week: 2–6 each working day, now and then one on a weekend or holiday; times
+        // `scale` when that would reach back more than ten years.
         let arrivals = if rule.is_working_day(day) {
-            rng.random_range(2..=6)
+            rng.random_range(2..=6) * scale
         } else {
-            usize::from(rng.random_bool(0.1))
+            usize::from(rng.random_bool(0.1)) * scale
         };
         for _ in 0..arrivals.min(count - out.len()) {
             let n = out.len() as u64;
@@ -269,6 +271,27 @@ pub fn generate(
         };
     }
     out
+}
+
+/// The first day demo data may use: ten years back, and never before 2000 (the import
+/// refuses older receipt dates, and an export must import again).
+pub fn earliest_day(today: NaiveDate) -> NaiveDate {
+    let floor = NaiveDate::from_ymd_opt(2000, 1, 3).expect("valid date");
+    today
+        .checked_sub_days(Days::new(MAX_SPAN_DAYS))
+        .map_or(floor, |d| d.max(floor))
+}
+
+/// Ten years.
+const MAX_SPAN_DAYS: u64 = 3652;
+
+/// How many times the usual weekly volume `count` referrals need to fit between
+/// [`earliest_day`] and `today`: 1 for up to several thousand (two years at ~20 a week).
+fn volume_scale(count: usize, today: NaiveDate) -> usize {
+    let days = (today - earliest_day(today)).num_days().max(7) as f64;
+    // ~4 arrivals per working day, ~250 working days in 365; a quarter in reserve for chance.
+    let capacity = days * 250.0 / 365.0 * 4.0 / 1.25;
+    ((count as f64 / capacity).ceil() as usize).max(1)
 }
 
 fn one(
@@ -441,7 +464,17 @@ pub fn insert(
     rule: WorkingDayRule,
     change: Change<'_>,
 ) -> Result<usize, StoreError> {
-    let mut demo = generate(count, seed, today, rule);
+    insert_generated(tx, generate(count, seed, today, rule), rule, change)
+}
+
+/// Inserts referrals made by [`generate`] (made before the write lock is taken, so other
+/// writers wait only for the inserts).
+pub fn insert_generated(
+    tx: &Transaction<'_>,
+    mut demo: Vec<DemoReferral>,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+) -> Result<usize, StoreError> {
     demo.reverse(); // oldest first, so row ids follow receipt
     let extras = DecisionExtras::default();
     for d in &demo {
@@ -521,5 +554,25 @@ mod tests {
             let draft = crate::domain::ReferralDraft::from_fields(&d.fields);
             assert_eq!(draft.validate(today).as_ref(), Ok(&d.fields));
         }
+    }
+
+    #[test]
+    fn any_count_fits_in_ten_years_of_valid_rows() {
+        let today = iso("2026-11-20");
+        let rule = WorkingDayRule::default();
+        for count in [30_000, 100_000, 1_000_000] {
+            let a = generate(count, 3, today, rule);
+            assert_eq!(a.len(), count);
+            let oldest = a.last().unwrap().fields.received_on;
+            assert!(oldest >= earliest_day(today), "{count}: {oldest}");
+            assert!(oldest >= iso("2016-11-01"), "{count}: {oldest}");
+            for d in a.iter().step_by(997) {
+                let draft = crate::domain::ReferralDraft::from_fields(&d.fields);
+                assert_eq!(draft.validate(today).as_ref(), Ok(&d.fields), "{count}");
+            }
+        }
+        // Up to a few thousand the volume is the usual one (two years for 2,000).
+        assert_eq!(volume_scale(2000, today), 1);
+        assert_eq!(earliest_day(iso("2003-05-01")), iso("2000-01-03"));
     }
 }

@@ -2,12 +2,14 @@
 //! meetings and decisions, kept in one local SQLite file.
 
 pub mod agenda;
+pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod csvio;
 pub mod demo;
 pub mod domain;
+pub mod files;
 pub mod followup;
 pub mod planning;
 pub mod queue;

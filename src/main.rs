@@ -13,11 +13,21 @@ fn main() {
         Ok(p) => p,
         Err(e) => fail(&e),
     };
+    // A new database only where the user means one: the default file on first start, or
+    // another path after asking (a mistyped --db must not become an empty clinic).
+    if cli.db.is_some() && !path.exists() && !confirm_new_database(&path) {
+        fail(&format!(
+            "Fant ingen database på «{}». Ingen fil er laget.",
+            path.display()
+        ));
+    }
     // The window checks the file's integrity in the background (writes wait for it).
-    let store = match Store::open_with(&path, IntegrityCheck::Background) {
+    let mut store = match Store::open_with(&path, IntegrityCheck::Background) {
         Ok(s) => s,
         Err(e) => fail(&e.to_string()),
     };
+    // A second window on the same file only reads.
+    store.lock_for_window();
     let clock = cli.clock();
     let actor = cli::actor(cli.user.as_deref());
     let options = eframe::NativeOptions {
@@ -32,11 +42,30 @@ fn main() {
     let result = eframe::run_native(
         "Inntak",
         options,
-        Box::new(move |_cc| Ok(Box::new(inntak::ui::App::new(store, clock, actor)))),
+        Box::new(move |_cc| {
+            let mut app = inntak::ui::App::new(store, clock, actor);
+            app.enable_auto_backup();
+            Ok(Box::new(app))
+        }),
     );
     if let Err(e) = result {
         fail(&format!("Kunne ikke åpne vinduet: {e}"));
     }
+}
+
+/// Asks (in a system dialog) whether to create a new, empty database at `path`.
+fn confirm_new_database(path: &std::path::Path) -> bool {
+    let answer = rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Warning)
+        .set_title("Inntak – ny database?")
+        .set_description(format!(
+            "Det finnes ingen database på\n{}\n\nVil du lage en ny, tom database der? Velg Nei \
+             hvis filnavnet er feil.",
+            path.display()
+        ))
+        .set_buttons(rfd::MessageButtons::YesNo)
+        .show();
+    answer == rfd::MessageDialogResult::Yes
 }
 
 fn fail(message: &str) -> ! {

@@ -286,8 +286,19 @@ pub fn printed_agenda(
         .ok_or_else(|| StoreError::Rule("Møtet er ikke et kommende møte".into()))?;
     let m = &view.meeting;
     let rule = settings.working_day_rule();
-    let mut items = Vec::with_capacity(view.plan.items.len());
-    for (number, (id, reason)) in view.plan.items.iter().enumerate() {
+    // A queue with thousands overdue (a history imported without its statuses) must not
+    // print thousands of rows: the paper holds what a meeting can take, and says the rest.
+    let limit = view
+        .plan
+        .items
+        .len()
+        .min(print_limit(settings.agenda_capacity as usize));
+    let left_out_must = view.plan.items[limit..]
+        .iter()
+        .filter(|(_, reason)| reason.is_must())
+        .count();
+    let mut items = Vec::with_capacity(limit);
+    for (number, (id, reason)) in view.plan.items[..limit].iter().enumerate() {
         let r: Referral = referrals::get(conn, *id)?;
         let reason_text = match reason {
             Reason::Overdue => "MÅ BEHANDLES – over fristen".to_string(),
@@ -326,6 +337,12 @@ pub fn printed_agenda(
             view.plan.missing_must.len()
         ));
     }
+    if left_out_must > 0 {
+        notices.push(format!(
+            "{left_out_must} til må behandles – planlegg ekstra møter (agendaen viser de {limit} \
+             første)"
+        ));
+    }
     let missing = planning.missing_professions(view);
     if !view.attendees.is_empty() && !missing.is_empty() {
         notices.push(format!("Ikke tverrfaglig: mangler {}", missing.join(", ")));
@@ -346,8 +363,18 @@ pub fn printed_agenda(
                  Virkedager regnes fra møtedagen."
             .into(),
         items,
+        left_out_must,
     })
 }
+
+/// The most rows a printed agenda carries: the meeting's capacity, or [`PRINT_MUST_CAP`] when
+/// more must be decided than that.
+pub fn print_limit(capacity: usize) -> usize {
+    capacity.max(PRINT_MUST_CAP)
+}
+
+/// Must-decide rows printed beyond a small capacity: about what one long meeting can decide.
+pub const PRINT_MUST_CAP: usize = 60;
 
 /// Finds the meeting `--next` or `--meeting DATE` means.
 pub fn find_meeting(planning: &Planning, date: Option<NaiveDate>) -> Result<MeetingId, String> {
@@ -526,6 +553,7 @@ pub fn printed_minutes(
         legend: "Skyggelagte rader ble avgjort etter vurderingsfristen (fristoverskridelse)."
             .into(),
         items: printed,
+        left_out_must: 0,
     })
 }
 

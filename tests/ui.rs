@@ -731,3 +731,160 @@ fn the_clinic_adds_its_own_avslag_reason_and_the_meeting_offers_it() {
         Some("Bør først vurderes i psykisk helsevern")
     );
 }
+
+/// A file-backed store with `n` demo referrals, the demo offer answered.
+fn file_store(path: &std::path::Path, n: usize) -> Store {
+    let mut store = Store::open(path).unwrap();
+    let change = Change {
+        actor: "setup",
+        at: iso("2026-11-20").and_hms_opt(8, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+            inntak::demo::insert(
+                tx,
+                n,
+                5,
+                iso("2026-11-20"),
+                inntak::calendar::WorkingDayRule::default(),
+                change,
+            )
+        })
+        .unwrap();
+    store
+}
+
+fn referral_count(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Runs frames until the background backup is done (at most ~20 s).
+fn until_backup_done(harness: &mut Harness<'_, App>) {
+    for _ in 0..400 {
+        harness.step();
+        if !harness.state().backups().running() {
+            harness.run();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the backup did not finish");
+}
+
+#[test]
+fn backup_now_and_restore_from_innstillinger() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let mut harness = harness(file_store(&db, 300), "2026-11-20");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    harness.get_by_label("Siste sikkerhetskopi: ingen ennå");
+    harness.get_by_label("Ta sikkerhetskopi nå").click();
+    harness.run();
+    until_backup_done(&mut harness);
+    let (copy, _) = harness.state().backups().latest().cloned().unwrap();
+    assert_eq!(copy.parent().unwrap(), dir.path().join("sikkerhetskopier"));
+    assert_eq!(referral_count(&copy), 300);
+    let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+    harness.get_by_label_contains(&format!("({name})"));
+    assert!(
+        harness
+            .query_by_label("Siste sikkerhetskopi: ingen ennå")
+            .is_none()
+    );
+    harness.get_by_label_contains("Sikkerhetskopi skrevet og kontrollert: ");
+
+    // A referral registered after the backup is gone after the restore; the replaced file is
+    // kept beside the database.
+    harness.get_by_label("Henvisninger").click();
+    harness.run();
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Etter Kopien");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    assert_eq!(referral_count(&db), 301);
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    harness.state_mut().ask_restore(copy.clone());
+    harness.run();
+    harness.get_by_label("Gjenopprette fra sikkerhetskopi?");
+    harness.get_by_label("Gjenopprett").click();
+    harness.run();
+    assert_eq!(harness.state().queue().rows.len(), 300);
+    assert_eq!(referral_count(&db), 300);
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.to_string_lossy().contains("-erstattet-") && !p.to_string_lossy().ends_with("-wal")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(referral_count(&kept[0]), 301);
+    // The window writes to the restored file.
+    harness.get_by_label("Henvisninger").click();
+    harness.run();
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Etter Gjenoppretting");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    assert_eq!(referral_count(&db), 301);
+}
+
+/// Closing the window folds the WAL into the main file (a copy of the main file alone is
+/// complete) and takes the closing backup.
+#[test]
+fn closing_the_window_checkpoints_and_backs_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let mut harness = harness(file_store(&db, 200), "2026-11-20");
+    harness.state_mut().enable_auto_backup();
+    harness.run();
+    until_backup_done(&mut harness);
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Siste Før Lukking");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    harness.state_mut().on_close();
+    let wal = dir.path().join("klinikk.sqlite3-wal");
+    assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+    let copy_of_main = dir.path().join("bare-hovedfilen.sqlite3");
+    std::fs::copy(&db, &copy_of_main).unwrap();
+    assert_eq!(referral_count(&copy_of_main), 201);
+    let (latest, _) = harness.state().backups().latest().cloned().unwrap();
+    assert_eq!(referral_count(&latest), 201);
+}
+
+/// A second window on the same file only reads, and says so.
+#[test]
+fn a_second_window_on_the_same_file_only_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    drop(file_store(&db, 50));
+    let mut first = Store::open(&db).unwrap();
+    first.lock_for_window();
+    assert!(first.read_only().is_none());
+    let mut second = Store::open(&db).unwrap();
+    second.lock_for_window();
+    let mut harness = harness(second, "2026-11-20");
+    harness.run();
+    harness.get_by_label_contains("er åpen i et annet Inntak-vindu. Dette vinduet kan bare lese");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Skal Ikke Lagres");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.get_by_label("Lagre").click();
+    harness.run();
+    assert_eq!(referral_count(&db), 50);
+    drop(first);
+}

@@ -52,6 +52,8 @@ pub struct PrintedAgenda {
     pub privacy_note: String,
     pub legend: String,
     pub items: Vec<PrintedItem>,
+    /// Must-decide referrals left off the paper by the print cap (the notice says how many).
+    pub left_out_must: usize,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -35,9 +35,22 @@ const MIGRATIONS: &[&str] = &[
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);
 
+/// The message for a database another process is writing to.
+pub const BUSY_MESSAGE: &str = "Databasen brukes av et annet Inntak-vindu eller en annen \
+    kommando – prøv igjen om litt. Ingenting er endret.";
+
 /// Why a database file could not be opened. Every variant promises the file was not changed.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    #[error(
+        "Fant ingen database på «{0}». Sjekk filnavnet (--db); ingen fil er laget. (En ny \
+         database lages av vinduet, «demo» eller «import».)"
+    )]
+    Missing(PathBuf),
+    #[error("«{0}» er tom og har ingen Inntak-data. Sjekk filnavnet (--db). Filen er ikke endret.")]
+    Empty(PathBuf),
+    #[error("«{0}» er en mappe, ikke en databasefil. Oppgi filen med --db.")]
+    IsDirectory(PathBuf),
     #[error("«{0}» er ikke en SQLite-database, og kan ikke åpnes i Inntak. Filen er ikke endret.")]
     NotSqlite(PathBuf),
     #[error(
@@ -54,16 +67,31 @@ pub enum OpenError {
         supported: i32,
     },
     #[error(
-        "«{path}» er skadet og kan ikke åpnes ({detail}). Filen er ikke endret; bruk en \
-         sikkerhetskopi."
+        "«{path}» er skadet og kan ikke åpnes ({detail}). Filen og filene ved siden av den er \
+         ikke endret. Ta vare på dem, og gjenopprett fra en sikkerhetskopi (inntak restore)."
     )]
     Corrupt { path: PathBuf, detail: String },
-    #[error("Kunne ikke åpne «{path}»: {source}")]
+    #[error(
+        "«{path}» er skrivebeskyttet ({why}), og Inntak kan ikke {what} den. Filen er ikke \
+         skadet og ikke endret. Gi brukeren skrivetilgang til filen og mappen, eller kopier \
+         databasen (inntak backup) til en mappe du kan skrive i."
+    )]
+    ReadOnly {
+        path: PathBuf,
+        why: &'static str,
+        what: &'static str,
+    },
+    #[error("«{0}»: {BUSY_MESSAGE}")]
+    Busy(PathBuf),
+    #[error("Kunne ikke åpne «{path}»: {}", crate::files::write_error_text(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("Databasefeil ved åpning av «{path}»: {source}")]
+    #[error(
+        "Databasefeil ved åpning av «{path}»: filen kunne ikke åpnes, og er ikke endret. \
+         (SQLite: {source})"
+    )]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
@@ -73,17 +101,38 @@ pub enum OpenError {
 /// An error from a write or read after opening.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("Databasefeil: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    #[error("Databasefeil: {0}. Ingenting er endret.")]
+    Sqlite(rusqlite::Error),
+    #[error("{BUSY_MESSAGE}")]
+    Busy,
     #[error("Henvisnings-ID «{0}» finnes allerede")]
     DuplicateExternalId(String),
     #[error("Fant ikke henvisningen (id {0})")]
     NotFound(i64),
     #[error("{0}")]
     Rule(String),
-    /// The background integrity check found the file damaged: nothing was written to it.
+    /// The background integrity check found the file damaged, or the file is read-only or
+    /// open in another window: nothing was written to it.
     #[error("{0}")]
     Refused(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if is_busy(&e) {
+            StoreError::Busy
+        } else {
+            StoreError::Sqlite(e)
+        }
+    }
+}
+
+/// SQLite's "another connection holds the lock" (after the busy timeout).
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// When [`Store::open_with`] runs `PRAGMA quick_check` on an existing file.
@@ -96,6 +145,27 @@ pub enum IntegrityCheck {
     /// write waits for the verdict. A damaged file is then refused and left unchanged. (At
     /// 100,000 referrals the check takes about a third of a second.)
     Background,
+}
+
+/// How a database is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Make a new database where none is (the window, `demo`, `import`); read commands never do.
+    pub create: bool,
+    pub integrity: IntegrityCheck,
+}
+
+impl OpenOptions {
+    /// Creates the file if missing; integrity checked before returning.
+    pub const CREATE: Self = Self {
+        create: true,
+        integrity: IntegrityCheck::BeforeOpen,
+    };
+    /// An existing Inntak database only (read commands).
+    pub const EXISTING: Self = Self {
+        create: false,
+        integrity: IntegrityCheck::BeforeOpen,
+    };
 }
 
 /// The integrity verdict as the window sees it.
@@ -115,6 +185,11 @@ pub struct Store {
     pending_check: Option<std::sync::mpsc::Receiver<Result<(), String>>>,
     /// Set when the background check found the file damaged: every write is refused.
     damaged: Option<String>,
+    /// Set when the file can only be read (read-only file or folder, or open in another
+    /// window): every write is refused with this message.
+    read_only: Option<String>,
+    /// The window's lock on `<db>.lock`, held while the window runs.
+    window_lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,85 +198,167 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// What the read-only look at an existing file found.
+struct Inspection {
+    fresh: bool,
+    version: i32,
+    /// The check could not be made read-only (a hot rollback journal of our own file): the
+    /// read-write connection makes it after SQLite's recovery.
+    deferred: bool,
+    /// The integrity check was made (else it runs in the background).
+    checked: bool,
+}
+
 impl Store {
-    /// Opens (or creates) the database at `path`.
+    /// Opens (or creates) the database at `path`, checking its integrity first.
     ///
     /// A file that is not SQLite, a SQLite file that is not Inntak's, a corrupt one and one
     /// with a newer schema are refused before anything is written to them.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
-        Self::open_with(path, IntegrityCheck::BeforeOpen)
+        Self::open_opts(path, OpenOptions::CREATE)
     }
 
-    /// Opens the database, with the integrity check before returning or in the background
-    /// (see [`IntegrityCheck`]); every other refusal happens before this returns.
+    /// Opens an existing Inntak database; never creates or takes over a file.
+    pub fn open_existing(path: &Path) -> Result<Self, OpenError> {
+        Self::open_opts(path, OpenOptions::EXISTING)
+    }
+
+    /// Opens (or creates) the database, with the integrity check before returning or in the
+    /// background (see [`IntegrityCheck`]); every other refusal happens before this returns.
     pub fn open_with(path: &Path, integrity: IntegrityCheck) -> Result<Self, OpenError> {
-        let existed = path.exists()
-            && std::fs::metadata(path)
-                .map(|m| m.len() > 0)
-                .unwrap_or(false);
-        if existed {
-            check_header(path)?;
-        } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| OpenError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        }
-        let sqlite_err = |source| OpenError::Sqlite {
+        Self::open_opts(
+            path,
+            OpenOptions {
+                create: true,
+                integrity,
+            },
+        )
+    }
+
+    /// Opens the database. Every check of an existing file is made on a read-only connection
+    /// that never checkpoints, so a refused file and its `-wal`/`-journal` stay untouched.
+    pub fn open_opts(path: &Path, options: OpenOptions) -> Result<Self, OpenError> {
+        let io = |source| OpenError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let corrupt = |e: rusqlite::Error| OpenError::Corrupt {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => Some(m),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io(e)),
         };
-        let flags = if existed {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        };
-        let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
-
-        // Read-only checks first: nothing may be written until we know the file is ours.
-        let app_id: i32 = conn
-            .pragma_query_value(None, "application_id", |r| r.get(0))
-            .map_err(corrupt)?;
-        let version: i32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(corrupt)?;
-        let objects: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        let fresh = app_id == 0 && version == 0 && objects == 0;
-        let mut pending_check = None;
-        if !fresh {
-            if app_id != APPLICATION_ID {
-                return Err(OpenError::NotOurs(path.to_path_buf()));
+        if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+            return Err(OpenError::IsDirectory(path.to_path_buf()));
+        }
+        let has_data = meta.as_ref().is_some_and(|m| m.len() > 0);
+        match &meta {
+            None if !options.create => return Err(OpenError::Missing(path.to_path_buf())),
+            None => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    crate::files::create_private_dir(dir).map_err(io)?;
+                }
             }
-            if version > SCHEMA_VERSION {
-                return Err(OpenError::Newer {
+            Some(_) if !has_data && !options.create => {
+                return Err(OpenError::Empty(path.to_path_buf()));
+            }
+            Some(_) => {}
+        }
+        if has_data {
+            check_header(path)?;
+        }
+        let (file_writable, dir_writable) = writable(path, meta.is_some());
+        let inspection = if has_data {
+            Some(inspect(path, options, file_writable, dir_writable)?)
+        } else {
+            None
+        };
+        if inspection.as_ref().is_some_and(|i| i.fresh) && !options.create {
+            return Err(OpenError::Empty(path.to_path_buf()));
+        }
+        let sqlite_err = |source: rusqlite::Error| {
+            if is_busy(&source) {
+                OpenError::Busy(path.to_path_buf())
+            } else {
+                OpenError::Sqlite {
                     path: path.to_path_buf(),
-                    found: version,
-                    supported: SCHEMA_VERSION,
+                    source,
+                }
+            }
+        };
+
+        if !(file_writable && dir_writable) {
+            let why = if !dir_writable {
+                "mappen er skrivebeskyttet"
+            } else {
+                "filen er skrivebeskyttet"
+            };
+            let Some(found) = inspection.filter(|i| !i.fresh && !i.deferred) else {
+                return Err(OpenError::ReadOnly {
+                    path: path.to_path_buf(),
+                    why,
+                    what: "lage eller endre",
+                });
+            };
+            if found.version < SCHEMA_VERSION {
+                return Err(OpenError::ReadOnly {
+                    path: path.to_path_buf(),
+                    why,
+                    what: "oppgradere",
                 });
             }
-            let journal: String = conn
-                .pragma_query_value(None, "journal_mode", |r| r.get(0))
-                .map_err(corrupt)?;
-            // In the background only when opening writes nothing to the file itself: no
-            // migration, and WAL already set.
-            let background = integrity == IntegrityCheck::Background
-                && version == SCHEMA_VERSION
-                && journal.eq_ignore_ascii_case("wal");
-            if background {
+            let conn = open_read_only(path, dir_writable).map_err(|_| OpenError::ReadOnly {
+                path: path.to_path_buf(),
+                why,
+                what: "lese",
+            })?;
+            return Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+                pending_check: None,
+                damaged: None,
+                read_only: Some(
+                    OpenError::ReadOnly {
+                        path: path.to_path_buf(),
+                        why,
+                        what: "lagre endringer i",
+                    }
+                    .to_string(),
+                ),
+                window_lock: None,
+            });
+        }
+
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if meta.is_none() {
+            // A new file is private from its first byte (another process may have made it
+            // since: then the schema step below sorts out who creates the schema).
+            match crate::files::create_private(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
+        let mut pending_check = None;
+        let mut fresh = inspection.as_ref().is_none_or(|i| i.fresh);
+        let mut version = inspection.as_ref().map_or(0, |i| i.version);
+        if let Some(found) = &inspection {
+            if found.deferred {
+                // SQLite rolled back our own interrupted transaction on open; check now.
+                let (f, v) = identify(&conn, path)?;
+                fresh = f;
+                version = v;
+                if !fresh {
+                    quick_check(&conn).map_err(|detail| OpenError::Corrupt {
+                        path: path.to_path_buf(),
+                        detail,
+                    })?;
+                }
+            } else if !found.checked {
                 pending_check = Some(spawn_quick_check(path));
-            } else {
-                quick_check(&conn).map_err(|detail| OpenError::Corrupt {
-                    path: path.to_path_buf(),
-                    detail,
-                })?;
             }
         }
 
@@ -210,9 +367,9 @@ impl Store {
             .map_err(sqlite_err)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(sqlite_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sqlite_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
+        // FULL: a decision the window reports as saved survives a power cut (WAL + NORMAL
+        // may lose the last transactions); the cost is one sync per decision.
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sqlite_err)?;
 
         let mut store = Store {
@@ -220,11 +377,13 @@ impl Store {
             path: path.to_path_buf(),
             pending_check,
             damaged: None,
+            read_only: None,
+            window_lock: None,
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
         } else if version < SCHEMA_VERSION {
-            store.upgrade(version).map_err(sqlite_err)?;
+            store.upgrade().map_err(sqlite_err)?;
         }
         Ok(store)
     }
@@ -238,26 +397,36 @@ impl Store {
             path: PathBuf::from(":memory:"),
             pending_check: None,
             damaged: None,
+            read_only: None,
+            window_lock: None,
         };
         store.create_schema()?;
         Ok(store)
     }
 
+    /// Creates the schema, unless another process did so since this one looked (two `demo`
+    /// commands on one new file): the IMMEDIATE transaction makes the second one wait and
+    /// then see the first one's schema.
     fn create_schema(&mut self) -> rusqlite::Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(SCHEMA_SQL)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if objects == 0 {
+            tx.execute_batch(SCHEMA_SQL)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
         tx.commit()
     }
 
-    /// Applies every migration after `from` in one IMMEDIATE transaction.
-    fn upgrade(&mut self, from: i32) -> rusqlite::Result<()> {
+    /// Applies every migration after the file's version in one IMMEDIATE transaction.
+    fn upgrade(&mut self) -> rusqlite::Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have upgraded the file meanwhile.
+        let from: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (index, sql) in MIGRATIONS
             .iter()
             .enumerate()
@@ -276,6 +445,48 @@ impl Store {
     /// Read access for repository functions.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// From now on every write is refused with `message` (the window after a failed restore).
+    pub fn refuse_writes(&mut self, message: String) {
+        self.read_only = Some(message);
+    }
+
+    /// Why this store only reads, if it does (read-only location, or another window).
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// Takes the window's lock on `<db>.lock`. If another Inntak window holds it, this store
+    /// becomes read-only and the message says why; commands never take the lock.
+    pub fn lock_for_window(&mut self) {
+        if self.path == Path::new(":memory:") || self.read_only.is_some() {
+            return;
+        }
+        match try_window_lock(&self.path) {
+            Ok(Some(file)) => self.window_lock = Some(file),
+            Ok(None) => {
+                self.read_only = Some(format!(
+                    "«{}» er åpen i et annet Inntak-vindu. Dette vinduet kan bare lese; lukk \
+                     det andre vinduet og start Inntak på nytt for å gjøre endringer.",
+                    self.path.display()
+                ))
+            }
+            // No lock file possible (odd file system): carry on; SQLite still serialises
+            // writes and a second writer gets the busy message.
+            Err(_) => {}
+        }
+    }
+
+    /// Folds the write-ahead log into the main file and empties it, so the main file is
+    /// complete on its own (the window does this when it closes).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.read_only.is_some() {
+            return Ok(());
+        }
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// The integrity verdict so far, without waiting.
@@ -329,13 +540,221 @@ impl Store {
         intent: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.wait_for_integrity()?;
+        if let Some(message) = &self.read_only {
+            return Err(StoreError::Refused(message.clone()));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = intent(&tx)?;
         tx.commit()?;
+        // Keep the main file close to complete (a copy of it alone then holds nearly all);
+        // PASSIVE never waits for readers.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         Ok(value)
     }
+}
+
+/// How long a write waits for another process's write to finish before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Locks `<db>.lock` for the window; `Ok(None)` when another process holds it.
+pub fn try_window_lock(db: &Path) -> std::io::Result<Option<std::fs::File>> {
+    let lock_path = crate::files::with_suffix(db, ".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(&lock_path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Whether the file (if it exists) and its folder can be written, found by trying: opening
+/// the file for writing changes nothing in it, and the folder gets a probe file that is
+/// removed at once.
+fn writable(path: &Path, exists: bool) -> (bool, bool) {
+    let file = !exists || std::fs::OpenOptions::new().write(true).open(path).is_ok();
+    let dir = path
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .is_some_and(|dir| {
+            let probe = dir.join(format!(".inntak-skrivetest-{}", std::process::id()));
+            match crate::files::create_private(&probe) {
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&probe);
+                    true
+                }
+                Err(e) => e.kind() == std::io::ErrorKind::AlreadyExists,
+            }
+        });
+    (file, dir)
+}
+
+/// A read-only connection that never checkpoints on close. Where the folder cannot be
+/// written and no `-wal` is beside the file, SQLite cannot make its `-shm`: the file is then
+/// opened as immutable, which is safe because nobody can add a `-wal` to that folder.
+fn open_read_only(path: &Path, dir_writable: bool) -> rusqlite::Result<Connection> {
+    let wal = crate::files::with_suffix(path, "-wal");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if !dir_writable && !wal.exists() {
+        Connection::open_with_flags(
+            format!("file:{}?immutable=1", uri_path(path)),
+            flags | OpenFlags::SQLITE_OPEN_URI,
+        )?
+    } else {
+        Connection::open_with_flags(path, flags)?
+    };
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// A path as a `file:` URI path, percent-encoding everything but unreserved characters.
+fn uri_path(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in absolute.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Reads application id, schema version and object count: `(fresh, version)`, refusing a
+/// file that is not Inntak's or is newer than this build.
+fn identify(conn: &Connection, path: &Path) -> Result<(bool, i32), OpenError> {
+    let corrupt = |e: rusqlite::Error| OpenError::Corrupt {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(corrupt)?;
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(corrupt)?;
+    let objects: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    let fresh = app_id == 0 && version == 0 && objects == 0;
+    if !fresh {
+        if app_id != APPLICATION_ID {
+            return Err(OpenError::NotOurs(path.to_path_buf()));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(OpenError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+    }
+    Ok((fresh, version))
+}
+
+/// Looks at an existing file on a read-only connection: whose it is, its version, and (when
+/// asked for before opening, or when the background check cannot be used) its integrity.
+fn inspect(
+    path: &Path,
+    options: OpenOptions,
+    file_writable: bool,
+    dir_writable: bool,
+) -> Result<Inspection, OpenError> {
+    let writable = file_writable && dir_writable;
+    let attempt = (|| {
+        let conn = open_read_only(path, dir_writable).map_err(|e| (e, false))?;
+        // The first read is where SQLite meets a hot journal or an unreadable WAL.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| (e, true))?;
+        Ok::<_, (rusqlite::Error, bool)>(conn)
+    })();
+    let conn = match attempt {
+        Ok(conn) => conn,
+        Err((e, _)) => {
+            // A rollback journal that only a writer can replay: decide from the header's
+            // own bytes whose file it is; only our own file is opened for SQLite's recovery.
+            let header = read_header(path).map_err(|source| OpenError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+            let journal = crate::files::with_suffix(path, "-journal");
+            if journal.exists() || e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+                if app_id != APPLICATION_ID {
+                    return Err(OpenError::NotOurs(path.to_path_buf()));
+                }
+                if writable {
+                    return Ok(Inspection {
+                        fresh: false,
+                        version: 0,
+                        deferred: true,
+                        checked: false,
+                    });
+                }
+            }
+            if is_busy(&e) {
+                return Err(OpenError::Busy(path.to_path_buf()));
+            }
+            if !writable {
+                return Err(OpenError::ReadOnly {
+                    path: path.to_path_buf(),
+                    why: "filen eller mappen er skrivebeskyttet",
+                    what: "lese",
+                });
+            }
+            return Err(OpenError::Corrupt {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            });
+        }
+    };
+    let (fresh, version) = identify(&conn, path)?;
+    let mut checked = fresh;
+    if !fresh {
+        let journal: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap_or_default();
+        let background = options.integrity == IntegrityCheck::Background
+            && version == SCHEMA_VERSION
+            && journal.eq_ignore_ascii_case("wal")
+            && writable;
+        if !background {
+            quick_check(&conn).map_err(|detail| OpenError::Corrupt {
+                path: path.to_path_buf(),
+                detail,
+            })?;
+            checked = true;
+        }
+    }
+    Ok(Inspection {
+        fresh,
+        version,
+        deferred: false,
+        checked,
+    })
 }
 
 /// `PRAGMA quick_check`: `Err` with SQLite's findings unless the file is sound.
@@ -364,19 +783,28 @@ fn spawn_quick_check(path: &Path) -> std::sync::mpsc::Receiver<Result<(), String
 
 /// Checks the 100-byte SQLite header by reading the file, without opening it in SQLite.
 fn check_header(path: &Path) -> Result<(), OpenError> {
-    let mut header = [0u8; 100];
-    let mut file = std::fs::File::open(path).map_err(|source| OpenError::Io {
+    let header = read_header(path).map_err(|source| OpenError::Io {
         path: path.into(),
         source,
     })?;
-    let read = file.read(&mut header).map_err(|source| OpenError::Io {
-        path: path.into(),
-        source,
-    })?;
-    if read < header.len() || &header[..16] != b"SQLite format 3\0" {
+    if &header[..16] != b"SQLite format 3\0" {
         return Err(OpenError::NotSqlite(path.to_path_buf()));
     }
     Ok(())
+}
+
+/// The file's first 100 bytes (all zero past the end of a shorter file).
+fn read_header(path: &Path) -> std::io::Result<[u8; 100]> {
+    let mut header = [0u8; 100];
+    let mut file = std::fs::File::open(path)?;
+    let mut filled = 0;
+    while filled < header.len() {
+        match file.read(&mut header[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(header)
 }
 
 /// The clock's timestamp format for `created_at`, `updated_at` and the audit log.

@@ -8,6 +8,8 @@ use serde_json::json;
 
 /// Set once the first-start demo offer has been answered, so it is not asked again.
 pub const KEY_DEMO_OFFERED: &str = "demo_offered";
+/// The folder for backups (empty or missing: `sikkerhetskopier` beside the database).
+pub const KEY_BACKUP_DIR: &str = "backup_dir";
 
 pub fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?

@@ -1,6 +1,7 @@
 //! The app shell: owns the store and the view models, draws the panels, and applies the
 //! actions they emit — one transaction per action, after drawing.
 
+use super::backup_view::{Backups, Finished};
 use super::detail_panel::{self, DetailView, WithdrawState};
 use super::followup_view::FollowUpView;
 use super::meeting_mode::MeetingMode;
@@ -146,6 +147,12 @@ pub enum Action {
     ExportBreaches,
     /// The statistics table on screen as CSV.
     ExportStats,
+    /// A backup now, to the backup folder.
+    BackupNow,
+    /// Replace the database with this (confirmed) backup.
+    RestoreFrom(PathBuf),
+    /// The backup folder (`None`: the default beside the database).
+    SetBackupDir(Option<PathBuf>),
 }
 
 /// A one-line message in the status bar.
@@ -192,6 +199,7 @@ pub struct App {
     schedule_pending: bool,
     message: Option<Message>,
     styled: bool,
+    backups: Backups,
 }
 
 impl App {
@@ -232,6 +240,7 @@ impl App {
             schedule_pending: false,
             message: None,
             styled: false,
+            backups: Backups::default(),
         };
         // With a background integrity check still running, the first write (the schedule)
         // waits for it in `show`, so the queue can be read and shown meanwhile.
@@ -246,6 +255,9 @@ impl App {
 
     /// Lays out the schedule's meetings for the coming weeks (idempotent).
     fn ensure_schedule(&mut self) {
+        if self.store.read_only().is_some() {
+            return; // the status bar says why nothing can be written
+        }
         let today = self.clock.today();
         let change = Change {
             actor: &self.actor,
@@ -276,6 +288,10 @@ impl App {
                 }
                 self.queue.set_meetings(&self.planning.upcoming_dates());
                 self.settings = s;
+                let dir = settings::get(self.store.conn(), settings::KEY_BACKUP_DIR)
+                    .ok()
+                    .flatten();
+                self.backups.set_dir(self.store.path(), dir.as_deref());
             }
             Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
         }
@@ -398,6 +414,7 @@ impl App {
         if self.dirty {
             self.reload();
         }
+        self.backups_tick(ui.ctx());
         if matches!(self.view, View::FollowUp | View::MeetingMode)
             && self.follow_ups_generation != self.generation
         {
@@ -491,14 +508,19 @@ impl App {
             }
             View::Settings => {
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.settings_view.ui(
-                        ui,
-                        &self.settings,
-                        self.generation,
-                        self.clock.today(),
-                        &self.planning.members,
-                        &mut actions,
-                    );
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.settings_view.ui(
+                            ui,
+                            &self.settings,
+                            self.generation,
+                            self.clock.today(),
+                            &self.planning.members,
+                            &mut actions,
+                        );
+                        ui.separator();
+                        let read_only = self.store.read_only().is_some();
+                        self.backups.ui(ui, read_only, &mut actions);
+                    });
                 });
             }
         }
@@ -579,6 +601,9 @@ impl App {
                     self.unsaved_pdf = None;
                 }
             });
+        }
+        if let Some(why) = self.store.read_only() {
+            ui.colored_label(theme::WARNING_TEXT, format!("Bare lesing: {why}"));
         }
         ui.horizontal(|ui| {
             match &self.message {
@@ -708,6 +733,28 @@ impl App {
                 }
             }
             Action::Show(view) => self.view = view,
+            Action::BackupNow => {
+                if self.backups.start(self.store.path(), true) {
+                    self.info("Tar sikkerhetskopi …");
+                }
+            }
+            Action::RestoreFrom(file) => self.restore_from(&file),
+            Action::SetBackupDir(dir) => {
+                let value = dir.map(|d| d.display().to_string()).unwrap_or_default();
+                match self
+                    .store
+                    .write(|tx| Ok(settings::put(tx, settings::KEY_BACKUP_DIR, &value)?))
+                {
+                    Ok(()) => {
+                        self.backups.set_dir(self.store.path(), Some(&value));
+                        self.info(format!(
+                            "Sikkerhetskopier lagres i {}",
+                            self.backups.dir().display()
+                        ));
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
             Action::SelectMeeting(id) => self.meetings_view.select(id),
             Action::PrintAgenda {
                 meeting,
@@ -880,7 +927,7 @@ impl App {
                 },
             },
         };
-        match write_file(&path, bytes) {
+        match write_file(self.store.path(), &path, bytes) {
             Ok(()) => {
                 self.last_export = Some(path.clone());
                 self.info(format!("{rows} rader eksportert til {}", path.display()));
@@ -1089,7 +1136,7 @@ impl App {
     /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
     /// is set (tests).
     fn save_pdf(&mut self, path: PathBuf, bytes: &[u8]) {
-        if let Err(e) = write_file(&path, bytes) {
+        if let Err(e) = write_file(self.store.path(), &path, bytes) {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
@@ -1222,17 +1269,129 @@ impl App {
     }
 }
 
-/// Writes an exported file atomically, creating its folder first.
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+/// Writes an exported file atomically, creating its folder first; never over the database.
+fn write_file(db: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("Kunne ikke lage mappen {}: {e}", dir.display()))?;
+        crate::files::create_private_dir(dir).map_err(|e| {
+            format!(
+                "Kunne ikke lage mappen {}: {}",
+                dir.display(),
+                crate::files::write_error_text(&e)
+            )
+        })?;
     }
-    crate::cli::write_atomically(path, bytes)
+    let protected = crate::files::Protected::none().database(db);
+    crate::files::write_atomically(path, bytes, &protected)
+}
+
+impl App {
+    /// Automatic backups in the real window (off in tests unless they ask).
+    pub fn enable_auto_backup(&mut self) {
+        self.backups.auto = true;
+    }
+
+    /// The backup state (tests).
+    pub fn backups(&self) -> &Backups {
+        &self.backups
+    }
+
+    /// Asks to restore from `file`, as "Gjenopprett…" does after its file dialog (tests).
+    pub fn ask_restore(&mut self, file: PathBuf) {
+        self.backups.ask_restore(file);
+    }
+
+    /// Collects finished backups and starts the day's automatic one.
+    fn backups_tick(&mut self, ctx: &egui::Context) {
+        match self.backups.poll() {
+            Some(Finished::Manual(Ok(copied))) => self.info(format!(
+                "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger)",
+                copied.path.display(),
+                copied.referrals()
+            )),
+            Some(Finished::Manual(Err(e))) => self.error(e),
+            Some(Finished::AutoFailed(e)) => {
+                self.error(format!("Den automatiske sikkerhetskopien feilet: {e}"))
+            }
+            None => {}
+        }
+        let writable = self.store.read_only().is_none()
+            && self.store.path() != std::path::Path::new(":memory:");
+        if writable && self.store.integrity() == Integrity::Ok {
+            self.backups.maybe_start_daily(self.store.path());
+        }
+        if self.backups.running() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Replaces the database with a backup: closes this window's connection (and lock),
+    /// restores (keeping the replaced file), and opens the restored file.
+    fn restore_from(&mut self, from: &std::path::Path) {
+        let path = self.store.path().to_path_buf();
+        let Ok(placeholder) = Store::open_in_memory() else {
+            return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
+        };
+        let old = std::mem::replace(&mut self.store, placeholder);
+        let _ = old.checkpoint();
+        drop(old);
+        let restored = crate::backup::restore(&path, from, chrono::Local::now().naive_local());
+        match Store::open_with(&path, crate::store::IntegrityCheck::BeforeOpen) {
+            Ok(mut store) => {
+                store.lock_for_window();
+                self.store = store;
+            }
+            Err(e) => {
+                self.store.refuse_writes(e.to_string());
+                return self.error(e.to_string());
+            }
+        }
+        match restored {
+            Ok(r) => {
+                let kept = r
+                    .kept
+                    .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
+                    .unwrap_or_default();
+                self.info(format!(
+                    "Gjenopprettet fra {} ({} henvisninger).{kept}",
+                    from.display(),
+                    r.copied.referrals()
+                ));
+            }
+            Err(e) => self.error(e),
+        }
+        self.selected = None;
+        self.detail = None;
+        self.form = None;
+        self.ensure_schedule();
+        self.dirty = true;
+    }
+
+    /// On closing: fold the WAL into the main file and take the closing backup.
+    pub fn on_close(&mut self) {
+        if self.store.read_only().is_some()
+            || self.store.path() == std::path::Path::new(":memory:")
+            || !matches!(self.store.integrity(), Integrity::Ok)
+        {
+            return;
+        }
+        if let Err(e) = self.store.checkpoint() {
+            eprintln!("Inntak: kunne ikke skrive loggen inn i databasefilen ved lukking: {e}");
+        }
+        if self.backups.auto {
+            let path = self.store.path().to_path_buf();
+            if let Err(e) = self.backups.backup_now_blocking(&path) {
+                eprintln!("Inntak: sikkerhetskopien ved lukking feilet: {e}");
+            }
+        }
+    }
 }
 
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.on_close();
     }
 }

@@ -1,6 +1,7 @@
 //! The window: the app shell, one module per panel or view, and the design tokens.
 
 mod app;
+mod backup_view;
 mod detail_panel;
 mod followup_view;
 mod meeting_mode;

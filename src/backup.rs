@@ -1,0 +1,463 @@
+//! Backups and restore: consistent, checked copies of the whole database (every referral,
+//! decision, follow-up and the audit log), made with SQLite's online backup API so the
+//! window may go on writing meanwhile.
+//!
+//! A copy is written to a temporary sibling, checked (`integrity_check`, the same schema,
+//! every table's row count equal to the source's at the moment of copying) and only then
+//! renamed to its name. A copy that fails, or a process killed half-way, never leaves a file
+//! named like a good backup.
+
+use crate::files::{self, Protected};
+use crate::store::{self, APPLICATION_ID, SCHEMA_VERSION};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+/// The folder beside the database that backups go to unless the setting says otherwise.
+pub const DEFAULT_DIR_NAME: &str = "sikkerhetskopier";
+/// How many of the most recent days and ISO weeks keep their newest backup.
+pub const KEEP_DAILY: usize = 14;
+pub const KEEP_WEEKLY: usize = 8;
+
+/// A written and checked copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copied {
+    pub path: PathBuf,
+    /// Every table with its row count, equal in the source and the copy.
+    pub tables: Vec<(String, i64)>,
+    pub bytes: u64,
+}
+
+impl Copied {
+    pub fn referrals(&self) -> i64 {
+        self.tables
+            .iter()
+            .find(|(t, _)| t == "referrals")
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// The backup folder: the setting if given, else `sikkerhetskopier` beside the database.
+pub fn backup_dir(db: &Path, setting: Option<&str>) -> PathBuf {
+    match setting.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => db
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(DEFAULT_DIR_NAME),
+    }
+}
+
+/// `inntak-ÅÅÅÅ-MM-DD-TTMM.sqlite3`.
+pub fn file_name(now: NaiveDateTime) -> String {
+    format!("inntak-{}.sqlite3", now.format("%Y-%m-%d-%H%M"))
+}
+
+/// The time in a backup's file name, if it is one of ours.
+pub fn parse_file_name(name: &str) -> Option<NaiveDateTime> {
+    let stamp = name.strip_prefix("inntak-")?.strip_suffix(".sqlite3")?;
+    NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d-%H%M").ok()
+}
+
+/// The backups in a folder, newest first.
+pub fn list(dir: &Path) -> Vec<(PathBuf, NaiveDateTime)> {
+    let mut found: Vec<(PathBuf, NaiveDateTime)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let at = parse_file_name(name.to_str()?)?;
+            Some((entry.path(), at))
+        })
+        .collect();
+    found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
+    found
+}
+
+/// The newest backup in a folder.
+pub fn latest(dir: &Path) -> Option<(PathBuf, NaiveDateTime)> {
+    list(dir).into_iter().next()
+}
+
+/// Opens a database file for reading only, never checkpointing it on close.
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Every table (SQLite's own excluded) with its row count.
+fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    names
+        .into_iter()
+        .map(|name| {
+            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
+            let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+            Ok((name, n))
+        })
+        .collect()
+}
+
+fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
+    Ok((
+        conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
+    ))
+}
+
+/// Checks a backup file on a read-only connection: an Inntak database this version can
+/// read, passing `integrity_check`. Returns its tables and row counts.
+pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
+    let refuse = |why: String| {
+        format!(
+            "«{}» kan ikke brukes som sikkerhetskopi: {why}",
+            path.display()
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| refuse(files::write_error_text(&e)))?;
+    if meta.is_dir() {
+        return Err(refuse("det er en mappe".into()));
+    }
+    let conn = open_reader(path).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
+    let ids = schema_ids(&conn).map_err(|e| refuse(format!("ikke en Inntak-database ({e})")))?;
+    if ids.0 != APPLICATION_ID {
+        return Err(refuse("den er ikke en Inntak-database".into()));
+    }
+    if ids.1 > SCHEMA_VERSION || ids.1 < 1 {
+        return Err(refuse(format!(
+            "den har skjemaversjon {}, denne versjonen av Inntak leser 1 til {SCHEMA_VERSION}",
+            ids.1
+        )));
+    }
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| refuse(format!("kontrollen feilet ({e})")))?;
+    if check != "ok" {
+        return Err(refuse(format!("den er skadet ({check})")));
+    }
+    table_counts(&conn).map_err(|e| refuse(format!("tabellene kan ikke leses ({e})")))
+}
+
+/// Copies the database at `src` to `dest` through a temporary sibling, then checks the
+/// copy against the source before giving it its name.
+pub fn copy_checked(src: &Path, dest: &Path) -> Result<Copied, String> {
+    let tmp = files::temp_sibling(dest);
+    let result = copy_to_temp(src, &tmp).and_then(|source_counts| {
+        let copy_counts = verify(&tmp)?;
+        if copy_counts != source_counts {
+            return Err(format!(
+                "Kopien av «{}» stemmer ikke med originalen (antall rader er ulikt). Prøv igjen.",
+                src.display()
+            ));
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&tmp)
+            .map_err(|e| files::write_error(dest, &e))?;
+        file.sync_all().map_err(|e| files::write_error(dest, &e))?;
+        drop(file);
+        std::fs::rename(&tmp, dest).map_err(|e| files::write_error(dest, &e))?;
+        files::sync_dir(dest);
+        Ok(source_counts)
+    });
+    match result {
+        Ok(tables) => Ok(Copied {
+            path: dest.to_path_buf(),
+            bytes: std::fs::metadata(dest).map_or(0, |m| m.len()),
+            tables,
+        }),
+        Err(e) => {
+            remove_with_side_files(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// The online backup from a snapshot: a read transaction on the source pins the version
+/// that is both counted and copied.
+fn copy_to_temp(src: &Path, tmp: &Path) -> Result<Vec<(String, i64)>, String> {
+    let source = open_reader(src).map_err(|e| {
+        format!(
+            "Kunne ikke lese «{}» for sikkerhetskopien ({e}). Ingenting er skrevet.",
+            src.display()
+        )
+    })?;
+    // The copy is private from its first byte; SQLite then fills the empty file.
+    files::create_private(tmp).map_err(|e| files::write_error(tmp, &e))?;
+    let mut target = Connection::open(tmp).map_err(|e| {
+        format!(
+            "Kunne ikke skrive sikkerhetskopien «{}» ({e}). Ingenting er skrevet.",
+            tmp.display()
+        )
+    })?;
+    let busy = |e: rusqlite::Error| {
+        if store::is_busy(&e) {
+            store::BUSY_MESSAGE.to_string()
+        } else {
+            format!(
+                "Sikkerhetskopien av «{}» feilet ({e}). Ingenting er skrevet; prøv igjen.",
+                src.display()
+            )
+        }
+    };
+    source.execute_batch("BEGIN").map_err(busy)?;
+    let counts = table_counts(&source).map_err(busy)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&source, &mut target).map_err(busy)?;
+        backup
+            .run_to_completion(4096, std::time::Duration::from_millis(0), None)
+            .map_err(busy)?;
+    }
+    source.execute_batch("COMMIT").map_err(busy)?;
+    // The copy stands alone: no -wal beside it.
+    target
+        .pragma_update(None, "journal_mode", "DELETE")
+        .map_err(busy)?;
+    drop(target);
+    Ok(counts)
+}
+
+fn remove_with_side_files(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(files::with_suffix(path, suffix));
+    }
+}
+
+/// Takes a backup of the database at `db` into `dir` under today's name, then prunes the
+/// folder. Temporary files of copies that never finished (older than a day) are removed.
+pub fn backup_into(db: &Path, dir: &Path, now: NaiveDateTime) -> Result<Copied, String> {
+    files::create_private_dir(dir).map_err(|e| {
+        format!(
+            "Kunne ikke lage mappen for sikkerhetskopier «{}»: {}",
+            dir.display(),
+            files::write_error_text(&e)
+        )
+    })?;
+    let dest = dir.join(file_name(now));
+    let copied = backup_to(db, &dest)?;
+    prune(dir, now.date());
+    Ok(copied)
+}
+
+/// Takes a backup of the database at `db` to the file `out`.
+pub fn backup_to(db: &Path, out: &Path) -> Result<Copied, String> {
+    Protected::none().database(db).check(out)?;
+    if out.is_dir() {
+        return Err(format!(
+            "«{}» er en mappe. Oppgi et filnavn. Ingenting er skrevet.",
+            out.display()
+        ));
+    }
+    copy_checked(db, out)
+}
+
+/// Keeps the newest backup of each of the last [`KEEP_DAILY`] days that have one and of each
+/// of the last [`KEEP_WEEKLY`] ISO weeks; removes the other backups and stale temp files.
+/// Returns what was removed.
+pub fn prune(dir: &Path, today: NaiveDate) -> Vec<PathBuf> {
+    let all = list(dir);
+    let keep = to_keep(&all.iter().map(|(_, at)| *at).collect::<Vec<_>>());
+    let mut removed = Vec::new();
+    for (i, (path, _)) in all.iter().enumerate() {
+        if !keep.contains(&i) && std::fs::remove_file(path).is_ok() {
+            removed.push(path.clone());
+        }
+    }
+    let day_old = std::time::SystemTime::now() - std::time::Duration::from_secs(24 * 3600);
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < day_old);
+        if name.starts_with("inntak-") && name.contains(files::TEMP_MARK) && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let _ = today;
+    removed
+}
+
+/// Which of the backups (times, newest first) the retention keeps, by index.
+pub fn to_keep(times: &[NaiveDateTime]) -> std::collections::BTreeSet<usize> {
+    let mut keep = std::collections::BTreeSet::new();
+    let mut days: Vec<NaiveDate> = Vec::new();
+    let mut weeks: Vec<(i32, u32)> = Vec::new();
+    for (i, at) in times.iter().enumerate() {
+        let day = at.date();
+        let week = (day.iso_week().year(), day.iso_week().week());
+        if !days.contains(&day) {
+            days.push(day);
+            if days.len() <= KEEP_DAILY {
+                keep.insert(i);
+            }
+        }
+        if !weeks.contains(&week) {
+            weeks.push(week);
+            if weeks.len() <= KEEP_WEEKLY {
+                keep.insert(i);
+            }
+        }
+    }
+    keep
+}
+
+/// What a restore did.
+#[derive(Clone, Debug)]
+pub struct Restored {
+    pub copied: Copied,
+    /// Where the replaced database was kept (with its `-wal`, if it had one).
+    pub kept: Option<PathBuf>,
+}
+
+/// Replaces the database at `db` with the backup `from`: the backup is checked first, the
+/// replaced file is kept as `<name>-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3` (with its side files),
+/// and the new file is checked before the command reports success. Refused while an Inntak
+/// window has the database open.
+pub fn restore(db: &Path, from: &Path, now: NaiveDateTime) -> Result<Restored, String> {
+    Protected::none().database(db).check(from).map_err(|_| {
+        format!(
+            "«{}» er selve databasen, ikke en sikkerhetskopi. Ingenting er endret.",
+            from.display()
+        )
+    })?;
+    verify(from).map_err(|e| format!("{e} Ingenting er endret."))?;
+    let _lock = match store::try_window_lock(db) {
+        Ok(Some(lock)) => Some(lock),
+        Ok(None) => {
+            return Err(format!(
+                "«{}» er åpen i et Inntak-vindu. Lukk vinduet og prøv igjen. Ingenting er endret.",
+                db.display()
+            ));
+        }
+        Err(_) => None,
+    };
+    let kept = if db.exists() {
+        let stem = db
+            .file_stem()
+            .map_or_else(|| "inntak".into(), |s| s.to_string_lossy().into_owned());
+        let ext = db
+            .extension()
+            .map_or_else(|| "sqlite3".into(), |s| s.to_string_lossy().into_owned());
+        let mut kept = db.with_file_name(format!(
+            "{stem}-erstattet-{}.{ext}",
+            now.format("%Y%m%d-%H%M")
+        ));
+        let mut n = 2;
+        while kept.exists() {
+            kept = db.with_file_name(format!(
+                "{stem}-erstattet-{}-{n}.{ext}",
+                now.format("%Y%m%d-%H%M")
+            ));
+            n += 1;
+        }
+        move_with_side_files(db, &kept).map_err(|e| {
+            format!(
+                "Kunne ikke ta vare på «{}» før gjenopprettingen: {} Ingenting er endret.",
+                db.display(),
+                files::write_error_text(&e)
+            )
+        })?;
+        Some(kept)
+    } else {
+        None
+    };
+    match copy_checked(from, db) {
+        Ok(copied) => Ok(Restored { copied, kept }),
+        Err(e) => {
+            if let Some(kept) = &kept {
+                let _ = move_with_side_files(kept, db);
+            }
+            Err(format!("{e} Databasen er som før."))
+        }
+    }
+}
+
+/// Renames a database and its `-wal`/`-journal` together (so a pending log stays with its
+/// file); a stale `-shm` is dropped, SQLite rebuilds it.
+fn move_with_side_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::rename(from, to)?;
+    for suffix in ["-wal", "-journal"] {
+        let side = files::with_suffix(from, suffix);
+        if side.exists() {
+            std::fs::rename(&side, files::with_suffix(to, suffix))?;
+        }
+    }
+    let _ = std::fs::remove_file(files::with_suffix(from, "-shm"));
+    files::sync_dir(to);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn names_round_trip() {
+        let t = at(2026, 11, 23, 15);
+        assert_eq!(file_name(t), "inntak-2026-11-23-1500.sqlite3");
+        assert_eq!(parse_file_name(&file_name(t)), Some(t));
+        assert_eq!(
+            parse_file_name("inntak-2026-11-23-1500.sqlite3.tmp-inntak-7"),
+            None
+        );
+        assert_eq!(parse_file_name("annet.sqlite3"), None);
+    }
+
+    #[test]
+    fn retention_keeps_14_days_and_8_weeks() {
+        // Two backups a day for 120 days, newest first.
+        let mut times = Vec::new();
+        for day in 0..120 {
+            let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() - chrono::Days::new(day);
+            times.push(date.and_hms_opt(16, 0, 0).unwrap());
+            times.push(date.and_hms_opt(8, 0, 0).unwrap());
+        }
+        let keep = to_keep(&times);
+        let kept: Vec<NaiveDateTime> = keep.iter().map(|&i| times[i]).collect();
+        // The 14 newest days (their 16:00 copy) ...
+        for day in 0..14 {
+            let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() - chrono::Days::new(day);
+            assert!(
+                kept.contains(&date.and_hms_opt(16, 0, 0).unwrap()),
+                "{date}"
+            );
+        }
+        // ... and one per ISO week for 8 weeks: 23.11.2026 is a Monday, so weeks 48 back to 41.
+        let weeks: std::collections::BTreeSet<u32> =
+            kept.iter().map(|t| t.date().iso_week().week()).collect();
+        assert_eq!(weeks.len(), 8, "{weeks:?}");
+        assert_eq!(*weeks.first().unwrap(), 41);
+        assert!(
+            kept.iter()
+                .all(|t| t.time().format("%H").to_string() == "16")
+        );
+        // 14 days cover weeks 48, 47, 46 (partly): 14 daily + 5 more weekly.
+        assert_eq!(kept.len(), 14 + 5);
+    }
+}

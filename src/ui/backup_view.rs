@@ -1,0 +1,217 @@
+//! Sikkerhetskopi: the backup section of Innstillinger, and the window's automatic backups
+//! (one when it closes, and at most one a day while it is open), run off the UI thread.
+
+use super::{Action, theme};
+use crate::backup::{self, Copied};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+
+/// Backup state of the window.
+#[derive(Default)]
+pub struct Backups {
+    /// Automatic backups on (the real window); off in tests unless asked for.
+    pub auto: bool,
+    /// The folder backups go to.
+    dir: PathBuf,
+    /// The newest backup in the folder, read from the folder (not the database).
+    latest: Option<(PathBuf, NaiveDateTime)>,
+    /// A backup running on its own thread, and whether the user asked for it.
+    job: Option<(Receiver<Result<Copied, String>>, bool)>,
+    /// The real day an automatic backup was last found or taken.
+    checked_day: Option<NaiveDate>,
+    /// A chosen backup waiting for the user's confirmation.
+    confirm_restore: Option<PathBuf>,
+}
+
+/// What a finished background backup means for the status bar.
+pub enum Finished {
+    Manual(Result<Copied, String>),
+    /// Only failures of automatic backups are worth a message.
+    AutoFailed(String),
+}
+
+fn now() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+impl Backups {
+    /// Points at the folder for the database `db` (setting, else beside the database).
+    pub fn set_dir(&mut self, db: &Path, setting: Option<&str>) {
+        let dir = backup::backup_dir(db, setting);
+        if dir != self.dir || self.latest.is_none() {
+            self.dir = dir;
+            self.latest = backup::latest(&self.dir);
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn latest(&self) -> Option<&(PathBuf, NaiveDateTime)> {
+        self.latest.as_ref()
+    }
+
+    pub fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Starts a backup of `db` on its own thread (one at a time).
+    pub fn start(&mut self, db: &Path, manual: bool) -> bool {
+        if self.job.is_some() {
+            return false;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (db, dir) = (db.to_path_buf(), self.dir.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(backup::backup_into(&db, &dir, now()));
+        });
+        self.job = Some((rx, manual));
+        true
+    }
+
+    /// Starts the day's automatic backup when none exists for today yet.
+    pub fn maybe_start_daily(&mut self, db: &Path) {
+        let today = now().date();
+        if !self.auto || self.job.is_some() || self.checked_day == Some(today) {
+            return;
+        }
+        self.checked_day = Some(today);
+        let has_today = self
+            .latest
+            .as_ref()
+            .is_some_and(|(_, at)| at.date() == today);
+        if !has_today {
+            self.start(db, false);
+        }
+    }
+
+    /// Collects a finished background backup.
+    pub fn poll(&mut self) -> Option<Finished> {
+        let (rx, manual) = self.job.as_ref()?;
+        let result = match rx.try_recv() {
+            Ok(result) => result,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return None,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err("Sikkerhetskopien ble avbrutt. Prøv igjen.".into())
+            }
+        };
+        let manual = *manual;
+        self.job = None;
+        self.latest = backup::latest(&self.dir);
+        Some(match (manual, result) {
+            (true, r) => Finished::Manual(r),
+            (false, Ok(_)) => return None,
+            (false, Err(e)) => Finished::AutoFailed(e),
+        })
+    }
+
+    /// Waits for a running backup (the window is closing).
+    pub fn wait(&mut self) {
+        if let Some((rx, _)) = self.job.take() {
+            let _ = rx.recv();
+        }
+    }
+
+    /// Takes a backup now, on this thread (the window is closing).
+    pub fn backup_now_blocking(&mut self, db: &Path) -> Result<Copied, String> {
+        self.wait();
+        let copied = backup::backup_into(db, &self.dir, now());
+        self.latest = backup::latest(&self.dir);
+        copied
+    }
+
+    /// The section in Innstillinger.
+    pub fn ui(&mut self, ui: &mut egui::Ui, read_only: bool, actions: &mut Vec<Action>) {
+        ui.heading("Sikkerhetskopi");
+        ui.add_space(4.0);
+        match &self.latest {
+            Some((path, at)) => {
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into());
+                ui.label(format!(
+                    "Siste sikkerhetskopi: {} ({name})",
+                    at.format("%d.%m.%Y kl. %H:%M")
+                ));
+            }
+            None => {
+                ui.colored_label(theme::WARNING_TEXT, "Siste sikkerhetskopi: ingen ennå");
+            }
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Mappe:");
+            ui.monospace(self.dir.display().to_string());
+            if ui.button("Velg mappe…").clicked()
+                && let Some(dir) = rfd::FileDialog::new()
+                    .set_directory(&self.dir)
+                    .pick_folder()
+            {
+                actions.push(Action::SetBackupDir(Some(dir)));
+            }
+            if ui.button("Standardmappe").clicked() {
+                actions.push(Action::SetBackupDir(None));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let label = if self.job.is_some() {
+                "Tar sikkerhetskopi …"
+            } else {
+                "Ta sikkerhetskopi nå"
+            };
+            if ui
+                .add_enabled(self.job.is_none(), egui::Button::new(label))
+                .clicked()
+            {
+                actions.push(Action::BackupNow);
+            }
+            if ui
+                .add_enabled(
+                    !read_only && self.job.is_none(),
+                    egui::Button::new("Gjenopprett…"),
+                )
+                .clicked()
+                && let Some(file) = rfd::FileDialog::new()
+                    .set_directory(&self.dir)
+                    .add_filter("Inntak-database", &["sqlite3"])
+                    .pick_file()
+            {
+                self.confirm_restore = Some(file);
+            }
+        });
+        ui.colored_label(
+            theme::MUTED_TEXT,
+            "Inntak tar en kontrollert sikkerhetskopi når vinduet lukkes, og én gang om dagen \
+             mens det er åpent. De siste 14 dagene og 8 ukene beholdes. Kopier aldri \
+             databasefilen selv mens vinduet er åpent: bruk sikkerhetskopien.",
+        );
+        if let Some(file) = self.confirm_restore.clone() {
+            egui::Modal::new(egui::Id::unique("confirm_restore")).show(ui.ctx(), |ui| {
+                ui.set_max_width(520.0);
+                ui.heading("Gjenopprette fra sikkerhetskopi?");
+                ui.label(format!(
+                    "Databasen erstattes med\n{}\n\nEndringer gjort etter at kopien ble tatt, \
+                     finnes ikke i den. Databasen som erstattes, tas vare på ved siden av seg \
+                     selv som «…-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3».",
+                    file.display()
+                ));
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Gjenopprett").clicked() {
+                        actions.push(Action::RestoreFrom(file.clone()));
+                        self.confirm_restore = None;
+                    }
+                    if ui.button("Avbryt").clicked() {
+                        self.confirm_restore = None;
+                    }
+                });
+            });
+        }
+    }
+
+    /// Asks for confirmation of a restore from `file` (tests choose the file directly).
+    pub fn ask_restore(&mut self, file: PathBuf) {
+        self.confirm_restore = Some(file);
+    }
+}
