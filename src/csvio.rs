@@ -333,7 +333,11 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let raw: Vec<String> = record.iter().map(str::to_string).collect();
+        // A `'` that an export put before a formula character is taken off again.
+        let raw: Vec<String> = record
+            .iter()
+            .map(|f| crate::files::csv_uncell(f).to_string())
+            .collect();
         if raw.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line (Excel writes ";;;;" for them)
         }
@@ -683,7 +687,11 @@ fn write_rejects(
             record.resize(header.len(), String::new());
             record.push(row.line.to_string());
             record.push(reasons);
-            w.write_record(&record)?;
+            w.write_record(
+                record
+                    .iter()
+                    .map(|c| crate::files::csv_cell(c).into_owned()),
+            )?;
         }
         w.flush()
     })();
@@ -726,7 +734,12 @@ pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<u
             f.text(Field::DiagnosisGroup),
             r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
         ];
-        w.write_record(&record).map_err(io)?;
+        w.write_record(
+            record
+                .iter()
+                .map(|c| crate::files::csv_cell(c).into_owned()),
+        )
+        .map_err(io)?;
     }
     w.flush().map_err(|source| FileError::Write {
         path: PathBuf::from("-"),

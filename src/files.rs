@@ -240,6 +240,51 @@ pub fn is_forbidden_control(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
+/// A CSV cell made safe to open in a spreadsheet: a text that starts with `=`, `+`, `-`,
+/// `@`, tab or carriage return gets a leading `'` (OWASP's advice against formula injection:
+/// the fristbrudd list goes to Helfo, and a name like `=HYPERLINK(…)` must stay text). Plain
+/// numbers ("-2,5", "+1,0 pp") are left as they are.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && !is_plain_number(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Undoes [`csv_cell`] on import: removes exactly the `'` it adds.
+pub fn csv_uncell(field: &str) -> &str {
+    match field.strip_prefix('\'') {
+        Some(rest)
+            if rest
+                .chars()
+                .next()
+                .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')) =>
+        {
+            rest
+        }
+        _ => field,
+    }
+}
+
+/// "-2,5", "+200,0 %", "-1,2 pp": a signed decimal number, optionally with a unit.
+fn is_plain_number(cell: &str) -> bool {
+    let body = cell
+        .trim_end_matches(" %")
+        .trim_end_matches(" pp")
+        .trim_end_matches('%');
+    let digits = body.strip_prefix(['+', '-']).unwrap_or(body);
+    !digits.is_empty()
+        && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || c == ' ')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +342,29 @@ mod tests {
             let mode = std::fs::metadata(&good).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_restored() {
+        for (cell, safe) in [
+            (
+                "=HYPERLINK(\"http://x\";\"Klikk\")",
+                "'=HYPERLINK(\"http://x\";\"Klikk\")",
+            ),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(1+1)", "'@SUM(1+1)"),
+            ("\tx", "'\tx"),
+            ("-2,5", "-2,5"),
+            ("+200,0 %", "+200,0 %"),
+            ("-1,2 pp", "-1,2 pp"),
+            ("Kari", "Kari"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(cell), safe, "{cell}");
+            assert_eq!(csv_uncell(&csv_cell(cell)), cell, "{cell}");
+        }
+        assert_eq!(csv_uncell("'Kari"), "'Kari");
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub fn breach_csv(rows: &[&CareRow], today: NaiveDate) -> Result<Vec<u8>, csv::E
         ])?;
         let iso = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         for r in rows {
-            w.write_record([
+            let record = [
                 r.external_id.clone(),
                 r.patient.clone(),
                 r.national_id.clone(),
@@ -170,7 +170,12 @@ pub fn breach_csv(rows: &[&CareRow], today: NaiveDate) -> Result<Vec<u8>, csv::E
                 r.breach.label_nb().to_string(),
                 r.days_left.to_string(),
                 today.to_string(),
-            ])?;
+            ];
+            w.write_record(
+                record
+                    .iter()
+                    .map(|c| crate::files::csv_cell(c).into_owned()),
+            )?;
         }
         w.flush()?;
     }

@@ -5,6 +5,12 @@ use inntak::cli::{self, Cli};
 use inntak::store::{IntegrityCheck, Store};
 
 fn main() {
+    // Health data: whatever this process creates is readable by its user only.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     if let Some(command) = &cli.command {
         std::process::exit(cli::run_command(&cli, command));

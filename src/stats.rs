@@ -814,7 +814,7 @@ pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
                 row.push(b.csv_share());
                 row.push(l.now.change_text(b).replace('−', "-"));
             }
-            w.write_record(&row)?;
+            w.write_record(row.iter().map(|c| crate::files::csv_cell(c).into_owned()))?;
         }
         w.flush()?;
     }

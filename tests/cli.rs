@@ -1,29 +1,15 @@
 //! The command line as a clinic's IT person uses it: demo, import (all-or-nothing, rejects
 //! file, encodings, re-import) and export round trips.
 
+mod common;
+
+use common::{inntak, p, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn inntak(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_inntak"))
-        .args(args)
-        .env("USER", "cli-test")
-        .output()
-        .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn count(db: &Path) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))
         .unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]
@@ -424,4 +410,58 @@ fn stats_and_fristbrudd_from_the_command_line() {
             .starts_with("henvisnings_id;pasient;")
     );
     assert!(text(&helfo.stderr).contains("forventede fristbrudd per 22.11.2026"));
+}
+
+/// Formula-like values leave every export as text (a leading `'`), and the import takes the
+/// prefix off again: export → import → export stays byte-identical.
+#[test]
+fn formula_values_are_neutralised_and_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.sqlite3"), dir.path().join("b.sqlite3"));
+    let csv = dir.path().join("inn.csv");
+    std::fs::write(
+        &csv,
+        "henvisning_id;mottatt;pasient;problemstilling\n\
+         =F5;01.11.2026;=1+1;\"=HYPERLINK(\"\"http://evil.example/\"\";\"\"Klikk\"\")\"\n\
+         B2;02.11.2026;@SUM(1+1);-2+3\n\
+         B3;03.11.2026;Kari Nordmann;+cmd\n",
+    )
+    .unwrap();
+    let today = ["--today", "2026-11-22"];
+    let import = |db: &Path, file: &Path| {
+        let mut args = vec!["import", "--db", p(db), p(file)];
+        args.extend(today);
+        let out = inntak(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    let export = |db: &Path, file: &Path| {
+        let mut args = vec!["export", "--db", p(db), "--out", p(file)];
+        args.extend(today);
+        assert!(inntak(&args).status.success());
+        std::fs::read_to_string(file).unwrap()
+    };
+    import(&a, &csv);
+    let first = export(&a, &dir.path().join("first.csv"));
+    for cell in [
+        "'=F5",
+        "'=1+1",
+        "\"'=HYPERLINK(",
+        "'@SUM(1+1)",
+        "'-2+3",
+        "'+cmd",
+    ] {
+        assert!(first.contains(cell), "{cell} in {first}");
+    }
+    let stored: String = rusqlite::Connection::open(&a)
+        .unwrap()
+        .query_row(
+            "SELECT patient FROM referrals WHERE external_id = '=F5'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, "=1+1");
+    import(&b, &dir.path().join("first.csv"));
+    let second = export(&b, &dir.path().join("second.csv"));
+    assert_eq!(first, second);
 }

@@ -1,32 +1,13 @@
 //! Nothing lost: the careless user's slips, bad files and crashes from the probe report
 //! (shared/probes/FINDINGS.md), each as the command line meets them.
 
+mod common;
+
+use common::{bin, inntak, p, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const TODAY: &str = "2026-11-20";
-
-/// The binary under test; `INNTAK_BIN` runs these tests against another build (an older
-/// commit, to see each case fail before its fix).
-fn bin() -> String {
-    std::env::var("INNTAK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_inntak").to_string())
-}
-
-fn inntak(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("USER", "cli-test")
-        .output()
-        .expect("runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 fn hash(path: &Path) -> Option<Vec<u8>> {
     std::fs::read(path).ok()
@@ -55,6 +36,31 @@ fn demo(db: &Path, n: usize) {
         TODAY,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Imports a file with these bytes into a new database: the output, the database and the
+/// folder that holds both (dropped at the end of the test).
+fn import_bytes(bytes: &[u8]) -> (Output, PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("inn.csv");
+    std::fs::write(&csv, bytes).unwrap();
+    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    (out, db, dir)
+}
+
+/// Commits `sql` and leaves it in the `-wal`, as a process that died before checkpointing.
+fn leave_in_wal(db: &Path, sql: &str) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; {sql};"
+    ))
+    .unwrap();
 }
 
 /// All tables with their row counts.
@@ -222,18 +228,12 @@ fn read_commands_never_create_a_database() {
 /// (Before: exit 0, rows 2 and 3 stored inside row 1's problemstilling; seen failing.)
 #[test]
 fn an_unclosed_quote_imports_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    let csv = dir.path().join("inn.csv");
-    std::fs::write(
-        &csv,
-        "mottatt;pasient;fodselsar;problemstilling\n\
-         01.11.2026;Kari Nordmann;1970;\"Langvarige smerter\n\
-         02.11.2026;Ola Nordmann;1980;Rygg\n\
-         03.11.2026;Per Hansen;1990;Nakke\n",
-    )
-    .unwrap();
-    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    let (out, db, _dir) = import_bytes(
+        b"mottatt;pasient;fodselsar;problemstilling\n\
+          01.11.2026;Kari Nordmann;1970;\"Langvarige smerter\n\
+          02.11.2026;Ola Nordmann;1980;Rygg\n\
+          03.11.2026;Per Hansen;1990;Nakke\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
@@ -247,15 +247,11 @@ fn an_unclosed_quote_imports_nothing() {
 /// (Before: exit 0, "Bjørn" stored as "BjÃ¸rn"; seen failing.)
 #[test]
 fn a_stray_byte_in_a_utf8_file_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    let csv = dir.path().join("inn.csv");
     let mut bytes = "mottatt;pasient\n01.11.2026;Bjørn Ødegård\n"
         .as_bytes()
         .to_vec();
     bytes.extend_from_slice(b"02.11.2026;K\xE5ri Hansen\n");
-    std::fs::write(&csv, bytes).unwrap();
-    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    let (out, db, _dir) = import_bytes(&bytes);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("linje 3") && err.contains("UTF-8"), "{err}");
@@ -265,15 +261,10 @@ fn a_stray_byte_in_a_utf8_file_is_refused() {
 /// Control characters never reach the database or the terminal raw.
 #[test]
 fn control_characters_are_refused_and_never_echoed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    let csv = dir.path().join("inn.csv");
-    std::fs::write(
-        &csv,
-        "mottatt;pasient\n\u{1b}[2J\u{1b}[31mKLARERT;Kari\n01.11.2026;Ola\u{0}Nordmann\n",
-    )
-    .unwrap();
-    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    let (out, db, _dir) = import_bytes(
+        "mottatt;pasient\n\u{1b}[2J\u{1b}[31mKLARERT;Kari\n01.11.2026;Ola\u{0}Nordmann\n"
+            .as_bytes(),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(!err.contains('\u{1b}') && !err.contains('\u{0}'), "{err:?}");
@@ -287,11 +278,7 @@ fn control_characters_are_refused_and_never_echoed() {
 /// Tab-separated files (Excel's "Tekst (tabulatordelt)") are read like `;` and `,`.
 #[test]
 fn tab_separated_files_are_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db.sqlite3");
-    let csv = dir.path().join("inn.txt");
-    std::fs::write(&csv, "mottatt\tpasient\n01.11.2026\tKari Nordmann\n").unwrap();
-    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    let (out, db, _dir) = import_bytes(b"mottatt\tpasient\n01.11.2026\tKari Nordmann\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(count(&db, "referrals"), 1);
 }
@@ -304,20 +291,11 @@ fn a_damaged_file_and_its_wal_are_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
     demo(&db, 2000);
-    {
-        // An earlier run that died with committed work still in the -wal.
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .unwrap();
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
-             UPDATE referrals SET patient = patient || ' ' WHERE id <= 10;",
-        )
-        .unwrap();
-    }
+    // An earlier run that died with committed work still in the -wal.
+    leave_in_wal(
+        &db,
+        "UPDATE referrals SET patient = patient || ' ' WHERE id <= 10",
+    );
     let wal = side(&db, "-wal");
     assert!(std::fs::metadata(&wal).unwrap().len() > 0);
     let size = std::fs::metadata(&db).unwrap().len();
@@ -563,4 +541,35 @@ fn a_large_demo_exports_and_imports_again() {
         text(&out.stderr).lines().take(5).collect::<String>()
     );
     assert_eq!(count(&b, "referrals"), 30_000);
+}
+
+/// An older backup copied over the database while the newer `-wal` stayed beside it: refused
+/// with what happened and what to do, the backup and the `-wal` untouched. (Before: the `-wal`
+/// was folded into the backup, which was then damaged, and deleted; seen failing.)
+#[test]
+fn a_backup_copied_beside_a_stale_wal_is_explained_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let other = dir.path().join("annen.sqlite3");
+    demo(&db, 2000);
+    let out = inntak(&[
+        "demo",
+        "--db",
+        p(&other),
+        "--referrals",
+        "2000",
+        "--seed",
+        "2",
+    ]);
+    assert!(out.status.success());
+    leave_in_wal(&db, "UPDATE referrals SET patient = patient || ' '");
+    std::fs::copy(&other, &db).unwrap();
+    let wal = side(&db, "-wal");
+    let (main_before, wal_before) = (hash(&db), hash(&wal));
+    let out = inntak(&["stats", "--db", p(&db), "--year", "2026"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("passer ikke sammen"), "{err}");
+    assert_eq!(hash(&db), main_before);
+    assert_eq!(hash(&wal), wal_before);
 }

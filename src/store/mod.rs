@@ -72,6 +72,14 @@ pub enum OpenError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
+        "«{0}» og loggfilen «{0}-wal» ved siden av passer ikke sammen: databasefilen alene er \
+         hel, men med loggen er den skadet. Det skjer når en kopi av databasen er lagt over \
+         filen mens en gammel -wal ble liggende. Ingen av filene er endret. Er databasefilen \
+         en sikkerhetskopi du vil bruke, flytt «-wal»- og «-shm»-filen til en annen mappe og \
+         prøv igjen; ellers gjenopprett med «inntak restore»."
+    )]
+    WalMismatch(PathBuf),
+    #[error(
         "«{path}» er skrivebeskyttet ({why}), og Inntak kan ikke {what} den. Filen er ikke \
          skadet og ikke endret. Gi brukeren skrivetilgang til filen og mappen, eller kopier \
          databasen (inntak backup) til en mappe du kan skrive i."
@@ -627,6 +635,23 @@ fn open_read_only(path: &Path, dir_writable: bool) -> rusqlite::Result<Connectio
     Ok(conn)
 }
 
+/// Whether the main file passes the check when its `-wal` is ignored (it was damaged only
+/// by a `-wal` that belongs to another version of the file). `immutable` reads the main file
+/// alone and never touches the side files.
+fn main_file_alone_is_sound(path: &Path) -> bool {
+    let wal = crate::files::with_suffix(path, "-wal");
+    if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return false;
+    }
+    Connection::open_with_flags(
+        format!("file:{}?immutable=1", uri_path(path)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .is_ok_and(|conn| quick_check(&conn).is_ok())
+}
+
 /// A path as a `file:` URI path, percent-encoding everything but unreserved characters.
 fn uri_path(path: &Path) -> String {
     let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -742,10 +767,16 @@ fn inspect(
             && journal.eq_ignore_ascii_case("wal")
             && writable;
         if !background {
-            quick_check(&conn).map_err(|detail| OpenError::Corrupt {
-                path: path.to_path_buf(),
-                detail,
-            })?;
+            if let Err(detail) = quick_check(&conn) {
+                drop(conn);
+                if main_file_alone_is_sound(path) {
+                    return Err(OpenError::WalMismatch(path.to_path_buf()));
+                }
+                return Err(OpenError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail,
+                });
+            }
             checked = true;
         }
     }

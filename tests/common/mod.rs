@@ -48,3 +48,26 @@ pub fn decide(store: &mut Store, id: ReferralId, outcome: &Outcome, on: &str) {
         .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change_on("test", on)))
         .unwrap();
 }
+
+/// The binary under test; `INNTAK_BIN` runs the command-line tests against another build
+/// (an older commit, to see each case fail before its fix).
+pub fn bin() -> String {
+    std::env::var("INNTAK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_inntak").to_string())
+}
+
+/// Runs the command line as the user "cli-test".
+pub fn inntak(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(bin())
+        .args(args)
+        .env("USER", "cli-test")
+        .output()
+        .expect("runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn p(path: &std::path::Path) -> &str {
+    path.to_str().unwrap()
+}
