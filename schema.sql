@@ -1,6 +1,7 @@
--- Inntak: the complete current schema (user_version 3).
+-- Inntak: the complete current schema (user_version 5).
 -- A fresh database is created from this file; older databases are upgraded by the
--- migrations in src/store/migrations.rs. Dates are ISO text (YYYY-MM-DD), timestamps
+-- migrations in src/store/migrations/ (listed in src/store/mod.rs), and a test checks that
+-- both give the same schema. Dates are ISO text (YYYY-MM-DD), timestamps
 -- ISO 8601 local time (YYYY-MM-DDTHH:MM:SS).
 
 -- Clinic settings as key/value pairs (clinic name, Saturday rule, meeting schedule, capacity).
@@ -43,18 +44,36 @@ CREATE INDEX referrals_by_status ON referrals (status, received_on);
 CREATE INDEX referrals_by_received ON referrals (received_on);
 CREATE INDEX referrals_by_national_id ON referrals (national_id) WHERE national_id IS NOT NULL;
 
--- Every change to clinical data: who, when, what. Append-only; details is JSON.
+-- Every change to clinical data, and every print, export and backup: who, when, what.
+-- Append-only (the triggers refuse UPDATE and DELETE); details is JSON. recorded_at is the
+-- real time of writing with UTC offset (at follows the app's clock, which --today may move);
+-- hash is SHA-256 over the previous row's hash and this row's content (a chain that
+-- `inntak verify` walks). Added in version 5.
 CREATE TABLE audit_log (
-    id          INTEGER PRIMARY KEY,
-    at          TEXT NOT NULL,
-    actor       TEXT NOT NULL,
-    action      TEXT NOT NULL,
-    entity      TEXT NOT NULL,
-    entity_id   INTEGER,
-    details     TEXT NOT NULL DEFAULT '{}'
+    id           INTEGER PRIMARY KEY,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    entity       TEXT NOT NULL,
+    entity_id    INTEGER,
+    details      TEXT NOT NULL DEFAULT '{}',
+    recorded_at  TEXT NOT NULL DEFAULT '',
+    hash         TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 CREATE INDEX audit_by_entity ON audit_log (entity, entity_id);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    WHEN OLD.hash <> '' OR NEW.id <> OLD.id OR NEW.at <> OLD.at OR NEW.actor <> OLD.actor
+      OR NEW.action <> OLD.action OR NEW.entity <> OLD.entity
+      OR NEW.entity_id IS NOT OLD.entity_id OR NEW.details <> OLD.details
+BEGIN
+    SELECT RAISE(ABORT, 'endringsloggen kan ikke endres');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'endringsloggen kan ikke slettes');
+END;
 
 -- The team, meetings, attendance and stored agendas (added in version 2).
 

@@ -10,9 +10,10 @@ use crate::files::Protected;
 use crate::planning;
 use crate::queue::QueueModel;
 use crate::store::referrals::Change;
-use crate::store::{OpenOptions, Store, meetings, referrals, settings};
+use crate::store::{OpenOptions, Store, StoreError, audit, meetings, referrals, settings};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -139,6 +140,26 @@ pub enum Command {
         #[arg(long, value_name = "FIL")]
         from: PathBuf,
     },
+    /// Kontroller databasefilen og at endringsloggen er hel (ingen rad endret eller slettet)
+    Verify,
+    /// Vis endringsloggen (hvem gjorde og så hva, når) for IT
+    Audit {
+        /// Fra og med dato
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        from: Option<NaiveDate>,
+        /// Til og med dato
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        to: Option<NaiveDate>,
+        /// Bare denne brukeren
+        #[arg(long = "actor", value_name = "NAVN")]
+        actor: Option<String>,
+        /// CSV med ; (UTF-8) i stedet for tabell
+        #[arg(long)]
+        csv: bool,
+        /// Utfil (standard: skjermen)
+        #[arg(long, value_name = "FIL")]
+        out: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -213,7 +234,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         at: clock.now(),
     };
     if let Command::Restore { from } = command {
-        return restore(&path, from);
+        return restore(&path, from, change);
     }
     let options = if command.creates_database() {
         OpenOptions::CREATE
@@ -226,6 +247,34 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     let rule = settings.working_day_rule();
     match command {
         Command::Restore { .. } => unreachable!("handled before the store is opened"),
+        Command::Verify => {
+            let check: String = store
+                .conn()
+                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+                .map_err(|e| e.to_string())?;
+            if check != "ok" {
+                return Err(format!(
+                    "«{}» er skadet ({check}). Gjenopprett fra en sikkerhetskopi.",
+                    path.display()
+                ));
+            }
+            let rows = audit::verify_chain(store.conn()).map_err(|e| e.to_string())?;
+            println!("Databasefilen er hel, og loggen er hel ({rows} rader).");
+            Ok(0)
+        }
+        Command::Audit {
+            from,
+            to,
+            actor,
+            csv,
+            out,
+        } => {
+            let rows = audit::list(store.conn(), *from, *to, actor.as_deref())
+                .map_err(|e| e.to_string())?;
+            let bytes = audit_listing(&rows, *csv).map_err(|e| e.to_string())?;
+            emit(out.as_deref(), &bytes, &protected)?;
+            Ok(0)
+        }
         Command::Backup { out } => {
             let copied = match out {
                 Some(file) => backup::backup_to(&path, file)?,
@@ -236,6 +285,20 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                     backup::backup_into(&path, &dir, chrono::Local::now().naive_local())?
                 }
             };
+            let logged = json!({ "tabeller": copied.tables.len() });
+            let patients = copied.referrals() as usize;
+            if let Err(e) = log_output(
+                &mut store,
+                change,
+                audit::BACKUP,
+                patients,
+                &copied.path,
+                logged,
+            ) {
+                eprintln!(
+                    "Merk: sikkerhetskopien er skrevet, men kunne ikke føres i endringsloggen: {e}"
+                );
+            }
             println!(
                 "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger, {} tabeller, {:.1} MB)",
                 copied.path.display(),
@@ -293,7 +356,18 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let printed = planning::printed_agenda(store.conn(), &settings, &planning, id, options)
                 .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
-            write_atomically(out, &bytes, &protected)?;
+            let logged = json!({ "møte": printed.date_text, "initialer": initials });
+            let patients = printed.items.len();
+            logged_emit(
+                &mut store,
+                change,
+                audit::PRINT_AGENDA,
+                patients,
+                Some(out),
+                &bytes,
+                &protected,
+                logged,
+            )?;
             let view = planning.find(id).ok_or("møtet forsvant")?;
             let state = if view.plan.stored {
                 "lagret agenda"
@@ -345,7 +419,18 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let printed = planning::printed_minutes(store.conn(), &settings, found.id, options)
                 .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
-            write_atomically(out, &bytes, &protected)?;
+            let logged = json!({ "møte": printed.date_text, "initialer": initials });
+            let patients = printed.items.len();
+            logged_emit(
+                &mut store,
+                change,
+                audit::PRINT_MINUTES,
+                patients,
+                Some(out),
+                &bytes,
+                &protected,
+                logged,
+            )?;
             println!(
                 "Skrev referatet for {} ({}) til {}",
                 printed.date_text,
@@ -387,7 +472,21 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             } else {
                 crate::stats::to_text(&report).into_bytes()
             };
-            emit(out.as_deref(), &bytes, &protected)?;
+            if *csv || out.is_some() {
+                let logged = json!({ "periode": report.period.label_nb() });
+                logged_emit(
+                    &mut store,
+                    change,
+                    audit::EXPORT_STATS,
+                    0,
+                    out.as_deref(),
+                    &bytes,
+                    &protected,
+                    logged,
+                )?;
+            } else {
+                emit(None, &bytes, &protected)?;
+            }
             Ok(0)
         }
         Command::Fristbrudd { out } => {
@@ -395,7 +494,17 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let lists = crate::followup::load(store.conn(), today).map_err(|e| e.to_string())?;
             let rows = lists.reportable();
             let bytes = crate::followup::breach_csv(&rows, today).map_err(|e| e.to_string())?;
-            emit(out.as_deref(), &bytes, &protected)?;
+            let patients = rows.len();
+            logged_emit(
+                &mut store,
+                change,
+                audit::EXPORT_BREACHES,
+                patients,
+                out.as_deref(),
+                &bytes,
+                &protected,
+                json!({}),
+            )?;
             eprintln!(
                 "{} fristbrudd og {} forventede fristbrudd per {}",
                 lists.count(crate::domain::decision::BreachStatus::Breached),
@@ -405,30 +514,106 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             Ok(0)
         }
         Command::Export { out } => {
-            match out {
-                Some(file) => {
-                    protected.check(file)?;
-                    let mut buffer = Vec::new();
-                    let n = csvio::export(&store, rule, &mut buffer).map_err(|e| e.to_string())?;
-                    write_atomically(file, &buffer, &protected)?;
-                    eprintln!("Skrev {n} henvisninger til {}", file.display());
-                }
-                None => {
-                    let mut lock = std::io::stdout().lock();
-                    csvio::export(&store, rule, &mut lock).map_err(|e| e.to_string())?;
-                    lock.flush().map_err(|e| e.to_string())?;
-                }
+            if let Some(file) = out {
+                protected.check(file)?;
+            }
+            let mut buffer = Vec::new();
+            let n = csvio::export(&store, rule, &mut buffer).map_err(|e| e.to_string())?;
+            logged_emit(
+                &mut store,
+                change,
+                audit::EXPORT_REFERRALS,
+                n,
+                out.as_deref(),
+                &buffer,
+                &protected,
+                json!({}),
+            )?;
+            if let Some(file) = out {
+                eprintln!("Skrev {n} henvisninger til {}", file.display());
             }
             Ok(0)
         }
     }
 }
 
+/// The audit log as an aligned table or as CSV (`;`, UTF-8 with BOM, formula-safe).
+fn audit_listing(rows: &[audit::Row], csv: bool) -> Result<Vec<u8>, csv::Error> {
+    let header = [
+        "id",
+        "tidspunkt",
+        "registrert",
+        "bruker",
+        "handling",
+        "gjelder",
+        "id_gjelder",
+        "detaljer",
+    ];
+    let cells = |r: &audit::Row| {
+        [
+            r.id.to_string(),
+            r.at.clone(),
+            r.recorded_at.clone(),
+            r.actor.clone(),
+            r.action.clone(),
+            r.entity.clone(),
+            r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            r.details.clone(),
+        ]
+    };
+    if csv {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        {
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .from_writer(&mut out);
+            w.write_record(header)?;
+            for r in rows {
+                w.write_record(
+                    cells(r)
+                        .iter()
+                        .map(|c| crate::files::csv_cell(c).into_owned()),
+                )?;
+            }
+            w.flush()?;
+        }
+        return Ok(out);
+    }
+    let mut text = String::new();
+    for r in rows {
+        let [id, at, recorded, actor, action, entity, entity_id, details] = cells(r);
+        let entity = if entity_id.is_empty() {
+            entity
+        } else {
+            format!("{entity} {entity_id}")
+        };
+        text.push_str(&format!(
+            "{id:>7}  {at:<19}  {recorded:<25}  {actor:<16}  {action:<18}  {entity:<14}  {}\n",
+            crate::files::clean_for_terminal(&details)
+        ));
+    }
+    text.push_str(&format!("{} rader\n", rows.len()));
+    Ok(text.into_bytes())
+}
+
 /// Replaces the database with a checked backup, keeping the replaced file.
-fn restore(path: &Path, from: &Path) -> Result<i32, String> {
+fn restore(path: &Path, from: &Path, change: Change<'_>) -> Result<i32, String> {
     let restored = backup::restore(path, from, chrono::Local::now().naive_local())?;
-    // Open it as the app will (upgrading an older backup) before saying it is done.
-    drop(Store::open_existing(path).map_err(|e| e.to_string())?);
+    // Open it as the app will (upgrading an older backup) before saying it is done, and log
+    // the restore in the restored file.
+    let mut store = Store::open_existing(path).map_err(|e| e.to_string())?;
+    let kept = restored
+        .kept
+        .as_ref()
+        .map(|k| crate::files::canonical(k).display().to_string());
+    let logged = json!({
+        "fra": crate::files::canonical(from).display().to_string(),
+        "erstattet_fil_tatt_vare_på_som": kept,
+    });
+    let patients = restored.copied.referrals() as usize;
+    if let Err(e) = log_output(&mut store, change, audit::RESTORE, patients, path, logged) {
+        eprintln!("Merk: gjenopprettingen kunne ikke føres i endringsloggen: {e}");
+    }
     println!(
         "Gjenopprettet {} fra {} ({} henvisninger, {} tabeller kontrollert).",
         path.display(),
@@ -443,6 +628,69 @@ fn restore(path: &Path, from: &Path) -> Result<i32, String> {
         );
     }
     Ok(0)
+}
+
+/// Writes an output (a file or standard output) and logs it in the same transaction: the
+/// log row commits only if the output was written. A read-only database cannot take the
+/// row; the output is then written and the terminal says it was not logged.
+#[allow(clippy::too_many_arguments)]
+fn logged_emit(
+    store: &mut Store,
+    change: Change<'_>,
+    action: &str,
+    patients: usize,
+    out: Option<&Path>,
+    bytes: &[u8],
+    protected: &Protected,
+    extra: serde_json::Value,
+) -> Result<(), String> {
+    let destination = destination(out);
+    if store.read_only().is_some() {
+        emit(out, bytes, protected)?;
+        eprintln!("Merk: dette er ikke ført i endringsloggen, fordi databasen er skrivebeskyttet.");
+        return Ok(());
+    }
+    store
+        .write(|tx| {
+            audit::record_output(tx, change, action, patients, &destination, extra)?;
+            emit(out, bytes, protected).map_err(StoreError::Rule)
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Logs an output written by other means (a backup).
+fn log_output(
+    store: &mut Store,
+    change: Change<'_>,
+    action: &str,
+    patients: usize,
+    file: &Path,
+    extra: serde_json::Value,
+) -> Result<(), String> {
+    if store.read_only().is_some() {
+        return Err("databasen er skrivebeskyttet".into());
+    }
+    let destination = destination(Some(file));
+    store
+        .write(|tx| {
+            Ok(audit::record_output(
+                tx,
+                change,
+                action,
+                patients,
+                &destination,
+                extra,
+            )?)
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// Where an output went, as the log names it: the full path, or the terminal.
+fn destination(out: Option<&Path>) -> String {
+    match out {
+        Some(file) => crate::files::canonical(file).display().to_string(),
+        None => "standard output".into(),
+    }
 }
 
 /// Writes to the file (atomically) or to standard output.

@@ -86,7 +86,7 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The canonical form of a path that may not exist yet: its folder canonicalised (where it
 /// exists) joined with its file name.
-fn canonical(path: &Path) -> PathBuf {
+pub fn canonical(path: &Path) -> PathBuf {
     if let Ok(p) = std::fs::canonicalize(path) {
         return p;
     }

@@ -49,6 +49,20 @@ fn import_bytes(bytes: &[u8]) -> (Output, PathBuf, tempfile::TempDir) {
     (out, db, dir)
 }
 
+/// The row counts of every table but the audit log (which gains a row for every backup and
+/// restore), and the audit log's count on its own.
+fn data_counts(db: &Path) -> (Vec<(String, i64)>, i64) {
+    let all = counts(db);
+    let log = all
+        .iter()
+        .find(|(t, _)| t == "audit_log")
+        .map_or(0, |(_, n)| *n);
+    (
+        all.into_iter().filter(|(t, _)| t != "audit_log").collect(),
+        log,
+    )
+}
+
 /// Commits `sql` and leaves it in the `-wal`, as a process that died before checkpointing.
 fn leave_in_wal(db: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -415,7 +429,11 @@ fn backup_and_restore_round_trip() {
     let after_import = counts(&db);
     let out = inntak(&["restore", "--db", p(&db), "--from", p(&copies[0])]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(counts(&db), original);
+    // The backed-up data, and its log with the restore logged on top.
+    let (data, log) = data_counts(&db);
+    let (original_data, original_log) = data_counts(&copies[0]);
+    assert_eq!(data, original_data);
+    assert_eq!(log, original_log + 1);
     let kept: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -443,7 +461,7 @@ fn a_killed_backup_leaves_no_half_copy() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
     demo(&db, 20_000);
-    let original = counts(&db);
+    let (original, _) = data_counts(&db);
     for (i, delay_ms) in [0u64, 5, 20, 60, 150, 400].into_iter().enumerate() {
         let out = dir.path().join(format!("kopi-{i}.sqlite3"));
         let mut child = Command::new(bin())
@@ -457,9 +475,9 @@ fn a_killed_backup_leaves_no_half_copy() {
         let _ = child.wait();
         if out.exists() {
             // Only a complete, checked copy ever has the name.
-            assert_eq!(counts(&out), original, "kill after {delay_ms} ms");
+            assert_eq!(data_counts(&out).0, original, "kill after {delay_ms} ms");
         }
-        assert_eq!(counts(&db), original);
+        assert_eq!(data_counts(&db).0, original);
         let conn = rusqlite::Connection::open(&db).unwrap();
         let check: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -572,4 +590,149 @@ fn a_backup_copied_beside_a_stale_wal_is_explained_and_left_alone() {
     assert!(err.contains("passer ikke sammen"), "{err}");
     assert_eq!(hash(&db), main_before);
     assert_eq!(hash(&wal), wal_before);
+}
+
+/// The audit log is append-only and chained: the triggers refuse UPDATE and DELETE, and a
+/// row changed or deleted behind their back (triggers dropped in the sqlite3 shell) is
+/// named by `inntak verify`.
+#[test]
+fn the_audit_log_is_append_only_and_verify_names_a_changed_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    demo(&db, 40);
+    let out = inntak(&["verify", "--db", p(&db)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rows = count(&db, "audit_log");
+    assert!(
+        text(&out.stdout).contains(&format!("loggen er hel ({rows} rader)")),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let e = conn
+        .execute(
+            "UPDATE audit_log SET actor = 'Overlege Hansen' WHERE id = 3",
+            [],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("endringsloggen kan ikke endres"), "{e}");
+    let e = conn
+        .execute("DELETE FROM audit_log WHERE id = 5", [])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("endringsloggen kan ikke slettes"), "{e}");
+
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
+         UPDATE audit_log SET actor = 'Overlege Hansen' WHERE id = 7;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = inntak(&["verify", "--db", p(&db)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("rad 7 er endret eller slettet"), "{err}");
+
+    // Put row 7 back as it was and delete row 12 instead: the chain breaks at row 13.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "UPDATE audit_log SET actor = 'cli-test' WHERE id = 7; DELETE FROM audit_log WHERE id = 12;",
+    )
+    .unwrap();
+    drop(conn);
+    let err = text(&inntak(&["verify", "--db", p(&db)]).stderr);
+    assert!(err.contains("rad 13 er endret eller slettet"), "{err}");
+}
+
+/// Every print, export and backup leaves an audit row (what, how many patients, where);
+/// `--today` moves the clock, but the row keeps the real time with its UTC offset.
+#[test]
+fn prints_exports_and_backups_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    demo(&db, 300);
+    let f = |name: &str| dir.path().join(name);
+    let runs: Vec<Vec<String>> = vec![
+        vec!["export".into(), "--out".into(), p(&f("a.csv")).into()],
+        vec!["fristbrudd".into(), "--out".into(), p(&f("b.csv")).into()],
+        vec![
+            "stats".into(),
+            "--year".into(),
+            "2026".into(),
+            "--csv".into(),
+        ],
+        vec![
+            "agenda".into(),
+            "--next".into(),
+            "--out".into(),
+            p(&f("c.pdf")).into(),
+        ],
+        vec!["backup".into(), "--out".into(), p(&f("d.sqlite3")).into()],
+        vec!["export".into()],
+    ];
+    for args in &runs {
+        let mut full: Vec<&str> = args.iter().map(String::as_str).collect();
+        full.extend(["--db", p(&db), "--today", "2019-12-31", "--user", "leder"]);
+        let out = inntak(&full);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let logged: Vec<(String, String, String, String)> = conn
+        .prepare(
+            "SELECT action, actor, at, recorded_at FROM audit_log WHERE entity = 'output' ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let actions: Vec<&str> = logged.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "export_referrals",
+            "export_breaches",
+            "export_stats",
+            "print_agenda",
+            "backup",
+            "export_referrals"
+        ]
+    );
+    let real_today = chrono::Local::now().date_naive().to_string();
+    for (_, actor, at, recorded) in &logged {
+        assert_eq!(actor, "leder");
+        assert!(at.starts_with("2019-12-31T"), "{at}");
+        assert!(recorded.starts_with(&real_today), "{recorded}");
+        let offset = &recorded[recorded.len() - 6..];
+        assert!(
+            offset.starts_with('+') || offset.starts_with('-'),
+            "{recorded}"
+        );
+    }
+    let details: String = conn
+        .query_row(
+            "SELECT details FROM audit_log WHERE action = 'export_referrals' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(details.contains("\"pasienter\":300"), "{details}");
+    assert!(details.contains("a.csv"), "{details}");
+
+    // `inntak audit` lists them for IT, filtered by user, as CSV.
+    let out = inntak(&["audit", "--db", p(&db), "--actor", "leder", "--csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(listing.contains("print_agenda") && listing.contains("backup"));
+    let by_leder: usize = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE actor = 'leder'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(by_leder >= 6);
+    assert_eq!(listing.lines().count(), 1 + by_leder, "{listing}");
 }

@@ -354,4 +354,20 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_data() {
         .query_row("SELECT count(*) FROM meetings", [], |r| r.get(0))
         .unwrap();
     assert_eq!(meetings, 0);
+    // The rows written before the chain existed are chained once, and the upgrade is logged.
+    let rows = audit::verify_chain(store.conn()).unwrap();
+    let (action, details): (String, String) = store
+        .conn()
+        .query_row(
+            "SELECT action, details FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(action, "upgrade");
+    assert!(
+        details.contains("\"fra_versjon\":1")
+            && details.contains(&format!("\"rader_kjedet\":{}", rows - 1)),
+        "{details}"
+    );
 }

@@ -888,3 +888,28 @@ fn a_second_window_on_the_same_file_only_reads() {
     assert_eq!(referral_count(&db), 50);
     drop(first);
 }
+
+/// A broken audit chain is shown in red in the status bar; the file stays usable.
+#[test]
+fn a_broken_audit_chain_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    drop(file_store(&db, 30));
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'x' WHERE id = 4;",
+        )
+        .unwrap();
+    let mut harness = harness(Store::open(&db).unwrap(), "2026-11-20");
+    for _ in 0..100 {
+        harness.step();
+        if harness.state().audit_chain_broken().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    harness.run();
+    harness.get_by_label_contains("Endringsloggen er ikke hel: rad 4 er endret eller slettet");
+    assert_eq!(harness.state().queue().rows.len(), 30);
+}

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v2_meetings.sql"),
     include_str!("migrations/v3_decisions.sql"),
     include_str!("migrations/v4_follow_ups.sql"),
+    include_str!("migrations/v5_audit_chain.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);
@@ -435,6 +436,9 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have upgraded the file meanwhile.
         let from: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if from >= SCHEMA_VERSION {
+            return tx.commit();
+        }
         for (index, sql) in MIGRATIONS
             .iter()
             .enumerate()
@@ -443,6 +447,23 @@ impl Store {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", index as i32 + 2)?;
         }
+        // Rows written before the chain existed are chained once, here; the upgrade itself is
+        // the first row written under the chain.
+        let chained = audit::chain_unchained(&tx)?;
+        let now = chrono::Local::now().naive_local();
+        audit::record(
+            &tx,
+            &timestamp(now),
+            "inntak",
+            audit::UPGRADE,
+            audit::ENTITY_DATABASE,
+            None,
+            &serde_json::json!({
+                "fra_versjon": from,
+                "til_versjon": SCHEMA_VERSION,
+                "rader_kjedet": chained,
+            }),
+        )?;
         tx.commit()
     }
 
@@ -495,6 +516,24 @@ impl Store {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(())
+    }
+
+    /// Walks the audit log's hash chain on its own read-only connection in a thread (an
+    /// in-memory store is walked at once). The verdict arrives on the channel.
+    pub fn spawn_chain_check(&self) -> std::sync::mpsc::Receiver<Result<usize, audit::ChainError>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.path == Path::new(":memory:") {
+            let _ = tx.send(audit::verify_chain(&self.conn));
+            return rx;
+        }
+        let path = self.path.clone();
+        std::thread::spawn(move || {
+            let verdict = open_read_only(&path, true)
+                .map_err(|e| audit::ChainError::Read(e.to_string()))
+                .and_then(|conn| audit::verify_chain(&conn));
+            let _ = tx.send(verdict);
+        });
+        rx
     }
 
     /// The integrity verdict so far, without waiting.

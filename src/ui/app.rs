@@ -190,7 +190,7 @@ pub struct App {
     last_pdf: Option<PathBuf>,
     last_export: Option<PathBuf>,
     /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
-    unsaved_pdf: Option<(String, Vec<u8>)>,
+    unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
     view: View,
     /// The store changed: reload the view models before the next draw.
     dirty: bool,
@@ -200,6 +200,11 @@ pub struct App {
     message: Option<Message>,
     styled: bool,
     backups: Backups,
+    /// The audit chain walk, started once the integrity check has passed.
+    chain_check: Option<std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>>,
+    chain_started: bool,
+    /// Set when the chain is broken: a red line in the status bar (the file stays usable).
+    chain_broken: Option<String>,
 }
 
 impl App {
@@ -241,6 +246,9 @@ impl App {
             message: None,
             styled: false,
             backups: Backups::default(),
+            chain_check: None,
+            chain_started: false,
+            chain_broken: None,
         };
         // With a background integrity check still running, the first write (the schedule)
         // waits for it in `show`, so the queue can be read and shown meanwhile.
@@ -593,9 +601,9 @@ impl App {
                 );
                 if let Some(dir) = &folder
                     && ui.button(format!("Lagre i {}", dir.display())).clicked()
-                    && let Some((name, bytes)) = self.unsaved_pdf.take()
+                    && let Some((name, bytes, log)) = self.unsaved_pdf.take()
                 {
-                    self.save_pdf(dir.join(name), &bytes);
+                    self.save_pdf(dir.join(name), &bytes, log);
                 }
                 if ui.button("Forkast").clicked() {
                     self.unsaved_pdf = None;
@@ -604,6 +612,9 @@ impl App {
         }
         if let Some(why) = self.store.read_only() {
             ui.colored_label(theme::WARNING_TEXT, format!("Bare lesing: {why}"));
+        }
+        if let Some(broken) = &self.chain_broken {
+            ui.colored_label(theme::ERROR_TEXT, broken);
         }
         ui.horizontal(|ui| {
             match &self.message {
@@ -816,7 +827,10 @@ impl App {
                 let rows = self.follow_ups.reportable();
                 let n = rows.len();
                 match crate::followup::breach_csv(&rows, today) {
-                    Ok(bytes) => self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n),
+                    Ok(bytes) => {
+                        let log = OutputLog::new(audit::EXPORT_BREACHES, n);
+                        self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n, log)
+                    }
                     Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
                 }
             }
@@ -830,7 +844,11 @@ impl App {
                 );
                 let n = crate::stats::lines(report).len();
                 match crate::stats::to_csv(report) {
-                    Ok(bytes) => self.export_csv(&name, &bytes, n),
+                    Ok(bytes) => {
+                        let mut log = OutputLog::new(audit::EXPORT_STATS, 0);
+                        log.extra = serde_json::json!({ "periode": report.period.label_nb() });
+                        self.export_csv(&name, &bytes, n, log)
+                    }
                     Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
                 }
             }
@@ -912,7 +930,7 @@ impl App {
 
     /// Writes a CSV file (save dialog, or `export_dir`, or the documents folder when no dialog
     /// can open) and says how many rows it holds.
-    fn export_csv(&mut self, name: &str, bytes: &[u8], rows: usize) {
+    fn export_csv(&mut self, name: &str, bytes: &[u8], rows: usize, log: OutputLog) {
         let path = match &self.export_dir {
             Some(dir) => dir.join(name),
             None => match rfd::FileDialog::new()
@@ -927,7 +945,7 @@ impl App {
                 },
             },
         };
-        match write_file(self.store.path(), &path, bytes) {
+        match self.write_output(&path, bytes, log) {
             Ok(()) => {
                 self.last_export = Some(path.clone());
                 self.info(format!("{rows} rader eksportert til {}", path.display()));
@@ -1091,10 +1109,16 @@ impl App {
                 options,
             )
         };
-        let bytes = match printed
-            .map_err(|e| e.to_string())
-            .and_then(|p| pdf::render(&p).map_err(|e| e.to_string()))
-        {
+        let (bytes, log) = match printed.map_err(|e| e.to_string()).and_then(|p| {
+            let action = if minutes {
+                audit::PRINT_MINUTES
+            } else {
+                audit::PRINT_AGENDA
+            };
+            let mut log = OutputLog::new(action, p.items.len());
+            log.extra = serde_json::json!({ "møte": p.date_text, "initialer": initials_only });
+            pdf::render(&p).map_err(|e| e.to_string()).map(|b| (b, log))
+        }) {
             Ok(b) => b,
             Err(e) => return self.error(e),
         };
@@ -1117,12 +1141,12 @@ impl App {
                 None => {
                     // Cancelled, or no dialog could open (no desktop portal): keep the PDF
                     // and offer the documents folder instead, so printing never silently fails.
-                    self.unsaved_pdf = Some((name, bytes));
+                    self.unsaved_pdf = Some((name, bytes, log));
                     return;
                 }
             },
         };
-        self.save_pdf(path, &bytes);
+        self.save_pdf(path, &bytes, log);
     }
 
     /// The fallback folder for PDFs and CSV files when no save dialog is available:
@@ -1135,8 +1159,8 @@ impl App {
 
     /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
     /// is set (tests).
-    fn save_pdf(&mut self, path: PathBuf, bytes: &[u8]) {
-        if let Err(e) = write_file(self.store.path(), &path, bytes) {
+    fn save_pdf(&mut self, path: PathBuf, bytes: &[u8], log: OutputLog) {
+        if let Err(e) = self.write_output(&path, bytes, log) {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
@@ -1269,25 +1293,105 @@ impl App {
     }
 }
 
-/// Writes an exported file atomically, creating its folder first; never over the database.
-fn write_file(db: &std::path::Path, path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        crate::files::create_private_dir(dir).map_err(|e| {
-            format!(
-                "Kunne ikke lage mappen {}: {}",
-                dir.display(),
-                crate::files::write_error_text(&e)
-            )
-        })?;
+/// What an output is, for the access log: the action, how many patients, and details.
+#[derive(Clone, Debug)]
+struct OutputLog {
+    action: &'static str,
+    patients: usize,
+    extra: serde_json::Value,
+}
+
+impl OutputLog {
+    fn new(action: &'static str, patients: usize) -> Self {
+        Self {
+            action,
+            patients,
+            extra: serde_json::json!({}),
+        }
     }
-    let protected = crate::files::Protected::none().database(db);
-    crate::files::write_atomically(path, bytes, &protected)
+}
+
+impl App {
+    /// Writes an exported file atomically (creating its folder first, never over the
+    /// database) and logs it in the same transaction: the log row commits only if the file
+    /// was written. A read-only window writes the file unlogged.
+    fn write_output(
+        &mut self,
+        path: &std::path::Path,
+        bytes: &[u8],
+        log: OutputLog,
+    ) -> Result<(), String> {
+        if let Some(dir) = path.parent() {
+            crate::files::create_private_dir(dir).map_err(|e| {
+                format!(
+                    "Kunne ikke lage mappen {}: {}",
+                    dir.display(),
+                    crate::files::write_error_text(&e)
+                )
+            })?;
+        }
+        let protected = crate::files::Protected::none().database(self.store.path());
+        if self.store.read_only().is_some() {
+            return crate::files::write_atomically(path, bytes, &protected);
+        }
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let destination = crate::files::canonical(path).display().to_string();
+        self.store
+            .write(|tx| {
+                audit::record_output(
+                    tx,
+                    change,
+                    log.action,
+                    log.patients,
+                    &destination,
+                    log.extra,
+                )?;
+                crate::files::write_atomically(path, bytes, &protected).map_err(StoreError::Rule)
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Logs a finished backup (taken on its own thread, or at closing).
+    fn log_backup(&mut self, copied: &crate::backup::Copied) {
+        if self.store.read_only().is_some() {
+            return;
+        }
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let destination = copied.path.display().to_string();
+        let extra = serde_json::json!({ "tabeller": copied.tables.len() });
+        let patients = copied.referrals() as usize;
+        if let Err(e) = self.store.write(|tx| {
+            Ok(audit::record_output(
+                tx,
+                change,
+                audit::BACKUP,
+                patients,
+                &destination,
+                extra,
+            )?)
+        }) {
+            self.error(format!(
+                "Sikkerhetskopien er tatt, men kunne ikke føres i endringsloggen: {e}"
+            ));
+        }
+    }
 }
 
 impl App {
     /// Automatic backups in the real window (off in tests unless they ask).
     pub fn enable_auto_backup(&mut self) {
         self.backups.auto = true;
+    }
+
+    /// The audit chain's verdict, if it is broken (tests).
+    pub fn audit_chain_broken(&self) -> Option<&str> {
+        self.chain_broken.as_deref()
     }
 
     /// The backup state (tests).
@@ -1303,16 +1407,37 @@ impl App {
     /// Collects finished backups and starts the day's automatic one.
     fn backups_tick(&mut self, ctx: &egui::Context) {
         match self.backups.poll() {
-            Some(Finished::Manual(Ok(copied))) => self.info(format!(
-                "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger)",
-                copied.path.display(),
-                copied.referrals()
-            )),
+            Some(Finished::Manual(Ok(copied))) => {
+                self.log_backup(&copied);
+                self.info(format!(
+                    "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger)",
+                    copied.path.display(),
+                    copied.referrals()
+                ))
+            }
+            Some(Finished::Auto(copied)) => self.log_backup(&copied),
             Some(Finished::Manual(Err(e))) => self.error(e),
             Some(Finished::AutoFailed(e)) => {
                 self.error(format!("Den automatiske sikkerhetskopien feilet: {e}"))
             }
             None => {}
+        }
+        if !self.chain_started && self.store.integrity() == Integrity::Ok {
+            self.chain_started = true;
+            self.chain_check = Some(self.store.spawn_chain_check());
+        }
+        if let Some(rx) = &self.chain_check {
+            match rx.try_recv() {
+                Ok(Ok(_)) => self.chain_check = None,
+                Ok(Err(e)) => {
+                    self.chain_broken = Some(e.to_string());
+                    self.chain_check = None;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.chain_check = None,
+            }
         }
         let writable = self.store.read_only().is_none()
             && self.store.path() != std::path::Path::new(":memory:");
@@ -1347,6 +1472,31 @@ impl App {
         }
         match restored {
             Ok(r) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let destination = path.display().to_string();
+                let extra = serde_json::json!({
+                    "fra": crate::files::canonical(from).display().to_string(),
+                    "erstattet_fil_tatt_vare_på_som": r.kept.as_ref().map(|k| k.display().to_string()),
+                });
+                let patients = r.copied.referrals() as usize;
+                let logged = self.store.write(|tx| {
+                    Ok(audit::record_output(
+                        tx,
+                        change,
+                        audit::RESTORE,
+                        patients,
+                        &destination,
+                        extra,
+                    )?)
+                });
+                if let Err(e) = logged {
+                    self.error(format!(
+                        "Gjenopprettingen kunne ikke føres i endringsloggen: {e}"
+                    ));
+                }
                 let kept = r
                     .kept
                     .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
@@ -1362,6 +1512,8 @@ impl App {
         self.selected = None;
         self.detail = None;
         self.form = None;
+        self.chain_started = false;
+        self.chain_broken = None;
         self.ensure_schedule();
         self.dirty = true;
     }
@@ -1379,8 +1531,12 @@ impl App {
         }
         if self.backups.auto {
             let path = self.store.path().to_path_buf();
-            if let Err(e) = self.backups.backup_now_blocking(&path) {
-                eprintln!("Inntak: sikkerhetskopien ved lukking feilet: {e}");
+            match self.backups.backup_now_blocking(&path) {
+                Ok(copied) => {
+                    self.log_backup(&copied);
+                    let _ = self.store.checkpoint();
+                }
+                Err(e) => eprintln!("Inntak: sikkerhetskopien ved lukking feilet: {e}"),
             }
         }
     }

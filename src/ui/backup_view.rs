@@ -27,7 +27,8 @@ pub struct Backups {
 /// What a finished background backup means for the status bar.
 pub enum Finished {
     Manual(Result<Copied, String>),
-    /// Only failures of automatic backups are worth a message.
+    /// An automatic backup: logged, but not worth a message.
+    Auto(Copied),
     AutoFailed(String),
 }
 
@@ -102,7 +103,7 @@ impl Backups {
         self.latest = backup::latest(&self.dir);
         Some(match (manual, result) {
             (true, r) => Finished::Manual(r),
-            (false, Ok(_)) => return None,
+            (false, Ok(copied)) => Finished::Auto(copied),
             (false, Err(e)) => Finished::AutoFailed(e),
         })
     }
