@@ -371,8 +371,12 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     );
     harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
 
-    // Di stays undecided: closing moves her to Thursday's agenda.
+    // Di stays undecided: closing asks first, then moves her to Thursday's agenda.
     harness.get_by_label("Avslutt møtet").click();
+    harness.run();
+    harness
+        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet to 26.11.2026.");
+    harness.get_by_label("Ja, avslutt møtet").click();
     harness.run();
     harness.get_by_label("Møtet er avsluttet; 1 ikke avgjorte er flyttet til neste møte");
     let planning = harness.state().planning();
@@ -912,4 +916,72 @@ fn a_broken_audit_chain_is_shown() {
     harness.run();
     harness.get_by_label_contains("Endringsloggen er ikke hel: rad 4 er endret eller slettet");
     assert_eq!(harness.state().queue().rows.len(), 30);
+}
+
+/// Issue 11, defects 1 and 5: U on a decided item is refused (its decision stays in the
+/// minutes), a postponement is taken back with "Angre", and "Avslutt møtet" asks first.
+#[test]
+fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
+    // Monday 23.11: Ada overdue; Cy (deadline 30.11) and Di (01.12) can wait for Thursday.
+    let store = store_with(&[
+        ("Ada Lund", "2026-11-09"),
+        ("Cy Dahl", "2026-11-16"),
+        ("Di Berg", "2026-11-17"),
+    ]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    for key in [egui::Key::R, egui::Key::T, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    for key in [egui::Key::R, egui::Key::M, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
+    // Back to Cy, and U by mistake: refused, the decision stays.
+    harness
+        .get_by_label("2. Cy Dahl – besluttet: rett til helsehjelp")
+        .click();
+    harness.run();
+    harness.key_press(egui::Key::U);
+    harness.run();
+    harness.get_by_label_contains("«Cy Dahl» er allerede avgjort (rett til helsehjelp)");
+    harness.get_by_label("2 av 3 besluttet · 0 utsatt");
+
+    // Di is postponed, then taken back.
+    harness.get_by_label("3. Di Berg – ikke behandlet").click();
+    harness.run();
+    harness.key_press(egui::Key::U);
+    harness.run();
+    harness.get_by_label("Di Berg – utsatt til neste møte");
+    harness.get_by_label("2 av 2 besluttet · 1 utsatt");
+    harness.get_by_label("Angre").click();
+    harness.run();
+    harness.get_by_label("Utsettelsen er tatt tilbake; punktet behandles på dette møtet");
+    harness.get_by_label("2 av 3 besluttet · 0 utsatt");
+
+    // Closing asks; Avbryt keeps the meeting open and the keys still work after it.
+    harness.get_by_label("Avslutt møtet").click();
+    harness.run();
+    harness
+        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet to 26.11.2026.");
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Vedtak lagret: Di Berg – Rett til helsehjelp")
+            .is_none()
+    );
+    harness.get_by_label("Avbryt").click();
+    harness.run();
+    assert!(harness.query_by_label("Ja, avslutt møtet").is_none());
+    let meeting = harness.state().planning().upcoming[0].meeting.clone();
+    assert_eq!(
+        meeting.status,
+        inntak::domain::meeting::MeetingStatus::Pagar
+    );
 }

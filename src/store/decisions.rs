@@ -253,5 +253,8 @@ pub fn record(
         Some(referral.0),
         &details,
     )?;
+    // Decided: it waits for no later meeting (a referral is on at most one open agenda, and
+    // a decided one on none but the meeting that decided it).
+    super::meetings::remove_from_other_open_agendas(tx, referral, meeting)?;
     Ok(id)
 }

@@ -420,8 +420,33 @@ pub fn on_other_upcoming_agendas(
     rows.collect()
 }
 
+/// Whether a referral still waits for a meeting's decision (new, or back from kartlegging).
+fn awaits_decision(status: crate::domain::ReferralStatus) -> bool {
+    matches!(
+        status,
+        crate::domain::ReferralStatus::TilVurdering | crate::domain::ReferralStatus::TilNyVurdering
+    )
+}
+
+/// Takes a referral off the agenda of every open (planned or running) meeting but `keep`.
+/// Rows marked postponed are history of their meeting and stay. This keeps the invariant: a
+/// referral stands on at most one open agenda.
+pub(crate) fn remove_from_other_open_agendas(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    keep: Option<MeetingId>,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM agenda_items WHERE referral_id = ?1 AND postponed = 0
+           AND meeting_id IS NOT ?2
+           AND meeting_id IN (SELECT id FROM meetings WHERE status IN ('planlagt', 'pagar'))",
+        params![referral.0, keep.map(|m| m.0)],
+    )
+}
+
 /// Replaces a meeting's stored agenda with `items`, in order. Items postponed from it stay
-/// (after the others) unless `items` puts them back.
+/// (after the others) unless `items` puts them back. A referral put on this agenda leaves any
+/// other open agenda it stood on.
 pub fn store_agenda(
     tx: &Transaction<'_>,
     id: MeetingId,
@@ -450,6 +475,7 @@ pub fn store_agenda(
          DO UPDATE SET position = excluded.position, reason = excluded.reason, postponed = 0",
     )?;
     for (position, item) in items.iter().enumerate() {
+        remove_from_other_open_agendas(tx, item.referral, Some(id))?;
         insert.execute(params![
             id.0,
             item.referral.0,
@@ -554,6 +580,15 @@ pub fn postpone(
     crate::domain::decision::postpone_to(next.as_ref().map(|n| n.date), deadline)
         .map_err(StoreError::Rule)?;
     let next = next.ok_or_else(|| StoreError::Rule("Ingen senere møter".into()))?;
+    let r = crate::store::referrals::get(tx, referral)?;
+    if !awaits_decision(r.status) {
+        return Err(StoreError::Rule(format!(
+            "«{}» er allerede avgjort ({}). Et vedtak kan ikke utsettes; vil du endre det, \
+             rett vedtaket i skjemaet.",
+            r.fields.patient,
+            r.status.label_nb().to_lowercase()
+        )));
+    }
     let here = agenda(tx, id)?.unwrap_or_default();
     let moved = here.iter().find(|i| i.referral == referral).copied();
     if moved.is_none() {
@@ -578,6 +613,49 @@ pub fn postpone(
     };
     append_to_agenda(tx, next.id, &[item], change)?;
     Ok(next.id)
+}
+
+/// Takes a postponement back at the same meeting: the referral is on this agenda again and
+/// off the next one (unless it was decided there meanwhile: then it is refused).
+pub fn take_back_postponement(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    referral: ReferralId,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let m = get(tx, id)?;
+    if !m.status.is_upcoming() {
+        return Err(StoreError::Rule(format!(
+            "Møtet har status «{}»; gjenåpne det først",
+            m.status.label_nb()
+        )));
+    }
+    if !postponed(tx, id)?.contains(&referral) {
+        return Err(StoreError::Rule(
+            "Henvisningen er ikke utsatt fra dette møtet".into(),
+        ));
+    }
+    let r = crate::store::referrals::get(tx, referral)?;
+    if !awaits_decision(r.status) {
+        return Err(StoreError::Rule(format!(
+            "«{}» er allerede avgjort ({}) og kan ikke tas tilbake",
+            r.fields.patient,
+            r.status.label_nb().to_lowercase()
+        )));
+    }
+    remove_from_other_open_agendas(tx, referral, Some(id))?;
+    tx.execute(
+        "UPDATE agenda_items SET postponed = 0 WHERE meeting_id = ?1 AND referral_id = ?2",
+        params![id.0, referral.0],
+    )?;
+    log(
+        tx,
+        change,
+        "unpostpone",
+        Some(id.0),
+        &json!({ "henvisning": referral.0 }),
+    )?;
+    Ok(())
 }
 
 /// Closes a meeting: its decisions are locked (see `decisions::record`), and the referrals on
@@ -606,6 +684,12 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
                 .unwrap_or(false)
         })
         .collect();
+    // Closed first: its agenda is then no longer open, so the items moving on stay on it
+    // as its history while they join the next agenda.
+    tx.execute(
+        "UPDATE meetings SET status = 'avsluttet' WHERE id = ?1",
+        [id.0],
+    )?;
     if !undecided.is_empty() {
         let next = next_after(tx, m.date)?.ok_or_else(|| {
             StoreError::Rule(format!(
@@ -615,10 +699,6 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
         })?;
         append_to_agenda(tx, next.id, &undecided, change)?;
     }
-    tx.execute(
-        "UPDATE meetings SET status = 'avsluttet' WHERE id = ?1",
-        [id.0],
-    )?;
     let moved: Vec<i64> = undecided.iter().map(|i| i.referral.0).collect();
     log(
         tx,
@@ -647,6 +727,13 @@ pub fn reopen(
         return Err(StoreError::Rule("Oppgi hvorfor møtet gjenåpnes".into()));
     }
     tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
+    // Its undecided items had moved on when it closed: while it is open again they are on
+    // this agenda only (they move on again when it closes).
+    for item in agenda(tx, id)?.unwrap_or_default() {
+        if awaits_decision(crate::store::referrals::get(tx, item.referral)?.status) {
+            remove_from_other_open_agendas(tx, item.referral, Some(id))?;
+        }
+    }
     log(
         tx,
         change,

@@ -119,6 +119,11 @@ pub enum Action {
         referral: ReferralId,
         deadline: NaiveDate,
     },
+    /// Take a postponement back at the same meeting.
+    TakeBackPostponement {
+        meeting: MeetingId,
+        referral: ReferralId,
+    },
     CloseMeeting(MeetingId),
     ReopenMeeting {
         id: MeetingId,
@@ -475,9 +480,17 @@ impl App {
                     Some(view) => {
                         let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
                         let reasons = self.settings.all_avslag_reasons();
+                        let next_meeting = self
+                            .planning
+                            .upcoming
+                            .iter()
+                            .map(|v| v.meeting.date)
+                            .filter(|d| *d > view.meeting.date)
+                            .min();
                         self.meeting_mode.ui(
                             ui,
                             view,
+                            next_meeting,
                             &self.queue,
                             &self.follow_ups,
                             &reasons,
@@ -1052,6 +1065,9 @@ impl App {
                 meetings::set_member_active(tx, *id, *active, change)
             }
             Action::ReopenMeeting { id, reason } => meetings::reopen(tx, *id, reason, change),
+            Action::TakeBackPostponement { meeting, referral } => {
+                meetings::take_back_postponement(tx, *meeting, *referral, change)
+            }
             _ => Ok(()),
         });
         match result {
@@ -1074,6 +1090,9 @@ impl App {
                     Action::ReopenMeeting { .. } => Some(
                         "Møtet er gjenåpnet; fortsett det for å rette, og avslutt det igjen".into(),
                     ),
+                    Action::TakeBackPostponement { .. } => {
+                        Some("Utsettelsen er tatt tilbake; punktet behandles på dette møtet".into())
+                    }
                     _ => None,
                 };
                 if let Some(text) = message {

@@ -141,6 +141,8 @@ pub struct MeetingMode {
     /// Go to the first undecided item from this position (wrapping round): set on opening
     /// (from 0) and after each save (from the next item).
     seek_from: Option<usize>,
+    /// "Avslutt møtet" was clicked: the confirmation is showing.
+    confirm_close: bool,
 }
 
 impl MeetingMode {
@@ -174,6 +176,7 @@ impl MeetingMode {
         &mut self,
         ui: &mut egui::Ui,
         view: &MeetingView,
+        next_meeting: Option<NaiveDate>,
         queue: &QueueModel,
         follow_ups: &FollowUps,
         avslag_reasons: &[String],
@@ -221,10 +224,22 @@ impl MeetingMode {
                         }
                         for id in &view.postponed {
                             if let Some(r) = queue.row(*id) {
-                                ui.colored_label(
-                                    theme::MUTED_TEXT,
-                                    format!("{} – utsatt til neste møte", r.patient),
-                                );
+                                ui.horizontal_wrapped(|ui| {
+                                    ui.colored_label(
+                                        theme::MUTED_TEXT,
+                                        format!("{} – utsatt til neste møte", r.patient),
+                                    );
+                                    if ui
+                                        .small_button("Angre")
+                                        .on_hover_text("Ta utsettelsen tilbake: punktet behandles på dette møtet")
+                                        .clicked()
+                                    {
+                                        actions.push(Action::TakeBackPostponement {
+                                            meeting: m.id,
+                                            referral: *id,
+                                        });
+                                    }
+                                });
                             }
                         }
                     });
@@ -236,12 +251,16 @@ impl MeetingMode {
                     );
                 }
                 if ui.button("Avslutt møtet").clicked() {
-                    actions.push(Action::CloseMeeting(m.id));
+                    self.confirm_close = true;
                 }
                 if ui.button("Tilbake til Møter (Esc)").clicked() {
                     actions.push(Action::Show(super::View::Meetings));
                 }
             });
+        if self.confirm_close {
+            let undecided = items.iter().filter(|(id, _)| !decided_here(*id)).count();
+            self.close_confirmation_ui(ui.ctx(), m, undecided, next_meeting, actions);
+        }
         if items.is_empty() {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.label(
@@ -340,6 +359,50 @@ impl MeetingMode {
         self.text_had_focus = ui.ctx().egui_wants_keyboard_input();
     }
 
+    /// Asks before closing: how many items are undecided and where they go.
+    fn close_confirmation_ui(
+        &mut self,
+        ctx: &egui::Context,
+        m: &crate::domain::meeting::Meeting,
+        undecided: usize,
+        next_meeting: Option<NaiveDate>,
+        actions: &mut Vec<Action>,
+    ) {
+        let modal = egui::Modal::new(egui::Id::unique("confirm_close")).show(ctx, |ui| {
+            ui.set_max_width(480.0);
+            ui.heading(format!("Avslutte møtet {}?", format_date_weekday(m.date)));
+            let moving = match (undecided, next_meeting) {
+                (0, _) => "Alle punkter er avgjort.".to_string(),
+                (1, Some(next)) => format!(
+                    "1 punkt er ikke avgjort og flyttes til agendaen for møtet {}.",
+                    format_date_weekday(next)
+                ),
+                (n, Some(next)) => format!(
+                    "{n} punkter er ikke avgjort og flyttes til agendaen for møtet {}.",
+                    format_date_weekday(next)
+                ),
+                (n, None) => format!(
+                    "{n} punkter er ikke avgjort, og det er ikke noe senere møte å flytte dem til."
+                ),
+            };
+            ui.label(moving);
+            ui.label("Vedtakene låses. Et avsluttet møte kan gjenåpnes med begrunnelse.");
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Ja, avslutt møtet").clicked() {
+                    actions.push(Action::CloseMeeting(m.id));
+                    self.confirm_close = false;
+                }
+                if ui.button("Avbryt").clicked() {
+                    self.confirm_close = false;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_close = false;
+        }
+    }
+
     /// Single keys, only while no text field has focus.
     fn keys(
         &mut self,
@@ -350,7 +413,7 @@ impl MeetingMode {
         avslag_reasons: &[String],
         actions: &mut Vec<Action>,
     ) {
-        if ui.ctx().egui_wants_keyboard_input() {
+        if ui.ctx().egui_wants_keyboard_input() || self.confirm_close {
             return;
         }
         let Some(form) = &mut self.form else { return };

@@ -1,0 +1,189 @@
+//! Meeting day without surprises (issue 11): the agenda invariants in the store — a referral
+//! stands on at most one open agenda, a decided referral leaves later agendas, a decided item
+//! cannot be postponed and a postponement can be taken back.
+
+use inntak::calendar::WorkingDayRule;
+use inntak::domain::decision::{Clinician, Outcome, Track};
+use inntak::domain::meeting::{MeetingId, MeetingStatus};
+use inntak::domain::referral::iso;
+use inntak::domain::{ReferralDraft, ReferralId};
+use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+use inntak::store::meetings::{self, StoredItem};
+use inntak::store::referrals::Change;
+use inntak::store::{Store, settings};
+
+mod common;
+
+fn change() -> Change<'static> {
+    Change {
+        actor: "leder",
+        at: iso("2026-11-23").and_hms_opt(9, 0, 0).unwrap(),
+    }
+}
+
+/// Three referrals, the schedule laid out from Monday 23.11.2026 (meetings Tue 24.11 and
+/// Thu 26.11 first), and Tuesday's meeting started with all three on its agenda.
+fn started() -> (Store, MeetingId, MeetingId, [ReferralId; 3]) {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut ids = Vec::new();
+    for (name, received) in [
+        ("Ada Lund", "2026-11-16"),
+        ("Bo Berg", "2026-11-17"),
+        ("Cy Dahl", "2026-11-18"),
+    ] {
+        let draft = ReferralDraft {
+            patient: name.into(),
+            referrer_name: "Dr. Berg".into(),
+            ..ReferralDraft::new(iso(received))
+        };
+        ids.push(common::register(&mut store, draft, "2026-11-23"));
+    }
+    let ids: [ReferralId; 3] = ids.try_into().unwrap();
+    let (tuesday, thursday) = store
+        .write(|tx| {
+            let s = settings::load(tx)?;
+            meetings::ensure_schedule(tx, &s, iso("2026-11-23"), change())?;
+            let tue = meetings::upcoming_on(tx, iso("2026-11-24"))?.unwrap().id;
+            let thu = meetings::upcoming_on(tx, iso("2026-11-26"))?.unwrap().id;
+            let items: Vec<StoredItem> = ids
+                .iter()
+                .map(|&referral| StoredItem {
+                    referral,
+                    reason: inntak::agenda::Reason::ByDeadline,
+                })
+                .collect();
+            meetings::start(tx, tue, &items, change())?;
+            Ok((tue, thu))
+        })
+        .unwrap();
+    (store, tuesday, thursday, ids)
+}
+
+fn rett() -> Outcome {
+    Outcome::Rett {
+        start_of_care_deadline: iso("2027-02-16"),
+        track: Track::Monofaglig(Clinician::Lege),
+        priority_note: String::new(),
+    }
+}
+
+fn decide_at(store: &mut Store, meeting: MeetingId, referral: ReferralId) {
+    let extras = DecisionExtras::default();
+    let new = NewDecision {
+        referral,
+        meeting: Some(meeting),
+        decided_on: iso("2026-11-24"),
+        outcome: &rett(),
+        extras: &extras,
+    };
+    store
+        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change()))
+        .unwrap();
+}
+
+/// The open (planned or running) meetings whose agenda holds the referral, not postponed.
+fn open_agendas_of(store: &Store, referral: ReferralId) -> Vec<MeetingId> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT a.meeting_id FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
+             WHERE a.referral_id = ?1 AND a.postponed = 0 AND m.status IN ('planlagt', 'pagar')
+             ORDER BY m.date",
+        )
+        .unwrap();
+    stmt.query_map([referral.0], |r| Ok(MeetingId(r.get(0)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Defect 1: U on a decided item. (Before: it was postponed; its decision vanished from the
+/// minutes and it stood on the next agenda to be decided again; seen failing.)
+#[test]
+fn a_decided_item_cannot_be_postponed() {
+    let (mut store, tue, thu, [ada, _, _]) = started();
+    decide_at(&mut store, tue, ada);
+    let err = store
+        .write(|tx| meetings::postpone(tx, tue, ada, iso("2026-11-30"), change()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("er allerede avgjort"), "{err}");
+    assert!(meetings::postponed(store.conn(), tue).unwrap().is_empty());
+    assert!(!open_agendas_of(&store, ada).contains(&thu));
+}
+
+/// A postponement is taken back at the same meeting: back on this agenda, off the next.
+#[test]
+fn a_postponement_can_be_taken_back() {
+    let (mut store, tue, thu, [_, bo, _]) = started();
+    store
+        .write(|tx| meetings::postpone(tx, tue, bo, iso("2026-12-01"), change()))
+        .unwrap();
+    assert_eq!(open_agendas_of(&store, bo), [thu]);
+    store
+        .write(|tx| meetings::take_back_postponement(tx, tue, bo, change()))
+        .unwrap();
+    assert_eq!(open_agendas_of(&store, bo), [tue]);
+    assert!(meetings::postponed(store.conn(), tue).unwrap().is_empty());
+}
+
+/// Defect 2: reopen, decide, close again. A referral is on at most one open agenda at any
+/// time, and a decided one is on no later agenda. (Before: while reopened the undecided stood
+/// on both agendas, and the decided ones stayed on Thursday's; seen failing.)
+#[test]
+fn a_referral_is_on_at_most_one_open_agenda_through_a_reopen() {
+    let (mut store, tue, thu, [ada, bo, cy]) = started();
+    decide_at(&mut store, tue, ada);
+    store
+        .write(|tx| meetings::close(tx, tue, change()))
+        .unwrap();
+    assert_eq!(open_agendas_of(&store, bo), [thu]);
+    assert_eq!(open_agendas_of(&store, cy), [thu]);
+
+    store
+        .write(|tx| meetings::reopen(tx, tue, "Glemte Bo", change()))
+        .unwrap();
+    for r in [bo, cy] {
+        assert_eq!(open_agendas_of(&store, r), [tue], "while reopened");
+    }
+    decide_at(&mut store, tue, bo);
+    assert!(open_agendas_of(&store, bo).iter().all(|m| *m == tue));
+    store
+        .write(|tx| meetings::close(tx, tue, change()))
+        .unwrap();
+    assert_eq!(
+        meetings::get(store.conn(), tue).unwrap().status,
+        MeetingStatus::Avsluttet
+    );
+    assert!(open_agendas_of(&store, ada).is_empty());
+    assert!(
+        open_agendas_of(&store, bo).is_empty(),
+        "decided: off Thursday"
+    );
+    assert_eq!(open_agendas_of(&store, cy), [thu]);
+}
+
+/// Deciding a referral (in any meeting, or outside one) takes it off every later agenda.
+#[test]
+fn deciding_removes_the_referral_from_later_agendas() {
+    let (mut store, tue, thu, [_, bo, _]) = started();
+    store
+        .write(|tx| meetings::postpone(tx, tue, bo, iso("2026-12-01"), change()))
+        .unwrap();
+    store
+        .write(|tx| meetings::take_back_postponement(tx, tue, bo, change()))
+        .unwrap();
+    // Put Bo on Thursday by hand, as a leader editing Thursday's agenda would: he moves.
+    store
+        .write(|tx| {
+            let item = StoredItem {
+                referral: bo,
+                reason: inntak::agenda::Reason::Manual,
+            };
+            meetings::store_agenda(tx, thu, &[item], "add", change())
+        })
+        .unwrap();
+    assert_eq!(open_agendas_of(&store, bo), [thu]);
+    decide_at(&mut store, tue, bo);
+    assert!(open_agendas_of(&store, bo).is_empty());
+}
