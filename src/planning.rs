@@ -27,9 +27,24 @@ pub struct MeetingView {
     /// Referrals whose track was chosen or changed at this meeting.
     /// Referrals whose track was chosen or changed at this meeting, with the choice.
     pub track_changed: Vec<(ReferralId, crate::domain::decision::Track)>,
+    /// The stored agenda's item numbers (postponed items included); empty for a proposal.
+    pub numbers: Vec<(ReferralId, usize)>,
 }
 
 impl MeetingView {
+    /// An item's number: its stored number, or (in a proposal) its place in the list.
+    pub fn number(&self, referral: ReferralId, index: usize) -> usize {
+        self.stored_number(referral).unwrap_or(index + 1)
+    }
+
+    /// An item's number on the stored agenda, postponed items included.
+    pub fn stored_number(&self, referral: ReferralId) -> Option<usize> {
+        self.numbers
+            .iter()
+            .find(|(r, _)| *r == referral)
+            .map(|(_, n)| *n)
+    }
+
     /// The meeting's current agenda (stored or proposed) as items to store.
     pub fn stored_items(&self) -> Vec<meetings::StoredItem> {
         self.plan
@@ -144,6 +159,11 @@ pub fn load(
         } else {
             Default::default()
         };
+        let numbers = if plan.stored {
+            meetings::numbers(conn, meeting.id)?
+        } else {
+            Vec::new()
+        };
         views.push(MeetingView {
             meeting,
             plan,
@@ -151,6 +171,7 @@ pub fn load(
             postponed,
             decided,
             track_changed,
+            numbers,
         });
     }
     let mut recent: Vec<Meeting> = past
@@ -314,7 +335,13 @@ pub fn printed_agenda(
                 rule.assessment_deadline(r.fields.received_on),
                 *reason,
             ),
-            ..printed_item(number + 1, &r, rule, m.date, options.initials_only)
+            ..printed_item(
+                view.number(*id, number),
+                &r,
+                rule,
+                m.date,
+                options.initials_only,
+            )
         });
     }
     let member_text = |id: MemberId| {
@@ -443,12 +470,17 @@ pub fn printed_minutes(
     options: PrintOptions,
 ) -> Result<PrintedAgenda, StoreError> {
     let m = meetings::get(conn, meeting)?;
-    let mut items = meetings::agenda(conn, meeting)?.unwrap_or_default();
-    let postponed = meetings::postponed(conn, meeting)?;
-    items.extend(postponed.iter().map(|id| meetings::StoredItem {
-        referral: *id,
-        reason: crate::agenda::Reason::Manual,
-    }));
+    // In number order, postponed items in their place: the same numbers as the agenda.
+    let (items, flags): (Vec<meetings::StoredItem>, Vec<bool>) =
+        meetings::agenda_with_postponed(conn, meeting)?
+            .into_iter()
+            .unzip();
+    let postponed: Vec<ReferralId> = items
+        .iter()
+        .zip(&flags)
+        .filter(|(_, p)| **p)
+        .map(|(i, _)| i.referral)
+        .collect();
     let rule = settings.working_day_rule();
     let mut printed = Vec::with_capacity(items.len());
     for (number, item) in items.iter().enumerate() {

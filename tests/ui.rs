@@ -572,7 +572,7 @@ fn a_decision_is_corrected_from_a_prefilled_form_and_a_postponed_item_shows_as_u
     harness.key_press(egui::Key::U);
     harness.run();
     harness.get_by_label("Utsatt til neste møte");
-    harness.get_by_label("Cy Dahl – utsatt til neste møte");
+    harness.get_by_label("2. Cy Dahl – utsatt til neste møte");
     harness.get_by_label("1 av 1 besluttet · 1 utsatt");
 
     // Back to Ada: the form shows what was saved; F + Enter corrects it.
@@ -957,7 +957,7 @@ fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
     harness.run();
     harness.key_press(egui::Key::U);
     harness.run();
-    harness.get_by_label("Di Berg – utsatt til neste møte");
+    harness.get_by_label("3. Di Berg – utsatt til neste møte");
     harness.get_by_label("2 av 2 besluttet · 1 utsatt");
     harness.get_by_label("Angre").click();
     harness.run();

@@ -396,6 +396,40 @@ pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<S
     rows.collect::<Result<Vec<_>, _>>().map(Some)
 }
 
+/// Every referral on a meeting's stored agenda with its number (1, 2, …), postponed ones
+/// included: the number is the item's place when it was stored, and it stays when an item is
+/// postponed or another is added, so screen, paper and minutes agree.
+pub fn numbers(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<(ReferralId, usize)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT referral_id FROM agenda_items WHERE meeting_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id.0], |r| Ok(ReferralId(r.get(0)?)))?;
+    rows.enumerate()
+        .map(|(i, r)| r.map(|id| (id, i + 1)))
+        .collect()
+}
+
+/// The whole stored agenda in number order, with whether each item was postponed.
+pub fn agenda_with_postponed(
+    conn: &Connection,
+    id: MeetingId,
+) -> rusqlite::Result<Vec<(StoredItem, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT referral_id, reason, postponed FROM agenda_items WHERE meeting_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id.0], |r| {
+        let reason: String = r.get(1)?;
+        Ok((
+            StoredItem {
+                referral: ReferralId(r.get(0)?),
+                reason: Reason::parse(&reason).unwrap_or(Reason::Manual),
+            },
+            r.get::<_, i64>(2)? == 1,
+        ))
+    })?;
+    rows.collect()
+}
+
 /// Referrals postponed from this meeting to the next, in agenda order.
 pub fn postponed(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<ReferralId>> {
     let mut stmt = conn.prepare_cached(
@@ -461,27 +495,38 @@ pub fn store_agenda(
         ));
     }
     let old = agenda(tx, id)?.unwrap_or_default();
+    // Before the meeting the agenda is numbered in the order given. Once it runs (or has
+    // postponed items), numbers are fixed: kept items keep theirs, new ones get the next.
+    let fixed = meeting.status == MeetingStatus::Pagar || !postponed(tx, id)?.is_empty();
+    let keep: std::collections::HashMap<i64, i64> = if fixed {
+        let mut stmt =
+            tx.prepare("SELECT referral_id, position FROM agenda_items WHERE meeting_id = ?1")?;
+        let rows = stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    } else {
+        Default::default()
+    };
     tx.execute(
         "DELETE FROM agenda_items WHERE meeting_id = ?1 AND postponed = 0",
         [id.0],
     )?;
-    tx.execute(
-        "UPDATE agenda_items SET position = position + 100000 WHERE meeting_id = ?1",
-        [id.0],
-    )?;
+    let mut next_position = keep.values().copied().max().unwrap_or(0) + 1;
     let mut insert = tx.prepare_cached(
         "INSERT INTO agenda_items (meeting_id, referral_id, position, reason) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (meeting_id, referral_id)
          DO UPDATE SET position = excluded.position, reason = excluded.reason, postponed = 0",
     )?;
-    for (position, item) in items.iter().enumerate() {
+    for (index, item) in items.iter().enumerate() {
         remove_from_other_open_agendas(tx, item.referral, Some(id))?;
-        insert.execute(params![
-            id.0,
-            item.referral.0,
-            position as i64 + 1,
-            item.reason.code()
-        ])?;
+        let position = if fixed {
+            keep.get(&item.referral.0).copied().unwrap_or_else(|| {
+                next_position += 1;
+                next_position - 1
+            })
+        } else {
+            index as i64 + 1
+        };
+        insert.execute(params![id.0, item.referral.0, position, item.reason.code()])?;
     }
     tx.execute(
         "UPDATE meetings SET agenda_built_at = coalesce(agenda_built_at, ?2) WHERE id = ?1",

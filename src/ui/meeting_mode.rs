@@ -216,7 +216,8 @@ impl MeetingMode {
                             } else {
                                 r.status.label_nb().to_lowercase()
                             };
-                            let text = format!("{}. {} – {state}", i + 1, r.patient);
+                            let text =
+                                format!("{}. {} – {state}", view.number(*id, i), r.patient);
                             if ui.selectable_label(i == self.index, text).clicked() {
                                 self.index = i;
                                 self.form = None;
@@ -227,7 +228,12 @@ impl MeetingMode {
                                 ui.horizontal_wrapped(|ui| {
                                     ui.colored_label(
                                         theme::MUTED_TEXT,
-                                        format!("{} – utsatt til neste møte", r.patient),
+                                        format!(
+                                            "{}{} – utsatt til neste møte",
+                                            view.stored_number(*id)
+                                                .map_or(String::new(), |n| format!("{n}. ")),
+                                            r.patient
+                                        ),
                                     );
                                     if ui
                                         .small_button("Angre")

@@ -531,7 +531,7 @@ impl MeetingsView {
                     let Some(r) = queue.row(*id) else {
                         continue;
                     };
-                    ui.label(format!("{}", index + 1));
+                    ui.label(format!("{}", view.number(*id, index)));
                     ui.label(&r.patient);
                     ui.label(format_date(r.received_on));
                     ui.label(format_date_weekday(r.deadline));
