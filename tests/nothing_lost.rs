@@ -736,3 +736,60 @@ fn prints_exports_and_backups_are_logged() {
     assert!(by_leder >= 6);
     assert_eq!(listing.lines().count(), 1 + by_leder, "{listing}");
 }
+
+/// Runs the command line as an unprivileged user when the tests run as root (root ignores
+/// file modes), so a read-only file or folder is read-only for the command.
+fn inntak_unprivileged(args: &[&str]) -> Output {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(bin());
+        c
+    } else {
+        Command::new(bin())
+    };
+    command
+        .args(args)
+        .env("USER", "cli-test")
+        .output()
+        .expect("runs")
+}
+
+/// A healthy database in a read-only folder, or read-only itself, is "skrivebeskyttet", never
+/// "skadet": read commands still work, writes are refused with what to do, and the file is
+/// unchanged. (Before: "er skadet … bruk en sikkerhetskopi" for the folder case; seen
+/// failing.)
+#[cfg(unix)]
+#[test]
+fn a_read_only_database_is_not_called_damaged() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("db.sqlite3");
+    demo(&db, 100);
+    let csv = dir.path().join("inn.csv");
+    std::fs::write(&csv, "mottatt;pasient\n01.11.2026;Kari Nordmann\n").unwrap();
+    let out = dir.path().join("ut.csv");
+    for (file_mode, dir_mode) in [(0o644, 0o555), (0o444, 0o777)] {
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(file_mode)).unwrap();
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(dir_mode)).unwrap();
+        std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let before = hash(&db);
+        let read = inntak_unprivileged(&["export", "--db", p(&db), "--out", p(&out)]);
+        let err = text(&read.stderr);
+        assert!(read.status.success(), "{file_mode:o}/{dir_mode:o}: {err}");
+        assert!(err.contains("ikke ført i endringsloggen"), "{err}");
+        let write = inntak_unprivileged(&["import", "--db", p(&db), p(&csv)]);
+        let err = text(&write.stderr);
+        assert_eq!(write.status.code(), Some(1), "{err}");
+        assert!(err.contains("er skrivebeskyttet"), "{err}");
+        assert!(!err.contains("er skadet"), "{err}");
+        assert_eq!(hash(&db), before);
+        let _ = std::fs::remove_file(&out);
+    }
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
