@@ -738,23 +738,27 @@ fn prints_exports_and_backups_are_logged() {
 }
 
 /// Runs the command line as an unprivileged user when the tests run as root (root ignores
-/// file modes), so a read-only file or folder is read-only for the command.
-fn inntak_unprivileged(args: &[&str]) -> Output {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    let mut command = if root {
+/// file modes), so a read-only file or folder is read-only for the command. `binary` is a
+/// copy of the binary the unprivileged user can run (the checkout may be private).
+fn inntak_unprivileged(binary: &Path, args: &[&str]) -> Output {
+    let mut command = if running_as_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-            .arg(bin());
+            .arg(binary);
         c
     } else {
-        Command::new(bin())
+        Command::new(binary)
     };
     command
         .args(args)
         .env("USER", "cli-test")
         .output()
         .expect("runs")
+}
+
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }
 
 /// A healthy database in a read-only folder, or read-only itself, is "skrivebeskyttet", never
@@ -774,16 +778,24 @@ fn a_read_only_database_is_not_called_damaged() {
     let csv = dir.path().join("inn.csv");
     std::fs::write(&csv, "mottatt;pasient\n01.11.2026;Kari Nordmann\n").unwrap();
     let out = dir.path().join("ut.csv");
+    let binary = if running_as_root() {
+        let copy = dir.path().join("inntak");
+        std::fs::copy(bin(), &copy).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        copy
+    } else {
+        PathBuf::from(bin())
+    };
     for (file_mode, dir_mode) in [(0o644, 0o555), (0o444, 0o777)] {
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(file_mode)).unwrap();
         std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(dir_mode)).unwrap();
         std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).unwrap();
         let before = hash(&db);
-        let read = inntak_unprivileged(&["export", "--db", p(&db), "--out", p(&out)]);
+        let read = inntak_unprivileged(&binary, &["export", "--db", p(&db), "--out", p(&out)]);
         let err = text(&read.stderr);
         assert!(read.status.success(), "{file_mode:o}/{dir_mode:o}: {err}");
         assert!(err.contains("ikke ført i endringsloggen"), "{err}");
-        let write = inntak_unprivileged(&["import", "--db", p(&db), p(&csv)]);
+        let write = inntak_unprivileged(&binary, &["import", "--db", p(&db), p(&csv)]);
         let err = text(&write.stderr);
         assert_eq!(write.status.code(), Some(1), "{err}");
         assert!(err.contains("er skrivebeskyttet"), "{err}");
