@@ -985,3 +985,53 @@ fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
         inntak::domain::meeting::MeetingStatus::Pagar
     );
 }
+
+/// Issue 11, defects 7 and 8: videresendt by keyboard only (V puts the cursor in "Til
+/// enhet"), ↑/↓ move between items, and a refused save is explained at the form and gone
+/// when another item is chosen.
+#[test]
+fn videresendt_by_keyboard_arrows_between_items_and_errors_at_the_form() {
+    let store = store_with(&[
+        ("Ada Lund", "2026-11-09"),
+        ("Cy Dahl", "2026-11-16"),
+        ("Di Berg", "2026-11-17"),
+    ]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    harness.key_press(egui::Key::V);
+    harness.run();
+    // Typed into whatever has the keyboard focus: it must be "Til enhet".
+    harness.event(egui::Event::Text("Sykehuset Østfold, ortopedi".into()));
+    harness.run();
+    for key in [egui::Key::Escape, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Vedtak lagret: Ada Lund – Videresendt");
+
+    // Cy is next; ↓ goes to Di, ↑ back to Cy.
+    harness.get_by_label("Cy Dahl");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    harness.get_by_label("Di Berg");
+    harness.key_press(egui::Key::ArrowUp);
+    harness.run();
+    harness.get_by_label("Cy Dahl");
+
+    // Avslag without a reason: refused, said at the form; gone on the next item.
+    for key in [egui::Key::A, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label_contains("må ha en begrunnelse");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("må ha en begrunnelse")
+            .is_none()
+    );
+}

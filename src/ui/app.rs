@@ -809,7 +809,7 @@ impl App {
                         self.info("Utsatt til neste møte");
                         self.dirty = true;
                     }
-                    Err(e) => self.error(e.to_string()),
+                    Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
                 }
             }
             Action::CloseMeeting(id) => {
@@ -1026,7 +1026,7 @@ impl App {
                 self.meeting_mode.advance();
                 self.dirty = true;
             }
-            Err(e) => self.error(e.to_string()),
+            Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
         }
     }
 

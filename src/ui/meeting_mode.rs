@@ -47,6 +47,8 @@ struct Form {
     /// Put the cursor in the advice field on the next frame (after a reason key), so the
     /// advice is typed without the mouse; Esc leaves the field, Enter then saves.
     focus_advice: bool,
+    /// Put the cursor in "Til enhet" on the next frame (after V).
+    focus_unit: bool,
 }
 
 impl Form {
@@ -66,6 +68,7 @@ impl Form {
             note: String::new(),
             error: None,
             focus_advice: false,
+            focus_unit: false,
         }
     }
 
@@ -143,6 +146,8 @@ pub struct MeetingMode {
     seek_from: Option<usize>,
     /// "Avslutt møtet" was clicked: the confirmation is showing.
     confirm_close: bool,
+    /// An arrow key asked to move this many items (applied on the next frame).
+    move_by: isize,
 }
 
 impl MeetingMode {
@@ -158,6 +163,14 @@ impl MeetingMode {
 
     pub fn meeting(&self) -> Option<MeetingId> {
         self.meeting
+    }
+
+    /// A save was refused: the reason is shown at the form, where the leader is looking
+    /// (it goes with the form when another item is chosen).
+    pub fn refuse(&mut self, referral: ReferralId, message: String) {
+        if let Some(form) = self.form.as_mut().filter(|f| f.referral == referral) {
+            form.error = Some(message);
+        }
     }
 
     /// After a save: go to the next undecided item.
@@ -288,6 +301,14 @@ impl MeetingMode {
                 .map(|k| (from + k) % n)
                 .find(|i| undecided(*i))
                 .unwrap_or(from.min(n - 1));
+        }
+        if self.move_by != 0 {
+            let n = items.len() as isize;
+            let to = (self.index as isize + std::mem::take(&mut self.move_by)).clamp(0, n - 1);
+            if to as usize != self.index {
+                self.index = to as usize;
+                self.form = None;
+            }
         }
         self.index = self.index.min(items.len() - 1);
         let (id, reason) = items[self.index];
@@ -446,7 +467,20 @@ impl MeetingMode {
         ] {
             if pressed(key) && !track_only {
                 form.choice = Some(choice);
+                // Videresendt needs the unit: the cursor goes there, Esc leaves, Enter saves.
+                form.focus_unit = choice == Choice::Videresendt && form.unit.trim().is_empty();
             }
+        }
+        // ↑/↓ and PgUp/PgDn move between the agenda's items.
+        let step = if pressed(Key::ArrowDown) || pressed(Key::PageDown) {
+            Some(1isize)
+        } else if pressed(Key::ArrowUp) || pressed(Key::PageUp) {
+            Some(-1)
+        } else {
+            None
+        };
+        if let Some(step) = step {
+            self.move_by = step;
         }
         if pressed(Key::M) {
             form.track = Some(Track::Monofaglig(Clinician::Lege));
@@ -606,8 +640,12 @@ fn form_ui(
         Some(Choice::Videresendt) => {
             ui.horizontal(|ui| {
                 let label = ui.label("Til enhet:");
-                ui.add(egui::TextEdit::singleline(&mut form.unit).desired_width(300.0))
+                let unit = ui
+                    .add(egui::TextEdit::singleline(&mut form.unit).desired_width(300.0))
                     .labelled_by(label.id);
+                if std::mem::take(&mut form.focus_unit) {
+                    unit.request_focus();
+                }
             });
         }
         _ => {}
