@@ -29,6 +29,9 @@ pub struct MeetingView {
     pub track_changed: Vec<(ReferralId, crate::domain::decision::Track)>,
     /// The stored agenda's item numbers (postponed items included); empty for a proposal.
     pub numbers: Vec<(ReferralId, usize)>,
+    /// The leader and attendees shown are carried from the previous meeting (nobody has set
+    /// this meeting's yet; they are stored with the first change or when it starts).
+    pub team_carried: bool,
 }
 
 impl MeetingView {
@@ -148,8 +151,16 @@ pub fn load(
         settings.agenda_capacity as usize,
     );
     let mut views = Vec::with_capacity(upcoming.len());
-    for (meeting, plan) in upcoming.into_iter().zip(plans) {
-        let attendees = meetings::attendees(conn, meeting.id)?;
+    for (mut meeting, plan) in upcoming.into_iter().zip(plans) {
+        let mut attendees = meetings::attendees(conn, meeting.id)?;
+        let mut team_carried = false;
+        if meeting.status == MeetingStatus::Planlagt
+            && let Some((leader, present)) = meetings::carried_team(conn, &meeting)?
+        {
+            meeting.leader = leader;
+            attendees = present;
+            team_carried = true;
+        }
         let (postponed, decided, track_changed) = if meeting.status == MeetingStatus::Pagar {
             (
                 meetings::postponed(conn, meeting.id)?,
@@ -172,6 +183,7 @@ pub fn load(
             decided,
             track_changed,
             numbers,
+            team_carried,
         });
     }
     let mut recent: Vec<Meeting> = past

@@ -248,3 +248,47 @@ fn agenda_numbers_are_fixed_through_postponing_and_adding() {
         ]
     );
 }
+
+/// Defect 10: a new meeting starts with the leader and attendees of the previous one; the
+/// first change to it keeps the others, and a member set inactive is not carried.
+#[test]
+fn leader_and_attendance_carry_over_to_the_next_meeting() {
+    use inntak::domain::meeting::Profession;
+    let (mut store, tue, thu, _) = started();
+    let team = store
+        .write(|tx| {
+            let mut ids = Vec::new();
+            for (name, profession) in [
+                ("Lise Lege", Profession::Lege),
+                ("Per Psykolog", Profession::Psykolog),
+                ("Fia Fysio", Profession::Fysioterapeut),
+            ] {
+                ids.push(meetings::add_member(tx, name, profession, change())?);
+            }
+            meetings::set_leader(tx, tue, Some(ids[0]), change())?;
+            for id in &ids {
+                meetings::set_attendance(tx, tue, *id, true, change())?;
+            }
+            Ok(ids)
+        })
+        .unwrap();
+    let thursday = meetings::get(store.conn(), thu).unwrap();
+    assert_eq!(
+        meetings::carried_team(store.conn(), &thursday).unwrap(),
+        Some((Some(team[0]), team.clone()))
+    );
+    // Per is away on Thursday: unticking him keeps Lise and Fia and the leader.
+    store
+        .write(|tx| meetings::set_attendance(tx, thu, team[1], false, change()))
+        .unwrap();
+    assert_eq!(
+        meetings::attendees(store.conn(), thu).unwrap(),
+        [team[0], team[2]]
+    );
+    let thursday = meetings::get(store.conn(), thu).unwrap();
+    assert_eq!(thursday.leader, Some(team[0]));
+    assert_eq!(
+        meetings::carried_team(store.conn(), &thursday).unwrap(),
+        None
+    );
+}

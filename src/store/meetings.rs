@@ -235,12 +235,89 @@ pub fn set_cancelled(
     Ok(())
 }
 
+/// The leader and attendees a meeting starts with while nobody has set them: those of the
+/// latest earlier meeting that had any (members still active). `None` once the meeting's team
+/// was set (also when it was deliberately emptied) or when there is nothing to carry.
+pub fn carried_team(
+    conn: &Connection,
+    m: &Meeting,
+) -> rusqlite::Result<Option<(Option<MemberId>, Vec<MemberId>)>> {
+    let set_before: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = ?1 AND entity_id = ?2
+                            AND action IN ('leader', 'attendance', 'carry_over'))",
+        )?
+        .query_row(params![ENTITY_MEETING, m.id.0], |r| r.get(0))?;
+    if set_before || m.leader.is_some() || !attendees(conn, m.id)?.is_empty() {
+        return Ok(None);
+    }
+    let previous: Option<(i64, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT id, leader_id FROM meetings p
+             WHERE (p.date < ?1 OR (p.date = ?1 AND p.id < ?2)) AND p.status <> 'avlyst'
+               AND (p.leader_id IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = p.id))
+             ORDER BY p.date DESC, p.time DESC, p.id DESC LIMIT 1",
+        )?
+        .query_row(params![m.date, m.id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((previous, leader)) = previous else {
+        return Ok(None);
+    };
+    let active: Vec<MemberId> = members(conn)?
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| t.id)
+        .collect();
+    let leader = leader.map(MemberId).filter(|l| active.contains(l));
+    let present: Vec<MemberId> = attendees(conn, MeetingId(previous))?
+        .into_iter()
+        .filter(|a| active.contains(a))
+        .collect();
+    Ok((leader.is_some() || !present.is_empty()).then_some((leader, present)))
+}
+
+/// Stores the carried team (see [`carried_team`]) as the meeting's own, before the first
+/// change to it or when the meeting starts.
+fn carry_over_team(
+    tx: &Transaction<'_>,
+    id: MeetingId,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let m = get(tx, id)?;
+    let Some((leader, present)) = carried_team(tx, &m)? else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE meetings SET leader_id = ?2 WHERE id = ?1",
+        params![id.0, leader.map(|l| l.0)],
+    )?;
+    for member in &present {
+        tx.execute(
+            "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+            params![id.0, member.0],
+        )?;
+    }
+    log(
+        tx,
+        change,
+        "carry_over",
+        Some(id.0),
+        &json!({
+            "møteleder": leader.map(|l| l.0),
+            "til_stede": present.iter().map(|p| p.0).collect::<Vec<_>>(),
+        }),
+    )?;
+    Ok(())
+}
+
 pub fn set_leader(
     tx: &Transaction<'_>,
     id: MeetingId,
     leader: Option<MemberId>,
     change: Change<'_>,
 ) -> Result<(), StoreError> {
+    carry_over_team(tx, id, change)?;
     tx.execute(
         "UPDATE meetings SET leader_id = ?2 WHERE id = ?1",
         params![id.0, leader.map(|m| m.0)],
@@ -262,6 +339,7 @@ pub fn set_attendance(
     present: bool,
     change: Change<'_>,
 ) -> Result<(), StoreError> {
+    carry_over_team(tx, id, change)?;
     if present {
         tx.execute(
             "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
@@ -589,6 +667,7 @@ pub fn start(
     if agenda(tx, id)?.is_none() {
         store_agenda(tx, id, proposal, "accept", change)?;
     }
+    carry_over_team(tx, id, change)?;
     tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
     log(tx, change, "start", Some(id.0), &json!({}))?;
     Ok(())

@@ -481,6 +481,12 @@ impl MeetingsView {
                 }
             }
         });
+        if view.team_carried {
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "Møteleder og deltakere som på forrige møte – endre ved behov.",
+            );
+        }
         let missing = planning.missing_professions(view);
         if view.attendees.is_empty() {
             ui.colored_label(theme::MUTED_TEXT, "Kryss av hvem som deltar.");
