@@ -562,6 +562,24 @@ pub fn printed_minutes(
         .iter()
         .filter(|i| !i.outcome.starts_with("Ikke avgjort") && !i.outcome.starts_with("Utsatt"))
         .count();
+    // Decisions are dated the day they were made: a meeting held on another day than planned
+    // (run early, or reopened later) says when.
+    let mut held: Vec<NaiveDate> = crate::store::decisions::at_meeting(conn, meeting)?
+        .iter()
+        .map(|d| d.decided_on)
+        .filter(|d| *d != m.date)
+        .collect();
+    held.sort();
+    held.dedup();
+    let held_text = if held.is_empty() {
+        String::new()
+    } else {
+        let days: Vec<String> = held
+            .iter()
+            .map(|d| format!("{} {}", weekday_name_nb(d.weekday()), format_date(*d)))
+            .collect();
+        format!(" · vedtak fattet {}", days.join(" og "))
+    };
     Ok(PrintedAgenda {
         kind: "referat".into(),
         title: "Referat fra inntaksmøte".into(),
@@ -583,7 +601,7 @@ pub fn printed_minutes(
             attendees.join(", ")
         },
         notice: format!(
-            "{decided} av {} avgjort{} · møtet er {}",
+            "{decided} av {} avgjort{} · møtet er {}{held_text}",
             printed.len() - postponed.len(),
             if postponed.is_empty() {
                 String::new()

@@ -51,6 +51,18 @@ fn store_with(referrals_in: &[(&str, &str)]) -> Store {
     store
 }
 
+/// Møter → Start møtet, confirming the warning when the meeting is started on another day
+/// than its date (the tests run on Monday 23.11 for Tuesday's meeting).
+fn start_meeting(harness: &mut Harness<'_, App>) {
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    if harness.query_by_label("Start likevel").is_some() {
+        harness.get_by_label_contains("men i dag er mandag 23.11.2026");
+        harness.get_by_label("Start likevel").click();
+        harness.run();
+    }
+}
+
 fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     harness
         .get_by_role_and_label(Role::TextInput, label)
@@ -341,8 +353,7 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     let mut harness = harness(store, "2026-11-23");
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     harness.get_by_label_contains("Taster: R rett");
 
     let press = |harness: &mut Harness<'_, App>, keys: &[egui::Key]| {
@@ -435,6 +446,9 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     assert!(at("Cy Dahl") < at("Rett – monofaglig (lege)"));
     assert!(at("Di Berg") < at("Ikke avgjort – flyttet til neste møte"));
     assert!(flat.contains("3 av 4 avgjort"), "{flat}");
+    // Run on Monday for Tuesday's meeting: the decisions carry Monday's date, and the
+    // minutes say so.
+    assert!(flat.contains("vedtak fattet mandag 23.11.2026"), "{flat}");
 }
 
 #[test]
@@ -525,8 +539,7 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
     // Tuesday's meeting: Ada is back for a track choice only; T and Enter choose tverrfaglig.
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     harness.get_by_label_contains("Taster: M monofaglig · T tverrfaglig");
     harness.get_by_label("Sammensatt bilde");
     harness.key_press(egui::Key::T);
@@ -561,8 +574,7 @@ fn a_decision_is_corrected_from_a_prefilled_form_and_a_postponed_item_shows_as_u
     let mut harness = harness(store, "2026-11-23");
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     for key in [egui::Key::R, egui::Key::T, egui::Key::Enter] {
         harness.key_press(key);
         harness.run();
@@ -658,8 +670,7 @@ fn an_avslag_with_advice_by_keyboard_and_esc_leaves_the_text_field_not_the_meeti
     let mut harness = harness(store, "2026-11-23");
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     for key in [egui::Key::A, egui::Key::Num1] {
         harness.key_press(key);
         harness.run();
@@ -722,8 +733,7 @@ fn the_clinic_adds_its_own_avslag_reason_and_the_meeting_offers_it() {
     // In the meeting, key 4 picks it.
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     for key in [egui::Key::A, egui::Key::Num4] {
         harness.key_press(key);
         harness.run();
@@ -931,8 +941,7 @@ fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
     let mut harness = harness(store, "2026-11-23");
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     for key in [egui::Key::R, egui::Key::T, egui::Key::Enter] {
         harness.key_press(key);
         harness.run();
@@ -999,8 +1008,7 @@ fn videresendt_by_keyboard_arrows_between_items_and_errors_at_the_form() {
     let mut harness = harness(store, "2026-11-23");
     harness.get_by_label("Møter").click();
     harness.run();
-    harness.get_by_label("Start møtet").click();
-    harness.run();
+    start_meeting(&mut harness);
     harness.key_press(egui::Key::V);
     harness.run();
     // Typed into whatever has the keyboard focus: it must be "Til enhet".
@@ -1034,4 +1042,28 @@ fn videresendt_by_keyboard_arrows_between_items_and_errors_at_the_form() {
             .query_by_label_contains("må ha en begrunnelse")
             .is_none()
     );
+}
+
+/// Issue 11, defect 9: starting a meeting on another day than its date asks first.
+#[test]
+fn starting_a_meeting_early_asks_first() {
+    let store = store_with(&[("Ada Lund", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Start møtet").click();
+    harness.run();
+    harness.get_by_label("Starte møtet en annen dag?");
+    harness.get_by_label_contains(
+        "Møtet er satt opp tirsdag 24.11.2026, men i dag er mandag 23.11.2026.",
+    );
+    harness.get_by_label("Avbryt").click();
+    harness.run();
+    assert_eq!(harness.state().view(), inntak::ui::View::Meetings);
+    assert_eq!(
+        harness.state().planning().upcoming[0].meeting.status,
+        inntak::domain::meeting::MeetingStatus::Planlagt
+    );
+    start_meeting(&mut harness);
+    assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
 }

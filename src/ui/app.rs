@@ -873,11 +873,6 @@ impl App {
     }
 
     /// The date decisions at a meeting carry: the meeting's date (or today, if run early).
-    fn decision_date(&self, meeting: MeetingId) -> NaiveDate {
-        let today = self.clock.today();
-        meetings::get(self.store.conn(), meeting)
-            .map_or(today, |m| MeetingMode::decision_date(m.date, today))
-    }
 
     /// Follow-up writes: one transaction each, then a reload.
     fn apply_follow_up(&mut self, action: Action) {
@@ -885,12 +880,9 @@ impl App {
             actor: &self.actor,
             at: self.clock.now(),
         };
-        let on = match &action {
-            Action::ChangeTrack {
-                meeting: Some(m), ..
-            } => self.decision_date(*m),
-            _ => self.clock.today(),
-        };
+        // A decision is dated the day it is made (a meeting run early or reopened later
+        // says so in its minutes).
+        let on = self.clock.today();
         let result = self.store.write(|tx| match &action {
             Action::ReportMapping {
                 referral,
@@ -1006,7 +998,7 @@ impl App {
         let new = NewDecision {
             referral,
             meeting: Some(meeting),
-            decided_on: self.decision_date(meeting),
+            decided_on: self.clock.today(),
             outcome,
             extras,
         };

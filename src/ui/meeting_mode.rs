@@ -179,11 +179,6 @@ impl MeetingMode {
         self.form = None;
     }
 
-    /// The decision date for a meeting: its date, or today if it is run early.
-    pub fn decision_date(meeting: NaiveDate, today: NaiveDate) -> NaiveDate {
-        meeting.min(today)
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
@@ -313,7 +308,8 @@ impl MeetingMode {
         self.index = self.index.min(items.len() - 1);
         let (id, reason) = items[self.index];
         let Some(row) = queue.row(id) else { return };
-        let decided_on = Self::decision_date(m.date, today);
+        // Decisions are dated the day they are made.
+        let decided_on = today;
         if self.form.as_ref().is_none_or(|f| f.referral != id) {
             let existing = view.decided.iter().find(|d| d.referral == id);
             let mut form = match existing {

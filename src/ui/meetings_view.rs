@@ -31,6 +31,8 @@ pub struct MeetingsView {
     extra: Option<(jiff::civil::Date, String)>,
     /// Reopening a closed meeting: which, and the reason being typed.
     reopen: Option<(MeetingId, String)>,
+    /// Starting a meeting on another day than its date waits for confirmation.
+    confirm_start: Option<MeetingId>,
 }
 
 impl MeetingsView {
@@ -281,9 +283,42 @@ impl MeetingsView {
                 .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur")
                 .clicked()
             {
-                actions.push(Action::StartMeeting(m.id));
+                if m.status == MeetingStatus::Planlagt && m.date != planning.today {
+                    self.confirm_start = Some(m.id);
+                } else {
+                    actions.push(Action::StartMeeting(m.id));
+                }
             }
         });
+        if self.confirm_start == Some(m.id) {
+            let today = planning.today;
+            let modal = egui::Modal::new(egui::Id::unique("confirm_start")).show(ui.ctx(), |ui| {
+                ui.set_max_width(500.0);
+                ui.heading("Starte møtet en annen dag?");
+                ui.label(format!(
+                    "Møtet er satt opp {} {}, men i dag er {} {}. Vedtakene dateres den dagen \
+                     de fattes ({}), og referatet sier at møtet ble holdt da.",
+                    weekday_name_nb(m.date.weekday()),
+                    format_date(m.date),
+                    weekday_name_nb(today.weekday()),
+                    format_date(today),
+                    format_date(today),
+                ));
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Start likevel").clicked() {
+                        actions.push(Action::StartMeeting(m.id));
+                        self.confirm_start = None;
+                    }
+                    if ui.button("Avbryt").clicked() {
+                        self.confirm_start = None;
+                    }
+                });
+            });
+            if modal.should_close() {
+                self.confirm_start = None;
+            }
+        }
         self.admin_ui(ui, view, actions);
         self.team_ui(ui, view, planning, actions);
         ui.separator();
