@@ -872,8 +872,6 @@ impl App {
         }
     }
 
-    /// The date decisions at a meeting carry: the meeting's date (or today, if run early).
-
     /// Follow-up writes: one transaction each, then a reload.
     fn apply_follow_up(&mut self, action: Action) {
         let change = Change {
