@@ -1067,3 +1067,30 @@ fn starting_a_meeting_early_asks_first() {
     start_meeting(&mut harness);
     assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
 }
+
+/// Issue 11, defect 6: Tab in meeting mode stays in the decision form (the meeting keys keep
+/// working), and Enter never leaves the meeting with a half-filled decision.
+/// (Before: Tab put the focus on the top navigation, every key died, and Enter left the
+/// meeting without a word.)
+#[test]
+fn tab_in_meeting_mode_stays_in_the_form_and_keys_still_work() {
+    let store = store_with(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    start_meeting(&mut harness);
+    harness.key_press(egui::Key::R);
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    // Still in the meeting, and the half-filled decision (rett, no track yet) is not lost:
+    // T then Enter saves it.
+    assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
+    for key in [egui::Key::T, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Vedtak lagret: Ada Lund – Rett til helsehjelp");
+}

@@ -204,6 +204,8 @@ pub struct App {
     schedule_pending: bool,
     message: Option<Message>,
     styled: bool,
+    /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
+    nav_ids: Vec<egui::Id>,
     backups: Backups,
     /// The audit chain walk, started once the integrity check has passed.
     chain_check: Option<std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>>,
@@ -250,6 +252,7 @@ impl App {
             schedule_pending: false,
             message: None,
             styled: false,
+            nav_ids: Vec::new(),
             backups: Backups::default(),
             chain_check: None,
             chain_started: false,
@@ -558,6 +561,19 @@ impl App {
         if self.demo_offer {
             self.demo_offer_ui(ui.ctx(), &mut actions);
         }
+        // In meeting mode Tab stays in the decision form: focus that lands on the top
+        // navigation goes to the form's first field instead (the meeting keys keep working,
+        // and Enter never leaves the meeting by activating a tab).
+        if self.view == View::MeetingMode
+            && let Some(focused) = ui.ctx().memory(|m| m.focused())
+            && self.nav_ids.contains(&focused)
+        {
+            match self.meeting_mode.first_field() {
+                Some(first) => ui.ctx().memory_mut(|m| m.request_focus(first)),
+                None => ui.ctx().memory_mut(|m| m.surrender_focus(focused)),
+            }
+            ui.ctx().request_repaint();
+        }
         for action in actions {
             self.apply(action);
         }
@@ -570,7 +586,8 @@ impl App {
         }
     }
 
-    fn top_bar_ui(&self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.nav_ids.clear();
         ui.horizontal(|ui| {
             ui.heading("Inntak");
             ui.separator();
@@ -581,7 +598,9 @@ impl App {
                 (View::Statistics, "Statistikk"),
                 (View::Settings, "Innstillinger"),
             ] {
-                if ui.selectable_label(self.view == view, label).clicked() {
+                let response = ui.selectable_label(self.view == view, label);
+                self.nav_ids.push(response.id);
+                if response.clicked() {
                     actions.push(Action::Show(view));
                 }
             }
@@ -756,7 +775,18 @@ impl App {
                     self.error(e.to_string());
                 }
             }
-            Action::Show(view) => self.view = view,
+            Action::Show(view) => {
+                if self.view == View::MeetingMode
+                    && view != View::MeetingMode
+                    && let Some(patient) = self.meeting_mode.unsaved(&self.queue)
+                {
+                    self.info(format!(
+                        "Det påbegynte vedtaket for {patient} er ikke lagret ennå; det står \
+                         klart når du fortsetter møtet."
+                    ));
+                }
+                self.view = view;
+            }
             Action::BackupNow => {
                 if self.backups.start(self.store.path(), true) {
                     self.info("Tar sikkerhetskopi …");

@@ -148,6 +148,8 @@ pub struct MeetingMode {
     confirm_close: bool,
     /// An arrow key asked to move this many items (applied on the next frame).
     move_by: isize,
+    /// The decision form's first field this frame, where Tab brings the focus.
+    first_field: Option<egui::Id>,
 }
 
 impl MeetingMode {
@@ -163,6 +165,28 @@ impl MeetingMode {
 
     pub fn meeting(&self) -> Option<MeetingId> {
         self.meeting
+    }
+
+    /// The decision form's first field (the first outcome or track choice).
+    pub fn first_field(&self) -> Option<egui::Id> {
+        self.first_field
+    }
+
+    /// The patient of a decision started but not saved (a choice or text entered in a new
+    /// form), if any.
+    pub fn unsaved(&self, queue: &QueueModel) -> Option<String> {
+        let form = self.form.as_ref().filter(|f| !f.corrects)?;
+        let started = form.choice.is_some()
+            || form.track.is_some()
+            || !form.reason.is_empty()
+            || !form.advice.trim().is_empty()
+            || !form.unit.trim().is_empty()
+            || !form.note.trim().is_empty();
+        started.then(|| {
+            queue
+                .row(form.referral)
+                .map_or_else(String::new, |r| r.patient.clone())
+        })
     }
 
     /// A save was refused: the reason is shown at the form, where the leader is looking
@@ -368,7 +392,8 @@ impl MeetingMode {
                         "Vedtaket er lagret. Endrer du og lagrer igjen, blir det en retting (begge versjoner tas vare på).",
                     );
                 }
-                form_ui(ui, form, m.id, row.deadline, avslag_reasons, actions);
+                self.first_field =
+                    Some(form_ui(ui, form, m.id, row.deadline, avslag_reasons, actions));
             }
             ui.separator();
             let keys = if self.form.as_ref().is_some_and(|f| f.track_only) {
@@ -436,7 +461,8 @@ impl MeetingMode {
         avslag_reasons: &[String],
         actions: &mut Vec<Action>,
     ) {
-        if ui.ctx().egui_wants_keyboard_input() || self.confirm_close {
+        // Only a text field takes the keys; a focused radio or checkbox does not.
+        if ui.ctx().text_edit_focused() || self.confirm_close {
             return;
         }
         let Some(form) = &mut self.form else { return };
@@ -537,6 +563,7 @@ fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action>) {
     }
 }
 
+/// The decision form; returns the id of its first field.
 fn form_ui(
     ui: &mut egui::Ui,
     form: &mut Form,
@@ -544,11 +571,11 @@ fn form_ui(
     deadline: NaiveDate,
     avslag_reasons: &[String],
     actions: &mut Vec<Action>,
-) {
+) -> egui::Id {
     if form.track_only {
-        track_choice_ui(ui, form, meeting, actions);
-        return;
+        return track_choice_ui(ui, form, meeting, actions);
     }
+    let mut first = None;
     ui.horizontal(|ui| {
         ui.label("Utfall:");
         for (choice, label) in [
@@ -558,7 +585,8 @@ fn form_ui(
             (Choice::Feilsendt, "Feilsendt (F)"),
             (Choice::Sekundaer, "Sekundær (S)"),
         ] {
-            ui.radio_value(&mut form.choice, Some(choice), label);
+            let r = ui.radio_value(&mut form.choice, Some(choice), label);
+            first.get_or_insert(r.id);
         }
     });
     if matches!(form.choice, Some(Choice::Rett | Choice::Sekundaer)) {
@@ -678,20 +706,25 @@ fn form_ui(
     if let Some(e) = &form.error {
         ui.colored_label(theme::ERROR_TEXT, e);
     }
+    first.unwrap_or_else(|| ui.scope_id())
 }
 
-/// After a kartleggingssamtale: monofaglig (with the profession) or tverrfaglig.
+/// After a kartleggingssamtale: monofaglig (with the profession) or tverrfaglig. Returns the
+/// id of its first field.
 fn track_choice_ui(
     ui: &mut egui::Ui,
     form: &mut Form,
     meeting: MeetingId,
     actions: &mut Vec<Action>,
-) {
-    ui.horizontal(|ui| {
-        ui.label("Forløp:");
-        mono_radios(ui, &mut form.track);
-        tverr_radios(ui, &mut form.track);
-    });
+) -> egui::Id {
+    let first = ui
+        .horizontal(|ui| {
+            ui.label("Forløp:");
+            let first = mono_radios(ui, &mut form.track);
+            tverr_radios(ui, &mut form.track);
+            first
+        })
+        .inner;
     ui.horizontal(|ui| {
         let label = ui.label("Notat:");
         ui.add(egui::TextEdit::singleline(&mut form.note).desired_width(f32::INFINITY))
@@ -703,6 +736,7 @@ fn track_choice_ui(
     if let Some(e) = &form.error {
         ui.colored_label(theme::ERROR_TEXT, e);
     }
+    first
 }
 
 const CLINICIANS: [(Clinician, &str); 3] = [
@@ -711,11 +745,14 @@ const CLINICIANS: [(Clinician, &str); 3] = [
     (Clinician::Fysioterapeut, "fysioterapeut"),
 ];
 
-/// "Mono lege", "Mono psykolog", "Mono fysioterapeut".
-fn mono_radios(ui: &mut egui::Ui, track: &mut Option<Track>) {
+/// "Mono lege", "Mono psykolog", "Mono fysioterapeut". Returns the first radio's id.
+fn mono_radios(ui: &mut egui::Ui, track: &mut Option<Track>) -> egui::Id {
+    let mut first = None;
     for (c, name) in CLINICIANS {
-        ui.radio_value(track, Some(Track::Monofaglig(c)), format!("Mono {name}"));
+        let r = ui.radio_value(track, Some(Track::Monofaglig(c)), format!("Mono {name}"));
+        first.get_or_insert(r.id);
     }
+    first.unwrap_or_else(|| ui.scope_id())
 }
 
 /// "Tverr sekvensiell", "Tverr samlet".
