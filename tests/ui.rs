@@ -1094,3 +1094,71 @@ fn tab_in_meeting_mode_stays_in_the_form_and_keys_still_work() {
     }
     harness.get_by_label("Vedtak lagret: Ada Lund – Rett til helsehjelp");
 }
+
+/// Issue 11, defect 4: at 1024×700 every view shows its key columns and buttons inside the
+/// window. (Before: the queue's deadline and Status columns, Oppfølging's Status, Statistikk's
+/// comparison were off-screen with no way to scroll.)
+#[test]
+fn every_view_fits_a_1024_by_700_screen() {
+    let mut store = Store::open_in_memory().unwrap();
+    let change = Change {
+        actor: "setup",
+        at: iso("2026-11-22").and_hms_opt(8, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+            inntak::demo::insert(
+                tx,
+                600,
+                3,
+                iso("2026-11-22"),
+                inntak::calendar::WorkingDayRule::default(),
+                change,
+            )
+        })
+        .unwrap();
+    let app = App::new(store, Clock::fixed(iso("2026-11-23")), "tester".into());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1024.0, 700.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1024.0, 700.0));
+    let inside = |harness: &Harness<'_, App>, label: &str| {
+        let rect = harness.get_by_label(label).rect();
+        assert!(
+            window.contains_rect(rect),
+            "«{label}» at {rect:?} is outside the 1024×700 window"
+        );
+    };
+    for label in [
+        "Vurderingsfrist",
+        "Virkedager igjen",
+        "Status",
+        "◀ Detaljer",
+    ] {
+        inside(&harness, label);
+    }
+    harness.get_by_label("Oppfølging").click();
+    harness.run();
+    for label in ["Juridisk frist", "Igjen", "Status"] {
+        inside(&harness, label);
+    }
+    harness.get_by_label("Statistikk").click();
+    harness.run();
+    // The comparison column header names the year before.
+    let before = harness
+        .get_all_by_label_contains("2025")
+        .map(|n| n.rect())
+        .collect::<Vec<_>>();
+    assert!(
+        before.iter().any(|r| window.contains_rect(*r)),
+        "{before:?}"
+    );
+    inside(&harness, "Eksporter CSV");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    for label in ["Start møtet", "Skriv ut agenda (PDF)…"] {
+        inside(&harness, label);
+    }
+}

@@ -204,6 +204,8 @@ pub struct App {
     schedule_pending: bool,
     message: Option<Message>,
     styled: bool,
+    /// The queue's detail pane is shown (`None` until the first frame decides from the width).
+    detail_open: Option<bool>,
     /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
     nav_ids: Vec<egui::Id>,
     backups: Backups,
@@ -252,6 +254,7 @@ impl App {
             schedule_pending: false,
             message: None,
             styled: false,
+            detail_open: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
             chain_check: None,
@@ -443,16 +446,40 @@ impl App {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         match self.view {
             View::Queue => {
-                egui::Panel::right("detail")
-                    .resizable(true)
-                    .default_size(theme::DETAIL_PANEL_WIDTH)
-                    .min_size(theme::DETAIL_PANEL_WIDTH)
-                    .show(ui, |ui| match &self.detail {
-                        Some(detail) => {
-                            detail_panel::ui(ui, detail, &mut self.withdraw, &mut actions)
-                        }
-                        None => detail_panel::empty_ui(ui),
-                    });
+                // The detail pane folds away on a narrow screen (and on request), so the
+                // queue's columns get the room.
+                let open = *self
+                    .detail_open
+                    .get_or_insert(ui.ctx().content_rect().width() >= theme::DETAIL_FOLD_WIDTH);
+                if open {
+                    egui::Panel::right("detail")
+                        .resizable(true)
+                        .default_size(theme::DETAIL_PANEL_WIDTH)
+                        .min_size(theme::DETAIL_PANEL_WIDTH)
+                        .show(ui, |ui| {
+                            if ui
+                                .small_button("Skjul detaljer ▶")
+                                .on_hover_text("Gi køen hele bredden")
+                                .clicked()
+                            {
+                                self.detail_open = Some(false);
+                            }
+                            match &self.detail {
+                                Some(detail) => {
+                                    detail_panel::ui(ui, detail, &mut self.withdraw, &mut actions)
+                                }
+                                None => detail_panel::empty_ui(ui),
+                            }
+                        });
+                } else {
+                    egui::Panel::right("detail_folded")
+                        .resizable(false)
+                        .show(ui, |ui| {
+                            if ui.button("◀ Detaljer").clicked() {
+                                self.detail_open = Some(true);
+                            }
+                        });
+                }
                 egui::CentralPanel::default().show(ui, |ui| {
                     self.queue_panel.ui(
                         ui,

@@ -203,66 +203,72 @@ impl FollowUpView {
         let mut clicked = None;
         // Plain labels, so a click anywhere on a row selects it.
         ui.style_mut().interaction.selectable_labels = false;
-        TableBuilder::new(ui)
-            .striped(true)
-            .sense(egui::Sense::click())
-            .column(Column::exact(100.0))
-            .column(Column::exact(110.0))
-            .column(Column::initial(180.0).at_least(100.0).clip(true))
-            .column(Column::initial(160.0).clip(true))
-            .column(Column::initial(270.0).clip(true))
-            .column(Column::remainder().at_least(120.0))
-            .header(22.0, |mut h| {
-                for title in [
-                    "Juridisk frist",
-                    "Igjen",
-                    "Pasient",
-                    "Forløp",
-                    "Oppstart",
-                    "Status",
-                ] {
-                    h.col(|ui| {
-                        ui.strong(title);
+        // Status (the fristbrudd marker) right after the frist; a narrow window scrolls
+        // sideways to the rest.
+        egui::ScrollArea::horizontal()
+            .id_salt("care_hscroll")
+            .show(ui, |ui| {
+                TableBuilder::new(ui)
+                    .striped(true)
+                    .sense(egui::Sense::click())
+                    .column(Column::exact(100.0))
+                    .column(Column::exact(110.0))
+                    .column(Column::initial(150.0).at_least(120.0).clip(true))
+                    .column(Column::initial(180.0).at_least(100.0).clip(true))
+                    .column(Column::initial(160.0).clip(true))
+                    .column(Column::remainder().at_least(200.0).clip(true))
+                    .header(22.0, |mut h| {
+                        for title in [
+                            "Juridisk frist",
+                            "Igjen",
+                            "Status",
+                            "Pasient",
+                            "Forløp",
+                            "Oppstart",
+                        ] {
+                            h.col(|ui| {
+                                ui.strong(title);
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(20.0, self.visible.len(), |mut row| {
+                            let r = &data.care[self.visible[row.index()]];
+                            row.set_selected(selected == Some(r.id));
+                            let colour = match r.breach {
+                                BreachStatus::Breached => theme::ERROR_TEXT,
+                                BreachStatus::Expected => theme::WARNING_TEXT,
+                                _ => theme::MUTED_TEXT,
+                            };
+                            row.col(|ui| {
+                                ui.label(format_date(r.frist));
+                            });
+                            row.col(|ui| {
+                                ui.label(days_left_text(r.days_left));
+                            });
+                            row.col(|ui| {
+                                ui.colored_label(colour, r.breach.label_nb());
+                            });
+                            row.col(|ui| {
+                                ui.label(&r.patient);
+                            });
+                            row.col(|ui| {
+                                let track = r.track.map(Track::label_nb).unwrap_or_default();
+                                let text = if r.status_code == ReferralStatus::Rett {
+                                    track
+                                } else {
+                                    format!("{track} ({})", r.status_code.label_nb().to_lowercase())
+                                };
+                                ui.label(text);
+                            });
+                            row.col(|ui| {
+                                ui.label(start_text(r, today));
+                            });
+                            if row.response().clicked() {
+                                clicked = Some(r.id);
+                            }
+                        });
                     });
-                }
-            })
-            .body(|body| {
-                body.rows(20.0, self.visible.len(), |mut row| {
-                    let r = &data.care[self.visible[row.index()]];
-                    row.set_selected(selected == Some(r.id));
-                    let colour = match r.breach {
-                        BreachStatus::Breached => theme::ERROR_TEXT,
-                        BreachStatus::Expected => theme::WARNING_TEXT,
-                        _ => theme::MUTED_TEXT,
-                    };
-                    row.col(|ui| {
-                        ui.label(format_date(r.frist));
-                    });
-                    row.col(|ui| {
-                        ui.label(days_left_text(r.days_left));
-                    });
-                    row.col(|ui| {
-                        ui.label(&r.patient);
-                    });
-                    row.col(|ui| {
-                        let track = r.track.map(Track::label_nb).unwrap_or_default();
-                        let text = if r.status_code == ReferralStatus::Rett {
-                            track
-                        } else {
-                            format!("{track} ({})", r.status_code.label_nb().to_lowercase())
-                        };
-                        ui.label(text);
-                    });
-                    row.col(|ui| {
-                        ui.label(start_text(r, today));
-                    });
-                    row.col(|ui| {
-                        ui.colored_label(colour, r.breach.label_nb());
-                    });
-                    if row.response().clicked() {
-                        clicked = Some(r.id);
-                    }
-                });
             });
         if let Some(id) = clicked {
             actions.push(Action::SelectFollowUp(id));

@@ -67,7 +67,8 @@ impl MeetingsView {
         egui::CentralPanel::default().show(ui, |ui| {
             match self.selected.and_then(|id| planning.find(id)) {
                 Some(view) => {
-                    egui::ScrollArea::vertical().show(ui, |ui| {
+                    // Both ways: on a narrow window the agenda's buttons are reached sideways.
+                    egui::ScrollArea::both().show(ui, |ui| {
                         self.meeting_ui(
                             ui,
                             view,
@@ -375,7 +376,7 @@ impl MeetingsView {
             });
         }
 
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let state = if plan.stored {
                 "lagret"
             } else {

@@ -193,6 +193,20 @@ impl QueuePanel {
     ) {
         // Labels must not take the clicks that select a row.
         ui.style_mut().interaction.selectable_labels = false;
+        // Columns by priority: what the deadline asks first, the referrer's details last; a
+        // narrow window scrolls sideways to them.
+        egui::ScrollArea::horizontal()
+            .id_salt("queue_hscroll")
+            .show(ui, |ui| self.table_columns_ui(ui, model, selected, actions));
+    }
+
+    fn table_columns_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        model: &QueueModel,
+        selected: Option<ReferralId>,
+        actions: &mut Vec<Action>,
+    ) {
         let mut table = TableBuilder::new(ui)
             .id_salt("queue_table")
             .striped(false)
@@ -201,13 +215,13 @@ impl QueuePanel {
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
             .column(Column::exact(90.0)) // received
             .column(Column::initial(150.0).at_least(80.0).clip(true)) // patient
-            .column(Column::initial(180.0).at_least(80.0).clip(true)) // referrer
-            .column(Column::initial(120.0).at_least(60.0).clip(true)) // kind
-            .column(Column::exact(70.0)) // primary/secondary
             .column(Column::exact(115.0)) // deadline
             .column(Column::exact(95.0)) // working days left
+            .column(Column::initial(170.0).at_least(90.0).clip(true)) // status
             .column(Column::exact(150.0)) // last meeting before the deadline
-            .column(Column::remainder().at_least(90.0).clip(true)); // status
+            .column(Column::initial(180.0).at_least(80.0).clip(true)) // referrer
+            .column(Column::initial(120.0).at_least(60.0).clip(true)) // kind
+            .column(Column::remainder().at_least(70.0)); // primary/secondary
         if let Some(row) = self.scroll_to.take() {
             table = table.scroll_to_row(row, None);
         }
@@ -216,13 +230,13 @@ impl QueuePanel {
                 for title in [
                     "Mottatt",
                     "Pasient",
+                    "Vurderingsfrist",
+                    "Virkedager igjen",
+                    "Status",
+                    "Siste møte før frist",
                     "Henviser",
                     "Type",
                     "Prim./sek.",
-                    "Frist",
-                    "Virkedager igjen",
-                    "Siste møte før frist",
-                    "Status",
                 ] {
                     header.col(|ui| {
                         ui.strong(title);
@@ -267,23 +281,6 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         ui.label(&r.patient);
     });
     cell(row, &|ui| {
-        ui.label(&r.referrer_name);
-    });
-    cell(row, &|ui| {
-        if r.specialty.is_empty() {
-            ui.label(r.referrer_kind.label_nb());
-        } else {
-            ui.label(format!("{} ({})", r.referrer_kind.label_nb(), r.specialty));
-        }
-    });
-    cell(row, &|ui| {
-        ui.label(if r.is_secondary {
-            "Sekundær"
-        } else {
-            "Primær"
-        });
-    });
-    cell(row, &|ui| {
         ui.label(format_date_weekday(r.deadline));
     });
     cell(row, &|ui| {
@@ -295,6 +292,13 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         } else {
             ui.colored_label(theme::MUTED_TEXT, "–");
         }
+    });
+    cell(row, &|ui| {
+        let label = match r.urgency {
+            Urgency::Overdue => format!("{} – over fristen", r.status.label_nb()),
+            _ => r.status.label_nb().to_string(),
+        };
+        ui.label(label);
     });
     cell(row, &|ui| match (r.status.is_open(), r.last_meeting) {
         (false, _) => {
@@ -311,10 +315,20 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         }
     });
     cell(row, &|ui| {
-        let label = match r.urgency {
-            Urgency::Overdue => format!("{} – over fristen", r.status.label_nb()),
-            _ => r.status.label_nb().to_string(),
-        };
-        ui.label(label);
+        ui.label(&r.referrer_name);
+    });
+    cell(row, &|ui| {
+        if r.specialty.is_empty() {
+            ui.label(r.referrer_kind.label_nb());
+        } else {
+            ui.label(format!("{} ({})", r.referrer_kind.label_nb(), r.specialty));
+        }
+    });
+    cell(row, &|ui| {
+        ui.label(if r.is_secondary {
+            "Sekundær"
+        } else {
+            "Primær"
+        });
     });
 }

@@ -55,6 +55,10 @@ pub struct StatsView {
     lines: Vec<Line>,
 }
 
+/// Below this width the plots go under the table instead of beside it, so the table's
+/// comparison columns stay on screen.
+const STACK_BELOW_WIDTH: f32 = 1250.0;
+
 impl StatsView {
     pub fn new(today: NaiveDate) -> Self {
         let tertial = (today.month() - 1) / 4 + 1;
@@ -133,16 +137,28 @@ impl StatsView {
         };
         ui.label(egui::RichText::new(report.title_nb()).strong());
         ui.separator();
-        egui::Panel::right("stats_plots")
-            .resizable(true)
-            .default_size(560.0)
-            .min_size(360.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| plots_ui(ui, report));
+        if ui.available_width() >= STACK_BELOW_WIDTH {
+            egui::Panel::right("stats_plots")
+                .resizable(true)
+                .default_size(560.0)
+                .min_size(360.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| plots_ui(ui, report));
+                });
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::both().show(ui, |ui| table_ui(ui, report, &self.lines));
             });
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| table_ui(ui, report, &self.lines));
-        });
+        } else {
+            // A narrow window: the whole table (with the comparison) first, the plots below.
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::both().show(ui, |ui| {
+                    table_ui(ui, report, &self.lines);
+                    ui.separator();
+                    ui.set_max_width(ui.clip_rect().width().max(360.0));
+                    plots_ui(ui, report);
+                });
+            });
+        }
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {

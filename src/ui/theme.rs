@@ -34,6 +34,8 @@ pub const MUTED_TEXT: Color32 = Color32::from_gray(0x55);
 
 pub const ROW_HEIGHT: f32 = 22.0;
 pub const DETAIL_PANEL_WIDTH: f32 = 360.0;
+/// Below this window width the queue's detail pane starts folded.
+pub const DETAIL_FOLD_WIDTH: f32 = 1200.0;
 pub const FORM_LABEL_WIDTH: f32 = 130.0;
 
 /// DejaVu Sans (Bitstream Vera licence, assets/fonts/LICENSE-DejaVu.txt) as the fallback
