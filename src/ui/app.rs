@@ -1230,11 +1230,11 @@ impl App {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
-        if self.export_dir.is_none()
-            && let Err(e) = open::that_detached(&path)
-        {
+        if self.export_dir.is_none() && open::that_detached(&path).is_err() {
+            // The launcher's own words (gio, xdg-open exit codes) help nobody at the meeting.
             self.error(format!(
-                "PDF-en er lagret i {}, men kunne ikke åpnes: {e}",
+                "PDF-en er lagret i {}, men kunne ikke åpnes automatisk: åpne den fra mappen, \
+                 eller installer et PDF-program.",
                 path.display()
             ));
             return;

@@ -57,7 +57,7 @@ pub struct StatsView {
 
 /// Below this width the plots go under the table instead of beside it, so the table's
 /// comparison columns stay on screen.
-const STACK_BELOW_WIDTH: f32 = 1250.0;
+const STACK_BELOW_WIDTH: f32 = 1450.0;
 
 impl StatsView {
     pub fn new(today: NaiveDate) -> Self {
@@ -221,7 +221,12 @@ impl StatsView {
         ui.colored_label(
             theme::MUTED_TEXT,
             "Mottatte telles etter mottaksdato, alt som er avgjort etter vedtaksdato (siste \
-             versjon av vedtaket). Behandlede = rett + avslag. Se README for tellereglene.",
+             versjon av vedtaket). Behandlede = rett + avslag.",
+        )
+        .on_hover_text(
+            "Forløp telles for rett og sekundær. Vurdert innen 10 virkedager er en andel av de \
+             behandlede. Brudd på juridisk frist: rett der fristen faller i perioden og \
+             behandlingen ikke startet innen fristen. En rettet avgjørelse telles bare én gang.",
         );
     }
 }
@@ -230,13 +235,20 @@ fn table_ui(ui: &mut egui::Ui, report: &Report, lines: &[Line]) {
     let previous = report.previous.as_ref().map(|(p, _)| p.label_nb());
     let columns = if previous.is_some() { 6 } else { 3 };
     // Figures right-aligned in fixed-width cells, so the columns line up down the table.
+    // Headers wrap inside their cell ("3. tertial 2025" over two lines) instead of running
+    // into the next column.
     let figure = |ui: &mut egui::Ui, text: String, strong: bool| {
         ui.allocate_ui_with_layout(
             egui::vec2(86.0, 18.0),
-            egui::Layout::right_to_left(egui::Align::Center),
+            egui::Layout::top_down(egui::Align::Max),
             |ui| {
+                ui.set_width(86.0);
                 if strong {
-                    ui.strong(text);
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(text).strong())
+                            .halign(egui::Align::Max)
+                            .wrap(),
+                    );
                 } else {
                     ui.label(text);
                 }
