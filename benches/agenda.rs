@@ -34,8 +34,10 @@ fn agenda(items: usize) -> PrintedAgenda {
                 referrer_kind: "Fastlege".into(),
                 problem: "Langvarige smerter i rygg og nakke med utstråling, søvnvansker og nedsatt funksjon".into(),
                 outcome: String::new(),
+                after_mapping: false,
             })
             .collect(),
+        history: Vec::new(),
         left_out_must: 0,
     }
 }

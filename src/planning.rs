@@ -296,6 +296,7 @@ fn printed_item(
         referrer_kind,
         problem: short(&f.problem, 220),
         outcome: String::new(),
+        after_mapping: false,
     }
 }
 
@@ -338,6 +339,21 @@ pub fn printed_agenda(
             Reason::LastMeetingBeforeDeadline => "MÅ BEHANDLES – siste møte før frist".to_string(),
             other => other.label_nb().to_string(),
         };
+        let base = printed_item(
+            view.number(*id, number),
+            &r,
+            rule,
+            m.date,
+            options.initials_only,
+        );
+        // Back from kartlegging: the paper shows what the mapping found, not the referral text.
+        let after_mapping = *reason == Reason::AfterMapping;
+        let problem = match followups::mapping_report(conn, *id)? {
+            Some(report) if after_mapping && !report.summary.trim().is_empty() => {
+                format!("Kartlegging: {}", short(&report.summary, 200))
+            }
+            _ => base.problem.clone(),
+        };
         items.push(PrintedItem {
             must: reason.is_must(),
             reason: reason_text,
@@ -347,13 +363,9 @@ pub fn printed_agenda(
                 rule.assessment_deadline(r.fields.received_on),
                 *reason,
             ),
-            ..printed_item(
-                view.number(*id, number),
-                &r,
-                rule,
-                m.date,
-                options.initials_only,
-            )
+            after_mapping,
+            problem,
+            ..base
         });
     }
     let member_text = |id: MemberId| {
@@ -402,6 +414,7 @@ pub fn printed_agenda(
                  Virkedager regnes fra møtedagen."
             .into(),
         items,
+        history: Vec::new(),
         left_out_must,
     })
 }
@@ -414,6 +427,23 @@ pub fn print_limit(capacity: usize) -> usize {
 
 /// Must-decide rows printed beyond a small capacity: about what one long meeting can decide.
 pub const PRINT_MUST_CAP: usize = 60;
+
+/// "Gjenåpnet 24.11.2026 kl. 14:05 av ingrid: Glemte Bo", from the meeting's change log.
+fn reopenings(conn: &Connection, meeting: MeetingId) -> Result<Vec<String>, StoreError> {
+    let rows =
+        crate::store::audit::for_entity(conn, crate::store::meetings::ENTITY_MEETING, meeting.0)?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| a.action == "reopen")
+        .map(|a| {
+            let when = chrono::NaiveDateTime::parse_from_str(&a.at, "%Y-%m-%dT%H:%M:%S")
+                .map(|t| t.format("%d.%m.%Y kl. %H:%M").to_string())
+                .unwrap_or(a.at.clone());
+            let why = a.details["begrunnelse"].as_str().unwrap_or("").to_string();
+            format!("Gjenåpnet {when} av {}: {why}", a.actor)
+        })
+        .collect())
+}
 
 /// Finds the meeting `--next` or `--meeting DATE` means.
 pub fn find_meeting(planning: &Planning, date: Option<NaiveDate>) -> Result<MeetingId, String> {
@@ -615,6 +645,7 @@ pub fn printed_minutes(
         legend: "Skyggelagte rader ble avgjort etter vurderingsfristen (fristoverskridelse)."
             .into(),
         items: printed,
+        history: reopenings(conn, meeting)?,
         left_out_must: 0,
     })
 }

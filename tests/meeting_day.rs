@@ -292,3 +292,39 @@ fn leader_and_attendance_carry_over_to_the_next_meeting() {
         None
     );
 }
+
+/// Defect 12 (paper): the minutes name each reopening (when, who, why) and have a line for
+/// the leader's approval.
+#[test]
+fn the_minutes_show_a_reopening_and_an_approval_line() {
+    let (mut store, tue, _, [ada, _, _]) = started();
+    decide_at(&mut store, tue, ada);
+    store
+        .write(|tx| meetings::close(tx, tue, change()))
+        .unwrap();
+    store
+        .write(|tx| meetings::reopen(tx, tue, "Glemte Bo", change()))
+        .unwrap();
+    let minutes = inntak::planning::printed_minutes(
+        store.conn(),
+        &settings::load(store.conn()).unwrap(),
+        tue,
+        inntak::planning::PrintOptions {
+            initials_only: false,
+            printed_at: iso("2026-11-24").and_hms_opt(12, 0, 0).unwrap(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        minutes.history,
+        ["Gjenåpnet 23.11.2026 kl. 09:00 av leder: Glemte Bo"]
+    );
+    let pdf = inntak::agenda::pdf::render(&minutes).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Gjenåpnet 23.11.2026 kl. 09:00 av leder: Glemte Bo"),
+        "{flat}"
+    );
+    assert!(flat.contains("Godkjent av møteleder:"), "{flat}");
+}

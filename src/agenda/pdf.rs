@@ -31,6 +31,9 @@ pub struct PrintedItem {
     pub problem: String,
     /// Minutes only: the recorded outcome.
     pub outcome: String,
+    /// Back from a kartleggingssamtale: rights are given, only the track is chosen (the paper
+    /// offers Mono/Tverr and prints the mapping summary as the problem).
+    pub after_mapping: bool,
 }
 
 /// Everything the template prints.
@@ -52,6 +55,8 @@ pub struct PrintedAgenda {
     pub privacy_note: String,
     pub legend: String,
     pub items: Vec<PrintedItem>,
+    /// Minutes only: reopenings of the meeting (when, who, why); may be empty.
+    pub history: Vec<String>,
     /// Must-decide referrals left off the paper by the print cap (the notice says how many).
     pub left_out_must: usize,
 }
