@@ -286,16 +286,17 @@ impl WorkingDayRule {
     }
 }
 
-/// Norwegian two-letter weekday abbreviation, as in "ma 14.04.2025".
+/// Norwegian weekday abbreviation, as in "man. 14.04.2025" (not "on"/"to", which read as
+/// English words).
 pub fn weekday_short_nb(day: Weekday) -> &'static str {
     match day {
-        Weekday::Mon => "ma",
-        Weekday::Tue => "ti",
-        Weekday::Wed => "on",
-        Weekday::Thu => "to",
-        Weekday::Fri => "fr",
-        Weekday::Sat => "lø",
-        Weekday::Sun => "sø",
+        Weekday::Mon => "man.",
+        Weekday::Tue => "tir.",
+        Weekday::Wed => "ons.",
+        Weekday::Thu => "tor.",
+        Weekday::Fri => "fre.",
+        Weekday::Sat => "lør.",
+        Weekday::Sun => "søn.",
     }
 }
 
@@ -317,7 +318,7 @@ pub fn format_date(date: NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
 }
 
-/// A date with its weekday: "fr 02.05.2025".
+/// A date with its weekday: "fre. 02.05.2025".
 pub fn format_date_weekday(date: NaiveDate) -> String {
     format!("{} {}", weekday_short_nb(date.weekday()), format_date(date))
 }
@@ -542,6 +543,6 @@ mod tests {
         assert_eq!(parse_date("31.02.2025"), None);
         assert_eq!(parse_date("14/04/2025"), None);
         assert_eq!(parse_date("14.04.25"), None);
-        assert_eq!(format_date_weekday(d("2025-05-02")), "fr 02.05.2025");
+        assert_eq!(format_date_weekday(d("2025-05-02")), "fre. 02.05.2025");
     }
 }

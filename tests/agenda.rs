@@ -246,7 +246,7 @@ fn postpone_guard_start_and_close_roll_forward() {
     let refused = store.write(|tx| meetings::postpone(tx, t, bjorn, iso("2026-11-24"), change()));
     let message = refused.unwrap_err().to_string();
     assert!(
-        message.starts_with("Kan ikke utsettes: neste møte (to 26.11.2026)"),
+        message.starts_with("Kan ikke utsettes: neste møte (tor. 26.11.2026)"),
         "{message}"
     );
     // Cecilie's deadline is 30.11: she moves to Thursday.

@@ -318,7 +318,7 @@ fn agenda_command_writes_the_next_meetings_pdf() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("Det er ikke noe planlagt møte on 25.11.2026"),
+        text(&out.stderr).contains("Det er ikke noe planlagt møte ons. 25.11.2026"),
         "{}",
         text(&out.stderr)
     );

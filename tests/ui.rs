@@ -95,10 +95,11 @@ fn register_a_referral_and_see_it_in_the_queue_with_its_deadline() {
     assert_eq!(queue.rows[0].working_days_left, Some(10));
     // The row shows patient, deadline and working days left; the detail pane explains it.
     assert!(harness.query_all_by_label("Kari Testesen").count() >= 1);
-    harness.get_by_label("fr 02.05.2025");
+    harness.get_by_label("fre. 02.05.2025");
     harness.get_by_label_contains("påske og 1. mai er hoppet over");
-    harness
-        .get_by_label_contains("Henvisningen for Kari Testesen er registrert, frist fr 02.05.2025");
+    harness.get_by_label_contains(
+        "Henvisningen for Kari Testesen er registrert, frist fre. 02.05.2025",
+    );
     let stored = referrals::all(harness.state().store().conn()).unwrap();
     assert_eq!(stored[0].fields.patient, "Kari Testesen");
 }
@@ -308,7 +309,7 @@ fn printing_the_agenda_writes_a_pdf() {
 fn the_queue_flags_referrals_with_no_meeting_before_the_deadline() {
     // Deadline Wed 25 Nov; the only meeting before it (Tue 24 Nov) is cancelled.
     let mut harness = harness(store_with(&[("Ada Lund", "2026-11-11")]), "2026-11-23");
-    harness.get_by_label("ti 24.11.2026");
+    harness.get_by_label("tir. 24.11.2026");
     harness.get_by_label("Møter").click();
     harness.run();
     harness.get_by_label("Avlys møtet").click();
@@ -371,7 +372,7 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     // Bo: postponing is refused (Thursday is after his deadline); then feilsendt.
     press(&mut harness, &[egui::Key::U]);
     harness.get_by_label_contains(
-        "Kan ikke utsettes: neste møte (to 26.11.2026) er etter vurderingsfristen",
+        "Kan ikke utsettes: neste møte (tor. 26.11.2026) er etter vurderingsfristen",
     );
     press(&mut harness, &[egui::Key::F, egui::Key::Enter]);
     harness.get_by_label("Vedtak lagret: Bo Lie – Feilsendt");
@@ -386,7 +387,7 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     harness.get_by_label("Avslutt møtet").click();
     harness.run();
     harness
-        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet to 26.11.2026.");
+        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet tor. 26.11.2026.");
     harness.get_by_label("Ja, avslutt møtet").click();
     harness.run();
     harness.get_by_label("Møtet er avsluttet; 1 ikke avgjorte er flyttet til neste møte");
@@ -977,7 +978,7 @@ fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
     harness.get_by_label("Avslutt møtet").click();
     harness.run();
     harness
-        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet to 26.11.2026.");
+        .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet tor. 26.11.2026.");
     harness.key_press(egui::Key::Enter);
     harness.run();
     assert!(

@@ -477,7 +477,7 @@ mod tests {
         );
         let refused = postpone_to(Some(iso("2026-12-01")), deadline).unwrap_err();
         assert!(
-            refused.contains("ti 01.12.2026") && refused.contains("to 26.11.2026"),
+            refused.contains("tir. 01.12.2026") && refused.contains("tor. 26.11.2026"),
             "{refused}"
         );
         assert!(postpone_to(None, deadline).is_err());

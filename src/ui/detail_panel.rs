@@ -14,7 +14,7 @@ pub struct DetailView {
     pub referral: Referral,
     pub deadline: NaiveDate,
     pub working_days_left: i64,
-    /// "Mottatt ma 14.04.2025 → frist fr 02.05.2025, 3 virkedager igjen; påske og 1. mai er
+    /// "Mottatt man. 14.04.2025 → frist fre. 02.05.2025, 3 virkedager igjen; påske og 1. mai er
     /// hoppet over"
     pub explanation: String,
     pub history: Vec<AuditEntry>,
@@ -306,10 +306,10 @@ mod tests {
         let left = rule.working_days_left(iso("2025-04-29"), deadline);
         assert_eq!(
             explain_deadline(rule, received, deadline, Some(left)),
-            "Mottatt ma 14.04.2025 → frist fr 02.05.2025, 2 virkedager igjen; påske og 1. mai er hoppet over"
+            "Mottatt man. 14.04.2025 → frist fre. 02.05.2025, 2 virkedager igjen; påske og 1. mai er hoppet over"
         );
         let plain = explain_deadline(rule, iso("2025-03-03"), iso("2025-03-17"), None);
-        assert_eq!(plain, "Mottatt ma 03.03.2025 → frist ma 17.03.2025");
+        assert_eq!(plain, "Mottatt man. 03.03.2025 → frist man. 17.03.2025");
         let christmas = explain_deadline(rule, iso("2025-12-22"), iso("2026-01-08"), Some(-3));
         assert!(
             christmas.ends_with("3 virkedager over fristen; jul og 1. nyttårsdag er hoppet over"),
