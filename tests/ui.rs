@@ -1163,3 +1163,32 @@ fn every_view_fits_a_1024_by_700_screen() {
         inside(&harness, label);
     }
 }
+
+/// F1 shows every key of the current view; keys pressed meanwhile do nothing behind it.
+#[test]
+fn f1_shows_the_keys_of_the_current_view() {
+    let store = store_with(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.key_press(egui::Key::F1);
+    harness.run();
+    harness.get_by_label("Taster – Henvisninger");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Taster – Henvisninger").is_none());
+
+    harness.get_by_label("Møter").click();
+    harness.run();
+    start_meeting(&mut harness);
+    harness.key_press(egui::Key::F1);
+    harness.run();
+    harness.get_by_label("Taster – Møtemodus");
+    harness.get_by_label("avslagsgrunn; markøren går til rådet til fastlegen");
+    for key in [egui::Key::R, egui::Key::T, egui::Key::Enter] {
+        harness.key_press(key);
+        harness.run();
+    }
+    assert!(harness.query_by_label_contains("Vedtak lagret").is_none());
+    harness.get_by_label("Lukk (Esc)").click();
+    harness.run();
+    assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
+}

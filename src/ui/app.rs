@@ -204,6 +204,8 @@ pub struct App {
     schedule_pending: bool,
     message: Option<Message>,
     styled: bool,
+    /// The keyboard help (F1) is open.
+    show_keys: bool,
     /// The queue's detail pane is shown (`None` until the first frame decides from the width).
     detail_open: Option<bool>,
     /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
@@ -254,6 +256,7 @@ impl App {
             schedule_pending: false,
             message: None,
             styled: false,
+            show_keys: false,
             detail_open: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
@@ -588,6 +591,9 @@ impl App {
         if self.demo_offer {
             self.demo_offer_ui(ui.ctx(), &mut actions);
         }
+        if self.show_keys {
+            self.keys_help_ui(ui.ctx());
+        }
         // In meeting mode Tab stays in the decision form: focus that lands on the top
         // navigation goes to the form's first field instead (the meeting keys keep working,
         // and Enter never leaves the meeting by activating a tab).
@@ -606,10 +612,87 @@ impl App {
         }
     }
 
-    fn shortcuts(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+    fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        // F1 (or ? outside a text field) shows every key of the current view.
+        let typing = ctx.text_edit_focused();
+        let help = ctx.input(|i| {
+            i.key_pressed(egui::Key::F1) || (!typing && i.key_pressed(egui::Key::Questionmark))
+        });
+        if help {
+            self.show_keys = !self.show_keys;
+        }
+        if self.show_keys {
+            if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+                self.show_keys = false;
+            }
+            // Nothing behind the help reacts to this frame's keys.
+            ctx.input_mut(|i| {
+                i.events
+                    .retain(|e| !matches!(e, egui::Event::Key { .. } | egui::Event::Text(_)))
+            });
+            return;
+        }
         let new = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::N);
         if self.form.is_none() && ctx.input_mut(|i| i.consume_shortcut(&new)) {
             actions.push(Action::NewReferral);
+        }
+    }
+
+    /// The keys of the current view, in a window over everything (F1 or ? to open, Esc to close).
+    fn keys_help_ui(&mut self, ctx: &egui::Context) {
+        let (title, keys): (&str, &[(&str, &str)]) = match self.view {
+            View::MeetingMode => (
+                "Møtemodus",
+                &[
+                    (
+                        "R A V F S",
+                        "utfall: rett, avslag, videresendt, feilsendt, sekundær",
+                    ),
+                    (
+                        "M T K",
+                        "forløp: monofaglig (lege), tverrfaglig (sekvensiell), kartlegging",
+                    ),
+                    ("1–9", "avslagsgrunn; markøren går til rådet til fastlegen"),
+                    ("V", "videresendt; markøren går til «Til enhet»"),
+                    ("Enter", "lagre og gå til neste punkt"),
+                    ("U", "utsett til neste møte"),
+                    ("↑ ↓ PgUp PgDn", "forrige / neste punkt"),
+                    ("Tab", "neste felt i skjemaet"),
+                    ("Esc", "ut av et tekstfelt; ellers tilbake til Møter"),
+                ],
+            ),
+            View::Queue => (
+                "Henvisninger",
+                &[
+                    ("Ctrl+N", "ny henvisning"),
+                    ("Ctrl+F", "søk"),
+                    ("↑ ↓", "flytt i køen"),
+                    ("Ctrl+Enter", "lagre skjemaet"),
+                    ("Esc", "lukk skjemaet"),
+                ],
+            ),
+            _ => ("Inntak", &[("Ctrl+N", "ny henvisning")]),
+        };
+        let modal = egui::Modal::new(egui::Id::unique("keys_help")).show(ctx, |ui| {
+            ui.set_max_width(560.0);
+            ui.heading(format!("Taster – {title}"));
+            egui::Grid::new("keys_help_grid")
+                .num_columns(2)
+                .spacing([16.0, 6.0])
+                .show(ui, |ui| {
+                    for (key, what) in keys.iter().chain([("F1  ?", "denne oversikten")].iter()) {
+                        ui.strong(*key);
+                        ui.label(*what);
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(8.0);
+            if ui.button("Lukk (Esc)").clicked() {
+                self.show_keys = false;
+            }
+        });
+        if modal.should_close() {
+            self.show_keys = false;
         }
     }
 
@@ -632,6 +715,13 @@ impl App {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .small_button("Taster (F1)")
+                    .on_hover_text("Alle tastene i denne visningen")
+                    .clicked()
+                {
+                    self.show_keys = true;
+                }
                 let today = self.clock.today();
                 let fixed = if self.clock.is_fixed() {
                     " (fast dato)"
