@@ -333,9 +333,91 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .filter(|d| (1900..=9999).contains(&d.year()))
 }
 
+/// A date as a user types it in a date field: `dd.mm.åååå`, `d.m.åå`, `d.m` (this year),
+/// `åååå-mm-dd`, `ddmmåååå`, `i dag`, `i morgen`, `i går`, or `+3` (three working days after
+/// today). `None` for anything else.
+pub fn parse_date_input(text: &str, today: NaiveDate, rule: WorkingDayRule) -> Option<NaiveDate> {
+    let t = text.trim().to_lowercase();
+    let t = t.trim_end_matches('.');
+    match t.replace(' ', "").as_str() {
+        "idag" => return Some(today),
+        "imorgen" => return today.succ_opt(),
+        "igår" => return today.pred_opt(),
+        _ => {}
+    }
+    if let Some(n) = t.strip_prefix('+') {
+        return n
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 1000)
+            .map(|n| rule.add_working_days(today, n));
+    }
+    if let Some(d) = parse_date(t) {
+        return Some(d);
+    }
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if digits(t) && (t.len() == 8 || t.len() == 6) {
+        let (day, month, year) = (&t[0..2], &t[2..4], &t[4..]);
+        let year: i32 = year.parse().ok()?;
+        let year = if year < 100 { 2000 + year } else { year };
+        return NaiveDate::from_ymd_opt(year, month.parse().ok()?, day.parse().ok()?)
+            .filter(|d| (1900..=9999).contains(&d.year()));
+    }
+    let parts: Vec<&str> = t.split('.').collect();
+    if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| digits(p)) {
+        return None;
+    }
+    let year = match parts.get(2) {
+        None => today.year(),
+        Some(y) if y.len() == 2 => 2000 + y.parse::<i32>().ok()?,
+        Some(y) if y.len() == 4 => y.parse().ok()?,
+        Some(_) => return None,
+    };
+    NaiveDate::from_ymd_opt(year, parts[1].parse().ok()?, parts[0].parse().ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_dates() {
+        let today = d("2026-11-23"); // a Monday
+        let rule = WorkingDayRule::default();
+        for (text, expected) in [
+            ("24.11.2026", Some("2026-11-24")),
+            ("2026-11-24", Some("2026-11-24")),
+            ("1.12", Some("2026-12-01")),
+            ("1.12.", Some("2026-12-01")),
+            ("01.12.27", Some("2027-12-01")),
+            ("24112026", Some("2026-11-24")),
+            ("241126", Some("2026-11-24")),
+            ("i dag", Some("2026-11-23")),
+            ("I morgen", Some("2026-11-24")),
+            ("i går", Some("2026-11-22")),
+            // Three working days after Monday: Thursday.
+            ("+3", Some("2026-11-26")),
+            ("31.02.2026", None),
+            ("32.1", None),
+            ("i overmorgen", None),
+            ("", None),
+            ("+x", None),
+        ] {
+            assert_eq!(
+                parse_date_input(text, today, rule),
+                expected.map(d),
+                "«{text}»"
+            );
+        }
+        // Five working days after Friday 18.12.2026: 21, 22, 23, 24 (julaften is a working
+        // day), then 1. juledag (Friday 25th) is skipped, and the weekend: Monday 28th.
+        assert_eq!(
+            parse_date_input("+5", d("2026-12-18"), rule),
+            Some(d("2026-12-28")),
+            "1. juledag is not a working day"
+        );
+    }
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

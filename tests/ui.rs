@@ -1192,3 +1192,36 @@ fn f1_shows_the_keys_of_the_current_view() {
     harness.run();
     assert_eq!(harness.state().view(), inntak::ui::View::MeetingMode);
 }
+
+/// Replaces a text field's content with `text` and presses Enter.
+fn retype(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .type_text(text);
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+}
+
+/// Issue 11, item 11: a date can be typed (d.m, i dag, +3 …) in every date field; a text that
+/// is no date is marked and changes nothing.
+#[test]
+fn a_date_is_typed_into_a_date_field() {
+    let mut harness = harness(store_with(&[]), "2026-11-23");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    retype(&mut harness, "Ny stengt dag:", "31.2");
+    harness.get_by_label("ukjent dato");
+    retype(&mut harness, "Ny stengt dag:", "+3");
+    assert!(harness.query_by_label("ukjent dato").is_none());
+    harness.get_by_label("Legg til").click();
+    harness.run();
+    // Three working days after Monday 23.11.2026.
+    harness.get_by_label_contains("tor. 26.11.2026");
+}

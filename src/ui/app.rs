@@ -413,6 +413,10 @@ impl App {
             theme::apply(ui.ctx());
             self.styled = true;
         }
+        // The date fields read "today" and the working-day rule from here (for "i dag", "+3").
+        let date_context = (self.clock.today(), self.settings.working_day_rule());
+        ui.ctx()
+            .data_mut(|d| d.insert_temp(super::date_context_id(), date_context));
         match self.store.integrity() {
             Integrity::Checking => ui
                 .ctx()
