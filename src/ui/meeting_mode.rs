@@ -235,7 +235,8 @@ impl MeetingMode {
                 ));
                 ui.separator();
                 egui::ScrollArea::vertical()
-                    .max_height(ui.available_height() - 80.0)
+                    // Room below for the "all done" line and both buttons.
+                    .max_height(ui.available_height() - 130.0)
                     .show(ui, |ui| {
                         for (i, (id, _)) in items.iter().enumerate() {
                             let Some(r) = queue.row(*id) else { continue };
