@@ -528,7 +528,9 @@ impl Store {
         }
         let path = self.path.clone();
         std::thread::spawn(move || {
-            let verdict = open_read_only(&path, true)
+            // In a read-only folder without a -wal the file is read as immutable.
+            let (_, dir_writable) = writable(&path, true);
+            let verdict = open_read_only(&path, dir_writable)
                 .map_err(|e| audit::ChainError::Read(e.to_string()))
                 .and_then(|conn| audit::verify_chain(&conn));
             let _ = tx.send(verdict);
