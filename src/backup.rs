@@ -10,7 +10,7 @@
 use crate::files::{self, Protected};
 use crate::store::{self, APPLICATION_ID, SCHEMA_VERSION};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 /// The folder beside the database that backups go to unless the setting says otherwise.
@@ -81,20 +81,6 @@ pub fn latest(dir: &Path) -> Option<(PathBuf, NaiveDateTime)> {
     list(dir).into_iter().next()
 }
 
-/// Opens a database file for reading only, never checkpointing it on close.
-fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(conn)
-}
-
 /// Every table (SQLite's own excluded) with its row count.
 fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
     let names: Vec<String> = conn
@@ -134,7 +120,8 @@ pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
     if meta.is_dir() {
         return Err(refuse("det er en mappe".into()));
     }
-    let conn = open_reader(path).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
+    let conn =
+        store::open_reader(path).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
     let ids = schema_ids(&conn).map_err(|e| refuse(format!("ikke en Inntak-database ({e})")))?;
     if ids.0 != APPLICATION_ID {
         return Err(refuse("den er ikke en Inntak-database".into()));
@@ -192,7 +179,7 @@ pub fn copy_checked(src: &Path, dest: &Path) -> Result<Copied, String> {
 /// The online backup from a snapshot: a read transaction on the source pins the version
 /// that is both counted and copied.
 fn copy_to_temp(src: &Path, tmp: &Path) -> Result<Vec<(String, i64)>, String> {
-    let source = open_reader(src).map_err(|e| {
+    let source = store::open_reader(src).map_err(|e| {
         format!(
             "Kunne ikke lese «{}» for sikkerhetskopien ({e}). Ingenting er skrevet.",
             src.display()

@@ -528,9 +528,7 @@ impl Store {
         }
         let path = self.path.clone();
         std::thread::spawn(move || {
-            // In a read-only folder without a -wal the file is read as immutable.
-            let (_, dir_writable) = writable(&path, true);
-            let verdict = open_read_only(&path, dir_writable)
+            let verdict = open_reader(&path)
                 .map_err(|e| audit::ChainError::Read(e.to_string()))
                 .and_then(|conn| audit::verify_chain(&conn));
             let _ = tx.send(verdict);
@@ -632,8 +630,12 @@ pub fn try_window_lock(db: &Path) -> std::io::Result<Option<std::fs::File>> {
 /// removed at once.
 fn writable(path: &Path, exists: bool) -> (bool, bool) {
     let file = !exists || std::fs::OpenOptions::new().write(true).open(path).is_ok();
-    let dir = path
-        .parent()
+    (file, dir_writable(path))
+}
+
+/// Whether the folder holding `path` can be written (a probe file, removed at once).
+fn dir_writable(path: &Path) -> bool {
+    path.parent()
         .map(|d| {
             if d.as_os_str().is_empty() {
                 Path::new(".")
@@ -650,8 +652,14 @@ fn writable(path: &Path, exists: bool) -> (bool, bool) {
                 }
                 Err(e) => e.kind() == std::io::ErrorKind::AlreadyExists,
             }
-        });
-    (file, dir)
+        })
+}
+
+/// A read-only connection to an existing database that never checkpoints on close, for the
+/// background checks and backups: in a read-only folder without a `-wal` the file is read
+/// as immutable (see [`open_read_only`]).
+pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    open_read_only(path, dir_writable(path))
 }
 
 /// A read-only connection that never checkpoints on close. Where the folder cannot be
@@ -842,12 +850,9 @@ fn spawn_quick_check(path: &Path) -> std::sync::mpsc::Receiver<Result<(), String
     let (tx, rx) = std::sync::mpsc::channel();
     let path = path.to_path_buf();
     std::thread::spawn(move || {
-        let verdict = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| e.to_string())
-        .and_then(|conn| quick_check(&conn));
+        let verdict = open_reader(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|conn| quick_check(&conn));
         let _ = tx.send(verdict);
     });
     rx
