@@ -9,8 +9,9 @@ use crate::demo;
 use crate::files::Protected;
 use crate::planning;
 use crate::queue::QueueModel;
+use crate::store::audit::OutputLog;
 use crate::store::referrals::Change;
-use crate::store::{OpenOptions, Store, StoreError, audit, meetings, referrals, settings};
+use crate::store::{OpenOptions, Store, audit, meetings, referrals, settings};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -290,10 +291,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             if let Err(e) = log_output(
                 &mut store,
                 change,
-                audit::BACKUP,
-                patients,
+                &OutputLog::new(audit::BACKUP, patients).with(logged),
                 &copied.path,
-                logged,
             ) {
                 eprintln!(
                     "Merk: sikkerhetskopien er skrevet, men kunne ikke føres i endringsloggen: {e}"
@@ -361,12 +360,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                audit::PRINT_AGENDA,
-                patients,
+                &OutputLog::new(audit::PRINT_AGENDA, patients).with(logged),
                 Some(out),
                 &bytes,
                 &protected,
-                logged,
             )?;
             let view = planning.find(id).ok_or("møtet forsvant")?;
             let state = if view.plan.stored {
@@ -424,12 +421,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                audit::PRINT_MINUTES,
-                patients,
+                &OutputLog::new(audit::PRINT_MINUTES, patients).with(logged),
                 Some(out),
                 &bytes,
                 &protected,
-                logged,
             )?;
             println!(
                 "Skrev referatet for {} ({}) til {}",
@@ -477,12 +472,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 logged_emit(
                     &mut store,
                     change,
-                    audit::EXPORT_STATS,
-                    0,
+                    &OutputLog::new(audit::EXPORT_STATS, 0).with(logged),
                     out.as_deref(),
                     &bytes,
                     &protected,
-                    logged,
                 )?;
             } else {
                 emit(None, &bytes, &protected)?;
@@ -498,12 +491,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                audit::EXPORT_BREACHES,
-                patients,
+                &OutputLog::new(audit::EXPORT_BREACHES, patients),
                 out.as_deref(),
                 &bytes,
                 &protected,
-                json!({}),
             )?;
             eprintln!(
                 "{} fristbrudd og {} forventede fristbrudd per {}",
@@ -522,12 +513,10 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                audit::EXPORT_REFERRALS,
-                n,
+                &OutputLog::new(audit::EXPORT_REFERRALS, n),
                 out.as_deref(),
                 &buffer,
                 &protected,
-                json!({}),
             )?;
             if let Some(file) = out {
                 eprintln!("Skrev {n} henvisninger til {}", file.display());
@@ -611,7 +600,12 @@ fn restore(path: &Path, from: &Path, change: Change<'_>) -> Result<i32, String> 
         "erstattet_fil_tatt_vare_på_som": kept,
     });
     let patients = restored.copied.referrals() as usize;
-    if let Err(e) = log_output(&mut store, change, audit::RESTORE, patients, path, logged) {
+    if let Err(e) = log_output(
+        &mut store,
+        change,
+        &OutputLog::new(audit::RESTORE, patients).with(logged),
+        path,
+    ) {
         eprintln!("Merk: gjenopprettingen kunne ikke føres i endringsloggen: {e}");
     }
     println!(
@@ -630,59 +624,37 @@ fn restore(path: &Path, from: &Path, change: Change<'_>) -> Result<i32, String> 
     Ok(0)
 }
 
-/// Writes an output (a file or standard output) and logs it in the same transaction: the
-/// log row commits only if the output was written. A read-only database cannot take the
-/// row; the output is then written and the terminal says it was not logged.
-#[allow(clippy::too_many_arguments)]
+/// Writes an output (a file or standard output) and logs it in the same transaction
+/// ([`Store::write_logged`]); a read-only database cannot take the row, and the terminal says
+/// the output was not logged.
 fn logged_emit(
     store: &mut Store,
     change: Change<'_>,
-    action: &str,
-    patients: usize,
+    log: &OutputLog,
     out: Option<&Path>,
     bytes: &[u8],
     protected: &Protected,
-    extra: serde_json::Value,
 ) -> Result<(), String> {
-    let destination = destination(out);
-    if store.read_only().is_some() {
-        emit(out, bytes, protected)?;
+    let logged = store.write_logged(change, log, &destination(out), || {
+        emit(out, bytes, protected)
+    })?;
+    if !logged {
         eprintln!("Merk: dette er ikke ført i endringsloggen, fordi databasen er skrivebeskyttet.");
-        return Ok(());
     }
-    store
-        .write(|tx| {
-            audit::record_output(tx, change, action, patients, &destination, extra)?;
-            emit(out, bytes, protected).map_err(StoreError::Rule)
-        })
-        .map_err(|e| e.to_string())
+    Ok(())
 }
 
-/// Logs an output written by other means (a backup).
+/// Logs an output written by other means (a backup, a restore).
 fn log_output(
     store: &mut Store,
     change: Change<'_>,
-    action: &str,
-    patients: usize,
+    log: &OutputLog,
     file: &Path,
-    extra: serde_json::Value,
 ) -> Result<(), String> {
-    if store.read_only().is_some() {
-        return Err("databasen er skrivebeskyttet".into());
+    match store.write_logged(change, log, &destination(Some(file)), || Ok(()))? {
+        true => Ok(()),
+        false => Err("databasen er skrivebeskyttet".into()),
     }
-    let destination = destination(Some(file));
-    store
-        .write(|tx| {
-            Ok(audit::record_output(
-                tx,
-                change,
-                action,
-                patients,
-                &destination,
-                extra,
-            )?)
-        })
-        .map_err(|e| e.to_string())
 }
 
 /// Where an output went, as the log names it: the full path, or the terminal.

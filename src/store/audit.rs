@@ -237,25 +237,46 @@ pub fn list(
     rows.map(|r| r.map(|(row, _)| row)).collect()
 }
 
-/// Logs a print, export or backup (access to patient data leaving the program): what, how
-/// many patients, and where to.
+/// What an output is, for the access log: the action, how many patients, and details.
+#[derive(Clone, Debug)]
+pub struct OutputLog {
+    pub action: &'static str,
+    pub patients: usize,
+    pub extra: Value,
+}
+
+impl OutputLog {
+    pub fn new(action: &'static str, patients: usize) -> Self {
+        Self {
+            action,
+            patients,
+            extra: serde_json::json!({}),
+        }
+    }
+
+    pub fn with(mut self, extra: Value) -> Self {
+        self.extra = extra;
+        self
+    }
+}
+
+/// Logs a print, export, backup or restore (access to patient data leaving the program):
+/// what, how many patients, and where to.
 pub fn record_output(
     tx: &Transaction<'_>,
     change: crate::store::referrals::Change<'_>,
-    action: &str,
-    patients: usize,
+    log: &OutputLog,
     destination: &str,
-    extra: Value,
 ) -> rusqlite::Result<()> {
-    let mut details = serde_json::json!({ "pasienter": patients, "til": destination });
-    if let (Value::Object(map), Value::Object(more)) = (&mut details, extra) {
-        map.extend(more);
+    let mut details = serde_json::json!({ "pasienter": log.patients, "til": destination });
+    if let (Value::Object(map), Value::Object(more)) = (&mut details, &log.extra) {
+        map.extend(more.clone());
     }
     record(
         tx,
         &crate::store::timestamp(change.at),
         change.actor,
-        action,
+        log.action,
         ENTITY_OUTPUT,
         None,
         &details,

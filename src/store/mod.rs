@@ -604,6 +604,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Makes an output (`output` writes the file, or nothing for one already written) and
+    /// logs it in one transaction: the log row commits only if the output succeeded. A
+    /// read-only store cannot take the row: the output is made unlogged and `Ok(false)` says
+    /// so.
+    pub fn write_logged(
+        &mut self,
+        change: referrals::Change<'_>,
+        log: &audit::OutputLog,
+        destination: &str,
+        output: impl FnOnce() -> Result<(), String>,
+    ) -> Result<bool, String> {
+        if self.read_only.is_some() {
+            output()?;
+            return Ok(false);
+        }
+        self.write(|tx| {
+            audit::record_output(tx, change, log, destination)?;
+            output().map_err(StoreError::Rule)
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+}
+
 /// How long a write waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

@@ -22,6 +22,7 @@ use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
 use crate::followup::FollowUps;
 use crate::planning::{self, Planning, PrintOptions};
 use crate::queue::QueueModel;
+use crate::store::audit::OutputLog;
 use crate::store::decisions::{self, DecisionExtras, NewDecision};
 use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, StoredItem};
@@ -1453,24 +1454,6 @@ impl App {
     }
 }
 
-/// What an output is, for the access log: the action, how many patients, and details.
-#[derive(Clone, Debug)]
-struct OutputLog {
-    action: &'static str,
-    patients: usize,
-    extra: serde_json::Value,
-}
-
-impl OutputLog {
-    fn new(action: &'static str, patients: usize) -> Self {
-        Self {
-            action,
-            patients,
-            extra: serde_json::json!({}),
-        }
-    }
-}
-
 impl App {
     /// Writes an exported file atomically (creating its folder first, never over the
     /// database) and logs it in the same transaction: the log row commits only if the file
@@ -1491,55 +1474,40 @@ impl App {
             })?;
         }
         let protected = crate::files::Protected::none().database(self.store.path());
-        if self.store.read_only().is_some() {
-            return crate::files::write_atomically(path, bytes, &protected);
-        }
         let change = Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
         let destination = crate::files::canonical(path).display().to_string();
         self.store
-            .write(|tx| {
-                audit::record_output(
-                    tx,
-                    change,
-                    log.action,
-                    log.patients,
-                    &destination,
-                    log.extra,
-                )?;
-                crate::files::write_atomically(path, bytes, &protected).map_err(StoreError::Rule)
+            .write_logged(change, &log, &destination, || {
+                crate::files::write_atomically(path, bytes, &protected)
             })
-            .map_err(|e| e.to_string())
+            .map(|_| ())
     }
 
-    /// Logs a finished backup (taken on its own thread, or at closing).
-    fn log_backup(&mut self, copied: &crate::backup::Copied) {
-        if self.store.read_only().is_some() {
-            return;
-        }
+    /// Logs an output made by other means (a backup, a restore); says so if it cannot.
+    fn log_output(&mut self, log: &OutputLog, destination: &std::path::Path, what: &str) {
         let change = Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
-        let destination = copied.path.display().to_string();
-        let extra = serde_json::json!({ "tabeller": copied.tables.len() });
-        let patients = copied.referrals() as usize;
-        if let Err(e) = self.store.write(|tx| {
-            Ok(audit::record_output(
-                tx,
-                change,
-                audit::BACKUP,
-                patients,
-                &destination,
-                extra,
-            )?)
-        }) {
+        let destination = destination.display().to_string();
+        let logged = self
+            .store
+            .write_logged(change, log, &destination, || Ok(()));
+        if let Err(e) = logged {
             self.error(format!(
-                "Sikkerhetskopien er tatt, men kunne ikke føres i endringsloggen: {e}"
+                "{what}, men kunne ikke føres i endringsloggen: {e}"
             ));
         }
+    }
+
+    /// Logs a finished backup (taken on its own thread, or at closing).
+    fn log_backup(&mut self, copied: &crate::backup::Copied) {
+        let log = OutputLog::new(audit::BACKUP, copied.referrals() as usize)
+            .with(serde_json::json!({ "tabeller": copied.tables.len() }));
+        self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
     }
 }
 
@@ -1632,31 +1600,13 @@ impl App {
         }
         match restored {
             Ok(r) => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                let destination = path.display().to_string();
-                let extra = serde_json::json!({
-                    "fra": crate::files::canonical(from).display().to_string(),
-                    "erstattet_fil_tatt_vare_på_som": r.kept.as_ref().map(|k| k.display().to_string()),
-                });
-                let patients = r.copied.referrals() as usize;
-                let logged = self.store.write(|tx| {
-                    Ok(audit::record_output(
-                        tx,
-                        change,
-                        audit::RESTORE,
-                        patients,
-                        &destination,
-                        extra,
-                    )?)
-                });
-                if let Err(e) = logged {
-                    self.error(format!(
-                        "Gjenopprettingen kunne ikke føres i endringsloggen: {e}"
-                    ));
-                }
+                let log = OutputLog::new(audit::RESTORE, r.copied.referrals() as usize).with(
+                    serde_json::json!({
+                        "fra": crate::files::canonical(from).display().to_string(),
+                        "erstattet_fil_tatt_vare_på_som": r.kept.as_ref().map(|k| k.display().to_string()),
+                    }),
+                );
+                self.log_output(&log, &path, "Databasen er gjenopprettet");
                 let kept = r
                     .kept
                     .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
