@@ -239,7 +239,7 @@ pub fn backup_into(db: &Path, dir: &Path, now: NaiveDateTime) -> Result<Copied, 
     })?;
     let dest = dir.join(file_name(now));
     let copied = backup_to(db, &dest)?;
-    prune(dir, now.date());
+    prune(dir);
     Ok(copied)
 }
 
@@ -258,7 +258,7 @@ pub fn backup_to(db: &Path, out: &Path) -> Result<Copied, String> {
 /// Keeps the newest backup of each of the last [`KEEP_DAILY`] days that have one and of each
 /// of the last [`KEEP_WEEKLY`] ISO weeks; removes the other backups and stale temp files.
 /// Returns what was removed.
-pub fn prune(dir: &Path, today: NaiveDate) -> Vec<PathBuf> {
+pub fn prune(dir: &Path) -> Vec<PathBuf> {
     let all = list(dir);
     let keep = to_keep(&all.iter().map(|(_, at)| *at).collect::<Vec<_>>());
     let mut removed = Vec::new();
@@ -278,7 +278,6 @@ pub fn prune(dir: &Path, today: NaiveDate) -> Vec<PathBuf> {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-    let _ = today;
     removed
 }
 

@@ -419,11 +419,10 @@ fn short(value: &str) -> String {
 
 /// Control characters in a field: never allowed (NUL, escapes, bidi overrides); line breaks
 /// and tabs only in the problem statement.
-fn control_error(field: &str, value: &str, multiline: bool) -> Option<String> {
+fn control_error(value: &str, multiline: bool) -> Option<String> {
     let bad = value.chars().find(|&c| {
         crate::files::is_forbidden_control(c) || (!multiline && matches!(c, '\n' | '\r' | '\t'))
     })?;
-    let _ = field;
     Some(format!(
         "inneholder et kontrolltegn (U+{:04X}) som ikke hører hjemme i teksten; fjern det og \
          prøv igjen",
@@ -457,7 +456,7 @@ fn validate_row(
     let get = |field: Field| columns.get(&field).map_or("", |&i| raw[i].as_str());
     let mut control = Vec::new();
     for (&field, &i) in columns {
-        if let Some(message) = control_error(field.csv_column(), &raw[i], field == Field::Problem) {
+        if let Some(message) = control_error(&raw[i], field == Field::Problem) {
             control.push(LineError {
                 line,
                 field: field.csv_column().into(),
