@@ -213,10 +213,16 @@ pub struct App {
     nav_ids: Vec<egui::Id>,
     backups: Backups,
     /// The audit chain walk, started once the integrity check has passed.
-    chain_check: Option<std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>>,
-    chain_started: bool,
-    /// Set when the chain is broken: a red line in the status bar (the file stays usable).
-    chain_broken: Option<String>,
+    chain: ChainCheck,
+}
+
+/// The window's walk of the audit log's hash chain.
+enum ChainCheck {
+    /// Waits for the integrity check.
+    NotStarted,
+    Running(std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>),
+    /// `Some` when the chain is broken: a red line in the status bar (the file stays usable).
+    Done(Option<String>),
 }
 
 impl App {
@@ -261,9 +267,7 @@ impl App {
             detail_open: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
-            chain_check: None,
-            chain_started: false,
-            chain_broken: None,
+            chain: ChainCheck::NotStarted,
         };
         // With a background integrity check still running, the first write (the schedule)
         // waits for it in `show`, so the queue can be read and shown meanwhile.
@@ -767,7 +771,7 @@ impl App {
         if let Some(why) = self.store.read_only() {
             ui.colored_label(theme::WARNING_TEXT, format!("Bare lesing: {why}"));
         }
-        if let Some(broken) = &self.chain_broken {
+        if let ChainCheck::Done(Some(broken)) = &self.chain {
             ui.colored_label(theme::ERROR_TEXT, broken);
         }
         ui.horizontal(|ui| {
@@ -1519,7 +1523,10 @@ impl App {
 
     /// The audit chain's verdict, if it is broken (tests).
     pub fn audit_chain_broken(&self) -> Option<&str> {
-        self.chain_broken.as_deref()
+        match &self.chain {
+            ChainCheck::Done(broken) => broken.as_deref(),
+            _ => None,
+        }
     }
 
     /// The backup state (tests).
@@ -1550,21 +1557,18 @@ impl App {
             }
             None => {}
         }
-        if !self.chain_started && self.store.integrity() == Integrity::Ok {
-            self.chain_started = true;
-            self.chain_check = Some(self.store.spawn_chain_check());
+        if matches!(self.chain, ChainCheck::NotStarted) && self.store.integrity() == Integrity::Ok {
+            self.chain = ChainCheck::Running(self.store.spawn_chain_check());
         }
-        if let Some(rx) = &self.chain_check {
+        if let ChainCheck::Running(rx) = &self.chain {
             match rx.try_recv() {
-                Ok(Ok(_)) => self.chain_check = None,
-                Ok(Err(e)) => {
-                    self.chain_broken = Some(e.to_string());
-                    self.chain_check = None;
-                }
+                Ok(verdict) => self.chain = ChainCheck::Done(verdict.err().map(|e| e.to_string())),
                 Err(std::sync::mpsc::TryRecvError::Empty) => {
                     ctx.request_repaint_after(std::time::Duration::from_millis(100));
                 }
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.chain_check = None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.chain = ChainCheck::Done(None)
+                }
             }
         }
         let writable = self.store.read_only().is_none()
@@ -1622,8 +1626,7 @@ impl App {
         self.selected = None;
         self.detail = None;
         self.form = None;
-        self.chain_started = false;
-        self.chain_broken = None;
+        self.chain = ChainCheck::NotStarted;
         self.ensure_schedule();
         self.dirty = true;
     }
