@@ -313,6 +313,88 @@ pub fn weekday_name_nb(day: Weekday) -> &'static str {
     }
 }
 
+const MONTHS_NB: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+
+/// Norwegian month name, lower case as in running text ("november").
+pub fn month_name_nb(month: u32) -> &'static str {
+    MONTHS_NB[(month.clamp(1, 12) - 1) as usize]
+}
+
+/// What a calendar shows about one day, most important first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DayMark {
+    /// A public holiday (not a virkedag).
+    Holiday(HolidayKind),
+    /// A day the clinic has closed (no meetings; the legal deadline still counts it).
+    Closed(String),
+    /// Saturday or Sunday when it is not a virkedag.
+    Weekend,
+    /// An ordinary working day.
+    Working,
+}
+
+/// One row of a month calendar: the ISO week number and its seven days, Monday first.
+/// `in_month` is false for the days of the neighbouring months that fill the row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarWeek {
+    pub iso_week: u32,
+    pub days: [(NaiveDate, bool); 7],
+}
+
+/// The weeks of a month as a Norwegian calendar shows them: Monday first, with ISO week
+/// numbers, from the week holding the 1st to the week holding the last day (4–6 rows).
+pub fn month_weeks(year: i32, month: u32) -> Vec<CalendarWeek> {
+    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+        return Vec::new();
+    };
+    let mut monday = first - chrono::Days::new(u64::from(first.weekday().num_days_from_monday()));
+    let mut weeks = Vec::new();
+    while weeks.is_empty() || (monday.year(), monday.month()) == (year, month) {
+        let days = std::array::from_fn(|i| {
+            let day = monday + chrono::Days::new(i as u64);
+            (day, day.month() == month && day.year() == year)
+        });
+        weeks.push(CalendarWeek {
+            iso_week: monday.iso_week().week(),
+            days,
+        });
+        monday = monday + chrono::Days::new(7);
+    }
+    weeks
+}
+
+/// The mark of `date` under `rule`, with the clinic's closure days (date, label).
+pub fn day_mark(
+    date: NaiveDate,
+    rule: WorkingDayRule,
+    closures: &[(NaiveDate, String)],
+) -> DayMark {
+    if let Some(kind) = holiday_on(date) {
+        return DayMark::Holiday(kind);
+    }
+    if let Some((_, label)) = closures.iter().find(|(d, _)| *d == date) {
+        return DayMark::Closed(label.clone());
+    }
+    if rule.is_working_day(date) {
+        DayMark::Working
+    } else {
+        DayMark::Weekend
+    }
+}
+
 /// A date as the UI shows it: dd.mm.åååå.
 pub fn format_date(date: NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
@@ -380,6 +462,53 @@ pub fn parse_date_input(text: &str, today: NaiveDate, rule: WorkingDayRule) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_grid_is_monday_first_with_iso_weeks() {
+        // November 2026: the 1st is a Sunday (week 44), the 30th a Monday (week 49).
+        let weeks = month_weeks(2026, 11);
+        assert_eq!(weeks.len(), 6);
+        assert_eq!(
+            weeks.iter().map(|w| w.iso_week).collect::<Vec<_>>(),
+            [44, 45, 46, 47, 48, 49]
+        );
+        assert_eq!(weeks[0].days[0], (d("2026-10-26"), false));
+        assert_eq!(weeks[0].days[6], (d("2026-11-01"), true));
+        assert_eq!(weeks[5].days[0], (d("2026-11-30"), true));
+        assert_eq!(weeks[5].days[1], (d("2026-12-01"), false));
+        // February 2027 starts on a Monday and fills exactly four rows.
+        let feb = month_weeks(2027, 2);
+        assert_eq!(feb.len(), 4);
+        assert_eq!(feb[0].days[0], (d("2027-02-01"), true));
+        // The turn of the year: 1 January 2027 (a Friday) is in ISO week 53 of 2026.
+        assert_eq!(month_weeks(2027, 1)[0].iso_week, 53);
+        assert!(month_weeks(2027, 13).is_empty());
+    }
+
+    #[test]
+    fn day_marks() {
+        let rule = WorkingDayRule::default();
+        let closed = vec![(d("2026-12-28"), "Romjul".to_string())];
+        for (date, expected) in [
+            ("2026-12-25", DayMark::Holiday(HolidayKind::ChristmasDay)),
+            ("2026-05-14", DayMark::Holiday(HolidayKind::Ascension)),
+            ("2026-12-28", DayMark::Closed("Romjul".into())),
+            ("2026-12-27", DayMark::Weekend),
+            ("2026-12-29", DayMark::Working),
+        ] {
+            assert_eq!(day_mark(d(date), rule, &closed), expected, "{date}");
+        }
+        // A Saturday is a working day when the clinic says so; a holiday Saturday is not.
+        let saturday = WorkingDayRule {
+            saturday_is_working_day: true,
+        };
+        assert_eq!(day_mark(d("2026-11-28"), saturday, &[]), DayMark::Working);
+        assert_eq!(
+            day_mark(d("2027-05-01"), saturday, &[]),
+            DayMark::Holiday(HolidayKind::LabourDay)
+        );
+        assert_eq!(month_name_nb(11), "november");
+    }
 
     #[test]
     fn typed_dates() {

@@ -34,24 +34,7 @@ pub enum Period {
     Range(NaiveDate, NaiveDate),
 }
 
-const MONTHS_NB: [&str; 12] = [
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-];
-
-pub fn month_name_nb(month: u32) -> &'static str {
-    MONTHS_NB[(month.clamp(1, 12) - 1) as usize]
-}
+pub use crate::calendar::month_name_nb;
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)

@@ -1225,3 +1225,41 @@ fn a_date_is_typed_into_a_date_field() {
     // Three working days after Monday 23.11.2026.
     harness.get_by_label_contains("tor. 26.11.2026");
 }
+
+/// Issue 11, item 11: the calendar beside a date field speaks Norwegian (month names, Monday
+/// first, week numbers) and a picked day lands in the field, here a holiday as receipt date.
+#[test]
+fn the_calendar_is_norwegian_and_a_picked_day_is_taken() {
+    let mut harness = harness(store_with(&[]), "2026-11-23");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    harness.get_by_label("Kalender…").click();
+    harness.run();
+    harness.get_by_label("november 2026");
+    harness.get_by_label("Uke");
+    for day in ["man", "tir", "ons", "tor", "fre", "lør", "søn"] {
+        harness.get_by_label(day);
+    }
+    // November 2026 spans ISO weeks 44 (Sunday the 1st) to 49 (Monday the 30th).
+    harness.get_by_label("44");
+    harness.get_by_label("49");
+    harness.get_by_label("›").click();
+    harness.run();
+    harness.get_by_label("desember 2026");
+    harness.get_by_label_contains("helligdag");
+    harness.get_by_label("25").click();
+    harness.run();
+    assert!(
+        harness.query_by_label("desember 2026").is_none(),
+        "a pick closes the calendar"
+    );
+    // Received on Christmas Day: the ten working days skip the holidays and the weekends.
+    harness.get_by_label_contains("frist man. 11.01.2027");
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Mottatt")
+            .value()
+            .as_deref(),
+        Some("25.12.2026")
+    );
+}

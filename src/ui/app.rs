@@ -173,6 +173,8 @@ pub struct App {
     clock: Clock,
     actor: String,
     settings: ClinicSettings,
+    /// The closure days (date, label) for the date fields' calendars, made on reload.
+    closures: std::sync::Arc<Vec<(NaiveDate, String)>>,
     queue: QueueModel,
     /// Bumped on every reload, so panels know when to refresh their caches.
     generation: u64,
@@ -238,6 +240,7 @@ impl App {
             clock,
             actor,
             settings: ClinicSettings::default(),
+            closures: Default::default(),
             queue: QueueModel::default(),
             generation: 0,
             queue_panel: QueuePanel::default(),
@@ -314,6 +317,12 @@ impl App {
                     Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
                 }
                 self.queue.set_meetings(&self.planning.upcoming_dates());
+                self.closures = std::sync::Arc::new(
+                    s.closure_days
+                        .iter()
+                        .map(|c| (c.date, c.label.clone()))
+                        .collect(),
+                );
                 self.settings = s;
                 let dir = settings::get(self.store.conn(), settings::KEY_BACKUP_DIR)
                     .ok()
@@ -419,9 +428,14 @@ impl App {
             self.styled = true;
         }
         // The date fields read "today" and the working-day rule from here (for "i dag", "+3").
-        let date_context = (self.clock.today(), self.settings.working_day_rule());
-        ui.ctx()
-            .data_mut(|d| d.insert_temp(super::date_context_id(), date_context));
+        super::set_context(
+            ui.ctx(),
+            super::DateContext {
+                today: self.clock.today(),
+                rule: self.settings.working_day_rule(),
+                closures: self.closures.clone(),
+            },
+        );
         match self.store.integrity() {
             Integrity::Checking => ui
                 .ctx()

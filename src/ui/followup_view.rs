@@ -2,7 +2,7 @@
 //! referrals against their juridisk frist with fristbrudd / forventet fristbrudd, the start of
 //! care, the monofaglig → tverrfaglig upgrade and the Helfo CSV export.
 
-use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use super::{Action, labelled_date_ui, theme};
 use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::ReferralId;
 use crate::domain::ReferralStatus;
@@ -48,9 +48,9 @@ struct Editor {
     /// Its index in the care list, found on selection and after each reload (not per frame).
     row: usize,
     has_booked: bool,
-    booked: jiff::civil::Date,
+    booked: NaiveDate,
     has_started: bool,
-    started: jiff::civil::Date,
+    started: NaiveDate,
     upgrade_mode: TeamMode,
     note: String,
 }
@@ -59,7 +59,7 @@ struct Editor {
 #[derive(Clone, Debug)]
 struct Report {
     referral: ReferralId,
-    date: jiff::civil::Date,
+    date: NaiveDate,
     summary: String,
 }
 
@@ -283,9 +283,9 @@ impl FollowUpView {
                 referral: id,
                 row,
                 has_booked: r.booked.is_some(),
-                booked: to_jiff(r.booked.unwrap_or(today)),
+                booked: r.booked.unwrap_or(today),
                 has_started: r.started.is_some(),
-                started: to_jiff(r.started.unwrap_or(today)),
+                started: r.started.unwrap_or(today),
                 upgrade_mode: TeamMode::Sekvensiell,
                 note: String::new(),
             }
@@ -337,8 +337,8 @@ impl FollowUpView {
         });
         if ui.button("Lagre oppstart").clicked() {
             let care = CareStart {
-                booked: ed.has_booked.then(|| from_jiff(ed.booked)).flatten(),
-                started: ed.has_started.then(|| from_jiff(ed.started)).flatten(),
+                booked: ed.has_booked.then_some(ed.booked),
+                started: ed.has_started.then_some(ed.started),
             };
             actions.push(Action::SetCareStart {
                 referral: r.id,
@@ -405,7 +405,7 @@ impl FollowUpView {
                 if ui.small_button("Meld tilbake").clicked() {
                     self.report = Some(Report {
                         referral: m.id,
-                        date: to_jiff(today),
+                        date: today,
                         summary: String::new(),
                     });
                 }
@@ -424,12 +424,10 @@ impl FollowUpView {
                     )
                     .labelled_by(label.id);
                     ui.horizontal(|ui| {
-                        if ui.button("Send til ny vurdering").clicked()
-                            && let Some(date) = from_jiff(report.date)
-                        {
+                        if ui.button("Send til ny vurdering").clicked() {
                             actions.push(Action::ReportMapping {
                                 referral: m.id,
-                                date,
+                                date: report.date,
                                 summary: report.summary.clone(),
                             });
                         }

@@ -2,7 +2,7 @@
 //! decision form on the other, the agenda with each item's state along the edge. Single keys
 //! drive it (shown on screen), so a referral can be decided without the mouse.
 
-use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use super::{Action, labelled_date_ui, theme};
 use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date_weekday};
 use crate::domain::decision::{
@@ -36,7 +36,7 @@ struct Form {
     corrects: bool,
     choice: Option<Choice>,
     track: Option<Track>,
-    frist: jiff::civil::Date,
+    frist: NaiveDate,
     priority_note: String,
     reason: String,
     advice: String,
@@ -59,7 +59,7 @@ impl Form {
             corrects: false,
             choice: None,
             track: None,
-            frist: to_jiff(propose_start_of_care_deadline(received, decided_on)),
+            frist: propose_start_of_care_deadline(received, decided_on),
             priority_note: String::new(),
             reason: String::new(),
             advice: String::new(),
@@ -85,7 +85,7 @@ impl Form {
                 priority_note,
                 ..
             } => {
-                form.frist = to_jiff(*start_of_care_deadline);
+                form.frist = *start_of_care_deadline;
                 form.priority_note = priority_note.clone();
                 Choice::Rett
             }
@@ -116,7 +116,7 @@ impl Form {
                 Err("Velg utfall: R rett, A avslag, V videresendt, F feilsendt, S sekundær".into())
             }
             Some(Choice::Rett) => Ok(Outcome::Rett {
-                start_of_care_deadline: from_jiff(self.frist).ok_or("Ugyldig juridisk frist")?,
+                start_of_care_deadline: self.frist,
                 track: track()?,
                 priority_note: self.priority_note.clone(),
             }),

@@ -1,7 +1,7 @@
 //! Møter: the coming meetings with their load, the selected meeting's leader, attendance and
 //! agenda (proposed from the deadlines, editable), and printing the agenda.
 
-use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use super::{Action, labelled_date_ui, theme};
 use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
 use crate::domain::ReferralId;
@@ -27,8 +27,8 @@ pub struct MeetingsView {
     initials_only: bool,
     /// Removing a must-decide item waits for confirmation.
     confirm_remove: Option<(MeetingId, ReferralId)>,
-    moving: Option<(jiff::civil::Date, String)>,
-    extra: Option<(jiff::civil::Date, String)>,
+    moving: Option<(NaiveDate, String)>,
+    extra: Option<(NaiveDate, String)>,
     /// Reopening a closed meeting: which, and the reason being typed.
     reopen: Option<(MeetingId, String)>,
     /// Starting a meeting on another day than its date waits for confirmation.
@@ -155,7 +155,7 @@ impl MeetingsView {
             None => {
                 if ui.button("Nytt ekstramøte…").clicked() {
                     let default = today.succ_opt().unwrap_or(today);
-                    self.extra = Some((to_jiff(default), default_time.format("%H:%M").to_string()));
+                    self.extra = Some((default, default_time.format("%H:%M").to_string()));
                 }
             }
             Some((date, time)) => {
@@ -167,15 +167,11 @@ impl MeetingsView {
                 });
                 let mut close = false;
                 ui.horizontal(|ui| {
-                    if ui.button("Opprett ekstramøte").clicked() {
-                        let parsed = (
-                            from_jiff(*date),
-                            NaiveTime::parse_from_str(time.trim(), "%H:%M").ok(),
-                        );
-                        if let (Some(date), Some(time)) = parsed {
-                            actions.push(Action::AddExtraMeeting { date, time });
-                            close = true;
-                        }
+                    if ui.button("Opprett ekstramøte").clicked()
+                        && let Ok(time) = NaiveTime::parse_from_str(time.trim(), "%H:%M")
+                    {
+                        actions.push(Action::AddExtraMeeting { date: *date, time });
+                        close = true;
                     }
                     close |= ui.button("Avbryt").clicked();
                 });
@@ -421,7 +417,7 @@ impl MeetingsView {
         ui.horizontal(|ui| match &mut self.moving {
             None => {
                 if ui.button("Flytt…").clicked() {
-                    self.moving = Some((to_jiff(m.date), m.time.format("%H:%M").to_string()));
+                    self.moving = Some((m.date, m.time.format("%H:%M").to_string()));
                 }
                 if m.status == MeetingStatus::Planlagt && ui.button("Avlys møtet").clicked() {
                     actions.push(Action::SetCancelled {
@@ -436,11 +432,9 @@ impl MeetingsView {
                 ui.add(egui::TextEdit::singleline(time).desired_width(50.0))
                     .labelled_by(label.id);
                 if ui.button("Flytt møtet").clicked()
-                    && let (Some(d), Ok(t)) = (
-                        from_jiff(*date),
-                        NaiveTime::parse_from_str(time.trim(), "%H:%M"),
-                    )
+                    && let Ok(t) = NaiveTime::parse_from_str(time.trim(), "%H:%M")
                 {
+                    let d = *date;
                     actions.push(Action::MoveMeeting {
                         id: m.id,
                         date: d,

@@ -1,7 +1,7 @@
 //! The registration form (Ny henvisning / Rediger henvisning): every field with its error
 //! beside it; nothing is saved until the whole form is valid.
 
-use super::{Action, from_jiff, theme, to_jiff};
+use super::{Action, theme};
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
 use crate::domain::{
     Field, FieldError, Referral, ReferralDraft, ReferralId, ReferrerKind, parse_national_id,
@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 pub struct ReferralForm {
     id: Option<ReferralId>,
     draft: ReferralDraft,
-    received: jiff::civil::Date,
+    received: NaiveDate,
     errors: Vec<FieldError>,
     /// After the first save attempt, errors update as the user types.
     tried: bool,
@@ -31,7 +31,7 @@ impl ReferralForm {
     }
 
     fn with(id: Option<ReferralId>, draft: ReferralDraft) -> Self {
-        let received = to_jiff(draft.received_on.unwrap_or_default());
+        let received = draft.received_on.unwrap_or_default();
         Self {
             id,
             draft,
@@ -74,7 +74,7 @@ impl ReferralForm {
             ui.add_space(6.0);
             let before = self.draft.clone();
             self.fields_ui(ui, today, rule);
-            self.draft.received_on = from_jiff(self.received);
+            self.draft.received_on = Some(self.received);
             if self.tried && self.draft != before {
                 self.errors = self.draft.validate(today).err().unwrap_or_default();
             }
@@ -141,15 +141,9 @@ impl ReferralForm {
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
                 self.row(ui, Field::Received, |form, ui, label| {
-                    ui.add(
-                        egui_extras::DatePickerButton::new(&mut form.received)
-                            .id_salt("received_picker")
-                            .show_icon(false)
-                            .format("%d.%m.%Y")
-                            .calendar_week(true),
-                    )
-                    .labelled_by(label);
-                    if let Some(d) = from_jiff(form.received) {
+                    super::date_ui(ui, label, &mut form.received, "received_picker");
+                    {
+                        let d = form.received;
                         let today_note = if d == today { "i dag · " } else { "" };
                         let deadline = rule.assessment_deadline(d);
                         ui.colored_label(

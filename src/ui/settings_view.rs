@@ -1,6 +1,6 @@
 //! Innstillinger: clinic name, the Saturday rule, meeting schedule, capacity, closure days.
 
-use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use super::{Action, labelled_date_ui, theme};
 use crate::calendar::format_date_weekday;
 use crate::domain::meeting::{Profession, TeamMember};
 use crate::domain::settings::{ClinicSettings, ClosureDay};
@@ -12,7 +12,7 @@ pub struct SettingsView {
     draft: Option<ClinicSettings>,
     time_text: String,
     loaded_generation: u64,
-    new_closure: Option<jiff::civil::Date>,
+    new_closure: Option<NaiveDate>,
     new_closure_label: String,
     error: Option<String>,
     new_member_name: String,
@@ -112,13 +112,13 @@ impl SettingsView {
                     draft.closure_days.remove(i);
                 }
                 ui.horizontal(|ui| {
-                    let date = self.new_closure.get_or_insert_with(|| to_jiff(today));
+                    let date = self.new_closure.get_or_insert(today);
                     labelled_date_ui(ui, "Ny stengt dag:", date, "closure_picker");
                     let note = ui.label("Merknad:");
                     ui.add(egui::TextEdit::singleline(&mut self.new_closure_label).desired_width(160.0))
                         .labelled_by(note.id);
                     if ui.button("Legg til").clicked()
-                        && let Some(d) = self.new_closure.and_then(from_jiff)
+                        && let Some(d) = self.new_closure
                     {
                         if draft.closure_days.iter().any(|c| c.date == d) {
                             self.error = Some(format!("{} er allerede en stengt dag", format_date_weekday(d)));

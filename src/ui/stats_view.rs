@@ -2,7 +2,7 @@
 //! the same period the year before, read the table, see the plots, export CSV. The report is
 //! computed only when the period or the data changes, never per frame.
 
-use super::{Action, from_jiff, labelled_date_ui, theme, to_jiff};
+use super::{Action, labelled_date_ui, theme};
 use crate::calendar::WorkingDayRule;
 use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
 use chrono::{Datelike, NaiveDate};
@@ -45,8 +45,8 @@ pub struct StatsView {
     year: i32,
     tertial: u32,
     month: u32,
-    from: jiff::civil::Date,
-    to: jiff::civil::Date,
+    from: NaiveDate,
+    to: NaiveDate,
     compare: bool,
     /// (data generation, period, compare) the report was computed for.
     cached_for: Option<(u64, Period, bool)>,
@@ -67,8 +67,8 @@ impl StatsView {
             year: today.year(),
             tertial,
             month: today.month(),
-            from: to_jiff(NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today)),
-            to: to_jiff(today),
+            from: NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+            to: today,
             compare: true,
             cached_for: None,
             report: None,
@@ -83,7 +83,7 @@ impl StatsView {
             Kind::Tertial => Period::Tertial(self.year, self.tertial),
             Kind::YearToTertial => Period::YearToTertial(self.year, self.tertial),
             Kind::Month => Period::Month(self.year, self.month),
-            Kind::Range => Period::Range(from_jiff(self.from)?, from_jiff(self.to)?),
+            Kind::Range => Period::Range(self.from, self.to),
         };
         p.bounds().map(|_| p)
     }

@@ -29,6 +29,10 @@ pub const ERROR_TEXT: Color32 = Color32::from_rgb(0xB0, 0x1E, 0x14);
 pub const WARNING_TEXT: Color32 = Color32::from_rgb(0x8A, 0x5A, 0x00);
 /// A confirmation after a save.
 pub const OK_TEXT: Color32 = Color32::from_rgb(0x1E, 0x6B, 0x2A);
+/// Public holidays in the calendar.
+pub const HOLIDAY_TEXT: Color32 = Color32::from_rgb(0xB0, 0x1E, 0x14);
+/// The clinic's closure days in the calendar.
+pub const CLOSED_TEXT: Color32 = Color32::from_rgb(0x8A, 0x5A, 0x00);
 /// Secondary text (hints, labels in the detail pane).
 pub const MUTED_TEXT: Color32 = Color32::from_gray(0x55);
 
