@@ -313,7 +313,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let n = store
                 .write(|tx| {
                     settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                    demo::insert_generated(tx, generated, rule, change)
+                    demo::insert_generated(tx, generated, clock.today(), rule, change)
                 })
                 .map_err(|e| e.to_string())?;
             println!("La inn {n} fiktive henvisninger i {}", path.display());

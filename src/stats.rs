@@ -119,6 +119,7 @@ pub struct PeriodData {
     pub received: Vec<Received>,
     pub decided: Vec<Decided>,
     pub frister: Vec<Frist>,
+    pub meetings: Vec<crate::store::meetings::HeldSummary>,
 }
 
 /// Reads one period from the store (indexed by receipt, decision and frist date).
@@ -173,10 +174,12 @@ pub fn load_period(
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let meetings = crate::store::meetings::held_between(conn, from, to)?;
     Ok(PeriodData {
         received,
         decided,
         frister,
+        meetings,
     })
 }
 
@@ -310,6 +313,8 @@ pub struct Figures {
     pub by_specialty: BTreeMap<String, usize>,
     pub avslag_reasons: BTreeMap<String, usize>,
     pub months: Vec<MonthPoint>,
+    /// The meetings held in the period, by date.
+    pub meetings: Vec<crate::store::meetings::HeldSummary>,
 }
 
 /// The track labels in report order.
@@ -370,6 +375,7 @@ pub fn compute(
         by_specialty: BTreeMap::new(),
         avslag_reasons: BTreeMap::new(),
         months: Vec::new(),
+        meetings: data.meetings.clone(),
     };
     for r in &data.received {
         *f.by_kind.entry(r.kind.label_nb()).or_default() += 1;
@@ -598,6 +604,42 @@ pub fn lines(report: &Report) -> Vec<Line> {
                 count(f.tracks.get(t).copied().unwrap_or(0), Some(tracked)),
             ));
         }
+        let items: usize = f.meetings.iter().map(|m| m.items).sum();
+        let decided: usize = f.meetings.iter().map(|m| m.decided).sum();
+        let postponed: usize = f.meetings.iter().map(|m| m.postponed).sum();
+        let per_meeting = (!f.meetings.is_empty()).then(|| items as f64 / f.meetings.len() as f64);
+        v.extend([
+            (
+                "Inntaksmøter",
+                "Holdte inntaksmøter".to_string(),
+                false,
+                count(f.meetings.len(), None),
+            ),
+            (
+                "Inntaksmøter",
+                "Saker på agendaene".into(),
+                false,
+                count(items, Some(items)),
+            ),
+            (
+                "Inntaksmøter",
+                "herav avgjort i møtet".into(),
+                true,
+                count(decided, Some(items)),
+            ),
+            (
+                "Inntaksmøter",
+                "herav utsatt til neste møte".into(),
+                true,
+                count(postponed, Some(items)),
+            ),
+            (
+                "Inntaksmøter",
+                "Saker per møte, snitt".into(),
+                false,
+                Measure::Days(per_meeting),
+            ),
+        ]);
         v.extend([
             (
                 "Frister",

@@ -465,3 +465,173 @@ fn formula_values_are_neutralised_and_round_trip() {
     let second = export(&b, &dir.path().join("second.csv"));
     assert_eq!(first, second);
 }
+
+/// Issue 11 ("the demo clinic lives"): a fresh demo has a team, a year of held meetings with
+/// attendance, stored agendas (some items postponed), decisions tied to their meeting and one
+/// reopened meeting; the minutes of a past Thursday print, and the statistics count the
+/// meetings.
+#[test]
+fn the_demo_clinic_has_a_team_and_a_year_of_meetings_with_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let today = ["--today", "2026-11-23"];
+    let out = inntak(&[&["demo", "--db", p(&db)][..], &today].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let professions: Vec<String> = conn
+        .prepare("SELECT profession FROM team_members ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        professions,
+        [
+            "lege",
+            "lege",
+            "psykolog",
+            "psykologspesialist",
+            "fysioterapeut",
+            "sykepleier"
+        ]
+    );
+    // Twice a week for a year, less the holidays: about a hundred, all closed.
+    let held = one("SELECT count(*) FROM meetings WHERE status = 'avsluttet'");
+    assert!((95..=104).contains(&held), "{held} held meetings");
+    assert_eq!(
+        one("SELECT count(*) FROM meetings WHERE date < '2025-11-23' OR date >= '2026-11-23'"),
+        0
+    );
+    assert_eq!(
+        one(
+            "SELECT count(*) FROM meetings WHERE leader_id IS NULL OR id NOT IN (SELECT meeting_id FROM meeting_attendees)"
+        ),
+        0,
+        "every meeting has a leader and attendance"
+    );
+    assert!(one("SELECT count(*) FROM agenda_items WHERE postponed = 1") > 20);
+    // Every current decision of the past year is tied to the meeting of its day.
+    assert_eq!(
+        one("SELECT count(*) FROM decisions d WHERE d.decided_on >= '2025-11-23' AND d.superseded_by IS NULL
+             AND (d.meeting_id IS NULL OR d.decided_on <> (SELECT date FROM meetings m WHERE m.id = d.meeting_id))"),
+        0
+    );
+    // A postponed item was decided at a later meeting.
+    assert_eq!(
+        one("SELECT count(*) FROM agenda_items i WHERE i.postponed = 1 AND NOT EXISTS
+             (SELECT 1 FROM decisions d JOIN meetings m ON m.id = d.meeting_id
+              WHERE d.referral_id = i.referral_id AND m.date > (SELECT date FROM meetings WHERE id = i.meeting_id))"),
+        0
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM audit_log WHERE action = 'reopen'"),
+        1
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM decisions WHERE superseded_by IS NOT NULL"),
+        1
+    );
+
+    // The minutes of last Thursday.
+    let pdf = dir.path().join("referat.pdf");
+    let out = inntak(
+        &[
+            &[
+                "minutes",
+                "--db",
+                p(&db),
+                "--meeting",
+                "2026-11-19",
+                "--out",
+                p(&pdf),
+            ][..],
+            &today,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("torsdag 19.11.2026")
+            && text(&out.stdout).contains("møtet er avsluttet"),
+        "{}",
+        text(&out.stdout)
+    );
+    let body = pdf_extract::extract_text(&pdf).unwrap();
+    assert!(body.contains("Kari Nordmann (lege)"), "{body}");
+    assert!(
+        body.contains("Siste møte før frist") || body.contains("Etter fristrekkefølge"),
+        "{body}"
+    );
+
+    // The reopened meeting's minutes say when, by whom and why.
+    let reopened: String = conn
+        .query_row(
+            "SELECT date FROM meetings WHERE id = (SELECT entity_id FROM audit_log WHERE action = 'reopen')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let pdf = dir.path().join("gjenapnet.pdf");
+    let out = inntak(
+        &[
+            &[
+                "minutes",
+                "--db",
+                p(&db),
+                "--meeting",
+                &reopened,
+                "--out",
+                p(&pdf),
+            ][..],
+            &today,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let body = pdf_extract::extract_text(&pdf).unwrap();
+    assert!(
+        body.contains("Fastlegen ettersendte opplysninger"),
+        "{body}"
+    );
+
+    // The statistics count the held meetings and what their agendas came to.
+    let out = inntak(
+        &[
+            &["stats", "--db", p(&db), "--year", "2026", "--no-compare"][..],
+            &today,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats = text(&out.stdout);
+    let meetings_2026 = one("SELECT count(*) FROM meetings WHERE date >= '2026-01-01'");
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with("Holdte inntaksmøter"))
+        .unwrap_or_else(|| panic!("{stats}"));
+    assert!(
+        line.trim_end().ends_with(&format!(" {meetings_2026}")),
+        "{line}"
+    );
+    let items = one(
+        "SELECT count(*) FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id WHERE m.date >= '2026-01-01'",
+    );
+    let postponed = one(
+        "SELECT count(*) FROM agenda_items i JOIN meetings m ON m.id = i.meeting_id WHERE m.date >= '2026-01-01' AND i.postponed = 1",
+    );
+    assert!(
+        stats.lines().any(|l| l.starts_with("Saker på agendaene")
+            && l.contains(&inntak::stats::thousands(items as usize).replace('\u{a0}', " "))),
+        "{stats}"
+    );
+    let share = format!("{:.1}", postponed as f64 * 100.0 / items as f64).replace('.', ",");
+    assert!(
+        stats
+            .lines()
+            .any(|l| l.starts_with("  herav utsatt til neste møte") && l.contains(&share)),
+        "{share}\n{stats}"
+    );
+}

@@ -41,6 +41,7 @@ impl AuditEntry {
             "reopen" => "Gjenåpnet",
             "demo" => "Demodata",
             "settings" => "Innstillinger endret",
+            "add_held" => "Holdt møte lagt inn",
             "decide" => "Vedtak",
             "correct" => "Vedtak rettet",
             "mapping_report" => "Kartlegging meldt tilbake",

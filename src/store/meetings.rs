@@ -834,6 +834,123 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
     Ok(undecided.len())
 }
 
+/// A meeting that was held before Inntak kept it (the demo clinic's past year, or a history
+/// brought along): its day, leader, attendance and agenda, with postponed items marked.
+pub struct HeldMeeting<'a> {
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub leader: Option<MemberId>,
+    pub attendees: &'a [MemberId],
+    /// The agenda in order, each with whether it was postponed to the next meeting.
+    pub items: &'a [(StoredItem, bool)],
+}
+
+/// Stores a held meeting with its attendance and agenda in the schedule's slot for its day (so
+/// the schedule does not generate it again), as in progress: the caller records its decisions
+/// with this meeting and then closes it with [`close`]. Refused when the day already has a
+/// meeting.
+pub fn insert_held(
+    tx: &Transaction<'_>,
+    held: &HeldMeeting<'_>,
+    change: Change<'_>,
+) -> Result<MeetingId, StoreError> {
+    refuse_if_taken(tx, held.date, None)?;
+    let at = timestamp(change.at);
+    tx.execute(
+        "INSERT INTO meetings (date, time, status, leader_id, scheduled_date, agenda_built_at, created_at)
+         VALUES (?1, ?2, 'pagar', ?3, ?1, ?4, ?4)",
+        params![
+            held.date,
+            held.time.format("%H:%M").to_string(),
+            held.leader.map(|m| m.0),
+            at
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let mut attend = tx.prepare_cached(
+        "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+    )?;
+    for member in held.attendees {
+        attend.execute(params![id, member.0])?;
+    }
+    let mut item = tx.prepare_cached(
+        "INSERT INTO agenda_items (meeting_id, referral_id, position, reason, postponed)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (position, (stored, postponed)) in held.items.iter().enumerate() {
+        item.execute(params![
+            id,
+            stored.referral.0,
+            position as i64 + 1,
+            stored.reason.code(),
+            postponed
+        ])?;
+    }
+    let postponed = held.items.iter().filter(|(_, p)| *p).count();
+    log(
+        tx,
+        change,
+        "add_held",
+        Some(id),
+        &json!({
+            "dato": held.date.to_string(),
+            "punkter": held.items.len(),
+            "utsatt": postponed,
+            "til_stede": held.attendees.len(),
+        }),
+    )?;
+    Ok(MeetingId(id))
+}
+
+/// A held meeting in the statistics: who led it, how many attended, and what its agenda came
+/// to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldSummary {
+    pub id: MeetingId,
+    pub date: NaiveDate,
+    pub leader: Option<String>,
+    pub attendees: usize,
+    /// Referrals on its agenda (postponed ones included).
+    pub items: usize,
+    /// Referrals decided at it (a decision or a track chosen after mapping).
+    pub decided: usize,
+    /// Referrals postponed from it to the next meeting.
+    pub postponed: usize,
+}
+
+/// The meetings held (closed, or running) from `from` to `to`, both included, by date.
+pub fn held_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<HeldSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.date,
+            (SELECT name FROM team_members t WHERE t.id = m.leader_id),
+            (SELECT count(*) FROM meeting_attendees a WHERE a.meeting_id = m.id),
+            (SELECT count(*) FROM agenda_items i WHERE i.meeting_id = m.id),
+            (SELECT count(*) FROM (
+                SELECT referral_id FROM decisions d WHERE d.meeting_id = m.id
+                UNION SELECT referral_id FROM track_changes c WHERE c.meeting_id = m.id)),
+            (SELECT count(*) FROM agenda_items i WHERE i.meeting_id = m.id AND i.postponed = 1)
+         FROM meetings m
+         WHERE m.date BETWEEN ?1 AND ?2 AND m.status IN ('avsluttet', 'pagar')
+         ORDER BY m.date, m.time",
+    )?;
+    let rows = stmt.query_map(params![from, to], |r| {
+        Ok(HeldSummary {
+            id: MeetingId(r.get(0)?),
+            date: r.get(1)?,
+            leader: r.get(2)?,
+            attendees: r.get::<_, i64>(3)? as usize,
+            items: r.get::<_, i64>(4)? as usize,
+            decided: r.get::<_, i64>(5)? as usize,
+            postponed: r.get::<_, i64>(6)? as usize,
+        })
+    })?;
+    rows.collect()
+}
+
 /// Reopens a closed meeting: an explicit, audited action with a reason.
 pub fn reopen(
     tx: &Transaction<'_>,

@@ -290,6 +290,48 @@ fn table_ui(ui: &mut egui::Ui, report: &Report, lines: &[Line]) {
                 ui.end_row();
             }
         });
+    meetings_ui(ui, &report.figures.meetings);
+}
+
+/// Each meeting held in the period: day, leader, attendance and what its agenda came to.
+fn meetings_ui(ui: &mut egui::Ui, meetings: &[crate::store::meetings::HeldSummary]) {
+    if meetings.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    egui::CollapsingHeader::new(format!("Møtene i perioden ({})", meetings.len()))
+        .id_salt("stats_meetings")
+        .show(ui, |ui| {
+            egui::Grid::new("stats_meetings_grid")
+                .striped(true)
+                .num_columns(7)
+                .spacing([18.0, 4.0])
+                .show(ui, |ui| {
+                    for h in [
+                        "Møte",
+                        "Uke",
+                        "Møteleder",
+                        "Til stede",
+                        "Saker",
+                        "Avgjort",
+                        "Utsatt",
+                    ] {
+                        ui.strong(h);
+                    }
+                    ui.end_row();
+                    for m in meetings {
+                        use chrono::Datelike;
+                        ui.label(crate::calendar::format_date_weekday(m.date));
+                        ui.label(m.date.iso_week().week().to_string());
+                        ui.label(m.leader.as_deref().unwrap_or("–"));
+                        ui.label(m.attendees.to_string());
+                        ui.label(m.items.to_string());
+                        ui.label(m.decided.to_string());
+                        ui.label(m.postponed.to_string());
+                        ui.end_row();
+                    }
+                });
+        });
 }
 
 fn month_label(f: &Figures, x: f64) -> String {
