@@ -10,11 +10,13 @@ use crate::domain::decision::{
     Clinician, DEFAULT_AVSLAG_REASONS, Outcome, TeamMode, Track, propose_start_of_care_deadline,
 };
 use crate::domain::meeting::{MeetingId, MemberId, Profession};
+use crate::domain::preparation::{Assessment, TrackKind};
 use crate::domain::{ReferralFields, ReferralStatus, ReferrerKind};
 use crate::store::StoreError;
 use crate::store::decisions::{self, DecisionExtras, NewDecision};
 use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, HeldMeeting, StoredItem};
+use crate::store::preparations;
 use crate::store::referrals::{self, Change};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
 use rand::{Rng, SeedableRng};
@@ -537,6 +539,7 @@ pub fn insert_generated(
         actor: change.actor,
     };
     let extras = DecisionExtras::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5_1e_4);
     for (date, step, i) in events {
         past.advance(tx, date)?;
         let (d, id) = (&demo[i], ids[i]);
@@ -547,6 +550,9 @@ pub fn insert_generated(
         };
         match (step, &d.outcome, d.mapping) {
             (0, Some(outcome), _) => {
+                if meeting.is_some() {
+                    give_views(tx, &mut rng, id, outcome, when)?;
+                }
                 let decision = NewDecision {
                     referral: id,
                     meeting,
@@ -566,6 +572,7 @@ pub fn insert_generated(
         }
     }
     past.advance(tx, today)?;
+    prepare_waiting(tx, &mut rng, &demo, &ids, change)?;
     for (d, &id) in demo.iter().zip(&ids) {
         if d.care != CareStart::default() {
             followups::set_care_start(tx, id, d.care, change)?;
@@ -574,6 +581,80 @@ pub fn insert_generated(
     let held = past.held;
     reopen_one(tx, &held, today, rule, change)?;
     Ok(demo.len())
+}
+
+/// About four in ten referrals decided rett or avslag at a past meeting had provisional views
+/// from two to four disciplines, each agreeing with the decision about four times in five.
+fn give_views(
+    tx: &Transaction<'_>,
+    rng: &mut ChaCha8Rng,
+    referral: ReferralId,
+    outcome: &Outcome,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let Some(decided) = Assessment::of_decision(outcome) else {
+        return Ok(());
+    };
+    if !rng.random_bool(0.4) {
+        return Ok(());
+    }
+    let professions = [
+        Profession::Lege,
+        Profession::Psykolog,
+        Profession::Fysioterapeut,
+        Profession::Sykepleier,
+    ];
+    let n = rng.random_range(2..=4);
+    for profession in &professions[..n] {
+        let view = if rng.random_bool(0.8) {
+            // Agrees on rett/avslag; on rett, mostly also on the track.
+            match decided {
+                Assessment::Rett(track) if rng.random_bool(0.25) => {
+                    Assessment::Rett(if rng.random_bool(0.5) { None } else { track })
+                }
+                other => other,
+            }
+        } else if decided.is_rett() {
+            Assessment::Avslag
+        } else {
+            Assessment::Rett(Some(*pick(
+                rng,
+                &[
+                    TrackKind::Monofaglig,
+                    TrackKind::Tverrfaglig,
+                    TrackKind::Kartlegging,
+                ],
+            )))
+        };
+        preparations::set_view(tx, referral, *profession, Some(view), change)?;
+    }
+    Ok(())
+}
+
+/// Referrals still waiting for the meeting: some have a note and a presenter already.
+fn prepare_waiting(
+    tx: &Transaction<'_>,
+    rng: &mut ChaCha8Rng,
+    demo: &[DemoReferral],
+    ids: &[ReferralId],
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    const NOTES: &[&str] = &[
+        "Les journal fra ortopedisk poliklinikk",
+        "Ring fastlege om medikamentliste",
+        "Be om MR-beskrivelse",
+        "Sjekk tidligere henvisninger",
+    ];
+    let team = meetings::members(tx)?;
+    for (d, &id) in demo.iter().zip(ids) {
+        if d.status != ReferralStatus::TilVurdering || !rng.random_bool(0.3) {
+            continue;
+        }
+        let presenter = (!team.is_empty()).then(|| pick(rng, &team).id);
+        let note: &str = *pick(rng, NOTES);
+        preparations::save(tx, id, note, presenter, change)?;
+    }
+    Ok(())
 }
 
 /// When a demo meeting's decisions are written (the audit rows carry the meeting's day).

@@ -29,6 +29,8 @@ pub struct MeetingView {
     pub track_changed: Vec<(ReferralId, crate::domain::decision::Track)>,
     /// The stored agenda's item numbers (postponed items included); empty for a proposal.
     pub numbers: Vec<(ReferralId, usize)>,
+    /// While the meeting runs: each item's note, presenter and provisional views.
+    pub preparations: Vec<(ReferralId, crate::store::preparations::Preparation)>,
     /// The leader and attendees shown are carried from the previous meeting (nobody has set
     /// this meeting's yet; they are stored with the first change or when it starts).
     pub team_carried: bool,
@@ -175,6 +177,12 @@ pub fn load(
         } else {
             Vec::new()
         };
+        let mut preparations = Vec::new();
+        if meeting.status == MeetingStatus::Pagar {
+            for (referral, _) in &plan.items {
+                preparations.push((*referral, crate::store::preparations::get(conn, *referral)?));
+            }
+        }
         views.push(MeetingView {
             meeting,
             plan,
@@ -184,6 +192,7 @@ pub fn load(
             track_changed,
             numbers,
             team_carried,
+            preparations,
         });
     }
     let mut recent: Vec<Meeting> = past

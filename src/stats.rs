@@ -120,6 +120,7 @@ pub struct PeriodData {
     pub decided: Vec<Decided>,
     pub frister: Vec<Frist>,
     pub meetings: Vec<crate::store::meetings::HeldSummary>,
+    pub assessed: Vec<crate::domain::preparation::Assessed>,
 }
 
 /// Reads one period from the store (indexed by receipt, decision and frist date).
@@ -175,11 +176,13 @@ pub fn load_period(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let meetings = crate::store::meetings::held_between(conn, from, to)?;
+    let assessed = crate::store::preparations::assessed_between(conn, from, to)?;
     Ok(PeriodData {
         received,
         decided,
         frister,
         meetings,
+        assessed,
     })
 }
 
@@ -192,6 +195,8 @@ pub enum Measure {
     Share(Option<f64>),
     /// Working days; `None` when nothing was decided.
     Days(Option<f64>),
+    /// An agreement coefficient (Cohen's or Fleiss' kappa, −1 to 1); `None` when undefined.
+    Kappa(Option<f64>),
 }
 
 impl Measure {
@@ -201,6 +206,18 @@ impl Measure {
             Self::Count { n, .. } => thousands(n),
             Self::Share(s) => s.map_or("–".into(), percent),
             Self::Days(d) => d.map_or("–".into(), |d| decimal(d, 1)),
+            Self::Kappa(k) => k.map_or("–".into(), |k| decimal(k, 2)),
+        }
+    }
+
+    /// The same kind of figure for a period that has no such line: 0, or "–" for a share,
+    /// days or a kappa (there was nothing to compute it from).
+    pub fn missing(self) -> Self {
+        match self {
+            Self::Count { .. } => Self::Count { n: 0, share: None },
+            Self::Share(_) => Self::Share(None),
+            Self::Days(_) => Self::Days(None),
+            Self::Kappa(_) => Self::Kappa(None),
         }
     }
 
@@ -219,6 +236,7 @@ impl Measure {
             }
             (Self::Share(Some(a)), Self::Share(Some(b))) => signed((a - b) * 100.0, " pp"),
             (Self::Days(Some(a)), Self::Days(Some(b))) => signed(a - b, ""),
+            (Self::Kappa(Some(a)), Self::Kappa(Some(b))) => signed_places(a - b, 2, ""),
             _ => String::new(),
         }
     }
@@ -229,6 +247,7 @@ impl Measure {
             Self::Count { n, .. } => n.to_string(),
             Self::Share(s) => s.map_or(String::new(), |s| decimal(s * 100.0, 1)),
             Self::Days(d) => d.map_or(String::new(), |d| decimal(d, 1)),
+            Self::Kappa(k) => k.map_or(String::new(), |k| decimal(k, 2)),
         }
     }
 
@@ -262,6 +281,10 @@ fn percent(share: f64) -> String {
 }
 
 fn signed(x: f64, unit: &str) -> String {
+    signed_places(x, 1, unit)
+}
+
+fn signed_places(x: f64, places: usize, unit: &str) -> String {
     let sign = if x > 0.0 {
         "+"
     } else if x < 0.0 {
@@ -269,7 +292,7 @@ fn signed(x: f64, unit: &str) -> String {
     } else {
         "±"
     };
-    format!("{sign}{}{unit}", decimal(x.abs(), 1))
+    format!("{sign}{}{unit}", decimal(x.abs(), places))
 }
 
 /// One line of the table: a label (indented under its heading) and the figure now and before.
@@ -315,6 +338,8 @@ pub struct Figures {
     pub months: Vec<MonthPoint>,
     /// The meetings held in the period, by date.
     pub meetings: Vec<crate::store::meetings::HeldSummary>,
+    /// How the disciplines' provisional views agreed with each other and with the decisions.
+    pub consistency: crate::domain::preparation::Consistency,
 }
 
 /// The track labels in report order.
@@ -376,6 +401,7 @@ pub fn compute(
         avslag_reasons: BTreeMap::new(),
         months: Vec::new(),
         meetings: data.meetings.clone(),
+        consistency: crate::domain::preparation::consistency(&data.assessed),
     };
     for r in &data.received {
         *f.by_kind.entry(r.kind.label_nb()).or_default() += 1;
@@ -554,6 +580,9 @@ fn count(n: usize, base: Option<usize>) -> Measure {
     }
 }
 
+/// The section comparing the disciplines' provisional views with the decisions.
+pub const CONSISTENCY: &str = "Samsvar i foreløpige vurderinger";
+
 /// The table's lines, in the order the clinic reports them.
 pub fn lines(report: &Report) -> Vec<Line> {
     let build = |f: &Figures| -> Vec<(&'static str, String, bool, Measure)> {
@@ -694,6 +723,58 @@ pub fn lines(report: &Report) -> Vec<Line> {
                 count(*n, Some(f.received)),
             ));
         }
+        let c = &f.consistency;
+        for a in &c.per_profession {
+            let name = a.profession.label_nb();
+            v.extend([
+                (
+                    CONSISTENCY,
+                    format!("{name}: foreløpige vurderinger"),
+                    false,
+                    count(a.views, Some(a.views)),
+                ),
+                (
+                    CONSISTENCY,
+                    format!("{name}: enig med vedtaket (rett/avslag)"),
+                    true,
+                    count(a.agreed, Some(a.views)),
+                ),
+                (
+                    CONSISTENCY,
+                    format!("{name}: enig også om forløpet"),
+                    true,
+                    count(a.agreed_fully, Some(a.views)),
+                ),
+                (
+                    CONSISTENCY,
+                    format!("{name}: Cohens kappa mot vedtaket"),
+                    true,
+                    Measure::Kappa(a.kappa),
+                ),
+            ]);
+        }
+        if c.compared > 0 {
+            v.extend([
+                (
+                    CONSISTENCY,
+                    "Mellom faggruppene: henvisninger med 2 eller flere vurderinger".to_string(),
+                    false,
+                    count(c.compared, None),
+                ),
+                (
+                    CONSISTENCY,
+                    "Parvis enighet (rett/avslag)".into(),
+                    true,
+                    Measure::Share(c.pairwise_agreement),
+                ),
+                (
+                    CONSISTENCY,
+                    "Fleiss' kappa".into(),
+                    true,
+                    Measure::Kappa(c.fleiss_kappa),
+                ),
+            ]);
+        }
         for (reason, n) in &f.avslag_reasons {
             v.push((
                 "Avslag etter begrunnelse",
@@ -712,7 +793,7 @@ pub fn lines(report: &Report) -> Vec<Line> {
             let prev = before.as_ref().map(|b| {
                 b.iter()
                     .find(|(s, l, _, _)| *s == section && *l == label)
-                    .map_or(Measure::Count { n: 0, share: None }, |x| x.3)
+                    .map_or_else(|| m.missing(), |x| x.3)
             });
             Line {
                 section,
@@ -727,17 +808,14 @@ pub fn lines(report: &Report) -> Vec<Line> {
     if let Some(b) = &before {
         for (section, label, indent, m) in b {
             let dynamic = section.starts_with("Mottatte etter spesialitet")
-                || section.starts_with("Avslag etter");
+                || section.starts_with("Avslag etter")
+                || *section == CONSISTENCY;
             if dynamic
                 && !out
                     .iter()
                     .any(|l| l.section == *section && l.label == *label)
             {
-                let zero = if matches!(m, Measure::Count { .. }) {
-                    Measure::Count { n: 0, share: None }
-                } else {
-                    *m
-                };
+                let zero = m.missing();
                 let at = out
                     .iter()
                     .rposition(|l| l.section == *section)

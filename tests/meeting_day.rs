@@ -328,3 +328,93 @@ fn the_minutes_show_a_reopening_and_an_approval_line() {
     );
     assert!(flat.contains("Godkjent av møteleder:"), "{flat}");
 }
+
+/// Preparation: a provisional view is given before the decision and kept as it was after it
+/// (a later change is refused), while the note may still be changed; every write is logged.
+#[test]
+fn provisional_views_lock_at_the_decision() {
+    use inntak::domain::meeting::Profession;
+    use inntak::domain::preparation::{Assessment, TrackKind};
+    use inntak::store::{StoreError, audit, preparations};
+    let (mut store, tuesday, _, [ada, ..]) = started();
+    store
+        .write(|tx| {
+            preparations::set_view(
+                tx,
+                ada,
+                Profession::Lege,
+                Some(Assessment::Avslag),
+                change(),
+            )?;
+            preparations::set_view(
+                tx,
+                ada,
+                Profession::Psykolog,
+                Some(Assessment::Rett(Some(TrackKind::Monofaglig))),
+                change(),
+            )?;
+            preparations::set_view(tx, ada, Profession::Psykolog, None, change())?;
+            preparations::save(tx, ada, " les journal ", None, change())
+        })
+        .unwrap();
+    let prep = preparations::get(store.conn(), ada).unwrap();
+    assert_eq!(prep.note, "les journal");
+    assert_eq!(prep.views, [(Profession::Lege, Assessment::Avslag)]);
+
+    let rett = Outcome::Rett {
+        start_of_care_deadline: iso("2027-02-01"),
+        track: Track::Monofaglig(Clinician::Lege),
+        priority_note: String::new(),
+    };
+    let extras = DecisionExtras::default();
+    store
+        .write(|tx| {
+            decisions::record(
+                tx,
+                &NewDecision {
+                    referral: ada,
+                    meeting: Some(tuesday),
+                    decided_on: iso("2026-11-24"),
+                    outcome: &rett,
+                    extras: &extras,
+                },
+                WorkingDayRule::default(),
+                change(),
+            )
+        })
+        .unwrap();
+    let refused = store.write(|tx| {
+        preparations::set_view(
+            tx,
+            ada,
+            Profession::Lege,
+            Some(Assessment::Rett(None)),
+            change(),
+        )
+    });
+    assert!(
+        matches!(&refused, Err(StoreError::Rule(m)) if m.contains("foreløpige vurderinger gis før vedtaket")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        preparations::get(store.conn(), ada).unwrap().views,
+        [(Profession::Lege, Assessment::Avslag)]
+    );
+    store
+        .write(|tx| preparations::save(tx, ada, "les journal; MR bestilt", None, change()))
+        .unwrap();
+    let logged = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, ada.0)
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "provisional_view" || e.action == "preparation")
+        .count();
+    assert_eq!(logged, 5);
+    // The statistics see one assessed referral: lege said avslag, the decision was rett.
+    let assessed =
+        preparations::assessed_between(store.conn(), iso("2026-11-01"), iso("2026-11-30")).unwrap();
+    assert_eq!(assessed.len(), 1);
+    assert_eq!(
+        assessed[0].decision,
+        Assessment::Rett(Some(TrackKind::Monofaglig))
+    );
+}

@@ -1263,3 +1263,71 @@ fn the_calendar_is_norwegian_and_a_picked_day_is_taken() {
         Some("25.12.2026")
     );
 }
+
+/// Choose `option` in the combo box labelled `label`.
+fn choose(harness: &mut Harness<'_, App>, label: &str, option: &str) {
+    harness.get_by_role_and_label(Role::ComboBox, label).click();
+    harness.run();
+    harness.get_by_label(option).click();
+    harness.run();
+}
+
+/// Issue 11 (preparation): a note and the disciplines' provisional views are given during the
+/// meeting beside the decision form, locked once decided and marked against the decision; the
+/// statistics compare them.
+#[test]
+fn provisional_views_are_given_before_the_decision_and_compared_with_it() {
+    let store = store_with(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    start_meeting(&mut harness);
+    harness.get_by_label("Forberedelse");
+    choose(&mut harness, "Lege", "Avslag");
+    harness.get_by_label("Foreløpig vurdering (lege) lagret");
+    choose(&mut harness, "Psykolog", "Rett – tverrfaglig");
+    choose(&mut harness, "Fysioterapeut", "Rett");
+    let note = "Notat til møtet:";
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, note)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, note)
+        .type_text("Ring fastlege om MR");
+    harness.run();
+    // Leaving the note saves it (a click elsewhere takes the focus).
+    harness.get_by_label("Forberedelse").click();
+    harness.run();
+    harness.get_by_label("Forberedelsen er lagret");
+    harness.get_by_label_contains("Notat: Ring fastlege om MR");
+
+    // Ada: rett, tverrfaglig; back to her with ↑: the views are locked and marked.
+    for key in [
+        egui::Key::R,
+        egui::Key::T,
+        egui::Key::Enter,
+        egui::Key::ArrowUp,
+    ] {
+        harness.key_press(key);
+        harness.run();
+    }
+    harness.get_by_label("Ada Lund");
+    harness.get_by_label("✗ ulikt vedtaket");
+    harness.get_by_label("✓ som vedtaket");
+    harness.get_by_label("✓ rett");
+    harness.get_by_label("Vurderingene er låst: de ble gitt før vedtaket.");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::ComboBox, "Lege")
+            .is_none(),
+        "no view can be changed after the decision"
+    );
+
+    // Statistikk: the consistency section for this year.
+    harness.get_by_label("Statistikk").click();
+    harness.run();
+    harness.get_by_label("Samsvar i foreløpige vurderinger");
+    harness.get_by_label_contains("Lege: enig med vedtaket");
+    harness.get_by_label_contains("Fleiss' kappa");
+}

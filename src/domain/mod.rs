@@ -3,6 +3,7 @@
 pub mod decision;
 pub mod identity;
 pub mod meeting;
+pub mod preparation;
 pub mod referral;
 pub mod renewal;
 pub mod settings;

@@ -47,6 +47,8 @@ impl AuditEntry {
             "mapping_report" => "Kartlegging meldt tilbake",
             "track_change" => "Forløp endret",
             "care_start" => "Oppstart registrert",
+            "preparation" => "Forberedelse",
+            "provisional_view" => "Foreløpig vurdering",
             PRINT_AGENDA => "Agenda skrevet ut",
             PRINT_MINUTES => "Referat skrevet ut",
             EXPORT_REFERRALS => "Henvisninger eksportert",

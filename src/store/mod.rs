@@ -8,6 +8,7 @@ pub mod audit;
 pub mod decisions;
 pub mod followups;
 pub mod meetings;
+pub mod preparations;
 pub mod referrals;
 pub mod settings;
 
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v3_decisions.sql"),
     include_str!("migrations/v4_follow_ups.sql"),
     include_str!("migrations/v5_audit_chain.sql"),
+    include_str!("migrations/v6_preparation.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);

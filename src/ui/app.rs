@@ -149,6 +149,18 @@ pub enum Action {
         referral: ReferralId,
         care: CareStart,
     },
+    /// The note for the meeting and the presenter of a referral.
+    SavePreparation {
+        referral: ReferralId,
+        note: String,
+        presenter: Option<crate::domain::meeting::MemberId>,
+    },
+    /// One discipline's provisional view (`None` clears it).
+    SetProvisionalView {
+        referral: ReferralId,
+        profession: crate::domain::meeting::Profession,
+        view: Option<crate::domain::preparation::Assessment>,
+    },
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
     ExportBreaches,
     /// The statistics table on screen as CSV.
@@ -403,6 +415,14 @@ impl App {
             );
             view.renewal = self.queue.renewal(id);
             view.decision_lines = self.decision_lines(id);
+            match crate::store::preparations::get(self.store.conn(), id) {
+                Ok(p) => view.preparation = Some(p),
+                Err(e) => view.preparation_error = Some(e.to_string()),
+            }
+            view.decided_as = decisions::current(self.store.conn(), id)
+                .ok()
+                .flatten()
+                .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
             Some(view)
         });
     }
@@ -491,9 +511,13 @@ impl App {
                                 self.detail_open = Some(false);
                             }
                             match &self.detail {
-                                Some(detail) => {
-                                    detail_panel::ui(ui, detail, &mut self.withdraw, &mut actions)
-                                }
+                                Some(detail) => detail_panel::ui(
+                                    ui,
+                                    detail,
+                                    &self.planning.members,
+                                    &mut self.withdraw,
+                                    &mut actions,
+                                ),
                                 None => detail_panel::empty_ui(ui),
                             }
                         });
@@ -549,6 +573,7 @@ impl App {
                             next_meeting,
                             &self.queue,
                             &self.follow_ups,
+                            &self.planning.members,
                             &reasons,
                             rule,
                             today,
@@ -1038,6 +1063,49 @@ impl App {
             action @ (Action::ReportMapping { .. }
             | Action::ChangeTrack { .. }
             | Action::SetCareStart { .. }) => self.apply_follow_up(action),
+            Action::SavePreparation {
+                referral,
+                note,
+                presenter,
+            } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let result = self.store.write(|tx| {
+                    crate::store::preparations::save(tx, referral, &note, presenter, change)
+                });
+                match result {
+                    Ok(()) => {
+                        self.info("Forberedelsen er lagret");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(format!("Forberedelsen ble ikke lagret: {e}")),
+                }
+            }
+            Action::SetProvisionalView {
+                referral,
+                profession,
+                view,
+            } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let result = self.store.write(|tx| {
+                    crate::store::preparations::set_view(tx, referral, profession, view, change)
+                });
+                match result {
+                    Ok(()) => {
+                        self.info(format!(
+                            "Foreløpig vurdering ({}) lagret",
+                            profession.label_nb().to_lowercase()
+                        ));
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
             other => self.apply_meeting_write(other),
         }
     }

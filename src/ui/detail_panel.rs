@@ -23,6 +23,12 @@ pub struct DetailView {
     /// The current decision and what followed it (track changes, mapping, start of care),
     /// one line each.
     pub decision_lines: Vec<String>,
+    /// The note, presenter and provisional views (`None` until loaded, or when reading failed:
+    /// then `preparation_error` says why).
+    pub preparation: Option<crate::store::preparations::Preparation>,
+    pub preparation_error: Option<String>,
+    /// The current decision as rett/avslag with its track, to mark the provisional views.
+    pub decided_as: Option<crate::domain::preparation::Assessment>,
 }
 
 impl DetailView {
@@ -49,6 +55,9 @@ impl DetailView {
             history,
             renewal: None,
             decision_lines: Vec::new(),
+            preparation: None,
+            preparation_error: None,
+            decided_as: None,
         }
     }
 }
@@ -123,6 +132,7 @@ pub fn empty_ui(ui: &mut egui::Ui) {
 pub fn ui(
     ui: &mut egui::Ui,
     view: &DetailView,
+    members: &[crate::domain::meeting::TeamMember],
     withdraw: &mut WithdrawState,
     actions: &mut Vec<Action>,
 ) {
@@ -215,8 +225,38 @@ pub fn ui(
         actions_ui(ui, r, withdraw, actions);
         ui.add_space(8.0);
         ui.separator();
-        ui.strong("Historikk");
-        for entry in &view.history {
+        egui::CollapsingHeader::new(egui::RichText::new("Forberedelse til møtet").strong())
+            .id_salt("detail_preparation")
+            .default_open(true)
+            .show(ui, |ui| {
+                match (&view.preparation, &view.preparation_error) {
+                    (Some(prep), _) => {
+                        let open = matches!(
+                            r.status,
+                            ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
+                        );
+                        super::preparation::preparation_ui(
+                            ui,
+                            r.id,
+                            prep,
+                            members,
+                            open,
+                            view.decided_as,
+                            actions,
+                        );
+                    }
+                    (None, Some(e)) => {
+                        ui.colored_label(
+                            theme::ERROR_TEXT,
+                            format!("Kunne ikke lese forberedelsen: {e}"),
+                        );
+                    }
+                    (None, None) => {}
+                }
+            });
+        ui.separator();
+        ui.strong("Historikk (nyeste først)");
+        for entry in view.history.iter().rev() {
             history_row_ui(ui, entry);
         }
     });

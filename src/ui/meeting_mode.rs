@@ -211,6 +211,7 @@ impl MeetingMode {
         next_meeting: Option<NaiveDate>,
         queue: &QueueModel,
         follow_ups: &FollowUps,
+        members: &[crate::domain::meeting::TeamMember],
         avslag_reasons: &[String],
         rule: WorkingDayRule,
         today: NaiveDate,
@@ -353,6 +354,45 @@ impl MeetingMode {
             self.form = Some(form);
         }
         self.keys(ui, m.id, id, row.deadline, avslag_reasons, actions);
+        let prep = view
+            .preparations
+            .iter()
+            .find(|(r, _)| *r == id)
+            .map(|(_, p)| p);
+        let open_for_views = matches!(
+            row.status,
+            ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
+        );
+        let decided_as = view
+            .decided
+            .iter()
+            .find(|d| d.referral == id)
+            .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
+        let prep_block = |ui: &mut egui::Ui, actions: &mut Vec<Action>| {
+            if let Some(prep) = prep {
+                super::preparation::preparation_ui(
+                    ui,
+                    id,
+                    prep,
+                    members,
+                    open_for_views,
+                    decided_as,
+                    actions,
+                );
+            }
+        };
+        // Wide enough: the preparation beside the decision form; narrow: folded under it.
+        let beside = ui.available_width() >= PREPARATION_BESIDE_WIDTH;
+        if beside {
+            egui::Panel::right("mode_preparation")
+                .resizable(true)
+                .default_size(320.0)
+                .min_size(260.0)
+                .show(ui, |ui| {
+                    ui.heading("Forberedelse");
+                    egui::ScrollArea::vertical().show(ui, |ui| prep_block(ui, actions));
+                });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading(&row.patient);
             if self.form.as_ref().is_some_and(|f| f.track_only) {
@@ -385,6 +425,21 @@ impl MeetingMode {
                 super::renewal_ui(ui, &renewal, &row.diagnosis_group);
             }
             ui.label(egui::RichText::new(if row.problem.is_empty() { "Ingen problemstilling oppgitt" } else { &row.problem }).strong());
+            if let Some(prep) = prep {
+                let mut summary = Vec::new();
+                if !prep.note.is_empty() {
+                    summary.push(format!("Notat: {}", prep.note));
+                }
+                if let Some(name) = prep
+                    .presenter
+                    .and_then(|p| members.iter().find(|m| m.id == p))
+                {
+                    summary.push(format!("presenteres av {}", name.name));
+                }
+                if !summary.is_empty() {
+                    ui.label(egui::RichText::new(summary.join(" · ")).italics());
+                }
+            }
             ui.separator();
             if let Some(form) = &mut self.form {
                 if form.corrects {
@@ -404,6 +459,11 @@ impl MeetingMode {
                  K kartlegging · Enter lagre og neste · U utsett · Esc tilbake"
             };
             ui.colored_label(theme::MUTED_TEXT, keys);
+            if !beside {
+                egui::CollapsingHeader::new("Forberedelse og foreløpige vurderinger")
+                    .id_salt("mode_preparation_folded")
+                    .show(ui, |ui| prep_block(ui, actions));
+            }
         });
         self.text_had_focus = ui.ctx().egui_wants_keyboard_input();
     }
@@ -529,6 +589,9 @@ impl MeetingMode {
         }
     }
 }
+
+/// From this width of the meeting view on, the preparation stands beside the decision form.
+const PREPARATION_BESIDE_WIDTH: f32 = 1000.0;
 
 fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action>) {
     if form.track_only {

@@ -7,6 +7,7 @@ mod detail_panel;
 mod followup_view;
 mod meeting_mode;
 mod meetings_view;
+mod preparation;
 mod queue_panel;
 mod referral_form;
 mod settings_view;

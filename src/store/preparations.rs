@@ -1,0 +1,191 @@
+//! Preparing referrals for the meeting: the note, the presenter and the disciplines'
+//! provisional views. Every write records an audit row.
+
+use super::{StoreError, audit, referrals::Change, timestamp};
+use crate::domain::meeting::{MemberId, Profession};
+use crate::domain::preparation::{Assessed, Assessment};
+use crate::domain::{ReferralId, ReferralStatus};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+/// What the team prepared for one referral.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preparation {
+    pub note: String,
+    pub presenter: Option<MemberId>,
+    /// Profession → view, in profession order.
+    pub views: Vec<(Profession, Assessment)>,
+}
+
+fn strict<T>(parsed: Option<T>, what: &str, code: &str) -> rusqlite::Result<T> {
+    parsed.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("ukjent {what} «{code}» i databasen").into(),
+        )
+    })
+}
+
+/// The referral's preparation (empty when nothing is prepared).
+pub fn get(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Preparation> {
+    let (note, presenter) = conn
+        .prepare_cached("SELECT note, presenter_id FROM preparations WHERE referral_id = ?1")?
+        .query_row([referral.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+        })
+        .optional()?
+        .unwrap_or_default();
+    Ok(Preparation {
+        note,
+        presenter: presenter.map(MemberId),
+        views: views(conn, referral)?,
+    })
+}
+
+fn views(
+    conn: &Connection,
+    referral: ReferralId,
+) -> rusqlite::Result<Vec<(Profession, Assessment)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT profession, assessment FROM provisional_views WHERE referral_id = ?1",
+    )?;
+    let mut views = stmt
+        .query_map([referral.0], |r| {
+            let p: String = r.get(0)?;
+            let a: String = r.get(1)?;
+            Ok((
+                strict(Profession::parse(&p), "yrke", &p)?,
+                strict(Assessment::parse(&a), "vurdering", &a)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    views.sort_by_key(|(p, _)| Profession::ALL.iter().position(|x| x == p));
+    Ok(views)
+}
+
+/// Provisional views are given before the decision: once the referral is decided they are
+/// kept as they were (so the comparison with the decision is honest).
+fn refuse_after_decision(tx: &Transaction<'_>, referral: ReferralId) -> Result<(), StoreError> {
+    let r = super::referrals::get(tx, referral)?;
+    if !matches!(
+        r.status,
+        ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
+    ) {
+        return Err(StoreError::Rule(format!(
+            "«{}» er allerede avgjort ({}); foreløpige vurderinger gis før vedtaket",
+            r.fields.patient,
+            r.status.label_nb().to_lowercase()
+        )));
+    }
+    Ok(())
+}
+
+/// Saves the note and the presenter (the note may be changed also after the decision).
+pub fn save(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    note: &str,
+    presenter: Option<MemberId>,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    super::referrals::get(tx, referral)?;
+    let at = timestamp(change.at);
+    tx.execute(
+        "INSERT INTO preparations (referral_id, note, presenter_id, updated_by, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (referral_id) DO UPDATE SET note = excluded.note,
+            presenter_id = excluded.presenter_id, updated_by = excluded.updated_by,
+            updated_at = excluded.updated_at",
+        params![
+            referral.0,
+            note.trim(),
+            presenter.map(|m| m.0),
+            change.actor,
+            at
+        ],
+    )?;
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "preparation",
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &json!({ "notat": !note.trim().is_empty(), "presenterer": presenter.map(|m| m.0) }),
+    )?;
+    Ok(())
+}
+
+/// Sets (or with `None` clears) one profession's provisional view; refused once decided.
+pub fn set_view(
+    tx: &Transaction<'_>,
+    referral: ReferralId,
+    profession: Profession,
+    view: Option<Assessment>,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    refuse_after_decision(tx, referral)?;
+    let at = timestamp(change.at);
+    match view {
+        Some(v) => tx.execute(
+            "INSERT INTO provisional_views (referral_id, profession, assessment, given_by, given_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (referral_id, profession) DO UPDATE SET assessment = excluded.assessment,
+                given_by = excluded.given_by, given_at = excluded.given_at",
+            params![referral.0, profession.code(), v.code(), change.actor, at],
+        )?,
+        None => tx.execute(
+            "DELETE FROM provisional_views WHERE referral_id = ?1 AND profession = ?2",
+            params![referral.0, profession.code()],
+        )?,
+    };
+    audit::record(
+        tx,
+        &at,
+        change.actor,
+        "provisional_view",
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &json!({ "yrke": profession.code(), "vurdering": view.map(Assessment::code) }),
+    )?;
+    Ok(())
+}
+
+/// The referrals decided rett or avslag from `from` to `to` (current decisions) that had
+/// provisional views, with their views: what the consistency table is computed from.
+pub fn assessed_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<Assessed>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.referral_id, d.outcome, d.track FROM decisions d
+         WHERE d.superseded_by IS NULL AND d.decided_on BETWEEN ?1 AND ?2
+           AND d.outcome IN ('rett', 'avslag')
+           AND EXISTS (SELECT 1 FROM provisional_views v WHERE v.referral_id = d.referral_id)",
+    )?;
+    let decided = stmt
+        .query_map(params![from, to], |r| {
+            Ok((
+                ReferralId(r.get(0)?),
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(decided.len());
+    for (referral, outcome, track) in decided {
+        let code = match (outcome.as_str(), track.as_deref()) {
+            ("avslag", _) => "avslag".to_string(),
+            ("rett", Some(t)) => format!("rett_{t}"),
+            _ => "rett".to_string(),
+        };
+        out.push(Assessed {
+            decision: strict(Assessment::parse(&code), "vedtak", &code)?,
+            views: views(conn, referral)?,
+        });
+    }
+    Ok(out)
+}
