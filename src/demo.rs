@@ -539,7 +539,7 @@ pub fn insert_generated(
         actor: change.actor,
     };
     let extras = DecisionExtras::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(0x5_1e_4);
+    let mut rng = ChaCha8Rng::seed_from_u64(0x51e4);
     for (date, step, i) in events {
         past.advance(tx, date)?;
         let (d, id) = (&demo[i], ids[i]);
@@ -651,7 +651,7 @@ fn prepare_waiting(
             continue;
         }
         let presenter = (!team.is_empty()).then(|| pick(rng, &team).id);
-        let note: &str = *pick(rng, NOTES);
+        let note = NOTES[rng.random_range(0..NOTES.len())];
         preparations::save(tx, id, note, presenter, change)?;
     }
     Ok(())
