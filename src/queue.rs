@@ -116,12 +116,83 @@ impl StatusFilter {
     }
 }
 
-/// What the user filters the queue by.
+/// What the user filters the queue by, and the column it is sorted by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueueFilter {
     pub text: String,
     pub status: StatusFilter,
     pub referrer_kind: Option<ReferrerKind>,
+    pub sort: QueueSort,
+}
+
+/// The queue's columns, in the table's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SortColumn {
+    Received,
+    Patient,
+    #[default]
+    Deadline,
+    WorkingDaysLeft,
+    Status,
+    LastMeeting,
+    Referrer,
+    Kind,
+    Secondary,
+}
+
+impl SortColumn {
+    pub const ALL: [Self; 9] = [
+        Self::Received,
+        Self::Patient,
+        Self::Deadline,
+        Self::WorkingDaysLeft,
+        Self::Status,
+        Self::LastMeeting,
+        Self::Referrer,
+        Self::Kind,
+        Self::Secondary,
+    ];
+
+    /// The column's header.
+    pub fn title_nb(self) -> &'static str {
+        match self {
+            Self::Received => "Mottatt",
+            Self::Patient => "Pasient",
+            Self::Deadline => "Vurderingsfrist",
+            Self::WorkingDaysLeft => "Virkedager igjen",
+            Self::Status => "Status",
+            Self::LastMeeting => "Siste møte før frist",
+            Self::Referrer => "Henviser",
+            Self::Kind => "Type",
+            Self::Secondary => "Prim./sek.",
+        }
+    }
+}
+
+/// The queue's order: a column and its direction. The default is the legal order (earliest
+/// vurderingsfrist first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct QueueSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl QueueSort {
+    /// A click on `column`'s header: the same column turns the direction, another starts
+    /// ascending.
+    pub fn clicked(self, column: SortColumn) -> Self {
+        if self.column == column {
+            Self {
+                column,
+                descending: !self.descending,
+            }
+        } else {
+            Self {
+                column,
+                descending: false,
+            }
+        }
+    }
 }
 
 fn renewal_key(national_id: Option<&str>, group: &str) -> Option<(String, String)> {
@@ -267,14 +338,56 @@ impl QueueModel {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        self.rows
+        let mut visible: Vec<u32> = self
+            .rows
             .iter()
             .enumerate()
             .filter(|(_, r)| filter.status.accepts(r.status))
             .filter(|(_, r)| filter.referrer_kind.is_none_or(|k| k == r.referrer_kind))
             .filter(|(_, r)| words.iter().all(|w| r.haystack.contains(w.as_str())))
             .map(|(i, _)| i as u32)
-            .collect()
+            .collect();
+        self.sort(&mut visible, filter.sort);
+        visible
+    }
+
+    /// Orders row indices by a column. Stable: rows that tie keep the legal order (deadline,
+    /// receipt, id) the model is built in. Empty values (no working days left, no meeting)
+    /// come last in either direction.
+    pub fn sort(&self, visible: &mut [u32], sort: QueueSort) {
+        use std::cmp::Ordering;
+        let row = |i: &u32| &self.rows[*i as usize];
+        let by = |a: &QueueRow, b: &QueueRow| -> Ordering {
+            match sort.column {
+                SortColumn::Received => a.received_on.cmp(&b.received_on),
+                SortColumn::Patient => a.patient.to_lowercase().cmp(&b.patient.to_lowercase()),
+                SortColumn::Deadline => a.deadline.cmp(&b.deadline),
+                SortColumn::WorkingDaysLeft => a.working_days_left.cmp(&b.working_days_left),
+                SortColumn::Status => a.status.label_nb().cmp(b.status.label_nb()),
+                SortColumn::LastMeeting => a.last_meeting.cmp(&b.last_meeting),
+                SortColumn::Referrer => a
+                    .referrer_name
+                    .to_lowercase()
+                    .cmp(&b.referrer_name.to_lowercase()),
+                SortColumn::Kind => a.referrer_kind.label_nb().cmp(b.referrer_kind.label_nb()),
+                SortColumn::Secondary => a.is_secondary.cmp(&b.is_secondary),
+            }
+        };
+        let empty = |r: &QueueRow| match sort.column {
+            SortColumn::WorkingDaysLeft => r.working_days_left.is_none(),
+            SortColumn::LastMeeting => r.last_meeting.is_none(),
+            _ => false,
+        };
+        if sort == QueueSort::default() {
+            return; // the model's own order
+        }
+        visible.sort_by(|a, b| {
+            let (a, b) = (row(a), row(b));
+            empty(a).cmp(&empty(b)).then_with(|| {
+                let o = by(a, b);
+                if sort.descending { o.reverse() } else { o }
+            })
+        });
     }
 
     /// Sets each open referral's last meeting before its deadline from the upcoming meeting
@@ -323,6 +436,57 @@ mod tests {
             status,
             decided_on: None,
         }
+    }
+
+    #[test]
+    fn a_column_sorts_both_ways_with_empty_values_last() {
+        let today = iso("2025-04-30");
+        let model = QueueModel::build(
+            vec![
+                referral(1, "2025-04-14", "ada", ReferralStatus::TilVurdering),
+                referral(2, "2025-04-01", "Bo", ReferralStatus::TilVurdering),
+                referral(3, "2025-04-28", "Cy", ReferralStatus::TilVurdering),
+                referral(4, "2025-04-29", "Di", ReferralStatus::Trukket),
+            ],
+            WorkingDayRule::default(),
+            today,
+        );
+        let names = |sort: QueueSort| -> Vec<String> {
+            let filter = QueueFilter {
+                status: StatusFilter::All,
+                sort,
+                ..Default::default()
+            };
+            model
+                .filter(&filter)
+                .iter()
+                .map(|i| model.rows[*i as usize].patient.clone())
+                .collect()
+        };
+        // The default is the legal order.
+        assert_eq!(names(QueueSort::default()), ["Bo", "ada", "Cy", "Di"]);
+        let by_name = QueueSort::default().clicked(SortColumn::Patient);
+        assert_eq!(
+            names(by_name),
+            ["ada", "Bo", "Cy", "Di"],
+            "case does not matter"
+        );
+        assert_eq!(
+            names(by_name.clicked(SortColumn::Patient)),
+            ["Di", "Cy", "Bo", "ada"]
+        );
+        // Working days left: Bo is overdue (negative), Di (withdrawn) has none: last both ways.
+        let left = QueueSort::default().clicked(SortColumn::WorkingDaysLeft);
+        assert_eq!(names(left), ["Bo", "ada", "Cy", "Di"]);
+        assert_eq!(
+            names(left.clicked(SortColumn::WorkingDaysLeft)),
+            ["Cy", "ada", "Bo", "Di"]
+        );
+        let received = QueueSort::default().clicked(SortColumn::Received);
+        assert_eq!(
+            names(received.clicked(SortColumn::Received)),
+            ["Di", "Cy", "ada", "Bo"]
+        );
     }
 
     #[test]

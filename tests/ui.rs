@@ -1331,3 +1331,76 @@ fn provisional_views_are_given_before_the_decision_and_compared_with_it() {
     harness.get_by_label_contains("Lege: enig med vedtaket");
     harness.get_by_label_contains("Fleiss' kappa");
 }
+
+/// Issue 11 (keyboard): "Lagre og ny" (Ctrl+Shift+Enter) saves and opens the form again for the
+/// next referral, with the same receipt date; Ctrl+Enter saves and closes.
+#[test]
+fn save_and_new_registers_a_batch_by_keyboard() {
+    let mut harness = harness(store_with(&[]), "2026-11-23");
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    retype(&mut harness, "Mottatt", "20.11.2026");
+    type_into(&mut harness, "Pasient", "Kari Testesen");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Enter,
+    );
+    harness.run();
+    harness.get_by_label_contains("Henvisningen for Kari Testesen er registrert");
+    // The form is open again, empty, with the same receipt date.
+    harness.get_by_label("Lagre og ny");
+    let value = |h: &Harness<'_, App>, label: &str| {
+        h.get_by_role_and_label(Role::TextInput, label)
+            .value()
+            .unwrap_or_default()
+    };
+    assert_eq!(value(&harness, "Pasient"), "");
+    assert_eq!(value(&harness, "Mottatt"), "20.11.2026");
+    type_into(&mut harness, "Pasient", "Ola Testesen");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.run();
+    assert!(
+        harness.query_by_label("Lagre og ny").is_none(),
+        "the form closed"
+    );
+    let stored = referrals::all(harness.state().store().conn()).unwrap();
+    let mut names: Vec<_> = stored
+        .iter()
+        .map(|r| (r.fields.patient.as_str(), r.fields.received_on))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ("Kari Testesen", iso("2026-11-20")),
+            ("Ola Testesen", iso("2026-11-20"))
+        ]
+    );
+}
+
+/// Issue 11: the queue sorts by a clicked column header, and back the other way.
+#[test]
+fn queue_columns_sort_when_clicked() {
+    let store = store_with(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
+    let mut harness = harness(store, "2026-11-23");
+    let y = |h: &Harness<'_, App>, name: &str| {
+        h.get_all_by_label(name)
+            .map(|n| n.rect().top())
+            .fold(f32::INFINITY, f32::min)
+    };
+    // The legal order: Ada's deadline first.
+    assert!(y(&harness, "Ada Lund") < y(&harness, "Cy Dahl"));
+    harness.get_by_label("Pasient").click();
+    harness.run();
+    harness.get_by_label("▲");
+    assert!(y(&harness, "Ada Lund") < y(&harness, "Cy Dahl"));
+    harness.get_by_label("Pasient").click();
+    harness.run();
+    harness.get_by_label("▼");
+    assert!(
+        y(&harness, "Cy Dahl") < y(&harness, "Ada Lund"),
+        "descending by name"
+    );
+}

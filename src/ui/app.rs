@@ -54,6 +54,8 @@ pub enum Action {
     SaveReferral {
         id: Option<ReferralId>,
         fields: ReferralFields,
+        /// "Lagre og ny": the form opens again for the next referral.
+        and_new: bool,
     },
     CloseForm,
     Withdraw {
@@ -865,7 +867,11 @@ impl App {
                 Err(e) => self.error(e.to_string()),
             },
             Action::CloseForm => self.form = None,
-            Action::SaveReferral { id, fields } => self.save_referral(id, fields),
+            Action::SaveReferral {
+                id,
+                fields,
+                and_new,
+            } => self.save_referral(id, fields, and_new),
             Action::Withdraw { id, reason } => {
                 let change = Change {
                     actor: &self.actor,
@@ -1423,7 +1429,7 @@ impl App {
         self.info(format!("PDF-en er lagret: {}", path.display()));
     }
 
-    fn save_referral(&mut self, id: Option<ReferralId>, fields: ReferralFields) {
+    fn save_referral(&mut self, id: Option<ReferralId>, fields: ReferralFields, and_new: bool) {
         let change = Change {
             actor: &self.actor,
             at: self.clock.now(),
@@ -1448,7 +1454,8 @@ impl App {
                     .settings
                     .working_day_rule()
                     .assessment_deadline(fields.received_on);
-                self.form = None;
+                self.form = (and_new && id.is_none())
+                    .then(|| ReferralForm::next_referral(fields.received_on));
                 match (id, saved) {
                     (None, Some(new_id)) => {
                         self.selected = Some(new_id);

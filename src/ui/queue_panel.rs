@@ -4,7 +4,7 @@ use super::Action;
 use super::theme;
 use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::{ReferralId, ReferrerKind};
-use crate::queue::{QueueFilter, QueueModel, QueueRow, StatusFilter, Urgency};
+use crate::queue::{QueueFilter, QueueModel, QueueRow, SortColumn, StatusFilter, Urgency};
 use egui_extras::{Column, TableBuilder};
 
 /// The queue's own state: the filter and the filtered row indices, recomputed only when the
@@ -227,19 +227,28 @@ impl QueuePanel {
         }
         table
             .header(24.0, |mut header| {
-                for title in [
-                    "Mottatt",
-                    "Pasient",
-                    "Vurderingsfrist",
-                    "Virkedager igjen",
-                    "Status",
-                    "Siste møte før frist",
-                    "Henviser",
-                    "Type",
-                    "Prim./sek.",
-                ] {
+                let sort = self.filter.sort;
+                for column in SortColumn::ALL {
                     header.col(|ui| {
-                        ui.strong(title);
+                        let title = egui::RichText::new(column.title_nb()).strong();
+                        let hover = if sort.column == column && !sort.descending {
+                            "Sortert stigende – klikk for synkende"
+                        } else if sort.column == column {
+                            "Sortert synkende – klikk for stigende"
+                        } else {
+                            "Klikk for å sortere etter denne kolonnen"
+                        };
+                        let clicked = ui
+                            .add(egui::Button::new(title).frame(false))
+                            .on_hover_text(hover)
+                            .clicked();
+                        if sort.column == column {
+                            ui.label(if sort.descending { "▼" } else { "▲" });
+                        }
+                        if clicked {
+                            self.filter.sort = sort.clicked(column);
+                            ui.ctx().request_repaint();
+                        }
                     });
                 }
             })

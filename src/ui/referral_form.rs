@@ -23,6 +23,11 @@ impl ReferralForm {
         Self::with(None, ReferralDraft::new(today))
     }
 
+    /// The next new referral after "Lagre og ny": received the same day as the one saved.
+    pub fn next_referral(received: NaiveDate) -> Self {
+        Self::with(None, ReferralDraft::new(received))
+    }
+
     pub fn edit(referral: &Referral) -> Self {
         Self::with(
             Some(referral.id),
@@ -93,18 +98,36 @@ impl ReferralForm {
             ui.add_space(8.0);
             ui.horizontal(|ui| {
                 let save = ui.button("Lagre").on_hover_text("Ctrl+Enter");
+                // A new referral: save it and start the next one (same receipt date).
+                let save_new = self.id.is_none()
+                    && ui
+                        .button("Lagre og ny")
+                        .on_hover_text(
+                            "Ctrl+Shift+Enter: lagre og registrer neste med samme mottaksdato",
+                        )
+                        .clicked();
+                // Ctrl+Shift+Enter first: Ctrl+Enter would also match it.
+                let save_new_key = self.id.is_none()
+                    && ui.input_mut(|i| {
+                        i.consume_shortcut(&egui::KeyboardShortcut::new(
+                            egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                            egui::Key::Enter,
+                        ))
+                    });
                 let save_key = ui.input_mut(|i| {
                     i.consume_shortcut(&egui::KeyboardShortcut::new(
                         egui::Modifiers::COMMAND,
                         egui::Key::Enter,
                     ))
                 });
-                if save.clicked() || save_key {
+                let and_new = save_new || save_new_key;
+                if save.clicked() || save_key || and_new {
                     self.tried = true;
                     match self.draft.validate(today) {
                         Ok(fields) => actions.push(Action::SaveReferral {
                             id: self.id,
                             fields,
+                            and_new,
                         }),
                         Err(errors) => self.errors = errors,
                     }
