@@ -51,6 +51,9 @@ fn main() {
         Box::new(move |_cc| {
             let mut app = inntak::ui::App::new(store, clock, actor);
             app.enable_auto_backup();
+            if let Some(prefs) = inntak::ui::prefs::default_path() {
+                app.remember_text_size_in(prefs);
+            }
             Ok(Box::new(app))
         }),
     );

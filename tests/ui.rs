@@ -1404,3 +1404,58 @@ fn queue_columns_sort_when_clicked() {
         "descending by name"
     );
 }
+
+/// Issue 11 (projector): Ctrl+ makes the text larger and the size is remembered as a UI
+/// preference outside the database; the next window starts with it. Innstillinger shows it.
+#[test]
+fn text_size_is_remembered_outside_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefs = dir.path().join("config").join("ui.json");
+    let mut app = App::new(
+        store_with(&[]),
+        Clock::fixed(iso("2026-11-23")),
+        "tester".into(),
+    );
+    app.remember_text_size_in(prefs.clone());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    for _ in 0..2 {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Plus);
+        harness.run();
+    }
+    assert!(
+        (harness.ctx.zoom_factor() - 1.2).abs() < 0.011,
+        "{}",
+        harness.ctx.zoom_factor()
+    );
+    let saved = std::fs::read_to_string(&prefs).unwrap();
+    assert!(saved.contains("1.2"), "{saved}");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    harness.get_by_label("120 %");
+    harness.get_by_label("Standard").click();
+    harness.run();
+    harness.get_by_label("100 %");
+    harness.get_by_label("A+").click();
+    harness.run();
+    drop(harness);
+
+    // The next window starts at 110 %.
+    let mut app = App::new(
+        store_with(&[]),
+        Clock::fixed(iso("2026-11-23")),
+        "tester".into(),
+    );
+    app.remember_text_size_in(prefs);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    assert!(
+        (harness.ctx.zoom_factor() - 1.1).abs() < 0.001,
+        "{}",
+        harness.ctx.zoom_factor()
+    );
+}

@@ -228,6 +228,10 @@ pub struct App {
     /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
     nav_ids: Vec<egui::Id>,
     backups: Backups,
+    /// Where the text size is remembered (`None`: not remembered, as in tests), and the size
+    /// last saved there.
+    prefs_path: Option<PathBuf>,
+    saved_zoom: f32,
     /// The audit chain walk, started once the integrity check has passed.
     chain: ChainCheck,
 }
@@ -284,6 +288,8 @@ impl App {
             detail_open: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
+            prefs_path: None,
+            saved_zoom: 1.0,
             chain: ChainCheck::NotStarted,
         };
         // With a background integrity check still running, the first write (the schedule)
@@ -447,8 +453,10 @@ impl App {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         if !self.styled {
             theme::apply(ui.ctx());
+            ui.ctx().set_zoom_factor(self.saved_zoom);
             self.styled = true;
         }
+        self.remember_text_size(ui.ctx());
         // The date fields read "today" and the working-day rule from here (for "i dag", "+3").
         super::set_context(
             ui.ctx(),
@@ -1606,6 +1614,34 @@ impl App {
 
 impl App {
     /// Automatic backups in the real window (off in tests unless they ask).
+    /// Remembers the text size (Ctrl+ / Ctrl− / Ctrl+0, or Innstillinger) in `path`, a UI
+    /// preference outside the database, and starts with the size saved there.
+    pub fn remember_text_size_in(&mut self, path: PathBuf) {
+        self.saved_zoom = super::prefs::load(&path).zoom;
+        self.prefs_path = Some(path);
+    }
+
+    /// Keeps the text size within its range and saves it when it changed.
+    fn remember_text_size(&mut self, ctx: &egui::Context) {
+        let zoom = ctx.zoom_factor();
+        let clamped = super::prefs::UiPrefs::clamped_zoom(zoom);
+        if (clamped - zoom).abs() > 0.001 {
+            ctx.set_zoom_factor(clamped);
+        }
+        if (clamped - self.saved_zoom).abs() < 0.001 {
+            return;
+        }
+        self.saved_zoom = clamped;
+        if let Some(path) = &self.prefs_path
+            && let Err(e) = super::prefs::save(path, &super::prefs::UiPrefs { zoom: clamped })
+        {
+            self.error(format!(
+                "Tekststørrelsen ble ikke husket ({}): {e}",
+                path.display()
+            ));
+        }
+    }
+
     pub fn enable_auto_backup(&mut self) {
         self.backups.auto = true;
     }

@@ -7,6 +7,7 @@ mod detail_panel;
 mod followup_view;
 mod meeting_mode;
 mod meetings_view;
+pub mod prefs;
 mod preparation;
 mod queue_panel;
 mod referral_form;

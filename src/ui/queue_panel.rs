@@ -294,9 +294,10 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
     });
     cell(row, &|ui| {
         if let Some(left) = r.working_days_left {
-            let text = egui::RichText::new(left.to_string())
-                .color(theme::urgency_text(r.urgency))
-                .strong();
+            let mut text = egui::RichText::new(left.to_string()).strong();
+            if r.urgency != Urgency::OnTrack {
+                text = text.color(theme::urgency_text(r.urgency));
+            }
             ui.label(text);
         } else {
             ui.colored_label(theme::MUTED_TEXT, "–");

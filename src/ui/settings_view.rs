@@ -51,6 +51,8 @@ impl SettingsView {
         };
         ui.heading("Innstillinger");
         ui.add_space(6.0);
+        text_size_ui(ui);
+        ui.add_space(6.0);
         egui::Grid::new("settings_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
             let label = ui.label("Klinikkens navn");
             ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0))
@@ -243,4 +245,37 @@ impl SettingsView {
             }
         });
     }
+}
+
+/// Text size for this machine (a projector in the meeting room): a UI preference, not clinic
+/// data, so it takes effect at once and is remembered outside the database.
+fn text_size_ui(ui: &mut egui::Ui) {
+    use super::prefs::{MAX_ZOOM, MIN_ZOOM, UiPrefs, ZOOM_STEP};
+    let zoom = ui.ctx().zoom_factor();
+    ui.horizontal(|ui| {
+        ui.label("Tekststørrelse på denne maskinen:");
+        let set = |ui: &egui::Ui, z: f32| ui.ctx().set_zoom_factor(UiPrefs::clamped_zoom(z));
+        if ui
+            .add_enabled(zoom > MIN_ZOOM + 0.001, egui::Button::new("A−"))
+            .on_hover_text("Mindre tekst (Ctrl −)")
+            .clicked()
+        {
+            set(ui, zoom - ZOOM_STEP);
+        }
+        ui.label(format!("{:.0} %", zoom * 100.0));
+        if ui
+            .add_enabled(zoom < MAX_ZOOM - 0.001, egui::Button::new("A+"))
+            .on_hover_text("Større tekst (Ctrl +)")
+            .clicked()
+        {
+            set(ui, zoom + ZOOM_STEP);
+        }
+        if ui
+            .add_enabled((zoom - 1.0).abs() > 0.001, egui::Button::new("Standard"))
+            .on_hover_text("100 % (Ctrl 0)")
+            .clicked()
+        {
+            set(ui, 1.0);
+        }
+    });
 }

@@ -8,7 +8,8 @@ pub fn urgency_fill(urgency: Urgency) -> Color32 {
     match urgency {
         Urgency::Overdue => Color32::from_rgb(0xF8, 0xD7, 0xD4),
         Urgency::DueSoon => Color32::from_rgb(0xFF, 0xEC, 0xC2),
-        Urgency::OnTrack => Color32::from_rgb(0xE3, 0xF2, 0xE1),
+        // On track needs no attention: no colour (issue 11: colour only what needs it).
+        Urgency::OnTrack => Color32::TRANSPARENT,
         Urgency::Closed => Color32::TRANSPARENT,
     }
 }
@@ -33,6 +34,8 @@ pub const OK_TEXT: Color32 = Color32::from_rgb(0x1E, 0x6B, 0x2A);
 pub const HOLIDAY_TEXT: Color32 = Color32::from_rgb(0xB0, 0x1E, 0x14);
 /// The clinic's closure days in the calendar.
 pub const CLOSED_TEXT: Color32 = Color32::from_rgb(0x8A, 0x5A, 0x00);
+/// Body text: near black on white (about 16:1), stronger than egui's default grey.
+pub const BODY_TEXT: Color32 = Color32::from_gray(0x1A);
 /// Secondary text (hints, labels in the detail pane).
 pub const MUTED_TEXT: Color32 = Color32::from_gray(0x55);
 
@@ -69,5 +72,9 @@ pub fn apply(ctx: &egui::Context) {
     ctx.all_styles_mut(|style| {
         style.spacing.item_spacing = egui::vec2(8.0, 6.0);
         style.spacing.button_padding = egui::vec2(8.0, 3.0);
+        // Body text near black instead of egui's grey, for a projector and tired eyes.
+        let visuals = &mut style.visuals;
+        visuals.widgets.noninteractive.fg_stroke.color = BODY_TEXT;
+        visuals.widgets.inactive.fg_stroke.color = BODY_TEXT;
     });
 }
