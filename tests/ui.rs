@@ -53,12 +53,14 @@ fn store_with(referrals_in: &[(&str, &str)]) -> Store {
 
 /// Møter → Start møtet, confirming the warning when the meeting is started on another day
 /// than its date (the tests run on Monday 23.11 for Tuesday's meeting).
+/// By keyboard: Ctrl+Enter starts the selected meeting, Enter confirms "Start likevel".
 fn start_meeting(harness: &mut Harness<'_, App>) {
-    harness.get_by_label("Start møtet").click();
+    harness.get_by_label("Start møtet");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     harness.run();
-    if harness.query_by_label("Start likevel").is_some() {
+    if harness.query_by_label("Start likevel (Enter)").is_some() {
         harness.get_by_label_contains("men i dag er mandag 23.11.2026");
-        harness.get_by_label("Start likevel").click();
+        harness.key_press(egui::Key::Enter);
         harness.run();
     }
 }
@@ -383,13 +385,11 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     );
     harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
 
-    // Di stays undecided: closing asks first, then moves her to Thursday's agenda.
-    harness.get_by_label("Avslutt møtet").click();
-    harness.run();
+    // Di stays undecided: closing (L) asks first, then (J) moves her to Thursday's agenda.
+    press(&mut harness, &[egui::Key::L]);
     harness
         .get_by_label("1 punkt er ikke avgjort og flyttes til agendaen for møtet tor. 26.11.2026.");
-    harness.get_by_label("Ja, avslutt møtet").click();
-    harness.run();
+    press(&mut harness, &[egui::Key::J]);
     harness.get_by_label("Møtet er avsluttet; 1 ikke avgjorte er flyttet til neste møte");
     let planning = harness.state().planning();
     let thursday = &planning.upcoming[0];
@@ -1058,7 +1058,7 @@ fn starting_a_meeting_early_asks_first() {
     harness.get_by_label_contains(
         "Møtet er satt opp tirsdag 24.11.2026, men i dag er mandag 23.11.2026.",
     );
-    harness.get_by_label("Avbryt").click();
+    harness.get_by_label("Avbryt (Esc)").click();
     harness.run();
     assert_eq!(harness.state().view(), inntak::ui::View::Meetings);
     assert_eq!(

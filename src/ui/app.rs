@@ -714,6 +714,7 @@ impl App {
                     ("V", "videresendt; markøren går til «Til enhet»"),
                     ("Enter", "lagre og gå til neste punkt"),
                     ("U", "utsett til neste møte"),
+                    ("L", "avslutt møtet (spør først: J ja, Esc avbryt)"),
                     ("↑ ↓ PgUp PgDn", "forrige / neste punkt"),
                     ("Tab", "neste felt i skjemaet"),
                     ("Esc", "ut av et tekstfelt; ellers tilbake til Møter"),
@@ -727,6 +728,18 @@ impl App {
                     ("↑ ↓", "flytt i køen"),
                     ("Ctrl+Enter", "lagre skjemaet"),
                     ("Esc", "lukk skjemaet"),
+                ],
+            ),
+            View::Meetings => (
+                "Møter",
+                &[
+                    ("Ctrl+Enter", "start eller fortsett det valgte møtet"),
+                    (
+                        "Enter",
+                        "bekreft «Start likevel» når møtet startes en annen dag",
+                    ),
+                    ("Esc", "avbryt spørsmålet"),
+                    ("Ctrl+N", "ny henvisning"),
                 ],
             ),
             _ => ("Inntak", &[("Ctrl+N", "ny henvisning")]),

@@ -290,7 +290,7 @@ impl MeetingMode {
                         "Alle punkter er behandlet. Avslutt møtet for å låse vedtakene.",
                     );
                 }
-                if ui.button("Avslutt møtet").clicked() {
+                if ui.button("Avslutt møtet").on_hover_text("L").clicked() {
                     self.confirm_close = true;
                 }
                 if ui.button("Tilbake til Møter (Esc)").clicked() {
@@ -456,7 +456,7 @@ impl MeetingMode {
                 "Taster: M monofaglig · T tverrfaglig · Enter lagre og neste · Esc tilbake"
             } else {
                 "Taster: R rett · A avslag · V videresendt · F feilsendt · S sekundær · M mono · T tverr · \
-                 K kartlegging · Enter lagre og neste · U utsett · Esc tilbake"
+                 K kartlegging · Enter lagre og neste · U utsett · L avslutt møtet · Esc tilbake"
             };
             ui.colored_label(theme::MUTED_TEXT, keys);
             if !beside {
@@ -496,9 +496,13 @@ impl MeetingMode {
             };
             ui.label(moving);
             ui.label("Vedtakene låses. Et avsluttet møte kan gjenåpnes med begrunnelse.");
+            ui.colored_label(theme::MUTED_TEXT, "Taster: J ja · Esc avbryt");
             ui.add_space(8.0);
             ui.horizontal(|ui| {
-                if ui.button("Ja, avslutt møtet").clicked() {
+                // J answers yes from the keyboard (Enter does not: it saves decisions, and a
+                // stray Enter must not close the meeting).
+                let yes_key = ui.input(|i| i.key_pressed(egui::Key::J));
+                if ui.button("Ja, avslutt møtet").on_hover_text("J").clicked() || yes_key {
                     actions.push(Action::CloseMeeting(m.id));
                     self.confirm_close = false;
                 }
@@ -576,6 +580,10 @@ impl MeetingMode {
         }
         if pressed(Key::Enter) {
             save(form, meeting, actions);
+        }
+        // L: close the meeting (lås vedtakene) – it asks first.
+        if pressed(Key::L) {
+            self.confirm_close = true;
         }
         if pressed(Key::U) && !track_only {
             actions.push(Action::Postpone {

@@ -275,10 +275,19 @@ impl MeetingsView {
                 MeetingStatus::Pagar => "Fortsett møtet",
                 _ => "Start møtet",
             };
+            // Ctrl+Enter starts (or continues) the selected meeting from the keyboard.
+            let start_key = self.confirm_start.is_none()
+                && ui.input_mut(|i| {
+                    i.consume_shortcut(&egui::KeyboardShortcut::new(
+                        egui::Modifiers::COMMAND,
+                        egui::Key::Enter,
+                    ))
+                });
             if ui
                 .button(label)
-                .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur")
+                .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur (Ctrl+Enter)")
                 .clicked()
+                || start_key
             {
                 if m.status == MeetingStatus::Planlagt && m.date != planning.today {
                     self.confirm_start = Some(m.id);
@@ -303,11 +312,12 @@ impl MeetingsView {
                 ));
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    if ui.button("Start likevel").clicked() {
+                    let confirm_key = ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if ui.button("Start likevel (Enter)").clicked() || confirm_key {
                         actions.push(Action::StartMeeting(m.id));
                         self.confirm_start = None;
                     }
-                    if ui.button("Avbryt").clicked() {
+                    if ui.button("Avbryt (Esc)").clicked() {
                         self.confirm_start = None;
                     }
                 });

@@ -69,8 +69,16 @@ impl QueuePanel {
             if c.after_mapping > 0 {
                 ui.label(format!("{} til ny vurdering", c.after_mapping));
             }
+            // Coloured only when there is something to act on.
+            let attention = |n: usize, urgency: Urgency| {
+                if n > 0 {
+                    theme::urgency_text(urgency)
+                } else {
+                    theme::BODY_TEXT
+                }
+            };
             ui.colored_label(
-                theme::urgency_text(Urgency::Overdue),
+                attention(c.overdue, Urgency::Overdue),
                 format!("{} over fristen", c.overdue),
             );
             if c.no_meeting_before_deadline > 0 {
@@ -80,7 +88,7 @@ impl QueuePanel {
                 );
             }
             ui.colored_label(
-                theme::urgency_text(Urgency::DueSoon),
+                attention(c.due_this_week, Urgency::DueSoon),
                 format!(
                     "{} med frist i uke {}",
                     c.due_this_week,
@@ -96,7 +104,8 @@ impl QueuePanel {
     }
 
     fn filters_ui(&mut self, ui: &mut egui::Ui, model: &QueueModel, generation: u64) {
-        ui.horizontal(|ui| {
+        // Wraps in a narrow window (1024 px with the detail pane open), nothing is cut off.
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Søk:");
             let search = egui::TextEdit::singleline(&mut self.filter.text)
                 .hint_text("pasient, henviser, ID eller fritekst")
