@@ -132,7 +132,7 @@ impl FollowUpView {
                 });
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.heading("Oppfølging");
                 ui.add_space(12.0);
                 ui.colored_label(
