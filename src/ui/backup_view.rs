@@ -1,6 +1,7 @@
 //! Sikkerhetskopi: the backup section of Innstillinger, and the window's automatic backups
 //! (one when it closes, and at most one a day while it is open), run off the UI thread.
 
+use super::BackupAction;
 use super::{Action, theme};
 use crate::backup::{self, Copied};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -149,10 +150,10 @@ impl Backups {
                     .set_directory(&self.dir)
                     .pick_folder()
             {
-                actions.push(Action::SetBackupDir(Some(dir)));
+                actions.push(Action::Backup(BackupAction::SetBackupDir(Some(dir))));
             }
             if ui.button("Standardmappe").clicked() {
-                actions.push(Action::SetBackupDir(None));
+                actions.push(Action::Backup(BackupAction::SetBackupDir(None)));
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -165,7 +166,7 @@ impl Backups {
                 .add_enabled(self.job.is_none(), egui::Button::new(label))
                 .clicked()
             {
-                actions.push(Action::BackupNow);
+                actions.push(Action::Backup(BackupAction::BackupNow));
             }
             if ui
                 .add_enabled(
@@ -200,7 +201,7 @@ impl Backups {
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button("Gjenopprett").clicked() {
-                        actions.push(Action::RestoreFrom(file.clone()));
+                        actions.push(Action::Backup(BackupAction::RestoreFrom(file.clone())));
                         self.confirm_restore = None;
                     }
                     if ui.button("Avbryt").clicked() {

@@ -3,6 +3,7 @@
 
 use super::Action;
 use super::theme;
+use super::{NavAction, ReferralAction};
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
 use crate::domain::{Referral, ReferralStatus};
 use crate::store::audit::AuditEntry;
@@ -270,14 +271,14 @@ fn actions_ui(
 ) {
     ui.horizontal(|ui| {
         if ui.button("Rediger").clicked() {
-            actions.push(Action::EditReferral(r.id));
+            actions.push(Action::Nav(NavAction::EditReferral(r.id)));
         }
         let open = r.status == ReferralStatus::TilVurdering;
         if open && !withdraw.asking && ui.button("Trekk tilbake…").clicked() {
             withdraw.asking = true;
         }
         if r.status == ReferralStatus::Trukket && ui.button("Gjenåpne").clicked() {
-            actions.push(Action::Reopen(r.id));
+            actions.push(Action::Referral(ReferralAction::Reopen(r.id)));
         }
     });
     if withdraw.asking && r.status == ReferralStatus::TilVurdering {
@@ -296,10 +297,10 @@ fn actions_ui(
                 .add_enabled(ok, egui::Button::new("Bekreft tilbaketrekking"))
                 .clicked()
             {
-                actions.push(Action::Withdraw {
+                actions.push(Action::Referral(ReferralAction::Withdraw {
                     id: r.id,
                     reason: withdraw.reason.trim().to_string(),
-                });
+                }));
             }
             if ui.button("Avbryt").clicked() {
                 *withdraw = WithdrawState::default();

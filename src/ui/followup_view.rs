@@ -3,6 +3,7 @@
 //! care, the monofaglig → tverrfaglig upgrade and the Helfo CSV export.
 
 use super::{Action, labelled_date_ui, theme};
+use super::{FollowUpAction, NavAction, OutputAction};
 use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::ReferralId;
 use crate::domain::ReferralStatus;
@@ -174,7 +175,7 @@ impl FollowUpView {
                     )
                     .clicked()
                 {
-                    actions.push(Action::ExportBreaches);
+                    actions.push(Action::Output(OutputAction::ExportBreaches));
                 }
             });
             ui.colored_label(
@@ -271,7 +272,7 @@ impl FollowUpView {
                     });
             });
         if let Some(id) = clicked {
-            actions.push(Action::SelectFollowUp(id));
+            actions.push(Action::Nav(NavAction::SelectFollowUp(id)));
         }
     }
 
@@ -340,10 +341,10 @@ impl FollowUpView {
                 booked: ed.has_booked.then_some(ed.booked),
                 started: ed.has_started.then_some(ed.started),
             };
-            actions.push(Action::SetCareStart {
+            actions.push(Action::FollowUp(FollowUpAction::SetCareStart {
                 referral: r.id,
                 care,
-            });
+            }));
         }
         if let Some(Track::Monofaglig(_)) = r.track
             && r.status_code == ReferralStatus::Rett
@@ -363,12 +364,12 @@ impl FollowUpView {
                 .button(format!("Oppgrader ({})", format_date(today)))
                 .clicked()
             {
-                actions.push(Action::ChangeTrack {
+                actions.push(Action::FollowUp(FollowUpAction::ChangeTrack {
                     referral: r.id,
                     meeting: None,
                     track: Track::Tverrfaglig(ed.upgrade_mode),
                     note: ed.note.clone(),
-                });
+                }));
             }
         }
     }
@@ -425,11 +426,11 @@ impl FollowUpView {
                     .labelled_by(label.id);
                     ui.horizontal(|ui| {
                         if ui.button("Send til ny vurdering").clicked() {
-                            actions.push(Action::ReportMapping {
+                            actions.push(Action::FollowUp(FollowUpAction::ReportMapping {
                                 referral: m.id,
                                 date: report.date,
                                 summary: report.summary.clone(),
-                            });
+                            }));
                         }
                         if ui.button("Avbryt").clicked() {
                             cancel = true;

@@ -15,7 +15,10 @@ mod settings_view;
 mod stats_view;
 pub mod theme;
 
-pub use app::{Action, App, View};
+pub use app::{
+    Action, App, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction,
+    OutputAction, ReferralAction, View,
+};
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;
 pub use followup_view::CareFilter;

@@ -2,6 +2,7 @@
 //! meeting, who presents the referral, and each discipline's provisional view (shown beside
 //! the final decision once there is one).
 
+use super::ReferralAction;
 use super::{Action, theme};
 use crate::domain::ReferralId;
 use crate::domain::meeting::{Profession, TeamMember};
@@ -51,11 +52,11 @@ pub(crate) fn preparation_ui(
         ui.data_mut(|d| d.remove::<String>(note_id));
     }
     if response.lost_focus() && note.trim() != prep.note {
-        actions.push(Action::SavePreparation {
+        actions.push(Action::Referral(ReferralAction::SavePreparation {
             referral,
             note: note.trim().to_string(),
             presenter: prep.presenter,
-        });
+        }));
     }
     ui.horizontal(|ui| {
         let label = ui.label("Presenteres av:");
@@ -78,11 +79,11 @@ pub(crate) fn preparation_ui(
             .response
             .labelled_by(label.id);
         if presenter != prep.presenter {
-            actions.push(Action::SavePreparation {
+            actions.push(Action::Referral(ReferralAction::SavePreparation {
                 referral,
                 note: prep.note.clone(),
                 presenter,
-            });
+            }));
         }
     });
     ui.label(egui::RichText::new("Foreløpige vurderinger").strong());
@@ -111,11 +112,11 @@ pub(crate) fn preparation_ui(
                         .response
                         .labelled_by(label.id);
                     if chosen != current {
-                        actions.push(Action::SetProvisionalView {
+                        actions.push(Action::Referral(ReferralAction::SetProvisionalView {
                             referral,
                             profession,
                             view: chosen,
-                        });
+                        }));
                     }
                 } else {
                     ui.label(current.map_or("–".into(), Assessment::label_nb));

@@ -1,6 +1,7 @@
 //! The referral queue (Henvisninger): counts, search and filters, and the virtualised table.
 
 use super::Action;
+use super::NavAction;
 use super::theme;
 use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::{ReferralId, ReferrerKind};
@@ -97,7 +98,7 @@ impl QueuePanel {
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {
-                    actions.push(Action::NewReferral);
+                    actions.push(Action::Nav(NavAction::NewReferral));
                 }
             });
         });
@@ -190,7 +191,9 @@ impl QueuePanel {
             (Some(p), false) => p.saturating_sub(1),
         };
         self.scroll_to = Some(next);
-        actions.push(Action::Select(model.rows[self.visible[next] as usize].id));
+        actions.push(Action::Nav(NavAction::Select(
+            model.rows[self.visible[next] as usize].id,
+        )));
     }
 
     fn table_ui(
@@ -268,7 +271,7 @@ impl QueuePanel {
                     row.set_selected(is_selected);
                     row_cells(&mut row, r, is_selected);
                     if row.response().clicked() {
-                        actions.push(Action::Select(r.id));
+                        actions.push(Action::Nav(NavAction::Select(r.id)));
                     }
                 });
             });

@@ -2,6 +2,7 @@
 //! beside it; nothing is saved until the whole form is valid.
 
 use super::{Action, theme};
+use super::{NavAction, ReferralAction};
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
 use crate::domain::{
     Field, FieldError, Referral, ReferralDraft, ReferralId, ReferrerKind, parse_national_id,
@@ -124,16 +125,18 @@ impl ReferralForm {
                 if save.clicked() || save_key || and_new {
                     self.tried = true;
                     match self.draft.validate(today) {
-                        Ok(fields) => actions.push(Action::SaveReferral {
-                            id: self.id,
-                            fields,
-                            and_new,
-                        }),
+                        Ok(fields) => {
+                            actions.push(Action::Referral(ReferralAction::SaveReferral {
+                                id: self.id,
+                                fields,
+                                and_new,
+                            }))
+                        }
                         Err(errors) => self.errors = errors,
                     }
                 }
                 if ui.button("Avbryt").clicked() {
-                    actions.push(Action::CloseForm);
+                    actions.push(Action::Nav(NavAction::CloseForm));
                 }
                 if !self.errors.is_empty() {
                     let n = self.errors.len();
@@ -152,9 +155,9 @@ impl ReferralForm {
             && escape
             && !actions
                 .iter()
-                .any(|a| matches!(a, Action::SaveReferral { .. }))
+                .any(|a| matches!(a, Action::Referral(ReferralAction::SaveReferral { .. })))
         {
-            actions.push(Action::CloseForm);
+            actions.push(Action::Nav(NavAction::CloseForm));
         }
     }
 

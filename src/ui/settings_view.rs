@@ -1,5 +1,6 @@
 //! Innstillinger: clinic name, the Saturday rule, meeting schedule, capacity, closure days.
 
+use super::ClinicAction;
 use super::{Action, labelled_date_ui, theme};
 use crate::calendar::format_date_weekday;
 use crate::domain::meeting::{Profession, TeamMember};
@@ -167,7 +168,9 @@ impl SettingsView {
                         match draft.validate() {
                             Ok(()) => {
                                 self.error = None;
-                                actions.push(Action::SaveSettings(draft.clone()));
+                                actions.push(Action::Clinic(ClinicAction::SaveSettings(
+                                    draft.clone(),
+                                )));
                             }
                             Err(e) => self.error = Some(e),
                         }
@@ -206,7 +209,10 @@ impl SettingsView {
                     ui.label(m.profession.label_nb());
                     let mut active = m.active;
                     if ui.checkbox(&mut active, "aktiv").changed() {
-                        actions.push(Action::SetMemberActive { id: m.id, active });
+                        actions.push(Action::Clinic(ClinicAction::SetMemberActive {
+                            id: m.id,
+                            active,
+                        }));
                     }
                     ui.end_row();
                 }
@@ -236,10 +242,10 @@ impl SettingsView {
                 .clicked()
                 && let Some(profession) = chosen
             {
-                actions.push(Action::AddMember {
+                actions.push(Action::Clinic(ClinicAction::AddMember {
                     name: self.new_member_name.trim().to_string(),
                     profession,
-                });
+                }));
                 self.new_member_name.clear();
                 self.new_member_profession = None;
             }

@@ -2,6 +2,7 @@
 //! the same period the year before, read the table, see the plots, export CSV. The report is
 //! computed only when the period or the data changes, never per frame.
 
+use super::OutputAction;
 use super::{Action, labelled_date_ui, theme};
 use crate::calendar::WorkingDayRule;
 use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
@@ -215,7 +216,7 @@ impl StatsView {
             }
             ui.checkbox(&mut self.compare, "Sammenlign med året før");
             if ui.button("Eksporter CSV").clicked() {
-                actions.push(Action::ExportStats);
+                actions.push(Action::Output(OutputAction::ExportStats));
             }
         });
         ui.colored_label(

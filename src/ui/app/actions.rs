@@ -1,0 +1,187 @@
+//! The actions panels push while drawing, one enum per feature.
+
+use super::View;
+use crate::domain::decision::{Outcome, Track};
+use crate::domain::meeting::{MeetingId, MemberId, Profession};
+use crate::domain::settings::ClinicSettings;
+use crate::domain::{ReferralFields, ReferralId};
+use crate::store::decisions::DecisionExtras;
+use crate::store::followups::CareStart;
+use crate::store::meetings::StoredItem;
+use chrono::{NaiveDate, NaiveTime};
+use std::path::PathBuf;
+
+/// What panels ask the app to do, by feature. Collected while drawing, applied at the end of
+/// the frame; each feature's enum is matched exhaustively where it is applied, so a new
+/// action cannot compile without its handling.
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Nav(NavAction),
+    Referral(ReferralAction),
+    Clinic(ClinicAction),
+    Meeting(MeetingAction),
+    FollowUp(FollowUpAction),
+    Output(OutputAction),
+    Backup(BackupAction),
+}
+
+/// Moving around: which view, which referral, meeting or follow-up is selected, the form.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NavAction {
+    Select(ReferralId),
+    NewReferral,
+    EditReferral(ReferralId),
+    CloseForm,
+    Show(View),
+    SelectMeeting(MeetingId),
+    SelectFollowUp(ReferralId),
+}
+
+/// Referrals: registering, withdrawing, the demo data, and preparing them for the meeting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReferralAction {
+    SaveReferral {
+        id: Option<ReferralId>,
+        fields: ReferralFields,
+        /// "Lagre og ny": the form opens again for the next referral.
+        and_new: bool,
+    },
+    Withdraw {
+        id: ReferralId,
+        reason: String,
+    },
+    Reopen(ReferralId),
+    FillDemo,
+    DeclineDemo,
+    /// The note for the meeting and the presenter of a referral.
+    SavePreparation {
+        referral: ReferralId,
+        note: String,
+        presenter: Option<crate::domain::meeting::MemberId>,
+    },
+    /// One discipline's provisional view (`None` clears it).
+    SetProvisionalView {
+        referral: ReferralId,
+        profession: crate::domain::meeting::Profession,
+        view: Option<crate::domain::preparation::Assessment>,
+    },
+}
+
+/// The clinic: settings and the team.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClinicAction {
+    SaveSettings(ClinicSettings),
+    AddMember {
+        name: String,
+        profession: Profession,
+    },
+    SetMemberActive {
+        id: MemberId,
+        active: bool,
+    },
+}
+
+/// Meetings: the schedule, the agenda, attendance, and running the meeting.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MeetingAction {
+    /// Stores a meeting's agenda as given (accept, add, remove, reorder).
+    SetAgenda {
+        meeting: MeetingId,
+        items: Vec<StoredItem>,
+        action: &'static str,
+    },
+    ResetAgenda(MeetingId),
+    AddExtraMeeting {
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    MoveMeeting {
+        id: MeetingId,
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    SetCancelled {
+        id: MeetingId,
+        cancelled: bool,
+    },
+    SetLeader {
+        id: MeetingId,
+        leader: Option<MemberId>,
+    },
+    SetAttendance {
+        id: MeetingId,
+        member: MemberId,
+        present: bool,
+    },
+    /// Start (or continue) a meeting and open meeting mode.
+    StartMeeting(MeetingId),
+    Decide {
+        meeting: MeetingId,
+        referral: ReferralId,
+        outcome: Outcome,
+        extras: DecisionExtras,
+    },
+    Postpone {
+        meeting: MeetingId,
+        referral: ReferralId,
+        deadline: NaiveDate,
+    },
+    /// Take a postponement back at the same meeting.
+    TakeBackPostponement {
+        meeting: MeetingId,
+        referral: ReferralId,
+    },
+    CloseMeeting(MeetingId),
+    ReopenMeeting {
+        id: MeetingId,
+        reason: String,
+    },
+}
+
+/// After the decision: the kartleggingssamtale, the track, the start of care.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FollowUpAction {
+    /// The kartleggingssamtale is reported back: the referral goes to til ny vurdering.
+    ReportMapping {
+        referral: ReferralId,
+        date: NaiveDate,
+        summary: String,
+    },
+    /// A track choice after kartlegging (at a meeting) or an upgrade to tverrfaglig.
+    ChangeTrack {
+        referral: ReferralId,
+        meeting: Option<MeetingId>,
+        track: Track,
+        note: String,
+    },
+    SetCareStart {
+        referral: ReferralId,
+        care: CareStart,
+    },
+}
+
+/// Printing and exporting (each write is access-logged).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputAction {
+    PrintAgenda {
+        meeting: MeetingId,
+        initials_only: bool,
+    },
+    PrintMinutes(MeetingId),
+    /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
+    ExportBreaches,
+    /// The statistics table on screen as CSV.
+    ExportStats,
+}
+
+/// Backups and restore.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BackupAction {
+    /// A backup now, to the backup folder.
+    BackupNow,
+    /// Replace the database with this (confirmed) backup.
+    RestoreFrom(PathBuf),
+    /// The backup folder (`None`: the default beside the database).
+    SetBackupDir(Option<PathBuf>),
+}

@@ -1,0 +1,146 @@
+//! Automatic and manual backups, restore, the audit-chain verdict, and closing the window.
+
+use super::*;
+use crate::store::audit::OutputLog;
+use crate::store::{Integrity, Store, audit};
+use crate::ui::backup_view::{Backups, Finished};
+use std::path::PathBuf;
+
+impl App {
+    pub fn enable_auto_backup(&mut self) {
+        self.backups.auto = true;
+    }
+
+    /// The audit chain's verdict, if it is broken (tests).
+    pub fn audit_chain_broken(&self) -> Option<&str> {
+        match &self.chain {
+            ChainCheck::Done(broken) => broken.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The backup state (tests).
+    pub fn backups(&self) -> &Backups {
+        &self.backups
+    }
+
+    /// Asks to restore from `file`, as "Gjenopprett…" does after its file dialog (tests).
+    pub fn ask_restore(&mut self, file: PathBuf) {
+        self.backups.ask_restore(file);
+    }
+
+    /// Collects finished backups and starts the day's automatic one.
+    pub(super) fn backups_tick(&mut self, ctx: &egui::Context) {
+        match self.backups.poll() {
+            Some(Finished::Manual(Ok(copied))) => {
+                self.log_backup(&copied);
+                self.info(format!(
+                    "Sikkerhetskopi skrevet og kontrollert: {} ({} henvisninger)",
+                    copied.path.display(),
+                    copied.referrals()
+                ))
+            }
+            Some(Finished::Auto(copied)) => self.log_backup(&copied),
+            Some(Finished::Manual(Err(e))) => self.error(e),
+            Some(Finished::AutoFailed(e)) => {
+                self.error(format!("Den automatiske sikkerhetskopien feilet: {e}"))
+            }
+            None => {}
+        }
+        if matches!(self.chain, ChainCheck::NotStarted) && self.store.integrity() == Integrity::Ok {
+            self.chain = ChainCheck::Running(self.store.spawn_chain_check());
+        }
+        if let ChainCheck::Running(rx) = &self.chain {
+            match rx.try_recv() {
+                Ok(verdict) => self.chain = ChainCheck::Done(verdict.err().map(|e| e.to_string())),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.chain = ChainCheck::Done(None)
+                }
+            }
+        }
+        let writable = self.store.read_only().is_none()
+            && self.store.path() != std::path::Path::new(":memory:");
+        if writable && self.store.integrity() == Integrity::Ok {
+            self.backups.maybe_start_daily(self.store.path());
+        }
+        if self.backups.running() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Replaces the database with a backup: closes this window's connection (and lock),
+    /// restores (keeping the replaced file), and opens the restored file.
+    pub(super) fn restore_from(&mut self, from: &std::path::Path) {
+        let path = self.store.path().to_path_buf();
+        let Ok(placeholder) = Store::open_in_memory() else {
+            return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
+        };
+        let old = std::mem::replace(&mut self.store, placeholder);
+        let _ = old.checkpoint();
+        drop(old);
+        let restored = crate::backup::restore(&path, from, chrono::Local::now().naive_local());
+        match Store::open_with(&path, crate::store::IntegrityCheck::BeforeOpen) {
+            Ok(mut store) => {
+                store.lock_for_window();
+                self.store = store;
+            }
+            Err(e) => {
+                self.store.refuse_writes(e.to_string());
+                return self.error(e.to_string());
+            }
+        }
+        match restored {
+            Ok(r) => {
+                let log = OutputLog::new(audit::RESTORE, r.copied.referrals() as usize).with(
+                    serde_json::json!({
+                        "fra": crate::files::canonical(from).display().to_string(),
+                        "erstattet_fil_tatt_vare_på_som": r.kept.as_ref().map(|k| k.display().to_string()),
+                    }),
+                );
+                self.log_output(&log, &path, "Databasen er gjenopprettet");
+                let kept = r
+                    .kept
+                    .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
+                    .unwrap_or_default();
+                self.info(format!(
+                    "Gjenopprettet fra {} ({} henvisninger).{kept}",
+                    from.display(),
+                    r.copied.referrals()
+                ));
+            }
+            Err(e) => self.error(e),
+        }
+        self.selected = None;
+        self.detail = None;
+        self.form = None;
+        self.chain = ChainCheck::NotStarted;
+        self.ensure_schedule();
+        self.dirty = true;
+    }
+
+    /// On closing: fold the WAL into the main file and take the closing backup.
+    pub fn on_close(&mut self) {
+        if self.store.read_only().is_some()
+            || self.store.path() == std::path::Path::new(":memory:")
+            || !matches!(self.store.integrity(), Integrity::Ok)
+        {
+            return;
+        }
+        if let Err(e) = self.store.checkpoint() {
+            eprintln!("Inntak: kunne ikke skrive loggen inn i databasefilen ved lukking: {e}");
+        }
+        if self.backups.auto {
+            let path = self.store.path().to_path_buf();
+            match self.backups.backup_now_blocking(&path) {
+                Ok(copied) => {
+                    self.log_backup(&copied);
+                    let _ = self.store.checkpoint();
+                }
+                Err(e) => eprintln!("Inntak: sikkerhetskopien ved lukking feilet: {e}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Applying actions: one transaction per action, then a reload of what it touched.
+
+use super::*;
+use crate::calendar::format_date_weekday;
+use crate::demo;
+use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
+use crate::store::audit::OutputLog;
+use crate::store::meetings::{self};
+use crate::store::referrals::{self, Change};
+use crate::store::{StoreError, audit, settings};
+use crate::ui::detail_panel::WithdrawState;
+use crate::ui::referral_form::ReferralForm;
+
+impl App {
+    /// Applies one action; each write is one transaction, each error shown once. Every
+    /// feature's handler matches its own enum exhaustively.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Nav(a) => self.apply_nav(a),
+            Action::Referral(a) => self.apply_referral(a),
+            Action::Clinic(a) => self.apply_clinic(a),
+            Action::Meeting(a) => self.apply_meeting(a),
+            Action::FollowUp(a) => self.apply_follow_up(a),
+            Action::Output(a) => self.apply_output(a),
+            Action::Backup(a) => self.apply_backup(a),
+        }
+    }
+
+    /// Moving around: nothing is written.
+    fn apply_nav(&mut self, action: NavAction) {
+        match action {
+            NavAction::Select(id) => {
+                if self.selected != Some(id) {
+                    self.selected = Some(id);
+                    self.withdraw = WithdrawState::default();
+                    self.load_detail();
+                }
+            }
+            NavAction::NewReferral => {
+                self.form = Some(ReferralForm::new_referral(self.clock.today()));
+            }
+            NavAction::EditReferral(id) => match referrals::get(self.store.conn(), id) {
+                Ok(r) => self.form = Some(ReferralForm::edit(&r)),
+                Err(e) => self.error(e.to_string()),
+            },
+            NavAction::CloseForm => self.form = None,
+            NavAction::Show(view) => {
+                if self.view == View::MeetingMode
+                    && view != View::MeetingMode
+                    && let Some(patient) = self.meeting_mode.unsaved(&self.queue)
+                {
+                    self.info(format!(
+                        "Det påbegynte vedtaket for {patient} er ikke lagret ennå; det står \
+                         klart når du fortsetter møtet."
+                    ));
+                }
+                self.view = view;
+            }
+            NavAction::SelectMeeting(id) => self.meetings_view.select(id),
+            NavAction::SelectFollowUp(id) => {
+                self.follow_up_view
+                    .select(&self.follow_ups, id, self.clock.today());
+            }
+        }
+    }
+
+    /// Referral writes.
+    fn apply_referral(&mut self, action: ReferralAction) {
+        match action {
+            ReferralAction::SaveReferral {
+                id,
+                fields,
+                and_new,
+            } => self.save_referral(id, fields, and_new),
+            ReferralAction::Withdraw { id, reason } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self
+                    .store
+                    .write(|tx| referrals::withdraw(tx, id, &reason, change))
+                {
+                    Ok(()) => {
+                        self.withdraw = WithdrawState::default();
+                        self.info("Henvisningen er trukket");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            ReferralAction::Reopen(id) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                match self.store.write(|tx| referrals::reopen(tx, id, change)) {
+                    Ok(()) => {
+                        self.info("Henvisningen er gjenåpnet og står i køen igjen");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            ReferralAction::FillDemo => {
+                self.demo_offer = false;
+                let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let filled = self.store.write(|tx| {
+                    settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+                    let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
+                    demo::insert(tx, count, seed, today, rule, change)
+                });
+                match filled {
+                    Ok(n) => self.info(format!("La inn {n} fiktive henvisninger")),
+                    Err(e) => self.error(e.to_string()),
+                }
+                self.dirty = true;
+            }
+            ReferralAction::DeclineDemo => {
+                self.demo_offer = false;
+                if let Err(e) = self
+                    .store
+                    .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
+                {
+                    self.error(e.to_string());
+                }
+            }
+            ReferralAction::SavePreparation {
+                referral,
+                note,
+                presenter,
+            } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let result = self.store.write(|tx| {
+                    crate::store::preparations::save(tx, referral, &note, presenter, change)
+                });
+                match result {
+                    Ok(()) => {
+                        self.info("Forberedelsen er lagret");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(format!("Forberedelsen ble ikke lagret: {e}")),
+                }
+            }
+            ReferralAction::SetProvisionalView {
+                referral,
+                profession,
+                view,
+            } => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let result = self.store.write(|tx| {
+                    crate::store::preparations::set_view(tx, referral, profession, view, change)
+                });
+                match result {
+                    Ok(()) => {
+                        self.info(format!(
+                            "Foreløpig vurdering ({}) lagret",
+                            profession.label_nb().to_lowercase()
+                        ));
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+        }
+    }
+
+    /// Settings and team writes.
+    fn apply_clinic(&mut self, action: ClinicAction) {
+        match action {
+            ClinicAction::SaveSettings(new) => {
+                let change = Change {
+                    actor: &self.actor,
+                    at: self.clock.now(),
+                };
+                let today = self.clock.today();
+                let result = self
+                    .store
+                    .write(|tx| meetings::save_settings_and_reschedule(tx, &new, today, change));
+                match result {
+                    Ok(()) => {
+                        self.info("Innstillingene er lagret");
+                        self.dirty = true;
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+            ClinicAction::AddMember { .. } | ClinicAction::SetMemberActive { .. } => {
+                self.apply_team_write(action)
+            }
+        }
+    }
+
+    /// Printing and exporting.
+    fn apply_output(&mut self, action: OutputAction) {
+        match action {
+            OutputAction::PrintAgenda {
+                meeting,
+                initials_only,
+            } => self.print_agenda(meeting, initials_only, false),
+            OutputAction::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
+            OutputAction::ExportBreaches => {
+                if self.follow_ups_generation != self.generation {
+                    self.load_follow_ups();
+                }
+                let today = self.clock.today();
+                let rows = self.follow_ups.reportable();
+                let n = rows.len();
+                match crate::followup::breach_csv(&rows, today) {
+                    Ok(bytes) => {
+                        let log = OutputLog::new(audit::EXPORT_BREACHES, n);
+                        self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n, log)
+                    }
+                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                }
+            }
+            OutputAction::ExportStats => {
+                let Some(report) = self.stats_view.report() else {
+                    return self.error("Ingen statistikk å eksportere");
+                };
+                let name = format!(
+                    "statistikk-{}.csv",
+                    report.period.label_nb().replace([' ', '.', '–'], "-")
+                );
+                let n = crate::stats::lines(report).len();
+                match crate::stats::to_csv(report) {
+                    Ok(bytes) => {
+                        let mut log = OutputLog::new(audit::EXPORT_STATS, 0);
+                        log.extra = serde_json::json!({ "periode": report.period.label_nb() });
+                        self.export_csv(&name, &bytes, n, log)
+                    }
+                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                }
+            }
+        }
+    }
+
+    /// Backups and restore.
+    fn apply_backup(&mut self, action: BackupAction) {
+        match action {
+            BackupAction::BackupNow => {
+                if self.backups.start(self.store.path(), true) {
+                    self.info("Tar sikkerhetskopi …");
+                }
+            }
+            BackupAction::RestoreFrom(file) => self.restore_from(&file),
+            BackupAction::SetBackupDir(dir) => {
+                let value = dir.map(|d| d.display().to_string()).unwrap_or_default();
+                match self
+                    .store
+                    .write(|tx| Ok(settings::put(tx, settings::KEY_BACKUP_DIR, &value)?))
+                {
+                    Ok(()) => {
+                        self.backups.set_dir(self.store.path(), Some(&value));
+                        self.info(format!(
+                            "Sikkerhetskopier lagres i {}",
+                            self.backups.dir().display()
+                        ));
+                    }
+                    Err(e) => self.error(e.to_string()),
+                }
+            }
+        }
+    }
+
+    pub(super) fn save_referral(
+        &mut self,
+        id: Option<ReferralId>,
+        fields: ReferralFields,
+        and_new: bool,
+    ) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = self.store.write(|tx| match id {
+            None => referrals::insert(
+                tx,
+                &fields,
+                crate::domain::ReferralStatus::TilVurdering,
+                None,
+                change,
+                "create",
+            )
+            .map(Some),
+            Some(id) => {
+                referrals::update(tx, id, &fields, change).map(|changed| changed.then_some(id))
+            }
+        });
+        match result {
+            Ok(saved) => {
+                let deadline = self
+                    .settings
+                    .working_day_rule()
+                    .assessment_deadline(fields.received_on);
+                self.form = (and_new && id.is_none())
+                    .then(|| ReferralForm::next_referral(fields.received_on));
+                match (id, saved) {
+                    (None, Some(new_id)) => {
+                        self.selected = Some(new_id);
+                        let renewal = self.queue.renewal_for(
+                            fields.national_id.as_deref(),
+                            &fields.diagnosis_group,
+                            fields.received_on,
+                            None,
+                        );
+                        let text = format!(
+                            "Henvisningen for {} er registrert, frist {}",
+                            fields.patient,
+                            format_date_weekday(deadline)
+                        );
+                        match renewal {
+                            Some(r) if r.is_warning() => self.error(format!(
+                                "{text}. {}",
+                                r.text_nb(fields.diagnosis_group.trim())
+                            )),
+                            _ => self.info(text),
+                        }
+                    }
+                    (Some(_), Some(_)) => self.info("Endringene er lagret"),
+                    _ => self.info("Ingen endringer å lagre"),
+                }
+                self.dirty = true;
+            }
+            Err(StoreError::DuplicateExternalId(ext)) => {
+                if let Some(form) = &mut self.form {
+                    form.set_errors(vec![FieldError::new(
+                        Field::ExternalId,
+                        format!("«{ext}» er allerede registrert på en annen henvisning"),
+                    )]);
+                }
+            }
+            Err(e) => self.error(e.to_string()),
+        }
+    }
+}

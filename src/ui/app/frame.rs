@@ -1,0 +1,455 @@
+//! The frame: the top bar, the view in the middle, the status bar, keyboard help and the
+//! demo offer. Drawing only pushes actions; they are applied after the frame.
+
+use super::*;
+use crate::calendar::weekday_name_nb;
+use crate::demo;
+use crate::store::Integrity;
+use crate::ui::detail_panel::{self};
+use crate::ui::theme;
+use chrono::Datelike;
+
+impl App {
+    /// The whole window. `eframe::App::ui` calls this; tests and benchmarks call it directly.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        if !self.styled {
+            theme::apply(ui.ctx());
+            ui.ctx().set_zoom_factor(self.saved_zoom);
+            self.styled = true;
+        }
+        self.remember_text_size(ui.ctx());
+        // The date fields read "today" and the working-day rule from here (for "i dag", "+3").
+        crate::ui::set_context(
+            ui.ctx(),
+            crate::ui::DateContext {
+                today: self.clock.today(),
+                rule: self.settings.working_day_rule(),
+                closures: self.closures.clone(),
+            },
+        );
+        match self.store.integrity() {
+            Integrity::Checking => ui
+                .ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50)),
+            Integrity::Ok if self.schedule_pending => {
+                self.schedule_pending = false;
+                self.ensure_schedule();
+                self.dirty = true;
+            }
+            Integrity::Ok => {}
+            Integrity::Damaged(message) => {
+                // Nothing may be written; say so over everything else.
+                egui::Modal::new(egui::Id::unique("damaged")).show(ui.ctx(), |ui| {
+                    ui.set_max_width(520.0);
+                    ui.heading("Databasen kan ikke brukes");
+                    ui.colored_label(theme::ERROR_TEXT, message);
+                });
+                return;
+            }
+        }
+        if self.dirty {
+            self.reload();
+        }
+        self.backups_tick(ui.ctx());
+        if matches!(self.view, View::FollowUp | View::MeetingMode)
+            && self.follow_ups_generation != self.generation
+        {
+            self.load_follow_ups();
+        }
+        let mut actions = Vec::new();
+        self.shortcuts(ui.ctx(), &mut actions);
+
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        match self.view {
+            View::Queue => {
+                // The detail pane folds away on a narrow screen (and on request), so the
+                // queue's columns get the room.
+                let open = *self
+                    .detail_open
+                    .get_or_insert(ui.ctx().content_rect().width() >= theme::DETAIL_FOLD_WIDTH);
+                if open {
+                    egui::Panel::right("detail")
+                        .resizable(true)
+                        .default_size(theme::DETAIL_PANEL_WIDTH)
+                        .min_size(theme::DETAIL_PANEL_WIDTH)
+                        .show(ui, |ui| {
+                            if ui
+                                .small_button("Skjul detaljer ▶")
+                                .on_hover_text("Gi køen hele bredden")
+                                .clicked()
+                            {
+                                self.detail_open = Some(false);
+                            }
+                            match &self.detail {
+                                Some(detail) => detail_panel::ui(
+                                    ui,
+                                    detail,
+                                    &self.planning.members,
+                                    &mut self.withdraw,
+                                    &mut actions,
+                                ),
+                                None => detail_panel::empty_ui(ui),
+                            }
+                        });
+                } else {
+                    egui::Panel::right("detail_folded")
+                        .resizable(false)
+                        .show(ui, |ui| {
+                            if ui.button("◀ Detaljer").clicked() {
+                                self.detail_open = Some(true);
+                            }
+                        });
+                }
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.queue_panel.ui(
+                        ui,
+                        &self.queue,
+                        self.generation,
+                        self.selected,
+                        &mut actions,
+                    );
+                });
+            }
+            View::Meetings => {
+                let today = self.clock.today();
+                self.meetings_view.ui(
+                    ui,
+                    &self.planning,
+                    &self.queue,
+                    today,
+                    &self.settings,
+                    &mut actions,
+                );
+            }
+            View::MeetingMode => {
+                let view = self
+                    .meeting_mode
+                    .meeting()
+                    .and_then(|id| self.planning.find(id));
+                match view {
+                    Some(view) => {
+                        let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
+                        let reasons = self.settings.all_avslag_reasons();
+                        let next_meeting = self
+                            .planning
+                            .upcoming
+                            .iter()
+                            .map(|v| v.meeting.date)
+                            .filter(|d| *d > view.meeting.date)
+                            .min();
+                        self.meeting_mode.ui(
+                            ui,
+                            view,
+                            next_meeting,
+                            &self.queue,
+                            &self.follow_ups,
+                            &self.planning.members,
+                            &reasons,
+                            rule,
+                            today,
+                            &mut actions,
+                        );
+                    }
+                    None => {
+                        egui::CentralPanel::default().show(ui, |ui| {
+                            ui.label("Møtet er ikke lenger et kommende møte.");
+                        });
+                    }
+                }
+            }
+            View::FollowUp => {
+                self.follow_up_view.ui(
+                    ui,
+                    &self.follow_ups,
+                    self.generation,
+                    self.clock.today(),
+                    &mut actions,
+                );
+            }
+            View::Statistics => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    self.stats_view.ui(
+                        ui,
+                        self.store.conn(),
+                        self.generation,
+                        self.settings.working_day_rule(),
+                        self.clock.today(),
+                        &mut actions,
+                    );
+                });
+            }
+            View::Settings => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.settings_view.ui(
+                            ui,
+                            &self.settings,
+                            self.generation,
+                            self.clock.today(),
+                            &self.planning.members,
+                            &mut actions,
+                        );
+                        ui.separator();
+                        let read_only = self.store.read_only().is_some();
+                        self.backups.ui(ui, read_only, &mut actions);
+                    });
+                });
+            }
+        }
+        if let Some(form) = &mut self.form {
+            let rule = self.settings.working_day_rule();
+            form.ui(
+                ui.ctx(),
+                self.clock.today(),
+                rule,
+                &self.queue,
+                &mut actions,
+            );
+        }
+        if self.demo_offer {
+            self.demo_offer_ui(ui.ctx(), &mut actions);
+        }
+        if self.show_keys {
+            self.keys_help_ui(ui.ctx());
+        }
+        // In meeting mode Tab stays in the decision form: focus that lands on the top
+        // navigation goes to the form's first field instead (the meeting keys keep working,
+        // and Enter never leaves the meeting by activating a tab).
+        if self.view == View::MeetingMode
+            && let Some(focused) = ui.ctx().memory(|m| m.focused())
+            && self.nav_ids.contains(&focused)
+        {
+            match self.meeting_mode.first_field() {
+                Some(first) => ui.ctx().memory_mut(|m| m.request_focus(first)),
+                None => ui.ctx().memory_mut(|m| m.surrender_focus(focused)),
+            }
+            ui.ctx().request_repaint();
+        }
+        for action in actions {
+            self.apply(action);
+        }
+    }
+
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        // F1 (or ? outside a text field) shows every key of the current view.
+        let typing = ctx.text_edit_focused();
+        let help = ctx.input(|i| {
+            i.key_pressed(egui::Key::F1) || (!typing && i.key_pressed(egui::Key::Questionmark))
+        });
+        if help {
+            self.show_keys = !self.show_keys;
+        }
+        if self.show_keys {
+            if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+                self.show_keys = false;
+            }
+            // Nothing behind the help reacts to this frame's keys.
+            ctx.input_mut(|i| {
+                i.events
+                    .retain(|e| !matches!(e, egui::Event::Key { .. } | egui::Event::Text(_)))
+            });
+            return;
+        }
+        let new = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::N);
+        if self.form.is_none() && ctx.input_mut(|i| i.consume_shortcut(&new)) {
+            actions.push(Action::Nav(NavAction::NewReferral));
+        }
+    }
+
+    /// The keys of the current view, in a window over everything (F1 or ? to open, Esc to close).
+    pub(super) fn keys_help_ui(&mut self, ctx: &egui::Context) {
+        let (title, keys): (&str, &[(&str, &str)]) = match self.view {
+            View::MeetingMode => (
+                "Møtemodus",
+                &[
+                    (
+                        "R A V F S",
+                        "utfall: rett, avslag, videresendt, feilsendt, sekundær",
+                    ),
+                    (
+                        "M T K",
+                        "forløp: monofaglig (lege), tverrfaglig (sekvensiell), kartlegging",
+                    ),
+                    ("1–9", "avslagsgrunn; markøren går til rådet til fastlegen"),
+                    ("V", "videresendt; markøren går til «Til enhet»"),
+                    ("Enter", "lagre og gå til neste punkt"),
+                    ("U", "utsett til neste møte"),
+                    ("L", "avslutt møtet (spør først: J ja, Esc avbryt)"),
+                    ("↑ ↓ PgUp PgDn", "forrige / neste punkt"),
+                    ("Tab", "neste felt i skjemaet"),
+                    ("Esc", "ut av et tekstfelt; ellers tilbake til Møter"),
+                ],
+            ),
+            View::Queue => (
+                "Henvisninger",
+                &[
+                    ("Ctrl+N", "ny henvisning"),
+                    ("Ctrl+F", "søk"),
+                    ("↑ ↓", "flytt i køen"),
+                    ("Ctrl+Enter", "lagre skjemaet"),
+                    ("Esc", "lukk skjemaet"),
+                ],
+            ),
+            View::Meetings => (
+                "Møter",
+                &[
+                    ("Ctrl+Enter", "start eller fortsett det valgte møtet"),
+                    (
+                        "Enter",
+                        "bekreft «Start likevel» når møtet startes en annen dag",
+                    ),
+                    ("Esc", "avbryt spørsmålet"),
+                    ("Ctrl+N", "ny henvisning"),
+                ],
+            ),
+            _ => ("Inntak", &[("Ctrl+N", "ny henvisning")]),
+        };
+        let modal = egui::Modal::new(egui::Id::unique("keys_help")).show(ctx, |ui| {
+            ui.set_max_width(560.0);
+            ui.heading(format!("Taster – {title}"));
+            egui::Grid::new("keys_help_grid")
+                .num_columns(2)
+                .spacing([16.0, 6.0])
+                .show(ui, |ui| {
+                    for (key, what) in keys.iter().chain([("F1  ?", "denne oversikten")].iter()) {
+                        ui.strong(*key);
+                        ui.label(*what);
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(8.0);
+            if ui.button("Lukk (Esc)").clicked() {
+                self.show_keys = false;
+            }
+        });
+        if modal.should_close() {
+            self.show_keys = false;
+        }
+    }
+
+    pub(super) fn top_bar_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        self.nav_ids.clear();
+        ui.horizontal(|ui| {
+            ui.heading("Inntak");
+            ui.separator();
+            for (view, label) in [
+                (View::Queue, "Henvisninger"),
+                (View::Meetings, "Møter"),
+                (View::FollowUp, "Oppfølging"),
+                (View::Statistics, "Statistikk"),
+                (View::Settings, "Innstillinger"),
+            ] {
+                let response = ui.selectable_label(self.view == view, label);
+                self.nav_ids.push(response.id);
+                if response.clicked() {
+                    actions.push(Action::Nav(NavAction::Show(view)));
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .small_button("Taster (F1)")
+                    .on_hover_text("Alle tastene i denne visningen")
+                    .clicked()
+                {
+                    self.show_keys = true;
+                }
+                let today = self.clock.today();
+                let fixed = if self.clock.is_fixed() {
+                    " (fast dato)"
+                } else {
+                    ""
+                };
+                ui.label(format!(
+                    "I dag: {} {} uke {}{fixed}",
+                    weekday_name_nb(today.weekday()),
+                    crate::calendar::format_date(today),
+                    today.iso_week().week()
+                ));
+                ui.separator();
+                ui.label(&self.settings.clinic_name);
+            });
+        });
+    }
+
+    pub(super) fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        if self.unsaved_pdf.is_some() {
+            let folder = Self::fallback_export_dir();
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    "PDF-en ble ikke lagret (avbrutt, eller lagringsdialogen kunne ikke åpnes).",
+                );
+                if let Some(dir) = &folder
+                    && ui.button(format!("Lagre i {}", dir.display())).clicked()
+                    && let Some((name, bytes, log)) = self.unsaved_pdf.take()
+                {
+                    self.save_pdf(dir.join(name), &bytes, log);
+                }
+                if ui.button("Forkast").clicked() {
+                    self.unsaved_pdf = None;
+                }
+            });
+        }
+        if let Some(why) = self.store.read_only() {
+            ui.colored_label(theme::WARNING_TEXT, format!("Bare lesing: {why}"));
+        }
+        if let ChainCheck::Done(Some(broken)) = &self.chain {
+            ui.colored_label(theme::ERROR_TEXT, broken);
+        }
+        ui.horizontal(|ui| {
+            match &self.message {
+                Some(m) if m.is_error => ui.colored_label(theme::ERROR_TEXT, &m.text),
+                Some(m) => ui.colored_label(theme::OK_TEXT, &m.text),
+                None => ui.colored_label(theme::MUTED_TEXT, "Klar"),
+            };
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.colored_label(theme::MUTED_TEXT, self.store.path().display().to_string());
+            });
+        });
+    }
+
+    pub(super) fn demo_offer_ui(&self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        egui::Modal::new(egui::Id::unique("demo_offer")).show(ctx, |ui| {
+            ui.set_max_width(460.0);
+            ui.heading("Velkommen til Inntak");
+            ui.label(format!(
+                "Databasen er ny og tom:\n{}\n\nVil du fylle den med fiktive demodata (ca. {} \
+                 henvisninger fra de to siste årene) for å prøve programmet? Alle navn er oppdiktet.",
+                self.store.path().display(),
+                demo::DEFAULT_REFERRALS
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Fyll med demodata").clicked() {
+                    actions.push(Action::Referral(ReferralAction::FillDemo));
+                }
+                if ui.button("Start med tom database").clicked() {
+                    actions.push(Action::Referral(ReferralAction::DeclineDemo));
+                }
+            });
+        });
+    }
+
+    /// Keeps the text size within its range and saves it when it changed.
+    pub(super) fn remember_text_size(&mut self, ctx: &egui::Context) {
+        let zoom = ctx.zoom_factor();
+        let clamped = crate::ui::prefs::UiPrefs::clamped_zoom(zoom);
+        if (clamped - zoom).abs() > 0.001 {
+            ctx.set_zoom_factor(clamped);
+        }
+        if (clamped - self.saved_zoom).abs() < 0.001 {
+            return;
+        }
+        self.saved_zoom = clamped;
+        if let Some(path) = &self.prefs_path
+            && let Err(e) =
+                crate::ui::prefs::save(path, &crate::ui::prefs::UiPrefs { zoom: clamped })
+        {
+            self.error(format!(
+                "Tekststørrelsen ble ikke husket ({}): {e}",
+                path.display()
+            ));
+        }
+    }
+}

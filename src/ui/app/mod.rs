@@ -1,0 +1,396 @@
+//! The app shell: owns the store and the view models, draws the panels, and applies the
+//! actions they emit — one transaction per action, after drawing.
+
+mod actions;
+mod backups;
+mod commands;
+mod frame;
+mod meeting_commands;
+mod output;
+
+use super::backup_view::Backups;
+use super::detail_panel::{DetailView, WithdrawState};
+use super::followup_view::FollowUpView;
+use super::meeting_mode::MeetingMode;
+use super::meetings_view::MeetingsView;
+use super::queue_panel::QueuePanel;
+use super::referral_form::ReferralForm;
+use super::settings_view::SettingsView;
+use super::stats_view::StatsView;
+use crate::clock::Clock;
+use crate::domain::ReferralId;
+use crate::domain::settings::ClinicSettings;
+use crate::followup::FollowUps;
+use crate::planning::{self, Planning};
+use crate::queue::QueueModel;
+use crate::store::audit::OutputLog;
+use crate::store::decisions::{self};
+use crate::store::followups::{self};
+use crate::store::meetings::{self};
+use crate::store::referrals::{self, Change};
+use crate::store::{Integrity, Store, audit, settings};
+pub use actions::{
+    Action, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction, OutputAction,
+    ReferralAction,
+};
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+/// The app's top-level views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Queue,
+    Meetings,
+    /// Running a meeting: one agenda item at a time.
+    MeetingMode,
+    /// Follow-ups: kartlegging, start of care, fristbrudd.
+    FollowUp,
+    Statistics,
+    Settings,
+}
+
+/// A one-line message in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Message {
+    text: String,
+    is_error: bool,
+}
+
+pub struct App {
+    store: Store,
+    clock: Clock,
+    actor: String,
+    settings: ClinicSettings,
+    /// The closure days (date, label) for the date fields' calendars, made on reload.
+    closures: std::sync::Arc<Vec<(NaiveDate, String)>>,
+    queue: QueueModel,
+    /// Bumped on every reload, so panels know when to refresh their caches.
+    generation: u64,
+    queue_panel: QueuePanel,
+    selected: Option<ReferralId>,
+    detail: Option<DetailView>,
+    withdraw: WithdrawState,
+    form: Option<ReferralForm>,
+    settings_view: SettingsView,
+    planning: Planning,
+    meetings_view: MeetingsView,
+    meeting_mode: MeetingMode,
+    /// Loaded only for the views that show it (Oppfølging, meeting mode), once per reload:
+    /// at 100,000 referrals it takes ~100 ms, too much to pay on every change elsewhere.
+    follow_ups: FollowUps,
+    follow_ups_generation: u64,
+    follow_up_view: FollowUpView,
+    stats_view: StatsView,
+    /// Where printed PDFs go without a dialog (tests); `None`: ask with a save dialog.
+    export_dir: Option<PathBuf>,
+    last_pdf: Option<PathBuf>,
+    last_export: Option<PathBuf>,
+    /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
+    unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
+    view: View,
+    /// The store changed: reload the view models before the next draw.
+    dirty: bool,
+    demo_offer: bool,
+    /// The meeting schedule is laid out once the integrity check has passed.
+    schedule_pending: bool,
+    message: Option<Message>,
+    styled: bool,
+    /// The keyboard help (F1) is open.
+    show_keys: bool,
+    /// The queue's detail pane is shown (`None` until the first frame decides from the width).
+    detail_open: Option<bool>,
+    /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
+    nav_ids: Vec<egui::Id>,
+    backups: Backups,
+    /// Where the text size is remembered (`None`: not remembered, as in tests), and the size
+    /// last saved there.
+    prefs_path: Option<PathBuf>,
+    saved_zoom: f32,
+    /// The audit chain walk, started once the integrity check has passed.
+    chain: ChainCheck,
+}
+
+/// The window's walk of the audit log's hash chain.
+enum ChainCheck {
+    /// Waits for the integrity check.
+    NotStarted,
+    Running(std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>),
+    /// `Some` when the chain is broken: a red line in the status bar (the file stays usable).
+    Done(Option<String>),
+}
+
+impl App {
+    /// Builds the app over an open store. Reads the database once, here.
+    pub fn new(store: Store, clock: Clock, actor: String) -> Self {
+        let demo_offer = settings::get(store.conn(), settings::KEY_DEMO_OFFERED)
+            .ok()
+            .flatten()
+            .is_none()
+            && referrals::count(store.conn()).unwrap_or(0) == 0;
+        let mut app = Self {
+            store,
+            clock,
+            actor,
+            settings: ClinicSettings::default(),
+            closures: Default::default(),
+            queue: QueueModel::default(),
+            generation: 0,
+            queue_panel: QueuePanel::default(),
+            selected: None,
+            detail: None,
+            withdraw: WithdrawState::default(),
+            form: None,
+            settings_view: SettingsView::default(),
+            planning: Planning::default(),
+            meetings_view: MeetingsView::default(),
+            meeting_mode: MeetingMode::default(),
+            follow_ups: FollowUps::default(),
+            follow_ups_generation: 0,
+            follow_up_view: FollowUpView::default(),
+            stats_view: StatsView::new(clock.today()),
+            export_dir: None,
+            last_pdf: None,
+            last_export: None,
+            unsaved_pdf: None,
+            view: View::Queue,
+            dirty: true,
+            demo_offer,
+            schedule_pending: false,
+            message: None,
+            styled: false,
+            show_keys: false,
+            detail_open: None,
+            nav_ids: Vec::new(),
+            backups: Backups::default(),
+            prefs_path: None,
+            saved_zoom: 1.0,
+            chain: ChainCheck::NotStarted,
+        };
+        // With a background integrity check still running, the first write (the schedule)
+        // waits for it in `show`, so the queue can be read and shown meanwhile.
+        if app.store.integrity() == Integrity::Checking {
+            app.schedule_pending = true;
+        } else {
+            app.ensure_schedule();
+        }
+        app.reload();
+        app
+    }
+
+    /// Lays out the schedule's meetings for the coming weeks (idempotent).
+    fn ensure_schedule(&mut self) {
+        if self.store.read_only().is_some() {
+            return; // the status bar says why nothing can be written
+        }
+        let today = self.clock.today();
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = self.store.write(|tx| {
+            let s = settings::load(tx)?;
+            meetings::ensure_schedule(tx, &s, today, change)
+        });
+        if let Err(e) = result {
+            self.error(format!("Kunne ikke legge opp møteplanen: {e}"));
+        }
+    }
+
+    /// The only place that reads the database for the views.
+    fn reload(&mut self) {
+        self.dirty = false;
+        self.generation += 1;
+        let today = self.clock.today();
+        let loaded = settings::load(self.store.conn())
+            .and_then(|s| Ok((s, referrals::all(self.store.conn())?)));
+        match loaded {
+            Ok((s, all)) => {
+                self.queue = QueueModel::build(all, s.working_day_rule(), today);
+                match planning::load(self.store.conn(), &s, &self.queue, today) {
+                    Ok(p) => self.planning = p,
+                    Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
+                }
+                self.queue.set_meetings(&self.planning.upcoming_dates());
+                self.closures = std::sync::Arc::new(
+                    s.closure_days
+                        .iter()
+                        .map(|c| (c.date, c.label.clone()))
+                        .collect(),
+                );
+                self.settings = s;
+                let dir = settings::get(self.store.conn(), settings::KEY_BACKUP_DIR)
+                    .ok()
+                    .flatten();
+                self.backups.set_dir(self.store.path(), dir.as_deref());
+            }
+            Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
+        }
+        self.load_detail();
+    }
+
+    fn load_follow_ups(&mut self) {
+        self.follow_ups_generation = self.generation;
+        match crate::followup::load(self.store.conn(), self.clock.today()) {
+            Ok(f) => self.follow_ups = f,
+            Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
+        }
+    }
+
+    /// The detail pane's decision summary: the current decision, the mapping report, track
+    /// changes and the start of care.
+    fn decision_lines(&self, id: ReferralId) -> Vec<String> {
+        use crate::calendar::format_date;
+        let conn = self.store.conn();
+        let mut lines = Vec::new();
+        if let Ok(Some(d)) = decisions::current(conn, id) {
+            let corrected = decisions::history(conn, id).map_or(0, |h| h.len().saturating_sub(1));
+            let note = if corrected > 0 {
+                format!(" (rettet {corrected} gang(er))")
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "Vedtak {}: {}{note}",
+                format_date(d.decided_on),
+                planning::outcome_text(&d.outcome)
+            ));
+        }
+        if let Ok(Some(m)) = followups::mapping_report(conn, id) {
+            let summary = if m.summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", m.summary)
+            };
+            lines.push(format!(
+                "Kartlegging meldt tilbake {}{summary}",
+                format_date(m.reported_on)
+            ));
+        }
+        for t in followups::track_history(conn, id).unwrap_or_default() {
+            lines.push(format!(
+                "Forløp endret {}: {} → {}",
+                format_date(t.decided_on),
+                t.from.label_nb(),
+                t.to.label_nb()
+            ));
+        }
+        if let Ok(care) = followups::care_start(conn, id) {
+            match (care.started, care.booked) {
+                (Some(s), _) => lines.push(format!("Oppstart {}", format_date(s))),
+                (None, Some(b)) => lines.push(format!("Planlagt oppstart {}", format_date(b))),
+                (None, None) => {}
+            }
+        }
+        lines
+    }
+
+    fn load_detail(&mut self) {
+        self.detail = self.selected.and_then(|id| {
+            let referral = referrals::get(self.store.conn(), id).ok()?;
+            let history = audit::for_entity(self.store.conn(), audit::ENTITY_REFERRAL, id.0)
+                .unwrap_or_default();
+            let mut view = DetailView::new(
+                referral,
+                history,
+                self.settings.working_day_rule(),
+                self.clock.today(),
+            );
+            view.renewal = self.queue.renewal(id);
+            view.decision_lines = self.decision_lines(id);
+            match crate::store::preparations::get(self.store.conn(), id) {
+                Ok(p) => view.preparation = Some(p),
+                Err(e) => view.preparation_error = Some(e.to_string()),
+            }
+            view.decided_as = decisions::current(self.store.conn(), id)
+                .ok()
+                .flatten()
+                .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
+            Some(view)
+        });
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: false,
+        });
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            is_error: true,
+        });
+    }
+
+    /// Saves printed PDFs in `dir` without a dialog and without opening them (tests).
+    pub fn set_export_dir(&mut self, dir: PathBuf) {
+        self.export_dir = Some(dir);
+    }
+
+    pub fn last_pdf(&self) -> Option<&PathBuf> {
+        self.last_pdf.as_ref()
+    }
+
+    pub fn last_export(&self) -> Option<&PathBuf> {
+        self.last_export.as_ref()
+    }
+
+    pub fn follow_up_filter(&mut self, filter: super::CareFilter) {
+        self.follow_up_view.set_filter(filter);
+    }
+
+    pub fn follow_up_rows(&self) -> usize {
+        self.follow_up_view.visible_len()
+    }
+
+    pub fn planning(&self) -> &Planning {
+        &self.planning
+    }
+
+    // Read access for tests.
+    pub fn queue(&self) -> &QueueModel {
+        &self.queue
+    }
+
+    /// Sets the queue's search and filters (benchmarks and tests).
+    pub fn set_queue_filter(&mut self, filter: crate::queue::QueueFilter) {
+        self.queue_panel.set_filter(filter);
+    }
+
+    pub fn visible_rows(&self) -> usize {
+        self.queue_panel.visible_len()
+    }
+
+    pub fn selected(&self) -> Option<ReferralId> {
+        self.selected
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+}
+
+impl App {
+    /// Automatic backups in the real window (off in tests unless they ask).
+    /// Remembers the text size (Ctrl+ / Ctrl− / Ctrl+0, or Innstillinger) in `path`, a UI
+    /// preference outside the database, and starts with the size saved there.
+    pub fn remember_text_size_in(&mut self, path: PathBuf) {
+        self.saved_zoom = super::prefs::load(&path).zoom;
+        self.prefs_path = Some(path);
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.on_close();
+    }
+}

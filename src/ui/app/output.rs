@@ -1,0 +1,185 @@
+//! File output from the window: PDFs and CSV files written atomically and access-logged.
+
+use super::*;
+use crate::agenda::pdf;
+use crate::domain::meeting::MeetingId;
+use crate::planning::{self, PrintOptions};
+use crate::store::audit;
+use crate::store::audit::OutputLog;
+use crate::store::meetings::{self};
+use crate::store::referrals::Change;
+use std::path::PathBuf;
+
+impl App {
+    /// Writes a CSV file (save dialog, or `export_dir`, or the documents folder when no dialog
+    /// can open) and says how many rows it holds.
+    pub(super) fn export_csv(&mut self, name: &str, bytes: &[u8], rows: usize, log: OutputLog) {
+        let path = match &self.export_dir {
+            Some(dir) => dir.join(name),
+            None => match rfd::FileDialog::new()
+                .set_file_name(name)
+                .add_filter("CSV", &["csv"])
+                .save_file()
+            {
+                Some(p) => p,
+                None => match Self::fallback_export_dir() {
+                    Some(dir) => dir.join(name),
+                    None => return self.error("Fant ingen mappe å lagre CSV-filen i"),
+                },
+            },
+        };
+        match self.write_output(&path, bytes, log) {
+            Ok(()) => {
+                self.last_export = Some(path.clone());
+                self.info(format!("{rows} rader eksportert til {}", path.display()));
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
+    /// Renders the agenda PDF, asks where to save it (or uses `export_dir`), and opens it.
+    /// Renders the agenda (or, with `minutes`, the referat) to PDF, asks where to save it (or
+    /// uses `export_dir`), and opens it.
+    pub(super) fn print_agenda(&mut self, meeting: MeetingId, initials_only: bool, minutes: bool) {
+        let options = PrintOptions {
+            initials_only,
+            printed_at: self.clock.now(),
+        };
+        let printed = if minutes {
+            planning::printed_minutes(self.store.conn(), &self.settings, meeting, options)
+        } else {
+            planning::printed_agenda(
+                self.store.conn(),
+                &self.settings,
+                &self.planning,
+                meeting,
+                options,
+            )
+        };
+        let (bytes, log) = match printed.map_err(|e| e.to_string()).and_then(|p| {
+            let action = if minutes {
+                audit::PRINT_MINUTES
+            } else {
+                audit::PRINT_AGENDA
+            };
+            let mut log = OutputLog::new(action, p.items.len());
+            log.extra = serde_json::json!({ "møte": p.date_text, "initialer": initials_only });
+            pdf::render(&p).map_err(|e| e.to_string()).map(|b| (b, log))
+        }) {
+            Ok(b) => b,
+            Err(e) => return self.error(e),
+        };
+        let date = meetings::get(self.store.conn(), meeting)
+            .map(|m| m.date)
+            .unwrap_or_default();
+        let name = if minutes {
+            format!("referat-{date}.pdf")
+        } else {
+            format!("inntaksmote-{date}.pdf")
+        };
+        let path = match &self.export_dir {
+            Some(dir) => dir.join(&name),
+            None => match rfd::FileDialog::new()
+                .set_file_name(&name)
+                .add_filter("PDF", &["pdf"])
+                .save_file()
+            {
+                Some(p) => p,
+                None => {
+                    // Cancelled, or no dialog could open (no desktop portal): keep the PDF
+                    // and offer the documents folder instead, so printing never silently fails.
+                    self.unsaved_pdf = Some((name, bytes, log));
+                    return;
+                }
+            },
+        };
+        self.save_pdf(path, &bytes, log);
+    }
+
+    /// The fallback folder for PDFs and CSV files when no save dialog is available:
+    /// Documents/Inntak.
+    pub(super) fn fallback_export_dir() -> Option<PathBuf> {
+        let dirs = directories::UserDirs::new()?;
+        let base = dirs.document_dir().unwrap_or(dirs.home_dir());
+        Some(base.join("Inntak"))
+    }
+
+    /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
+    /// is set (tests).
+    pub(super) fn save_pdf(&mut self, path: PathBuf, bytes: &[u8], log: OutputLog) {
+        if let Err(e) = self.write_output(&path, bytes, log) {
+            return self.error(e);
+        }
+        self.last_pdf = Some(path.clone());
+        if self.export_dir.is_none() && open::that_detached(&path).is_err() {
+            // The launcher's own words (gio, xdg-open exit codes) help nobody at the meeting.
+            self.error(format!(
+                "PDF-en er lagret i {}, men kunne ikke åpnes automatisk: åpne den fra mappen, \
+                 eller installer et PDF-program.",
+                path.display()
+            ));
+            return;
+        }
+        self.info(format!("PDF-en er lagret: {}", path.display()));
+    }
+
+    /// Writes an exported file atomically (creating its folder first, never over the
+    /// database) and logs it in the same transaction: the log row commits only if the file
+    /// was written. A read-only window writes the file unlogged.
+    pub(super) fn write_output(
+        &mut self,
+        path: &std::path::Path,
+        bytes: &[u8],
+        log: OutputLog,
+    ) -> Result<(), String> {
+        if let Some(dir) = path.parent() {
+            crate::files::create_private_dir(dir).map_err(|e| {
+                format!(
+                    "Kunne ikke lage mappen {}: {}",
+                    dir.display(),
+                    crate::files::write_error_text(&e)
+                )
+            })?;
+        }
+        let protected = crate::files::Protected::none().database(self.store.path());
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let destination = crate::files::canonical(path).display().to_string();
+        self.store
+            .write_logged(change, &log, &destination, || {
+                crate::files::write_atomically(path, bytes, &protected)
+            })
+            .map(|_| ())
+    }
+
+    /// Logs an output made by other means (a backup, a restore); says so if it cannot.
+    pub(super) fn log_output(
+        &mut self,
+        log: &OutputLog,
+        destination: &std::path::Path,
+        what: &str,
+    ) {
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let destination = destination.display().to_string();
+        let logged = self
+            .store
+            .write_logged(change, log, &destination, || Ok(()));
+        if let Err(e) = logged {
+            self.error(format!(
+                "{what}, men kunne ikke føres i endringsloggen: {e}"
+            ));
+        }
+    }
+
+    /// Logs a finished backup (taken on its own thread, or at closing).
+    pub(super) fn log_backup(&mut self, copied: &crate::backup::Copied) {
+        let log = OutputLog::new(audit::BACKUP, copied.referrals() as usize)
+            .with(serde_json::json!({ "tabeller": copied.tables.len() }));
+        self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
+    }
+}
