@@ -344,6 +344,43 @@ fn a_team_member_is_added_and_can_attend() {
     assert_eq!(next.attendees.len(), 1);
 }
 
+/// Issue 10: a write reloads only what it touched. Ticking an attendee or adding a member
+/// reloads the meetings, not the queue; registering a referral reloads both.
+#[test]
+fn a_write_reloads_only_the_parts_it_touched() {
+    let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
+    harness.run();
+    let start = harness.state().loads();
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
+    harness.get_by_label("Yrke:").click();
+    harness.run();
+    harness.get_by_label("Lege").click();
+    harness.run();
+    harness.get_by_label("Legg til i teamet").click();
+    harness.run();
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Lise Lege (lege)").click();
+    harness.run();
+    let after = harness.state().loads();
+    assert_eq!(after.queue, start.queue, "the queue was not rebuilt");
+    assert_eq!(after.planning, start.planning + 2, "member + attendance");
+    assert_eq!(harness.state().planning().upcoming[0].attendees.len(), 1);
+    harness.get_by_label("Henvisninger").click();
+    harness.run();
+    harness.get_by_label("Ny henvisning").click();
+    harness.run();
+    type_into(&mut harness, "Pasient", "Kari Testesen");
+    type_into(&mut harness, "Henviser", "Dr. Lund");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.run();
+    let registered = harness.state().loads();
+    assert_eq!(registered.queue, after.queue + 1);
+    assert_eq!(harness.state().queue().rows.len(), 2);
+}
+
 #[test]
 fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
     // Monday 23.11: Ada overdue, Bo due Tuesday, Cy and Di due next week.

@@ -118,7 +118,7 @@ impl App {
         self.form = None;
         self.chain = ChainCheck::NotStarted;
         self.ensure_schedule();
-        self.dirty = true;
+        self.mark_stale(Stale::ALL);
     }
 
     /// On closing: fold the WAL into the main file and take the closing backup.

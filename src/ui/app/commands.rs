@@ -84,7 +84,7 @@ impl App {
                     Ok(()) => {
                         self.withdraw = WithdrawState::default();
                         self.info("Henvisningen er trukket");
-                        self.dirty = true;
+                        self.mark_stale(Stale::ALL);
                     }
                     Err(e) => self.error(e.to_string()),
                 }
@@ -97,7 +97,7 @@ impl App {
                 match self.store.write(|tx| referrals::reopen(tx, id, change)) {
                     Ok(()) => {
                         self.info("Henvisningen er gjenåpnet og står i køen igjen");
-                        self.dirty = true;
+                        self.mark_stale(Stale::ALL);
                     }
                     Err(e) => self.error(e.to_string()),
                 }
@@ -118,7 +118,7 @@ impl App {
                     Ok(n) => self.info(format!("La inn {n} fiktive henvisninger")),
                     Err(e) => self.error(e.to_string()),
                 }
-                self.dirty = true;
+                self.mark_stale(Stale::ALL);
             }
             ReferralAction::DeclineDemo => {
                 self.demo_offer = false;
@@ -144,7 +144,8 @@ impl App {
                 match result {
                     Ok(()) => {
                         self.info("Forberedelsen er lagret");
-                        self.dirty = true;
+                        // The note, presenter and views show in the meeting and the detail pane.
+                        self.mark_stale(Stale::MEETINGS);
                     }
                     Err(e) => self.error(format!("Forberedelsen ble ikke lagret: {e}")),
                 }
@@ -167,7 +168,8 @@ impl App {
                             "Foreløpig vurdering ({}) lagret",
                             profession.label_nb().to_lowercase()
                         ));
-                        self.dirty = true;
+                        // The note, presenter and views show in the meeting and the detail pane.
+                        self.mark_stale(Stale::MEETINGS);
                     }
                     Err(e) => self.error(e.to_string()),
                 }
@@ -190,7 +192,7 @@ impl App {
                 match result {
                     Ok(()) => {
                         self.info("Innstillingene er lagret");
-                        self.dirty = true;
+                        self.mark_stale(Stale::ALL);
                     }
                     Err(e) => self.error(e.to_string()),
                 }
@@ -330,7 +332,7 @@ impl App {
                     (Some(_), Some(_)) => self.info("Endringene er lagret"),
                     _ => self.info("Ingen endringer å lagre"),
                 }
-                self.dirty = true;
+                self.mark_stale(Stale::ALL);
             }
             Err(StoreError::DuplicateExternalId(ext)) => {
                 if let Some(form) = &mut self.form {

@@ -34,7 +34,6 @@ impl App {
             Integrity::Ok if self.schedule_pending => {
                 self.schedule_pending = false;
                 self.ensure_schedule();
-                self.dirty = true;
             }
             Integrity::Ok => {}
             Integrity::Damaged(message) => {
@@ -47,7 +46,7 @@ impl App {
                 return;
             }
         }
-        if self.dirty {
+        if self.stale.any() {
             self.reload();
         }
         self.backups_tick(ui.ctx());

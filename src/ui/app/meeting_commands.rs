@@ -37,7 +37,7 @@ impl App {
                 {
                     Ok(_) => {
                         self.info("Utsatt til neste møte");
-                        self.dirty = true;
+                        self.mark_stale(Stale::MEETINGS);
                     }
                     Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
                 }
@@ -53,7 +53,8 @@ impl App {
                             "Møtet er avsluttet; {moved} ikke avgjorte er flyttet til neste møte"
                         ));
                         self.view = View::Meetings;
-                        self.dirty = true;
+                        // Statuses do not change at a close: the agendas do.
+                        self.mark_stale(Stale::MEETINGS);
                     }
                     Err(e) => self.error(e.to_string()),
                 }
@@ -124,7 +125,7 @@ impl App {
             }
         };
         self.info(text);
-        self.dirty = true;
+        self.mark_stale(Stale::ALL);
     }
 
     /// Starts a planned meeting (storing its proposed agenda) or continues one in progress,
@@ -145,7 +146,7 @@ impl App {
             {
                 return self.error(e.to_string());
             }
-            self.dirty = true;
+            self.mark_stale(Stale::MEETINGS);
         }
         self.meeting_mode.open(id);
         self.view = View::MeetingMode;
@@ -184,7 +185,7 @@ impl App {
                     outcome.referral_status().label_nb()
                 ));
                 self.meeting_mode.advance();
-                self.dirty = true;
+                self.mark_stale(Stale::ALL);
             }
             Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
         }
@@ -275,7 +276,8 @@ impl App {
         {
             self.meetings_view.select(m.id);
         }
-        self.dirty = true;
+        // The agenda, schedule and team live in the planning only.
+        self.mark_stale(Stale::MEETINGS);
     }
 
     /// The team: adding a member, setting one inactive.
@@ -298,7 +300,7 @@ impl App {
                 if let ClinicAction::AddMember { name, .. } = &action {
                     self.info(format!("{name} er lagt til i teamet"));
                 }
-                self.dirty = true;
+                self.mark_stale(Stale::MEETINGS);
             }
             Err(e) => self.error(e.to_string()),
         }

@@ -88,8 +88,10 @@ pub struct App {
     /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
     unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
     view: View,
-    /// The store changed: reload the view models before the next draw.
-    dirty: bool,
+    /// What the last writes made stale: reloaded before the next draw, part by part.
+    stale: Stale,
+    /// How many times the queue and the planning were loaded (tests and benchmarks).
+    loads: Loads,
     demo_offer: bool,
     /// The meeting schedule is laid out once the integrity check has passed.
     schedule_pending: bool,
@@ -108,6 +110,49 @@ pub struct App {
     saved_zoom: f32,
     /// The audit chain walk, started once the integrity check has passed.
     chain: ChainCheck,
+}
+
+/// How many times each part was loaded from the database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loads {
+    pub queue: usize,
+    pub planning: usize,
+}
+
+/// Which parts of the view models a write made stale.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Stale {
+    /// Clinic settings (the working-day rule changes every deadline: then all is stale).
+    pub settings: bool,
+    /// The referrals: the queue, and the planning built from it.
+    pub referrals: bool,
+    /// Meetings, agendas, the team, attendance, preparations: the planning only.
+    pub meetings: bool,
+}
+
+impl Stale {
+    pub const ALL: Self = Self {
+        settings: true,
+        referrals: true,
+        meetings: true,
+    };
+    pub const MEETINGS: Self = Self {
+        settings: false,
+        referrals: false,
+        meetings: true,
+    };
+
+    fn or(self, other: Self) -> Self {
+        Self {
+            settings: self.settings || other.settings,
+            referrals: self.referrals || other.referrals,
+            meetings: self.meetings || other.meetings,
+        }
+    }
+
+    fn any(self) -> bool {
+        self.settings || self.referrals || self.meetings
+    }
 }
 
 /// The window's walk of the audit log's hash chain.
@@ -153,7 +198,8 @@ impl App {
             last_export: None,
             unsaved_pdf: None,
             view: View::Queue,
-            dirty: true,
+            stale: Stale::ALL,
+            loads: Loads::default(),
             demo_offer,
             schedule_pending: false,
             message: None,
@@ -191,39 +237,58 @@ impl App {
             let s = settings::load(tx)?;
             meetings::ensure_schedule(tx, &s, today, change)
         });
-        if let Err(e) = result {
-            self.error(format!("Kunne ikke legge opp møteplanen: {e}"));
+        match result {
+            Ok(0) => {}
+            Ok(_) => self.mark_stale(Stale::MEETINGS),
+            Err(e) => self.error(format!("Kunne ikke legge opp møteplanen: {e}")),
         }
     }
 
-    /// The only place that reads the database for the views.
+    /// Marks parts of the view models to reload before the next draw.
+    fn mark_stale(&mut self, parts: Stale) {
+        self.stale = self.stale.or(parts);
+    }
+
+    /// The only place that reads the database for the views, and only the parts a write made
+    /// stale: ticking an attendee reloads the meetings, not the 100,000-row queue.
     fn reload(&mut self) {
-        self.dirty = false;
+        let stale = std::mem::take(&mut self.stale);
         self.generation += 1;
         let today = self.clock.today();
-        let loaded = settings::load(self.store.conn())
-            .and_then(|s| Ok((s, referrals::all(self.store.conn())?)));
-        match loaded {
-            Ok((s, all)) => {
-                self.queue = QueueModel::build(all, s.working_day_rule(), today);
-                match planning::load(self.store.conn(), &s, &self.queue, today) {
-                    Ok(p) => self.planning = p,
-                    Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
+        if stale.settings {
+            match settings::load(self.store.conn()) {
+                Ok(s) => {
+                    self.closures = std::sync::Arc::new(
+                        s.closure_days
+                            .iter()
+                            .map(|c| (c.date, c.label.clone()))
+                            .collect(),
+                    );
+                    self.settings = s;
                 }
-                self.queue.set_meetings(&self.planning.upcoming_dates());
-                self.closures = std::sync::Arc::new(
-                    s.closure_days
-                        .iter()
-                        .map(|c| (c.date, c.label.clone()))
-                        .collect(),
-                );
-                self.settings = s;
-                let dir = settings::get(self.store.conn(), settings::KEY_BACKUP_DIR)
-                    .ok()
-                    .flatten();
-                self.backups.set_dir(self.store.path(), dir.as_deref());
+                Err(e) => self.error(format!("Kunne ikke lese innstillingene: {e}")),
             }
-            Err(e) => self.error(format!("Kunne ikke lese databasen: {e}")),
+            match settings::get(self.store.conn(), settings::KEY_BACKUP_DIR) {
+                Ok(dir) => self.backups.set_dir(self.store.path(), dir.as_deref()),
+                Err(e) => self.error(format!("Kunne ikke lese mappen for sikkerhetskopier: {e}")),
+            }
+        }
+        if stale.referrals {
+            match referrals::all(self.store.conn()) {
+                Ok(all) => {
+                    self.queue = QueueModel::build(all, self.settings.working_day_rule(), today);
+                    self.loads.queue += 1;
+                }
+                Err(e) => self.error(format!("Kunne ikke lese henvisningene: {e}")),
+            }
+        }
+        if stale.referrals || stale.meetings {
+            match planning::load(self.store.conn(), &self.settings, &self.queue, today) {
+                Ok(p) => self.planning = p,
+                Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
+            }
+            self.loads.planning += 1;
+            self.queue.set_meetings(&self.planning.upcoming_dates());
         }
         self.load_detail();
     }
@@ -368,6 +433,11 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// How many times the queue and the planning have been loaded.
+    pub fn loads(&self) -> Loads {
+        self.loads
     }
 
     pub fn view(&self) -> View {
