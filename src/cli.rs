@@ -8,10 +8,9 @@ use crate::csvio::{self, ImportOptions};
 use crate::demo;
 use crate::files::Protected;
 use crate::planning;
-use crate::queue::QueueModel;
 use crate::store::audit::OutputLog;
 use crate::store::referrals::Change;
-use crate::store::{OpenOptions, Store, audit, meetings, referrals, settings};
+use crate::store::{OpenOptions, Store, audit, meetings, settings};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -343,8 +342,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                     .write(|tx| meetings::ensure_schedule(tx, &settings, today, change).map(|_| ()))
                     .map_err(|e| e.to_string())?;
             }
-            let all = referrals::all(store.conn()).map_err(|e| e.to_string())?;
-            let queue = QueueModel::build(all, rule, today);
+            let queue =
+                crate::model::queue(store.conn(), rule, today).map_err(|e| e.to_string())?;
             let planning = planning::load(store.conn(), &settings, &queue, today)
                 .map_err(|e| e.to_string())?;
             let id = planning::find_meeting(&planning, *meeting)?;

@@ -96,7 +96,7 @@ pub fn load(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> 
                 decided_on: row.get(5)?,
                 frist,
                 track: track_of(row.get(7)?, row.get(8)?),
-                status_code: ReferralStatus::parse(&status).unwrap_or(ReferralStatus::Rett),
+                status_code: crate::store::decode(ReferralStatus::from_code(&status), 6, &status)?,
                 booked,
                 started,
                 breach: breach_status(frist, started, booked, today),
@@ -125,7 +125,7 @@ pub fn load(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> 
                 patient: row.get(1)?,
                 clinician,
                 decided_on: row.get(4)?,
-                status: ReferralStatus::parse(&status).unwrap_or(ReferralStatus::Kartlegging),
+                status: crate::store::decode(ReferralStatus::from_code(&status), 5, &status)?,
                 reported_on: row.get(6)?,
                 summary: row.get(7)?,
             })

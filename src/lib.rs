@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod files;
 pub mod followup;
+pub mod model;
 pub mod planning;
 pub mod queue;
 pub mod stats;

@@ -35,6 +35,8 @@ fn main() {
     // A second window on the same file only reads.
     store.lock_for_window();
     let clock = cli.clock();
+    // The queue is read while eframe makes the window (about 100 ms on its own).
+    let preload = inntak::ui::Preload::start(&path, clock.today());
     let actor = cli::actor(cli.user.as_deref());
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -49,7 +51,7 @@ fn main() {
         "Inntak",
         options,
         Box::new(move |_cc| {
-            let mut app = inntak::ui::App::new(store, clock, actor);
+            let mut app = inntak::ui::App::with_preload(store, clock, actor, preload);
             app.enable_auto_backup();
             if let Some(prefs) = inntak::ui::prefs::default_path() {
                 app.remember_text_size_in(prefs);

@@ -42,8 +42,23 @@ pub struct QueueRow {
     /// The latest upcoming meeting on or before the deadline (open referrals; see
     /// [`QueueModel::set_meetings`]). `None` for an open one: no meeting left before the deadline.
     pub last_meeting: Option<NaiveDate>,
-    /// Lower-cased patient, referrer, ids and free text, for the search box.
-    haystack: String,
+}
+
+impl QueueRow {
+    /// Lower-cased patient, referrer, ids and free text: what the search box looks in.
+    fn search_text(&self) -> String {
+        [
+            self.patient.as_str(),
+            &self.referrer_name,
+            &self.specialty,
+            self.external_id.as_deref().unwrap_or(""),
+            self.national_id.as_deref().unwrap_or(""),
+            &self.problem,
+            &self.diagnosis_group,
+        ]
+        .join("\u{1f}")
+        .to_lowercase()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -211,18 +226,36 @@ pub struct QueueModel {
     assessed: std::collections::HashMap<(String, String), Vec<(NaiveDate, ReferralId)>>,
     pub counts: QueueCounts,
     pub today: Option<NaiveDate>,
+    /// Each row's search text, made at the first search (not at startup: at 100,000
+    /// referrals it costs ~40 ms and ~15 MB that a user who never searches need not pay).
+    search: std::cell::OnceCell<Vec<String>>,
 }
 
 impl QueueModel {
     pub fn build(referrals: Vec<Referral>, rule: WorkingDayRule, today: NaiveDate) -> Self {
+        let n = referrals.len();
+        let built: Result<Self, std::convert::Infallible> =
+            Self::try_build(referrals.into_iter().map(Ok), n, rule, today);
+        match built {
+            Ok(model) => model,
+        }
+    }
+
+    /// Builds the model while the referrals are read (`expected` rows, for one allocation):
+    /// no intermediate list of every referral is held, which at 100,000 referrals saves
+    /// ~30 MB at startup. The first read error ends the build.
+    pub fn try_build<E>(
+        referrals: impl Iterator<Item = Result<Referral, E>>,
+        expected: usize,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+    ) -> Result<Self, E> {
         let week_end = work_week_end(today);
-        let mut counts = QueueCounts {
-            total: referrals.len(),
-            ..Default::default()
-        };
-        let mut rows: Vec<QueueRow> = referrals
-            .into_iter()
-            .map(|r| {
+        let mut counts = QueueCounts::default();
+        let mut rows: Vec<QueueRow> = Vec::with_capacity(expected);
+        for r in referrals {
+            let r = r?;
+            rows.push({
                 let deadline = rule.assessment_deadline(r.fields.received_on);
                 // Only open referrals have a running clock.
                 let working_days_left = r
@@ -250,17 +283,6 @@ impl QueueModel {
                     }
                 }
                 let f = r.fields;
-                let haystack = [
-                    f.patient.as_str(),
-                    &f.referrer_name,
-                    &f.specialty,
-                    f.external_id.as_deref().unwrap_or(""),
-                    f.national_id.as_deref().unwrap_or(""),
-                    &f.problem,
-                    &f.diagnosis_group,
-                ]
-                .join("\u{1f}")
-                .to_lowercase();
                 QueueRow {
                     id: r.id,
                     external_id: f.external_id,
@@ -278,11 +300,17 @@ impl QueueModel {
                     status: r.status,
                     urgency,
                     last_meeting: None,
-                    haystack,
                 }
-            })
-            .collect();
-        rows.sort_by_key(|r| (r.deadline, r.received_on, r.id));
+            });
+        }
+        counts.total = rows.len();
+        // The deadline grows with the receipt date, so rows read in receipt order (as
+        // `referrals::all` gives them) are already in this order; sorting 100,000 rows of this
+        // size would move ~400 MB around.
+        let key = |r: &QueueRow| (r.deadline, r.received_on, r.id);
+        if !rows.is_sorted_by_key(key) {
+            rows.sort_by_key(key);
+        }
         let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         let mut assessed: std::collections::HashMap<_, Vec<_>> = Default::default();
         for r in rows.iter().filter(|r| counts_as_assessment(r.status)) {
@@ -290,13 +318,14 @@ impl QueueModel {
                 assessed.entry(key).or_default().push((r.received_on, r.id));
             }
         }
-        Self {
+        Ok(Self {
             rows,
             by_id,
             assessed,
             counts,
             today: Some(today),
-        }
+            search: Default::default(),
+        })
     }
 
     /// Fornyet vurdering check for a referral (new or registered): earlier assessed referrals
@@ -344,11 +373,21 @@ impl QueueModel {
             .enumerate()
             .filter(|(_, r)| filter.status.accepts(r.status))
             .filter(|(_, r)| filter.referrer_kind.is_none_or(|k| k == r.referrer_kind))
-            .filter(|(_, r)| words.iter().all(|w| r.haystack.contains(w.as_str())))
+            .filter(|(i, _)| {
+                words.is_empty() || {
+                    let text = &self.search_texts()[*i];
+                    words.iter().all(|w| text.contains(w.as_str()))
+                }
+            })
             .map(|(i, _)| i as u32)
             .collect();
         self.sort(&mut visible, filter.sort);
         visible
+    }
+
+    fn search_texts(&self) -> &[String] {
+        self.search
+            .get_or_init(|| self.rows.iter().map(QueueRow::search_text).collect())
     }
 
     /// Orders row indices by a column. Stable: rows that tie keep the legal order (deadline,

@@ -136,7 +136,7 @@ pub fn load_period(
         .query_map((from, to), |r| {
             let kind: String = r.get(0)?;
             Ok(Received {
-                kind: ReferrerKind::parse(&kind).unwrap_or(ReferrerKind::Annet),
+                kind: crate::store::decode(ReferrerKind::from_code(&kind), 0, &kind)?,
                 specialty: r.get(1)?,
             })
         })?

@@ -496,11 +496,13 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
     use inntak::store::decisions::{self, DecisionExtras, NewDecision};
 
     let mut store = store_with(&[("Ada Lund", "2026-11-02"), ("Bo Lie", "2026-09-01")]);
-    let ids: Vec<_> = referrals::all(store.conn())
+    // In registration order (Ada first), not the queue's receipt order.
+    let mut ids: Vec<_> = referrals::all(store.conn())
         .unwrap()
         .into_iter()
         .map(|r| r.id)
         .collect();
+    ids.sort();
     let granted = [
         (
             ids[0],

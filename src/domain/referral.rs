@@ -49,6 +49,11 @@ impl ReferrerKind {
         let t = text.trim().to_lowercase();
         Self::ALL.into_iter().find(|k| k.code() == t)
     }
+
+    /// The stored code exactly ("fastlege"); anything else is `None` (strict, for the store).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
 }
 
 /// Where a referral is in its life. Only `TilVurdering` is open (waiting for the meeting).
@@ -109,6 +114,14 @@ impl ReferralStatus {
         }
     }
 
+    /// The stored code exactly ("til_vurdering"); anything else is `None` (strict, for the
+    /// store: an unknown or empty status is an error, never read as til vurdering).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// A status as a user writes it (import): the code or the label in any case; empty is
+    /// til vurdering.
     pub fn parse(text: &str) -> Option<Self> {
         let t = text.trim().to_lowercase();
         if t.is_empty() {

@@ -25,8 +25,8 @@ fn meeting_from_row(row: &Row<'_>) -> rusqlite::Result<Meeting> {
     Ok(Meeting {
         id: MeetingId(row.get(0)?),
         date: row.get(1)?,
-        time: NaiveTime::parse_from_str(&time, "%H:%M").unwrap_or_default(),
-        status: MeetingStatus::parse(&status).unwrap_or(MeetingStatus::Planlagt),
+        time: super::decode(NaiveTime::parse_from_str(&time, "%H:%M").ok(), 2, &time)?,
+        status: super::decode(MeetingStatus::parse(&status), 3, &status)?,
         leader: row.get::<_, Option<i64>>(4)?.map(MemberId),
         scheduled_date: row.get(5)?,
         note: row.get(6)?,
@@ -381,7 +381,7 @@ pub fn members(conn: &Connection) -> rusqlite::Result<Vec<TeamMember>> {
         Ok(TeamMember {
             id: MemberId(r.get(0)?),
             name: r.get(1)?,
-            profession: Profession::parse(&profession).unwrap_or(Profession::Annet),
+            profession: super::decode(Profession::parse(&profession), 2, &profession)?,
             active: r.get(3)?,
         })
     })?;
@@ -468,7 +468,7 @@ pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<S
         let reason: String = r.get(1)?;
         Ok(StoredItem {
             referral: ReferralId(r.get(0)?),
-            reason: Reason::parse(&reason).unwrap_or(Reason::Manual),
+            reason: super::decode(Reason::parse(&reason), 1, &reason)?,
         })
     })?;
     rows.collect::<Result<Vec<_>, _>>().map(Some)
@@ -500,7 +500,7 @@ pub fn agenda_with_postponed(
         Ok((
             StoredItem {
                 referral: ReferralId(r.get(0)?),
-                reason: Reason::parse(&reason).unwrap_or(Reason::Manual),
+                reason: super::decode(Reason::parse(&reason), 1, &reason)?,
             },
             r.get::<_, i64>(2)? == 1,
         ))

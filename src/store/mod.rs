@@ -19,6 +19,18 @@ use std::path::{Path, PathBuf};
 /// The current schema, the single source of truth for a fresh database.
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
+/// Decodes a stored code strictly: a value this build does not know is an error that names
+/// it, never read as some default (a wrong status or track would change a legal fact).
+pub(crate) fn decode<T>(parsed: Option<T>, column: usize, code: &str) -> rusqlite::Result<T> {
+    parsed.ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("ukjent verdi «{code}» i databasen").into(),
+        )
+    })
+}
+
 /// The schema version this build creates and understands (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 6;
 
@@ -194,6 +206,9 @@ pub struct Store {
     path: PathBuf,
     /// The background check's verdict, until received: `Err` carries the refusal message.
     pending_check: Option<std::sync::mpsc::Receiver<Result<(), String>>>,
+    /// Lets the background check start (it waits up to [`CHECK_GATE`] for this, so the
+    /// window's first frame does not share the two cores of a laptop with it).
+    check_gate: Option<std::sync::mpsc::Sender<()>>,
     /// Set when the background check found the file damaged: every write is refused.
     damaged: Option<String>,
     /// Set when the file can only be read (read-only file or folder, or open in another
@@ -326,6 +341,7 @@ impl Store {
                 conn,
                 path: path.to_path_buf(),
                 pending_check: None,
+                check_gate: None,
                 damaged: None,
                 read_only: Some(
                     OpenError::ReadOnly {
@@ -354,6 +370,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
         let mut pending_check = None;
+        let mut check_gate = None;
         let mut fresh = inspection.as_ref().is_none_or(|i| i.fresh);
         let mut version = inspection.as_ref().map_or(0, |i| i.version);
         if let Some(found) = &inspection {
@@ -369,7 +386,9 @@ impl Store {
                     })?;
                 }
             } else if !found.checked {
-                pending_check = Some(spawn_quick_check(path));
+                let (gate, verdict) = spawn_quick_check(path);
+                pending_check = Some(verdict);
+                check_gate = Some(gate);
             }
         }
 
@@ -387,6 +406,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             pending_check,
+            check_gate,
             damaged: None,
             read_only: None,
             window_lock: None,
@@ -407,6 +427,7 @@ impl Store {
             conn,
             path: PathBuf::from(":memory:"),
             pending_check: None,
+            check_gate: None,
             damaged: None,
             read_only: None,
             window_lock: None,
@@ -555,8 +576,17 @@ impl Store {
         }
     }
 
+    /// Lets the background integrity check start now (the window calls this after its first
+    /// frame, so the check does not slow down the window's opening).
+    pub fn release_integrity_check(&mut self) {
+        if let Some(gate) = self.check_gate.take() {
+            let _ = gate.send(());
+        }
+    }
+
     /// Waits for the background check, if one is running; `Err` if the file is damaged.
     pub fn wait_for_integrity(&mut self) -> Result<(), StoreError> {
+        self.release_integrity_check();
         if let Some(rx) = &self.pending_check {
             let verdict = rx
                 .recv()
@@ -873,16 +903,29 @@ fn quick_check(conn: &Connection) -> Result<(), String> {
 }
 
 /// Runs the quick check on its own read-only connection in a thread.
-fn spawn_quick_check(path: &Path) -> std::sync::mpsc::Receiver<Result<(), String>> {
+/// How long the background check waits for [`Store::release_integrity_check`] before it
+/// starts anyway.
+const CHECK_GATE: std::time::Duration = std::time::Duration::from_millis(600);
+
+/// Starts the background quick_check: it begins when the returned gate is released (or
+/// dropped), or after [`CHECK_GATE`].
+fn spawn_quick_check(
+    path: &Path,
+) -> (
+    std::sync::mpsc::Sender<()>,
+    std::sync::mpsc::Receiver<Result<(), String>>,
+) {
     let (tx, rx) = std::sync::mpsc::channel();
+    let (gate, gate_rx) = std::sync::mpsc::channel::<()>();
     let path = path.to_path_buf();
     std::thread::spawn(move || {
+        let _ = gate_rx.recv_timeout(CHECK_GATE);
         let verdict = open_reader(&path)
             .map_err(|e| e.to_string())
             .and_then(|conn| quick_check(&conn));
         let _ = tx.send(verdict);
     });
-    rx
+    (gate, rx)
 }
 
 /// Checks the 100-byte SQLite header by reading the file, without opening it in SQLite.

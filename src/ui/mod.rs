@@ -17,7 +17,7 @@ pub mod theme;
 
 pub use app::{
     Action, App, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction,
-    OutputAction, ReferralAction, View,
+    OutputAction, Preload, ReferralAction, View,
 };
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;

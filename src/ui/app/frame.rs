@@ -12,6 +12,11 @@ use chrono::Datelike;
 impl App {
     /// The whole window. `eframe::App::ui` calls this; tests and benchmarks call it directly.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        // The integrity check starts once the first frame is on screen: on a two-core
+        // laptop it would otherwise slow the window's opening down.
+        if self.styled {
+            self.store.release_integrity_check();
+        }
         if !self.styled {
             theme::apply(ui.ctx());
             ui.ctx().set_zoom_factor(self.saved_zoom);

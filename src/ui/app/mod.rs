@@ -112,6 +112,26 @@ pub struct App {
     chain: ChainCheck,
 }
 
+/// The queue read on a thread of its own while the window is being created.
+pub struct Preload(std::thread::JoinHandle<Option<QueueModel>>);
+
+impl Preload {
+    /// Starts reading the referrals of the database at `path` on a read-only connection
+    /// and building the queue for `today`.
+    pub fn start(path: &std::path::Path, today: NaiveDate) -> Self {
+        let path = path.to_path_buf();
+        Self(std::thread::spawn(move || {
+            let conn = crate::store::open_reader(&path).ok()?;
+            let s = settings::load(&conn).ok()?;
+            crate::model::queue(&conn, s.working_day_rule(), today).ok()
+        }))
+    }
+
+    fn wait(self) -> Option<QueueModel> {
+        self.0.join().ok().flatten()
+    }
+}
+
 /// How many times each part was loaded from the database.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Loads {
@@ -167,6 +187,18 @@ enum ChainCheck {
 impl App {
     /// Builds the app over an open store. Reads the database once, here.
     pub fn new(store: Store, clock: Clock, actor: String) -> Self {
+        Self::with_queue(store, clock, actor, None)
+    }
+
+    /// Builds the app with the queue a [`Preload`] read while the window was being created
+    /// (main starts it before eframe, so the 100,000-row read overlaps with making the
+    /// window). If the preload failed, the queue is read here as in [`App::new`].
+    pub fn with_preload(store: Store, clock: Clock, actor: String, preload: Preload) -> Self {
+        let queue = preload.wait();
+        Self::with_queue(store, clock, actor, queue)
+    }
+
+    fn with_queue(store: Store, clock: Clock, actor: String, queue: Option<QueueModel>) -> Self {
         let demo_offer = settings::get(store.conn(), settings::KEY_DEMO_OFFERED)
             .ok()
             .flatten()
@@ -218,6 +250,11 @@ impl App {
             app.schedule_pending = true;
         } else {
             app.ensure_schedule();
+        }
+        if let Some(queue) = queue {
+            app.queue = queue;
+            app.loads.queue += 1;
+            app.stale.referrals = false;
         }
         app.reload();
         app
@@ -274,9 +311,10 @@ impl App {
             }
         }
         if stale.referrals {
-            match referrals::all(self.store.conn()) {
-                Ok(all) => {
-                    self.queue = QueueModel::build(all, self.settings.working_day_rule(), today);
+            let rule = self.settings.working_day_rule();
+            match crate::model::queue(self.store.conn(), rule, today) {
+                Ok(queue) => {
+                    self.queue = queue;
                     self.loads.queue += 1;
                 }
                 Err(e) => self.error(format!("Kunne ikke lese henvisningene: {e}")),
