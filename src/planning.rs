@@ -104,15 +104,6 @@ impl Planning {
     }
 }
 
-/// Upcoming meeting dates from `today` (planned or in progress), sorted.
-pub fn upcoming_dates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<NaiveDate>> {
-    Ok(meetings::from_date(conn, today)?
-        .into_iter()
-        .filter(|m| m.status.is_upcoming())
-        .map(|m| m.date)
-        .collect())
-}
-
 /// Candidates for agendas: every open referral in the queue, and those back from a
 /// kartleggingssamtale for a track choice.
 pub fn candidates(queue: &QueueModel) -> Vec<Candidate> {

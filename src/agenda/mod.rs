@@ -1,5 +1,5 @@
 //! The agenda, built from the deadlines: which referrals a meeting must decide, the proposal up
-//! to capacity, the overload forecast for the coming meetings, and (in `pdf`) the printed
+//! to capacity, a date for an extra meeting when one is overloaded, and (in `pdf`) the printed
 //! agenda. The selection is pure; the PDF is rendered to bytes without file I/O.
 
 pub mod pdf;
@@ -141,39 +141,6 @@ pub fn propose(
     }
 }
 
-/// One row of the forecast: a coming meeting and its load.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ForecastRow {
-    pub meeting: NaiveDate,
-    pub must: usize,
-    pub proposed: usize,
-    pub capacity: usize,
-}
-
-/// Forecast for the given meetings (sorted): each takes its proposal from what the earlier ones
-/// left, given today's queue. Shows an overload a week ahead.
-pub fn forecast(
-    meetings: &[NaiveDate],
-    upcoming: &[NaiveDate],
-    candidates: &[Candidate],
-    capacity: usize,
-) -> Vec<ForecastRow> {
-    let mut remaining: Vec<Candidate> = candidates.to_vec();
-    meetings
-        .iter()
-        .map(|&m| {
-            let p = propose(m, upcoming, &remaining, capacity);
-            remaining.retain(|c| !p.items.iter().any(|(id, _)| *id == c.id));
-            ForecastRow {
-                meeting: m,
-                must: p.must,
-                proposed: p.items.len(),
-                capacity,
-            }
-        })
-        .collect()
-}
-
 /// A date for an extra meeting that relieves an overloaded meeting on `meeting`: the latest
 /// working day, after today and no later than the earliest deadline among the overflow, that
 /// has no meeting and is not a closure day. `None` if there is no such day.
@@ -285,27 +252,6 @@ mod tests {
             p.overload_text().as_deref(),
             Some("26 må behandles, kapasitet 20")
         );
-    }
-
-    #[test]
-    fn forecast_rolls_the_queue_forward() {
-        let mut candidates = Vec::new();
-        // 5 due on 25.11 (must at 24.11), 22 due on 27.11 (must at 26.11), 3 due 2.12.
-        for i in 0..5 {
-            candidates.push(c(i, "2026-11-11", "2026-11-25"));
-        }
-        for i in 5..27 {
-            candidates.push(c(i, "2026-11-13", "2026-11-27"));
-        }
-        for i in 27..30 {
-            candidates.push(c(i, "2026-11-18", "2026-12-02"));
-        }
-        let meetings = &upcoming()[..4];
-        let rows = forecast(meetings, &upcoming(), &candidates, 20);
-        let summary: Vec<(usize, usize)> = rows.iter().map(|r| (r.must, r.proposed)).collect();
-        // 24.11: 5 must + 15 of the 27.11 ones; 26.11: the 7 left of them must, and the
-        // three due 2.12 fill up; nothing is left for 1.12 and 3.12.
-        assert_eq!(summary, [(5, 20), (7, 10), (0, 0), (0, 0)]);
     }
 
     #[test]

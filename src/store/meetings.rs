@@ -517,21 +517,6 @@ pub fn postponed(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<Refer
     rows.collect()
 }
 
-/// Referrals stored on the agenda of another upcoming meeting than `except`.
-pub fn on_other_upcoming_agendas(
-    conn: &Connection,
-    except: Option<MeetingId>,
-) -> rusqlite::Result<Vec<(ReferralId, MeetingId)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.referral_id, a.meeting_id FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id
-         WHERE m.status IN ('planlagt', 'pagar') AND m.id IS NOT ?1 AND a.postponed = 0",
-    )?;
-    let rows = stmt.query_map([except.map(|m| m.0)], |r| {
-        Ok((ReferralId(r.get(0)?), MeetingId(r.get(1)?)))
-    })?;
-    rows.collect()
-}
-
 /// Whether a referral still waits for a meeting's decision (new, or back from kartlegging).
 fn awaits_decision(status: crate::domain::ReferralStatus) -> bool {
     matches!(
