@@ -154,38 +154,52 @@ pub fn set_view(
 }
 
 /// The referrals decided rett or avslag from `from` to `to` (current decisions) that had
-/// provisional views, with their views: what the consistency table is computed from.
+/// provisional views, with their views: what the consistency table is computed from. One
+/// query, grouped here.
 pub fn assessed_between(
     conn: &Connection,
     from: NaiveDate,
     to: NaiveDate,
 ) -> rusqlite::Result<Vec<Assessed>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT d.referral_id, d.outcome, d.track FROM decisions d
+        "SELECT d.referral_id, d.outcome, d.track, v.profession, v.assessment
+         FROM decisions d JOIN provisional_views v ON v.referral_id = d.referral_id
          WHERE d.superseded_by IS NULL AND d.decided_on BETWEEN ?1 AND ?2
            AND d.outcome IN ('rett', 'avslag')
-           AND EXISTS (SELECT 1 FROM provisional_views v WHERE v.referral_id = d.referral_id)",
+         ORDER BY d.referral_id",
     )?;
-    let decided = stmt
-        .query_map(params![from, to], |r| {
-            Ok((
-                ReferralId(r.get(0)?),
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = Vec::with_capacity(decided.len());
-    for (referral, outcome, track) in decided {
-        let code = match (outcome.as_str(), track.as_deref()) {
-            ("avslag", _) => "avslag".to_string(),
-            ("rett", Some(t)) => format!("rett_{t}"),
-            _ => "rett".to_string(),
-        };
-        out.push(Assessed {
-            decision: strict(Assessment::parse(&code), "vedtak", &code)?,
-            views: views(conn, referral)?,
-        });
+    let mut rows = stmt.query(params![from, to])?;
+    let mut out: Vec<Assessed> = Vec::new();
+    let mut last = None;
+    while let Some(r) = rows.next()? {
+        let referral: i64 = r.get(0)?;
+        if last != Some(referral) {
+            let outcome = r.get_ref(1)?.as_str()?;
+            let track: Option<&str> = r.get_ref(2)?.as_str_or_null()?;
+            let code = match (outcome, track) {
+                ("avslag", _) => "avslag".to_string(),
+                ("rett", Some(t)) => format!("rett_{t}"),
+                _ => "rett".to_string(),
+            };
+            out.push(Assessed {
+                decision: strict(Assessment::parse(&code), "vedtak", &code)?,
+                views: Vec::new(),
+            });
+            last = Some(referral);
+        }
+        let p = r.get_ref(3)?.as_str()?;
+        let a = r.get_ref(4)?.as_str()?;
+        let view = (
+            strict(Profession::parse(p), "yrke", p)?,
+            strict(Assessment::parse(a), "vurdering", a)?,
+        );
+        if let Some(current) = out.last_mut() {
+            current.views.push(view);
+        }
+    }
+    for a in &mut out {
+        a.views
+            .sort_by_key(|(p, _)| Profession::ALL.iter().position(|x| x == p));
     }
     Ok(out)
 }

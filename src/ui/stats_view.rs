@@ -353,10 +353,10 @@ fn month_label(f: &Figures, x: f64) -> String {
         .unwrap_or_default()
 }
 
-const RETT: egui::Color32 = egui::Color32::from_rgb(0x2E, 0x7D, 0x32);
-const AVSLAG: egui::Color32 = egui::Color32::from_rgb(0xC6, 0x28, 0x28);
-const OTHER: egui::Color32 = egui::Color32::from_gray(0x90);
-const BEFORE: egui::Color32 = egui::Color32::from_rgb(0x90, 0xA4, 0xAE);
+const RETT: egui::Color32 = theme::PLOT_RETT;
+const AVSLAG: egui::Color32 = theme::PLOT_AVSLAG;
+const OTHER: egui::Color32 = theme::PLOT_OTHER;
+const BEFORE: egui::Color32 = theme::PLOT_YEAR_BEFORE;
 
 fn plots_ui(ui: &mut egui::Ui, report: &Report) {
     let f = &report.figures;
