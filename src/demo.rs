@@ -864,10 +864,7 @@ fn reopen_one(
         let mut all_settled = true;
         for item in &on_agenda {
             let r = referrals::get(tx, item.referral)?;
-            if matches!(
-                r.status,
-                ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
-            ) {
+            if r.status.awaits_meeting() {
                 all_settled = false;
             }
             if r.status == ReferralStatus::Rett

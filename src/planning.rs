@@ -110,7 +110,7 @@ pub fn candidates(queue: &QueueModel) -> Vec<Candidate> {
     queue
         .rows
         .iter()
-        .filter(|r| r.status.is_open() || r.status == ReferralStatus::TilNyVurdering)
+        .filter(|r| r.status.awaits_meeting())
         .map(|r| Candidate {
             id: r.id,
             received_on: r.received_on,

@@ -124,7 +124,7 @@ impl StatusFilter {
     fn accepts(self, status: ReferralStatus) -> bool {
         match self {
             // Back from a kartleggingssamtale: waiting for the meeting's track choice.
-            Self::Open => status.is_open() || status == ReferralStatus::TilNyVurdering,
+            Self::Open => status.awaits_meeting(),
             Self::All => true,
             Self::Only(s) => s == status,
         }

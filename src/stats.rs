@@ -492,10 +492,7 @@ pub fn compute(
     f.frist_breaches = data
         .frister
         .iter()
-        .filter(|x| match x.started {
-            Some(s) => s > x.frist,
-            None => x.frist < today,
-        })
+        .filter(|x| crate::domain::decision::frist_broken(x.frist, x.started, today))
         .count();
     f
 }

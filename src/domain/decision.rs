@@ -2,7 +2,8 @@
 //! rules for mandatory fields, the proposed start-of-care deadline (juridisk frist), the
 //! postpone guard and the fristbrudd classification. Pure: no store, no UI yet.
 
-use crate::domain::ReferrerKind;
+use crate::calendar::WorkingDayRule;
+use crate::domain::{ReferralStatus, ReferrerKind};
 use chrono::{Days, NaiveDate};
 
 /// Weeks from receipt to the proposed juridisk frist: the national pathway for long-lasting
@@ -307,6 +308,80 @@ impl Clinician {
     }
 }
 
+/// The decision already recorded on a referral, as far as recording another one cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Previous {
+    /// None yet.
+    None,
+    /// Made outside a meeting, or at a meeting that is not closed: it may be corrected.
+    Open,
+    /// Made at a meeting that is closed: locked until the meeting is reopened.
+    AtClosedMeeting,
+}
+
+/// Whether a decision may be recorded now: a first decision only on a referral that awaits a
+/// meeting; a correction only while the meeting it was made at is not closed.
+pub fn may_record(status: ReferralStatus, previous: Previous) -> Result<(), String> {
+    match previous {
+        Previous::None if !status.awaits_meeting() => Err(format!(
+            "Henvisningen har status «{}» og kan ikke avgjøres",
+            status.label_nb()
+        )),
+        Previous::AtClosedMeeting => {
+            Err("Vedtaket hører til et avsluttet møte; gjenåpne møtet for å rette det".into())
+        }
+        Previous::None | Previous::Open => Ok(()),
+    }
+}
+
+/// Whether a decision made on `decided_on` is late: after the assessment deadline (10
+/// working days from receipt), a fristoverskridelse in the statistics.
+pub fn is_late(received: NaiveDate, decided_on: NaiveDate, rule: WorkingDayRule) -> bool {
+    decided_on > rule.assessment_deadline(received)
+}
+
+/// Whether a juridisk frist counts as broken in the statistics: care started after it, or
+/// not started and the frist has passed.
+pub fn frist_broken(frist: NaiveDate, started_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    matches!(
+        breach_status(frist, started_on, None, today),
+        BreachStatus::StartedLate | BreachStatus::Breached
+    )
+}
+
+/// The track changes the team may make after the rights decision: after a
+/// kartleggingssamtale that has been reported back (til ny vurdering), monofaglig or
+/// tverrfaglig; and a monofaglig track (rett or sekundær) may be upgraded to tverrfaglig.
+/// Everything else is refused with the reason.
+pub fn track_change_allowed(
+    from: Track,
+    to: Track,
+    status: ReferralStatus,
+) -> Result<(), &'static str> {
+    match (from, to, status) {
+        (
+            Track::Kartlegging(_),
+            Track::Monofaglig(_) | Track::Tverrfaglig(_),
+            ReferralStatus::TilNyVurdering,
+        ) => Ok(()),
+        (Track::Kartlegging(_), _, ReferralStatus::Kartlegging) => {
+            Err("Kartleggingen er ikke meldt tilbake ennå; registrer tilbakemeldingen først")
+        }
+        (Track::Kartlegging(_), _, _) => {
+            Err("Etter kartlegging velges monofaglig eller tverrfaglig")
+        }
+        (
+            Track::Monofaglig(_),
+            Track::Tverrfaglig(_),
+            ReferralStatus::Rett | ReferralStatus::Sekundaer,
+        ) => Ok(()),
+        (Track::Monofaglig(_), _, _) => {
+            Err("Et monofaglig forløp kan bare oppgraderes til tverrfaglig")
+        }
+        (Track::Tverrfaglig(_), _, _) => Err("Forløpet er allerede tverrfaglig"),
+    }
+}
+
 /// Classifies a granted referral for the Helfo list.
 pub fn breach_status(
     start_of_care_deadline: NaiveDate,
@@ -336,6 +411,94 @@ pub fn breach_status(
 mod tests {
     use super::*;
     use crate::domain::referral::iso;
+
+    #[test]
+    fn who_may_be_decided() {
+        use ReferralStatus::*;
+        for (status, previous, ok) in [
+            (TilVurdering, Previous::None, true),
+            (TilNyVurdering, Previous::None, true),
+            (Rett, Previous::None, false),
+            (Trukket, Previous::None, false),
+            (Kartlegging, Previous::None, false),
+            // A correction: allowed while its meeting is open, whatever the status now.
+            (Rett, Previous::Open, true),
+            (Avslag, Previous::Open, true),
+            (Rett, Previous::AtClosedMeeting, false),
+            (TilNyVurdering, Previous::AtClosedMeeting, false),
+        ] {
+            assert_eq!(
+                may_record(status, previous).is_ok(),
+                ok,
+                "{status:?} {previous:?}"
+            );
+        }
+        assert_eq!(
+            may_record(Trukket, Previous::None).unwrap_err(),
+            "Henvisningen har status «Trukket» og kan ikke avgjøres"
+        );
+    }
+
+    #[test]
+    fn late_decisions_and_broken_frister() {
+        let rule = WorkingDayRule::default();
+        // Received Monday 14.04.2025: the deadline is Friday 02.05.2025 (Easter, 1 May).
+        for (decided, late) in [
+            ("2025-05-02", false),
+            ("2025-05-05", true),
+            ("2025-04-15", false),
+        ] {
+            assert_eq!(
+                is_late(iso("2025-04-14"), iso(decided), rule),
+                late,
+                "{decided}"
+            );
+        }
+        let frist = iso("2026-03-01");
+        for (started, today, broken) in [
+            (Some("2026-03-01"), "2026-05-01", false),
+            (Some("2026-03-02"), "2026-05-01", true),
+            (None, "2026-03-01", false),
+            (None, "2026-03-02", true),
+        ] {
+            assert_eq!(
+                frist_broken(frist, started.map(iso), iso(today)),
+                broken,
+                "{started:?} {today}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_track_change_state_machine() {
+        use ReferralStatus::*;
+        let kartl = Track::Kartlegging(Clinician::Fysioterapeut);
+        let mono = Track::Monofaglig(Clinician::Lege);
+        let tverr = Track::Tverrfaglig(TeamMode::Samlet);
+        for (from, to, status, ok) in [
+            (kartl, mono, TilNyVurdering, true),
+            (kartl, tverr, TilNyVurdering, true),
+            (kartl, mono, Kartlegging, false),
+            (kartl, kartl, TilNyVurdering, false),
+            (kartl, tverr, Rett, false),
+            (mono, tverr, Rett, true),
+            (mono, tverr, Sekundaer, true),
+            (mono, tverr, Avslag, false),
+            (mono, mono, Rett, false),
+            (tverr, mono, Rett, false),
+            (tverr, tverr, Rett, false),
+        ] {
+            assert_eq!(
+                track_change_allowed(from, to, status).is_ok(),
+                ok,
+                "{from:?} → {to:?} at {status:?}"
+            );
+        }
+        assert_eq!(
+            track_change_allowed(kartl, mono, Kartlegging).unwrap_err(),
+            "Kartleggingen er ikke meldt tilbake ennå; registrer tilbakemeldingen først"
+        );
+    }
 
     #[test]
     fn start_of_care_deadline_proposal() {

@@ -137,6 +137,13 @@ impl ReferralStatus {
         self == Self::TilVurdering
     }
 
+    /// Waits for a meeting's decision: new (til vurdering), or back from a
+    /// kartleggingssamtale for the track choice (til ny vurdering). Only these may stand on an
+    /// open agenda undecided, be postponed, or get provisional views.
+    pub fn awaits_meeting(self) -> bool {
+        matches!(self, Self::TilVurdering | Self::TilNyVurdering)
+    }
+
     /// Statuses that carry the date the decision was made.
     pub fn is_decided(self) -> bool {
         matches!(

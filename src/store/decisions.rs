@@ -3,9 +3,9 @@
 
 use super::{StoreError, audit, referrals, referrals::Change, timestamp};
 use crate::calendar::WorkingDayRule;
-use crate::domain::decision::{Outcome, Source, Track, validate};
+use crate::domain::ReferralId;
+use crate::domain::decision::{Outcome, Previous, Source, Track, is_late, may_record, validate};
 use crate::domain::meeting::{MeetingId, MeetingStatus};
-use crate::domain::{ReferralId, ReferralStatus};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
@@ -154,27 +154,17 @@ pub fn record(
     )
     .map_err(|e| StoreError::Rule(e.to_string()))?;
     let previous = current(tx, referral)?;
-    match &previous {
-        None if r.status != ReferralStatus::TilVurdering
-            && r.status != ReferralStatus::TilNyVurdering =>
-        {
-            return Err(StoreError::Rule(format!(
-                "Henvisningen har status «{}» og kan ikke avgjøres",
-                r.status.label_nb()
-            )));
-        }
-        Some(p) => {
-            if let Some(m) = p.meeting
-                && super::meetings::get(tx, m)?.status == MeetingStatus::Avsluttet
-            {
-                return Err(StoreError::Rule(
-                    "Vedtaket hører til et avsluttet møte; gjenåpne møtet for å rette det".into(),
-                ));
+    let state = match &previous {
+        None => Previous::None,
+        Some(p) => match p.meeting {
+            Some(m) if super::meetings::get(tx, m)?.status == MeetingStatus::Avsluttet => {
+                Previous::AtClosedMeeting
             }
-        }
-        None => {}
-    }
-    let after_deadline = decided_on > rule.assessment_deadline(r.fields.received_on);
+            _ => Previous::Open,
+        },
+    };
+    may_record(r.status, state).map_err(StoreError::Rule)?;
+    let after_deadline = is_late(r.fields.received_on, decided_on, rule);
     let (track, detail) = outcome.track().map_or((None, ""), |t| {
         let (a, b) = t.codes();
         (Some(a), b)

@@ -224,36 +224,7 @@ pub fn change_track(
             r.status,
         ),
     };
-    match (from, to, status) {
-        (
-            Track::Kartlegging(_),
-            Track::Monofaglig(_) | Track::Tverrfaglig(_),
-            ReferralStatus::TilNyVurdering,
-        ) => {}
-        (Track::Kartlegging(_), _, ReferralStatus::Kartlegging) => {
-            return Err(rule(
-                "Kartleggingen er ikke meldt tilbake ennå; registrer tilbakemeldingen først",
-            ));
-        }
-        (Track::Kartlegging(_), _, _) => {
-            return Err(rule(
-                "Etter kartlegging velges monofaglig eller tverrfaglig",
-            ));
-        }
-        (
-            Track::Monofaglig(_),
-            Track::Tverrfaglig(_),
-            ReferralStatus::Rett | ReferralStatus::Sekundaer,
-        ) => {}
-        (Track::Monofaglig(_), _, _) => {
-            return Err(rule(
-                "Et monofaglig forløp kan bare oppgraderes til tverrfaglig",
-            ));
-        }
-        (Track::Tverrfaglig(_), _, _) => {
-            return Err(rule("Forløpet er allerede tverrfaglig"));
-        }
-    }
+    crate::domain::decision::track_change_allowed(from, to, status).map_err(rule)?;
     if decided_on < decision.decided_on {
         return Err(rule(format!(
             "Forløpsendringen kan ikke være før vedtaket ({})",

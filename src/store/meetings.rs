@@ -517,14 +517,6 @@ pub fn postponed(conn: &Connection, id: MeetingId) -> rusqlite::Result<Vec<Refer
     rows.collect()
 }
 
-/// Whether a referral still waits for a meeting's decision (new, or back from kartlegging).
-fn awaits_decision(status: crate::domain::ReferralStatus) -> bool {
-    matches!(
-        status,
-        crate::domain::ReferralStatus::TilVurdering | crate::domain::ReferralStatus::TilNyVurdering
-    )
-}
-
 /// Takes a referral off the agenda of every open (planned or running) meeting but `keep`.
 /// Rows marked postponed are history of their meeting and stay. This keeps the invariant: a
 /// referral stands on at most one open agenda.
@@ -690,7 +682,7 @@ pub fn postpone(
         .map_err(StoreError::Rule)?;
     let next = next.ok_or_else(|| StoreError::Rule("Ingen senere møter".into()))?;
     let r = crate::store::referrals::get(tx, referral)?;
-    if !awaits_decision(r.status) {
+    if !r.status.awaits_meeting() {
         return Err(StoreError::Rule(format!(
             "«{}» er allerede avgjort ({}). Et vedtak kan ikke utsettes; vil du endre det, \
              rett vedtaket i skjemaet.",
@@ -745,7 +737,7 @@ pub fn take_back_postponement(
         ));
     }
     let r = crate::store::referrals::get(tx, referral)?;
-    if !awaits_decision(r.status) {
+    if !r.status.awaits_meeting() {
         return Err(StoreError::Rule(format!(
             "«{}» er allerede avgjort ({}) og kan ikke tas tilbake",
             r.fields.patient,
@@ -956,7 +948,10 @@ pub fn reopen(
     // Its undecided items had moved on when it closed: while it is open again they are on
     // this agenda only (they move on again when it closes).
     for item in agenda(tx, id)?.unwrap_or_default() {
-        if awaits_decision(crate::store::referrals::get(tx, item.referral)?.status) {
+        if crate::store::referrals::get(tx, item.referral)?
+            .status
+            .awaits_meeting()
+        {
             remove_from_other_open_agendas(tx, item.referral, Some(id))?;
         }
     }

@@ -2,9 +2,9 @@
 //! provisional views. Every write records an audit row.
 
 use super::{StoreError, audit, referrals::Change, timestamp};
+use crate::domain::ReferralId;
 use crate::domain::meeting::{MemberId, Profession};
 use crate::domain::preparation::{Assessed, Assessment};
-use crate::domain::{ReferralId, ReferralStatus};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
@@ -69,10 +69,7 @@ fn views(
 /// kept as they were (so the comparison with the decision is honest).
 fn refuse_after_decision(tx: &Transaction<'_>, referral: ReferralId) -> Result<(), StoreError> {
     let r = super::referrals::get(tx, referral)?;
-    if !matches!(
-        r.status,
-        ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
-    ) {
+    if !r.status.awaits_meeting() {
         return Err(StoreError::Rule(format!(
             "«{}» er allerede avgjort ({}); foreløpige vurderinger gis før vedtaket",
             r.fields.patient,

@@ -232,10 +232,7 @@ pub fn ui(
             .show(ui, |ui| {
                 match (&view.preparation, &view.preparation_error) {
                     (Some(prep), _) => {
-                        let open = matches!(
-                            r.status,
-                            ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
-                        );
+                        let open = r.status.awaits_meeting();
                         super::preparation::preparation_ui(
                             ui,
                             r.id,

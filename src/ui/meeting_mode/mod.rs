@@ -130,9 +130,7 @@ impl MeetingMode {
                             let Some(r) = queue.row(*id) else { continue };
                             let state = if decided_here(*id) {
                                 format!("besluttet: {}", r.status.label_nb().to_lowercase())
-                            } else if r.status.is_open()
-                                || r.status == ReferralStatus::TilNyVurdering
-                            {
+                            } else if r.status.awaits_meeting() {
                                 "ikke behandlet".to_string()
                             } else {
                                 r.status.label_nb().to_lowercase()
@@ -199,10 +197,7 @@ impl MeetingMode {
         if let Some(from) = self.seek_from.take() {
             let undecided = |i: usize| {
                 let id = items[i].0;
-                !decided_here(id)
-                    && queue.row(id).is_some_and(|r| {
-                        r.status.is_open() || r.status == ReferralStatus::TilNyVurdering
-                    })
+                !decided_here(id) && queue.row(id).is_some_and(|r| r.status.awaits_meeting())
             };
             let n = items.len();
             self.index = (0..n)
@@ -246,10 +241,7 @@ impl MeetingMode {
             .iter()
             .find(|(r, _)| *r == id)
             .map(|(_, p)| p);
-        let open_for_views = matches!(
-            row.status,
-            ReferralStatus::TilVurdering | ReferralStatus::TilNyVurdering
-        );
+        let open_for_views = row.status.awaits_meeting();
         let decided_as = view
             .decided
             .iter()
