@@ -62,6 +62,27 @@ impl AuditEntry {
     }
 }
 
+/// Appends the audit row for a change (its actor and time) inside the caller's transaction:
+/// the one call every write makes.
+pub fn log(
+    tx: &Transaction<'_>,
+    change: super::referrals::Change<'_>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    details: &Value,
+) -> rusqlite::Result<()> {
+    record(
+        tx,
+        &super::timestamp(change.at),
+        change.actor,
+        action,
+        entity,
+        entity_id,
+        details,
+    )
+}
+
 /// Appends one audit row inside the caller's transaction, chained to the row before it.
 pub fn record(
     tx: &Transaction<'_>,

@@ -234,10 +234,9 @@ pub fn record(
     } else {
         "decide"
     };
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         action,
         audit::ENTITY_REFERRAL,
         Some(referral.0),

@@ -169,10 +169,9 @@ pub fn report_mapping(
         params![referral.0, reported_on, summary.trim(), change.actor, at],
     )?;
     set_status(tx, referral, ReferralStatus::TilNyVurdering, &at)?;
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "mapping_report",
         audit::ENTITY_REFERRAL,
         Some(referral.0),
@@ -261,10 +260,9 @@ pub fn change_track(
         _ => ReferralStatus::Rett,
     };
     set_status(tx, referral, new_status, &at)?;
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "track_change",
         audit::ENTITY_REFERRAL,
         Some(referral.0),
@@ -327,10 +325,9 @@ pub fn set_care_start(
         params![referral.0, care.booked, care.started, change.actor, at],
     )?;
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "care_start",
         audit::ENTITY_REFERRAL,
         Some(referral.0),

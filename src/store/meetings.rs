@@ -40,15 +40,7 @@ fn log(
     id: Option<i64>,
     details: &Value,
 ) -> rusqlite::Result<()> {
-    audit::record(
-        tx,
-        &timestamp(change.at),
-        change.actor,
-        action,
-        ENTITY_MEETING,
-        id,
-        details,
-    )
+    audit::log(tx, change, action, ENTITY_MEETING, id, details)
 }
 
 /// Generates the schedule's meetings from `today` through the horizon. Slots that already have
@@ -404,15 +396,7 @@ pub fn add_member(
     )?;
     let id = tx.last_insert_rowid();
     let details = json!({ "navn": name, "yrke": profession.code() });
-    audit::record(
-        tx,
-        &timestamp(change.at),
-        change.actor,
-        "add",
-        ENTITY_MEMBER,
-        Some(id),
-        &details,
-    )?;
+    audit::log(tx, change, "add", ENTITY_MEMBER, Some(id), &details)?;
     Ok(MemberId(id))
 }
 
@@ -428,15 +412,7 @@ pub fn set_member_active(
         params![id.0, active],
     )?;
     let details = json!({ "aktiv": active });
-    audit::record(
-        tx,
-        &timestamp(change.at),
-        change.actor,
-        "active",
-        ENTITY_MEMBER,
-        Some(id.0),
-        &details,
-    )?;
+    audit::log(tx, change, "active", ENTITY_MEMBER, Some(id.0), &details)?;
     Ok(())
 }
 

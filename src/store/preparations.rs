@@ -103,10 +103,9 @@ pub fn save(
             at
         ],
     )?;
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "preparation",
         audit::ENTITY_REFERRAL,
         Some(referral.0),
@@ -138,10 +137,9 @@ pub fn set_view(
             params![referral.0, profession.code()],
         )?,
     };
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "provisional_view",
         audit::ENTITY_REFERRAL,
         Some(referral.0),

@@ -95,10 +95,9 @@ pub fn insert(
     ])?;
     let id = tx.last_insert_rowid();
     let details = json!({ "status": status.code() });
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         action,
         audit::ENTITY_REFERRAL,
         Some(id),
@@ -152,10 +151,9 @@ pub fn update(
         details.insert(field.csv_column().to_string(), json!([before, after]));
     }
     let details = Value::Object(details);
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "update",
         audit::ENTITY_REFERRAL,
         Some(id.0),
@@ -180,11 +178,9 @@ pub fn withdraw(
     }
     set_status(tx, id, ReferralStatus::Trukket, None, change)?;
     let details = json!({ "status": [old.status.code(), "trukket"], "begrunnelse": reason });
-    let at = timestamp(change.at);
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "withdraw",
         audit::ENTITY_REFERRAL,
         Some(id.0),
@@ -203,11 +199,9 @@ pub fn reopen(tx: &Transaction<'_>, id: ReferralId, change: Change<'_>) -> Resul
     }
     set_status(tx, id, ReferralStatus::TilVurdering, None, change)?;
     let details = json!({ "status": ["trukket", "til_vurdering"] });
-    let at = timestamp(change.at);
-    audit::record(
+    audit::log(
         tx,
-        &at,
-        change.actor,
+        change,
         "reopen",
         audit::ENTITY_REFERRAL,
         Some(id.0),

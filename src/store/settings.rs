@@ -1,6 +1,6 @@
 //! Clinic settings in the `settings` and `closure_days` tables.
 
-use super::{StoreError, audit, referrals::Change, timestamp};
+use super::{StoreError, audit, referrals::Change};
 use crate::domain::settings::{ClinicSettings, ClosureDay, format_weekdays, parse_weekdays};
 use chrono::NaiveTime;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -105,10 +105,9 @@ pub fn save(
         "før": describe(&old),
         "etter": describe(s),
     });
-    audit::record(
+    audit::log(
         tx,
-        &timestamp(change.at),
-        change.actor,
+        change,
         "settings",
         audit::ENTITY_SETTINGS,
         None,
