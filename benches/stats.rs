@@ -82,7 +82,7 @@ fn main() {
         9,
         f64::INFINITY,
         || {
-            std::hint::black_box(inntak::followup::load(conn, today).unwrap());
+            std::hint::black_box(inntak::model::follow_ups(conn, today).unwrap());
         },
     );
 }

@@ -483,7 +483,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         }
         Command::Fristbrudd { out } => {
             let today = clock.today();
-            let lists = crate::followup::load(store.conn(), today).map_err(|e| e.to_string())?;
+            let lists = crate::model::follow_ups(store.conn(), today).map_err(|e| e.to_string())?;
             let rows = lists.reportable();
             let bytes = crate::followup::breach_csv(&rows, today).map_err(|e| e.to_string())?;
             let patients = rows.len();

@@ -5,8 +5,8 @@
 use crate::calendar::format_date;
 use crate::domain::decision::{BreachStatus, Clinician, Track, breach_status};
 use crate::domain::{ReferralId, ReferralStatus};
+use crate::store::followups::{CareRecord, MappingRecord};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 /// A granted referral against its juridisk frist.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,78 +60,43 @@ impl FollowUps {
     }
 }
 
-fn track_of(track: Option<String>, detail: Option<String>) -> Option<Track> {
-    Track::from_codes(&track?, &detail.unwrap_or_default())
-}
-
-/// Loads both lists for `today`.
-pub fn load(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> {
-    // The current decision per referral, the latest track change and the care dates.
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
-                r.received_on, d.decided_on, d.start_of_care_deadline,
-                coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
-                r.status, c.booked_start, c.started_on
-         FROM decisions d
-         JOIN referrals r ON r.id = d.referral_id
-         LEFT JOIN care_starts c ON c.referral_id = r.id
-         LEFT JOIN track_changes t ON t.id =
-              (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
-         WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
-           AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering')
-         ORDER BY d.start_of_care_deadline, r.received_on, r.id",
-    )?;
-    let care = stmt
-        .query_map([], |row| {
-            let frist: NaiveDate = row.get(6)?;
-            let booked: Option<NaiveDate> = row.get(10)?;
-            let started: Option<NaiveDate> = row.get(11)?;
-            let status: String = row.get(9)?;
-            Ok(CareRow {
-                id: ReferralId(row.get(0)?),
-                external_id: row.get(1)?,
-                patient: row.get(2)?,
-                national_id: row.get(3)?,
-                received_on: row.get(4)?,
-                decided_on: row.get(5)?,
-                frist,
-                track: track_of(row.get(7)?, row.get(8)?),
-                status_code: crate::store::decode(ReferralStatus::from_code(&status), 6, &status)?,
-                booked,
-                started,
-                breach: breach_status(frist, started, booked, today),
-                days_left: (frist - today).num_days(),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, r.patient, d.track, d.track_detail, d.decided_on, r.status,
-                m.reported_on, coalesce(m.summary, '')
-         FROM referrals r
-         JOIN decisions d ON d.referral_id = r.id AND d.superseded_by IS NULL
-         LEFT JOIN mapping_reports m ON m.referral_id = r.id
-         WHERE r.status IN ('kartlegging', 'til_ny_vurdering')
-         ORDER BY r.status, d.decided_on, r.id",
-    )?;
-    let mapping = stmt
-        .query_map([], |row| {
-            let status: String = row.get(5)?;
-            let clinician = match track_of(row.get(2)?, row.get(3)?) {
+/// Builds both lists for `today` from what the store read
+/// ([`crate::store::followups::care_records`] and `mapping_records`).
+pub fn build(care: Vec<CareRecord>, mapping: Vec<MappingRecord>, today: NaiveDate) -> FollowUps {
+    let care = care
+        .into_iter()
+        .map(|r| CareRow {
+            breach: breach_status(r.frist, r.started, r.booked, today),
+            days_left: (r.frist - today).num_days(),
+            id: r.id,
+            external_id: r.external_id,
+            patient: r.patient,
+            national_id: r.national_id,
+            received_on: r.received_on,
+            decided_on: r.decided_on,
+            frist: r.frist,
+            track: r.track,
+            status_code: r.status,
+            booked: r.booked,
+            started: r.started,
+        })
+        .collect();
+    let mapping = mapping
+        .into_iter()
+        .map(|m| MappingRow {
+            clinician: match m.track {
                 Some(Track::Kartlegging(c)) => Some(c),
                 _ => None,
-            };
-            Ok(MappingRow {
-                id: ReferralId(row.get(0)?),
-                patient: row.get(1)?,
-                clinician,
-                decided_on: row.get(4)?,
-                status: crate::store::decode(ReferralStatus::from_code(&status), 5, &status)?,
-                reported_on: row.get(6)?,
-                summary: row.get(7)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(FollowUps { care, mapping })
+            },
+            id: m.id,
+            patient: m.patient,
+            decided_on: m.decided_on,
+            status: m.status,
+            reported_on: m.reported_on,
+            summary: m.summary,
+        })
+        .collect();
+    FollowUps { care, mapping }
 }
 
 /// The Helfo list as CSV (`;`, UTF-8 with BOM for Excel): actual and expected breaches.

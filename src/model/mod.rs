@@ -3,8 +3,9 @@
 //! Each part is loaded on its own, so a write reloads only the parts it touched.
 
 use crate::calendar::WorkingDayRule;
+use crate::followup::FollowUps;
 use crate::queue::QueueModel;
-use crate::store::referrals;
+use crate::store::{followups, referrals};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
@@ -15,4 +16,24 @@ pub fn queue(
     today: NaiveDate,
 ) -> rusqlite::Result<QueueModel> {
     referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))?
+}
+
+/// The Oppfølging lists for `today`.
+pub fn follow_ups(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> {
+    Ok(crate::followup::build(
+        followups::care_records(conn)?,
+        followups::mapping_records(conn)?,
+        today,
+    ))
+}
+
+/// One period's statistics (and the year before's when `compare`), as of `today`.
+pub fn stats_report(
+    conn: &Connection,
+    period: crate::stats::Period,
+    compare: bool,
+    rule: WorkingDayRule,
+    today: NaiveDate,
+) -> Result<crate::stats::Report, String> {
+    crate::stats::report(conn, period, compare, rule, today)
 }

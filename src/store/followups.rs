@@ -338,3 +338,110 @@ pub fn set_care_start(
     )?;
     Ok(())
 }
+
+/// A granted referral's current decision, latest track and care dates, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CareRecord {
+    pub id: ReferralId,
+    pub external_id: String,
+    pub patient: String,
+    pub national_id: String,
+    pub received_on: NaiveDate,
+    pub decided_on: NaiveDate,
+    pub frist: NaiveDate,
+    /// The track now (after any change).
+    pub track: Option<Track>,
+    pub status: ReferralStatus,
+    pub booked: Option<NaiveDate>,
+    pub started: Option<NaiveDate>,
+}
+
+/// A referral in or back from a kartleggingssamtale, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MappingRecord {
+    pub id: ReferralId,
+    pub patient: String,
+    pub track: Option<Track>,
+    pub decided_on: NaiveDate,
+    pub status: ReferralStatus,
+    pub reported_on: Option<NaiveDate>,
+    pub summary: String,
+}
+
+/// A stored track, strictly: an unknown code is an error.
+fn stored_track(
+    track: Option<String>,
+    detail: Option<String>,
+    column: usize,
+) -> rusqlite::Result<Option<Track>> {
+    let Some(track) = track else { return Ok(None) };
+    let detail = detail.unwrap_or_default();
+    super::decode(
+        Track::from_codes(&track, &detail),
+        column,
+        &format!("{track} {detail}"),
+    )
+    .map(Some)
+}
+
+/// Every granted referral (rett, also while in kartlegging or back from it), by juridisk
+/// frist, then receipt.
+pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
+                r.received_on, d.decided_on, d.start_of_care_deadline,
+                coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
+                r.status, c.booked_start, c.started_on
+         FROM decisions d
+         JOIN referrals r ON r.id = d.referral_id
+         LEFT JOIN care_starts c ON c.referral_id = r.id
+         LEFT JOIN track_changes t ON t.id =
+              (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
+         WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
+           AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering')
+         ORDER BY d.start_of_care_deadline, r.received_on, r.id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let status = row.get_ref(9)?.as_str()?;
+        Ok(CareRecord {
+            id: ReferralId(row.get(0)?),
+            external_id: row.get(1)?,
+            patient: row.get(2)?,
+            national_id: row.get(3)?,
+            received_on: row.get(4)?,
+            decided_on: row.get(5)?,
+            frist: row.get(6)?,
+            track: stored_track(row.get(7)?, row.get(8)?, 7)?,
+            status: super::decode(ReferralStatus::from_code(status), 9, status)?,
+            booked: row.get(10)?,
+            started: row.get(11)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The referrals in or back from a kartleggingssamtale, by status, decision date and id.
+pub fn mapping_records(conn: &Connection) -> rusqlite::Result<Vec<MappingRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.patient, d.track, d.track_detail, d.decided_on, r.status,
+                m.reported_on, coalesce(m.summary, '')
+         FROM referrals r
+         JOIN decisions d ON d.referral_id = r.id AND d.superseded_by IS NULL
+         LEFT JOIN mapping_reports m ON m.referral_id = r.id
+         WHERE r.status IN ('kartlegging', 'til_ny_vurdering')
+         ORDER BY r.status, d.decided_on, r.id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let status = row.get_ref(5)?.as_str()?;
+        Ok(MappingRecord {
+            id: ReferralId(row.get(0)?),
+            patient: row.get(1)?,
+            track: stored_track(row.get(2)?, row.get(3)?, 2)?,
+            decided_on: row.get(4)?,
+            status: super::decode(ReferralStatus::from_code(status), 5, status)?,
+            reported_on: row.get(6)?,
+            summary: row.get(7)?,
+        })
+    })?;
+    rows.collect()
+}

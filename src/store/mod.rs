@@ -11,6 +11,7 @@ pub mod meetings;
 pub mod preparations;
 pub mod referrals;
 pub mod settings;
+pub mod stats;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::io::Read;

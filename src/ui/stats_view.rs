@@ -4,11 +4,9 @@
 
 use super::OutputAction;
 use super::{Action, labelled_date_ui, theme};
-use crate::calendar::WorkingDayRule;
 use crate::stats::{self, Figures, Line, Period, Report, TRACK_ORDER, month_name_nb};
 use chrono::{Datelike, NaiveDate};
 use egui_plot::{Bar, BarChart, Corner, HLine, Legend, Plot, PlotPoints, uniform_grid_spacer};
-use rusqlite::Connection;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Kind {
@@ -94,13 +92,7 @@ impl StatsView {
         self.report.as_ref().and_then(|r| r.as_ref().ok())
     }
 
-    fn refresh(
-        &mut self,
-        conn: &Connection,
-        generation: u64,
-        rule: WorkingDayRule,
-        today: NaiveDate,
-    ) {
+    fn refresh(&mut self, load: &dyn Fn(Period, bool) -> Result<Report, String>, generation: u64) {
         let Some(period) = self.period() else {
             self.report = Some(Err("Fra-datoen må være før til-datoen".into()));
             self.cached_for = None;
@@ -108,7 +100,7 @@ impl StatsView {
         };
         let key = (generation, period, self.compare);
         if self.cached_for != Some(key) {
-            self.report = Some(stats::report(conn, period, self.compare, rule, today));
+            self.report = Some(load(period, self.compare));
             self.lines = match &self.report {
                 Some(Ok(r)) => stats::lines(r),
                 _ => Vec::new(),
@@ -117,17 +109,17 @@ impl StatsView {
         }
     }
 
+    /// Draws the view. `load` computes a period's report through the model loader; it is
+    /// called only when the period, the comparison or the data (`generation`) changed.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        conn: &Connection,
+        load: &dyn Fn(Period, bool) -> Result<Report, String>,
         generation: u64,
-        rule: WorkingDayRule,
-        today: NaiveDate,
         actions: &mut Vec<Action>,
     ) {
         self.controls_ui(ui, actions);
-        self.refresh(conn, generation, rule, today);
+        self.refresh(load, generation);
         let report = match &self.report {
             Some(Ok(r)) => r,
             Some(Err(e)) => {

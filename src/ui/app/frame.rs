@@ -172,15 +172,16 @@ impl App {
                 );
             }
             View::Statistics => {
+                let (conn, rule, today) = (
+                    self.store.conn(),
+                    self.settings.working_day_rule(),
+                    self.clock.today(),
+                );
+                let load = |period, compare| {
+                    crate::model::stats_report(conn, period, compare, rule, today)
+                };
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.stats_view.ui(
-                        ui,
-                        self.store.conn(),
-                        self.generation,
-                        self.settings.working_day_rule(),
-                        self.clock.today(),
-                        &mut actions,
-                    );
+                    self.stats_view.ui(ui, &load, self.generation, &mut actions);
                 });
             }
             View::Settings => {

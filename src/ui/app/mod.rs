@@ -333,7 +333,7 @@ impl App {
 
     fn load_follow_ups(&mut self) {
         self.follow_ups_generation = self.generation;
-        match crate::followup::load(self.store.conn(), self.clock.today()) {
+        match crate::model::follow_ups(self.store.conn(), self.clock.today()) {
             Ok(f) => self.follow_ups = f,
             Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
         }
