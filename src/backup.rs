@@ -81,32 +81,6 @@ pub fn latest(dir: &Path) -> Option<(PathBuf, NaiveDateTime)> {
     list(dir).into_iter().next()
 }
 
-/// Every table (SQLite's own excluded) with its row count.
-fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
-    let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    names
-        .into_iter()
-        .map(|name| {
-            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
-            let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
-            Ok((name, n))
-        })
-        .collect()
-}
-
-fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
-    Ok((
-        conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
-        conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
-    ))
-}
-
 /// Checks a backup file on a read-only connection: an Inntak database this version can
 /// read, passing `integrity_check`. Returns its tables and row counts.
 pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
@@ -122,7 +96,8 @@ pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
     }
     let conn =
         store::open_reader(path).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
-    let ids = schema_ids(&conn).map_err(|e| refuse(format!("ikke en Inntak-database ({e})")))?;
+    let ids =
+        store::schema_ids(&conn).map_err(|e| refuse(format!("ikke en Inntak-database ({e})")))?;
     if ids.0 != APPLICATION_ID {
         return Err(refuse("den er ikke en Inntak-database".into()));
     }
@@ -132,13 +107,12 @@ pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
             ids.1
         )));
     }
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .map_err(|e| refuse(format!("kontrollen feilet ({e})")))?;
+    let check =
+        store::integrity_check(&conn).map_err(|e| refuse(format!("kontrollen feilet ({e})")))?;
     if check != "ok" {
         return Err(refuse(format!("den er skadet ({check})")));
     }
-    table_counts(&conn).map_err(|e| refuse(format!("tabellene kan ikke leses ({e})")))
+    store::table_counts(&conn).map_err(|e| refuse(format!("tabellene kan ikke leses ({e})")))
 }
 
 /// Copies the database at `src` to `dest` through a temporary sibling, then checks the
@@ -204,7 +178,7 @@ fn copy_to_temp(src: &Path, tmp: &Path) -> Result<Vec<(String, i64)>, String> {
         }
     };
     source.execute_batch("BEGIN").map_err(busy)?;
-    let counts = table_counts(&source).map_err(busy)?;
+    let counts = store::table_counts(&source).map_err(busy)?;
     {
         let backup = rusqlite::backup::Backup::new(&source, &mut target).map_err(busy)?;
         backup

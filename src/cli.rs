@@ -248,10 +248,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     match command {
         Command::Restore { .. } => unreachable!("handled before the store is opened"),
         Command::Verify => {
-            let check: String = store
-                .conn()
-                .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-                .map_err(|e| e.to_string())?;
+            let check = crate::store::integrity_check(store.conn()).map_err(|e| e.to_string())?;
             if check != "ok" {
                 return Err(format!(
                     "«{}» er skadet ({check}). Gjenopprett fra en sikkerhetskopi.",

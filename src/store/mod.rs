@@ -20,6 +20,38 @@ use std::path::{Path, PathBuf};
 /// The current schema, the single source of truth for a fresh database.
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
+/// Every table (SQLite's own excluded) with its row count.
+pub fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let names: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    names
+        .into_iter()
+        .map(|name| {
+            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
+            let n: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+            Ok((name, n))
+        })
+        .collect()
+}
+
+/// The file's application id and schema version.
+pub fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
+    Ok((
+        conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
+    ))
+}
+
+/// `PRAGMA integrity_check`'s verdict: "ok", or SQLite's findings.
+pub fn integrity_check(conn: &Connection) -> rusqlite::Result<String> {
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+}
+
 /// Decodes a stored code strictly: a value this build does not know is an error that names
 /// it, never read as some default (a wrong status or track would change a legal fact).
 pub(crate) fn decode<T>(parsed: Option<T>, column: usize, code: &str) -> rusqlite::Result<T> {
