@@ -402,16 +402,27 @@ pub fn printed_agenda(
         kind: "agenda".into(),
         title: "Inntaksmøte".into(),
         clinic: settings.clinic_name.clone(),
-        date_text: format!("{} {}", weekday_name_nb(m.date.weekday()), format_date(m.date)),
+        date_text: format!(
+            "{} {}",
+            weekday_name_nb(m.date.weekday()),
+            format_date(m.date)
+        ),
         time: m.time.format("%H:%M").to_string(),
         week: m.date.iso_week().week(),
-        leader: m.leader.and_then(member_text).unwrap_or_else(|| "ikke satt".into()),
-        attendees: if attendees.is_empty() { "ikke registrert".into() } else { attendees.join(", ") },
+        leader: m
+            .leader
+            .and_then(member_text)
+            .unwrap_or_else(|| "ikke satt".into()),
+        attendees: if attendees.is_empty() {
+            "ikke registrert".into()
+        } else {
+            attendees.join(", ")
+        },
         notice: notices.join(" · "),
         printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
         privacy_note: "Inneholder helseopplysninger – makuleres etter møtet".into(),
-        legend: "Rader merket MÅ BEHANDLES har ikke noe senere møte innen fristen (10 virkedager fra mottak). \
-                 Virkedager regnes fra møtedagen."
+        legend: "Rader merket MÅ BEHANDLES har ikke noe senere møte innen fristen \
+                 (10 virkedager fra mottak). Virkedager regnes fra møtedagen."
             .into(),
         items,
         history: Vec::new(),

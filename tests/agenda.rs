@@ -164,12 +164,21 @@ fn a_long_agenda_runs_over_pages_with_page_numbers() {
             for i in 0..30 {
                 let draft = ReferralDraft {
                     patient: format!("Pasient Nummer{i:02}"),
-                    problem: "Langvarige og sammensatte smerter i rygg, nakke og skuldre, med søvnvansker og \
-                              nedsatt funksjon i arbeid og hverdag gjennom flere år"
-                        .into(),
+                    problem: concat!(
+                        "Langvarige og sammensatte smerter i rygg, nakke og skuldre, ",
+                        "med søvnvansker og nedsatt funksjon i arbeid og hverdag gjennom flere år"
+                    )
+                    .into(),
                     ..ReferralDraft::new(iso("2026-11-11"))
                 };
-                referrals::insert(tx, &draft.validate(today).unwrap(), ReferralStatus::TilVurdering, None, change(), "create")?;
+                referrals::insert(
+                    tx,
+                    &draft.validate(today).unwrap(),
+                    ReferralStatus::TilVurdering,
+                    None,
+                    change(),
+                    "create",
+                )?;
             }
             Ok(())
         })

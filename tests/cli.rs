@@ -232,7 +232,9 @@ fn export_imports_into_another_database_unchanged() {
 fn a_foreign_file_is_refused_by_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("regneark.xlsx");
-    std::fs::write(&file, b"PK\x03\x04 not a database at all, just bytes that are long enough to fill a header 0123456789").unwrap();
+    let bytes =
+        b"PK\x03\x04 not a database at all, just bytes long enough to fill a header 0123456789";
+    std::fs::write(&file, bytes).unwrap();
     let before = std::fs::read(&file).unwrap();
     let out = inntak(&["export", "--db", p(&file)]);
     assert_eq!(out.status.code(), Some(1));

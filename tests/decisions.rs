@@ -106,7 +106,10 @@ fn the_decision_and_its_audit_row_commit_together_or_not_at_all() {
     // Make the audit insert fail: the decision row and the status change must roll back too.
     store
         .conn()
-        .execute_batch("CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit down'); END;")
+        .execute_batch(
+            "CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit down'); END;",
+        )
         .unwrap();
     assert!(decide(&mut store, id, &rett(), "2026-11-24").is_err());
     assert!(decisions::history(store.conn(), id).unwrap().is_empty());
@@ -148,7 +151,9 @@ fn a_correction_keeps_the_earlier_version() {
 #[test]
 fn decisions_of_a_closed_meeting_are_locked() {
     let (mut store, id) = store_with_referral("2026-11-10", ReferrerKind::Fastlege);
-    store.conn().execute("INSERT INTO meetings (id, date, time, status, created_at) VALUES (1, '2026-11-24', '08:30', 'planlagt', 'x')", []).unwrap();
+    let sql = "INSERT INTO meetings (id, date, time, status, created_at) \
+               VALUES (1, '2026-11-24', '08:30', 'planlagt', 'x')";
+    store.conn().execute(sql, []).unwrap();
     let meeting = Some(inntak::domain::meeting::MeetingId(1));
     let extras = DecisionExtras::default();
     store

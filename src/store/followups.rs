@@ -175,7 +175,10 @@ pub fn report_mapping(
         "mapping_report",
         audit::ENTITY_REFERRAL,
         Some(referral.0),
-        &json!({ "dato": reported_on.to_string(), "status": [r.status.code(), "til_ny_vurdering"] }),
+        &json!({
+            "dato": reported_on.to_string(),
+            "status": [r.status.code(), "til_ny_vurdering"],
+        }),
     )?;
     Ok(())
 }

@@ -184,7 +184,8 @@ pub fn move_to(
         "UPDATE meetings SET date = ?2, time = ?3 WHERE id = ?1",
         params![id.0, date, time],
     )?;
-    let details = json!({ "fra": format!("{} {}", old.date, old.time.format("%H:%M")), "til": format!("{date} {time}") });
+    let from = format!("{} {}", old.date, old.time.format("%H:%M"));
+    let details = json!({ "fra": from, "til": format!("{date} {time}") });
     log(tx, change, "move", Some(id.0), &details)?;
     Ok(())
 }

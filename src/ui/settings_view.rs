@@ -54,99 +54,123 @@ impl SettingsView {
         ui.add_space(6.0);
         text_size_ui(ui);
         ui.add_space(6.0);
-        egui::Grid::new("settings_grid").num_columns(2).spacing([16.0, 8.0]).show(ui, |ui| {
-            let label = ui.label("Klinikkens navn");
-            ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0))
-                .labelled_by(label.id);
-            ui.end_row();
+        egui::Grid::new("settings_grid")
+            .num_columns(2)
+            .spacing([16.0, 8.0])
+            .show(ui, |ui| {
+                let label = ui.label("Klinikkens navn");
+                ui.add(egui::TextEdit::singleline(&mut draft.clinic_name).desired_width(300.0))
+                    .labelled_by(label.id);
+                ui.end_row();
 
-            ui.label("Lørdag");
-            ui.vertical(|ui| {
-                ui.checkbox(&mut draft.saturday_is_working_day, "Regn lørdag som virkedag i fristberegningen");
-                ui.colored_label(
-                    theme::MUTED_TEXT,
-                    "Om lørdag er virkedag er ikke avklart i helseretten. Standard: nei.",
-                );
-            });
-            ui.end_row();
+                ui.label("Lørdag");
+                ui.vertical(|ui| {
+                    let saturday = "Regn lørdag som virkedag i fristberegningen";
+                    ui.checkbox(&mut draft.saturday_is_working_day, saturday);
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        "Om lørdag er virkedag er ikke avklart i helseretten. Standard: nei.",
+                    );
+                });
+                ui.end_row();
 
-            ui.label("Møtedager");
-            ui.horizontal(|ui| {
-                for (day, name) in WEEKDAYS {
-                    let mut on = draft.meeting_weekdays.contains(&day);
-                    if ui.checkbox(&mut on, name).changed() {
-                        draft.meeting_weekdays.retain(|d| *d != day);
-                        if on {
-                            draft.meeting_weekdays.push(day);
-                            draft.meeting_weekdays.sort_by_key(|d| d.num_days_from_monday());
-                        }
-                    }
-                }
-            });
-            ui.end_row();
-
-            let label = ui.label("Møtetid");
-            ui.add(egui::TextEdit::singleline(&mut self.time_text).hint_text("tt:mm").desired_width(60.0))
-                .labelled_by(label.id);
-            ui.end_row();
-
-            let label = ui.label("Kapasitet per møte");
-            ui.add(egui::DragValue::new(&mut draft.agenda_capacity).range(1..=200).suffix(" henvisninger"))
-                .labelled_by(label.id);
-            ui.end_row();
-
-            ui.label("Stengte dager");
-            ui.vertical(|ui| {
-                ui.colored_label(
-                    theme::MUTED_TEXT,
-                    "Dager uten inntaksmøte (f.eks. julaften, fellesferie). Flytter ikke den juridiske fristen.",
-                );
-                let mut remove = None;
-                for (i, c) in draft.closure_days.iter().enumerate() {
-                    ui.horizontal(|ui| {
-                        ui.label(format_date_weekday(c.date));
-                        ui.label(&c.label);
-                        if ui.small_button("Fjern").clicked() {
-                            remove = Some(i);
-                        }
-                    });
-                }
-                if let Some(i) = remove {
-                    draft.closure_days.remove(i);
-                }
+                ui.label("Møtedager");
                 ui.horizontal(|ui| {
-                    let date = self.new_closure.get_or_insert(today);
-                    labelled_date_ui(ui, "Ny stengt dag:", date, "closure_picker");
-                    let note = ui.label("Merknad:");
-                    ui.add(egui::TextEdit::singleline(&mut self.new_closure_label).desired_width(160.0))
-                        .labelled_by(note.id);
-                    if ui.button("Legg til").clicked()
-                        && let Some(d) = self.new_closure
-                    {
-                        if draft.closure_days.iter().any(|c| c.date == d) {
-                            self.error = Some(format!("{} er allerede en stengt dag", format_date_weekday(d)));
-                        } else {
-                            draft.closure_days.push(ClosureDay { date: d, label: self.new_closure_label.trim().into() });
-                            draft.closure_days.sort_by_key(|c| c.date);
-                            self.new_closure_label.clear();
+                    for (day, name) in WEEKDAYS {
+                        let mut on = draft.meeting_weekdays.contains(&day);
+                        if ui.checkbox(&mut on, name).changed() {
+                            draft.meeting_weekdays.retain(|d| *d != day);
+                            if on {
+                                draft.meeting_weekdays.push(day);
+                                draft
+                                    .meeting_weekdays
+                                    .sort_by_key(|d| d.num_days_from_monday());
+                            }
                         }
                     }
                 });
-            });
-            ui.end_row();
+                ui.end_row();
 
-            let label = ui.label("Egne avslagsgrunner");
-            ui.vertical(|ui| {
-                ui.add(egui::TextEdit::multiline(&mut self.reasons_text).desired_rows(3).desired_width(420.0))
+                let label = ui.label("Møtetid");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.time_text)
+                        .hint_text("tt:mm")
+                        .desired_width(60.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+
+                let label = ui.label("Kapasitet per møte");
+                ui.add(
+                    egui::DragValue::new(&mut draft.agenda_capacity)
+                        .range(1..=200)
+                        .suffix(" henvisninger"),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+
+                ui.label("Stengte dager");
+                ui.vertical(|ui| {
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        "Dager uten inntaksmøte (f.eks. julaften, fellesferie). \
+                     Flytter ikke den juridiske fristen.",
+                    );
+                    let mut remove = None;
+                    for (i, c) in draft.closure_days.iter().enumerate() {
+                        ui.horizontal(|ui| {
+                            ui.label(format_date_weekday(c.date));
+                            ui.label(&c.label);
+                            if ui.small_button("Fjern").clicked() {
+                                remove = Some(i);
+                            }
+                        });
+                    }
+                    if let Some(i) = remove {
+                        draft.closure_days.remove(i);
+                    }
+                    ui.horizontal(|ui| {
+                        let date = self.new_closure.get_or_insert(today);
+                        labelled_date_ui(ui, "Ny stengt dag:", date, "closure_picker");
+                        let note = ui.label("Merknad:");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.new_closure_label)
+                                .desired_width(160.0),
+                        )
+                        .labelled_by(note.id);
+                        if ui.button("Legg til").clicked()
+                            && let Some(d) = self.new_closure
+                        {
+                            if draft.closure_days.iter().any(|c| c.date == d) {
+                                let day = format_date_weekday(d);
+                                self.error = Some(format!("{day} er allerede en stengt dag"));
+                            } else {
+                                let label = self.new_closure_label.trim().into();
+                                draft.closure_days.push(ClosureDay { date: d, label });
+                                draft.closure_days.sort_by_key(|c| c.date);
+                                self.new_closure_label.clear();
+                            }
+                        }
+                    });
+                });
+                ui.end_row();
+
+                let label = ui.label("Egne avslagsgrunner");
+                ui.vertical(|ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.reasons_text)
+                            .desired_rows(3)
+                            .desired_width(420.0),
+                    )
                     .labelled_by(label.id);
-                ui.colored_label(
-                    theme::MUTED_TEXT,
-                    "Én per linje. Tilbys etter standardgrunnene (primærhelsetjenesten, forventet nytte, \
-                     allerede utredet) og før «Annet».",
-                );
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        "Én per linje. Tilbys etter standardgrunnene (primærhelsetjenesten, \
+                     forventet nytte, allerede utredet) og før «Annet».",
+                    );
+                });
+                ui.end_row();
             });
-            ui.end_row();
-        });
         draft.avslag_reasons = self
             .reasons_text
             .lines()

@@ -20,6 +20,8 @@ use crate::ui::{FollowUpAction, MeetingAction, NavAction};
 use chrono::NaiveDate;
 use form::*;
 
+const TAKE_BACK_HINT: &str = "Ta utsettelsen tilbake: punktet behandles på dette møtet";
+
 #[derive(Default)]
 pub struct MeetingMode {
     meeting: Option<MeetingId>,
@@ -135,8 +137,7 @@ impl MeetingMode {
                             } else {
                                 r.status.label_nb().to_lowercase()
                             };
-                            let text =
-                                format!("{}. {} – {state}", view.number(*id, i), r.patient);
+                            let text = format!("{}. {} – {state}", view.number(*id, i), r.patient);
                             if ui.selectable_label(i == self.index, text).clicked() {
                                 self.index = i;
                                 self.form = None;
@@ -156,13 +157,15 @@ impl MeetingMode {
                                     );
                                     if ui
                                         .small_button("Angre")
-                                        .on_hover_text("Ta utsettelsen tilbake: punktet behandles på dette møtet")
+                                        .on_hover_text(TAKE_BACK_HINT)
                                         .clicked()
                                     {
-                                        actions.push(Action::Meeting(MeetingAction::TakeBackPostponement {
-                                            meeting: m.id,
-                                            referral: *id,
-                                        }));
+                                        actions.push(Action::Meeting(
+                                            MeetingAction::TakeBackPostponement {
+                                                meeting: m.id,
+                                                referral: *id,
+                                            },
+                                        ));
                                     }
                                 });
                             }
@@ -303,7 +306,12 @@ impl MeetingMode {
             if let Some(renewal) = queue.renewal(id) {
                 super::renewal_ui(ui, &renewal, &row.diagnosis_group);
             }
-            ui.label(egui::RichText::new(if row.problem.is_empty() { "Ingen problemstilling oppgitt" } else { &row.problem }).strong());
+            let problem = if row.problem.is_empty() {
+                "Ingen problemstilling oppgitt"
+            } else {
+                &row.problem
+            };
+            ui.label(egui::RichText::new(problem).strong());
             if let Some(prep) = prep {
                 let mut summary = Vec::new();
                 if !prep.note.is_empty() {

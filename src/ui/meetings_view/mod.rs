@@ -111,9 +111,13 @@ impl MeetingsView {
             ui.colored_label(
                 theme::ERROR_TEXT,
                 if none_left == 1 {
-                    "1 åpen henvisning har ikke noe møte før fristen: sett opp et ekstramøte.".to_string()
+                    "1 åpen henvisning har ikke noe møte før fristen: sett opp et ekstramøte."
+                        .to_string()
                 } else {
-                    format!("{none_left} åpne henvisninger har ikke noe møte før fristen: sett opp et ekstramøte.")
+                    format!(
+                        "{none_left} åpne henvisninger har ikke noe møte før fristen: \
+                         sett opp et ekstramøte."
+                    )
                 },
             );
         }
