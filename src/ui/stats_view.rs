@@ -491,3 +491,69 @@ fn plots_ui(ui: &mut egui::Ui, report: &Report) {
             }
         });
 }
+
+#[cfg(test)]
+mod tests {
+    //! The panel on its own: it gets its report through the loader it is given, computes it
+    //! only when its key changes, and says a loader error in words.
+    use super::*;
+    use crate::domain::referral::iso;
+    use crate::stats::{PeriodData, Received};
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+    use std::cell::Cell;
+
+    fn report(period: Period, compare: bool) -> Result<Report, String> {
+        let data = PeriodData {
+            received: vec![
+                Received {
+                    kind: crate::domain::ReferrerKind::Fastlege,
+                    specialty: String::new(),
+                };
+                3
+            ],
+            ..Default::default()
+        };
+        let (from, to) = period.bounds().ok_or("ugyldig")?;
+        let figures = stats::compute(&data, (from, to), Default::default(), iso("2026-11-23"));
+        Ok(Report {
+            period,
+            previous: compare.then(|| (period.year_before(), figures.clone())),
+            figures,
+            until: None,
+        })
+    }
+
+    #[test]
+    fn the_panel_asks_its_loader_once_per_key_and_shows_the_table() {
+        let calls = Cell::new(0);
+        let load = |period: Period, compare: bool| {
+            calls.set(calls.get() + 1);
+            report(period, compare)
+        };
+        let mut view = StatsView::new(iso("2026-11-23"));
+        let mut harness = Harness::new_ui(|ui| {
+            let mut actions = Vec::new();
+            view.ui(ui, &load, 1, &mut actions);
+        });
+        harness.run();
+        harness.get_by_label("Mottatte henvisninger");
+        harness.get_by_label("Holdte inntaksmøter");
+        // Several frames, one computation: nothing is read per frame.
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[test]
+    fn a_loader_error_is_said_in_the_panel() {
+        let load = |_: Period, _: bool| -> Result<Report, String> {
+            Err("Databasefeil: disk I/O error".into())
+        };
+        let mut view = StatsView::new(iso("2026-11-23"));
+        let mut harness = Harness::new_ui(|ui| {
+            let mut actions = Vec::new();
+            view.ui(ui, &load, 1, &mut actions);
+        });
+        harness.run();
+        harness.get_by_label("Databasefeil: disk I/O error");
+    }
+}
