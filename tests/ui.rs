@@ -1498,3 +1498,34 @@ fn text_size_is_remembered_outside_the_database() {
         harness.ctx.zoom_factor()
     );
 }
+
+/// Issue 10 (per-part reloads): an unsaved settings draft survives a write elsewhere (ticking
+/// an attendee reloads the meetings, not the settings).
+#[test]
+fn an_unsaved_settings_draft_survives_a_write_elsewhere() {
+    let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
+    harness.get_by_label("Yrke:").click();
+    harness.run();
+    harness.get_by_label("Lege").click();
+    harness.run();
+    harness.get_by_label("Legg til i teamet").click();
+    harness.run();
+    retype(&mut harness, "Klinikkens navn", "Smerteklinikken Øst");
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness.get_by_label("Lise Lege (lege)").click();
+    harness.run();
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    assert_eq!(
+        harness
+            .get_by_role_and_label(Role::TextInput, "Klinikkens navn")
+            .value()
+            .as_deref(),
+        Some("Smerteklinikken Øst"),
+        "the typed, unsaved name is still there"
+    );
+}

@@ -212,7 +212,7 @@ impl App {
             } => self.print_agenda(meeting, initials_only, false),
             OutputAction::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
             OutputAction::ExportBreaches => {
-                if self.follow_ups_generation != self.generation {
+                if self.follow_ups_generation != self.generations.referrals {
                     self.load_follow_ups();
                 }
                 let today = self.clock.today();

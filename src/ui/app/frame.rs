@@ -56,7 +56,7 @@ impl App {
         }
         self.backups_tick(ui.ctx());
         if matches!(self.view, View::FollowUp | View::MeetingMode)
-            && self.follow_ups_generation != self.generation
+            && self.follow_ups_generation != self.generations.referrals
         {
             self.load_follow_ups();
         }
@@ -166,7 +166,7 @@ impl App {
                 self.follow_up_view.ui(
                     ui,
                     &self.follow_ups,
-                    self.generation,
+                    self.generations.referrals,
                     self.clock.today(),
                     &mut actions,
                 );
@@ -190,7 +190,7 @@ impl App {
                         self.settings_view.ui(
                             ui,
                             &self.settings,
-                            self.generation,
+                            self.generations.settings,
                             self.clock.today(),
                             &self.planning.members,
                             &mut actions,

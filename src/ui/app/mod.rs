@@ -90,6 +90,8 @@ pub struct App {
     view: View,
     /// What the last writes made stale: reloaded before the next draw, part by part.
     stale: Stale,
+    /// Bumped when that part reloads (`generation` is bumped by every reload).
+    generations: Generations,
     /// How many times the queue and the planning were loaded (tests and benchmarks).
     loads: Loads,
     demo_offer: bool,
@@ -130,6 +132,16 @@ impl Preload {
     fn wait(self) -> Option<QueueModel> {
         self.0.join().ok().flatten()
     }
+}
+
+/// A counter per part of the view models: a view's cache keyed on the part it shows is not
+/// thrown away when another part reloads (an unsaved settings draft survives ticking an
+/// attendee; the follow-up lists are not reread after an agenda change).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Generations {
+    settings: u64,
+    /// Referrals, decisions and follow-ups (every write that touches them marks them stale).
+    referrals: u64,
 }
 
 /// How many times each part was loaded from the database.
@@ -231,6 +243,7 @@ impl App {
             unsaved_pdf: None,
             view: View::Queue,
             stale: Stale::ALL,
+            generations: Generations::default(),
             loads: Loads::default(),
             demo_offer,
             schedule_pending: false,
@@ -254,6 +267,7 @@ impl App {
         if let Some(queue) = queue {
             app.queue = queue;
             app.loads.queue += 1;
+            app.generations.referrals += 1;
             app.stale.referrals = false;
         }
         app.reload();
@@ -291,6 +305,13 @@ impl App {
     fn reload(&mut self) {
         let stale = std::mem::take(&mut self.stale);
         self.generation += 1;
+        // Per part, so a view keyed on one part keeps its state when another reloads.
+        if stale.settings {
+            self.generations.settings += 1;
+        }
+        if stale.referrals {
+            self.generations.referrals += 1;
+        }
         let today = self.clock.today();
         if stale.settings {
             match settings::load(self.store.conn()) {
@@ -332,7 +353,7 @@ impl App {
     }
 
     fn load_follow_ups(&mut self) {
-        self.follow_ups_generation = self.generation;
+        self.follow_ups_generation = self.generations.referrals;
         match crate::model::follow_ups(self.store.conn(), self.clock.today()) {
             Ok(f) => self.follow_ups = f,
             Err(e) => self.error(format!("Kunne ikke lese oppfølgingslistene: {e}")),
