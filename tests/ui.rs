@@ -51,6 +51,17 @@ fn store_with(referrals_in: &[(&str, &str)]) -> Store {
     store
 }
 
+/// Innstillinger is open: adds "Lise Lege" (lege) to the team.
+fn add_lise_lege(harness: &mut Harness<'_, App>) {
+    type_into(harness, "Nytt medlem:", "Lise Lege");
+    harness.get_by_label("Yrke:").click();
+    harness.run();
+    harness.get_by_label("Lege").click();
+    harness.run();
+    harness.get_by_label("Legg til i teamet").click();
+    harness.run();
+}
+
 /// Møter → Start møtet, confirming the warning when the meeting is started on another day
 /// than its date (the tests run on Monday 23.11 for Tuesday's meeting).
 /// By keyboard: Ctrl+Enter starts the selected meeting, Enter confirms "Start likevel".
@@ -327,13 +338,7 @@ fn a_team_member_is_added_and_can_attend() {
     let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
     harness.get_by_label("Innstillinger").click();
     harness.run();
-    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
-    harness.get_by_label("Yrke:").click();
-    harness.run();
-    harness.get_by_label("Lege").click();
-    harness.run();
-    harness.get_by_label("Legg til i teamet").click();
-    harness.run();
+    add_lise_lege(&mut harness);
     harness.get_by_label("Lise Lege er lagt til i teamet");
     harness.get_by_label("Møter").click();
     harness.run();
@@ -353,13 +358,7 @@ fn a_write_reloads_only_the_parts_it_touched() {
     let start = harness.state().loads();
     harness.get_by_label("Innstillinger").click();
     harness.run();
-    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
-    harness.get_by_label("Yrke:").click();
-    harness.run();
-    harness.get_by_label("Lege").click();
-    harness.run();
-    harness.get_by_label("Legg til i teamet").click();
-    harness.run();
+    add_lise_lege(&mut harness);
     harness.get_by_label("Møter").click();
     harness.run();
     harness.get_by_label("Lise Lege (lege)").click();
@@ -1506,13 +1505,7 @@ fn an_unsaved_settings_draft_survives_a_write_elsewhere() {
     let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
     harness.get_by_label("Innstillinger").click();
     harness.run();
-    type_into(&mut harness, "Nytt medlem:", "Lise Lege");
-    harness.get_by_label("Yrke:").click();
-    harness.run();
-    harness.get_by_label("Lege").click();
-    harness.run();
-    harness.get_by_label("Legg til i teamet").click();
-    harness.run();
+    add_lise_lege(&mut harness);
     retype(&mut harness, "Klinikkens navn", "Smerteklinikken Øst");
     harness.get_by_label("Møter").click();
     harness.run();

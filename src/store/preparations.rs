@@ -18,16 +18,6 @@ pub struct Preparation {
     pub views: Vec<(Profession, Assessment)>,
 }
 
-fn strict<T>(parsed: Option<T>, what: &str, code: &str) -> rusqlite::Result<T> {
-    parsed.ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            format!("ukjent {what} «{code}» i databasen").into(),
-        )
-    })
-}
-
 /// The referral's preparation (empty when nothing is prepared).
 pub fn get(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Preparation> {
     let (note, presenter) = conn
@@ -56,8 +46,8 @@ fn views(
             let p: String = r.get(0)?;
             let a: String = r.get(1)?;
             Ok((
-                strict(Profession::parse(&p), "yrke", &p)?,
-                strict(Assessment::parse(&a), "vurdering", &a)?,
+                super::decode(Profession::parse(&p), 0, &p)?,
+                super::decode(Assessment::parse(&a), 1, &a)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -177,7 +167,7 @@ pub fn assessed_between(
                 _ => "rett".to_string(),
             };
             out.push(Assessed {
-                decision: strict(Assessment::parse(&code), "vedtak", &code)?,
+                decision: super::decode(Assessment::parse(&code), 1, &code)?,
                 views: Vec::new(),
             });
             last = Some(referral);
@@ -185,8 +175,8 @@ pub fn assessed_between(
         let p = r.get_ref(3)?.as_str()?;
         let a = r.get_ref(4)?.as_str()?;
         let view = (
-            strict(Profession::parse(p), "yrke", p)?,
-            strict(Assessment::parse(a), "vurdering", a)?,
+            super::decode(Profession::parse(p), 3, p)?,
+            super::decode(Assessment::parse(a), 4, a)?,
         );
         if let Some(current) = out.last_mut() {
             current.views.push(view);

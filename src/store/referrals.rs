@@ -236,11 +236,7 @@ pub fn get(conn: &Connection, id: ReferralId) -> Result<Referral, StoreError> {
 
 /// Every referral, in receipt order (then id): the queue's order, so it need not sort.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Referral>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM referrals ORDER BY received_on, id"
-    ))?;
-    let rows = stmt.query_map([], from_row)?;
-    rows.collect()
+    with_all(conn, |rows, _| rows.collect())?
 }
 
 /// Streams every referral in receipt order (then id) to `f`, with how many there are, so a
