@@ -8,6 +8,7 @@
 //! named like a good backup.
 
 use crate::files::{self, Protected};
+use crate::store::cipher::DbKey;
 use crate::store::{self, APPLICATION_ID, SCHEMA_VERSION};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
@@ -83,7 +84,7 @@ pub fn latest(dir: &Path) -> Option<(PathBuf, NaiveDateTime)> {
 
 /// Checks a backup file on a read-only connection: an Inntak database this version can
 /// read, passing `integrity_check`. Returns its tables and row counts.
-pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
+pub fn verify(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, String> {
     let refuse = |why: String| {
         format!(
             "«{}» kan ikke brukes som sikkerhetskopi: {why}",
@@ -94,10 +95,18 @@ pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
     if meta.is_dir() {
         return Err(refuse("det er en mappe".into()));
     }
-    let conn =
-        store::open_reader(path).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
-    let ids =
-        store::schema_ids(&conn).map_err(|e| refuse(format!("ikke en Inntak-database ({e})")))?;
+    let conn = store::open_reader(path, key)
+        .map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
+    let ids = store::schema_ids(&conn).map_err(|e| {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+            refuse(
+                "den er kryptert med et annet passord (eller er ikke en Inntak-database)"
+                    .into(),
+            )
+        } else {
+            refuse(format!("ikke en Inntak-database ({e})"))
+        }
+    })?;
     if ids.0 != APPLICATION_ID {
         return Err(refuse("den er ikke en Inntak-database".into()));
     }
@@ -117,10 +126,10 @@ pub fn verify(path: &Path) -> Result<Vec<(String, i64)>, String> {
 
 /// Copies the database at `src` to `dest` through a temporary sibling, then checks the
 /// copy against the source before giving it its name.
-pub fn copy_checked(src: &Path, dest: &Path) -> Result<Copied, String> {
+pub fn copy_checked(src: &Path, dest: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
     let tmp = files::temp_sibling(dest);
-    let result = copy_to_temp(src, &tmp).and_then(|source_counts| {
-        let copy_counts = verify(&tmp)?;
+    let result = copy_to_temp(src, &tmp, key).and_then(|source_counts| {
+        let copy_counts = verify(&tmp, key)?;
         if copy_counts != source_counts {
             return Err(format!(
                 "Kopien av «{}» stemmer ikke med originalen (antall rader er ulikt). Prøv igjen.",
@@ -152,8 +161,8 @@ pub fn copy_checked(src: &Path, dest: &Path) -> Result<Copied, String> {
 
 /// The online backup from a snapshot: a read transaction on the source pins the version
 /// that is both counted and copied.
-fn copy_to_temp(src: &Path, tmp: &Path) -> Result<Vec<(String, i64)>, String> {
-    let source = store::open_reader(src).map_err(|e| {
+fn copy_to_temp(src: &Path, tmp: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, String> {
+    let source = store::open_reader(src, key).map_err(|e| {
         format!(
             "Kunne ikke lese «{}» for sikkerhetskopien ({e}). Ingenting er skrevet.",
             src.display()
@@ -167,6 +176,15 @@ fn copy_to_temp(src: &Path, tmp: &Path) -> Result<Vec<(String, i64)>, String> {
             tmp.display()
         )
     })?;
+    // An encrypted database's copy is encrypted with the same key (and salt).
+    if let Some(key) = key {
+        key.apply(&target).map_err(|e| {
+            format!(
+                "Kunne ikke kryptere sikkerhetskopien «{}» ({e}). Ingenting er skrevet.",
+                tmp.display()
+            )
+        })?;
+    }
     let busy = |e: rusqlite::Error| {
         if store::is_busy(&e) {
             store::BUSY_MESSAGE.to_string()
@@ -203,7 +221,12 @@ fn remove_with_side_files(path: &Path) {
 
 /// Takes a backup of the database at `db` into `dir` under today's name, then prunes the
 /// folder. Temporary files of copies that never finished (older than a day) are removed.
-pub fn backup_into(db: &Path, dir: &Path, now: NaiveDateTime) -> Result<Copied, String> {
+pub fn backup_into(
+    db: &Path,
+    dir: &Path,
+    now: NaiveDateTime,
+    key: Option<&DbKey>,
+) -> Result<Copied, String> {
     files::create_private_dir(dir).map_err(|e| {
         format!(
             "Kunne ikke lage mappen for sikkerhetskopier «{}»: {}",
@@ -212,13 +235,13 @@ pub fn backup_into(db: &Path, dir: &Path, now: NaiveDateTime) -> Result<Copied, 
         )
     })?;
     let dest = dir.join(file_name(now));
-    let copied = backup_to(db, &dest)?;
+    let copied = backup_to(db, &dest, key)?;
     prune(dir);
     Ok(copied)
 }
 
 /// Takes a backup of the database at `db` to the file `out`.
-pub fn backup_to(db: &Path, out: &Path) -> Result<Copied, String> {
+pub fn backup_to(db: &Path, out: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
     Protected::none().database(db).check(out)?;
     if out.is_dir() {
         return Err(format!(
@@ -226,7 +249,7 @@ pub fn backup_to(db: &Path, out: &Path) -> Result<Copied, String> {
             out.display()
         ));
     }
-    copy_checked(db, out)
+    copy_checked(db, out, key)
 }
 
 /// Keeps the newest backup of each of the last [`KEEP_DAILY`] days that have one and of each
@@ -291,14 +314,21 @@ pub struct Restored {
 /// replaced file is kept as `<name>-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3` (with its side files),
 /// and the new file is checked before the command reports success. Refused while an Inntak
 /// window has the database open.
-pub fn restore(db: &Path, from: &Path, now: NaiveDateTime) -> Result<Restored, String> {
+/// `key` is the backup's own key (it may be older than the database's: the backup is
+/// restored with it).
+pub fn restore(
+    db: &Path,
+    from: &Path,
+    now: NaiveDateTime,
+    key: Option<&DbKey>,
+) -> Result<Restored, String> {
     Protected::none().database(db).check(from).map_err(|_| {
         format!(
             "«{}» er selve databasen, ikke en sikkerhetskopi. Ingenting er endret.",
             from.display()
         )
     })?;
-    verify(from).map_err(|e| format!("{e} Ingenting er endret."))?;
+    verify(from, key).map_err(|e| format!("{e} Ingenting er endret."))?;
     let _lock = match store::try_window_lock(db) {
         Ok(Some(lock)) => Some(lock),
         Ok(None) => {
@@ -339,7 +369,7 @@ pub fn restore(db: &Path, from: &Path, now: NaiveDateTime) -> Result<Restored, S
     } else {
         None
     };
-    match copy_checked(from, db) {
+    match copy_checked(from, db, key) {
         Ok(copied) => Ok(Restored { copied, kept }),
         Err(e) => {
             if let Some(kept) = &kept {

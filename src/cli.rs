@@ -10,7 +10,18 @@ use crate::files::Protected;
 use crate::planning;
 use crate::store::audit::OutputLog;
 use crate::store::referrals::Change;
+use crate::encryption::{self, Purpose};
+use crate::files;
+use crate::store::cipher::{self, FileKind, Passphrase, Unlock};
 use crate::store::{OpenOptions, Store, audit, meetings, settings};
+
+/// The environment variable `inntak passphrase` reads the new passphrase from.
+pub const NEW_PASSPHRASE_ENV: &str = "INNTAK_NEW_PASSPHRASE";
+
+/// The row count of `table` in a table listing.
+fn count_of(tables: &[(String, i64)], table: &str) -> i64 {
+    tables.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n)
+}
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -33,6 +44,9 @@ pub struct Cli {
     /// Navnet som føres i endringsloggen (standard: innlogget bruker)
     #[arg(long, global = true, value_name = "NAVN")]
     pub user: Option<String>,
+    /// Fil med passordet til en kryptert database (første linje); ellers INNTAK_PASSPHRASE
+    #[arg(long, global = true, value_name = "FIL")]
+    pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -142,6 +156,15 @@ pub enum Command {
     },
     /// Kontroller databasefilen og at endringsloggen er hel (ingen rad endret eller slettet)
     Verify,
+    /// Krypter en ukryptert database (passordet fra --passphrase-file, INNTAK_PASSPHRASE
+    /// eller spurt om i terminalen)
+    Encrypt,
+    /// Bytt passordet til en kryptert database
+    Passphrase {
+        /// Fil med det nye passordet (ellers INNTAK_NEW_PASSPHRASE eller spurt om)
+        #[arg(long, value_name = "FIL")]
+        new_passphrase_file: Option<PathBuf>,
+    },
     /// Vis endringsloggen (hvem gjorde og så hva, når) for IT
     Audit {
         /// Fra og med dato
@@ -202,6 +225,55 @@ impl Cli {
     pub fn clock(&self) -> Clock {
         Clock::from_option(self.today)
     }
+
+    /// The passphrase for an encrypted database: `--passphrase-file`, else
+    /// `INNTAK_PASSPHRASE`; neither means a plain database (or a refusal of an encrypted one).
+    pub fn unlock(&self) -> Result<Unlock, String> {
+        if let Some(file) = &self.passphrase_file {
+            return Passphrase::from_file(file).map(Unlock::passphrase);
+        }
+        Ok(passphrase_from_env(cipher::PASSPHRASE_ENV)
+            .map(Unlock::passphrase)
+            .unwrap_or_default())
+    }
+}
+
+fn passphrase_from_env(name: &str) -> Option<Passphrase> {
+    std::env::var(name)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Passphrase::new)
+}
+
+/// A new passphrase: from `file`, the environment variable `env`, or asked twice on the
+/// terminal (not echoed).
+fn new_passphrase(file: Option<&Path>, env: &str) -> Result<Passphrase, String> {
+    if let Some(file) = file {
+        return Passphrase::from_file(file);
+    }
+    if let Some(p) = passphrase_from_env(env) {
+        return Ok(p);
+    }
+    let ask = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(Passphrase::new)
+            .map_err(|e| {
+                format!(
+                    "Fant ikke noe passord: oppgi det med --passphrase-file FIL, i {env}, eller \
+                     skriv det i en terminal ({e})."
+                )
+            })
+    };
+    eprintln!(
+        "Velg et passord på minst {} tegn. Mister dere passordet, kan dataene ikke leses igjen: \
+         oppbevar en forseglet kopi av det, og ta sikkerhetskopier.",
+        cipher::MIN_PASSPHRASE_CHARS
+    );
+    let first = ask("Nytt passord: ")?;
+    let second = ask("Gjenta passordet: ")?;
+    cipher::check_new(first.expose(), second.expose()).map_err(str::to_string)?;
+    eprintln!("{}", cipher::strength(first.expose()).hint());
+    Ok(first)
 }
 
 /// Runs a command (not the window). Returns the process exit code; messages go to the
@@ -233,20 +305,77 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         actor: &actor,
         at: clock.now(),
     };
-    if let Command::Restore { from } = command {
-        return restore(&path, from, change);
+    let unlock = cli.unlock()?;
+    match command {
+        Command::Restore { from } => return restore(&path, from, &unlock, change),
+        Command::Encrypt => {
+            let new = new_passphrase(cli.passphrase_file.as_deref(), cipher::PASSPHRASE_ENV)?;
+            let done = encryption::reencrypt(&path, &Unlock::none(), &new, Purpose::Encrypt, change)?;
+            println!(
+                "«{}» er kryptert ({} henvisninger, {} tabeller kontrollert). Den ukrypterte filen \
+                 er erstattet. Sikkerhetskopier tatt før nå er fortsatt ukrypterte: slett dem \
+                 eller ta vare på dem innelåst.",
+                path.display(),
+                count_of(&done.tables, "referrals"),
+                done.tables.len()
+            );
+            return Ok(0);
+        }
+        Command::Passphrase {
+            new_passphrase_file,
+        } => {
+            if unlock.is_empty() {
+                return Err(format!(
+                    "Oppgi det nåværende passordet til «{}» (--passphrase-file eller \
+                     INNTAK_PASSPHRASE). Ingenting er endret.",
+                    path.display()
+                ));
+            }
+            let new = new_passphrase(new_passphrase_file.as_deref(), NEW_PASSPHRASE_ENV)?;
+            let done =
+                encryption::reencrypt(&path, &unlock, &new, Purpose::NewPassphrase, change)?;
+            let remembered = crate::vault::replace_if_remembered(&path, &done.key);
+            println!(
+                "Passordet til «{}» er byttet ({} henvisninger kontrollert).{}",
+                path.display(),
+                count_of(&done.tables, "referrals"),
+                if remembered {
+                    " Nøkkelen som er husket på denne maskinen, er oppdatert."
+                } else {
+                    ""
+                }
+            );
+            return Ok(0);
+        }
+        _ => {}
     }
     let options = if command.creates_database() {
         OpenOptions::CREATE
     } else {
         OpenOptions::EXISTING
     };
-    let mut store = Store::open_opts(&path, options).map_err(|e| e.to_string())?;
+    let new_file = cipher::file_kind(&path).is_ok_and(|k| k == FileKind::New);
+    if new_file && options.create {
+        if let Some(p) = &unlock.passphrase {
+            cipher::check_new(p.expose(), p.expose()).map_err(|e| format!("{e} Ingen fil er laget."))?;
+        }
+    }
+    let mut store = Store::open_keyed(&path, options, &unlock).map_err(|e| e.to_string())?;
+    if new_file && !store.is_encrypted() {
+        eprintln!(
+            "Merk: «{}» er laget UKRYPTERT (ingen INNTAK_PASSPHRASE eller --passphrase-file). \
+             Bruk den bare til demo og test, eller krypter den med «inntak encrypt» før den får \
+             ekte pasientdata.",
+            path.display()
+        );
+    }
     let protected = Protected::none().database(&path);
     let settings = settings::load(store.conn()).map_err(|e| e.to_string())?;
     let rule = settings.working_day_rule();
     match command {
-        Command::Restore { .. } => unreachable!("handled before the store is opened"),
+        Command::Restore { .. } | Command::Encrypt | Command::Passphrase { .. } => {
+            unreachable!("handled before the store is opened")
+        }
         Command::Verify => {
             let check = crate::store::integrity_check(store.conn()).map_err(|e| e.to_string())?;
             if check != "ok" {
@@ -274,12 +403,17 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         }
         Command::Backup { out } => {
             let copied = match out {
-                Some(file) => backup::backup_to(&path, file)?,
+                Some(file) => backup::backup_to(&path, file, store.key())?,
                 None => {
                     let setting = settings::get(store.conn(), settings::KEY_BACKUP_DIR)
                         .map_err(|e| e.to_string())?;
                     let dir = backup::backup_dir(&path, setting.as_deref());
-                    backup::backup_into(&path, &dir, chrono::Local::now().naive_local())?
+                    backup::backup_into(
+                        &path,
+                        &dir,
+                        chrono::Local::now().naive_local(),
+                        store.key(),
+                    )?
                 }
             };
             let logged = json!({ "tabeller": copied.tables.len() });
@@ -582,11 +716,23 @@ fn audit_listing(rows: &[audit::Row], csv: bool) -> Result<Vec<u8>, csv::Error> 
 }
 
 /// Replaces the database with a checked backup, keeping the replaced file.
-fn restore(path: &Path, from: &Path, change: Change<'_>) -> Result<i32, String> {
-    let restored = backup::restore(path, from, chrono::Local::now().naive_local())?;
+fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Result<i32, String> {
+    // The backup's own key: the passphrase derived over its salt (it may be older than the
+    // database's).
+    let kind = cipher::file_kind(from).map_err(|e| files::write_error(from, &e))?;
+    let key = unlock.key_for(kind).map_err(|cipher::NeedsKey| {
+        format!(
+            "«{}» er kryptert. Oppgi passordet den ble tatt med (--passphrase-file eller \
+             INNTAK_PASSPHRASE). Ingenting er endret.",
+            from.display()
+        )
+    })?;
+    let restored = backup::restore(path, from, chrono::Local::now().naive_local(), key.as_ref())?;
     // Open it as the app will (upgrading an older backup) before saying it is done, and log
     // the restore in the restored file.
-    let mut store = Store::open_existing(path).map_err(|e| e.to_string())?;
+    let restored_unlock = key.map(Unlock::key).unwrap_or_default();
+    let mut store =
+        Store::open_keyed(path, OpenOptions::EXISTING, &restored_unlock).map_err(|e| e.to_string())?;
     let kept = restored
         .kept
         .as_ref()

@@ -2,7 +2,10 @@
 
 use clap::Parser;
 use inntak::cli::{self, Cli};
-use inntak::store::{IntegrityCheck, Store};
+use inntak::store::Store;
+use inntak::ui::{App, Preload, Root, UnlockScreen};
+use inntak::vault::{OsVault, Vault};
+use std::sync::Arc;
 
 fn main() {
     // Health data: whatever this process creates is readable by its user only.
@@ -27,17 +30,26 @@ fn main() {
             path.display()
         ));
     }
-    // The window checks the file's integrity in the background (writes wait for it).
-    let mut store = match Store::open_with(&path, IntegrityCheck::Background) {
-        Ok(s) => s,
+    // A new database gets a passphrase first; an encrypted one opens with the key remembered
+    // on this machine, or asks for its passphrase. The window checks the file's integrity in
+    // the background (writes wait for it).
+    let vault: Arc<dyn Vault + Sync> = Arc::new(OsVault);
+    let gate = match UnlockScreen::needed(&path, vault) {
+        Ok(gate) => gate,
         Err(e) => fail(&e.to_string()),
     };
-    // A second window on the same file only reads.
-    store.lock_for_window();
     let clock = cli.clock();
-    // The queue is read while eframe makes the window (about 100 ms on its own).
-    let preload = inntak::ui::Preload::start(&path, clock.today());
     let actor = cli::actor(cli.user.as_deref());
+    let start = move |mut store: Store, preload: Preload| {
+        // A second window on the same file only reads.
+        store.lock_for_window();
+        let mut app = App::with_preload(store, clock, actor, preload);
+        app.enable_auto_backup();
+        if let Some(prefs) = inntak::ui::prefs::default_path() {
+            app.remember_text_size_in(prefs);
+        }
+        app
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Inntak")
@@ -47,18 +59,25 @@ fn main() {
         persist_window: false,
         ..Default::default()
     };
-    let result = eframe::run_native(
-        "Inntak",
-        options,
-        Box::new(move |_cc| {
-            let mut app = inntak::ui::App::with_preload(store, clock, actor, preload);
-            app.enable_auto_backup();
-            if let Some(prefs) = inntak::ui::prefs::default_path() {
-                app.remember_text_size_in(prefs);
-            }
-            Ok(Box::new(app))
-        }),
-    );
+    let today = clock.today();
+    let result = match gate {
+        Ok(store) => {
+            // The queue is read while eframe makes the window (about 100 ms on its own).
+            let preload = Preload::start(&path, store.key(), today);
+            eframe::run_native(
+                "Inntak",
+                options,
+                Box::new(move |_cc| Ok(Box::new(Root::open(start(store, preload))))),
+            )
+        }
+        Err(screen) => {
+            let root = Root::locked(screen, move |store| {
+                let preload = Preload::start(store.path(), store.key(), today);
+                start(store, preload)
+            });
+            eframe::run_native("Inntak", options, Box::new(move |_cc| Ok(Box::new(root))))
+        }
+    };
     if let Err(e) = result {
         fail(&format!("Kunne ikke åpne vinduet: {e}"));
     }

@@ -20,6 +20,10 @@ pub const EXPORT_STATS: &str = "export_stats";
 pub const BACKUP: &str = "backup";
 pub const RESTORE: &str = "restore";
 pub const UPGRADE: &str = "upgrade";
+/// The plain file was encrypted (`inntak encrypt`).
+pub const ENCRYPT: &str = "encrypt";
+/// The passphrase was changed (`inntak passphrase`).
+pub const NEW_PASSPHRASE: &str = "new_passphrase";
 
 /// One audit row as the detail pane shows it.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@
 //! [`Store::write`].
 
 pub mod audit;
+pub mod cipher;
 pub mod decisions;
 pub mod followups;
 pub mod meetings;
@@ -13,6 +14,7 @@ pub mod referrals;
 pub mod settings;
 pub mod stats;
 
+use cipher::{DbKey, FileKind, Unlock};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -45,6 +47,25 @@ pub fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
         conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
         conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
     ))
+}
+
+/// Writes the whole database behind `conn` into the empty file `target`, encrypted with
+/// `key` (SQLCipher's `sqlcipher_export`), with the same application id and schema version.
+pub fn export_encrypted(conn: &Connection, target: &Path, key: &DbKey) -> rusqlite::Result<()> {
+    conn.execute(
+        "ATTACH DATABASE ?1 AS inntak_export KEY ?2",
+        rusqlite::params![target.to_string_lossy(), key.raw_text().as_str()],
+    )?;
+    let result = (|| {
+        conn.query_row("SELECT sqlcipher_export('inntak_export')", [], |_| Ok(()))?;
+        let (app_id, version) = schema_ids(conn)?;
+        conn.execute_batch(&format!(
+            "PRAGMA inntak_export.application_id = {app_id};
+             PRAGMA inntak_export.user_version = {version};"
+        ))
+    })();
+    conn.execute_batch("DETACH DATABASE inntak_export")?;
+    result
 }
 
 /// `PRAGMA integrity_check`'s verdict: "ok", or SQLite's findings.
@@ -101,6 +122,17 @@ pub enum OpenError {
     IsDirectory(PathBuf),
     #[error("«{0}» er ikke en SQLite-database, og kan ikke åpnes i Inntak. Filen er ikke endret.")]
     NotSqlite(PathBuf),
+    #[error(
+        "«{0}» er kryptert (eller er ikke en Inntak-database). Oppgi passordet: i vinduet, eller \
+         for kommandoer i miljøvariabelen INNTAK_PASSPHRASE eller med --passphrase-file FIL. \
+         Filen er ikke endret."
+    )]
+    Encrypted(PathBuf),
+    #[error(
+        "Feil passord for «{0}» (eller filen er ikke en Inntak-database). Filen er ikke endret; \
+         prøv igjen."
+    )]
+    WrongPassphrase(PathBuf),
     #[error(
         "«{0}» er en SQLite-database fra et annet program, ikke fra Inntak. Filen er ikke endret."
     )]
@@ -249,6 +281,8 @@ pub struct Store {
     read_only: Option<String>,
     /// The window's lock on `<db>.lock`, held while the window runs.
     window_lock: Option<std::fs::File>,
+    /// The file's key when it is encrypted (every further connection needs it).
+    key: Option<DbKey>,
 }
 
 impl std::fmt::Debug for Store {
@@ -297,6 +331,14 @@ impl Store {
     /// Opens the database. Every check of an existing file is made on a read-only connection
     /// that never checkpoints, so a refused file and its `-wal`/`-journal` stay untouched.
     pub fn open_opts(path: &Path, options: OpenOptions) -> Result<Self, OpenError> {
+        Self::open_keyed(path, options, &Unlock::none())
+    }
+
+    /// Opens the database with what may unlock it: an encrypted file gets the key that fits
+    /// its salt (or the passphrase derived over it), a new file is encrypted when `unlock`
+    /// has a passphrase or key and plain otherwise. A wrong passphrase is refused on a
+    /// read-only connection, leaving the file byte-identical.
+    pub fn open_keyed(path: &Path, options: OpenOptions, unlock: &Unlock) -> Result<Self, OpenError> {
         let io = |source| OpenError::Io {
             path: path.to_path_buf(),
             source,
@@ -322,12 +364,18 @@ impl Store {
             }
             Some(_) => {}
         }
-        if has_data {
-            check_header(path)?;
-        }
+        let kind = if has_data {
+            check_header(path)?
+        } else {
+            FileKind::New
+        };
+        let key = unlock
+            .key_for(kind)
+            .map_err(|cipher::NeedsKey| OpenError::Encrypted(path.to_path_buf()))?;
+        let key = key.as_ref();
         let (file_writable, dir_writable) = writable(path, meta.is_some());
         let inspection = if has_data {
-            Some(inspect(path, options, file_writable, dir_writable)?)
+            Some(inspect(path, options, file_writable, dir_writable, key)?)
         } else {
             None
         };
@@ -365,7 +413,7 @@ impl Store {
                     what: "oppgradere",
                 });
             }
-            let conn = open_read_only(path, dir_writable).map_err(|_| OpenError::ReadOnly {
+            let conn = open_read_only(path, dir_writable, key).map_err(|_| OpenError::ReadOnly {
                 path: path.to_path_buf(),
                 why,
                 what: "lese",
@@ -385,6 +433,7 @@ impl Store {
                     .to_string(),
                 ),
                 window_lock: None,
+                key: key.cloned(),
             });
         }
 
@@ -401,6 +450,9 @@ impl Store {
             }
         }
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
+        if let Some(key) = key {
+            key.apply(&conn).map_err(sqlite_err)?;
+        }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite_err)?;
         let mut pending_check = None;
         let mut check_gate = None;
@@ -419,7 +471,7 @@ impl Store {
                     })?;
                 }
             } else if !found.checked {
-                let (gate, verdict) = spawn_quick_check(path);
+                let (gate, verdict) = spawn_quick_check(path, key);
                 pending_check = Some(verdict);
                 check_gate = Some(gate);
             }
@@ -443,6 +495,7 @@ impl Store {
             damaged: None,
             read_only: None,
             window_lock: None,
+            key: key.cloned(),
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
@@ -464,6 +517,7 @@ impl Store {
             damaged: None,
             read_only: None,
             window_lock: None,
+            key: None,
         };
         store.create_schema()?;
         Ok(store)
@@ -527,6 +581,15 @@ impl Store {
         &self.path
     }
 
+    /// The file's key, if it is encrypted: for backups and further connections.
+    pub fn key(&self) -> Option<&DbKey> {
+        self.key.as_ref()
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// Read access for repository functions.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -583,8 +646,9 @@ impl Store {
             return rx;
         }
         let path = self.path.clone();
+        let key = self.key.clone();
         std::thread::spawn(move || {
-            let verdict = open_reader(&path)
+            let verdict = open_reader(&path, key.as_ref())
                 .map_err(|e| audit::ChainError::Read(e.to_string()))
                 .and_then(|conn| audit::verify_chain(&conn));
             let _ = tx.send(verdict);
@@ -748,14 +812,18 @@ fn dir_writable(path: &Path) -> bool {
 /// A read-only connection to an existing database that never checkpoints on close, for the
 /// background checks and backups: in a read-only folder without a `-wal` the file is read
 /// as immutable (see [`open_read_only`]).
-pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
-    open_read_only(path, dir_writable(path))
+pub fn open_reader(path: &Path, key: Option<&DbKey>) -> rusqlite::Result<Connection> {
+    open_read_only(path, dir_writable(path), key)
 }
 
 /// A read-only connection that never checkpoints on close. Where the folder cannot be
 /// written and no `-wal` is beside the file, SQLite cannot make its `-shm`: the file is then
 /// opened as immutable, which is safe because nobody can add a `-wal` to that folder.
-fn open_read_only(path: &Path, dir_writable: bool) -> rusqlite::Result<Connection> {
+fn open_read_only(
+    path: &Path,
+    dir_writable: bool,
+    key: Option<&DbKey>,
+) -> rusqlite::Result<Connection> {
     let wal = crate::files::with_suffix(path, "-wal");
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = if !dir_writable && !wal.exists() {
@@ -766,6 +834,9 @@ fn open_read_only(path: &Path, dir_writable: bool) -> rusqlite::Result<Connectio
     } else {
         Connection::open_with_flags(path, flags)?
     };
+    if let Some(key) = key {
+        key.apply(&conn)?;
+    }
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
@@ -777,7 +848,7 @@ fn open_read_only(path: &Path, dir_writable: bool) -> rusqlite::Result<Connectio
 /// Whether the main file passes the check when its `-wal` is ignored (it was damaged only
 /// by a `-wal` that belongs to another version of the file). `immutable` reads the main file
 /// alone and never touches the side files.
-fn main_file_alone_is_sound(path: &Path) -> bool {
+fn main_file_alone_is_sound(path: &Path, key: Option<&DbKey>) -> bool {
     let wal = crate::files::with_suffix(path, "-wal");
     if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
         return false;
@@ -788,7 +859,7 @@ fn main_file_alone_is_sound(path: &Path) -> bool {
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .is_ok_and(|conn| quick_check(&conn).is_ok())
+    .is_ok_and(|conn| key.is_none_or(|k| k.apply(&conn).is_ok()) && quick_check(&conn).is_ok())
 }
 
 /// A path as a `file:` URI path, percent-encoding everything but unreserved characters.
@@ -844,10 +915,11 @@ fn inspect(
     options: OpenOptions,
     file_writable: bool,
     dir_writable: bool,
+    key: Option<&DbKey>,
 ) -> Result<Inspection, OpenError> {
     let writable = file_writable && dir_writable;
     let attempt = (|| {
-        let conn = open_read_only(path, dir_writable).map_err(|e| (e, false))?;
+        let conn = open_read_only(path, dir_writable, key).map_err(|e| (e, false))?;
         // The first read is where SQLite meets a hot journal or an unreadable WAL.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -857,6 +929,11 @@ fn inspect(
     })();
     let conn = match attempt {
         Ok(conn) => conn,
+        Err((e, _)) if key.is_some() && e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            // The key does not decrypt the first page: a wrong passphrase (SQLCipher cannot
+            // tell it from a file that is no database at all). Nothing was written.
+            return Err(OpenError::WrongPassphrase(path.to_path_buf()));
+        }
         Err((e, _)) => {
             // A rollback journal that only a writer can replay: decide from the header's
             // own bytes whose file it is; only our own file is opened for SQLite's recovery.
@@ -867,7 +944,8 @@ fn inspect(
             let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
             let journal = crate::files::with_suffix(path, "-journal");
             if journal.exists() || e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
-                if app_id != APPLICATION_ID {
+                // An encrypted header cannot be read here; the key decides after recovery.
+                if key.is_none() && app_id != APPLICATION_ID {
                     return Err(OpenError::NotOurs(path.to_path_buf()));
                 }
                 if writable {
@@ -908,7 +986,7 @@ fn inspect(
         if !background {
             if let Err(detail) = quick_check(&conn) {
                 drop(conn);
-                if main_file_alone_is_sound(path) {
+                if main_file_alone_is_sound(path, key) {
                     return Err(OpenError::WalMismatch(path.to_path_buf()));
                 }
                 return Err(OpenError::Corrupt {
@@ -944,6 +1022,7 @@ const CHECK_GATE: std::time::Duration = std::time::Duration::from_millis(600);
 /// dropped), or after [`CHECK_GATE`].
 fn spawn_quick_check(
     path: &Path,
+    key: Option<&DbKey>,
 ) -> (
     std::sync::mpsc::Sender<()>,
     std::sync::mpsc::Receiver<Result<(), String>>,
@@ -951,9 +1030,10 @@ fn spawn_quick_check(
     let (tx, rx) = std::sync::mpsc::channel();
     let (gate, gate_rx) = std::sync::mpsc::channel::<()>();
     let path = path.to_path_buf();
+    let key = key.cloned();
     std::thread::spawn(move || {
         let _ = gate_rx.recv_timeout(CHECK_GATE);
-        let verdict = open_reader(&path)
+        let verdict = open_reader(&path, key.as_ref())
             .map_err(|e| e.to_string())
             .and_then(|conn| quick_check(&conn));
         let _ = tx.send(verdict);
@@ -961,16 +1041,22 @@ fn spawn_quick_check(
     (gate, rx)
 }
 
-/// Checks the 100-byte SQLite header by reading the file, without opening it in SQLite.
-fn check_header(path: &Path) -> Result<(), OpenError> {
-    let header = read_header(path).map_err(|source| OpenError::Io {
+/// Reads the file's first bytes, without opening it in SQLite: plain SQLite, or encrypted.
+/// A file that cannot be SQLCipher's (its length is not a whole number of 512-byte pages) is
+/// refused as not a database.
+fn check_header(path: &Path) -> Result<FileKind, OpenError> {
+    let io = |source| OpenError::Io {
         path: path.into(),
         source,
-    })?;
-    if &header[..16] != b"SQLite format 3\0" {
-        return Err(OpenError::NotSqlite(path.to_path_buf()));
+    };
+    let kind = cipher::file_kind(path).map_err(io)?;
+    if let FileKind::Encrypted(_) = kind {
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len < 512 || len % 512 != 0 {
+            return Err(OpenError::NotSqlite(path.to_path_buf()));
+        }
     }
-    Ok(())
+    Ok(kind)
 }
 
 /// The file's first 100 bytes (all zero past the end of a shorter file).

@@ -4,6 +4,7 @@
 use super::BackupAction;
 use super::{Action, theme};
 use crate::backup::{self, Copied};
+use crate::store::cipher::DbKey;
 use chrono::{NaiveDate, NaiveDateTime};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
@@ -60,21 +61,21 @@ impl Backups {
     }
 
     /// Starts a backup of `db` on its own thread (one at a time).
-    pub fn start(&mut self, db: &Path, manual: bool) -> bool {
+    pub fn start(&mut self, db: &Path, key: Option<&DbKey>, manual: bool) -> bool {
         if self.job.is_some() {
             return false;
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let (db, dir) = (db.to_path_buf(), self.dir.clone());
+        let (db, dir, key) = (db.to_path_buf(), self.dir.clone(), key.cloned());
         std::thread::spawn(move || {
-            let _ = tx.send(backup::backup_into(&db, &dir, now()));
+            let _ = tx.send(backup::backup_into(&db, &dir, now(), key.as_ref()));
         });
         self.job = Some((rx, manual));
         true
     }
 
     /// Starts the day's automatic backup when none exists for today yet.
-    pub fn maybe_start_daily(&mut self, db: &Path) {
+    pub fn maybe_start_daily(&mut self, db: &Path, key: Option<&DbKey>) {
         let today = now().date();
         if !self.auto || self.job.is_some() || self.checked_day == Some(today) {
             return;
@@ -85,7 +86,7 @@ impl Backups {
             .as_ref()
             .is_some_and(|(_, at)| at.date() == today);
         if !has_today {
-            self.start(db, false);
+            self.start(db, key, false);
         }
     }
 
@@ -117,9 +118,13 @@ impl Backups {
     }
 
     /// Takes a backup now, on this thread (the window is closing).
-    pub fn backup_now_blocking(&mut self, db: &Path) -> Result<Copied, String> {
+    pub fn backup_now_blocking(
+        &mut self,
+        db: &Path,
+        key: Option<&DbKey>,
+    ) -> Result<Copied, String> {
         self.wait();
-        let copied = backup::backup_into(db, &self.dir, now());
+        let copied = backup::backup_into(db, &self.dir, now(), key);
         self.latest = backup::latest(&self.dir);
         copied
     }

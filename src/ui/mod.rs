@@ -14,6 +14,7 @@ mod referral_form;
 mod settings_view;
 mod stats_view;
 pub mod theme;
+pub mod unlock;
 
 pub use app::{
     Action, App, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction,
@@ -21,6 +22,7 @@ pub use app::{
 };
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;
+pub use unlock::{Root, UnlockScreen};
 pub use followup_view::CareFilter;
 
 /// The fornyet vurdering line: red when the renewed assessment is used up, muted otherwise.

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::store::audit::OutputLog;
+use crate::store::cipher::{self, Unlock};
 use crate::store::{Integrity, Store, audit};
 use crate::ui::backup_view::{Backups, Finished};
 use std::path::PathBuf;
@@ -64,7 +65,7 @@ impl App {
         let writable = self.store.read_only().is_none()
             && self.store.path() != std::path::Path::new(":memory:");
         if writable && self.store.integrity() == Integrity::Ok {
-            self.backups.maybe_start_daily(self.store.path());
+            self.backups.maybe_start_daily(self.store.path(), self.store.key());
         }
         if self.backups.running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -75,14 +76,44 @@ impl App {
     /// restores (keeping the replaced file), and opens the restored file.
     pub(super) fn restore_from(&mut self, from: &std::path::Path) {
         let path = self.store.path().to_path_buf();
+        // The backup opens with the database's key when it was taken under the same
+        // passphrase; one taken before a passphrase change needs the old passphrase.
+        let known = self.store.key().cloned().map(Unlock::key).unwrap_or_default();
+        let key = match cipher::file_kind(from)
+            .map_err(|e| crate::files::write_error(from, &e))
+            .and_then(|kind| {
+                known.key_for(kind).map_err(|cipher::NeedsKey| {
+                    format!(
+                        "«{}» er kryptert med et annet passord enn databasen (tatt før \
+                         passordet ble byttet). Gjenopprett den med kommandoen «inntak restore \
+                         --from FIL» og det gamle passordet i INNTAK_PASSPHRASE. Ingenting er \
+                         endret.",
+                        from.display()
+                    )
+                })
+            }) {
+            Ok(key) => key,
+            Err(e) => return self.error(e),
+        };
         let Ok(placeholder) = Store::open_in_memory() else {
             return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
         };
         let old = std::mem::replace(&mut self.store, placeholder);
         let _ = old.checkpoint();
         drop(old);
-        let restored = crate::backup::restore(&path, from, chrono::Local::now().naive_local());
-        match Store::open_with(&path, crate::store::IntegrityCheck::BeforeOpen) {
+        let restored = crate::backup::restore(
+            &path,
+            from,
+            chrono::Local::now().naive_local(),
+            key.as_ref(),
+        );
+        // After a failed restore the old file is back, under the old key.
+        let reopen = match (&restored, key) {
+            (Ok(_), Some(key)) => Unlock::key(key),
+            (Ok(_), None) => Unlock::none(),
+            (Err(_), _) => known,
+        };
+        match Store::open_keyed(&path, crate::store::OpenOptions::CREATE, &reopen) {
             Ok(mut store) => {
                 store.lock_for_window();
                 self.store = store;
@@ -135,7 +166,7 @@ impl App {
         }
         if self.backups.auto {
             let path = self.store.path().to_path_buf();
-            match self.backups.backup_now_blocking(&path) {
+            match self.backups.backup_now_blocking(&path, self.store.key()) {
                 Ok(copied) => {
                     self.log_backup(&copied);
                     let _ = self.store.checkpoint();

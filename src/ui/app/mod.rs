@@ -120,10 +120,15 @@ pub struct Preload(std::thread::JoinHandle<Option<QueueModel>>);
 impl Preload {
     /// Starts reading the referrals of the database at `path` on a read-only connection
     /// and building the queue for `today`.
-    pub fn start(path: &std::path::Path, today: NaiveDate) -> Self {
+    pub fn start(
+        path: &std::path::Path,
+        key: Option<&crate::store::cipher::DbKey>,
+        today: NaiveDate,
+    ) -> Self {
         let path = path.to_path_buf();
+        let key = key.cloned();
         Self(std::thread::spawn(move || {
-            let conn = crate::store::open_reader(&path).ok()?;
+            let conn = crate::store::open_reader(&path, key.as_ref()).ok()?;
             let s = settings::load(&conn).ok()?;
             crate::model::queue(&conn, s.working_day_rule(), today).ok()
         }))
@@ -445,6 +450,12 @@ impl App {
             text: text.into(),
             is_error: true,
         });
+    }
+
+    /// A notice in the status bar from before the window opened (a key that could not be
+    /// remembered).
+    pub fn show_notice(&mut self, text: String) {
+        self.error(text);
     }
 
     /// Saves printed PDFs in `dir` without a dialog and without opening them (tests).

@@ -1,0 +1,88 @@
+//! "Husk på denne maskinen": the database key kept in the operating system's credential
+//! store (Windows Credential Manager, macOS Keychain, Secret Service on Linux), one entry
+//! per database file. The derived key is stored, never the passphrase.
+
+use crate::store::cipher::DbKey;
+use std::path::Path;
+
+/// Where remembered keys live; the window uses [`OsVault`], tests an in-memory one.
+pub trait Vault: Send {
+    /// The key remembered for the database at `db`, if any (and the store can be reached).
+    fn get(&self, db: &Path) -> Option<DbKey>;
+    /// Remembers `key` for `db`; `Err` says in Norwegian why it could not.
+    fn remember(&self, db: &Path, key: &DbKey) -> Result<(), String>;
+    /// Forgets the key for `db` (nothing remembered is not an error).
+    fn forget(&self, db: &Path) -> Result<(), String>;
+}
+
+/// The service name of the credential store entries.
+const SERVICE: &str = "no.inntak.database";
+
+/// The operating system's credential store through the `keyring` crate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsVault;
+
+fn account(db: &Path) -> String {
+    crate::files::canonical(db).display().to_string()
+}
+
+fn entry(db: &Path) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(SERVICE, &account(db)).map_err(|e| {
+        format!(
+            "Maskinens nøkkelring kan ikke brukes ({e}). Passordet må skrives ved hver start."
+        )
+    })
+}
+
+impl Vault for OsVault {
+    fn get(&self, db: &Path) -> Option<DbKey> {
+        let secret = zeroize::Zeroizing::new(entry(db).ok()?.get_password().ok()?);
+        DbKey::from_secret(&secret)
+    }
+
+    fn remember(&self, db: &Path, key: &DbKey) -> Result<(), String> {
+        entry(db)?.set_password(&key.to_secret()).map_err(|e| {
+            format!(
+                "Kunne ikke lagre nøkkelen i maskinens nøkkelring ({e}). Passordet må skrives ved \
+                 hver start."
+            )
+        })
+    }
+
+    fn forget(&self, db: &Path) -> Result<(), String> {
+        match entry(db)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(format!(
+                "Kunne ikke fjerne nøkkelen fra maskinens nøkkelring ({e})."
+            )),
+        }
+    }
+}
+
+/// After a passphrase change: if this machine remembered the old key, remember the new one.
+pub fn replace_if_remembered(db: &Path, key: &DbKey) -> bool {
+    OsVault.get(db).is_some() && OsVault.remember(db, key).is_ok()
+}
+
+/// A vault in memory, for tests and for a machine without a credential store.
+#[derive(Default)]
+pub struct MemoryVault(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl Vault for MemoryVault {
+    fn get(&self, db: &Path) -> Option<DbKey> {
+        let map = self.0.lock().ok()?;
+        map.get(&account(db)).and_then(|s| DbKey::from_secret(s))
+    }
+
+    fn remember(&self, db: &Path, key: &DbKey) -> Result<(), String> {
+        let mut map = self.0.lock().map_err(|e| e.to_string())?;
+        map.insert(account(db), key.to_secret().to_string());
+        Ok(())
+    }
+
+    fn forget(&self, db: &Path) -> Result<(), String> {
+        let mut map = self.0.lock().map_err(|e| e.to_string())?;
+        map.remove(&account(db));
+        Ok(())
+    }
+}
