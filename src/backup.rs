@@ -95,14 +95,11 @@ pub fn verify(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, St
     if meta.is_dir() {
         return Err(refuse("det er en mappe".into()));
     }
-    let conn = store::open_reader(path, key)
-        .map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
+    let conn =
+        store::open_reader(path, key).map_err(|e| refuse(format!("filen kan ikke åpnes ({e})")))?;
     let ids = store::schema_ids(&conn).map_err(|e| {
         if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
-            refuse(
-                "den er kryptert med et annet passord (eller er ikke en Inntak-database)"
-                    .into(),
-            )
+            refuse("den er kryptert med et annet passord (eller er ikke en Inntak-database)".into())
         } else {
             refuse(format!("ikke en Inntak-database ({e})"))
         }

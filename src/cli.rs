@@ -6,13 +6,13 @@ use crate::calendar::parse_date;
 use crate::clock::Clock;
 use crate::csvio::{self, ImportOptions};
 use crate::demo;
+use crate::encryption::{self, Purpose};
+use crate::files;
 use crate::files::Protected;
 use crate::planning;
 use crate::store::audit::OutputLog;
-use crate::store::referrals::Change;
-use crate::encryption::{self, Purpose};
-use crate::files;
 use crate::store::cipher::{self, FileKind, Passphrase, Unlock};
+use crate::store::referrals::Change;
 use crate::store::{OpenOptions, Store, audit, meetings, settings};
 
 /// The environment variable `inntak passphrase` reads the new passphrase from.
@@ -20,7 +20,10 @@ pub const NEW_PASSPHRASE_ENV: &str = "INNTAK_NEW_PASSPHRASE";
 
 /// The row count of `table` in a table listing.
 fn count_of(tables: &[(String, i64)], table: &str) -> i64 {
-    tables.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n)
+    tables
+        .iter()
+        .find(|(t, _)| t == table)
+        .map_or(0, |(_, n)| *n)
 }
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -310,7 +313,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         Command::Restore { from } => return restore(&path, from, &unlock, change),
         Command::Encrypt => {
             let new = new_passphrase(cli.passphrase_file.as_deref(), cipher::PASSPHRASE_ENV)?;
-            let done = encryption::reencrypt(&path, &Unlock::none(), &new, Purpose::Encrypt, change)?;
+            let done =
+                encryption::reencrypt(&path, &Unlock::none(), &new, Purpose::Encrypt, change)?;
             println!(
                 "«{}» er kryptert ({} henvisninger, {} tabeller kontrollert). Den ukrypterte filen \
                  er erstattet. Sikkerhetskopier tatt før nå er fortsatt ukrypterte: slett dem \
@@ -332,8 +336,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 ));
             }
             let new = new_passphrase(new_passphrase_file.as_deref(), NEW_PASSPHRASE_ENV)?;
-            let done =
-                encryption::reencrypt(&path, &unlock, &new, Purpose::NewPassphrase, change)?;
+            let done = encryption::reencrypt(&path, &unlock, &new, Purpose::NewPassphrase, change)?;
             let remembered = crate::vault::replace_if_remembered(&path, &done.key);
             println!(
                 "Passordet til «{}» er byttet ({} henvisninger kontrollert).{}",
@@ -357,7 +360,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     let new_file = cipher::file_kind(&path).is_ok_and(|k| k == FileKind::New);
     if new_file && options.create {
         if let Some(p) = &unlock.passphrase {
-            cipher::check_new(p.expose(), p.expose()).map_err(|e| format!("{e} Ingen fil er laget."))?;
+            cipher::check_new(p.expose(), p.expose())
+                .map_err(|e| format!("{e} Ingen fil er laget."))?;
         }
     }
     let mut store = Store::open_keyed(&path, options, &unlock).map_err(|e| e.to_string())?;
@@ -731,8 +735,8 @@ fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Res
     // Open it as the app will (upgrading an older backup) before saying it is done, and log
     // the restore in the restored file.
     let restored_unlock = key.map(Unlock::key).unwrap_or_default();
-    let mut store =
-        Store::open_keyed(path, OpenOptions::EXISTING, &restored_unlock).map_err(|e| e.to_string())?;
+    let mut store = Store::open_keyed(path, OpenOptions::EXISTING, &restored_unlock)
+        .map_err(|e| e.to_string())?;
     let kept = restored
         .kept
         .as_ref()

@@ -81,7 +81,8 @@ pub fn reencrypt(
         Err(_) => None,
     };
     // The old file, checked in full and upgraded, with its log folded in.
-    let source = Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?;
+    let source =
+        Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?;
     source.checkpoint().map_err(|e| e.to_string())?;
     let before = store::table_counts(source.conn()).map_err(|e| e.to_string())?;
     let key = DbKey::new_for_new_file(new);
@@ -97,7 +98,9 @@ pub fn reencrypt(
         drop(source);
         // The copy, opened as the app opens it (full check), takes the log row.
         let mut copy = Store::open_keyed(&tmp, OpenOptions::EXISTING, &Unlock::key(key.clone()))
-            .map_err(|e| format!("Den krypterte kopien kunne ikke åpnes: {e} Ingenting er endret."))?;
+            .map_err(|e| {
+                format!("Den krypterte kopien kunne ikke åpnes: {e} Ingenting er endret.")
+            })?;
         copy.write(|tx| {
             audit::record(
                 tx,

@@ -27,10 +27,11 @@ fn account(db: &Path) -> String {
 }
 
 fn entry(db: &Path) -> Result<keyring::Entry, String> {
-    keyring::Entry::new(SERVICE, &account(db)).map_err(|e| {
-        format!(
-            "Maskinens nøkkelring kan ikke brukes ({e}). Passordet må skrives ved hver start."
-        )
+    // The crate's own error text is English and technical; the user gets what it means.
+    keyring::Entry::new(SERVICE, &account(db)).map_err(|_| {
+        "Nøkkelen kan ikke huskes: maskinen har ingen nøkkelring i gang (på Linux: Secret \
+         Service, som GNOME Keyring eller KWallet). Passordet må skrives ved hver start."
+            .to_string()
     })
 }
 
@@ -41,20 +42,17 @@ impl Vault for OsVault {
     }
 
     fn remember(&self, db: &Path, key: &DbKey) -> Result<(), String> {
-        entry(db)?.set_password(&key.to_secret()).map_err(|e| {
-            format!(
-                "Kunne ikke lagre nøkkelen i maskinens nøkkelring ({e}). Passordet må skrives ved \
-                 hver start."
-            )
+        entry(db)?.set_password(&key.to_secret()).map_err(|_| {
+            "Nøkkelen kunne ikke lagres i maskinens nøkkelring. Passordet må skrives ved hver \
+             start."
+                .to_string()
         })
     }
 
     fn forget(&self, db: &Path) -> Result<(), String> {
         match entry(db)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(format!(
-                "Kunne ikke fjerne nøkkelen fra maskinens nøkkelring ({e})."
-            )),
+            Err(_) => Err("Kunne ikke fjerne nøkkelen fra maskinens nøkkelring.".into()),
         }
     }
 }

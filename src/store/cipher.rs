@@ -221,11 +221,11 @@ impl Unlock {
     pub fn key_for(&self, kind: FileKind) -> Result<Option<DbKey>, NeedsKey> {
         match kind {
             FileKind::Plain => Ok(None),
-            FileKind::New => Ok(self.keys.first().cloned().or_else(|| {
-                self.passphrase
-                    .as_ref()
-                    .map(DbKey::new_for_new_file)
-            })),
+            FileKind::New => Ok(self
+                .keys
+                .first()
+                .cloned()
+                .or_else(|| self.passphrase.as_ref().map(DbKey::new_for_new_file))),
             FileKind::Encrypted(salt) => self
                 .keys
                 .iter()
@@ -346,7 +346,10 @@ mod tests {
 
     #[test]
     fn new_passphrase_rules() {
-        assert_eq!(check_new("kort", "kort"), Err("Passordet må ha minst 10 tegn."));
+        assert_eq!(
+            check_new("kort", "kort"),
+            Err("Passordet må ha minst 10 tegn.")
+        );
         assert_eq!(
             check_new("langt nok passord", "langt nok pasord"),
             Err("De to passordene er ikke like.")
@@ -369,11 +372,20 @@ mod tests {
         let remembered = DbKey::derive(&pass, [1; 16]);
         let unlock = Unlock::key(remembered.clone());
         assert_eq!(unlock.key_for(FileKind::Plain), Ok(None));
-        assert!(unlock.key_for(FileKind::Encrypted([1; 16])).unwrap().unwrap() == remembered);
+        assert!(
+            unlock
+                .key_for(FileKind::Encrypted([1; 16]))
+                .unwrap()
+                .unwrap()
+                == remembered
+        );
         // A remembered key for another salt does not fit, and there is no passphrase.
         assert_eq!(unlock.key_for(FileKind::Encrypted([2; 16])), Err(NeedsKey));
         assert_eq!(Unlock::none().key_for(FileKind::New), Ok(None));
-        assert_eq!(Unlock::none().key_for(FileKind::Encrypted([1; 16])), Err(NeedsKey));
+        assert_eq!(
+            Unlock::none().key_for(FileKind::Encrypted([1; 16])),
+            Err(NeedsKey)
+        );
         let derived = Unlock::passphrase(pass)
             .key_for(FileKind::Encrypted([2; 16]))
             .unwrap()

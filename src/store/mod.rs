@@ -338,7 +338,11 @@ impl Store {
     /// its salt (or the passphrase derived over it), a new file is encrypted when `unlock`
     /// has a passphrase or key and plain otherwise. A wrong passphrase is refused on a
     /// read-only connection, leaving the file byte-identical.
-    pub fn open_keyed(path: &Path, options: OpenOptions, unlock: &Unlock) -> Result<Self, OpenError> {
+    pub fn open_keyed(
+        path: &Path,
+        options: OpenOptions,
+        unlock: &Unlock,
+    ) -> Result<Self, OpenError> {
         let io = |source| OpenError::Io {
             path: path.to_path_buf(),
             source,
@@ -413,11 +417,12 @@ impl Store {
                     what: "oppgradere",
                 });
             }
-            let conn = open_read_only(path, dir_writable, key).map_err(|_| OpenError::ReadOnly {
-                path: path.to_path_buf(),
-                why,
-                what: "lese",
-            })?;
+            let conn =
+                open_read_only(path, dir_writable, key).map_err(|_| OpenError::ReadOnly {
+                    path: path.to_path_buf(),
+                    why,
+                    what: "lese",
+                })?;
             return Ok(Store {
                 conn,
                 path: path.to_path_buf(),
@@ -929,7 +934,10 @@ fn inspect(
     })();
     let conn = match attempt {
         Ok(conn) => conn,
-        Err((e, _)) if key.is_some() && e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+        Err((e, _))
+            if key.is_some()
+                && e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
+        {
             // The key does not decrypt the first page: a wrong passphrase (SQLCipher cannot
             // tell it from a file that is no database at all). Nothing was written.
             return Err(OpenError::WrongPassphrase(path.to_path_buf()));

@@ -22,8 +22,8 @@ pub use app::{
 };
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;
-pub use unlock::{Root, UnlockScreen};
 pub use followup_view::CareFilter;
+pub use unlock::{Root, UnlockScreen};
 
 /// The fornyet vurdering line: red when the renewed assessment is used up, muted otherwise.
 pub(crate) fn renewal_ui(

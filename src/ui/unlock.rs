@@ -61,7 +61,12 @@ pub struct UnlockScreen {
 impl UnlockScreen {
     /// The screen for the database at `path` (new or encrypted), with `error` already shown
     /// (a remembered key that no longer fits).
-    pub fn new(path: &Path, mode: Mode, vault: Arc<dyn Vault + Sync>, error: Option<String>) -> Self {
+    pub fn new(
+        path: &Path,
+        mode: Mode,
+        vault: Arc<dyn Vault + Sync>,
+        error: Option<String>,
+    ) -> Self {
         Self {
             path: path.to_path_buf(),
             mode,
@@ -273,18 +278,20 @@ impl UnlockScreen {
     /// A password field; `true` when Enter was pressed in it this frame.
     fn field(&mut self, ui: &mut egui::Ui, label: &str, first: bool) -> bool {
         ui.add_space(4.0);
-        ui.label(label);
+        let label_id = ui.label(label).id;
         let text: &mut String = if first {
             &mut self.passphrase
         } else {
             &mut self.repeat
         };
-        let response = ui.add(
-            egui::TextEdit::singleline(text)
-                .password(true)
-                .desired_width(320.0)
-                .id_salt(label),
-        );
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(text)
+                    .password(true)
+                    .desired_width(320.0)
+                    .id_salt(label),
+            )
+            .labelled_by(label_id);
         // The cursor starts in the first field, and goes back there after a wrong try.
         if first && !self.focused {
             response.request_focus();
@@ -427,9 +434,22 @@ mod tests {
 
     #[test]
     fn the_delay_grows_after_five_wrong_tries() {
-        let table = [(0, 0), (4, 0), (5, 5), (6, 10), (7, 20), (8, 40), (9, 60), (30, 60)];
+        let table = [
+            (0, 0),
+            (4, 0),
+            (5, 5),
+            (6, 10),
+            (7, 20),
+            (8, 40),
+            (9, 60),
+            (30, 60),
+        ];
         for (failures, secs) in table {
-            assert_eq!(delay_after(failures), Duration::from_secs(secs), "{failures}");
+            assert_eq!(
+                delay_after(failures),
+                Duration::from_secs(secs),
+                "{failures}"
+            );
         }
     }
 }

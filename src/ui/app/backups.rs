@@ -65,7 +65,8 @@ impl App {
         let writable = self.store.read_only().is_none()
             && self.store.path() != std::path::Path::new(":memory:");
         if writable && self.store.integrity() == Integrity::Ok {
-            self.backups.maybe_start_daily(self.store.path(), self.store.key());
+            self.backups
+                .maybe_start_daily(self.store.path(), self.store.key());
         }
         if self.backups.running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -78,7 +79,12 @@ impl App {
         let path = self.store.path().to_path_buf();
         // The backup opens with the database's key when it was taken under the same
         // passphrase; one taken before a passphrase change needs the old passphrase.
-        let known = self.store.key().cloned().map(Unlock::key).unwrap_or_default();
+        let known = self
+            .store
+            .key()
+            .cloned()
+            .map(Unlock::key)
+            .unwrap_or_default();
         let key = match cipher::file_kind(from)
             .map_err(|e| crate::files::write_error(from, &e))
             .and_then(|kind| {

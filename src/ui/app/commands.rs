@@ -251,7 +251,10 @@ impl App {
     fn apply_backup(&mut self, action: BackupAction) {
         match action {
             BackupAction::BackupNow => {
-                if self.backups.start(self.store.path(), self.store.key(), true) {
+                if self
+                    .backups
+                    .start(self.store.path(), self.store.key(), true)
+                {
                     self.info("Tar sikkerhetskopi …");
                 }
             }

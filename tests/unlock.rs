@@ -1,0 +1,207 @@
+//! The passphrase screen as the user meets it, headless: a wrong passphrase says "Feil
+//! passord" and leaves the file byte-identical, five in a row make the next try wait, the
+//! right one opens the app and "Husk på denne maskinen" remembers the key; a new database
+//! asks for the passphrase twice.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use inntak::clock::Clock;
+use inntak::domain::referral::iso;
+use inntak::store::cipher::{Passphrase, Unlock};
+use inntak::store::{OpenOptions, Store};
+use inntak::ui::unlock::Mode;
+use inntak::ui::{App, Root, UnlockScreen};
+use inntak::vault::{MemoryVault, Vault};
+use std::path::Path;
+use std::sync::Arc;
+
+const PASS: &str = "Smerte-Klinikk-2026";
+
+fn harness(screen: UnlockScreen) -> Harness<'static, Root> {
+    let root = Root::locked(screen, |store| {
+        App::new(store, Clock::fixed(iso("2026-11-23")), "tester".into())
+    });
+    Harness::builder()
+        .with_size(egui::vec2(1024.0, 700.0))
+        .build_ui_state(|ui, root: &mut Root| root.show(ui), root)
+}
+
+fn type_into(harness: &mut Harness<'_, Root>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::PasswordInput, label)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::PasswordInput, label)
+        .type_text(text);
+    harness.run();
+}
+
+/// Steps the UI until `done` holds (the key is derived on a thread of its own).
+fn settle(harness: &mut Harness<'_, Root>, done: impl Fn(&Harness<'_, Root>) -> bool) {
+    for _ in 0..400 {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the screen did not settle");
+}
+
+fn snapshot(db: &Path) -> Vec<Option<Vec<u8>>> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|s| std::fs::read(format!("{}{s}", db.display())).ok())
+        .collect()
+}
+
+fn encrypted_db(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("klinikk.sqlite3");
+    let store = Store::open_keyed(
+        &db,
+        OpenOptions::CREATE,
+        &Unlock::passphrase(Passphrase::new(PASS)),
+    )
+    .unwrap();
+    store.checkpoint().unwrap();
+    drop(store);
+    db
+}
+
+#[test]
+fn wrong_passphrase_is_refused_and_the_right_one_opens_and_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = encrypted_db(dir.path());
+    let vault = Arc::new(MemoryVault::default());
+    let screen = match UnlockScreen::needed(&db, vault.clone()).unwrap() {
+        Err(screen) => screen,
+        Ok(_) => panic!("an encrypted file without a remembered key must ask"),
+    };
+    assert!(matches!(screen.mode(), Mode::Locked(_)));
+    let before = snapshot(&db);
+    let mut harness = harness(screen);
+    harness.run();
+    assert!(harness.query_by_label("Inntak er låst").is_some());
+
+    type_into(&mut harness, "Passord", "ikke dette passordet");
+    harness.get_by_label("Lås opp").click();
+    settle(&mut harness, |h| {
+        h.query_by_label_contains("Feil passord").is_some()
+    });
+    assert_eq!(snapshot(&db), before, "a wrong passphrase changes nothing");
+
+    type_into(&mut harness, "Passord", PASS);
+    harness.get_by_label("Husk på denne maskinen").click();
+    harness.run();
+    harness.get_by_label("Lås opp").click();
+    settle(&mut harness, |h| h.state().app().is_some());
+    harness.run();
+    assert!(
+        harness.query_all_by_label("Henvisninger").next().is_some(),
+        "the app shows"
+    );
+
+    // Remembered: the next start opens without asking.
+    assert!(vault.get(&db).is_some());
+    drop(harness);
+    assert!(UnlockScreen::needed(&db, vault).unwrap().is_ok());
+}
+
+#[test]
+fn five_wrong_tries_in_a_row_make_the_next_one_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = encrypted_db(dir.path());
+    let before = snapshot(&db);
+    let vault = Arc::new(MemoryVault::default());
+    let Err(screen) = UnlockScreen::needed(&db, vault).unwrap() else {
+        panic!("must ask")
+    };
+    let mut harness = harness(screen);
+    harness.run();
+    for attempt in 1..=5 {
+        type_into(&mut harness, "Passord", &format!("feil nummer {attempt}"));
+        harness.key_press(egui::Key::Enter);
+        settle(&mut harness, |h| {
+            h.state().screen().is_some_and(|s| s.failures() == attempt)
+        });
+    }
+    let error = harness
+        .state()
+        .screen()
+        .unwrap()
+        .error()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("5 forsøk på rad") && error.contains("Vent 5 sekunder"),
+        "{error}"
+    );
+    assert!(
+        harness
+            .get_by_label("Lås opp")
+            .accesskit_node()
+            .is_disabled()
+    );
+    // Enter does not try again while waiting.
+    type_into(&mut harness, "Passord", PASS);
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert_eq!(harness.state().screen().unwrap().failures(), 5);
+    assert!(harness.state().app().is_none());
+    assert_eq!(snapshot(&db), before);
+}
+
+#[test]
+fn a_new_database_asks_for_the_passphrase_twice_and_is_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ny.sqlite3");
+    let vault = Arc::new(MemoryVault::default());
+    let Err(screen) = UnlockScreen::needed(&db, vault).unwrap() else {
+        panic!("a new database must ask for a passphrase")
+    };
+    assert_eq!(screen.mode(), Mode::New);
+    let mut harness = harness(screen);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("Mister dere passordet, kan dataene ikke gjenopprettes")
+            .is_some()
+    );
+    type_into(&mut harness, "Passord", "kort");
+    harness.run();
+    assert!(harness.query_by_label("For kort: minst 10 tegn.").is_some());
+    type_into(&mut harness, "Passord", "-men nå langt nok");
+    type_into(&mut harness, "Gjenta passordet", "noe annet helt");
+    harness.get_by_label("Lag kryptert database").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("De to passordene er ikke like.")
+            .is_some()
+    );
+    assert!(!db.exists(), "no file before the passphrase is settled");
+
+    harness
+        .get_by_role_and_label(Role::PasswordInput, "Gjenta passordet")
+        .click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::PasswordInput, "Gjenta passordet")
+        .type_text("kort-men nå langt nok");
+    harness.run();
+    harness.get_by_label("Lag kryptert database").click();
+    settle(&mut harness, |h| h.state().app().is_some());
+    drop(harness);
+    let head = std::fs::read(&db).unwrap();
+    assert_ne!(&head[..16], b"SQLite format 3\0");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "key", "kort-men nå langt nok")
+        .unwrap();
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, inntak::store::SCHEMA_VERSION);
+}
