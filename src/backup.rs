@@ -121,16 +121,32 @@ pub fn verify(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, St
     store::table_counts(&conn).map_err(|e| refuse(format!("tabellene kan ikke leses ({e})")))
 }
 
+/// What a copy reads: a database file (on a read-only connection of its own), or the open
+/// store's connection (a file on a network share is held by that connection alone).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    File(&'a Path),
+    Open(&'a Connection, &'a Path),
+}
+
+impl Source<'_> {
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::File(path) | Source::Open(_, path) => path,
+        }
+    }
+}
+
 /// Copies the database at `src` to `dest` through a temporary sibling, then checks the
 /// copy against the source before giving it its name.
-pub fn copy_checked(src: &Path, dest: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
+pub fn copy_checked(src: Source<'_>, dest: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
     let tmp = files::temp_sibling(dest);
     let result = copy_to_temp(src, &tmp, key).and_then(|source_counts| {
         let copy_counts = verify(&tmp, key)?;
         if copy_counts != source_counts {
             return Err(format!(
                 "Kopien av «{}» stemmer ikke med originalen (antall rader er ulikt). Prøv igjen.",
-                src.display()
+                src.path().display()
             ));
         }
         let file = std::fs::OpenOptions::new()
@@ -158,13 +174,25 @@ pub fn copy_checked(src: &Path, dest: &Path, key: Option<&DbKey>) -> Result<Copi
 
 /// The online backup from a snapshot: a read transaction on the source pins the version
 /// that is both counted and copied.
-fn copy_to_temp(src: &Path, tmp: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, String> {
-    let source = store::open_reader(src, key).map_err(|e| {
-        format!(
-            "Kunne ikke lese «{}» for sikkerhetskopien ({e}). Ingenting er skrevet.",
-            src.display()
-        )
-    })?;
+fn copy_to_temp(
+    from: Source<'_>,
+    tmp: &Path,
+    key: Option<&DbKey>,
+) -> Result<Vec<(String, i64)>, String> {
+    let src = from.path();
+    let own;
+    let source = match from {
+        Source::Open(conn, _) => conn,
+        Source::File(path) => {
+            own = store::open_reader(path, key).map_err(|e| {
+                format!(
+                    "Kunne ikke lese «{}» for sikkerhetskopien ({e}). Ingenting er skrevet.",
+                    src.display()
+                )
+            })?;
+            &own
+        }
+    };
     // The copy is private from its first byte; SQLite then fills the empty file.
     files::create_private(tmp).map_err(|e| files::write_error(tmp, &e))?;
     let mut target = Connection::open(tmp).map_err(|e| {
@@ -193,9 +221,9 @@ fn copy_to_temp(src: &Path, tmp: &Path, key: Option<&DbKey>) -> Result<Vec<(Stri
         }
     };
     source.execute_batch("BEGIN").map_err(busy)?;
-    let counts = store::table_counts(&source).map_err(busy)?;
+    let counts = store::table_counts(source).map_err(busy)?;
     {
-        let backup = rusqlite::backup::Backup::new(&source, &mut target).map_err(busy)?;
+        let backup = rusqlite::backup::Backup::new(source, &mut target).map_err(busy)?;
         backup
             .run_to_completion(4096, std::time::Duration::from_millis(0), None)
             .map_err(busy)?;
@@ -219,7 +247,7 @@ fn remove_with_side_files(path: &Path) {
 /// Takes a backup of the database at `db` into `dir` under today's name, then prunes the
 /// folder. Temporary files of copies that never finished (older than a day) are removed.
 pub fn backup_into(
-    db: &Path,
+    db: Source<'_>,
     dir: &Path,
     now: NaiveDateTime,
     key: Option<&DbKey>,
@@ -238,8 +266,8 @@ pub fn backup_into(
 }
 
 /// Takes a backup of the database at `db` to the file `out`.
-pub fn backup_to(db: &Path, out: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
-    Protected::none().database(db).check(out)?;
+pub fn backup_to(db: Source<'_>, out: &Path, key: Option<&DbKey>) -> Result<Copied, String> {
+    Protected::none().database(db.path()).check(out)?;
     if out.is_dir() {
         return Err(format!(
             "«{}» er en mappe. Oppgi et filnavn. Ingenting er skrevet.",
@@ -366,7 +394,7 @@ pub fn restore(
     } else {
         None
     };
-    match copy_checked(from, db, key) {
+    match copy_checked(Source::File(from), db, key) {
         Ok(copied) => Ok(Restored { copied, kept }),
         Err(e) => {
             if let Some(kept) = &kept {

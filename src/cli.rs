@@ -1,7 +1,7 @@
 //! The command line: the window by default, and the `demo`, `import` and `export` commands.
 
 use crate::agenda::pdf;
-use crate::backup;
+use crate::backup::{self, Source};
 use crate::calendar::parse_date;
 use crate::clock::Clock;
 use crate::csvio::{self, ImportOptions};
@@ -407,13 +407,15 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         }
         Command::Backup { out } => {
             let copied = match out {
-                Some(file) => backup::backup_to(&path, file, store.key())?,
+                Some(file) => {
+                    backup::backup_to(Source::Open(store.conn(), &path), file, store.key())?
+                }
                 None => {
                     let setting = settings::get(store.conn(), settings::KEY_BACKUP_DIR)
                         .map_err(|e| e.to_string())?;
                     let dir = backup::backup_dir(&path, setting.as_deref());
                     backup::backup_into(
-                        &path,
+                        Source::Open(store.conn(), &path),
                         &dir,
                         chrono::Local::now().naive_local(),
                         store.key(),

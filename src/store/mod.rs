@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cipher;
 pub mod decisions;
 pub mod followups;
+pub mod location;
 pub mod meetings;
 pub mod preparations;
 pub mod referrals;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod stats;
 
 use cipher::{DbKey, FileKind, Unlock};
+use location::Journaling;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -241,6 +243,8 @@ pub struct OpenOptions {
     /// Make a new database where none is (the window, `demo`, `import`); read commands never do.
     pub create: bool,
     pub integrity: IntegrityCheck,
+    /// The file system as tests pretend it to be; `None`: find out (see [`location`]).
+    pub file_system: Option<location::FileSystem>,
 }
 
 impl OpenOptions {
@@ -248,11 +252,20 @@ impl OpenOptions {
     pub const CREATE: Self = Self {
         create: true,
         integrity: IntegrityCheck::BeforeOpen,
+        file_system: None,
     };
     /// An existing Inntak database only (read commands).
     pub const EXISTING: Self = Self {
         create: false,
         integrity: IntegrityCheck::BeforeOpen,
+        file_system: None,
+    };
+
+    /// Opens in the window: the integrity check in the background.
+    pub const WINDOW: Self = Self {
+        create: true,
+        integrity: IntegrityCheck::Background,
+        file_system: None,
     };
 }
 
@@ -283,6 +296,8 @@ pub struct Store {
     window_lock: Option<std::fs::File>,
     /// The file's key when it is encrypted (every further connection needs it).
     key: Option<DbKey>,
+    /// The file system the file lies on (a network share means exclusive locking).
+    file_system: location::FileSystem,
 }
 
 impl std::fmt::Debug for Store {
@@ -324,6 +339,7 @@ impl Store {
             OpenOptions {
                 create: true,
                 integrity,
+                file_system: None,
             },
         )
     }
@@ -340,9 +356,17 @@ impl Store {
     /// read-only connection, leaving the file byte-identical.
     pub fn open_keyed(
         path: &Path,
-        options: OpenOptions,
+        mut options: OpenOptions,
         unlock: &Unlock,
     ) -> Result<Self, OpenError> {
+        let file_system = options
+            .file_system
+            .unwrap_or_else(|| location::file_system(path));
+        let exclusive = location::journaling(&file_system) == Journaling::ExclusiveRollback;
+        if exclusive {
+            // No second connection can read beside the exclusive one: check before opening.
+            options.integrity = IntegrityCheck::BeforeOpen;
+        }
         let io = |source| OpenError::Io {
             path: path.to_path_buf(),
             source,
@@ -439,6 +463,7 @@ impl Store {
                 ),
                 window_lock: None,
                 key: key.cloned(),
+                file_system,
             });
         }
 
@@ -482,9 +507,18 @@ impl Store {
             }
         }
 
-        // Connection settings, outside any transaction.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sqlite_err)?;
+        // Connection settings, outside any transaction. A network share cannot carry the
+        // write-ahead log's shared memory between machines: rollback journal, and the file
+        // held by this one connection.
+        if exclusive {
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
+                .map_err(sqlite_err)?;
+            conn.pragma_update(None, "journal_mode", "DELETE")
+                .map_err(sqlite_err)?;
+        } else {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(sqlite_err)?;
+        }
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(sqlite_err)?;
         // FULL: a decision the window reports as saved survives a power cut (WAL + NORMAL
@@ -501,6 +535,7 @@ impl Store {
             read_only: None,
             window_lock: None,
             key: key.cloned(),
+            file_system,
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
@@ -523,6 +558,7 @@ impl Store {
             read_only: None,
             window_lock: None,
             key: None,
+            file_system: location::FileSystem::Local,
         };
         store.create_schema()?;
         Ok(store)
@@ -595,6 +631,17 @@ impl Store {
         self.key.is_some()
     }
 
+    /// Whether this connection holds the file alone (a network share): other connections
+    /// cannot read it, so checks and backups go through this one.
+    pub fn is_exclusive(&self) -> bool {
+        location::journaling(&self.file_system) == Journaling::ExclusiveRollback
+    }
+
+    /// The status bar's sentence when the file lies on a network share.
+    pub fn location_notice(&self) -> Option<String> {
+        location::network_notice(&self.file_system)
+    }
+
     /// Read access for repository functions.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -646,7 +693,7 @@ impl Store {
     /// in-memory store is walked at once). The verdict arrives on the channel.
     pub fn spawn_chain_check(&self) -> std::sync::mpsc::Receiver<Result<usize, audit::ChainError>> {
         let (tx, rx) = std::sync::mpsc::channel();
-        if self.path == Path::new(":memory:") {
+        if self.path == Path::new(":memory:") || self.is_exclusive() {
             let _ = tx.send(audit::verify_chain(&self.conn));
             return rx;
         }

@@ -3,7 +3,7 @@
 
 use super::BackupAction;
 use super::{Action, theme};
-use crate::backup::{self, Copied};
+use crate::backup::{self, Copied, Source};
 use crate::store::cipher::DbKey;
 use chrono::{NaiveDate, NaiveDateTime};
 use std::path::{Path, PathBuf};
@@ -68,26 +68,40 @@ impl Backups {
         let (tx, rx) = std::sync::mpsc::channel();
         let (db, dir, key) = (db.to_path_buf(), self.dir.clone(), key.cloned());
         std::thread::spawn(move || {
-            let _ = tx.send(backup::backup_into(&db, &dir, now(), key.as_ref()));
+            let _ = tx.send(backup::backup_into(
+                Source::File(&db),
+                &dir,
+                now(),
+                key.as_ref(),
+            ));
         });
         self.job = Some((rx, manual));
         true
     }
 
-    /// Starts the day's automatic backup when none exists for today yet.
-    pub fn maybe_start_daily(&mut self, db: &Path, key: Option<&DbKey>) {
+    /// Takes a backup through the store's own connection, on this thread (a file on a
+    /// network share is held by that connection alone); collected by [`Self::poll`] as usual.
+    pub fn run_on(&mut self, source: Source<'_>, key: Option<&DbKey>, manual: bool) -> bool {
+        if self.job.is_some() {
+            return false;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _ = tx.send(backup::backup_into(source, &self.dir, now(), key));
+        self.job = Some((rx, manual));
+        true
+    }
+
+    /// Whether the day's automatic backup is due (none exists for today yet); asks once a day.
+    pub fn daily_due(&mut self) -> bool {
         let today = now().date();
         if !self.auto || self.job.is_some() || self.checked_day == Some(today) {
-            return;
+            return false;
         }
         self.checked_day = Some(today);
-        let has_today = self
+        !self
             .latest
             .as_ref()
-            .is_some_and(|(_, at)| at.date() == today);
-        if !has_today {
-            self.start(db, key, false);
-        }
+            .is_some_and(|(_, at)| at.date() == today)
     }
 
     /// Collects a finished background backup.
@@ -120,7 +134,7 @@ impl Backups {
     /// Takes a backup now, on this thread (the window is closing).
     pub fn backup_now_blocking(
         &mut self,
-        db: &Path,
+        db: Source<'_>,
         key: Option<&DbKey>,
     ) -> Result<Copied, String> {
         self.wait();

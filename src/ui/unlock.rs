@@ -7,7 +7,7 @@
 
 use super::theme;
 use crate::store::cipher::{self, DbKey, FileKind, Passphrase, Unlock};
-use crate::store::{IntegrityCheck, OpenError, OpenOptions, Store};
+use crate::store::{OpenError, OpenOptions, Store};
 use crate::vault::Vault;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -340,14 +340,7 @@ impl UnlockScreen {
 
 /// Opens the database as the window does (integrity check in the background).
 fn open(path: &Path, unlock: &Unlock) -> Result<Store, OpenError> {
-    Store::open_keyed(
-        path,
-        OpenOptions {
-            create: true,
-            integrity: IntegrityCheck::Background,
-        },
-        unlock,
-    )
+    Store::open_keyed(path, OpenOptions::WINDOW, unlock)
 }
 
 /// The window's root: the passphrase screen until the database is open, then the app.

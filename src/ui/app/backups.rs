@@ -1,6 +1,7 @@
 //! Automatic and manual backups, restore, the audit-chain verdict, and closing the window.
 
 use super::*;
+use crate::backup::Source;
 use crate::store::audit::OutputLog;
 use crate::store::cipher::{self, Unlock};
 use crate::store::{Integrity, Store, audit};
@@ -26,6 +27,18 @@ impl App {
     }
 
     /// Asks to restore from `file`, as "Gjenopprett…" does after its file dialog (tests).
+    /// Starts a backup: on its own thread, or (a file held exclusively on a network share)
+    /// through the store's connection at once.
+    pub(super) fn start_backup(&mut self, manual: bool) -> bool {
+        if self.store.is_exclusive() {
+            let source = Source::Open(self.store.conn(), self.store.path());
+            self.backups.run_on(source, self.store.key(), manual)
+        } else {
+            self.backups
+                .start(self.store.path(), self.store.key(), manual)
+        }
+    }
+
     pub fn ask_restore(&mut self, file: PathBuf) {
         self.backups.ask_restore(file);
     }
@@ -65,8 +78,9 @@ impl App {
         let writable = self.store.read_only().is_none()
             && self.store.path() != std::path::Path::new(":memory:");
         if writable && self.store.integrity() == Integrity::Ok {
-            self.backups
-                .maybe_start_daily(self.store.path(), self.store.key());
+            if self.backups.daily_due() {
+                self.start_backup(false);
+            }
         }
         if self.backups.running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -171,8 +185,8 @@ impl App {
             eprintln!("Inntak: kunne ikke skrive loggen inn i databasefilen ved lukking: {e}");
         }
         if self.backups.auto {
-            let path = self.store.path().to_path_buf();
-            match self.backups.backup_now_blocking(&path, self.store.key()) {
+            let source = Source::Open(self.store.conn(), self.store.path());
+            match self.backups.backup_now_blocking(source, self.store.key()) {
                 Ok(copied) => {
                     self.log_backup(&copied);
                     let _ = self.store.checkpoint();

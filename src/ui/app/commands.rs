@@ -251,10 +251,7 @@ impl App {
     fn apply_backup(&mut self, action: BackupAction) {
         match action {
             BackupAction::BackupNow => {
-                if self
-                    .backups
-                    .start(self.store.path(), self.store.key(), true)
-                {
+                if self.start_backup(true) {
                     self.info("Tar sikkerhetskopi …");
                 }
             }

@@ -402,6 +402,9 @@ impl App {
         if let ChainCheck::Done(Some(broken)) = &self.chain {
             ui.colored_label(theme::ERROR_TEXT, broken);
         }
+        if let Some(notice) = self.store.location_notice() {
+            ui.colored_label(theme::WARNING_TEXT, notice);
+        }
         ui.horizontal(|ui| {
             match &self.message {
                 Some(m) if m.is_error => ui.colored_label(theme::ERROR_TEXT, &m.text),
@@ -409,6 +412,15 @@ impl App {
                 None => ui.colored_label(theme::MUTED_TEXT, "Klar"),
             };
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if self.store.is_encrypted() {
+                    ui.colored_label(theme::MUTED_TEXT, "kryptert");
+                } else {
+                    ui.colored_label(theme::WARNING_TEXT, "ikke kryptert")
+                        .on_hover_text(
+                            "Filen er ikke kryptert. Krypter den med kommandoen «inntak encrypt» \
+                             (se README), eller bruk den bare til demo og test.",
+                        );
+                }
                 ui.colored_label(theme::MUTED_TEXT, self.store.path().display().to_string());
             });
         });
