@@ -81,7 +81,7 @@ pub fn reencrypt(
         Err(_) => None,
     };
     // The old file, checked in full and upgraded, with its log folded in.
-    let source =
+    let mut source =
         Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?;
     source.checkpoint().map_err(|e| e.to_string())?;
     let before = store::table_counts(source.conn()).map_err(|e| e.to_string())?;

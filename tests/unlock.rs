@@ -59,7 +59,7 @@ fn snapshot(db: &Path) -> Vec<Option<Vec<u8>>> {
 
 fn encrypted_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("klinikk.sqlite3");
-    let store = Store::open_keyed(
+    let mut store = Store::open_keyed(
         &db,
         OpenOptions::CREATE,
         &Unlock::passphrase(Passphrase::new(PASS)),

@@ -186,11 +186,12 @@ pub fn record(
         Outcome::Feilsendt | Outcome::Sekundaer { .. } => (None, "", "", "", ""),
     };
     let at = timestamp(change.at);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO decisions (referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track,
             track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        params![
+    )?
+    .execute(params![
             referral.0,
             meeting.map(|m| m.0),
             decided_on,
@@ -211,16 +212,14 @@ pub fn record(
     )?;
     let id = DecisionId(tx.last_insert_rowid());
     if let Some(p) = &previous {
-        tx.execute(
-            "UPDATE decisions SET superseded_by = ?2 WHERE id = ?1",
-            params![p.id.0, id.0],
-        )?;
+        tx.prepare_cached("UPDATE decisions SET superseded_by = ?2 WHERE id = ?1")?
+            .execute(params![p.id.0, id.0])?;
     }
     let status = outcome.referral_status();
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE referrals SET status = ?2, decided_on = ?3, updated_at = ?4 WHERE id = ?1",
-        params![referral.0, status.code(), decided_on, at],
-    )?;
+    )?
+    .execute(params![referral.0, status.code(), decided_on, at])?;
     let details = json!({
         "vedtak": id.0,
         "utfall": outcome.code(),

@@ -129,15 +129,15 @@ fn detect(folder: &Path) -> FileSystem {
     let Some(root) = absolute.components().next() else {
         return FileSystem::Local;
     };
-    let mut wide: Vec<u16> = std::path::Path::new(root.as_os_str())
-        .join("\\")
-        .as_os_str()
-        .encode_wide()
-        .collect();
+    let mut root = root.as_os_str().to_os_string();
+    root.push("\\");
+    let mut wide: Vec<u16> = root.encode_wide().collect();
     wide.push(0);
     // SAFETY: `wide` is a NUL-terminated UTF-16 path.
     let kind = unsafe { windows_sys::Win32::Storage::FileSystem::GetDriveTypeW(wide.as_ptr()) };
-    if kind == windows_sys::Win32::Storage::FileSystem::DRIVE_REMOTE {
+    // DRIVE_REMOTE (WinBase.h), kept here rather than pulling in another windows-sys module.
+    const DRIVE_REMOTE: u32 = 4;
+    if kind == DRIVE_REMOTE {
         FileSystem::Network("nettverksstasjon")
     } else {
         FileSystem::Local

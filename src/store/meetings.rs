@@ -502,12 +502,12 @@ pub(crate) fn remove_from_other_open_agendas(
     referral: ReferralId,
     keep: Option<MeetingId>,
 ) -> rusqlite::Result<usize> {
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM agenda_items WHERE referral_id = ?1 AND postponed = 0
            AND meeting_id IS NOT ?2
            AND meeting_id IN (SELECT id FROM meetings WHERE status IN ('planlagt', 'pagar'))",
-        params![referral.0, keep.map(|m| m.0)],
-    )
+    )?
+    .execute(params![referral.0, keep.map(|m| m.0)])
 }
 
 /// Replaces a meeting's stored agenda with `items`, in order. Items postponed from it stay

@@ -298,6 +298,17 @@ pub struct Store {
     key: Option<DbKey>,
     /// The file system the file lies on (a network share means exclusive locking).
     file_system: location::FileSystem,
+    /// Since when a write waits to be folded into the main file.
+    checkpoint_due: Option<std::time::Instant>,
+}
+
+impl Drop for Store {
+    /// A command's writes reach the main file before it ends.
+    fn drop(&mut self) {
+        if self.checkpoint_due.is_some() {
+            self.passive_checkpoint();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -464,6 +475,7 @@ impl Store {
                 window_lock: None,
                 key: key.cloned(),
                 file_system,
+                checkpoint_due: None,
             });
         }
 
@@ -536,6 +548,7 @@ impl Store {
             window_lock: None,
             key: key.cloned(),
             file_system,
+            checkpoint_due: None,
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
@@ -559,6 +572,7 @@ impl Store {
             window_lock: None,
             key: None,
             file_system: location::FileSystem::Local,
+            checkpoint_due: None,
         };
         store.create_schema()?;
         Ok(store)
@@ -680,12 +694,13 @@ impl Store {
 
     /// Folds the write-ahead log into the main file and empties it, so the main file is
     /// complete on its own (the window does this when it closes).
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
         if self.read_only.is_some() {
             return Ok(());
         }
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.checkpoint_due = None;
         Ok(())
     }
 
@@ -776,12 +791,32 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = intent(&tx)?;
         tx.commit()?;
-        // Keep the main file close to complete (a copy of it alone then holds nearly all);
-        // PASSIVE never waits for readers.
+        // The main file is brought up to date soon after, not on the user's wait (see
+        // [`Store::checkpoint_when_idle`]).
+        self.checkpoint_due
+            .get_or_insert_with(std::time::Instant::now);
+        Ok(value)
+    }
+
+    /// Keeps the main file close to complete (a copy of it alone then holds nearly all) once
+    /// writing has paused for `idle`: a PASSIVE checkpoint, which never waits for readers.
+    /// Returns whether one is still due (the window asks again later).
+    pub fn checkpoint_when_idle(&mut self, idle: std::time::Duration) -> bool {
+        match self.checkpoint_due {
+            Some(since) if since.elapsed() >= idle => {
+                self.passive_checkpoint();
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    fn passive_checkpoint(&mut self) {
+        self.checkpoint_due = None;
         let _ = self
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        Ok(value)
     }
 }
 

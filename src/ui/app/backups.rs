@@ -118,7 +118,7 @@ impl App {
         let Ok(placeholder) = Store::open_in_memory() else {
             return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
         };
-        let old = std::mem::replace(&mut self.store, placeholder);
+        let mut old = std::mem::replace(&mut self.store, placeholder);
         let _ = old.checkpoint();
         drop(old);
         let restored = crate::backup::restore(

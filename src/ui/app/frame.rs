@@ -9,6 +9,9 @@ use crate::ui::detail_panel::{self};
 use crate::ui::theme;
 use chrono::Datelike;
 
+/// How long writing pauses before the window folds the write-ahead log into the main file.
+const CHECKPOINT_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl App {
     /// The whole window. `eframe::App::ui` calls this; tests and benchmarks call it directly.
     pub fn show(&mut self, ui: &mut egui::Ui) {
@@ -23,6 +26,10 @@ impl App {
             self.styled = true;
         }
         self.remember_text_size(ui.ctx());
+        // Writes reach the main file once the user pauses, not while they wait for a save.
+        if self.store.checkpoint_when_idle(CHECKPOINT_IDLE) {
+            ui.ctx().request_repaint_after(CHECKPOINT_IDLE);
+        }
         // The date fields read "today" and the working-day rule from here (for "i dag", "+3").
         crate::ui::set_context(
             ui.ctx(),
