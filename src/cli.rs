@@ -358,11 +358,12 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         OpenOptions::EXISTING
     };
     let new_file = cipher::file_kind(&path).is_ok_and(|k| k == FileKind::New);
-    if new_file && options.create {
-        if let Some(p) = &unlock.passphrase {
-            cipher::check_new(p.expose(), p.expose())
-                .map_err(|e| format!("{e} Ingen fil er laget."))?;
-        }
+    if new_file
+        && options.create
+        && let Some(p) = &unlock.passphrase
+    {
+        cipher::check_new(p.expose(), p.expose())
+            .map_err(|e| format!("{e} Ingen fil er laget."))?;
     }
     let mut store = Store::open_keyed(&path, options, &unlock).map_err(|e| e.to_string())?;
     if new_file && !store.is_encrypted() {

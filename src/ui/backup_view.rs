@@ -98,10 +98,9 @@ impl Backups {
             return false;
         }
         self.checked_day = Some(today);
-        !self
-            .latest
+        self.latest
             .as_ref()
-            .is_some_and(|(_, at)| at.date() == today)
+            .is_none_or(|(_, at)| at.date() != today)
     }
 
     /// Collects a finished background backup.

@@ -185,10 +185,10 @@ impl UnlockScreen {
         self.job = None;
         match opened {
             Ok((store, key)) => {
-                if self.remember {
-                    if let Err(e) = self.vault.remember(&self.path, &key) {
-                        self.note = Some(e);
-                    }
+                if self.remember
+                    && let Err(e) = self.vault.remember(&self.path, &key)
+                {
+                    self.note = Some(e);
                 }
                 self.passphrase = Zeroizing::new(String::new());
                 self.repeat = Zeroizing::new(String::new());

@@ -77,10 +77,8 @@ impl App {
         }
         let writable = self.store.read_only().is_none()
             && self.store.path() != std::path::Path::new(":memory:");
-        if writable && self.store.integrity() == Integrity::Ok {
-            if self.backups.daily_due() {
-                self.start_backup(false);
-            }
+        if writable && self.store.integrity() == Integrity::Ok && self.backups.daily_due() {
+            self.start_backup(false);
         }
         if self.backups.running() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
