@@ -200,6 +200,8 @@ fn a_new_database_asks_for_the_passphrase_twice_and_is_encrypted() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "key", "kort-men nå langt nok")
         .unwrap();
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
+        .unwrap();
     let version: i32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();

@@ -6,7 +6,7 @@
 //! that salt (SQLCipher 4's defaults), once per process and file; every connection then gets
 //! the raw key (`PRAGMA key = "x'…'"`), so opening the window's connections costs one
 //! derivation. Because the derivation is SQLCipher's own, `sqlcipher` given the passphrase
-//! (`PRAGMA key = '…'`) opens the file too (tested).
+//! (`PRAGMA key = '…'` and [`HMAC_ALGORITHM`]) opens the file too (tested).
 
 use rusqlite::Connection;
 use std::io::Read;
@@ -15,6 +15,12 @@ use zeroize::{Zeroize, Zeroizing};
 
 /// SQLCipher 4's default key derivation: PBKDF2-HMAC-SHA512 with this many iterations.
 pub const KDF_ITERATIONS: u32 = 256_000;
+
+/// The page HMAC. SQLCipher 4's default is HMAC-SHA512; HMAC-SHA256 (as secure here, and
+/// what SQLCipher 3 used SHA-1 for) reads the 100,000-referral queue about 12 % faster, which
+/// keeps the encrypted open within 1.3× of a plain one (`cargo bench --bench cipher`).
+/// `sqlcipher` needs `PRAGMA cipher_hmac_algorithm = HMAC_SHA256;` after the key (README).
+pub const HMAC_ALGORITHM: &str = "HMAC_SHA256";
 
 /// The shortest passphrase the window and the commands accept.
 pub const MIN_PASSPHRASE_CHARS: usize = 10;
@@ -111,7 +117,10 @@ impl DbKey {
     /// Keys the connection; must come before anything reads the file.
     pub fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
         silence_log();
-        let statement = Zeroizing::new(format!("PRAGMA key = \"{}\";", self.raw_text().as_str()));
+        let statement = Zeroizing::new(format!(
+            "PRAGMA key = \"{}\"; PRAGMA cipher_hmac_algorithm = {HMAC_ALGORITHM};",
+            self.raw_text().as_str()
+        ));
         conn.execute_batch(&statement)
     }
 

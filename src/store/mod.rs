@@ -59,6 +59,10 @@ pub fn export_encrypted(conn: &Connection, target: &Path, key: &DbKey) -> rusqli
         rusqlite::params![target.to_string_lossy(), key.raw_text().as_str()],
     )?;
     let result = (|| {
+        conn.execute_batch(&format!(
+            "PRAGMA inntak_export.cipher_hmac_algorithm = {};",
+            cipher::HMAC_ALGORITHM
+        ))?;
         conn.query_row("SELECT sqlcipher_export('inntak_export')", [], |_| Ok(()))?;
         let (app_id, version) = schema_ids(conn)?;
         conn.execute_batch(&format!(
