@@ -49,7 +49,8 @@ fn counts(db: &Path, passphrase: Option<&str>) -> Vec<(String, i64)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     if let Some(pass) = passphrase {
         conn.pragma_update(None, "key", pass).unwrap();
-        conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256").unwrap();
+        conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
+            .unwrap();
     }
     inntak::store::table_counts(&conn).unwrap()
 }
@@ -65,7 +66,8 @@ fn count(counts: &[(String, i64)], table: &str) -> i64 {
 fn patients(db: &Path) -> Vec<(String, String)> {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.pragma_update(None, "key", PASS).unwrap();
-    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256").unwrap();
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
+        .unwrap();
     conn.prepare("SELECT patient, coalesce(national_id, '') FROM referrals LIMIT 50")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -306,7 +308,8 @@ fn the_chain_names_a_row_changed_with_sqlcipher_and_the_key() {
     demo(&db, Some(PASS), 30);
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "key", PASS).unwrap();
-    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256").unwrap();
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
+        .unwrap();
     let e = conn
         .execute("DELETE FROM audit_log WHERE id = 5", [])
         .unwrap_err()
@@ -343,7 +346,8 @@ fn our_key_is_the_one_sqlcipher_derives_from_the_passphrase() {
     assert_eq!(std::fs::read(&db).unwrap()[..16], key.salt());
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "key", PASS).unwrap();
-    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256").unwrap();
+    conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
+        .unwrap();
     let x: i64 = conn.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
     assert_eq!(x, 42);
     assert!(DbKey::derive(&pass, key.salt()) == key);

@@ -207,3 +207,134 @@ fn a_new_database_asks_for_the_passphrase_twice_and_is_encrypted() {
         .unwrap();
     assert_eq!(version, inntak::store::SCHEMA_VERSION);
 }
+
+/// A backup taken before the passphrase was changed: the window's restore asks for the
+/// passphrase it was taken with; a wrong one changes nothing.
+#[test]
+fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() {
+    use inntak::backup::{self, Source};
+    use inntak::encryption::{self, Purpose};
+    use inntak::store::referrals::Change;
+    use inntak::store::settings;
+    const NEW: &str = "hest batteri stift korrekt";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let copy = dir.path().join("kopi.sqlite3");
+    let change = Change {
+        actor: "test",
+        at: iso("2026-11-20").and_hms_opt(9, 0, 0).unwrap(),
+    };
+    {
+        let old = Unlock::passphrase(Passphrase::new(PASS));
+        let mut store = Store::open_keyed(&db, OpenOptions::CREATE, &old).unwrap();
+        store
+            .write(|tx| {
+                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+                inntak::demo::insert(
+                    tx,
+                    40,
+                    1,
+                    iso("2026-11-20"),
+                    inntak::calendar::WorkingDayRule::default(),
+                    change,
+                )
+            })
+            .unwrap();
+        backup::backup_to(Source::Open(store.conn(), &db), &copy, store.key()).unwrap();
+    }
+    let old = Unlock::passphrase(Passphrase::new(PASS));
+    encryption::reencrypt(
+        &db,
+        &old,
+        &Passphrase::new(NEW),
+        Purpose::NewPassphrase,
+        change,
+    )
+    .unwrap();
+    let store = Store::open_keyed(
+        &db,
+        OpenOptions::CREATE,
+        &Unlock::passphrase(Passphrase::new(NEW)),
+    )
+    .unwrap();
+    let app = App::new(store, Clock::fixed(iso("2026-11-20")), "tester".into());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+
+    // A wrong passphrase: refused, the database untouched.
+    harness.state_mut().ask_restore(copy.clone());
+    harness.run();
+    assert!(
+        harness
+            .get_by_label("Gjenopprett")
+            .accesskit_node()
+            .is_disabled(),
+        "needs the passphrase first"
+    );
+    harness.get_by_label_contains("Passordet kopien ble tatt med:");
+    harness.get_by_role(Role::PasswordInput).click();
+    harness.run();
+    harness
+        .get_by_role(Role::PasswordInput)
+        .type_text("ikke det gamle passordet");
+    harness.run();
+    harness.get_by_label("Gjenopprett").click();
+    harness.run();
+    harness.get_by_label_contains("kan ikke brukes som sikkerhetskopi");
+    assert!(
+        harness
+            .query_by_label("Gjenopprette fra sikkerhetskopi?")
+            .is_none()
+    );
+    assert_eq!(harness.state().queue().rows.len(), 40);
+    // Still the same database, under the new passphrase, with no replaced copy beside it.
+    let reader = inntak::store::open_reader(
+        &db,
+        Some(&inntak::store::cipher::DbKey::derive(
+            &Passphrase::new(NEW),
+            std::fs::read(&db).unwrap()[..16].try_into().unwrap(),
+        )),
+    )
+    .unwrap();
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM referrals", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 40);
+    drop(reader);
+    let replaced = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("-erstattet-")
+        })
+        .count();
+    assert_eq!(replaced, 0, "a refused restore keeps nothing aside");
+
+    // The right one restores, and the database now has the backup's passphrase.
+    harness.state_mut().ask_restore(copy.clone());
+    harness.run();
+    harness.get_by_role(Role::PasswordInput).click();
+    harness.run();
+    harness.get_by_role(Role::PasswordInput).type_text(PASS);
+    harness.run();
+    harness.get_by_label("Gjenopprett").click();
+    harness.run();
+    harness.get_by_label_contains("Databasen har nå passordet kopien ble tatt med");
+    assert_eq!(harness.state().queue().rows.len(), 40);
+    drop(harness);
+    assert!(
+        Store::open_keyed(
+            &db,
+            OpenOptions::EXISTING,
+            &Unlock::passphrase(Passphrase::new(PASS))
+        )
+        .is_ok()
+    );
+}

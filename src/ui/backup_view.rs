@@ -4,7 +4,7 @@
 use super::BackupAction;
 use super::{Action, theme};
 use crate::backup::{self, Copied, Source};
-use crate::store::cipher::DbKey;
+use crate::store::cipher::{self, DbKey, FileKind, Passphrase};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
@@ -23,7 +23,9 @@ pub struct Backups {
     /// The real day an automatic backup was last found or taken.
     checked_day: Option<NaiveDate>,
     /// A chosen backup waiting for the user's confirmation.
-    confirm_restore: Option<PathBuf>,
+    confirm_restore: Option<(PathBuf, FileKind)>,
+    /// The passphrase typed for a backup taken under another passphrase.
+    restore_passphrase: zeroize::Zeroizing<String>,
 }
 
 /// What a finished background backup means for the status bar.
@@ -143,7 +145,15 @@ impl Backups {
     }
 
     /// The section in Innstillinger.
-    pub fn ui(&mut self, ui: &mut egui::Ui, read_only: bool, actions: &mut Vec<Action>) {
+    /// `salt` is the open database's (when encrypted): a backup with another salt was taken
+    /// under another passphrase, and the dialog asks for it.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        read_only: bool,
+        salt: Option<[u8; 16]>,
+        actions: &mut Vec<Action>,
+    ) {
         ui.heading("Sikkerhetskopi");
         ui.add_space(4.0);
         match &self.latest {
@@ -197,7 +207,7 @@ impl Backups {
                     .add_filter("Inntak-database", &["sqlite3"])
                     .pick_file()
             {
-                self.confirm_restore = Some(file);
+                self.ask_restore(file);
             }
         });
         ui.colored_label(
@@ -206,7 +216,8 @@ impl Backups {
              mens det er åpent. De siste 14 dagene og 8 ukene beholdes. Kopier aldri \
              databasefilen selv mens vinduet er åpent: bruk sikkerhetskopien.",
         );
-        if let Some(file) = self.confirm_restore.clone() {
+        if let Some((file, kind)) = self.confirm_restore.clone() {
+            let other_passphrase = matches!(kind, FileKind::Encrypted(s) if Some(s) != salt);
             egui::Modal::new(egui::Id::unique("confirm_restore")).show(ui.ctx(), |ui| {
                 ui.set_max_width(520.0);
                 ui.heading("Gjenopprette fra sikkerhetskopi?");
@@ -216,14 +227,40 @@ impl Backups {
                      selv som «…-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3».",
                     file.display()
                 ));
+                if other_passphrase {
+                    ui.add_space(6.0);
+                    let label = ui
+                        .label(
+                            "Kopien er kryptert med et annet passord enn databasen (tatt før \
+                             passordet ble byttet). Passordet kopien ble tatt med:",
+                        )
+                        .id;
+                    ui.add(
+                        egui::TextEdit::singleline(&mut *self.restore_passphrase)
+                            .password(true)
+                            .desired_width(280.0),
+                    )
+                    .labelled_by(label);
+                }
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    if ui.button("Gjenopprett").clicked() {
-                        actions.push(Action::Backup(BackupAction::RestoreFrom(file.clone())));
+                    let ready = !other_passphrase || !self.restore_passphrase.is_empty();
+                    if ui
+                        .add_enabled(ready, egui::Button::new("Gjenopprett"))
+                        .clicked()
+                    {
+                        let passphrase = other_passphrase
+                            .then(|| Passphrase::new(self.restore_passphrase.as_str()));
+                        actions.push(Action::Backup(BackupAction::RestoreFrom(
+                            file.clone(),
+                            passphrase,
+                        )));
                         self.confirm_restore = None;
+                        self.restore_passphrase = Default::default();
                     }
                     if ui.button("Avbryt").clicked() {
                         self.confirm_restore = None;
+                        self.restore_passphrase = Default::default();
                     }
                 });
             });
@@ -232,6 +269,8 @@ impl Backups {
 
     /// Asks for confirmation of a restore from `file` (tests choose the file directly).
     pub fn ask_restore(&mut self, file: PathBuf) {
-        self.confirm_restore = Some(file);
+        // Read once here, not per frame: is the copy encrypted, and with which salt.
+        let kind = cipher::file_kind(&file).unwrap_or(FileKind::Plain);
+        self.confirm_restore = Some((file, kind));
     }
 }

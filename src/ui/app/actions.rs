@@ -180,8 +180,9 @@ pub enum OutputAction {
 pub enum BackupAction {
     /// A backup now, to the backup folder.
     BackupNow,
-    /// Replace the database with this (confirmed) backup.
-    RestoreFrom(PathBuf),
+    /// Replace the database with this (confirmed) backup; with the passphrase it was taken
+    /// with when that is not the database's current one.
+    RestoreFrom(PathBuf, Option<crate::store::cipher::Passphrase>),
     /// The backup folder (`None`: the default beside the database).
     SetBackupDir(Option<PathBuf>),
 }

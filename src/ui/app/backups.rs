@@ -87,25 +87,30 @@ impl App {
 
     /// Replaces the database with a backup: closes this window's connection (and lock),
     /// restores (keeping the replaced file), and opens the restored file.
-    pub(super) fn restore_from(&mut self, from: &std::path::Path) {
+    pub(super) fn restore_from(
+        &mut self,
+        from: &std::path::Path,
+        passphrase: Option<crate::store::cipher::Passphrase>,
+    ) {
         let path = self.store.path().to_path_buf();
         // The backup opens with the database's key when it was taken under the same
         // passphrase; one taken before a passphrase change needs the old passphrase.
-        let known = self
+        let mut known = self
             .store
             .key()
             .cloned()
             .map(Unlock::key)
             .unwrap_or_default();
+        let older_passphrase = passphrase.is_some();
+        known.passphrase = passphrase;
         let key = match cipher::file_kind(from)
             .map_err(|e| crate::files::write_error(from, &e))
             .and_then(|kind| {
                 known.key_for(kind).map_err(|cipher::NeedsKey| {
                     format!(
                         "«{}» er kryptert med et annet passord enn databasen (tatt før \
-                         passordet ble byttet). Gjenopprett den med kommandoen «inntak restore \
-                         --from FIL» og det gamle passordet i INNTAK_PASSPHRASE. Ingenting er \
-                         endret.",
+                         passordet ble byttet). Skriv passordet kopien ble tatt med. Ingenting \
+                         er endret.",
                         from.display()
                     )
                 })
@@ -155,8 +160,14 @@ impl App {
                     .kept
                     .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
                     .unwrap_or_default();
+                let passphrase = if older_passphrase {
+                    " Databasen har nå passordet kopien ble tatt med: bruk det ved neste start, \
+                     eller bytt det med «inntak passphrase»."
+                } else {
+                    ""
+                };
                 self.info(format!(
-                    "Gjenopprettet fra {} ({} henvisninger).{kept}",
+                    "Gjenopprettet fra {} ({} henvisninger).{kept}{passphrase}",
                     from.display(),
                     r.copied.referrals()
                 ));

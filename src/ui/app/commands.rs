@@ -255,7 +255,7 @@ impl App {
                     self.info("Tar sikkerhetskopi …");
                 }
             }
-            BackupAction::RestoreFrom(file) => self.restore_from(&file),
+            BackupAction::RestoreFrom(file, passphrase) => self.restore_from(&file, passphrase),
             BackupAction::SetBackupDir(dir) => {
                 let value = dir.map(|d| d.display().to_string()).unwrap_or_default();
                 match self

@@ -204,7 +204,8 @@ impl App {
                         );
                         ui.separator();
                         let read_only = self.store.read_only().is_some();
-                        self.backups.ui(ui, read_only, &mut actions);
+                        let salt = self.store.key().map(|k| k.salt());
+                        self.backups.ui(ui, read_only, salt, &mut actions);
                     });
                 });
             }
