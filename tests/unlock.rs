@@ -338,3 +338,99 @@ fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() 
         .is_ok()
     );
 }
+
+/// Innstillinger → Kryptering: a plain database is encrypted from the window (the same safe
+/// rewrite as `inntak encrypt`), and its passphrase changed only with the current one.
+#[test]
+fn the_window_encrypts_a_plain_database_and_changes_its_passphrase() {
+    use inntak::store::referrals::Change;
+    use inntak::store::settings;
+    const NEW: &str = "hest batteri stift korrekt";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    {
+        let mut store = Store::open(&db).unwrap();
+        let change = Change {
+            actor: "test",
+            at: iso("2026-11-20").and_hms_opt(9, 0, 0).unwrap(),
+        };
+        store
+            .write(|tx| {
+                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+                inntak::demo::insert(
+                    tx,
+                    30,
+                    1,
+                    iso("2026-11-20"),
+                    inntak::calendar::WorkingDayRule::default(),
+                    change,
+                )
+            })
+            .unwrap();
+    }
+    let vault = Arc::new(MemoryVault::default());
+    let mut app = App::new(
+        Store::open(&db).unwrap(),
+        Clock::fixed(iso("2026-11-20")),
+        "tester".into(),
+    );
+    app.set_vault(vault.clone());
+    // Tall enough that Innstillinger's last section is on screen without scrolling.
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 2400.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    harness.get_by_label("ikke kryptert");
+    harness.get_by_label("Innstillinger").click();
+    harness.run();
+    harness.get_by_label("Krypter databasen…").click();
+    harness.run();
+    let type_in = |h: &mut Harness<'_, App>, label: &str, text: &str| {
+        h.get_by_role_and_label(Role::PasswordInput, label).click();
+        h.run();
+        h.get_by_role_and_label(Role::PasswordInput, label)
+            .type_text(text);
+        h.run();
+    };
+    type_in(&mut harness, "Nytt passord:", PASS);
+    type_in(&mut harness, "Gjenta det nye passordet:", PASS);
+    harness.get_by_label("Husk på denne maskinen").click();
+    harness.get_by_label("Krypter").click();
+    harness.run();
+    harness.get_by_label_contains("Databasen er kryptert.");
+    assert!(harness.state().store().is_encrypted());
+    assert_eq!(harness.state().queue().rows.len(), 30);
+    assert_ne!(&std::fs::read(&db).unwrap()[..16], b"SQLite format 3\0");
+    assert!(vault.get(&db).is_some(), "remembered as asked");
+
+    // A wrong current passphrase changes nothing.
+    harness.get_by_label("Bytt passord…").click();
+    harness.run();
+    type_in(&mut harness, "Nåværende passord:", "ikke det nåværende");
+    type_in(&mut harness, "Nytt passord:", NEW);
+    type_in(&mut harness, "Gjenta det nye passordet:", NEW);
+    harness.get_by_label("Bytt passord").click();
+    harness.run();
+    harness.get_by_label_contains("Feil nåværende passord");
+    harness.get_by_label("Bytt passord…").click();
+    harness.run();
+    type_in(&mut harness, "Nåværende passord:", PASS);
+    type_in(&mut harness, "Nytt passord:", NEW);
+    type_in(&mut harness, "Gjenta det nye passordet:", NEW);
+    harness.get_by_label("Bytt passord").click();
+    harness.run();
+    harness.get_by_label_contains("Passordet er byttet.");
+    assert_eq!(harness.state().queue().rows.len(), 30);
+    drop(harness);
+    let reopened = Store::open_keyed(
+        &db,
+        OpenOptions::EXISTING,
+        &Unlock::passphrase(Passphrase::new(NEW)),
+    )
+    .unwrap();
+    let log = inntak::store::audit::list(reopened.conn(), None, None, None).unwrap();
+    let actions: Vec<&str> = log.iter().map(|r| r.action.as_str()).collect();
+    assert!(actions.contains(&"encrypt") && actions.contains(&"new_passphrase"));
+    // The remembered key was brought up to date.
+    assert!(UnlockScreen::needed(&db, vault).unwrap().is_ok());
+}

@@ -4,6 +4,7 @@ mod app;
 mod backup_view;
 mod date_field;
 mod detail_panel;
+mod encryption_view;
 mod followup_view;
 mod meeting_mode;
 mod meetings_view;

@@ -183,6 +183,13 @@ pub enum BackupAction {
     /// Replace the database with this (confirmed) backup; with the passphrase it was taken
     /// with when that is not the database's current one.
     RestoreFrom(PathBuf, Option<crate::store::cipher::Passphrase>),
+    /// Encrypt the plain database (`current` none), or change the passphrase of the
+    /// encrypted one (`current` must be its passphrase); optionally remember the new key.
+    Encrypt {
+        current: Option<crate::store::cipher::Passphrase>,
+        new: crate::store::cipher::Passphrase,
+        remember: bool,
+    },
     /// The backup folder (`None`: the default beside the database).
     SetBackupDir(Option<PathBuf>),
 }

@@ -182,6 +182,82 @@ impl App {
         self.mark_stale(Stale::ALL);
     }
 
+    /// Encrypts the database, or changes its passphrase, as `inntak encrypt` / `inntak
+    /// passphrase` do: closes this window's connection (and lock), rewrites the file safely,
+    /// and opens the result (or the unchanged file after a failure).
+    pub(super) fn reencrypt(
+        &mut self,
+        current: Option<crate::store::cipher::Passphrase>,
+        new: &crate::store::cipher::Passphrase,
+        remember: bool,
+    ) {
+        use crate::encryption::{self, Purpose};
+        let path = self.store.path().to_path_buf();
+        let (unlock, purpose) = match (&current, self.store.key()) {
+            (None, None) => (Unlock::none(), Purpose::Encrypt),
+            (Some(typed), Some(key)) => {
+                if cipher::DbKey::derive(typed, key.salt()) != *key {
+                    return self.error("Feil nåværende passord. Ingenting er endret.");
+                }
+                (Unlock::key(key.clone()), Purpose::NewPassphrase)
+            }
+            (None, Some(_)) | (Some(_), None) => {
+                return self.error(
+                    "Databasen er allerede kryptert, eller ikke kryptert likevel. Ingenting er \
+                     endret.",
+                );
+            }
+        };
+        let Ok(placeholder) = Store::open_in_memory() else {
+            return self.error("Kunne ikke kryptere: minnet er fullt. Ingenting er endret.");
+        };
+        let mut old = std::mem::replace(&mut self.store, placeholder);
+        let _ = old.checkpoint();
+        drop(old);
+        let change = crate::store::referrals::Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let result = encryption::reencrypt(&path, &unlock, new, purpose, change);
+        let reopen = match &result {
+            Ok(done) => Unlock::key(done.key.clone()),
+            Err(_) => unlock,
+        };
+        match Store::open_keyed(&path, crate::store::OpenOptions::EXISTING, &reopen) {
+            Ok(mut store) => {
+                store.lock_for_window();
+                self.store = store;
+            }
+            Err(e) => {
+                self.store.refuse_writes(e.to_string());
+                return self.error(e.to_string());
+            }
+        }
+        match result {
+            Ok(done) => {
+                let remembered = if remember {
+                    self.vault.remember(&path, &done.key)
+                } else if self.vault.get(&path).is_some() {
+                    // The old key no longer fits: keep the machine's memory current.
+                    self.vault.remember(&path, &done.key)
+                } else {
+                    Ok(())
+                };
+                let what = match purpose {
+                    Purpose::Encrypt => "Databasen er kryptert. Den ukrypterte filen er erstattet.",
+                    Purpose::NewPassphrase => "Passordet er byttet.",
+                };
+                match remembered {
+                    Ok(()) => self.info(what),
+                    Err(e) => self.error(format!("{what} {e}")),
+                }
+            }
+            Err(e) => self.error(e),
+        }
+        self.chain = ChainCheck::NotStarted;
+        self.mark_stale(Stale::ALL);
+    }
+
     /// On closing: fold the WAL into the main file and take the closing backup.
     pub fn on_close(&mut self) {
         if self.store.read_only().is_some()

@@ -256,6 +256,11 @@ impl App {
                 }
             }
             BackupAction::RestoreFrom(file, passphrase) => self.restore_from(&file, passphrase),
+            BackupAction::Encrypt {
+                current,
+                new,
+                remember,
+            } => self.reencrypt(current, &new, remember),
             BackupAction::SetBackupDir(dir) => {
                 let value = dir.map(|d| d.display().to_string()).unwrap_or_default();
                 match self

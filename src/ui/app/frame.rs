@@ -206,6 +206,10 @@ impl App {
                         let read_only = self.store.read_only().is_some();
                         let salt = self.store.key().map(|k| k.salt());
                         self.backups.ui(ui, read_only, salt, &mut actions);
+                        ui.separator();
+                        let encrypted = self.store.is_encrypted();
+                        self.encryption_view
+                            .ui(ui, encrypted, read_only, &mut actions);
                     });
                 });
             }

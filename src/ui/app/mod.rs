@@ -106,6 +106,9 @@ pub struct App {
     /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
     nav_ids: Vec<egui::Id>,
     backups: Backups,
+    encryption_view: crate::ui::encryption_view::EncryptionView,
+    /// Where "Husk på denne maskinen" keeps the key (the OS credential store).
+    vault: std::sync::Arc<dyn crate::vault::Vault + Sync>,
     /// Where the text size is remembered (`None`: not remembered, as in tests), and the size
     /// last saved there.
     prefs_path: Option<PathBuf>,
@@ -258,6 +261,8 @@ impl App {
             detail_open: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
+            encryption_view: Default::default(),
+            vault: std::sync::Arc::new(crate::vault::OsVault),
             prefs_path: None,
             saved_zoom: 1.0,
             chain: ChainCheck::NotStarted,
@@ -450,6 +455,11 @@ impl App {
             text: text.into(),
             is_error: true,
         });
+    }
+
+    /// Uses `vault` for "Husk på denne maskinen" (tests: an in-memory one).
+    pub fn set_vault(&mut self, vault: std::sync::Arc<dyn crate::vault::Vault + Sync>) {
+        self.vault = vault;
     }
 
     /// A notice in the status bar from before the window opened (a key that could not be
