@@ -354,16 +354,7 @@ pub fn restore(
         )
     })?;
     verify(from, key).map_err(|e| format!("{e} Ingenting er endret."))?;
-    let _lock = match store::try_window_lock(db) {
-        Ok(Some(lock)) => Some(lock),
-        Ok(None) => {
-            return Err(format!(
-                "«{}» er åpen i et Inntak-vindu. Lukk vinduet og prøv igjen. Ingenting er endret.",
-                db.display()
-            ));
-        }
-        Err(_) => None,
-    };
+    let _lock = store::lock_out_windows(db)?;
     let kept = if db.exists() {
         let stem = db
             .file_stem()

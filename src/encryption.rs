@@ -70,16 +70,7 @@ pub fn reencrypt(
         }
         _ => {}
     }
-    let _lock = match store::try_window_lock(db) {
-        Ok(Some(lock)) => Some(lock),
-        Ok(None) => {
-            return Err(format!(
-                "«{}» er åpen i et Inntak-vindu. Lukk vinduet og prøv igjen. Ingenting er endret.",
-                db.display()
-            ));
-        }
-        Err(_) => None,
-    };
+    let _lock = store::lock_out_windows(db)?;
     // The old file, checked in full and upgraded, with its log folded in.
     let mut source =
         Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?;

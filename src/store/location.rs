@@ -85,17 +85,22 @@ pub fn file_system(path: &Path) -> FileSystem {
     detect(folder)
 }
 
-#[cfg(target_os = "linux")]
-fn detect(folder: &Path) -> FileSystem {
+/// `statfs` of a folder; `None` when it cannot be asked.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn statfs(folder: &Path) -> Option<libc::statfs> {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
-        return FileSystem::Local;
-    };
+    let c_path = std::ffi::CString::new(folder.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statfs is plain data; all-zero is a valid value to be overwritten.
     let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
     // SAFETY: `c_path` is a NUL-terminated path and `stat` a writable statfs.
-    if unsafe { libc::statfs(c_path.as_ptr(), &mut stat) } != 0 {
+    (unsafe { libc::statfs(c_path.as_ptr(), &mut stat) } == 0).then_some(stat)
+}
+
+#[cfg(target_os = "linux")]
+fn detect(folder: &Path) -> FileSystem {
+    let Some(stat) = statfs(folder) else {
         return FileSystem::Local;
-    }
+    };
     #[allow(clippy::unnecessary_cast)] // f_type's width differs between targets
     let magic = stat.f_type as u64 & 0xFFFF_FFFF;
     linux_network_fs(magic).map_or(FileSystem::Local, FileSystem::Network)
@@ -103,15 +108,9 @@ fn detect(folder: &Path) -> FileSystem {
 
 #[cfg(target_os = "macos")]
 fn detect(folder: &Path) -> FileSystem {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c_path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+    let Some(stat) = statfs(folder) else {
         return FileSystem::Local;
     };
-    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c_path` is a NUL-terminated path and `stat` a writable statfs.
-    if unsafe { libc::statfs(c_path.as_ptr(), &mut stat) } != 0 {
-        return FileSystem::Local;
-    }
     // SAFETY: f_fstypename is a NUL-terminated C string inside the struct.
     let name = unsafe { std::ffi::CStr::from_ptr(stat.f_fstypename.as_ptr()) };
     macos_network_fs(&name.to_string_lossy()).map_or(FileSystem::Local, FileSystem::Network)

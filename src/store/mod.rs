@@ -870,6 +870,20 @@ pub fn try_window_lock(db: &Path) -> std::io::Result<Option<std::fs::File>> {
     }
 }
 
+/// Takes the window lock for a command that replaces the file (restore, encrypt): `Err` with
+/// the message when an Inntak window has the database open. Hold the returned lock until the
+/// file is replaced; `None` where no lock file can be made (SQLite still serialises writes).
+pub fn lock_out_windows(db: &Path) -> Result<Option<std::fs::File>, String> {
+    match try_window_lock(db) {
+        Ok(Some(lock)) => Ok(Some(lock)),
+        Ok(None) => Err(format!(
+            "«{}» er åpen i et Inntak-vindu. Lukk vinduet og prøv igjen. Ingenting er endret.",
+            db.display()
+        )),
+        Err(_) => Ok(None),
+    }
+}
+
 /// Whether the file (if it exists) and its folder can be written, found by trying: opening
 /// the file for writing changes nothing in it, and the folder gets a probe file that is
 /// removed at once.

@@ -136,15 +136,8 @@ impl App {
             (Ok(_), None) => Unlock::none(),
             (Err(_), _) => known,
         };
-        match Store::open_keyed(&path, crate::store::OpenOptions::CREATE, &reopen) {
-            Ok(mut store) => {
-                store.lock_for_window();
-                self.store = store;
-            }
-            Err(e) => {
-                self.store.refuse_writes(e.to_string());
-                return self.error(e.to_string());
-            }
+        if !self.reopen(&path, crate::store::OpenOptions::CREATE, &reopen) {
+            return;
         }
         match restored {
             Ok(r) => {
@@ -223,15 +216,8 @@ impl App {
             Ok(done) => Unlock::key(done.key.clone()),
             Err(_) => unlock,
         };
-        match Store::open_keyed(&path, crate::store::OpenOptions::EXISTING, &reopen) {
-            Ok(mut store) => {
-                store.lock_for_window();
-                self.store = store;
-            }
-            Err(e) => {
-                self.store.refuse_writes(e.to_string());
-                return self.error(e.to_string());
-            }
+        if !self.reopen(&path, crate::store::OpenOptions::EXISTING, &reopen) {
+            return;
         }
         match result {
             Ok(done) => {
@@ -256,6 +242,29 @@ impl App {
         }
         self.chain = ChainCheck::NotStarted;
         self.mark_stale(Stale::ALL);
+    }
+
+    /// Opens the database at `path` again after it was replaced (restore, encryption) and
+    /// takes the window lock; on failure the placeholder refuses writes and the status bar
+    /// says why (`false`).
+    fn reopen(
+        &mut self,
+        path: &std::path::Path,
+        options: crate::store::OpenOptions,
+        unlock: &Unlock,
+    ) -> bool {
+        match Store::open_keyed(path, options, unlock) {
+            Ok(mut store) => {
+                store.lock_for_window();
+                self.store = store;
+                true
+            }
+            Err(e) => {
+                self.store.refuse_writes(e.to_string());
+                self.error(e.to_string());
+                false
+            }
+        }
     }
 
     /// On closing: fold the WAL into the main file and take the closing backup.
