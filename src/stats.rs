@@ -747,6 +747,15 @@ pub fn to_text(report: &Report) -> String {
         .max(30);
     let mut section = "";
     let pad = |s: &str, w: usize| format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())));
+    // A figure column is as wide as its period's label needs ("2025 pr. 2. tertial"), with
+    // two spaces before it, and never narrower than 14.
+    let column = |label: &str| (label.chars().count() + 2).max(14);
+    let now_label = report.period.label_nb();
+    let now_width = column(&now_label);
+    let before_width = report
+        .previous
+        .as_ref()
+        .map_or(14, |(p, _)| column(&p.label_nb()));
     for l in &lines {
         if l.section != section {
             section = l.section;
@@ -755,9 +764,9 @@ pub fn to_text(report: &Report) -> String {
                 out.push_str(&format!(
                     "{}{}{}{}{}{}\n",
                     " ".repeat(width),
-                    pad(&report.period.label_nb(), 14),
+                    pad(&now_label, now_width),
                     pad("andel", 9),
-                    pad(&p.label_nb(), 14),
+                    pad(&p.label_nb(), before_width),
                     pad("andel", 9),
                     pad("endring", 10)
                 ));
@@ -773,10 +782,10 @@ pub fn to_text(report: &Report) -> String {
             " ".repeat(width.saturating_sub(label.chars().count()))
         );
         out.push_str(&label);
-        out.push_str(&pad(&l.now.text(), 14));
+        out.push_str(&pad(&l.now.text(), now_width));
         out.push_str(&pad(&l.now.share_text(), 9));
         if let Some(b) = l.before {
-            out.push_str(&pad(&b.text(), 14));
+            out.push_str(&pad(&b.text(), before_width));
             out.push_str(&pad(&b.share_text(), 9));
             out.push_str(&pad(&l.now.change_text(b), 10));
         }

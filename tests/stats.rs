@@ -263,3 +263,48 @@ fn tertial_and_a_period_running_past_today() {
         "2026 (til og med 10.01.2026) sammenlignet med 2025 (til og med 10.01.2025)"
     );
 }
+
+/// The text table keeps its columns whatever the period label's length: "2025 pr. 2.
+/// tertial" (18 characters) no longer runs into "andel", and each figure ends under the end
+/// of its period's label.
+#[test]
+fn the_text_table_stays_aligned_with_long_period_labels() {
+    let store = data_set();
+    let report = stats::report(
+        store.conn(),
+        Period::YearToTertial(2025, 2),
+        true,
+        WorkingDayRule::default(),
+        iso(TODAY),
+    )
+    .unwrap();
+    let text = stats::to_text(&report);
+    let header = text
+        .lines()
+        .find(|l| l.contains("andel") && l.contains("2025 pr. 2. tertial"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(header.contains("2025 pr. 2. tertial  "), "{header}");
+    assert!(header.contains("2024 pr. 2. tertial  "), "{header}");
+    let chars: Vec<char> = header.chars().collect();
+    let end_of = |label: &str| {
+        let at = header.find(label).unwrap();
+        header[..at].chars().count() + label.chars().count()
+    };
+    let now_end = end_of("2025 pr. 2. tertial");
+    let before_end = end_of("2024 pr. 2. tertial");
+    assert!(chars.len() > before_end);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("Mottatte henvisninger"))
+        .unwrap();
+    let row: Vec<char> = row.chars().collect();
+    // The counts end exactly where their labels end.
+    assert!(
+        row[now_end - 1].is_ascii_digit() && row[now_end] == ' ',
+        "{text}"
+    );
+    assert!(
+        row[before_end - 1].is_ascii_digit() && row[before_end] == ' ',
+        "{text}"
+    );
+}
