@@ -31,10 +31,7 @@ pub struct Copied {
 
 impl Copied {
     pub fn referrals(&self) -> i64 {
-        self.tables
-            .iter()
-            .find(|(t, _)| t == "referrals")
-            .map_or(0, |(_, n)| *n)
+        store::count_in(&self.tables, "referrals")
     }
 }
 

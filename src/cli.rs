@@ -17,14 +17,6 @@ use crate::store::{OpenOptions, Store, audit, meetings, settings};
 
 /// The environment variable `inntak passphrase` reads the new passphrase from.
 pub const NEW_PASSPHRASE_ENV: &str = "INNTAK_NEW_PASSPHRASE";
-
-/// The row count of `table` in a table listing.
-fn count_of(tables: &[(String, i64)], table: &str) -> i64 {
-    tables
-        .iter()
-        .find(|(t, _)| t == table)
-        .map_or(0, |(_, n)| *n)
-}
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use serde_json::json;
@@ -320,7 +312,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                  er erstattet. Sikkerhetskopier tatt før nå er fortsatt ukrypterte: slett dem \
                  eller ta vare på dem innelåst.",
                 path.display(),
-                count_of(&done.tables, "referrals"),
+                crate::store::count_in(&done.tables, "referrals"),
                 done.tables.len()
             );
             return Ok(0);
@@ -341,7 +333,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             println!(
                 "Passordet til «{}» er byttet ({} henvisninger kontrollert).{}",
                 path.display(),
-                count_of(&done.tables, "referrals"),
+                crate::store::count_in(&done.tables, "referrals"),
                 if remembered {
                     " Nøkkelen som er husket på denne maskinen, er oppdatert."
                 } else {

@@ -451,12 +451,18 @@ impl QueueModel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::referral::iso;
     use crate::domain::{ReferralFields, ReferrerKind};
 
-    fn referral(id: i64, received: &str, patient: &str, status: ReferralStatus) -> Referral {
+    /// A referral from a GP with a fixed problem text (the queue panel's tests use it too).
+    pub(crate) fn referral(
+        id: i64,
+        received: &str,
+        patient: &str,
+        status: ReferralStatus,
+    ) -> Referral {
         Referral {
             id: ReferralId(id),
             fields: ReferralFields {

@@ -43,6 +43,14 @@ pub fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
         .collect()
 }
 
+/// The row count of `table` in a listing from [`table_counts`] (0 when it is not there).
+pub fn count_in(tables: &[(String, i64)], table: &str) -> i64 {
+    tables
+        .iter()
+        .find(|(t, _)| t == table)
+        .map_or(0, |(_, n)| *n)
+}
+
 /// The file's application id and schema version.
 pub fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
     Ok((

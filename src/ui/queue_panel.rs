@@ -361,29 +361,15 @@ mod tests {
     //! sorting by a header, and selecting a row (an action, nothing written).
     use super::*;
     use crate::domain::referral::iso;
-    use crate::domain::{Referral, ReferralFields, ReferralStatus};
+    use crate::domain::{Referral, ReferralStatus};
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
 
     fn referral(id: i64, received: &str, patient: &str, problem: &str) -> Referral {
-        Referral {
-            id: ReferralId(id),
-            fields: ReferralFields {
-                external_id: None,
-                received_on: iso(received),
-                patient: patient.into(),
-                national_id: None,
-                birth_year: None,
-                referrer_name: "Dr. Berg".into(),
-                referrer_kind: ReferrerKind::Fastlege,
-                specialty: String::new(),
-                is_secondary: false,
-                problem: problem.into(),
-                diagnosis_group: String::new(),
-            },
-            status: ReferralStatus::TilVurdering,
-            decided_on: None,
-        }
+        let mut r =
+            crate::queue::tests::referral(id, received, patient, ReferralStatus::TilVurdering);
+        r.fields.problem = problem.into();
+        r
     }
 
     #[test]
