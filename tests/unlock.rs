@@ -57,6 +57,27 @@ fn snapshot(db: &Path) -> Vec<Option<Vec<u8>>> {
         .collect()
 }
 
+/// `n` demo referrals as of 20.11.2026, with the demo offer answered.
+fn fill_demo(store: &mut Store, n: usize) {
+    let change = inntak::store::referrals::Change {
+        actor: "test",
+        at: iso("2026-11-20").and_hms_opt(9, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            inntak::store::settings::put(tx, inntak::store::settings::KEY_DEMO_OFFERED, "1")?;
+            inntak::demo::insert(
+                tx,
+                n,
+                1,
+                iso("2026-11-20"),
+                inntak::calendar::WorkingDayRule::default(),
+                change,
+            )
+        })
+        .unwrap();
+}
+
 fn encrypted_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("klinikk.sqlite3");
     let mut store = Store::open_keyed(
@@ -215,7 +236,6 @@ fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() 
     use inntak::backup::{self, Source};
     use inntak::encryption::{self, Purpose};
     use inntak::store::referrals::Change;
-    use inntak::store::settings;
     const NEW: &str = "hest batteri stift korrekt";
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("klinikk.sqlite3");
@@ -227,19 +247,7 @@ fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() 
     {
         let old = Unlock::passphrase(Passphrase::new(PASS));
         let mut store = Store::open_keyed(&db, OpenOptions::CREATE, &old).unwrap();
-        store
-            .write(|tx| {
-                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                inntak::demo::insert(
-                    tx,
-                    40,
-                    1,
-                    iso("2026-11-20"),
-                    inntak::calendar::WorkingDayRule::default(),
-                    change,
-                )
-            })
-            .unwrap();
+        fill_demo(&mut store, 40);
         backup::backup_to(Source::Open(store.conn(), &db), &copy, store.key()).unwrap();
     }
     let old = Unlock::passphrase(Passphrase::new(PASS));
@@ -343,30 +351,12 @@ fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() 
 /// rewrite as `inntak encrypt`), and its passphrase changed only with the current one.
 #[test]
 fn the_window_encrypts_a_plain_database_and_changes_its_passphrase() {
-    use inntak::store::referrals::Change;
-    use inntak::store::settings;
     const NEW: &str = "hest batteri stift korrekt";
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("klinikk.sqlite3");
     {
         let mut store = Store::open(&db).unwrap();
-        let change = Change {
-            actor: "test",
-            at: iso("2026-11-20").and_hms_opt(9, 0, 0).unwrap(),
-        };
-        store
-            .write(|tx| {
-                settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                inntak::demo::insert(
-                    tx,
-                    30,
-                    1,
-                    iso("2026-11-20"),
-                    inntak::calendar::WorkingDayRule::default(),
-                    change,
-                )
-            })
-            .unwrap();
+        fill_demo(&mut store, 30);
     }
     let vault = Arc::new(MemoryVault::default());
     let mut app = App::new(
