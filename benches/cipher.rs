@@ -66,8 +66,8 @@ fn decision_and_floor(path: &Path, unlock: &Unlock, n: usize) -> (Duration, Dura
     let ids = waiting(&store, n);
     assert_eq!(ids.len(), n, "enough waiting referrals");
     let outcome = Outcome::Rett {
-        start_of_care_deadline: iso("2027-03-01"),
-        track: Track::Tverrfaglig(TeamMode::Samlet),
+        start_of_care_deadline: Some(iso("2027-03-01")),
+        track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
         priority_note: String::new(),
     };
     let extras = DecisionExtras::default();

@@ -57,10 +57,19 @@ pub enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
-    /// Importer henvisninger fra CSV (; eller ,; UTF-8 eller Windows-1252)
+    /// Importer henvisninger fra CSV (; eller ,; UTF-8 eller Windows-1252) eller regneark
+    /// (.xlsx, .xls, .ods)
     Import {
-        /// CSV-filen
-        file: PathBuf,
+        /// CSV-filen eller regnearket, eller én eller flere henvisninger (.xml)
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// Mottaksdato for henvisninger fra XML (standard: i dag, eller ansiennitetsdatoen
+        /// for en videresendt henvisning)
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        received: Option<NaiveDate>,
+        /// Arket som leses i et regneark (standard: det første)
+        #[arg(long, value_name = "NAVN")]
+        sheet: Option<String>,
         /// Importer gyldige rader og skriv ugyldige til avvistfilen
         #[arg(long)]
         skip_invalid: bool,
@@ -449,15 +458,25 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             Ok(0)
         }
         Command::Import {
-            file,
+            files,
+            received,
+            sheet,
             skip_invalid,
             rejects,
         } => {
             let options = ImportOptions {
                 skip_invalid: *skip_invalid,
                 rejects_path: rejects.clone(),
+                sheet: sheet.clone(),
             };
-            import(&mut store, file, &options, clock.today(), change)
+            import(
+                &mut store,
+                files,
+                *received,
+                &options,
+                clock.today(),
+                change,
+            )
         }
         Command::Agenda {
             next: _,
@@ -821,21 +840,89 @@ fn emit(out: Option<&Path>, bytes: &[u8], protected: &Protected) -> Result<(), S
 
 fn import(
     store: &mut Store,
-    file: &Path,
+    files: &[PathBuf],
+    received: Option<NaiveDate>,
     options: &ImportOptions,
     today: NaiveDate,
     change: Change<'_>,
 ) -> Result<i32, String> {
-    let report =
-        csvio::import_file(store, file, options, today, change).map_err(|e| e.to_string())?;
+    let xml = files.iter().all(|f| crate::henvisning::is_xml(f));
+    let report = if xml {
+        let (parsed, read) =
+            crate::henvisning::read_files(files, received, today).map_err(|e| e.to_string())?;
+        // What the user should look at: a referrer kind the message did not say, a received
+        // date taken from a forwarded referral.
+        for (file, r) in files.iter().zip(&read) {
+            let Some(r) = r else { continue };
+            let name = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            if !r.referrer_kind_known {
+                println!(
+                    "{}: henvisertypen står ikke i meldingen; registrert som «annet». Rett den i \
+                     skjemaet om henviseren er avtalespesialist eller sykehusavdeling.",
+                    terminal_text(&name)
+                );
+            }
+            if received.is_none()
+                && let Some(d) = r.seniority_date
+            {
+                println!(
+                    "{}: videresendt henvisning; mottatt er satt til ansiennitetsdatoen {} \
+                     (fristen løper fra den).",
+                    terminal_text(&name),
+                    crate::calendar::format_date(d)
+                );
+            }
+        }
+        csvio::import_parsed(store, &parsed, files, options, change).map_err(|e| e.to_string())?
+    } else {
+        let [file] = files else {
+            return Err(
+                "Flere filer kan bare importeres på én gang når alle er henvisninger (.xml)".into(),
+            );
+        };
+        if received.is_some() {
+            return Err(
+                "--received gjelder bare henvisninger fra XML; mottatt står i filen".into(),
+            );
+        }
+        csvio::import_file(store, file, options, today, change).map_err(|e| e.to_string())?
+    };
     for e in &report.errors {
-        eprintln!("{}", terminal_text(&e.to_string()));
+        let text = if xml {
+            // One file per row: the file is named in place of a line number.
+            let name = files
+                .get(usize::try_from(e.line).unwrap_or(0).saturating_sub(1))
+                .and_then(|f| f.file_name())
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            if e.field == name {
+                format!("{name}: {}", e.message)
+            } else {
+                format!("{name}: {}: {}", e.field, e.message)
+            }
+        } else {
+            e.to_string()
+        };
+        eprintln!("{}", terminal_text(&text));
     }
     for (line, id) in &report.already_present {
-        println!(
-            "linje {line}: henvisning_id: «{}» finnes allerede i databasen, hoppet over",
-            terminal_text(id)
-        );
+        if xml {
+            let name = files
+                .get(usize::try_from(*line).unwrap_or(0).saturating_sub(1))
+                .and_then(|f| f.file_name())
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            println!(
+                "{}: meldingen «{}» er importert før, hoppet over",
+                terminal_text(&name),
+                terminal_text(id)
+            );
+        } else {
+            println!(
+                "linje {line}: henvisning_id: «{}» finnes allerede i databasen, hoppet over",
+                terminal_text(id)
+            );
+        }
     }
     if !report.errors.is_empty() && !options.skip_invalid {
         eprintln!(
@@ -856,6 +943,19 @@ fn import(
         report.imported,
         report.already_present.len()
     );
+    if report.decisions > 0 {
+        println!(
+            "{} av dem hadde en avgjørelse fra før (status og avgjort) og telles i statistikken.",
+            report.decisions
+        );
+    }
+    if report.undated_decisions > 0 {
+        println!(
+            "Merk: {} har en avgjort status uten dato i «avgjort», og telles derfor ikke i \
+             statistikken.",
+            report.undated_decisions
+        );
+    }
     if let Some(path) = &report.rejects_file {
         println!(
             "{} ugyldige rader er skrevet til {}",

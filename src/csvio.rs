@@ -2,10 +2,12 @@
 //! lists): delimiter and encoding detection, per-line validation, all-or-nothing import.
 
 use crate::calendar::{WorkingDayRule, parse_date};
+use crate::domain::decision::{HistoricDecision, Outcome, Track, imported_outcome};
 use crate::domain::referral::parse_secondary;
 use crate::domain::{
     Field, FieldError, ReferralDraft, ReferralFields, ReferralStatus, ReferrerKind,
 };
+use crate::store::decisions::{self, ImportedDecision};
 use crate::store::referrals::{self, Change};
 use crate::store::{Store, StoreError};
 use chrono::NaiveDate;
@@ -14,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Columns of the export, in order. The import reads the same names.
-pub const EXPORT_COLUMNS: [&str; 14] = [
+pub const EXPORT_COLUMNS: [&str; 18] = [
     "henvisning_id",
     "mottatt",
     "vurderingsfrist",
@@ -29,6 +31,10 @@ pub const EXPORT_COLUMNS: [&str; 14] = [
     "problemstilling",
     "diagnosegruppe",
     "avgjort",
+    "forlop",
+    "juridisk_frist",
+    "avslagsgrunn",
+    "oppstart",
 ];
 
 /// Columns computed by Inntak: accepted on import (so an export re-imports) but not read.
@@ -95,6 +101,11 @@ pub struct ImportedReferral {
     pub fields: ReferralFields,
     pub status: ReferralStatus,
     pub decided_on: Option<NaiveDate>,
+    /// The decision the row's status and `avgjort` stand for (history), stored as a decision
+    /// row so the statistics count it; `None` for an open or withdrawn referral.
+    pub decision: Option<Outcome>,
+    /// The day care started (`oppstart`), for a granted or secondary referral.
+    pub started: Option<NaiveDate>,
 }
 
 /// A read and validated file.
@@ -286,7 +297,7 @@ fn check_quotes(text: &str, delimiter: u8, header: &[String]) -> Result<(), Line
 }
 
 /// Header names compared loosely: case, surrounding spaces and æ/ø/å do not matter.
-fn normalize_column(name: &str) -> String {
+pub fn normalize_column(name: &str) -> String {
     name.trim()
         .to_lowercase()
         .replace('æ', "ae")
@@ -295,8 +306,31 @@ fn normalize_column(name: &str) -> String {
         .replace([' ', '-'], "_")
 }
 
+/// Rows read from a source (a CSV text, a spreadsheet, pasted rows) before they are mapped
+/// to Inntak's columns: the source's own header, and each line's number and fields (or why
+/// the line could not be read).
+#[derive(Clone, Debug, Default)]
+pub struct SourceTable {
+    pub header: Vec<String>,
+    pub rows: Vec<Result<(u64, Vec<String>), LineError>>,
+    pub delimiter: u8,
+}
+
 /// Reads and validates every line of a CSV text. Nothing is written anywhere.
 pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
+    let table = csv_table(text, |header| map_columns(header).map(|_| ()))?;
+    let columns = map_columns(&table.header)?;
+    Ok(validate_table(table, &columns, today))
+}
+
+/// Splits a CSV text into its header and rows: delimiter detected from the header line, a
+/// `'` that an export put before a formula character taken off again, and an unclosed quote
+/// refused (it would swallow the rest of the file). `header_check` runs on the header first,
+/// so a wrong header is reported before anything else.
+pub fn csv_table(
+    text: &str,
+    header_check: impl FnOnce(&[String]) -> Result<(), FileError>,
+) -> Result<SourceTable, FileError> {
     let delimiter = detect_delimiter(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -310,38 +344,194 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
         Some(Ok(r)) => r,
     };
     let header: Vec<String> = header_record.iter().map(str::to_string).collect();
-    let columns = map_columns(&header)?;
+    header_check(&header)?;
     check_quotes(text, delimiter, &header).map_err(FileError::Structure)?;
-
-    let mut rows = Vec::new();
-    let mut seen_ids: HashMap<String, u64> = HashMap::new();
-    for record in records {
-        let record = match record {
-            Ok(r) => r,
+    let rows = records
+        .map(|record| match record {
+            Ok(record) => {
+                let line = record.position().map_or(0, |p| p.line());
+                let raw = record
+                    .iter()
+                    .map(|f| crate::files::csv_uncell(f).to_string())
+                    .collect();
+                Ok((line, raw))
+            }
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                rows.push(ParsedRow {
+                Err(LineError {
                     line,
+                    field: "linje".into(),
+                    message: format!("kan ikke leses som CSV ({e})"),
+                })
+            }
+        })
+        .collect();
+    Ok(SourceTable {
+        header,
+        rows,
+        delimiter,
+    })
+}
+
+/// Rows pasted from a spreadsheet or a hospital system's list: tab-separated (the
+/// clipboard's format), else `;` or `,` as in a CSV file. With `has_header` the first line
+/// names the columns; without it the columns are called "Kolonne 1", "Kolonne 2", ... and the
+/// user maps them.
+pub fn pasted_table(text: &str, has_header: bool) -> Result<SourceTable, FileError> {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+    if has_header {
+        return csv_table(text, |_| Ok(()));
+    }
+    // Without a header, a made-up one with as many columns as the widest line.
+    let delimiter = detect_delimiter(text);
+    let width = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.len())
+        .max()
+        .unwrap_or(1);
+    let header: Vec<String> = (1..=width).map(|i| format!("Kolonne {i}")).collect();
+    let mut with_header = header
+        .iter()
+        .map(|h| h.as_str())
+        .collect::<Vec<_>>()
+        .join(&(delimiter as char).to_string());
+    with_header.push('\n');
+    with_header.push_str(text);
+    let mut table = csv_table(&with_header, |_| Ok(()))?;
+    // The made-up header is not a line of what was pasted: number the lines from 1. A line
+    // whose last cells were empty may come without them.
+    for row in &mut table.rows {
+        match row {
+            Ok((line, raw)) => {
+                *line -= 1;
+                raw.resize(raw.len().max(width), String::new());
+            }
+            Err(e) => e.line = e.line.saturating_sub(1),
+        }
+    }
+    Ok(table)
+}
+
+/// Every column the import understands, in the order a mapping list offers them.
+pub fn importable_fields() -> Vec<Field> {
+    Field::EDITABLE
+        .into_iter()
+        .chain([Field::Status, Field::DecidedOn])
+        .chain(Field::HISTORY)
+        .collect()
+}
+
+/// Our column for each of theirs, guessed from the header names (case, spaces and æøå do not
+/// matter); `None` for a column we do not know (not imported) or a second one for the same
+/// field.
+pub fn guess_mapping(header: &[String]) -> Vec<Option<Field>> {
+    let fields = importable_fields();
+    let mut taken = Vec::new();
+    header
+        .iter()
+        .map(|name| {
+            let norm = normalize_column(name);
+            let field = fields.iter().copied().find(|f| f.csv_column() == norm)?;
+            if taken.contains(&field) {
+                return None;
+            }
+            taken.push(field);
+            Some(field)
+        })
+        .collect()
+}
+
+/// The columns a mapping gives, checked: `mottatt` and `pasient` must be mapped, and no field
+/// twice.
+pub fn columns_of(
+    header: &[String],
+    mapping: &[Option<Field>],
+) -> Result<HashMap<Field, usize>, FileError> {
+    let mut columns = HashMap::new();
+    for (index, field) in mapping.iter().enumerate() {
+        let Some(field) = field else { continue };
+        if let Some(first) = columns.insert(*field, index) {
+            let name = |i: usize| {
+                header
+                    .get(i)
+                    .map_or_else(|| format!("kolonne {}", i + 1), |h| h.trim().to_string())
+            };
+            return Err(header_error(
+                field.csv_column(),
+                &format!(
+                    "står for både «{}» og «{}»; velg én",
+                    name(first),
+                    name(index)
+                ),
+            ));
+        }
+    }
+    for required in [Field::Received, Field::Patient] {
+        if !columns.contains_key(&required) {
+            return Err(header_error(
+                required.csv_column(),
+                "kolonnen mangler (den er påkrevd)",
+            ));
+        }
+    }
+    Ok(columns)
+}
+
+/// Validates rows read from any source with the header's own names (strict: an unknown
+/// column refuses the file, so nothing is silently dropped). Used by spreadsheets and
+/// Henvisning XML, whose rows are made under our names.
+pub fn validate_lines(
+    header: Vec<String>,
+    lines: impl Iterator<Item = Result<(u64, Vec<String>), LineError>>,
+    today: NaiveDate,
+) -> Result<ParsedFile, FileError> {
+    let columns = map_columns(&header)?;
+    let table = SourceTable {
+        header,
+        rows: lines.collect(),
+        delimiter: b';',
+    };
+    Ok(validate_table(table, &columns, today))
+}
+
+/// Validates every row of a table under a column mapping. Blank lines are skipped; an
+/// external id may stand only once. Nothing is written anywhere.
+pub fn validate_table(
+    table: SourceTable,
+    columns: &HashMap<Field, usize>,
+    today: NaiveDate,
+) -> ParsedFile {
+    let SourceTable {
+        header,
+        rows: lines,
+        delimiter,
+    } = table;
+    let mut rows = Vec::new();
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    for item in lines {
+        let (line, raw) = match item {
+            Ok(ok) => ok,
+            Err(e) => {
+                rows.push(ParsedRow {
+                    line: e.line,
                     raw: Vec::new(),
-                    result: Err(vec![LineError {
-                        line,
-                        field: "linje".into(),
-                        message: format!("kan ikke leses som CSV ({e})"),
-                    }]),
+                    result: Err(vec![e]),
                 });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
-        // A `'` that an export put before a formula character is taken off again.
-        let raw: Vec<String> = record
-            .iter()
-            .map(|f| crate::files::csv_uncell(f).to_string())
-            .collect();
         if raw.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line (Excel writes ";;;;" for them)
         }
-        let mut result = validate_row(&raw, &columns, header.len(), line, today);
+        let mut result = validate_row(&raw, columns, header.len(), line, today);
         if let Ok(ok) = &result
             && let Some(id) = &ok.fields.external_id
         {
@@ -357,11 +547,11 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
         }
         rows.push(ParsedRow { line, raw, result });
     }
-    Ok(ParsedFile {
+    ParsedFile {
         header,
         delimiter,
         rows,
-    })
+    }
 }
 
 fn header_error(field: &str, message: &str) -> FileError {
@@ -373,12 +563,9 @@ fn header_error(field: &str, message: &str) -> FileError {
 }
 
 /// Maps each known column to its index in the header.
-fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError> {
+pub fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError> {
     let mut columns = HashMap::new();
-    let importable: Vec<Field> = Field::EDITABLE
-        .into_iter()
-        .chain([Field::Status, Field::DecidedOn])
-        .collect();
+    let importable = importable_fields();
     for (index, name) in header.iter().enumerate() {
         let norm = normalize_column(name);
         if COMPUTED_COLUMNS.contains(&norm.as_str()) {
@@ -553,11 +740,72 @@ fn validate_row(
     {
         push(Field::DecidedOn, "er før mottatt-datoen".into());
     }
+    if decided_on.is_some_and(|d| d > today) {
+        push(Field::DecidedOn, "er fram i tid".into());
+    }
+    // The decision made before Inntak: its optional columns, then the rules that tie them to
+    // the status.
+    let track_text = get(Field::Track);
+    let track = if track_text.trim().is_empty() {
+        None
+    } else {
+        let t = Track::parse(track_text);
+        if t.is_none() {
+            push(
+                Field::Track,
+                format!(
+                    "«{}» er ukjent (f.eks. monofaglig lege, tverrfaglig samlet, kartlegging psykolog)",
+                    short(track_text)
+                ),
+            );
+        }
+        t
+    };
+    let mut date_of = |field: Field| {
+        let text = get(field);
+        if text.trim().is_empty() {
+            return None;
+        }
+        let d = parse_date(text);
+        if d.is_none() {
+            push(field, format!("«{}» er ikke en dato", short(text)));
+        }
+        d
+    };
+    let frist = date_of(Field::Frist);
+    let started = date_of(Field::CareStarted);
+    let history = HistoricDecision {
+        track,
+        frist,
+        avslag_reason: get(Field::AvslagReason).trim().to_string(),
+        started,
+    };
+    let decision = match &validated {
+        Ok(f) => match imported_outcome(
+            status,
+            decided_on,
+            f.received_on,
+            f.is_secondary,
+            &history,
+            today,
+        ) {
+            Ok(decision) => decision,
+            Err(rule_errors) => {
+                for (field, message) in rule_errors {
+                    push(field, message);
+                }
+                None
+            }
+        },
+        Err(_) => None,
+    };
     match validated {
         Ok(fields) if errors.is_empty() => Ok(ImportedReferral {
             fields,
             status,
             decided_on,
+            decision,
+            started,
         }),
         _ => Err(errors),
     }
@@ -567,6 +815,13 @@ fn validate_row(
 #[derive(Clone, Debug, Default)]
 pub struct ImportReport {
     pub imported: usize,
+    /// The referrals this import added, in file order (the window selects them).
+    pub new_ids: Vec<crate::domain::ReferralId>,
+    /// Of the imported, those with a decision made before Inntak (status and `avgjort`).
+    pub decisions: usize,
+    /// Of the imported, those with a decided status but no `avgjort`: without a date they
+    /// count in no statistic.
+    pub undated_decisions: usize,
     /// (line, henvisning_id) of rows already in the database: skipped, not errors.
     pub already_present: Vec<(u64, String)>,
     pub errors: Vec<LineError>,
@@ -581,6 +836,8 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// Where to write invalid rows; defaults to `<file>-avviste.csv` beside the input.
     pub rejects_path: Option<PathBuf>,
+    /// The spreadsheet's sheet to read (name); the first when `None`.
+    pub sheet: Option<String>,
 }
 
 /// The default rejects file for an input file: `henvisninger.csv` → `henvisninger-avviste.csv`.
@@ -590,6 +847,23 @@ pub fn default_rejects_path(input: &Path) -> PathBuf {
         .and_then(|s| s.to_str())
         .unwrap_or("import");
     input.with_file_name(format!("{stem}-avviste.csv"))
+}
+
+/// Reads and validates an import file of any kind the import understands: a spreadsheet
+/// (by its extension), otherwise CSV text in any of the encodings `decode` accepts.
+pub fn read_input(
+    path: &Path,
+    options: &ImportOptions,
+    today: NaiveDate,
+) -> Result<ParsedFile, FileError> {
+    if crate::sheets::is_spreadsheet(path) {
+        return crate::sheets::read(path, options.sheet.as_deref(), today);
+    }
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+        path: path.into(),
+        source,
+    })?;
+    parse(&decode(&bytes)?, today)
 }
 
 /// Imports a file into the store in one transaction.
@@ -604,11 +878,21 @@ pub fn import_file(
     today: NaiveDate,
     change: Change<'_>,
 ) -> Result<ImportReport, FileError> {
-    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
-        path: path.into(),
-        source,
-    })?;
-    let parsed = parse(&decode(&bytes)?, today)?;
+    let parsed = read_input(path, options, today)?;
+    import_parsed(store, &parsed, &[path.to_path_buf()], options, change)
+}
+
+/// Imports rows already read and validated (from a file, Henvisning XML files or pasted
+/// text) in one transaction, with the all-or-nothing rule of `import_file`. `inputs` are the
+/// files they came from: the rejects file may replace none of them, and its default name is
+/// made from the first.
+pub fn import_parsed(
+    store: &mut Store,
+    parsed: &ParsedFile,
+    inputs: &[PathBuf],
+    options: &ImportOptions,
+    change: Change<'_>,
+) -> Result<ImportReport, FileError> {
     let mut report = ImportReport::default();
     for row in &parsed.rows {
         if let Err(errors) = &row.result {
@@ -620,19 +904,23 @@ pub fn import_file(
         return Ok(report);
     }
     let rejects_path = (!invalid.is_empty()).then(|| {
-        options
-            .rejects_path
-            .clone()
-            .unwrap_or_else(|| default_rejects_path(path))
+        options.rejects_path.clone().unwrap_or_else(|| {
+            inputs.first().map_or_else(
+                || PathBuf::from("import-avviste.csv"),
+                |p| default_rejects_path(p),
+            )
+        })
     });
-    // The rejects file may replace neither the database nor the file being imported.
-    let protected = crate::files::Protected::none()
-        .database(store.path())
-        .input(path);
+    // The rejects file may replace neither the database nor a file being imported.
+    let protected = inputs.iter().fold(
+        crate::files::Protected::none().database(store.path()),
+        |p, input| p.input(input),
+    );
     if let Some(out) = &rejects_path {
         protected.check(out).map_err(FileError::Refused)?;
     }
     store.write(|tx| {
+        let rule = crate::store::settings::load(tx)?.working_day_rule();
         for row in &parsed.rows {
             let Ok(r) = &row.result else { continue };
             if let Some(ext) = &r.fields.external_id
@@ -641,8 +929,22 @@ pub fn import_file(
                 report.already_present.push((row.line, ext.clone()));
                 continue;
             }
-            referrals::insert(tx, &r.fields, r.status, r.decided_on, change, "import")?;
+            let id = referrals::insert(tx, &r.fields, r.status, r.decided_on, change, "import")?;
+            if let (Some(outcome), Some(decided_on)) = (&r.decision, r.decided_on) {
+                let imported = ImportedDecision {
+                    referral: id,
+                    received_on: r.fields.received_on,
+                    decided_on,
+                    outcome,
+                    started: r.started,
+                };
+                decisions::record_imported(tx, &imported, rule, change)?;
+                report.decisions += 1;
+            } else if r.status.is_decided() {
+                report.undated_decisions += 1;
+            }
             report.imported += 1;
+            report.new_ids.push(id);
         }
         if let Some(out) = &rejects_path {
             write_rejects(out, &parsed.header, &invalid, &protected)
@@ -701,6 +1003,7 @@ fn write_rejects(
 /// Writes every referral as CSV: `;`, UTF-8 with BOM, ISO dates, header first.
 pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<usize, FileError> {
     let mut all = referrals::all(store.conn()).map_err(StoreError::from)?;
+    let decided = decisions::for_export(store.conn()).map_err(StoreError::from)?;
     all.sort_by_key(|r| (r.fields.received_on, r.id));
     let io = |e: csv::Error| FileError::Write {
         path: PathBuf::from("-"),
@@ -717,6 +1020,8 @@ pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<u
     for r in &all {
         let f = &r.fields;
         let deadline = rule.assessment_deadline(f.received_on).to_string();
+        let d = decided.get(&r.id.0).cloned().unwrap_or_default();
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         let record = [
             f.text(Field::ExternalId),
             f.text(Field::Received),
@@ -731,7 +1036,11 @@ pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<u
             f.text(Field::Secondary),
             f.text(Field::Problem),
             f.text(Field::DiagnosisGroup),
-            r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
+            date(r.decided_on),
+            d.track,
+            date(d.frist),
+            d.avslag_reason,
+            date(d.started),
         ];
         w.write_record(
             record

@@ -398,11 +398,11 @@ fn one(
             advice: pick(rng, ADVICE).to_string(),
         }),
         ReferralStatus::Sekundaer => Some(Outcome::Sekundaer {
-            track: demo_track(rng),
+            track: Some(demo_track(rng)),
         }),
         ReferralStatus::Rett => Some(Outcome::Rett {
-            start_of_care_deadline: propose_start_of_care_deadline(received, decided),
-            track: demo_track(rng),
+            start_of_care_deadline: Some(propose_start_of_care_deadline(received, decided)),
+            track: Some(demo_track(rng)),
             priority_note: String::new(),
         }),
         _ => None,
@@ -432,7 +432,7 @@ fn one(
     // Start of care: booked a few weeks after the decision, most before the frist; ~4 % late.
     let mut care = CareStart::default();
     if let Some(Outcome::Rett {
-        start_of_care_deadline: frist,
+        start_of_care_deadline: Some(frist),
         ..
     }) = &outcome
         && status == ReferralStatus::Rett
@@ -892,10 +892,10 @@ fn reopen_one(
         )?;
         let corrected = Outcome::Rett {
             start_of_care_deadline: frist,
-            track: match track {
-                Track::Tverrfaglig(TeamMode::Samlet) => Track::Monofaglig(Clinician::Lege),
+            track: Some(match track {
+                Some(Track::Tverrfaglig(TeamMode::Samlet)) => Track::Monofaglig(Clinician::Lege),
                 _ => Track::Tverrfaglig(TeamMode::Samlet),
-            },
+            }),
             priority_note: String::new(),
         };
         let extras = DecisionExtras {

@@ -498,8 +498,9 @@ pub fn outcome_text(outcome: &crate::domain::decision::Outcome) -> String {
         } => {
             let mut text = format!(
                 "Rett – {} – juridisk frist {}",
-                track(t),
-                format_date(*start_of_care_deadline)
+                t.as_ref()
+                    .map_or_else(|| "forløp ukjent".to_string(), track),
+                start_of_care_deadline.map_or_else(|| "ukjent".to_string(), format_date)
             );
             if !priority_note.is_empty() {
                 text.push_str(&format!(". {priority_note}"));
@@ -510,7 +511,11 @@ pub fn outcome_text(outcome: &crate::domain::decision::Outcome) -> String {
         Outcome::Avslag { reason, advice } => format!("Avslag – {reason}. Råd: {advice}"),
         Outcome::Videresendt { unit } => format!("Videresendt til {unit}"),
         Outcome::Feilsendt => "Feilsendt".to_string(),
-        Outcome::Sekundaer { track: t } => format!("Sekundærhenvisning – {}", track(t)),
+        Outcome::Sekundaer { track: t } => format!(
+            "Sekundærhenvisning – {}",
+            t.as_ref()
+                .map_or_else(|| "forløp ukjent".to_string(), track)
+        ),
     }
 }
 

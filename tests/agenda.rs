@@ -266,8 +266,8 @@ fn postpone_guard_start_and_close_roll_forward() {
 
     // Åse is decided; closing moves the undecided Bjørn to Thursday and locks Åse's decision.
     let rett = Outcome::Rett {
-        start_of_care_deadline: iso("2027-02-01"),
-        track: Track::Tverrfaglig(TeamMode::Sekvensiell),
+        start_of_care_deadline: Some(iso("2027-02-01")),
+        track: Some(Track::Tverrfaglig(TeamMode::Sekvensiell)),
         priority_note: String::new(),
     };
     let extras = DecisionExtras::default();
@@ -335,8 +335,8 @@ fn minutes_list_every_item_with_its_outcome() {
         .write(|tx| meetings::start(tx, t, &proposal, change()))
         .unwrap();
     let rett = Outcome::Rett {
-        start_of_care_deadline: iso("2027-02-01"),
-        track: Track::Tverrfaglig(TeamMode::Samlet),
+        start_of_care_deadline: Some(iso("2027-02-01")),
+        track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
         priority_note: String::new(),
     };
     let avslag = Outcome::Avslag {

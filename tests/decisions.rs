@@ -32,8 +32,8 @@ fn store_with_referral(received: &str, kind: ReferrerKind) -> (Store, ReferralId
 
 fn rett() -> Outcome {
     Outcome::Rett {
-        start_of_care_deadline: iso("2027-02-02"),
-        track: Track::Tverrfaglig(TeamMode::Samlet),
+        start_of_care_deadline: Some(iso("2027-02-02")),
+        track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
         priority_note: "Prioriteres".into(),
     }
 }
@@ -183,8 +183,8 @@ fn late_decisions_and_tracks() {
     // Received 03.11 → deadline 17.11; decided 24.11: after the deadline.
     let (mut store, id) = store_with_referral("2026-11-03", ReferrerKind::Sykehusavdeling);
     let kartlegging = Outcome::Rett {
-        start_of_care_deadline: iso("2027-01-26"),
-        track: Track::Kartlegging(Clinician::Psykolog),
+        start_of_care_deadline: Some(iso("2027-01-26")),
+        track: Some(Track::Kartlegging(Clinician::Psykolog)),
         priority_note: String::new(),
     };
     decide(&mut store, id, &kartlegging, "2026-11-24").unwrap();

@@ -41,8 +41,8 @@ fn decide(store: &mut Store, id: ReferralId, outcome: &Outcome, on: &str) {
 
 fn rett(frist: &str, track: Track) -> Outcome {
     Outcome::Rett {
-        start_of_care_deadline: iso(frist),
-        track,
+        start_of_care_deadline: Some(iso(frist)),
+        track: Some(track),
         priority_note: String::new(),
     }
 }

@@ -61,8 +61,8 @@ fn started() -> (Store, MeetingId, MeetingId, [ReferralId; 3]) {
 
 fn rett() -> Outcome {
     Outcome::Rett {
-        start_of_care_deadline: iso("2027-02-16"),
-        track: Track::Monofaglig(Clinician::Lege),
+        start_of_care_deadline: Some(iso("2027-02-16")),
+        track: Some(Track::Monofaglig(Clinician::Lege)),
         priority_note: String::new(),
     }
 }
@@ -362,8 +362,8 @@ fn provisional_views_lock_at_the_decision() {
     assert_eq!(prep.views, [(Profession::Lege, Assessment::Avslag)]);
 
     let rett = Outcome::Rett {
-        start_of_care_deadline: iso("2027-02-01"),
-        track: Track::Monofaglig(Clinician::Lege),
+        start_of_care_deadline: Some(iso("2027-02-01")),
+        track: Some(Track::Monofaglig(Clinician::Lege)),
         priority_note: String::new(),
     };
     let extras = DecisionExtras::default();

@@ -559,6 +559,23 @@ fn a_large_demo_exports_and_imports_again() {
         text(&out.stderr).lines().take(5).collect::<String>()
     );
     assert_eq!(count(&b, "referrals"), 30_000);
+    // The decisions came along (history that counts, issue 13), and the second export is the
+    // first, byte for byte.
+    assert_eq!(count(&b, "decisions"), {
+        let conn = rusqlite::Connection::open(&a).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM decisions WHERE superseded_by IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    });
+    let again = inntak(&["export", "--db", p(&b), "--today", TODAY]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        std::fs::read(&export).unwrap() == again.stdout,
+        "export → import → export differs"
+    );
 }
 
 /// An older backup copied over the database while the newer `-wal` stayed beside it: refused

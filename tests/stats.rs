@@ -44,8 +44,8 @@ fn decide(store: &mut Store, id: ReferralId, on: &str, outcome: Outcome) {
 
 fn rett(frist: &str, track: Track) -> Outcome {
     Outcome::Rett {
-        start_of_care_deadline: iso(frist),
-        track,
+        start_of_care_deadline: Some(iso(frist)),
+        track: Some(track),
         priority_note: String::new(),
     }
 }
@@ -109,7 +109,7 @@ fn data_set() -> Store {
         e,
         "2026-01-06",
         Outcome::Sekundaer {
-            track: Track::Kartlegging(Clinician::Lege),
+            track: Some(Track::Kartlegging(Clinician::Lege)),
         },
     );
     // F: received Fri 20.12.2024, rett monofaglig lege on 07.01.2025: 9 working days (23, 24,

@@ -512,8 +512,8 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
     ];
     for (id, track, frist) in granted {
         let outcome = Outcome::Rett {
-            start_of_care_deadline: iso(frist),
-            track,
+            start_of_care_deadline: Some(iso(frist)),
+            track: Some(track),
             priority_note: String::new(),
         };
         let new = NewDecision {

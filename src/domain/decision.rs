@@ -53,10 +53,12 @@ pub enum Track {
 /// What the meeting decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Rett til nødvendig helsehjelp, with the date care must start by.
+    /// Rett til nødvendig helsehjelp, with the date care must start by and the track. Both
+    /// are always set by the meeting (`validate` requires them); `None` is imported history
+    /// that did not say (shown as "ukjent", never guessed).
     Rett {
-        start_of_care_deadline: NaiveDate,
-        track: Track,
+        start_of_care_deadline: Option<NaiveDate>,
+        track: Option<Track>,
         priority_note: String,
     },
     /// Ikke rett: a reason is mandatory, and advice to the GP when a GP referred.
@@ -70,7 +72,7 @@ pub enum Outcome {
     Feilsendt,
     /// A secondary referral: no rights assessment, a track only.
     Sekundaer {
-        track: Track,
+        track: Option<Track>,
     },
 }
 
@@ -172,7 +174,7 @@ impl Outcome {
 
     pub fn track(&self) -> Option<Track> {
         match self {
-            Self::Rett { track, .. } | Self::Sekundaer { track } => Some(*track),
+            Self::Rett { track, .. } | Self::Sekundaer { track } => *track,
             _ => None,
         }
     }
@@ -191,9 +193,176 @@ impl Outcome {
     }
 }
 
+impl Track {
+    /// A track as a user writes it in an import file: "monofaglig lege", "Tverrfaglig
+    /// samlet", "kartlegging_psykolog" (case, spaces, `-` and `_` do not matter; the label
+    /// that export writes reads back).
+    pub fn parse(text: &str) -> Option<Self> {
+        let lower = text.trim().to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .filter(|w| !w.is_empty())
+            .collect();
+        match words.as_slice() {
+            [track, detail] => {
+                let track = if *track == "kartleggingssamtale" {
+                    "kartlegging"
+                } else {
+                    track
+                };
+                Self::from_codes(track, detail)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A decision made before Inntak, as an import row states it. Everything but the status and
+/// the decision date is optional: what the file does not say stays unknown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoricDecision {
+    pub track: Option<Track>,
+    pub frist: Option<NaiveDate>,
+    pub avslag_reason: String,
+    pub started: Option<NaiveDate>,
+}
+
+/// Which import column is wrong, and why (the text the user reads after "linje N: felt:").
+pub type HistoryError = (crate::domain::Field, String);
+
+/// The outcome an imported referral's decided status stands for: the outcome the meeting
+/// would have recorded, so the statistics, the fristbrudd list and the fornyet-vurdering check
+/// count it alike. `Ok(None)` when the row carries no decision (open, withdrawn, or decided
+/// without a date, which then counts nowhere). The rules a meeting's decision keeps hold here
+/// too: a secondary referral gets no rights decision, a frist is not before the decision, and
+/// a history column must belong to the status it stands beside.
+pub fn imported_outcome(
+    status: ReferralStatus,
+    decided_on: Option<NaiveDate>,
+    received_on: NaiveDate,
+    is_secondary: bool,
+    history: &HistoricDecision,
+    today: NaiveDate,
+) -> Result<Option<Outcome>, Vec<HistoryError>> {
+    use crate::domain::Field;
+    use ReferralStatus as S;
+    let mut errors: Vec<HistoryError> = Vec::new();
+    let label = status.label_nb();
+    // A secondary referral in or back from a kartleggingssamtale has the same statuses as a
+    // granted one, but its decision was "sekundær": no rights, no juridisk frist.
+    let in_track = matches!(status, S::Rett | S::Kartlegging | S::TilNyVurdering);
+    let granted = in_track && !is_secondary;
+    let has_track = in_track || status == S::Sekundaer;
+    if history.track.is_some() && !has_track {
+        errors.push((
+            Field::Track,
+            format!("satt, men status «{label}» har ikke forløp"),
+        ));
+    }
+    if let Some(track) = history.track
+        && matches!(status, S::Kartlegging | S::TilNyVurdering)
+        && !matches!(track, Track::Kartlegging(_))
+    {
+        errors.push((
+            Field::Track,
+            format!("status «{label}» hører til et kartleggingsforløp (kartlegging lege, psykolog eller fysioterapeut)"),
+        ));
+    }
+    if history.frist.is_some() && !granted {
+        errors.push((
+            Field::Frist,
+            format!("satt, men status «{label}» gir ikke rett"),
+        ));
+    }
+    if !history.avslag_reason.trim().is_empty() && status != S::Avslag {
+        errors.push((
+            Field::AvslagReason,
+            format!("satt, men status er «{label}»"),
+        ));
+    }
+    if let Some(started) = history.started {
+        if !has_track {
+            errors.push((
+                Field::CareStarted,
+                format!("satt, men status «{label}» gir ingen oppstart"),
+            ));
+        } else if started < received_on {
+            errors.push((Field::CareStarted, "er før mottatt-datoen".into()));
+        } else if started > today {
+            errors.push((
+                Field::CareStarted,
+                "er fram i tid (oppstart registreres når den har skjedd)".into(),
+            ));
+        }
+    }
+    if status == S::Sekundaer && !is_secondary {
+        errors.push((
+            Field::Status,
+            "«sekundær» gjelder bare sekundærhenvisninger (sekundaer = ja)".into(),
+        ));
+    }
+    if is_secondary && matches!(status, S::Rett | S::Avslag) {
+        errors.push((
+            Field::Status,
+            format!("en sekundærhenvisning får ikke rettighetsvurdering (status «{label}»)"),
+        ));
+    }
+    let Some(decided) = decided_on else {
+        let given = history.track.is_some()
+            || history.frist.is_some()
+            || !history.avslag_reason.trim().is_empty()
+            || history.started.is_some();
+        if given && status.is_decided() {
+            errors.push((
+                Field::DecidedOn,
+                "mangler: forløp, juridisk frist, avslagsgrunn og oppstart hører til en avgjørelse med dato".into(),
+            ));
+        }
+        return if errors.is_empty() {
+            Ok(None)
+        } else {
+            Err(errors)
+        };
+    };
+    if let Some(frist) = history.frist
+        && frist < decided
+    {
+        errors.push((Field::Frist, "er før avgjort-datoen".into()));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(match status {
+        S::Kartlegging | S::TilNyVurdering if is_secondary => Some(Outcome::Sekundaer {
+            track: history.track,
+        }),
+        S::Rett | S::Kartlegging | S::TilNyVurdering => Some(Outcome::Rett {
+            start_of_care_deadline: history.frist,
+            track: history.track,
+            priority_note: String::new(),
+        }),
+        S::Avslag => Some(Outcome::Avslag {
+            reason: history.avslag_reason.trim().to_string(),
+            advice: String::new(),
+        }),
+        S::Videresendt => Some(Outcome::Videresendt {
+            unit: String::new(),
+        }),
+        S::Feilsendt => Some(Outcome::Feilsendt),
+        S::Sekundaer => Some(Outcome::Sekundaer {
+            track: history.track,
+        }),
+        S::TilVurdering | S::Trukket => None,
+    })
+}
+
 /// Why a decision cannot be saved; the text is what the user reads.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionError {
+    #[error("Oppgi juridisk frist")]
+    MissingFrist,
+    #[error("Velg forløp")]
+    MissingTrack,
     #[error("Juridisk frist kan ikke være før vedtaksdatoen ({0})")]
     StartBeforeDecision(String),
     #[error("Avslag må ha en begrunnelse")]
@@ -226,9 +395,16 @@ pub fn validate(
             Err(DecisionError::SecondaryNeedsTrackOnly)
         }
         Outcome::Rett {
-            start_of_care_deadline,
+            start_of_care_deadline: None,
             ..
-        } if *start_of_care_deadline < decided => Err(DecisionError::StartBeforeDecision(
+        } => Err(DecisionError::MissingFrist),
+        Outcome::Rett { track: None, .. } | Outcome::Sekundaer { track: None } => {
+            Err(DecisionError::MissingTrack)
+        }
+        Outcome::Rett {
+            start_of_care_deadline: Some(frist),
+            ..
+        } if *frist < decided => Err(DecisionError::StartBeforeDecision(
             crate::calendar::format_date(decided),
         )),
         Outcome::Avslag { reason, .. } if reason.trim().is_empty() => {
@@ -413,6 +589,125 @@ mod tests {
     use crate::domain::referral::iso;
 
     #[test]
+    fn an_imported_status_stands_for_the_outcome_the_meeting_would_have_recorded() {
+        use ReferralStatus::*;
+        let received = iso("2024-03-04");
+        let decided = Some(iso("2024-03-15"));
+        let today = iso("2026-11-22");
+        let mono = Track::Monofaglig(Clinician::Lege);
+        let kartl = Track::Kartlegging(Clinician::Psykolog);
+        let with_track = |t| HistoricDecision {
+            track: Some(t),
+            ..HistoricDecision::default()
+        };
+        let none = HistoricDecision::default();
+        // (status, secondary, history, expected outcome code and track)
+        type Case = (
+            ReferralStatus,
+            bool,
+            HistoricDecision,
+            Option<(&'static str, Option<Track>)>,
+        );
+        let cases: [Case; 10] = [
+            (Rett, false, with_track(mono), Some(("rett", Some(mono)))),
+            (Rett, false, none.clone(), Some(("rett", None))),
+            (
+                Kartlegging,
+                false,
+                with_track(kartl),
+                Some(("rett", Some(kartl))),
+            ),
+            (
+                TilNyVurdering,
+                true,
+                with_track(kartl),
+                Some(("sekundaer", Some(kartl))),
+            ),
+            (
+                Sekundaer,
+                true,
+                with_track(mono),
+                Some(("sekundaer", Some(mono))),
+            ),
+            (Avslag, false, none.clone(), Some(("avslag", None))),
+            (
+                Videresendt,
+                false,
+                none.clone(),
+                Some(("videresendt", None)),
+            ),
+            (Feilsendt, true, none.clone(), Some(("feilsendt", None))),
+            (TilVurdering, false, none.clone(), None),
+            (Trukket, false, none.clone(), None),
+        ];
+        for (status, secondary, history, expected) in cases {
+            let decided = if status.is_decided() { decided } else { None };
+            let got = imported_outcome(status, decided, received, secondary, &history, today)
+                .unwrap_or_else(|e| panic!("{status:?}: {e:?}"));
+            assert_eq!(
+                got.as_ref().map(|o| (o.code(), o.track())),
+                expected,
+                "{status:?} secondary {secondary}"
+            );
+        }
+        // Refused: what contradicts the status, and the meeting's own rules.
+        use crate::domain::Field;
+        let refused: [(ReferralStatus, bool, HistoricDecision, Field); 6] = [
+            (Avslag, false, with_track(mono), Field::Track),
+            (Rett, true, none.clone(), Field::Status),
+            (Sekundaer, false, none.clone(), Field::Status),
+            (Kartlegging, false, with_track(mono), Field::Track),
+            (
+                Feilsendt,
+                false,
+                HistoricDecision {
+                    frist: Some(iso("2024-06-01")),
+                    ..HistoricDecision::default()
+                },
+                Field::Frist,
+            ),
+            (
+                Rett,
+                false,
+                HistoricDecision {
+                    frist: Some(iso("2024-03-14")),
+                    ..HistoricDecision::default()
+                },
+                Field::Frist,
+            ),
+        ];
+        for (status, secondary, history, field) in refused {
+            let errors = imported_outcome(status, decided, received, secondary, &history, today)
+                .expect_err(&format!("{status:?} {history:?}"));
+            assert_eq!(errors[0].0, field, "{status:?}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn tracks_as_a_user_writes_them() {
+        for (text, track) in [
+            ("monofaglig lege", Some(Track::Monofaglig(Clinician::Lege))),
+            (
+                "Tverrfaglig  Samlet",
+                Some(Track::Tverrfaglig(TeamMode::Samlet)),
+            ),
+            (
+                "kartlegging_psykolog",
+                Some(Track::Kartlegging(Clinician::Psykolog)),
+            ),
+            (
+                "kartleggingssamtale fysioterapeut",
+                Some(Track::Kartlegging(Clinician::Fysioterapeut)),
+            ),
+            ("tverrfaglig", None),
+            ("monofaglig sekvensiell", None),
+            ("", None),
+        ] {
+            assert_eq!(Track::parse(text), track, "{text}");
+        }
+    }
+
+    #[test]
     fn who_may_be_decided() {
         use ReferralStatus::*;
         for (status, previous, ok) in [
@@ -517,8 +812,8 @@ mod tests {
     fn mandatory_fields_per_outcome() {
         let d = iso("2026-11-24");
         let rett = |frist: &str| Outcome::Rett {
-            start_of_care_deadline: iso(frist),
-            track: Track::Tverrfaglig(TeamMode::Samlet),
+            start_of_care_deadline: Some(iso(frist)),
+            track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
             priority_note: String::new(),
         };
         let avslag = |reason: &str, advice: &str| Outcome::Avslag {
@@ -574,7 +869,7 @@ mod tests {
             (
                 "secondary gets a track",
                 Outcome::Sekundaer {
-                    track: Track::Monofaglig(Clinician::Lege),
+                    track: Some(Track::Monofaglig(Clinician::Lege)),
                 },
                 true,
                 gp,
@@ -590,7 +885,7 @@ mod tests {
             (
                 "primary must be assessed",
                 Outcome::Sekundaer {
-                    track: Track::Kartlegging(Clinician::Psykolog),
+                    track: Some(Track::Kartlegging(Clinician::Psykolog)),
                 },
                 false,
                 gp,
@@ -623,7 +918,7 @@ mod tests {
         let sources = [Source::Kjernejournal, Source::HenvisendeLege];
         assert_eq!(Source::parse_list(&Source::format_list(&sources)), sources);
         let kartl = Outcome::Sekundaer {
-            track: Track::Kartlegging(Clinician::Lege),
+            track: Some(Track::Kartlegging(Clinician::Lege)),
         };
         assert_eq!(
             kartl.referral_status(),

@@ -9,6 +9,8 @@ pub enum IdKind {
     Fodselsnummer,
     DNummer,
     HNummer,
+    /// A D-nummer given out as an H-nummer too: 4 added to the first digit and to the month's.
+    DOgHNummer,
 }
 
 impl IdKind {
@@ -17,6 +19,7 @@ impl IdKind {
             Self::Fodselsnummer => "fødselsnummer",
             Self::DNummer => "D-nummer",
             Self::HNummer => "H-nummer",
+            Self::DOgHNummer => "D-nummer (H-nummer)",
         }
     }
 }
@@ -72,14 +75,21 @@ pub fn parse_national_id(text: &str) -> Result<NationalId, IdError> {
 
     let mut day = d[0] * 10 + d[1];
     let mut month = d[2] * 10 + d[3];
-    let kind = if day > 40 {
+    // The D rule (day + 40) and the H rule (month + 40) apply independently: a number may
+    // carry both (68467038838 is 28.06.70).
+    let d_number = day > 40;
+    let h_number = month > 40;
+    if d_number {
         day -= 40;
-        IdKind::DNummer
-    } else if month > 40 {
+    }
+    if h_number {
         month -= 40;
-        IdKind::HNummer
-    } else {
-        IdKind::Fodselsnummer
+    }
+    let kind = match (d_number, h_number) {
+        (false, false) => IdKind::Fodselsnummer,
+        (true, false) => IdKind::DNummer,
+        (false, true) => IdKind::HNummer,
+        (true, true) => IdKind::DOgHNummer,
     };
     let yy = (d[4] * 10 + d[5]) as i32;
     let individual = d[6] * 100 + d[7] * 10 + d[8];
@@ -123,6 +133,7 @@ mod tests {
             ("15021951940", IdKind::Fodselsnummer, 2019),
             ("53097248016", IdKind::DNummer, 1972),
             ("13527248013", IdKind::HNummer, 1972),
+            ("68467038838", IdKind::DOgHNummer, 1970),
         ];
         for (number, kind, year) in valid {
             let id = parse_national_id(number).unwrap_or_else(|e| panic!("{number}: {e}"));
@@ -133,6 +144,19 @@ mod tests {
         assert_eq!(parse_national_id("13097248023"), Err(IdError::CheckDigits));
         assert!(matches!(
             parse_national_id("32127248022"),
+            Err(IdError::NoSuchDate(_))
+        ));
+    }
+
+    #[test]
+    fn a_d_number_that_is_also_an_h_number_is_valid() {
+        // Refused before as "fødselsdatoen 28.46.70 finnes ikke" (issue 13).
+        let id = parse_national_id("68467038838").expect("valid D- and H-nummer");
+        assert_eq!(id.birth_date, NaiveDate::from_ymd_opt(1970, 6, 28).unwrap());
+        assert_eq!(id.kind.label_nb(), "D-nummer (H-nummer)");
+        // The date check still runs on the corrected day and month.
+        assert!(matches!(
+            parse_national_id("72467038838"),
             Err(IdError::NoSuchDate(_))
         ));
     }

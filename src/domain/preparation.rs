@@ -81,7 +81,7 @@ impl Assessment {
     /// `None` for outcomes without a rights assessment (videresendt, feilsendt, sekundær).
     pub fn of_decision(outcome: &Outcome) -> Option<Self> {
         match outcome {
-            Outcome::Rett { track, .. } => Some(Self::Rett(Some(TrackKind::of(*track)))),
+            Outcome::Rett { track, .. } => Some(Self::Rett(track.map(TrackKind::of))),
             Outcome::Avslag { .. } => Some(Self::Avslag),
             _ => None,
         }
@@ -353,8 +353,8 @@ mod tests {
         }
         assert_eq!(Assessment::parse("ja"), None);
         let rett = Outcome::Rett {
-            start_of_care_deadline: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
-            track: Track::Kartlegging(super::super::decision::Clinician::Lege),
+            start_of_care_deadline: Some(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
+            track: Some(Track::Kartlegging(super::super::decision::Clinician::Lege)),
             priority_note: String::new(),
         };
         assert_eq!(

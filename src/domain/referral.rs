@@ -195,7 +195,12 @@ impl ReferralFields {
             Field::Secondary => if self.is_secondary { "ja" } else { "nei" }.to_string(),
             Field::Problem => self.problem.clone(),
             Field::DiagnosisGroup => self.diagnosis_group.clone(),
-            Field::Status | Field::DecidedOn => String::new(),
+            Field::Status
+            | Field::DecidedOn
+            | Field::Track
+            | Field::Frist
+            | Field::AvslagReason
+            | Field::CareStarted => String::new(),
         }
     }
 
@@ -234,9 +239,25 @@ pub enum Field {
     DiagnosisGroup,
     Status,
     DecidedOn,
+    /// The decision's track (imported history): "monofaglig lege", "tverrfaglig samlet", ...
+    Track,
+    /// The decision's juridisk frist (imported history).
+    Frist,
+    /// The avslag's reason (imported history).
+    AvslagReason,
+    /// The day care started (imported history).
+    CareStarted,
 }
 
 impl Field {
+    /// The import columns that carry a decision made before Inntak (history), in export order.
+    pub const HISTORY: [Field; 4] = [
+        Self::Track,
+        Self::Frist,
+        Self::AvslagReason,
+        Self::CareStarted,
+    ];
+
     /// The fields a user edits in the form, in form order.
     pub const EDITABLE: [Field; 11] = [
         Self::Received,
@@ -268,6 +289,10 @@ impl Field {
             Self::DiagnosisGroup => "Diagnosegruppe",
             Self::Status => "Status",
             Self::DecidedOn => "Avgjort",
+            Self::Track => "Forløp",
+            Self::Frist => "Juridisk frist",
+            Self::AvslagReason => "Avslagsgrunn",
+            Self::CareStarted => "Oppstart",
         }
     }
 
@@ -287,6 +312,10 @@ impl Field {
             Self::DiagnosisGroup => "diagnosegruppe",
             Self::Status => "status",
             Self::DecidedOn => "avgjort",
+            Self::Track => "forlop",
+            Self::Frist => "juridisk_frist",
+            Self::AvslagReason => "avslagsgrunn",
+            Self::CareStarted => "oppstart",
         }
     }
 }

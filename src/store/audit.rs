@@ -11,6 +11,9 @@ pub const ENTITY_OUTPUT: &str = "output";
 /// The database itself (upgrades, restores).
 pub const ENTITY_DATABASE: &str = "database";
 
+/// A decision made before Inntak, brought in with an imported referral.
+pub const IMPORT_DECISION: &str = "import_decision";
+
 /// Output actions (access logging).
 pub const PRINT_AGENDA: &str = "print_agenda";
 pub const PRINT_MINUTES: &str = "print_minutes";
@@ -48,6 +51,7 @@ impl AuditEntry {
             "add_held" => "Holdt møte lagt inn",
             "decide" => "Vedtak",
             "correct" => "Vedtak rettet",
+            IMPORT_DECISION => "Vedtak importert",
             "mapping_report" => "Kartlegging meldt tilbake",
             "track_change" => "Forløp endret",
             "care_start" => "Oppstart registrert",

@@ -51,7 +51,11 @@ const COLUMNS: &str = "id, referral_id, meeting_id, decided_on, outcome, start_o
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
     let code: String = row.get(4)?;
     let track = match (row.get::<_, Option<String>>(6)?, row.get::<_, String>(7)?) {
-        (Some(t), detail) => Track::from_codes(&t, &detail),
+        (Some(t), detail) => Some(super::decode(
+            Track::from_codes(&t, &detail),
+            6,
+            &format!("{t} {detail}"),
+        )?),
         (None, _) => None,
     };
     let bad = |what: &str| {
@@ -62,11 +66,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
         )
     };
     let outcome = match code.as_str() {
+        // A frist or track may be missing only on imported history; an unknown track code
+        // is an error (not read as "no track").
         "rett" => Outcome::Rett {
-            start_of_care_deadline: row
-                .get::<_, Option<NaiveDate>>(5)?
-                .ok_or_else(|| bad("juridisk frist mangler"))?,
-            track: track.ok_or_else(|| bad("forløp mangler"))?,
+            start_of_care_deadline: row.get::<_, Option<NaiveDate>>(5)?,
+            track,
             priority_note: row.get(8)?,
         },
         "avslag" => Outcome::Avslag {
@@ -75,9 +79,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
         },
         "videresendt" => Outcome::Videresendt { unit: row.get(11)? },
         "feilsendt" => Outcome::Feilsendt,
-        "sekundaer" => Outcome::Sekundaer {
-            track: track.ok_or_else(|| bad("forløp mangler"))?,
-        },
+        "sekundaer" => Outcome::Sekundaer { track },
         other => return Err(bad(other)),
     };
     Ok(StoredDecision {
@@ -123,6 +125,137 @@ pub fn history(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Vec<
         "SELECT {COLUMNS} FROM decisions WHERE referral_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([referral.0], from_row)?;
+    rows.collect()
+}
+
+/// Who an imported decision was made by, as stored (`decided_by`).
+pub const IMPORTED_BY: &str = "import";
+
+/// A decision made before Inntak, ready to store.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportedDecision<'a> {
+    pub referral: ReferralId,
+    pub received_on: NaiveDate,
+    pub decided_on: NaiveDate,
+    pub outcome: &'a Outcome,
+    pub started: Option<NaiveDate>,
+}
+
+/// Records a decision made before Inntak, for a referral just imported with its decided
+/// status (which the import already wrote): no meeting, `decided_by` "import", late when
+/// `decided_on` is after the assessment deadline, and the care start when the file gave one.
+/// The outcome comes from `domain::decision::imported_outcome`, which checked its rules.
+pub fn record_imported(
+    tx: &Transaction<'_>,
+    imported: &ImportedDecision<'_>,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+) -> Result<DecisionId, StoreError> {
+    let ImportedDecision {
+        referral,
+        received_on,
+        decided_on,
+        outcome,
+        started,
+    } = *imported;
+    let after_deadline = is_late(received_on, decided_on, rule);
+    let (track, detail) = outcome.track().map_or((None, ""), |t| {
+        let (a, b) = t.codes();
+        (Some(a), b)
+    });
+    let (frist, reason) = match outcome {
+        Outcome::Rett {
+            start_of_care_deadline,
+            ..
+        } => (*start_of_care_deadline, ""),
+        Outcome::Avslag { reason, .. } => (None, reason.as_str()),
+        _ => (None, ""),
+    };
+    let at = timestamp(change.at);
+    tx.prepare_cached(
+        "INSERT INTO decisions (referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track,
+            track_detail, reason, after_deadline, decided_by, created_at)
+         VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        referral.0,
+        decided_on,
+        outcome.code(),
+        frist,
+        track,
+        detail,
+        reason.trim(),
+        after_deadline,
+        IMPORTED_BY,
+        at,
+    ])?;
+    let id = DecisionId(tx.last_insert_rowid());
+    if let Some(started) = started {
+        tx.prepare_cached(
+            "INSERT INTO care_starts (referral_id, booked_start, started_on, updated_by, updated_at)
+             VALUES (?1, NULL, ?2, ?3, ?4)",
+        )?
+        .execute(params![referral.0, started, IMPORTED_BY, at])?;
+    }
+    let details = json!({
+        "vedtak": id.0,
+        "utfall": outcome.code(),
+        "avgjort": decided_on.to_string(),
+        "forløp": track.map(|t| format!("{t} {detail}").trim().to_string()),
+        "juridisk_frist": frist.map(|d| d.to_string()),
+        "oppstart": started.map(|d| d.to_string()),
+        "etter_frist": after_deadline,
+    });
+    audit::log(
+        tx,
+        change,
+        audit::IMPORT_DECISION,
+        audit::ENTITY_REFERRAL,
+        Some(referral.0),
+        &details,
+    )?;
+    Ok(id)
+}
+
+/// The columns an export writes for a referral's current decision: track (as decided),
+/// juridisk frist, avslag reason, and the day care started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportedDecision {
+    pub track: String,
+    pub frist: Option<NaiveDate>,
+    pub avslag_reason: String,
+    pub started: Option<NaiveDate>,
+}
+
+/// Every referral's current decision as the export writes it, by referral id.
+pub fn for_export(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::HashMap<i64, ExportedDecision>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.referral_id, d.track, d.track_detail, d.start_of_care_deadline,
+                CASE WHEN d.outcome = 'avslag' THEN d.reason ELSE '' END, c.started_on
+         FROM decisions d LEFT JOIN care_starts c ON c.referral_id = d.referral_id
+         WHERE d.superseded_by IS NULL",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let track = match row.get::<_, Option<String>>(1)? {
+            Some(t) => {
+                let detail: String = row.get(2)?;
+                super::decode(Track::from_codes(&t, &detail), 1, &format!("{t} {detail}"))?
+                    .label_nb()
+            }
+            None => String::new(),
+        };
+        Ok((
+            row.get::<_, i64>(0)?,
+            ExportedDecision {
+                track,
+                frist: row.get(3)?,
+                avslag_reason: row.get(4)?,
+                started: row.get(5)?,
+            },
+        ))
+    })?;
     rows.collect()
 }
 
@@ -174,13 +307,7 @@ pub fn record(
             start_of_care_deadline,
             priority_note,
             ..
-        } => (
-            Some(*start_of_care_deadline),
-            priority_note.as_str(),
-            "",
-            "",
-            "",
-        ),
+        } => (*start_of_care_deadline, priority_note.as_str(), "", "", ""),
         Outcome::Avslag { reason, advice } => (None, "", reason.as_str(), advice.as_str(), ""),
         Outcome::Videresendt { unit } => (None, "", "", "", unit.as_str()),
         Outcome::Feilsendt | Outcome::Sekundaer { .. } => (None, "", "", "", ""),

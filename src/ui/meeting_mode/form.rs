@@ -72,7 +72,9 @@ impl Form {
                 priority_note,
                 ..
             } => {
-                form.frist = *start_of_care_deadline;
+                if let Some(frist) = start_of_care_deadline {
+                    form.frist = *frist;
+                }
                 form.priority_note = priority_note.clone();
                 Choice::Rett
             }
@@ -103,8 +105,8 @@ impl Form {
                 Err("Velg utfall: R rett, A avslag, V videresendt, F feilsendt, S sekundær".into())
             }
             Some(Choice::Rett) => Ok(Outcome::Rett {
-                start_of_care_deadline: self.frist,
-                track: track()?,
+                start_of_care_deadline: Some(self.frist),
+                track: Some(track()?),
                 priority_note: self.priority_note.clone(),
             }),
             Some(Choice::Avslag) => Ok(Outcome::Avslag {
@@ -115,7 +117,9 @@ impl Form {
                 unit: self.unit.clone(),
             }),
             Some(Choice::Feilsendt) => Ok(Outcome::Feilsendt),
-            Some(Choice::Sekundaer) => Ok(Outcome::Sekundaer { track: track()? }),
+            Some(Choice::Sekundaer) => Ok(Outcome::Sekundaer {
+                track: Some(track()?),
+            }),
         }
     }
 }

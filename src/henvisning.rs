@@ -1,0 +1,494 @@
+//! Norwegian electronic referrals (the Henvisning message) read from XML files (issue 13):
+//! v1.0 and v1.1 (`Message/ServReq`) and v2.0 inside the MsgHead v1.2 envelope. Read with a
+//! namespace-aware parser; unknown elements are ignored, and a file that is not a Henvisning
+//! is refused with what it is. Each file becomes one row under the import's own column names,
+//! so it goes through the same validation as a CSV line.
+
+use crate::csvio::{FileError, LineError, ParsedFile, validate_lines};
+use crate::domain::ReferrerKind;
+use chrono::NaiveDate;
+use roxmltree::{Document, Node};
+use std::path::Path;
+
+pub const NS_V1_0: &str = "http://www.kith.no/xmlstds/henvisning/2005-07-08";
+pub const NS_V1_1: &str = "http://www.kith.no/xmlstds/henvisning/2012-02-15";
+pub const NS_V2_0: &str = "http://ehelse.no/xmlstds/henvisning/2017-11-30";
+pub const NS_MSGHEAD: &str = "http://www.kith.no/xmlstds/msghead/2006-05-24";
+
+/// Code systems of the diagnosis concepts (OIDs).
+const ICPC2: &str = "2.16.578.1.12.4.1.1.7170";
+const ICD10: &str = "2.16.578.1.12.4.1.1.7110";
+
+/// Which version of the message a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    V1_0,
+    V1_1,
+    V2_0,
+}
+
+impl Version {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::V1_0 => "Henvisning v1.0",
+            Self::V1_1 => "Henvisning v1.1",
+            Self::V2_0 => "Henvisning v2.0",
+        }
+    }
+}
+
+/// What a Henvisning says, before the clinic's received date is added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Referral {
+    pub version: Version,
+    /// `MsgInfo/MsgId`: the external id, so the same file imported twice is skipped.
+    pub message_id: String,
+    pub patient: String,
+    /// FNR, DNR or HNR; another kind of id is not a fødselsnummer and is left out.
+    pub national_id: String,
+    pub birth_year: Option<i32>,
+    /// Person and organisation: "Lise Lege (HPR 1234567), Storby legesenter".
+    pub referrer: String,
+    pub referrer_kind: ReferrerKind,
+    /// Whether the kind was read from the message (role 6 or the organisation's name); when
+    /// not, the user confirms it in the preview.
+    pub referrer_kind_known: bool,
+    pub problem: String,
+    /// "L86 Ryggsyndrom med utstråling (ICPC-2)", several joined with "; ".
+    pub diagnoses: String,
+    /// When the referral was written (`IssueDate` or `GenDate`): not when it was received.
+    pub written_on: Option<NaiveDate>,
+    /// A forwarded v2.0 referral's ansiennitetsdato (`DatoMottakOgVurdering`, TypeDato 1):
+    /// the date the legal clock started, proposed as the received date.
+    pub seniority_date: Option<NaiveDate>,
+}
+
+impl Referral {
+    /// The received date to use: the one the user gave, else a forwarded referral's
+    /// ansiennitetsdato, else today.
+    pub fn received_on(&self, given: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+        given.or(self.seniority_date).unwrap_or(today)
+    }
+}
+
+/// The import columns a Henvisning fills, in the order of `row`.
+pub const COLUMNS: [&str; 8] = [
+    "henvisning_id",
+    "mottatt",
+    "pasient",
+    "fodselsnummer",
+    "fodselsar",
+    "henviser",
+    "henviser_type",
+    "problemstilling",
+];
+
+/// Why a file could not be read as a Henvisning; the text is what the user reads.
+fn refused(what: String) -> FileError {
+    FileError::Refused(what)
+}
+
+/// Reads one Henvisning from XML text.
+pub fn parse(xml: &str) -> Result<Referral, FileError> {
+    let doc = Document::parse(xml).map_err(|e| {
+        refused(format!(
+            "Filen er ikke gyldig XML ({e}), og kan ikke leses som en henvisning"
+        ))
+    })?;
+    let root = doc.root_element();
+    let root_ns = root.tag_name().namespace().unwrap_or("");
+    match (root_ns, root.tag_name().name()) {
+        (NS_V1_0 | NS_V1_1, "Message") => {
+            let version = if root_ns == NS_V1_0 {
+                Version::V1_0
+            } else {
+                Version::V1_1
+            };
+            let serv_req = child(root, "ServReq").ok_or_else(|| {
+                refused("Henvisningen mangler ServReq (selve henvisningen)".into())
+            })?;
+            Ok(read_v1(root, serv_req, version))
+        }
+        (NS_MSGHEAD, "MsgHead") => {
+            let content = path(root, &["Document", "RefDoc", "Content"])
+                .and_then(|c| c.children().find(Node::is_element));
+            match content {
+                Some(h)
+                    if h.tag_name().namespace() == Some(NS_V2_0)
+                        && h.tag_name().name() == "Henvisning" =>
+                {
+                    Ok(read_v2(root, h))
+                }
+                Some(other) => Err(refused(format!(
+                    "Dette er {}, ikke en henvisning",
+                    describe(other.tag_name().name(), root)
+                ))),
+                None => Err(refused(format!(
+                    "Dette er {}, ikke en henvisning",
+                    describe("", root)
+                ))),
+            }
+        }
+        (_, name) => Err(refused(format!(
+            "Dette er {}, ikke en henvisning",
+            describe(name, root)
+        ))),
+    }
+}
+
+/// What a message is, for the refusal: "en Dialogmelding", "en Epikrise", ...
+fn describe(content: &str, root: Node) -> String {
+    let known = [
+        ("Dialogmelding", "en Dialogmelding"),
+        ("Epikrise", "en Epikrise"),
+        ("AppRec", "en applikasjonskvittering (AppRec)"),
+        ("Svarrapport", "et prøvesvar (Svarrapport)"),
+        ("Rekvisisjon", "en rekvisisjon"),
+    ];
+    if let Some((_, text)) = known.iter().find(|(name, _)| *name == content) {
+        return (*text).to_string();
+    }
+    if let Some(dn) = path(root, &["MsgInfo", "Type"]).and_then(|t| t.attribute("DN")) {
+        return format!("en melding av typen «{dn}»");
+    }
+    if content.is_empty() || content == root.tag_name().name() {
+        format!("et XML-dokument med rot «{}»", root.tag_name().name())
+    } else {
+        format!("et XML-dokument med innholdet «{content}»")
+    }
+}
+
+fn read_v1(message: Node, req: Node, version: Version) -> Referral {
+    let patient = child(req, "Patient");
+    let national_id = patient
+        .filter(|p| {
+            child(*p, "TypeOffId")
+                .and_then(|t| t.attribute("V"))
+                .is_some_and(is_national_id_type)
+        })
+        .and_then(|p| text_of(p, "OffId"))
+        .unwrap_or_default();
+    let hcp = path(req, &["Requester", "HCP"]);
+    let inst = hcp.and_then(|h| child(h, "Inst"));
+    let person = inst
+        .and_then(|i| child(i, "HCPerson"))
+        .or_else(|| hcp.and_then(|h| child(h, "HCProf")));
+    let organisation = inst.and_then(|i| text_of(i, "Name")).unwrap_or_default();
+    let person_name = person.and_then(|p| text_of(p, "Name")).unwrap_or_default();
+    let hpr = person.and_then(hpr_number);
+    let role_six = req
+        .descendants()
+        .any(|n| is(n, "RoleToPatient") && n.attribute("V") == Some("6"));
+    let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
+    Referral {
+        version,
+        message_id: path(message, &["MsgInfo", "MsgId"])
+            .and_then(|n| n.text())
+            .map(|t| t.trim().to_string())
+            .unwrap_or_default(),
+        patient: patient.and_then(|p| text_of(p, "Name")).unwrap_or_default(),
+        national_id,
+        birth_year: patient
+            .and_then(|p| child(p, "DateOfBirth"))
+            .and_then(date_of)
+            .map(|d| {
+                use chrono::Datelike;
+                d.year()
+            }),
+        referrer: referrer_text(&person_name, hpr.as_deref(), &organisation),
+        referrer_kind,
+        referrer_kind_known,
+        problem: problem(req),
+        diagnoses: diagnoses(req),
+        written_on: child(req, "IssueDate").and_then(date_of),
+        seniority_date: None,
+    }
+}
+
+fn read_v2(head: Node, henvisning: Node) -> Referral {
+    let info = child(head, "MsgInfo");
+    let patient = info.and_then(|i| child(i, "Patient"));
+    let ident = patient.and_then(|p| {
+        p.children().filter(|n| is(*n, "Ident")).find(|i| {
+            child(*i, "TypeId")
+                .and_then(|t| t.attribute("V"))
+                .is_some_and(is_national_id_type)
+        })
+    });
+    let name = patient.map_or_else(String::new, |p| {
+        ["GivenName", "MiddleName", "FamilyName"]
+            .iter()
+            .filter_map(|n| text_of(p, n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let organisation_node = info.and_then(|i| path(i, &["Sender", "Organisation"]));
+    let organisation = organisation_node
+        .and_then(|o| text_of(o, "OrganisationName"))
+        .unwrap_or_default();
+    let professional =
+        organisation_node.and_then(|o| o.descendants().find(|n| is(*n, "HealthcareProfessional")));
+    let person_name = professional.map_or_else(String::new, |p| {
+        ["GivenName", "MiddleName", "FamilyName"]
+            .iter()
+            .filter_map(|n| text_of(p, n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let hpr = professional.and_then(|p| {
+        p.children()
+            .filter(|n| is(*n, "Ident"))
+            .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR"))
+            .and_then(|i| text_of(i, "Id"))
+    });
+    let role_six = head
+        .descendants()
+        .chain(henvisning.descendants())
+        .any(|n| is(n, "RoleToPatient") && n.attribute("V") == Some("6"));
+    let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
+    // A forwarded referral keeps the date its clock started (TypeDato 1 = ansiennitetsdato).
+    let seniority_date = henvisning
+        .descendants()
+        .filter(|n| is(*n, "DatoMottakOgVurdering"))
+        .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some("1"))
+        .and_then(|n| child(n, "Dato"))
+        .and_then(date_of);
+    Referral {
+        version: Version::V2_0,
+        message_id: info.and_then(|i| text_of(i, "MsgId")).unwrap_or_default(),
+        patient: name,
+        national_id: ident.and_then(|i| text_of(i, "Id")).unwrap_or_default(),
+        birth_year: patient
+            .and_then(|p| child(p, "DateOfBirth"))
+            .and_then(date_of)
+            .map(|d| {
+                use chrono::Datelike;
+                d.year()
+            }),
+        referrer: referrer_text(&person_name, hpr.as_deref(), &organisation),
+        referrer_kind,
+        referrer_kind_known,
+        problem: problem(henvisning),
+        diagnoses: diagnoses(henvisning),
+        written_on: info.and_then(|i| child(i, "GenDate")).and_then(date_of),
+        seniority_date,
+    }
+}
+
+fn is_national_id_type(v: &str) -> bool {
+    matches!(v, "FNR" | "DNR" | "HNR")
+}
+
+/// Fastlege when the message says so (role 6, "fastlege" in the role's or organisation's
+/// name, a legesenter or legekontor); otherwise unknown, shown as "annet" for the user to
+/// confirm.
+fn kind(role_six: bool, organisation: &str) -> (ReferrerKind, bool) {
+    let org = organisation.to_lowercase();
+    if role_six
+        || [
+            "fastlege",
+            "legesenter",
+            "legekontor",
+            "legesenteret",
+            "legekontoret",
+        ]
+        .iter()
+        .any(|w| org.contains(w))
+    {
+        (ReferrerKind::Fastlege, true)
+    } else {
+        (ReferrerKind::Annet, false)
+    }
+}
+
+fn referrer_text(person: &str, hpr: Option<&str>, organisation: &str) -> String {
+    let mut text = person.trim().to_string();
+    if let Some(hpr) = hpr.filter(|h| !h.trim().is_empty()) {
+        if text.is_empty() {
+            text = format!("HPR {}", hpr.trim());
+        } else {
+            text = format!("{text} (HPR {})", hpr.trim());
+        }
+    }
+    match (text.is_empty(), organisation.trim().is_empty()) {
+        (_, true) => text,
+        (true, false) => organisation.trim().to_string(),
+        (false, false) => format!("{text}, {}", organisation.trim()),
+    }
+}
+
+/// The "Aktuell problemstilling" (`ReasonAsText` with `Heading V="PROB"`); the other
+/// headings' texts are not the problem statement.
+fn problem(scope: Node) -> String {
+    scope
+        .descendants()
+        .filter(|n| is(*n, "ReasonAsText"))
+        .filter(|n| child(*n, "Heading").and_then(|h| h.attribute("V")) == Some("PROB"))
+        .map(|n| {
+            n.children()
+                .filter(|c| c.is_element() && !is(*c, "Heading"))
+                .map(|c| {
+                    c.descendants()
+                        .filter(|t| t.is_text())
+                        .map(|t| t.text().unwrap_or(""))
+                        .collect::<String>()
+                })
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Diagnoses as "code text (system)", joined; at most 120 characters (the column's limit),
+/// cut at a whole diagnosis where it can be.
+fn diagnoses(scope: Node) -> String {
+    let all: Vec<String> = scope
+        .descendants()
+        .filter(|n| is(*n, "Diagnosis"))
+        .filter_map(|d| {
+            let concept = child(d, "Concept").unwrap_or(d);
+            let code = concept.attribute("V")?.trim();
+            let system = match concept.attribute("S").unwrap_or("") {
+                ICPC2 => " (ICPC-2)",
+                ICD10 => " (ICD-10)",
+                _ => "",
+            };
+            let name = concept.attribute("DN").unwrap_or("").trim();
+            Some(
+                format!("{code} {name}{system}")
+                    .replace("  ", " ")
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let mut text = String::new();
+    for d in all {
+        let next = if text.is_empty() {
+            d
+        } else {
+            format!("{text}; {d}")
+        };
+        if next.chars().count() > 120 {
+            if text.is_empty() {
+                text = next.chars().take(120).collect();
+            }
+            break;
+        }
+        text = next;
+    }
+    text
+}
+
+/// A date as the message writes it: `V="2024-04-12"` (or a date-time), or as text.
+fn date_of(node: Node) -> Option<NaiveDate> {
+    let raw = node.attribute("V").or_else(|| node.text())?.trim();
+    raw.get(..10).and_then(|d| d.parse().ok())
+}
+
+fn hpr_number(person: Node) -> Option<String> {
+    let typed = child(person, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR");
+    if typed {
+        return text_of(person, "Id");
+    }
+    person
+        .children()
+        .filter(|n| is(*n, "Ident"))
+        .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR"))
+        .and_then(|i| text_of(i, "Id"))
+}
+
+/// An element of one of the Henvisning's or MsgHead's namespaces, by local name.
+fn is(node: Node, name: &str) -> bool {
+    node.is_element()
+        && node.tag_name().name() == name
+        && matches!(
+            node.tag_name().namespace(),
+            Some(NS_V1_0 | NS_V1_1 | NS_V2_0 | NS_MSGHEAD)
+        )
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|n| is(*n, name))
+}
+
+fn path<'a, 'i>(node: Node<'a, 'i>, names: &[&str]) -> Option<Node<'a, 'i>> {
+    names.iter().try_fold(node, |n, name| child(n, name))
+}
+
+fn text_of(node: Node, name: &str) -> Option<String> {
+    child(node, name)
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// Whether a path names an XML file by its extension.
+pub fn is_xml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+}
+
+/// Reads Henvisning files into one parsed import: one row per file (its line number is the
+/// file's place in the list, 1 for the first), under `COLUMNS` and "diagnosegruppe". A file
+/// that cannot be read as a Henvisning is an error row naming the file, so the rest can
+/// still be shown and imported with `--skip-invalid`.
+pub fn read_files(
+    paths: &[std::path::PathBuf],
+    received: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(ParsedFile, Vec<Option<Referral>>), FileError> {
+    let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_string()).collect();
+    header.push("diagnosegruppe".into());
+    let mut read = Vec::new();
+    let mut lines = Vec::new();
+    for (i, p) in paths.iter().enumerate() {
+        let line = i as u64 + 1;
+        let name = p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let parsed = std::fs::read(p)
+            .map_err(|e| format!("kan ikke leses: {e}"))
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|_| "er ikke UTF-8-tekst".to_string())
+            })
+            .and_then(|text| parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(r) => {
+                lines.push(Ok((line, row(&r, received, today))));
+                read.push(Some(r));
+            }
+            Err(message) => {
+                lines.push(Err(LineError {
+                    line,
+                    field: name,
+                    message,
+                }));
+                read.push(None);
+            }
+        }
+    }
+    let parsed = validate_lines(header, lines.into_iter(), today)?;
+    Ok((parsed, read))
+}
+
+/// One Henvisning as an import row (the fields in `COLUMNS` order, then the diagnoses).
+pub fn row(r: &Referral, received: Option<NaiveDate>, today: NaiveDate) -> Vec<String> {
+    vec![
+        r.message_id.clone(),
+        r.received_on(received, today).to_string(),
+        r.patient.clone(),
+        r.national_id.clone(),
+        r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+        r.referrer.clone(),
+        r.referrer_kind.code().to_string(),
+        r.problem.clone(),
+        r.diagnoses.clone(),
+    ]
+}
