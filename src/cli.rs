@@ -468,6 +468,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 skip_invalid: *skip_invalid,
                 rejects_path: rejects.clone(),
                 sheet: sheet.clone(),
+                write_rejects: true,
             };
             import(
                 &mut store,
@@ -875,7 +876,8 @@ fn import(
                 );
             }
         }
-        csvio::import_parsed(store, &parsed, files, options, change).map_err(|e| e.to_string())?
+        csvio::import_parsed(store, &parsed, files, options, change, None)
+            .map_err(|e| e.to_string())?
     } else {
         let [file] = files else {
             return Err(

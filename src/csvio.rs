@@ -40,6 +40,9 @@ pub const EXPORT_COLUMNS: [&str; 18] = [
 /// Columns computed by Inntak: accepted on import (so an export re-imports) but not read.
 const COMPUTED_COLUMNS: [&str; 1] = ["vurderingsfrist"];
 
+/// What a cancelled import says (nothing was written).
+pub const CANCELLED: &str = "Importen ble avbrutt. Ingenting er importert.";
+
 /// Column that the rejects file adds with the reasons.
 pub const REJECT_REASON_COLUMN: &str = "feil";
 
@@ -838,6 +841,18 @@ pub struct ImportOptions {
     pub rejects_path: Option<PathBuf>,
     /// The spreadsheet's sheet to read (name); the first when `None`.
     pub sheet: Option<String>,
+    /// With `skip_invalid`: write the invalid rows to a rejects file (the command line). The
+    /// window keeps them on screen instead, and writes no file.
+    pub write_rejects: bool,
+}
+
+/// How far a running import has come, and whether the user asked it to stop. Shared with
+/// the thread that runs it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Rows written so far (in the transaction that is not committed yet).
+    pub done: std::sync::atomic::AtomicUsize,
+    pub cancel: std::sync::atomic::AtomicBool,
 }
 
 /// The default rejects file for an input file: `henvisninger.csv` → `henvisninger-avviste.csv`.
@@ -879,7 +894,7 @@ pub fn import_file(
     change: Change<'_>,
 ) -> Result<ImportReport, FileError> {
     let parsed = read_input(path, options, today)?;
-    import_parsed(store, &parsed, &[path.to_path_buf()], options, change)
+    import_parsed(store, &parsed, &[path.to_path_buf()], options, change, None)
 }
 
 /// Imports rows already read and validated (from a file, Henvisning XML files or pasted
@@ -892,7 +907,9 @@ pub fn import_parsed(
     inputs: &[PathBuf],
     options: &ImportOptions,
     change: Change<'_>,
+    progress: Option<&Progress>,
 ) -> Result<ImportReport, FileError> {
+    use std::sync::atomic::Ordering;
     let mut report = ImportReport::default();
     for row in &parsed.rows {
         if let Err(errors) = &row.result {
@@ -903,7 +920,7 @@ pub fn import_parsed(
     if !invalid.is_empty() && !options.skip_invalid {
         return Ok(report);
     }
-    let rejects_path = (!invalid.is_empty()).then(|| {
+    let rejects_path = (!invalid.is_empty() && options.write_rejects).then(|| {
         options.rejects_path.clone().unwrap_or_else(|| {
             inputs.first().map_or_else(
                 || PathBuf::from("import-avviste.csv"),
@@ -922,6 +939,13 @@ pub fn import_parsed(
     store.write(|tx| {
         let rule = crate::store::settings::load(tx)?.working_day_rule();
         for row in &parsed.rows {
+            if let Some(p) = progress {
+                // Cancelled: the transaction rolls back, nothing is left behind.
+                if p.cancel.load(Ordering::Relaxed) {
+                    return Err(StoreError::Rule(CANCELLED.into()));
+                }
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
             let Ok(r) = &row.result else { continue };
             if let Some(ext) = &r.fields.external_id
                 && referrals::find_by_external_id(tx, ext)?.is_some()

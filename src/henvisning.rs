@@ -434,61 +434,76 @@ pub fn is_xml(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
 }
 
+/// The import columns of a Henvisning row (our names), as `row` fills them.
+pub fn header() -> Vec<String> {
+    COLUMNS
+        .iter()
+        .chain(["diagnosegruppe", "fagfelt"].iter())
+        .map(|c| (*c).to_string())
+        .collect()
+}
+
+/// Reads one file as a Henvisning; the error is the sentence the user reads.
+pub fn read_one(path: &Path) -> Result<Referral, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("kan ikke leses: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| "er ikke UTF-8-tekst".to_string())?;
+    parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string())
+}
+
+/// A file's name as messages show it.
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 /// Reads Henvisning files into one parsed import: one row per file (its line number is the
-/// file's place in the list, 1 for the first), under `COLUMNS` and "diagnosegruppe". A file
-/// that cannot be read as a Henvisning is an error row naming the file, so the rest can
-/// still be shown and imported with `--skip-invalid`.
+/// file's place in the list, 1 for the first), under `header()`. A file that cannot be read
+/// as a Henvisning is an error row naming the file, so the rest can still be shown and
+/// imported with `--skip-invalid`.
 pub fn read_files(
     paths: &[std::path::PathBuf],
     received: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(ParsedFile, Vec<Option<Referral>>), FileError> {
-    let mut header: Vec<String> = COLUMNS.iter().map(|c| (*c).to_string()).collect();
-    header.push("diagnosegruppe".into());
-    let mut read = Vec::new();
-    let mut lines = Vec::new();
-    for (i, p) in paths.iter().enumerate() {
-        let line = i as u64 + 1;
-        let name = p.file_name().map_or_else(
-            || p.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let parsed = std::fs::read(p)
-            .map_err(|e| format!("kan ikke leses: {e}"))
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|_| "er ikke UTF-8-tekst".to_string())
-            })
-            .and_then(|text| parse(text.trim_start_matches('\u{feff}')).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(r) => {
-                lines.push(Ok((line, row(&r, received, today))));
-                read.push(Some(r));
-            }
-            Err(message) => {
-                lines.push(Err(LineError {
+    let read: Vec<Result<Referral, String>> = paths.iter().map(|p| read_one(p)).collect();
+    let lines: Vec<Result<(u64, Vec<String>), LineError>> = paths
+        .iter()
+        .zip(&read)
+        .enumerate()
+        .map(|(i, (p, r))| {
+            let line = i as u64 + 1;
+            match r {
+                Ok(r) => Ok((
                     line,
-                    field: name,
-                    message,
-                }));
-                read.push(None);
+                    row(r, r.received_on(received, today), r.referrer_kind, ""),
+                )),
+                Err(message) => Err(LineError {
+                    line,
+                    field: file_name(p),
+                    message: message.clone(),
+                }),
             }
-        }
-    }
-    let parsed = validate_lines(header, lines.into_iter(), today)?;
-    Ok((parsed, read))
+        })
+        .collect();
+    let parsed = validate_lines(header(), lines.into_iter(), today)?;
+    Ok((parsed, read.into_iter().map(Result::ok).collect()))
 }
 
-/// One Henvisning as an import row (the fields in `COLUMNS` order, then the diagnoses).
-pub fn row(r: &Referral, received: Option<NaiveDate>, today: NaiveDate) -> Vec<String> {
+/// One Henvisning as an import row under `header()`, with the received date, the referrer
+/// kind and the specialty the user confirmed (the message's own when not changed).
+pub fn row(r: &Referral, received: NaiveDate, kind: ReferrerKind, specialty: &str) -> Vec<String> {
     vec![
         r.message_id.clone(),
-        r.received_on(received, today).to_string(),
+        received.to_string(),
         r.patient.clone(),
         r.national_id.clone(),
         r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
         r.referrer.clone(),
-        r.referrer_kind.code().to_string(),
+        kind.code().to_string(),
         r.problem.clone(),
         r.diagnoses.clone(),
+        specialty.to_string(),
     ]
 }

@@ -6,6 +6,7 @@ mod date_field;
 mod detail_panel;
 mod encryption_view;
 mod followup_view;
+mod import_view;
 mod meeting_mode;
 mod meetings_view;
 pub mod prefs;
@@ -18,12 +19,13 @@ pub mod theme;
 pub mod unlock;
 
 pub use app::{
-    Action, App, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction,
-    OutputAction, Preload, ReferralAction, View,
+    Action, App, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
+    MeetingAction, NavAction, OutputAction, Preload, ReferralAction, Shared, View,
 };
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;
 pub use followup_view::CareFilter;
+pub use import_view::ImportOrigin;
 pub use unlock::{Root, UnlockScreen};
 
 /// The fornyet vurdering line: red when the renewed assessment is used up, muted otherwise.

@@ -15,12 +15,29 @@ pub const ZOOM_STEP: f32 = 0.1;
 pub struct UiPrefs {
     /// Text and widget size; 1.0 is 100 %.
     pub zoom: f32,
+    /// The import's column mapping per source, keyed by the source's header (its column
+    /// names joined): for each of their columns our column's name, or "" for not imported.
+    /// Column names only, never a cell of the data.
+    #[serde(default)]
+    pub import_mappings: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for UiPrefs {
     fn default() -> Self {
-        Self { zoom: 1.0 }
+        Self {
+            zoom: 1.0,
+            import_mappings: Default::default(),
+        }
     }
+}
+
+/// The key a source's mapping is remembered under: its header, as the columns' names.
+pub fn mapping_key(header: &[String]) -> String {
+    header
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
 }
 
 impl UiPrefs {
@@ -47,6 +64,7 @@ pub fn load(path: &Path) -> UiPrefs {
         .and_then(|bytes| serde_json::from_slice::<UiPrefs>(&bytes).ok())
         .map(|p| UiPrefs {
             zoom: UiPrefs::clamped_zoom(p.zoom),
+            ..p
         })
         .unwrap_or_default()
 }
@@ -70,8 +88,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("ui.json");
         assert_eq!(load(&path), UiPrefs::default());
-        save(&path, &UiPrefs { zoom: 1.3 }).unwrap();
-        assert_eq!(load(&path), UiPrefs { zoom: 1.3 });
+        let prefs = UiPrefs {
+            zoom: 1.3,
+            ..UiPrefs::default()
+        };
+        save(&path, &prefs).unwrap();
+        assert_eq!(load(&path), prefs);
         std::fs::write(&path, b"{ not json").unwrap();
         assert_eq!(load(&path), UiPrefs::default());
         std::fs::write(&path, br#"{"zoom": 9.0}"#).unwrap();

@@ -100,6 +100,18 @@ impl QueuePanel {
                 if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {
                     actions.push(Action::Nav(NavAction::NewReferral));
                 }
+                if ui
+                    .button("Importer…")
+                    .on_hover_text(
+                        "CSV, Excel, XML-henvisninger eller innlimte rader (Ctrl+V i køen); \
+                         du kan også slippe en fil på vinduet",
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::Import(super::ImportAction::Open(
+                        super::ImportOrigin::Choose,
+                    )));
+                }
             });
         });
     }

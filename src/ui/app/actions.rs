@@ -24,6 +24,54 @@ pub enum Action {
     FollowUp(FollowUpAction),
     Output(OutputAction),
     Backup(BackupAction),
+    Import(ImportAction),
+}
+
+/// A value too large to copy with every action (an import's rows, its report), compared by
+/// identity.
+#[derive(Debug)]
+pub struct Shared<T>(pub std::sync::Arc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Self {
+        Self(std::sync::Arc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The rows the user chose to import, validated, and where they came from.
+#[derive(Debug)]
+pub struct ImportJob {
+    pub parsed: crate::csvio::ParsedFile,
+    /// The files read (none for pasted rows).
+    pub inputs: Vec<PathBuf>,
+    /// The column mapping to remember for this source (its key and our column per theirs).
+    pub remember: Option<(String, Vec<String>)>,
+}
+
+/// Referrals in: the import dialog.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportAction {
+    /// Opens the dialog on a source (a dropped file, pasted rows) or to choose one.
+    Open(crate::ui::import_view::ImportOrigin),
+    /// The system's file dialog, to choose the file to import.
+    ChooseFile,
+    /// Runs the import off the UI thread.
+    Start(Shared<ImportJob>),
+    /// The import's thread is done: reload, select the new referrals.
+    Finished(Shared<Result<crate::csvio::ImportReport, String>>),
+    Close,
 }
 
 /// Moving around: which view, which referral, meeting or follow-up is selected, the form.

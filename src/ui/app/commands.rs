@@ -23,6 +23,7 @@ impl App {
             Action::FollowUp(a) => self.apply_follow_up(a),
             Action::Output(a) => self.apply_output(a),
             Action::Backup(a) => self.apply_backup(a),
+            Action::Import(a) => self.apply_import(a),
         }
     }
 

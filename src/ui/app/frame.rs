@@ -224,6 +224,9 @@ impl App {
                 &mut actions,
             );
         }
+        if let Some(import) = &mut self.import {
+            import.ui(ui.ctx(), &mut actions);
+        }
         if self.demo_offer {
             self.demo_offer_ui(ui.ctx(), &mut actions);
         }
@@ -272,6 +275,34 @@ impl App {
         if self.form.is_none() && ctx.input_mut(|i| i.consume_shortcut(&new)) {
             actions.push(Action::Nav(NavAction::NewReferral));
         }
+        // Referrals in: a file dropped on the window, or rows pasted (Ctrl+V) in the queue
+        // when no text field takes them, open the import dialog on them.
+        if self.import.is_none() && self.form.is_none() {
+            let dropped: Vec<PathBuf> = ctx.input(|i| {
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_path_buf())
+                    .collect()
+            });
+            if !dropped.is_empty() {
+                actions.push(Action::Import(ImportAction::Open(
+                    crate::ui::ImportOrigin::Files(dropped),
+                )));
+            } else if self.view == View::Queue && !typing {
+                let pasted = ctx.input(|i| {
+                    i.events.iter().find_map(|e| match e {
+                        egui::Event::Paste(text) if !text.trim().is_empty() => Some(text.clone()),
+                        _ => None,
+                    })
+                });
+                if let Some(text) = pasted {
+                    actions.push(Action::Import(ImportAction::Open(
+                        crate::ui::ImportOrigin::Pasted(text),
+                    )));
+                }
+            }
+        }
     }
 
     /// The keys of the current view, in a window over everything (F1 or ? to open, Esc to close).
@@ -302,6 +333,10 @@ impl App {
                 "Henvisninger",
                 &[
                     ("Ctrl+N", "ny henvisning"),
+                    (
+                        "Ctrl+V",
+                        "lim inn rader fra et regneark eller en liste: åpner importen",
+                    ),
                     ("Ctrl+F", "søk"),
                     ("↑ ↓", "flytt i køen"),
                     ("Ctrl+Enter", "lagre skjemaet"),
@@ -472,8 +507,13 @@ impl App {
         }
         self.saved_zoom = clamped;
         if let Some(path) = &self.prefs_path
-            && let Err(e) =
-                crate::ui::prefs::save(path, &crate::ui::prefs::UiPrefs { zoom: clamped })
+            && let Err(e) = crate::ui::prefs::save(
+                path,
+                &crate::ui::prefs::UiPrefs {
+                    zoom: clamped,
+                    ..crate::ui::prefs::load(path)
+                },
+            )
         {
             self.error(format!(
                 "Tekststørrelsen ble ikke husket ({}): {e}",

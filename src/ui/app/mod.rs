@@ -5,6 +5,7 @@ mod actions;
 mod backups;
 mod commands;
 mod frame;
+mod import;
 mod meeting_commands;
 mod output;
 mod state;
@@ -31,8 +32,8 @@ use crate::store::meetings::{self};
 use crate::store::referrals::{self, Change};
 use crate::store::{Integrity, Store, audit, settings};
 pub use actions::{
-    Action, BackupAction, ClinicAction, FollowUpAction, MeetingAction, NavAction, OutputAction,
-    ReferralAction,
+    Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, MeetingAction,
+    NavAction, OutputAction, ReferralAction, Shared,
 };
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};
@@ -118,6 +119,8 @@ pub struct App {
     saved_zoom: f32,
     /// The audit chain walk, started once the integrity check has passed.
     chain: ChainCheck,
+    /// Henvisninger → "Importer…": the import dialog, while it is open.
+    import: Option<super::import_view::ImportDialog>,
 }
 
 impl App {
@@ -182,6 +185,7 @@ impl App {
             prefs_path: None,
             saved_zoom: 1.0,
             chain: ChainCheck::NotStarted,
+            import: None,
         };
         // With a background integrity check still running, the first write (the schedule)
         // waits for it in `show`, so the queue can be read and shown meanwhile.

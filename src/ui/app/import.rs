@@ -1,0 +1,146 @@
+//! Referrals in: the import dialog's actions. The import runs on its own connection in a
+//! thread (one transaction, cancellable); the window keeps drawing and reading meanwhile.
+
+use super::*;
+use crate::csvio::{ImportOptions, ImportReport, Progress};
+use crate::store::OpenOptions;
+use crate::store::cipher::Unlock;
+use crate::ui::import_view::{ImportDialog, ImportOrigin, ImportSummary, RunningImport};
+use std::sync::Arc;
+
+impl App {
+    pub(super) fn apply_import(&mut self, action: ImportAction) {
+        match action {
+            ImportAction::Open(origin) => {
+                if self.store.read_only().is_some() {
+                    self.error("Databasen er skrivebeskyttet; ingenting kan importeres.");
+                    return;
+                }
+                let remembered = self
+                    .prefs_path
+                    .as_ref()
+                    .map(|p| crate::ui::prefs::load(p).import_mappings)
+                    .unwrap_or_default();
+                self.import = Some(ImportDialog::new(origin, self.clock.today(), remembered));
+            }
+            ImportAction::ChooseFile => {
+                let files = rfd::FileDialog::new()
+                    .set_title("Importer henvisninger")
+                    .add_filter(
+                        "Henvisninger (CSV, Excel, OpenDocument, XML)",
+                        &["csv", "txt", "xlsx", "xlsm", "xlsb", "xls", "ods", "xml"],
+                    )
+                    .pick_files();
+                if let Some(files) = files.filter(|f| !f.is_empty()) {
+                    self.apply_import(ImportAction::Open(ImportOrigin::Files(files)));
+                }
+            }
+            ImportAction::Start(job) => self.start_import(&job.0),
+            ImportAction::Finished(result) => self.import_finished(&result.0),
+            ImportAction::Close => {
+                if self.import.as_ref().is_some_and(ImportDialog::running) {
+                    return; // cancel first; the dialog says so
+                }
+                self.import = None;
+            }
+        }
+    }
+
+    /// Starts the import of the validated rows: on a connection of its own in a thread, or
+    /// (a file on a network share, which this connection holds alone) here.
+    fn start_import(&mut self, job: &ImportJob) {
+        if let Some(path) = &self.prefs_path
+            && let Some((key, mapping)) = &job.remember
+        {
+            let mut prefs = crate::ui::prefs::load(path);
+            prefs.import_mappings.insert(key.clone(), mapping.clone());
+            if let Err(e) = crate::ui::prefs::save(path, &prefs) {
+                self.error(format!("Kolonnevalgene ble ikke husket: {e}"));
+            }
+        }
+        let options = ImportOptions {
+            skip_invalid: true,
+            write_rejects: false,
+            ..ImportOptions::default()
+        };
+        let progress = Arc::new(Progress::default());
+        let total = job.parsed.rows.len();
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.store.is_exclusive() {
+            let change = Change {
+                actor: &self.actor,
+                at: self.clock.now(),
+            };
+            let result = crate::csvio::import_parsed(
+                &mut self.store,
+                &job.parsed,
+                &job.inputs,
+                &options,
+                change,
+                Some(&progress),
+            )
+            .map_err(|e| e.to_string());
+            let _ = tx.send(result);
+        } else {
+            let (path, key) = (self.store.path().to_path_buf(), self.store.key().cloned());
+            let (actor, at) = (self.actor.clone(), self.clock.now());
+            let (parsed, inputs) = (job.parsed.clone(), job.inputs.clone());
+            let shared = progress.clone();
+            std::thread::spawn(move || {
+                let unlock = key.map_or_else(Unlock::none, Unlock::key);
+                let result = Store::open_keyed(&path, OpenOptions::EXISTING, &unlock)
+                    .map_err(|e| format!("Kunne ikke åpne databasen for importen: {e}"))
+                    .and_then(|mut store| {
+                        let change = Change { actor: &actor, at };
+                        crate::csvio::import_parsed(
+                            &mut store,
+                            &parsed,
+                            &inputs,
+                            &options,
+                            change,
+                            Some(&shared),
+                        )
+                        .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(result);
+            });
+        }
+        if let Some(dialog) = &mut self.import {
+            dialog.started(RunningImport {
+                progress,
+                total,
+                result: rx,
+            });
+        }
+    }
+
+    fn import_finished(&mut self, result: &Result<ImportReport, String>) {
+        let summary = match result {
+            Ok(report) => {
+                self.mark_stale(Stale::ALL);
+                if let Some(&first) = report.new_ids.first() {
+                    self.reload();
+                    self.view = View::Queue;
+                    self.set_queue_filter(crate::queue::QueueFilter::default());
+                    self.apply(Action::Nav(NavAction::Select(first)));
+                }
+                self.info(format!(
+                    "Importerte {} henvisninger; {} fantes fra før.",
+                    report.imported,
+                    report.already_present.len()
+                ));
+                Ok(ImportSummary {
+                    imported: report.imported,
+                    decisions: report.decisions,
+                    already_present: report.already_present.len(),
+                    skipped_invalid: report.rejected_rows,
+                    undated: report.undated_decisions,
+                })
+            }
+            Err(e) => Err(e.clone()),
+        };
+        if let Some(dialog) = &mut self.import {
+            dialog.finished(summary);
+        }
+    }
+}

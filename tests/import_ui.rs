@@ -1,0 +1,318 @@
+//! The import dialog (issue 13) driven as a user meets it, headless with egui_kittest: a file
+//! dropped on the window, the columns mapped, the per-line errors, "Importer de gyldige", a
+//! cancelled import that leaves nothing behind, pasted rows without a header, a spreadsheet
+//! made by a spreadsheet program, Henvisning XML with the received date and referrer kind to
+//! confirm, and a mapping remembered for the next file with the same columns.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use inntak::clock::Clock;
+use inntak::domain::referral::iso;
+use inntak::store::{Store, settings};
+use inntak::ui::App;
+use std::path::{Path, PathBuf};
+
+const TODAY: &str = "2026-11-23";
+
+fn harness(store: Store) -> Harness<'static, App> {
+    let app = App::new(store, Clock::fixed(iso(TODAY)), "tester".into());
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app)
+}
+
+/// An empty file-backed store (the import runs on a connection of its own).
+fn empty_store(path: &Path) -> Store {
+    let mut store = Store::open(path).unwrap();
+    store
+        .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
+        .unwrap();
+    store
+}
+
+fn count(path: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops files on the window, as a user does from the file manager.
+fn drop_files(harness: &mut Harness<'_, App>, files: &[PathBuf]) {
+    for f in files {
+        harness
+            .input_mut()
+            .dropped_files
+            .push(std::sync::Arc::new(Dropped(f.clone())));
+    }
+    harness.run_ok();
+}
+
+/// Runs frames (in real time: a thread reads or imports) until a label containing `text`
+/// is shown; at most ~30 s.
+fn until(harness: &mut Harness<'_, App>, text: &str) {
+    for _ in 0..600 {
+        harness.step();
+        if harness.query_by_label_contains(text).is_some() {
+            harness.run_ok();
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("«{text}» was never shown");
+}
+
+/// Chooses our column `field` for their column `theirs`.
+fn map_column(harness: &mut Harness<'_, App>, theirs: &str, field: &str) {
+    harness.get_by_label(&format!("Kolonne «{theirs}»")).click();
+    harness.run_ok();
+    harness.get_by_label(field).click();
+    harness.run_ok();
+}
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+#[test]
+fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let csv = dir.path().join("fra sykehuset.csv");
+    // The hospital system's own column names: none of them ours but "Henviser".
+    std::fs::write(
+        &csv,
+        "Mottatt dato;Navn;Fnr;Henviser\n\
+         16.11.2026;Bjørn Ødegård;13097248022;Dr. Åse Næss\n\
+         17.11.2026;Kari Nordmann;13097248032;Dr. Berg\n\
+         18.11.2026;Per Hansen;;Dr. Berg\n",
+    )
+    .unwrap();
+    let mut harness = harness(empty_store(&db));
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "Velg vår kolonne");
+    // Without "mottatt" and "pasient" nothing can be imported, and the dialog says why.
+    harness.get_by_label_contains("mottatt: kolonnen mangler (den er påkrevd)");
+    map_column(&mut harness, "Mottatt dato", "Mottatt");
+    map_column(&mut harness, "Navn", "Pasient");
+    map_column(&mut harness, "Fnr", "Fødselsnummer");
+    // The bad fødselsnummer on line 3, with the command line's text.
+    harness.get_by_label_contains("2 gyldige rader, 1 med feil (av 3)");
+    harness.get_by_label("linje 3: fodselsnummer: kontrollsifrene stemmer ikke (skrivefeil?)");
+    harness.get_by_label("Importer de gyldige (2)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 2 henvisninger.");
+    harness.get_by_label_contains("1 rader med feil ble ikke importert");
+    harness.get_by_label("Lukk").click();
+    harness.run_ok();
+    assert_eq!(count(&db, "referrals"), 2);
+    // The new referrals are in the queue, the first selected.
+    let names: Vec<String> = harness
+        .state()
+        .queue()
+        .rows
+        .iter()
+        .map(|r| r.patient.clone())
+        .collect();
+    assert!(names.contains(&"Per Hansen".to_string()), "{names:?}");
+    let first = harness
+        .state()
+        .selected()
+        .expect("a new referral is selected");
+    let app = harness.state();
+    let row = app.queue().rows.iter().find(|r| r.id == first).unwrap();
+    assert_eq!(row.patient, "Bjørn Ødegård");
+    // Nothing is written where the user did not ask: no rejects file beside the input.
+    assert!(!dir.path().join("fra sykehuset-avviste.csv").exists());
+}
+
+#[test]
+fn a_cancelled_import_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let csv = dir.path().join("mange.csv");
+    let mut text = String::from("mottatt;pasient\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("16.11.2026;Pasient {i}\n"));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let mut harness = harness(empty_store(&db));
+    let audit_before = count(&db, "audit_log");
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "20000 gyldige rader");
+    // Another program holds the file for a moment, so the import waits before its first
+    // row and the cancel below reaches it whatever the machine's speed.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    harness.get_by_label("Importer (20000)").click();
+    // (A few frames: the dialog shrinks and settles in the middle of the window.)
+    harness.run_steps(6);
+    // The progress bar with the row count, and the cancel.
+    harness.get_by_label("0 av 20\u{a0}000 rader");
+    harness.get_by_label("Avbryt importen").click();
+    harness.run_steps(4);
+    harness.get_by_label("Avbryter …");
+    other.execute_batch("COMMIT").unwrap();
+    until(
+        &mut harness,
+        "Importen ble avbrutt. Ingenting er importert.",
+    );
+    assert_eq!(count(&db, "referrals"), 0);
+    assert_eq!(count(&db, "audit_log"), audit_before);
+}
+
+#[test]
+fn pasted_rows_without_a_header_are_mapped_by_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let mut harness = harness(empty_store(&db));
+    harness.run_ok();
+    // Rows copied from a spreadsheet: tab-separated, no header line.
+    harness.event(egui::Event::Paste(
+        "Kåre Ærlig\t16.11.2026\tfastlege\nLiv Åsheim\t2026-11-18\tannet\n".into(),
+    ));
+    harness.run_ok();
+    harness.get_by_label("Kolonne 1");
+    harness.get_by_label("Kolonne 3");
+    map_column(&mut harness, "Kolonne 1", "Pasient");
+    map_column(&mut harness, "Kolonne 2", "Mottatt");
+    map_column(&mut harness, "Kolonne 3", "Henvisertype");
+    harness.get_by_label_contains("2 gyldige rader, 0 med feil");
+    harness.get_by_label("Importer (2)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 2 henvisninger.");
+    harness.get_by_label("Lukk").click();
+    harness.run_ok();
+    let app = harness.state();
+    let liv = app
+        .queue()
+        .rows
+        .iter()
+        .find(|r| r.patient == "Liv Åsheim")
+        .unwrap();
+    assert_eq!(liv.received_on, iso("2026-11-18"));
+}
+
+#[test]
+fn an_xlsx_from_a_spreadsheet_program_imports_with_letters_and_dates_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let mut harness = harness(empty_store(&db));
+    drop_files(&mut harness, &[fixture("sheets/henvisninger.xlsx")]);
+    until(&mut harness, "3 gyldige rader, 0 med feil");
+    // The sheet's cells as the preview shows them: dates from date cells, the leading zero.
+    harness.get_by_label("2025-04-14");
+    harness.get_by_label("05038523491");
+    harness.get_by_label("Importer (3)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 3 henvisninger.");
+    harness.get_by_label_contains("2 av dem hadde en avgjørelse fra før");
+    harness.get_by_label("Lukk").click();
+    harness.run_ok();
+    let app = harness.state();
+    let names: Vec<&str> = app
+        .queue()
+        .rows
+        .iter()
+        .map(|r| r.patient.as_str())
+        .collect();
+    for name in ["Bjørn Ødegård", "Kåre Ærlig", "Liv Åsheim"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+    assert_eq!(count(&db, "decisions"), 2);
+}
+
+#[test]
+fn henvisning_xml_files_show_the_received_date_and_the_kind_to_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let mut harness = harness(empty_store(&db));
+    drop_files(
+        &mut harness,
+        &[
+            fixture("henvisning/v1_1.xml"),
+            fixture("henvisning/v2_0_videresendt.xml"),
+            fixture("henvisning/dialogmelding.xml"),
+        ],
+    );
+    until(&mut harness, "gyldige rader");
+    harness.get_by_label("Kari Nordmann-Ødegård");
+    // The forwarded referral: its clock started at the ansiennitetsdato, proposed here.
+    harness.get_by_label("videresendt: ansiennitetsdato 09.11.2026");
+    harness.get_by_label("Mottatt for v2_0_videresendt.xml");
+    harness.get_by_label("Mottatt for v1_1.xml");
+    // The refused file, named, with the command line's text.
+    harness.get_by_label("dialogmelding.xml: Dette er en Dialogmelding, ikke en henvisning");
+    harness.get_by_label_contains("2 gyldige rader, 1 med feil (av 3)");
+    // The referrer kind the message did not give: the user confirms avtalespesialist.
+    harness
+        .get_by_label("Henvisertype for v2_0_videresendt.xml")
+        .click();
+    harness.run_ok();
+    harness.get_by_label("Avtalespesialist").click();
+    harness.run_ok();
+    harness.get_by_label("Importer de gyldige (2)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 2 henvisninger.");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (received, kind): (String, String) = conn
+        .query_row(
+            "SELECT received_on, referrer_kind FROM referrals WHERE patient = 'Per Solberg'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (received.as_str(), kind.as_str()),
+        ("2026-11-09", "avtalespesialist")
+    );
+}
+
+#[test]
+fn a_mapping_is_remembered_for_the_next_file_with_the_same_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let prefs = dir.path().join("ui.json");
+    let first = dir.path().join("uke47.csv");
+    let second = dir.path().join("uke48.csv");
+    std::fs::write(&first, "Dato inn;Pasientnavn\n16.11.2026;Ola Nordmann\n").unwrap();
+    std::fs::write(&second, "Dato inn;Pasientnavn\n23.11.2026;Eva Berg\n").unwrap();
+    let mut app = App::new(empty_store(&db), Clock::fixed(iso(TODAY)), "tester".into());
+    app.remember_text_size_in(prefs.clone());
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    drop_files(&mut harness, std::slice::from_ref(&first));
+    until(&mut harness, "Velg vår kolonne");
+    map_column(&mut harness, "Dato inn", "Mottatt");
+    map_column(&mut harness, "Pasientnavn", "Pasient");
+    harness.get_by_label("Importer (1)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 1 henvisninger.");
+    harness.get_by_label("Lukk").click();
+    harness.run_ok();
+    // Next week's file from the same system: the columns are already chosen.
+    drop_files(&mut harness, std::slice::from_ref(&second));
+    until(&mut harness, "1 gyldige rader, 0 med feil");
+    // Only the column names are kept in the preferences, never a cell of the data.
+    let saved = std::fs::read_to_string(&prefs).unwrap();
+    assert!(
+        saved.contains("pasientnavn") && !saved.contains("Ola"),
+        "{saved}"
+    );
+}
