@@ -75,7 +75,7 @@ enum Stage {
     /// Choosing a file or pasting rows.
     Start,
     /// Reading the file off the UI thread.
-    Reading(Receiver<Result<Source, String>>),
+    Reading(Receiver<Result<Loaded, String>>),
     Preview,
     Running(RunningImport),
     Done(Result<ImportSummary, String>),
@@ -127,15 +127,20 @@ impl ImportDialog {
                 self.paste = text;
                 self.read_paste();
             }
-            ImportOrigin::Files(files) => {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let today = self.today;
-                std::thread::spawn(move || {
-                    let _ = tx.send(read_files(&files, None, today));
-                });
-                self.stage = Stage::Reading(rx);
-            }
+            ImportOrigin::Files(files) => self.read_in_background(files, None),
         }
+    }
+
+    /// Reads and validates files in a thread: a 100,000-row file takes a second or more.
+    fn read_in_background(&mut self, files: Vec<PathBuf>, sheet: Option<String>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (today, remembered) = (self.today, self.remembered.clone());
+        std::thread::spawn(move || {
+            let loaded = read_files(&files, sheet.as_deref(), today)
+                .map(|source| load(source, &remembered, today));
+            let _ = tx.send(loaded);
+        });
+        self.stage = Stage::Reading(rx);
     }
 
     fn read_paste(&mut self) {
@@ -160,33 +165,22 @@ impl ImportDialog {
         }
     }
 
-    fn set_source(&mut self, mut source: Source) {
-        if let Source::Table { table, mapping, .. } = &mut source
-            && let Some(saved) = self
-                .remembered
-                .get(&super::prefs::mapping_key(&table.header))
-            && saved.len() == mapping.len()
-        {
-            let fields = csvio::importable_fields();
-            *mapping = saved
-                .iter()
-                .map(|code| fields.iter().copied().find(|f| f.csv_column() == code))
-                .collect();
-        }
-        self.source = Some(source);
-        self.stage = Stage::Preview;
-        self.validate();
+    fn set_source(&mut self, source: Source) {
+        let loaded = load(source, &self.remembered, self.today);
+        self.set_loaded(loaded);
     }
 
-    /// Validates every row under the current mapping and confirmations.
+    fn set_loaded(&mut self, loaded: Loaded) {
+        self.source = Some(loaded.source);
+        self.parsed = Some(loaded.parsed);
+        self.stage = Stage::Preview;
+    }
+
+    /// Validates every row under the current mapping and confirmations (after the user
+    /// changed one; the first validation is done where the source is read).
     fn validate(&mut self) {
         let today = self.today;
-        self.parsed = self.source.as_ref().map(|source| match source {
-            Source::Table { table, mapping, .. } => csvio::columns_of(&table.header, mapping)
-                .map(|columns| csvio::validate_table(table.clone(), &columns, today))
-                .map_err(|e| e.to_string()),
-            Source::Xml(rows) => xml_parsed(rows, today).map_err(|e| e.to_string()),
-        });
+        self.parsed = self.source.as_ref().map(|source| validated(source, today));
     }
 
     /// Whether the dialog is busy importing (it cannot be closed then, only cancelled).
@@ -239,7 +233,7 @@ impl ImportDialog {
     fn poll(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         match &self.stage {
             Stage::Reading(rx) => match rx.try_recv() {
-                Ok(Ok(source)) => self.set_source(source),
+                Ok(Ok(loaded)) => self.set_loaded(loaded),
                 Ok(Err(e)) => {
                     self.stage = Stage::Start;
                     self.parsed = Some(Err(e));
@@ -341,12 +335,8 @@ impl ImportDialog {
                 if Some(&chosen) != sheet.as_ref()
                     && let ImportOrigin::Files(files) = &self.origin
                 {
-                    let (tx, rx) = std::sync::mpsc::channel();
-                    let (files, today, wanted) = (files.clone(), self.today, chosen.clone());
-                    std::thread::spawn(move || {
-                        let _ = tx.send(read_files(&files, Some(&wanted), today));
-                    });
-                    self.stage = Stage::Reading(rx);
+                    let files = files.clone();
+                    self.read_in_background(files, Some(chosen));
                 }
             }
         });
@@ -434,12 +424,46 @@ impl ImportDialog {
                         remember,
                     },
                 ))));
-                self.validate();
             }
             if ui.button("Avbryt").clicked() {
                 actions.push(Action::Import(ImportAction::Close));
             }
         });
+    }
+}
+
+/// A source read and validated.
+struct Loaded {
+    source: Source,
+    parsed: Result<ParsedFile, String>,
+}
+
+/// Applies a remembered mapping for the source's header (if any) and validates the rows.
+fn load(
+    mut source: Source,
+    remembered: &std::collections::BTreeMap<String, Vec<String>>,
+    today: NaiveDate,
+) -> Loaded {
+    if let Source::Table { table, mapping, .. } = &mut source
+        && let Some(saved) = remembered.get(&super::prefs::mapping_key(&table.header))
+        && saved.len() == mapping.len()
+    {
+        let fields = csvio::importable_fields();
+        *mapping = saved
+            .iter()
+            .map(|code| fields.iter().copied().find(|f| f.csv_column() == code))
+            .collect();
+    }
+    let parsed = validated(&source, today);
+    Loaded { source, parsed }
+}
+
+fn validated(source: &Source, today: NaiveDate) -> Result<ParsedFile, String> {
+    match source {
+        Source::Table { table, mapping, .. } => csvio::columns_of(&table.header, mapping)
+            .map(|columns| csvio::validate_table(table.clone(), &columns, today))
+            .map_err(|e| e.to_string()),
+        Source::Xml(rows) => xml_parsed(rows, today).map_err(|e| e.to_string()),
     }
 }
 

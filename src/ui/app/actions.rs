@@ -51,7 +51,7 @@ impl<T> PartialEq for Shared<T> {
 }
 
 /// The rows the user chose to import, validated, and where they came from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ImportJob {
     pub parsed: crate::csvio::ParsedFile,
     /// The files read (none for pasted rows).

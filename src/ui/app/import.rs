@@ -35,7 +35,11 @@ impl App {
                     self.apply_import(ImportAction::Open(ImportOrigin::Files(files)));
                 }
             }
-            ImportAction::Start(job) => self.start_import(&job.0),
+            ImportAction::Start(job) => {
+                // The one owner of the rows: moved to the import, not copied.
+                let job = Arc::try_unwrap(job.0).unwrap_or_else(|shared| (*shared).clone());
+                self.start_import(job);
+            }
             ImportAction::Finished(result) => self.import_finished(&result.0),
             ImportAction::Close => {
                 if self.import.as_ref().is_some_and(ImportDialog::running) {
@@ -48,7 +52,7 @@ impl App {
 
     /// Starts the import of the validated rows: on a connection of its own in a thread, or
     /// (a file on a network share, which this connection holds alone) here.
-    fn start_import(&mut self, job: &ImportJob) {
+    fn start_import(&mut self, job: ImportJob) {
         if let Some(path) = &self.prefs_path
             && let Some((key, mapping)) = &job.remember
         {
@@ -84,7 +88,7 @@ impl App {
         } else {
             let (path, key) = (self.store.path().to_path_buf(), self.store.key().cloned());
             let (actor, at) = (self.actor.clone(), self.clock.now());
-            let (parsed, inputs) = (job.parsed.clone(), job.inputs.clone());
+            let ImportJob { parsed, inputs, .. } = job;
             let shared = progress.clone();
             std::thread::spawn(move || {
                 let unlock = key.map_or_else(Unlock::none, Unlock::key);
