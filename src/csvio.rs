@@ -299,6 +299,19 @@ fn check_quotes(text: &str, delimiter: u8, header: &[String]) -> Result<(), Line
     Ok(())
 }
 
+/// The columns every import needs: `mottatt` and `pasient`.
+fn require_columns(columns: HashMap<Field, usize>) -> Result<HashMap<Field, usize>, FileError> {
+    for required in [Field::Received, Field::Patient] {
+        if !columns.contains_key(&required) {
+            return Err(header_error(
+                required.csv_column(),
+                "kolonnen mangler (den er påkrevd)",
+            ));
+        }
+    }
+    Ok(columns)
+}
+
 /// Header names compared loosely: case, surrounding spaces and æ/ø/å do not matter.
 pub fn normalize_column(name: &str) -> String {
     name.trim()
@@ -477,15 +490,7 @@ pub fn columns_of(
             ));
         }
     }
-    for required in [Field::Received, Field::Patient] {
-        if !columns.contains_key(&required) {
-            return Err(header_error(
-                required.csv_column(),
-                "kolonnen mangler (den er påkrevd)",
-            ));
-        }
-    }
-    Ok(columns)
+    require_columns(columns)
 }
 
 /// Validates rows read from any source with the header's own names (strict: an unknown
@@ -585,15 +590,7 @@ pub fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError
             return Err(header_error(name.trim(), "kolonnen står to ganger"));
         }
     }
-    for required in [Field::Received, Field::Patient] {
-        if !columns.contains_key(&required) {
-            return Err(header_error(
-                required.csv_column(),
-                "kolonnen mangler (den er påkrevd)",
-            ));
-        }
-    }
-    Ok(columns)
+    require_columns(columns)
 }
 
 /// A value as it may appear in a message: at most 60 characters, control characters shown

@@ -188,13 +188,7 @@ fn read_v1(message: Node, req: Node, version: Version) -> Referral {
             .unwrap_or_default(),
         patient: patient.and_then(|p| text_of(p, "Name")).unwrap_or_default(),
         national_id,
-        birth_year: patient
-            .and_then(|p| child(p, "DateOfBirth"))
-            .and_then(date_of)
-            .map(|d| {
-                use chrono::Datelike;
-                d.year()
-            }),
+        birth_year: birth_year(patient),
         referrer: referrer_text(&person_name, hpr.as_deref(), &organisation),
         referrer_kind,
         referrer_kind_known,
@@ -215,26 +209,14 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
                 .is_some_and(is_national_id_type)
         })
     });
-    let name = patient.map_or_else(String::new, |p| {
-        ["GivenName", "MiddleName", "FamilyName"]
-            .iter()
-            .filter_map(|n| text_of(p, n))
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
+    let name = patient.map_or_else(String::new, full_name);
     let organisation_node = info.and_then(|i| path(i, &["Sender", "Organisation"]));
     let organisation = organisation_node
         .and_then(|o| text_of(o, "OrganisationName"))
         .unwrap_or_default();
     let professional =
         organisation_node.and_then(|o| o.descendants().find(|n| is(*n, "HealthcareProfessional")));
-    let person_name = professional.map_or_else(String::new, |p| {
-        ["GivenName", "MiddleName", "FamilyName"]
-            .iter()
-            .filter_map(|n| text_of(p, n))
-            .collect::<Vec<_>>()
-            .join(" ")
-    });
+    let person_name = professional.map_or_else(String::new, full_name);
     let hpr = professional.and_then(|p| {
         p.children()
             .filter(|n| is(*n, "Ident"))
@@ -258,13 +240,7 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
         message_id: info.and_then(|i| text_of(i, "MsgId")).unwrap_or_default(),
         patient: name,
         national_id: ident.and_then(|i| text_of(i, "Id")).unwrap_or_default(),
-        birth_year: patient
-            .and_then(|p| child(p, "DateOfBirth"))
-            .and_then(date_of)
-            .map(|d| {
-                use chrono::Datelike;
-                d.year()
-            }),
+        birth_year: birth_year(patient),
         referrer: referrer_text(&person_name, hpr.as_deref(), &organisation),
         referrer_kind,
         referrer_kind_known,
@@ -273,6 +249,24 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
         written_on: info.and_then(|i| child(i, "GenDate")).and_then(date_of),
         seniority_date,
     }
+}
+
+/// "Given Middle Family", from MsgHead's name parts.
+fn full_name(person: Node) -> String {
+    ["GivenName", "MiddleName", "FamilyName"]
+        .iter()
+        .filter_map(|n| text_of(person, n))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The year of `DateOfBirth`, when the patient element has one.
+fn birth_year(patient: Option<Node>) -> Option<i32> {
+    use chrono::Datelike;
+    patient
+        .and_then(|p| child(p, "DateOfBirth"))
+        .and_then(date_of)
+        .map(|d| d.year())
 }
 
 fn is_national_id_type(v: &str) -> bool {
