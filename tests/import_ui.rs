@@ -117,7 +117,7 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
     harness.get_by_label("Importer de gyldige (2)").click();
     harness.run_ok();
     until(&mut harness, "Importerte 2 henvisninger.");
-    harness.get_by_label_contains("1 rader med feil ble ikke importert");
+    harness.get_by_label_contains("1 rad med feil ble ikke importert");
     harness.get_by_label("Lukk").click();
     harness.run_ok();
     assert_eq!(count(&db, "referrals"), 2);
@@ -303,7 +303,7 @@ fn a_mapping_is_remembered_for_the_next_file_with_the_same_columns() {
     map_column(&mut harness, "Pasientnavn", "Pasient");
     harness.get_by_label("Importer (1)").click();
     harness.run_ok();
-    until(&mut harness, "Importerte 1 henvisninger.");
+    until(&mut harness, "Importerte 1 henvisning.");
     harness.get_by_label("Lukk").click();
     harness.run_ok();
     // Next week's file from the same system: the columns are already chosen.

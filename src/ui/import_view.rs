@@ -93,6 +93,8 @@ pub struct ImportDialog {
     today: NaiveDate,
     /// Remembered mappings (from the UI preferences), by the source's header.
     remembered: std::collections::BTreeMap<String, Vec<String>>,
+    /// The dialog's width last frame.
+    last_width: Option<f32>,
 }
 
 impl ImportDialog {
@@ -110,6 +112,7 @@ impl ImportDialog {
             paste: String::new(),
             today,
             remembered,
+            last_width: None,
         };
         dialog.open(origin);
         dialog
@@ -201,6 +204,14 @@ impl ImportDialog {
     pub fn ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         self.poll(ctx, actions);
         let width = (ctx.content_rect().width() - 80.0).clamp(420.0, 1180.0);
+        // A resized window: one more frame so the dialog is laid out and centred anew.
+        if self
+            .last_width
+            .replace(width)
+            .is_some_and(|w| (w - width).abs() > 0.5)
+        {
+            ctx.request_repaint();
+        }
         let height = (ctx.content_rect().height() - 120.0).max(300.0);
         let modal = egui::Modal::new(egui::Id::unique("import_dialog")).show(ctx, |ui| {
             ui.set_width(width);
@@ -762,7 +773,7 @@ fn running_ui(ui: &mut egui::Ui, run: &RunningImport) {
 fn done_ui(ui: &mut egui::Ui, result: &Result<ImportSummary, String>, actions: &mut Vec<Action>) {
     match result {
         Ok(s) => {
-            ui.label(format!("Importerte {} henvisninger.", s.imported));
+            ui.label(format!("Importerte {}.", referrals_nb(s.imported)));
             if s.decisions > 0 {
                 ui.label(format!(
                     "{} av dem hadde en avgjørelse fra før og telles i statistikken.",
@@ -779,9 +790,12 @@ fn done_ui(ui: &mut egui::Ui, result: &Result<ImportSummary, String>, actions: &
                 ui.colored_label(
                     theme::ERROR_TEXT,
                     format!(
-                        "{} rader med feil ble ikke importert; rett dem i kilden og importer \
-                         på nytt.",
-                        s.skipped_invalid
+                        "{} med feil ble ikke importert; rett dem i kilden og importer på nytt.",
+                        if s.skipped_invalid == 1 {
+                            "1 rad".to_string()
+                        } else {
+                            format!("{} rader", s.skipped_invalid)
+                        }
                     ),
                 );
             }
@@ -806,6 +820,15 @@ fn done_ui(ui: &mut egui::Ui, result: &Result<ImportSummary, String>, actions: &
     ui.add_space(6.0);
     if ui.button("Lukk").clicked() {
         actions.push(Action::Import(ImportAction::Close));
+    }
+}
+
+/// "1 henvisning", "2 henvisninger".
+fn referrals_nb(n: usize) -> String {
+    if n == 1 {
+        "1 henvisning".into()
+    } else {
+        format!("{n} henvisninger")
     }
 }
 
