@@ -138,7 +138,22 @@ pub struct QueueFilter {
     pub status: StatusFilter,
     pub referrer_kind: Option<ReferrerKind>,
     pub sort: QueueSort,
+    /// Only these referrals (the ones an import just added), until the user shows all.
+    pub only: Option<OnlyThese>,
 }
+
+/// A set of referrals the queue is narrowed to, compared by identity (it is the filter
+/// cache's key; comparing 100,000 ids every frame would be waste).
+#[derive(Clone, Debug)]
+pub struct OnlyThese(pub std::sync::Arc<std::collections::HashSet<ReferralId>>);
+
+impl PartialEq for OnlyThese {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for OnlyThese {}
 
 /// The queue's columns, in the table's order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -373,6 +388,12 @@ impl QueueModel {
             .enumerate()
             .filter(|(_, r)| filter.status.accepts(r.status))
             .filter(|(_, r)| filter.referrer_kind.is_none_or(|k| k == r.referrer_kind))
+            .filter(|(_, r)| {
+                filter
+                    .only
+                    .as_ref()
+                    .is_none_or(|only| only.0.contains(&r.id))
+            })
             .filter(|(i, _)| {
                 words.is_empty() || {
                     let text = &self.search_texts()[*i];

@@ -79,7 +79,8 @@ fn until(harness: &mut Harness<'_, App>, text: &str) {
 fn map_column(harness: &mut Harness<'_, App>, theirs: &str, field: &str) {
     harness.get_by_label(&format!("Kolonne «{theirs}»")).click();
     harness.run_ok();
-    harness.get_by_label(field).click();
+    // The open list is drawn last (the queue behind may have a column of the same name).
+    harness.get_all_by_label(field).last().unwrap().click();
     harness.run_ok();
 }
 
@@ -103,7 +104,32 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
          18.11.2026;Per Hansen;;Dr. Berg\n",
     )
     .unwrap();
-    let mut harness = harness(empty_store(&db));
+    // One referral is in the queue from before.
+    let mut store = empty_store(&db);
+    store
+        .write(|tx| {
+            let fields = inntak::domain::ReferralDraft {
+                patient: "Eldre Pasient".into(),
+                ..inntak::domain::ReferralDraft::new(iso("2026-11-20"))
+            }
+            .validate(iso(TODAY))
+            .unwrap();
+            let change = inntak::store::referrals::Change {
+                actor: "setup",
+                at: iso(TODAY).and_hms_opt(8, 0, 0).unwrap(),
+            };
+            inntak::store::referrals::insert(
+                tx,
+                &fields,
+                inntak::domain::ReferralStatus::TilVurdering,
+                None,
+                change,
+                "create",
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let mut harness = harness(store);
     drop_files(&mut harness, std::slice::from_ref(&csv));
     until(&mut harness, "Velg vår kolonne");
     // Without "mottatt" and "pasient" nothing can be imported, and the dialog says why.
@@ -120,7 +146,7 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
     harness.get_by_label_contains("1 rad med feil ble ikke importert");
     harness.get_by_label("Lukk").click();
     harness.run_ok();
-    assert_eq!(count(&db, "referrals"), 2);
+    assert_eq!(count(&db, "referrals"), 3);
     // The new referrals are in the queue, the first selected.
     let names: Vec<String> = harness
         .state()
@@ -130,6 +156,13 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
         .map(|r| r.patient.clone())
         .collect();
     assert!(names.contains(&"Per Hansen".to_string()), "{names:?}");
+    // The queue shows just the new ones, until "Vis alle".
+    assert_eq!(harness.state().visible_rows(), 2);
+    harness.get_by_label("Viser bare de 2 nye fra importen.");
+    harness.get_by_label("Vis alle").click();
+    harness.run_ok();
+    assert!(harness.query_by_label("Vis alle").is_none());
+    assert_eq!(harness.state().visible_rows(), 3);
     let first = harness
         .state()
         .selected()

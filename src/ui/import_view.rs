@@ -809,7 +809,8 @@ fn done_ui(ui: &mut egui::Ui, result: &Result<ImportSummary, String>, actions: &
             if s.imported > 0 {
                 ui.colored_label(
                     theme::MUTED_TEXT,
-                    "Den første av de nye henvisningene er valgt i køen.",
+                    "Køen viser nå bare de nye henvisningene, den første valgt («Vis alle» \
+                     over køen viser resten igjen).",
                 );
             }
         }

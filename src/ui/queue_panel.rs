@@ -117,6 +117,19 @@ impl QueuePanel {
     }
 
     fn filters_ui(&mut self, ui: &mut egui::Ui, model: &QueueModel, generation: u64) {
+        // After an import: only the new referrals, until the user asks for all.
+        if let Some(only) = &self.filter.only {
+            let n = only.0.len();
+            ui.horizontal(|ui| {
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    format!("Viser bare de {n} nye fra importen."),
+                );
+                if ui.button("Vis alle").clicked() {
+                    self.filter = QueueFilter::default();
+                }
+            });
+        }
         // Wraps in a narrow window (1024 px with the detail pane open), nothing is cut off.
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("Søk:");

@@ -125,7 +125,14 @@ impl App {
                 if let Some(&first) = report.new_ids.first() {
                     self.reload();
                     self.view = View::Queue;
-                    self.set_queue_filter(crate::queue::QueueFilter::default());
+                    // The queue shows the new referrals (whatever their status), the first
+                    // selected, until the user asks for all again.
+                    let only = report.new_ids.iter().copied().collect();
+                    self.set_queue_filter(crate::queue::QueueFilter {
+                        status: crate::queue::StatusFilter::All,
+                        only: Some(crate::queue::OnlyThese(Arc::new(only))),
+                        ..Default::default()
+                    });
                     self.apply(Action::Nav(NavAction::Select(first)));
                 }
                 self.info(format!(
