@@ -205,3 +205,31 @@ fn history_columns_that_contradict_the_status_are_refused_by_line() {
         );
     }
 }
+
+/// Imported history without a juridisk frist (R5, R6 here) is unknown, not late: the
+/// fristbrudd list and the follow-ups leave it out instead of failing. (Before: `inntak
+/// fristbrudd` stopped with "Invalid column type Null at index: 6"; found by the 1M probe,
+/// seen failing here.)
+#[test]
+fn history_without_a_frist_leaves_the_fristbrudd_list_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("historikk.csv");
+    std::fs::write(&csv, HISTORY).unwrap();
+    let today = ["--today", "2026-11-22"];
+    let mut args = vec!["import", "--db", p(&db), p(&csv)];
+    args.extend_from_slice(&today);
+    assert!(inntak(&args).status.success());
+    let mut args = vec!["fristbrudd", "--db", p(&db)];
+    args.extend_from_slice(&today);
+    let out = inntak(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout) + &text(&out.stderr);
+    // R3 (frist 01.07.2024) and X1 (01.06.2023) never started: both breached.
+    assert!(said.contains("2 fristbrudd og 0 forventede"), "{said}");
+    // The follow-ups read the same records, as the window does.
+    let store = inntak::store::Store::open(&db).unwrap();
+    let records = inntak::store::followups::care_records(store.conn()).unwrap();
+    let with_frist: Vec<_> = records.iter().map(|r| r.external_id.as_str()).collect();
+    assert_eq!(with_frist, ["X1", "R1", "R2", "R3", "R4"]);
+}

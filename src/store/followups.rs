@@ -388,7 +388,8 @@ fn stored_track(
 }
 
 /// Every granted referral (rett, also while in kartlegging or back from it), by juridisk
-/// frist, then receipt.
+/// frist, then receipt. Imported history without a juridisk frist is left out: its frist is
+/// unknown, so it can be neither followed up nor counted as a breach.
 pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
@@ -401,6 +402,7 @@ pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
          LEFT JOIN track_changes t ON t.id =
               (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
          WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
+           AND d.start_of_care_deadline IS NOT NULL
            AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering')
          ORDER BY d.start_of_care_deadline, r.received_on, r.id",
     )?;
