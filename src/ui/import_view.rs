@@ -68,7 +68,7 @@ pub struct ImportSummary {
 pub struct RunningImport {
     pub progress: Arc<Progress>,
     pub total: usize,
-    pub result: Receiver<Result<csvio::ImportReport, String>>,
+    pub result: Receiver<super::ImportOutcome>,
 }
 
 enum Stage {

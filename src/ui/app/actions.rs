@@ -60,6 +60,15 @@ pub struct ImportJob {
     pub remember: Option<(String, Vec<String>)>,
 }
 
+/// What an import's thread hands back: the report (or why nothing was imported), and the
+/// queue it built afterwards on its own connection, so the window need not rebuild 100,000
+/// rows on its own thread.
+#[derive(Debug)]
+pub struct ImportOutcome {
+    pub result: Result<crate::csvio::ImportReport, String>,
+    pub queue: Option<crate::queue::QueueModel>,
+}
+
 /// Referrals in: the import dialog.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ImportAction {
@@ -69,8 +78,8 @@ pub enum ImportAction {
     ChooseFile,
     /// Runs the import off the UI thread.
     Start(Shared<ImportJob>),
-    /// The import's thread is done: reload, select the new referrals.
-    Finished(Shared<Result<crate::csvio::ImportReport, String>>),
+    /// The import's thread is done: show the new queue, select the new referrals.
+    Finished(Shared<ImportOutcome>),
     Close,
 }
 

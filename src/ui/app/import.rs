@@ -2,7 +2,7 @@
 //! thread (one transaction, cancellable); the window keeps drawing and reading meanwhile.
 
 use super::*;
-use crate::csvio::{ImportOptions, ImportReport, Progress};
+use crate::csvio::{ImportOptions, Progress};
 use crate::store::OpenOptions;
 use crate::store::cipher::Unlock;
 use crate::ui::import_view::{ImportDialog, ImportOrigin, ImportSummary, RunningImport};
@@ -40,7 +40,13 @@ impl App {
                 let job = Arc::try_unwrap(job.0).unwrap_or_else(|shared| (*shared).clone());
                 self.start_import(job);
             }
-            ImportAction::Finished(result) => self.import_finished(&result.0),
+            ImportAction::Finished(outcome) => {
+                let outcome = Arc::try_unwrap(outcome.0).unwrap_or_else(|shared| ImportOutcome {
+                    result: shared.result.clone(),
+                    queue: None,
+                });
+                self.import_finished(outcome);
+            }
             ImportAction::Close => {
                 if self.import.as_ref().is_some_and(ImportDialog::running) {
                     return; // cancel first; the dialog says so
@@ -70,6 +76,7 @@ impl App {
         let progress = Arc::new(Progress::default());
         let total = job.parsed.rows.len();
         let (tx, rx) = std::sync::mpsc::channel();
+        let today = self.clock.today();
         if self.store.is_exclusive() {
             let change = Change {
                 actor: &self.actor,
@@ -84,7 +91,10 @@ impl App {
                 Some(&progress),
             )
             .map_err(|e| e.to_string());
-            let _ = tx.send(result);
+            let _ = tx.send(ImportOutcome {
+                result,
+                queue: None,
+            });
         } else {
             let (path, key) = (self.store.path().to_path_buf(), self.store.key().cloned());
             let (actor, at) = (self.actor.clone(), self.clock.now());
@@ -92,11 +102,12 @@ impl App {
             let shared = progress.clone();
             std::thread::spawn(move || {
                 let unlock = key.map_or_else(Unlock::none, Unlock::key);
+                let mut queue = None;
                 let result = Store::open_keyed(&path, OpenOptions::EXISTING, &unlock)
                     .map_err(|e| format!("Kunne ikke åpne databasen for importen: {e}"))
                     .and_then(|mut store| {
                         let change = Change { actor: &actor, at };
-                        crate::csvio::import_parsed(
+                        let report = crate::csvio::import_parsed(
                             &mut store,
                             &parsed,
                             &inputs,
@@ -104,9 +115,16 @@ impl App {
                             change,
                             Some(&shared),
                         )
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string())?;
+                        // The new queue, built here rather than on the window's thread (at
+                        // 100,000 referrals that would hold the window for most of a second).
+                        // If it cannot be read here, the window reads it as after any write.
+                        queue = settings::load(store.conn()).ok().and_then(|s| {
+                            crate::model::queue(store.conn(), s.working_day_rule(), today).ok()
+                        });
+                        Ok(report)
                     });
-                let _ = tx.send(result);
+                let _ = tx.send(ImportOutcome { result, queue });
             });
         }
         if let Some(dialog) = &mut self.import {
@@ -118,10 +136,20 @@ impl App {
         }
     }
 
-    fn import_finished(&mut self, result: &Result<ImportReport, String>) {
-        let summary = match result {
+    fn import_finished(&mut self, outcome: ImportOutcome) {
+        let ImportOutcome { result, queue } = outcome;
+        let summary = match &result {
             Ok(report) => {
-                self.mark_stale(Stale::ALL);
+                match queue {
+                    Some(queue) => {
+                        // The queue built by the import's thread; the rest reloads from it.
+                        self.queue = queue;
+                        self.loads.queue += 1;
+                        self.generations.referrals += 1;
+                        self.mark_stale(Stale::MEETINGS);
+                    }
+                    None => self.mark_stale(Stale::ALL),
+                }
                 if let Some(&first) = report.new_ids.first() {
                     self.reload();
                     self.view = View::Queue;

@@ -32,8 +32,8 @@ use crate::store::meetings::{self};
 use crate::store::referrals::{self, Change};
 use crate::store::{Integrity, Store, audit, settings};
 pub use actions::{
-    Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, MeetingAction,
-    NavAction, OutputAction, ReferralAction, Shared,
+    Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, ImportOutcome,
+    MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
 };
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};
