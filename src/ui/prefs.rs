@@ -15,9 +15,9 @@ pub const ZOOM_STEP: f32 = 0.1;
 pub struct UiPrefs {
     /// Text and widget size; 1.0 is 100 %.
     pub zoom: f32,
-    /// The import's column mapping per source, keyed by the source's header (its column
-    /// names joined): for each of their columns our column's name, or "" for not imported.
-    /// Column names only, never a cell of the data.
+    /// The import's column mapping per source, keyed by a hash of the source's header: for
+    /// each of their columns our column's name, or "" for not imported. Never a cell of the
+    /// data, nor their column names.
     #[serde(default)]
     pub import_mappings: std::collections::BTreeMap<String, Vec<String>>,
 }
@@ -31,13 +31,17 @@ impl Default for UiPrefs {
     }
 }
 
-/// The key a source's mapping is remembered under: its header, as the columns' names.
+/// The key a source's mapping is remembered under: a SHA-256 of its header (the column
+/// names, trimmed, in lower case). A hash, not the names: a first line taken for a header by
+/// mistake may be a patient's row, and the preferences file must never hold one.
 pub fn mapping_key(header: &[String]) -> String {
-    header
+    use sha2::{Digest, Sha256};
+    let text = header
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect::<Vec<_>>()
-        .join("\u{1f}")
+        .join("\u{1f}");
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 impl UiPrefs {
