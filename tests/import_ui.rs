@@ -360,3 +360,51 @@ fn a_mapping_is_remembered_for_the_next_file_with_the_same_columns() {
         assert!(!saved.contains(text), "«{text}» in {saved}");
     }
 }
+
+/// On an encrypted database the import's own connection opens with the window's key, and the
+/// file stays encrypted: the plain reader cannot open it, and no imported name is readable in
+/// the file's bytes.
+#[test]
+fn an_import_into_an_encrypted_database_uses_the_windows_key() {
+    use inntak::store::OpenOptions;
+    use inntak::store::cipher::{Passphrase, Unlock};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kryptert.sqlite3");
+    let mut store = Store::open_keyed(
+        &db,
+        OpenOptions::CREATE,
+        &Unlock::passphrase(Passphrase::new("Smerte-Klinikk-2026")),
+    )
+    .unwrap();
+    store
+        .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
+        .unwrap();
+    assert!(store.is_encrypted());
+    let csv = dir.path().join("nye.csv");
+    std::fs::write(&csv, "mottatt;pasient\n16.11.2026;Torbjørg Ødelien\n").unwrap();
+    let mut harness = harness(store);
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "1 gyldige rader, 0 med feil");
+    harness.get_by_label("Importer (1)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 1 henvisning.");
+    let app = harness.state();
+    assert!(
+        app.queue()
+            .rows
+            .iter()
+            .any(|r| r.patient == "Torbjørg Ødelien")
+    );
+    drop(harness);
+    let bytes = std::fs::read(&db).unwrap();
+    let wal = std::fs::read(db.with_extension("sqlite3-wal")).unwrap_or_default();
+    let name = "Torbjørg Ødelien".as_bytes();
+    for file in [&bytes, &wal] {
+        assert!(!file.windows(name.len()).any(|w| w == name));
+    }
+    assert!(
+        rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT count(*) FROM referrals", [], |r| r.get::<_, i64>(0)))
+            .is_err()
+    );
+}
