@@ -12,6 +12,8 @@ use inntak::store::{Store, settings};
 use inntak::ui::App;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 const TODAY: &str = "2026-11-23";
 
 fn harness(store: Store) -> Harness<'static, App> {
@@ -106,29 +108,11 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
     .unwrap();
     // One referral is in the queue from before.
     let mut store = empty_store(&db);
-    store
-        .write(|tx| {
-            let fields = inntak::domain::ReferralDraft {
-                patient: "Eldre Pasient".into(),
-                ..inntak::domain::ReferralDraft::new(iso("2026-11-20"))
-            }
-            .validate(iso(TODAY))
-            .unwrap();
-            let change = inntak::store::referrals::Change {
-                actor: "setup",
-                at: iso(TODAY).and_hms_opt(8, 0, 0).unwrap(),
-            };
-            inntak::store::referrals::insert(
-                tx,
-                &fields,
-                inntak::domain::ReferralStatus::TilVurdering,
-                None,
-                change,
-                "create",
-            )?;
-            Ok(())
-        })
-        .unwrap();
+    let draft = inntak::domain::ReferralDraft {
+        patient: "Eldre Pasient".into(),
+        ..inntak::domain::ReferralDraft::new(iso("2026-11-20"))
+    };
+    common::register(&mut store, draft, TODAY);
     let mut harness = harness(store);
     drop_files(&mut harness, std::slice::from_ref(&csv));
     until(&mut harness, "Velg vår kolonne");
