@@ -848,21 +848,22 @@ fn import(
     change: Change<'_>,
 ) -> Result<i32, String> {
     let xml = files.iter().all(|f| crate::henvisning::is_xml(f));
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| crate::henvisning::file_name(f))
+        .collect();
     let report = if xml {
         let (parsed, read) =
             crate::henvisning::read_files(files, received, today).map_err(|e| e.to_string())?;
         // What the user should look at: a referrer kind the message did not say, a received
         // date taken from a forwarded referral.
-        for (file, r) in files.iter().zip(&read) {
+        for (name, r) in names.iter().zip(&read) {
             let Some(r) = r else { continue };
-            let name = file
-                .file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             if !r.referrer_kind_known {
                 println!(
                     "{}: henvisertypen står ikke i meldingen; registrert som «annet». Rett den i \
                      skjemaet om henviseren er avtalespesialist eller sykehusavdeling.",
-                    terminal_text(&name)
+                    terminal_text(name)
                 );
             }
             if received.is_none()
@@ -871,7 +872,7 @@ fn import(
                 println!(
                     "{}: videresendt henvisning; mottatt er satt til ansiennitetsdatoen {} \
                      (fristen løper fra den).",
-                    terminal_text(&name),
+                    terminal_text(name),
                     crate::calendar::format_date(d)
                 );
             }
@@ -894,15 +895,7 @@ fn import(
     for e in &report.errors {
         let text = if xml {
             // One file per row: the file is named in place of a line number.
-            let name = files
-                .get(usize::try_from(e.line).unwrap_or(0).saturating_sub(1))
-                .and_then(|f| f.file_name())
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            if e.field == name {
-                format!("{name}: {}", e.message)
-            } else {
-                format!("{name}: {}: {}", e.field, e.message)
-            }
+            crate::henvisning::error_text(e, &names)
         } else {
             e.to_string()
         };
@@ -910,13 +903,9 @@ fn import(
     }
     for (line, id) in &report.already_present {
         if xml {
-            let name = files
-                .get(usize::try_from(*line).unwrap_or(0).saturating_sub(1))
-                .and_then(|f| f.file_name())
-                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             println!(
                 "{}: meldingen «{}» er importert før, hoppet over",
-                terminal_text(&name),
+                terminal_text(crate::henvisning::file_of_line(&names, *line)),
                 terminal_text(id)
             );
         } else {

@@ -330,13 +330,47 @@ pub struct SourceTable {
     pub header: Vec<String>,
     pub rows: Vec<Result<(u64, Vec<String>), LineError>>,
     pub delimiter: u8,
+    /// A spreadsheet's sheets, and the one these rows are from (empty and `None` for CSV and
+    /// pasted rows).
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
 }
 
 /// Reads and validates every line of a CSV text. Nothing is written anywhere.
 pub fn parse(text: &str, today: NaiveDate) -> Result<ParsedFile, FileError> {
-    let table = csv_table(text, |header| map_columns(header).map(|_| ()))?;
+    validate_strictly(csv_table(text, strict_header)?, today)
+}
+
+/// A header every column of which Inntak knows (the command line's rule: an unknown column
+/// refuses the file, so nothing is silently dropped).
+fn strict_header(header: &[String]) -> Result<(), FileError> {
+    map_columns(header).map(|_| ())
+}
+
+/// Validates a table under its header's own names (strict, see [`strict_header`]).
+fn validate_strictly(table: SourceTable, today: NaiveDate) -> Result<ParsedFile, FileError> {
     let columns = map_columns(&table.header)?;
     Ok(validate_table(table, &columns, today))
+}
+
+/// Reads an import file into a table: a spreadsheet (by its extension; `sheet`, else the
+/// first), otherwise CSV text in any of the encodings `decode` accepts. `header_check` runs on
+/// the header before anything else is reported.
+pub fn read_table(
+    path: &Path,
+    sheet: Option<&str>,
+    header_check: impl FnOnce(&[String]) -> Result<(), FileError>,
+) -> Result<SourceTable, FileError> {
+    if crate::sheets::is_spreadsheet(path) {
+        let table = crate::sheets::table(path, sheet)?;
+        header_check(&table.header)?;
+        return Ok(table);
+    }
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+        path: path.into(),
+        source,
+    })?;
+    csv_table(&decode(&bytes)?, header_check)
 }
 
 /// Splits a CSV text into its header and rows: delimiter detected from the header line, a
@@ -386,6 +420,7 @@ pub fn csv_table(
         header,
         rows,
         delimiter,
+        ..SourceTable::default()
     })
 }
 
@@ -506,6 +541,7 @@ pub fn validate_lines(
         header,
         rows: lines.collect(),
         delimiter: b';',
+        ..SourceTable::default()
     };
     Ok(validate_table(table, &columns, today))
 }
@@ -521,6 +557,7 @@ pub fn validate_table(
         header,
         rows: lines,
         delimiter,
+        ..
     } = table;
     let mut rows = Vec::new();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
@@ -868,14 +905,10 @@ pub fn read_input(
     options: &ImportOptions,
     today: NaiveDate,
 ) -> Result<ParsedFile, FileError> {
-    if crate::sheets::is_spreadsheet(path) {
-        return crate::sheets::read(path, options.sheet.as_deref(), today);
-    }
-    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
-        path: path.into(),
-        source,
-    })?;
-    parse(&decode(&bytes)?, today)
+    validate_strictly(
+        read_table(path, options.sheet.as_deref(), strict_header)?,
+        today,
+    )
 }
 
 /// Imports a file into the store in one transaction.

@@ -452,6 +452,26 @@ pub fn file_name(path: &Path) -> String {
     )
 }
 
+/// The file a Henvisning import's line stands for (its place in the list, 1 for the first).
+pub fn file_of_line(names: &[String], line: u64) -> &str {
+    usize::try_from(line)
+        .ok()
+        .and_then(|l| names.get(l.wrapping_sub(1)))
+        .map_or("", String::as_str)
+}
+
+/// A line error of a Henvisning import as the user reads it, on the command line and in the
+/// window: the file named in place of the line number ("dialogmelding.xml: Dette er en
+/// Dialogmelding, …", "v1_1.xml: pasient: mangler").
+pub fn error_text(e: &LineError, names: &[String]) -> String {
+    let name = file_of_line(names, e.line);
+    if e.field == name {
+        format!("{name}: {}", e.message)
+    } else {
+        format!("{name}: {}: {}", e.field, e.message)
+    }
+}
+
 /// Reads Henvisning files into one parsed import: one row per file (its line number is the
 /// file's place in the list, 1 for the first), under `header()`. A file that cannot be read
 /// as a Henvisning is an error row naming the file, so the rest can still be shown and

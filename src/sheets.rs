@@ -2,9 +2,8 @@
 //! first sheet or a chosen one. Each cell becomes the text a CSV export of it would hold, so
 //! the rows go through exactly the validation and all-or-nothing rule of a CSV import.
 
-use crate::csvio::{FileError, LineError, ParsedFile, SourceTable, validate_table};
+use crate::csvio::{FileError, LineError, SourceTable};
 use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
-use chrono::NaiveDate;
 use std::io::{Read, Seek};
 use std::path::Path;
 
@@ -16,11 +15,6 @@ pub fn is_spreadsheet(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.contains(&e.to_lowercase().as_str()))
-}
-
-/// The sheet names of a workbook, in order (for the window's sheet choice).
-pub fn sheet_names(path: &Path) -> Result<Vec<String>, FileError> {
-    Ok(open(path)?.sheet_names())
 }
 
 fn open(path: &Path) -> Result<Sheets<std::io::Cursor<Vec<u8>>>, FileError> {
@@ -40,16 +34,9 @@ fn open_bytes<R: Read + Seek + Clone>(data: R) -> Result<Sheets<R>, FileError> {
     })
 }
 
-/// Reads one sheet (the first when `sheet` is `None`) and validates its rows under the
-/// header's names (strict, as a CSV file).
-pub fn read(path: &Path, sheet: Option<&str>, today: NaiveDate) -> Result<ParsedFile, FileError> {
-    let table = table(path, sheet)?;
-    let columns = crate::csvio::map_columns(&table.header)?;
-    Ok(validate_table(table, &columns, today))
-}
-
 /// One sheet (the first when `sheet` is `None`) as a table: the first non-empty row is the
-/// header; line numbers are the spreadsheet's row numbers.
+/// header; line numbers are the spreadsheet's row numbers. The table names the workbook's
+/// sheets and the one read (for the window's sheet choice), from the same single read.
 pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError> {
     let mut book = open(path)?;
     let names = book.sheet_names();
@@ -90,7 +77,7 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError>
     let id_column = header
         .iter()
         .position(|h| crate::csvio::normalize_column(h) == "fodselsnummer");
-    let names = header.clone();
+    let header_names = header.clone();
     let width = header.len();
     let lines = rows.map(move |(line, cells)| {
         let mut raw: Vec<String> = cells.iter().map(text_of).collect();
@@ -104,7 +91,7 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError>
             Data::Error(e) => Some((i, e)),
             _ => None,
         }) {
-            let field = names
+            let field = header_names
                 .get(i)
                 .map_or_else(|| format!("kolonne {}", i + 1), |h| h.trim().to_string());
             return Err(LineError {
@@ -124,6 +111,8 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError>
         header,
         rows,
         delimiter: b';',
+        sheets: names,
+        sheet: Some(name),
     })
 }
 

@@ -128,6 +128,15 @@ pub fn history(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Vec<
     rows.collect()
 }
 
+/// The outcome's track as the `track` and `track_detail` columns store it (`None`, "" without
+/// one).
+fn track_columns(outcome: &Outcome) -> (Option<&'static str>, &'static str) {
+    outcome.track().map_or((None, ""), |t| {
+        let (track, detail) = t.codes();
+        (Some(track), detail)
+    })
+}
+
 /// Who an imported decision was made by, as stored (`decided_by`).
 pub const IMPORTED_BY: &str = "import";
 
@@ -159,10 +168,7 @@ pub fn record_imported(
         started,
     } = *imported;
     let after_deadline = is_late(received_on, decided_on, rule);
-    let (track, detail) = outcome.track().map_or((None, ""), |t| {
-        let (a, b) = t.codes();
-        (Some(a), b)
-    });
+    let (track, detail) = track_columns(outcome);
     let (frist, reason) = match outcome {
         Outcome::Rett {
             start_of_care_deadline,
@@ -298,10 +304,7 @@ pub fn record(
     };
     may_record(r.status, state).map_err(StoreError::Rule)?;
     let after_deadline = is_late(r.fields.received_on, decided_on, rule);
-    let (track, detail) = outcome.track().map_or((None, ""), |t| {
-        let (a, b) = t.codes();
-        (Some(a), b)
-    });
+    let (track, detail) = track_columns(outcome);
     let (start, priority, reason, advice, unit) = match outcome {
         Outcome::Rett {
             start_of_care_deadline,

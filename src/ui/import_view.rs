@@ -47,9 +47,6 @@ enum Source {
     Table {
         table: SourceTable,
         mapping: Vec<Option<Field>>,
-        /// The spreadsheet's sheets and the one shown (empty for CSV and pasted rows).
-        sheets: Vec<String>,
-        sheet: Option<String>,
     },
     Xml(Vec<XmlRow>),
 }
@@ -154,12 +151,7 @@ impl ImportDialog {
                 } else {
                     vec![None; table.header.len()]
                 };
-                self.set_source(Source::Table {
-                    table,
-                    mapping,
-                    sheets: Vec::new(),
-                    sheet: None,
-                });
+                self.set_source(Source::Table { table, mapping });
             }
             Err(e) => {
                 self.stage = Stage::Start;
@@ -332,18 +324,18 @@ impl ImportDialog {
             {
                 self.read_paste();
             }
-            if let Some(Source::Table { sheets, sheet, .. }) = &mut self.source
-                && sheets.len() > 1
+            if let Some(Source::Table { table, .. }) = &self.source
+                && table.sheets.len() > 1
             {
-                let mut chosen = sheet.clone().unwrap_or_default();
+                let mut chosen = table.sheet.clone().unwrap_or_default();
                 egui::ComboBox::from_label("Ark")
                     .selected_text(chosen.clone())
                     .show_ui(ui, |ui| {
-                        for name in sheets.iter() {
+                        for name in &table.sheets {
                             ui.selectable_value(&mut chosen, name.clone(), name);
                         }
                     });
-                if Some(&chosen) != sheet.as_ref()
+                if Some(&chosen) != table.sheet.as_ref()
                     && let ImportOrigin::Files(files) = &self.origin
                 {
                     let files = files.clone();
@@ -514,38 +506,10 @@ fn read_files(files: &[PathBuf], sheet: Option<&str>, today: NaiveDate) -> Resul
             "Flere filer kan bare importeres på én gang når alle er henvisninger (.xml)".into(),
         );
     };
-    let (table, sheets) = if crate::sheets::is_spreadsheet(file) {
-        let sheets = crate::sheets::sheet_names(file).map_err(|e| e.to_string())?;
-        (
-            crate::sheets::table(file, sheet).map_err(|e| e.to_string())?,
-            sheets,
-        )
-    } else {
-        let bytes = std::fs::read(file).map_err(|e| {
-            FileError::Read {
-                path: file.clone(),
-                source: e,
-            }
-            .to_string()
-        })?;
-        let text = csvio::decode(&bytes).map_err(|e| e.to_string())?;
-        (
-            csvio::csv_table(&text, |_| Ok(())).map_err(|e| e.to_string())?,
-            Vec::new(),
-        )
-    };
+    // The source's own header, whatever its names: the user maps the columns.
+    let table = csvio::read_table(file, sheet, |_| Ok(())).map_err(|e| e.to_string())?;
     let mapping = csvio::guess_mapping(&table.header);
-    let sheet = (!sheets.is_empty()).then(|| {
-        sheet
-            .map(str::to_string)
-            .unwrap_or_else(|| sheets[0].clone())
-    });
-    Ok(Source::Table {
-        table,
-        mapping,
-        sheets,
-        sheet,
-    })
+    Ok(Source::Table { table, mapping })
 }
 
 /// The Henvisning rows as an import, with the user's confirmations.
@@ -723,17 +687,7 @@ fn errors_ui(ui: &mut egui::Ui, parsed: &ParsedFile, files: Option<&[String]>) {
         .filter_map(|r| r.result.as_ref().err())
         .flatten()
         .map(|e: &LineError| match files {
-            Some(names) => {
-                let name = usize::try_from(e.line)
-                    .ok()
-                    .and_then(|l| names.get(l.wrapping_sub(1)))
-                    .map_or("", String::as_str);
-                if e.field == name {
-                    format!("{name}: {}", e.message)
-                } else {
-                    format!("{name}: {}: {}", e.field, e.message)
-                }
-            }
+            Some(names) => henvisning::error_text(e, names),
             None => e.to_string(),
         })
         .collect();
