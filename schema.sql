@@ -1,4 +1,4 @@
--- Inntak: the complete current schema (user_version 6).
+-- Inntak: the complete current schema (user_version 7).
 -- A fresh database is created from this file; older databases are upgraded by the
 -- migrations in src/store/migrations/ (listed in src/store/mod.rs), and a test checks that
 -- both give the same schema. Dates are ISO text (YYYY-MM-DD), timestamps
@@ -18,6 +18,9 @@ CREATE TABLE closure_days (
 
 -- One row per referral (henvisning). The assessment deadline is not stored: it is computed
 -- from received_on and the working-day rule, so it can never disagree with the calendar.
+-- The columns after updated_at were added in version 7 (the postal addresses letters need:
+-- the patient's, and the referrer's or that the copy goes electronically); they are written
+-- as ALTER TABLE ADD COLUMN stores them, so a fresh and an upgraded file have one schema.
 CREATE TABLE referrals (
     id               INTEGER PRIMARY KEY,
     external_id      TEXT UNIQUE CHECK (external_id IS NULL OR length(external_id) BETWEEN 1 AND 64),
@@ -38,7 +41,11 @@ CREATE TABLE referrals (
     decided_on       TEXT CHECK (decided_on IS NULL OR decided_on = date(decided_on)),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
-) STRICT;
+    , patient_street TEXT NOT NULL DEFAULT '', patient_postcode TEXT NOT NULL DEFAULT ''
+      CHECK (patient_postcode = '' OR (length(patient_postcode) = 4 AND patient_postcode NOT GLOB '*[^0-9]*')),
+      patient_city TEXT NOT NULL DEFAULT '', referrer_address TEXT NOT NULL DEFAULT '',
+      referrer_electronic INTEGER NOT NULL DEFAULT 0
+      CHECK (referrer_electronic IN (0, 1))) STRICT;
 
 CREATE INDEX referrals_by_status ON referrals (status, received_on);
 CREATE INDEX referrals_by_received ON referrals (received_on);
@@ -126,6 +133,7 @@ CREATE INDEX agenda_by_referral ON agenda_items (referral_id);
 
 -- One row per decision. A correction adds a new row and points the old one to it
 -- (superseded_by), so every version is kept; the current decision has superseded_by NULL.
+-- care_kind (version 7): whether the juridisk frist is for utredning or behandling (rett).
 CREATE TABLE decisions (
     id                      INTEGER PRIMARY KEY,
     referral_id             INTEGER NOT NULL REFERENCES referrals (id),
@@ -151,7 +159,8 @@ CREATE TABLE decisions (
     decided_by              TEXT NOT NULL,
     created_at              TEXT NOT NULL,
     superseded_by           INTEGER REFERENCES decisions (id)
-) STRICT;
+    , care_kind TEXT
+      CHECK (care_kind IS NULL OR care_kind IN ('utredning', 'behandling'))) STRICT;
 
 CREATE INDEX decisions_by_referral ON decisions (referral_id);
 CREATE INDEX decisions_by_meeting ON decisions (meeting_id);
@@ -159,14 +168,17 @@ CREATE INDEX decisions_by_meeting ON decisions (meeting_id);
 -- Follow-ups after the rights decision (added in version 4).
 
 -- Start of care for a granted referral: the booked first appointment and the date care
--- actually started. Every change is also in the audit log.
+-- actually started. Every change is also in the audit log. Version 7 added the booked
+-- oppmøte's time, or only its ISO week (enough when the frist is more than 4 months away).
 CREATE TABLE care_starts (
     referral_id   INTEGER PRIMARY KEY REFERENCES referrals (id),
     booked_start  TEXT CHECK (booked_start IS NULL OR booked_start = date(booked_start)),
     started_on    TEXT CHECK (started_on IS NULL OR started_on = date(started_on)),
     updated_by    TEXT NOT NULL,
     updated_at    TEXT NOT NULL
-) STRICT;
+    , booked_time TEXT
+      CHECK (booked_time IS NULL OR booked_time GLOB '[0-2][0-9]:[0-5][0-9]'), booked_week TEXT
+      CHECK (booked_week IS NULL OR booked_week GLOB '[0-9][0-9][0-9][0-9]-W[0-5][0-9]')) STRICT;
 
 -- The kartleggingssamtale clinician's report back to the intake meeting.
 CREATE TABLE mapping_reports (
@@ -228,3 +240,29 @@ CREATE TABLE provisional_views (
     given_at     TEXT NOT NULL,
     PRIMARY KEY (referral_id, profession)
 ) STRICT;
+
+-- Letters (added in version 7).
+
+-- Each printed letter: which, to whom, when, by whom, a hash of its text; marked sent when
+-- it went out. A reprint adds a row, so earlier prints are kept. The patient letter's sent
+-- date is when the patient was informed (the end of the 10-working-day clock).
+CREATE TABLE letters (
+    id           INTEGER PRIMARY KEY,
+    referral_id  INTEGER NOT NULL REFERENCES referrals (id),
+    decision_id  INTEGER NOT NULL REFERENCES decisions (id),
+    kind         TEXT NOT NULL CHECK (kind IN ('rett', 'avslag', 'videresendt')),
+    recipient    TEXT NOT NULL CHECK (recipient IN ('pasient', 'henviser')),
+    printed_at   TEXT NOT NULL,
+    printed_by   TEXT NOT NULL,
+    -- SHA-256 (hex) of the letter's text as printed: which words went out.
+    text_hash    TEXT NOT NULL CHECK (length(text_hash) = 64),
+    -- The PDF it was printed to (as the user chose it).
+    file         TEXT NOT NULL DEFAULT '',
+    sent_on      TEXT CHECK (sent_on IS NULL OR sent_on = date(sent_on)),
+    sent_by      TEXT
+) STRICT;
+
+CREATE INDEX letters_by_referral ON letters (referral_id);
+-- "Informed": the sent patient letter of a decision.
+CREATE INDEX letters_sent_to_patient ON letters (decision_id, sent_on)
+    WHERE recipient = 'pasient' AND sent_on IS NOT NULL;

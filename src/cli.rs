@@ -104,6 +104,27 @@ pub enum Command {
         #[arg(long)]
         initials: bool,
     },
+    /// Skriv ut brevene etter et møte (til pasient og henviser) som én PDF
+    Letters {
+        /// Møtets dato (åååå-mm-dd eller dd.mm.åååå)
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        meeting: NaiveDate,
+        /// PDF-filen som skrives
+        #[arg(long, value_name = "FIL")]
+        out: PathBuf,
+        /// Bare brevene for denne henvisningen (henvisnings-ID eller Inntak-nummer)
+        #[arg(long, value_name = "ID")]
+        referral: Option<String>,
+        /// Bare brev til pasient eller til henviser (patient|referrer)
+        #[arg(long, value_name = "MOTTAKER", value_parser = parse_recipient)]
+        only: Option<crate::domain::letter::Recipient>,
+        /// Merk brevene som sendt denne dagen (pasienten regnes da som informert)
+        #[arg(long, value_name = "DATO", value_parser = parse_today)]
+        sent: Option<NaiveDate>,
+        /// Skriv ut de komplette brevene selv om noen mangler opplysninger
+        #[arg(long)]
+        skip_incomplete: bool,
+    },
     /// Statistikk for et år, en tertial, en måned eller en periode, mot samme periode året før
     Stats {
         /// År (åååå)
@@ -193,6 +214,17 @@ impl Command {
     /// Whether the command may make a new database file; read commands never do.
     fn creates_database(&self) -> bool {
         matches!(self, Command::Demo { .. } | Command::Import { .. })
+    }
+}
+
+fn parse_recipient(text: &str) -> Result<crate::domain::letter::Recipient, String> {
+    use crate::domain::letter::Recipient;
+    match text.trim().to_lowercase().as_str() {
+        "patient" | "pasient" => Ok(Recipient::Patient),
+        "referrer" | "henviser" => Ok(Recipient::Referrer),
+        other => Err(format!(
+            "«{other}» er ukjent: bruk patient (pasient) eller referrer (henviser)"
+        )),
     }
 }
 
@@ -583,6 +615,118 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             );
             Ok(0)
         }
+        Command::Letters {
+            meeting,
+            out,
+            referral,
+            only,
+            sent,
+            skip_incomplete,
+        } => {
+            protected.check(out)?;
+            let found = find_meeting(&store, *meeting)?;
+            let referral = match referral {
+                None => None,
+                Some(text) => Some(find_referral(&store, text)?),
+            };
+            let selection = crate::letters::Selection {
+                referral,
+                only: *only,
+            };
+            let planned = crate::letters::for_meeting(
+                store.conn(),
+                &settings,
+                found.id,
+                selection,
+                clock.today(),
+            )
+            .map_err(|e| e.to_string())?;
+            if planned.is_empty() {
+                return Err(format!(
+                    "Møtet {} har ingen vedtak som skal ha brev{}",
+                    crate::calendar::format_date_weekday(*meeting),
+                    if referral.is_some() {
+                        " for denne henvisningen"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            let incomplete: Vec<_> = planned.iter().filter(|p| !p.is_complete()).collect();
+            if !incomplete.is_empty() {
+                let lists: Vec<_> = incomplete.iter().map(|p| p.missing.clone()).collect();
+                for line in crate::domain::letter::missing_summary(&lists) {
+                    eprintln!("{line}");
+                }
+                for p in &incomplete {
+                    let what: Vec<_> = p.missing.iter().map(|m| m.label_nb()).collect();
+                    eprintln!(
+                        "  {} ({}), brev til {}: mangler {}",
+                        files::clean_for_terminal(&p.reference),
+                        files::clean_for_terminal(&p.patient),
+                        p.recipient.label_nb().to_lowercase(),
+                        what.join(", ")
+                    );
+                }
+                if !*skip_incomplete {
+                    return Err(
+                        "Ingen brev er skrevet ut. Fyll inn det som mangler, eller bruk                          --skip-incomplete for å skrive ut de komplette."
+                            .into(),
+                    );
+                }
+            }
+            let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
+            if ready.is_empty() {
+                return Err("Ingen av brevene er komplette; ingenting er skrevet ut.".into());
+            }
+            let bytes = crate::letters::render(&ready).map_err(|e| e.to_string())?;
+            let printed: Vec<_> = ready.iter().map(|p| p.printed()).collect();
+            let destination = destination(Some(out));
+            if store.read_only().is_some() {
+                return Err(
+                    "Databasen er skrivebeskyttet: brev kan ikke skrives ut uten at utskriften                      føres i databasen."
+                        .into(),
+                );
+            }
+            store
+                .write(|tx| {
+                    crate::store::letters::record_printed(
+                        tx,
+                        &printed,
+                        &destination,
+                        *sent,
+                        change,
+                    )?;
+                    write_atomically(out, &bytes, &protected)
+                        .map_err(crate::store::StoreError::Rule)
+                })
+                .map_err(|e| e.to_string())?;
+            let earlier = ready
+                .iter()
+                .filter(|p| !p.earlier_text().is_empty())
+                .count();
+            println!(
+                "Skrev {} ({}) for møtet {} til {}",
+                if ready.len() == 1 {
+                    "1 brev".to_string()
+                } else {
+                    format!("{} brev", ready.len())
+                },
+                crate::letters::count_text(&ready),
+                crate::calendar::format_date_weekday(*meeting),
+                out.display()
+            );
+            match sent {
+                Some(d) => println!("Merket sendt {}.", crate::calendar::format_date(*d)),
+                None => println!(
+                    "Ikke merket sendt: pasientene regnes som informert når brevene er merket sendt."
+                ),
+            }
+            if earlier > 0 {
+                println!("Merk: {earlier} av brevene er skrevet ut før.");
+            }
+            Ok(0)
+        }
         Command::Stats {
             year,
             tertial,
@@ -803,6 +947,41 @@ fn logged_emit(
         eprintln!("Merk: dette er ikke ført i endringsloggen, fordi databasen er skrivebeskyttet.");
     }
     Ok(())
+}
+
+/// The meeting held (or planned) on `date`, not a cancelled one.
+fn find_meeting(store: &Store, date: NaiveDate) -> Result<crate::domain::meeting::Meeting, String> {
+    meetings::from_date(store.conn(), date)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|m| m.date == date && m.status != crate::domain::meeting::MeetingStatus::Avlyst)
+        .ok_or_else(|| {
+            format!(
+                "Fant ikke noe møte {}",
+                crate::calendar::format_date_weekday(date)
+            )
+        })
+}
+
+/// A referral by its external id, or else by Inntak's number.
+fn find_referral(store: &Store, text: &str) -> Result<crate::domain::ReferralId, String> {
+    let text = text.trim();
+    if let Some(id) = crate::store::referrals::find_by_external_id(store.conn(), text)
+        .map_err(|e| e.to_string())?
+    {
+        return Ok(crate::domain::ReferralId(id));
+    }
+    let id = text
+        .parse::<i64>()
+        .ok()
+        .map(crate::domain::ReferralId)
+        .filter(|id| crate::store::referrals::get(store.conn(), *id).is_ok());
+    id.ok_or_else(|| {
+        format!(
+            "Fant ingen henvisning med ID «{}»",
+            files::clean_for_terminal(text)
+        )
+    })
 }
 
 /// Logs an output written by other means (a backup, a restore).

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Columns of the export, in order. The import reads the same names.
-pub const EXPORT_COLUMNS: [&str; 18] = [
+pub const EXPORT_COLUMNS: [&str; 22] = [
     "henvisning_id",
     "mottatt",
     "vurderingsfrist",
@@ -35,6 +35,10 @@ pub const EXPORT_COLUMNS: [&str; 18] = [
     "juridisk_frist",
     "avslagsgrunn",
     "oppstart",
+    "adresse",
+    "postnummer",
+    "poststed",
+    "henviser_adresse",
 ];
 
 /// Columns computed by Inntak: accepted on import (so an export re-imports) but not read.
@@ -765,6 +769,12 @@ fn validate_row(
         is_secondary,
         problem: get(Field::Problem).into(),
         diagnosis_group: get(Field::DiagnosisGroup).into(),
+        patient_street: get(Field::PatientStreet).into(),
+        patient_postcode: get(Field::PatientPostcode).into(),
+        patient_city: get(Field::PatientCity).into(),
+        // Lines of the referrer's address may be separated by " / " in one cell.
+        referrer_address: get(Field::ReferrerAddress).replace(" / ", "\n"),
+        referrer_electronic: false,
     };
     let validated = draft.validate(today);
     if let Err(field_errors) = &validated {
@@ -1095,6 +1105,10 @@ pub fn export<W: Write>(store: &Store, rule: WorkingDayRule, out: W) -> Result<u
             date(d.frist),
             d.avslag_reason,
             date(d.started),
+            f.text(Field::PatientStreet),
+            f.text(Field::PatientPostcode),
+            f.text(Field::PatientCity),
+            f.text(Field::ReferrerAddress),
         ];
         w.write_record(
             record

@@ -9,8 +9,10 @@ use crate::domain::ReferralId;
 use crate::domain::decision::{
     Clinician, DEFAULT_AVSLAG_REASONS, Outcome, TeamMode, Track, propose_start_of_care_deadline,
 };
+use crate::domain::letter::CareKind;
 use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::preparation::{Assessment, TrackKind};
+use crate::domain::settings::ClinicSettings;
 use crate::domain::{ReferralFields, ReferralStatus, ReferrerKind};
 use crate::store::StoreError;
 use crate::store::decisions::{self, DecisionExtras, NewDecision};
@@ -18,6 +20,7 @@ use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, HeldMeeting, StoredItem};
 use crate::store::preparations;
 use crate::store::referrals::{self, Change};
+use crate::store::{letters, settings};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -108,6 +111,47 @@ const GP_OFFICES: &[&str] = &[
     "Sagene legesenter",
     "Lillevik legekontor",
 ];
+/// Street names and (postnummer, poststed) for the demo's postal addresses.
+const STREETS: &[&str] = &[
+    "Storgata",
+    "Kirkeveien",
+    "Parkveien",
+    "Skolegata",
+    "Fjordveien",
+    "Bjørkeveien",
+    "Solbakken",
+    "Elvegata",
+    "Granlia",
+    "Torggata",
+    "Havnegata",
+    "Løkkeveien",
+];
+const PLACES: &[(&str, &str)] = &[
+    ("0155", "OSLO"),
+    ("0364", "OSLO"),
+    ("0682", "OSLO"),
+    ("1337", "SANDVIKA"),
+    ("2000", "LILLESTRØM"),
+    ("3015", "DRAMMEN"),
+    ("1530", "MOSS"),
+    ("2317", "HAMAR"),
+    ("3510", "HØNEFOSS"),
+    ("1405", "LANGHUS"),
+];
+
+/// A postal address derived from the referral's number alone (street line, postnummer,
+/// poststed), so the demo's random sequence, and with it every other demo figure, stays as
+/// it was before letters needed addresses.
+fn demo_address(id: u64, salt: u64) -> (String, String, String) {
+    let h = (id ^ salt.wrapping_mul(0xA24B_AED4_963E_E407))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29);
+    let street = STREETS[(h % STREETS.len() as u64) as usize];
+    let number = 1 + (h >> 12) % 90;
+    let (postcode, city) = PLACES[((h >> 24) % PLACES.len() as u64) as usize];
+    (format!("{street} {number}"), postcode.into(), city.into())
+}
+
 const SPECIALTIES: &[&str] = &[
     "ortopedi",
     "nevrologi",
@@ -341,6 +385,9 @@ fn one(
     let (problem, group) = *pick(rng, PROBLEMS);
     let patient = format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
     let age = rng.random_range(16..=85);
+    let (patient_street, patient_postcode, patient_city) = demo_address(id, 1);
+    let (office_street, office_postcode, office_city) = demo_address(id, 2);
+    let referrer_address = format!("{office_street}\n{office_postcode} {office_city}");
     let fields = ReferralFields {
         external_id: Some(format!("H{id:07}")),
         received_on: received,
@@ -353,6 +400,11 @@ fn one(
         is_secondary,
         problem: problem.to_string(),
         diagnosis_group: group.to_string(),
+        patient_street,
+        patient_postcode,
+        patient_city,
+        referrer_address,
+        referrer_electronic: false,
     };
 
     // Decided at one of the first meetings after receipt; ~6 % only after the deadline.
@@ -538,7 +590,6 @@ pub fn insert_generated(
         held: HashMap::new(),
         actor: change.actor,
     };
-    let extras = DecisionExtras::default();
     let mut rng = ChaCha8Rng::seed_from_u64(0x51e4);
     for (date, step, i) in events {
         past.advance(tx, date)?;
@@ -553,6 +604,15 @@ pub fn insert_generated(
                 if meeting.is_some() {
                     give_views(tx, &mut rng, id, outcome, when)?;
                 }
+                // Most juridiske frister are for the start of utredning; every fifth behandling.
+                let extras = DecisionExtras {
+                    care_kind: Some(if id.0 % 5 == 0 {
+                        CareKind::Behandling
+                    } else {
+                        CareKind::Utredning
+                    }),
+                    ..Default::default()
+                };
                 let decision = NewDecision {
                     referral: id,
                     meeting,
@@ -580,7 +640,79 @@ pub fn insert_generated(
     }
     let held = past.held;
     reopen_one(tx, &held, today, rule, change)?;
+    send_letters(tx, &held, today, rule, change)?;
     Ok(demo.len())
+}
+
+/// The demo clinic's letterhead and signer, unless the clinic has its own.
+fn demo_letterhead(tx: &Transaction<'_>, change: Change<'_>) -> Result<ClinicSettings, StoreError> {
+    let mut s = settings::load(tx)?;
+    if s.letters.address.trim().is_empty() && s.letters.signer.trim().is_empty() {
+        s.letters.address = "Sykehusveien 1\n2317 HAMAR".into();
+        s.letters.phone = "62 00 00 00".into();
+        s.letters.signer = TEAM[0].0.into();
+        s.letters.signer_title = "overlege, leder av inntaksteamet".into();
+        settings::save(tx, &s, change)?;
+    }
+    Ok(s)
+}
+
+/// The letters of the past year's meetings, printed and sent as a clinic would: most the day
+/// of the meeting, some a working day or two later, a few after the vurderingsfrist. The
+/// meetings of the last two working days are not sent yet (the leader's next job). Decisions
+/// made before the meeting history are "before letters were tracked".
+fn send_letters(
+    tx: &Transaction<'_>,
+    held: &HashMap<NaiveDate, MeetingId>,
+    today: NaiveDate,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let settings = demo_letterhead(tx, change)?;
+    let from: i64 = tx.query_row(
+        "SELECT coalesce(max(id), 0) FROM decisions WHERE meeting_id IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    settings::put(tx, letters::KEY_LETTERS_FROM, &from.to_string())?;
+    let mut rng = ChaCha8Rng::seed_from_u64(0xb4e7);
+    let mut days: Vec<_> = held.iter().map(|(d, m)| (*d, *m)).collect();
+    days.sort();
+    for (day, meeting) in days {
+        if rule.working_days_between(day, today) < 2 {
+            continue;
+        }
+        let planned = crate::letters::for_meeting(
+            tx,
+            &settings,
+            meeting,
+            crate::letters::Selection::default(),
+            day,
+        )?;
+        let draw: f64 = rng.random();
+        let delay = if draw < 0.85 {
+            0
+        } else if draw < 0.97 {
+            rng.random_range(1..=2)
+        } else {
+            rng.random_range(5..=9)
+        };
+        let sent = rule.add_working_days(day, delay).min(today);
+        let printed: Vec<_> = planned
+            .iter()
+            .filter(|p| p.is_complete())
+            .map(|p| p.printed())
+            .collect();
+        if printed.is_empty() {
+            continue;
+        }
+        let when = Change {
+            actor: change.actor,
+            at: sent.and_time(MEETING_END),
+        };
+        letters::record_printed(tx, &printed, "demo", Some(sent), when)?;
+    }
+    Ok(())
 }
 
 /// About four in ten referrals decided rett or avslag at a past meeting had provisional views
@@ -900,6 +1032,7 @@ fn reopen_one(
         };
         let extras = DecisionExtras {
             note: "Rettet etter nye opplysninger fra fastlegen.".into(),
+            care_kind: Some(CareKind::Utredning),
             ..Default::default()
         };
         decisions::record(

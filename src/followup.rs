@@ -22,6 +22,8 @@ pub struct CareRow {
     pub track: Option<Track>,
     pub status_code: ReferralStatus,
     pub booked: Option<NaiveDate>,
+    pub booked_time: Option<chrono::NaiveTime>,
+    pub booked_week: Option<(i32, u32)>,
     pub started: Option<NaiveDate>,
     pub breach: BreachStatus,
     /// Calendar days from today to the frist; negative when it has passed.
@@ -78,6 +80,8 @@ pub fn build(care: Vec<CareRecord>, mapping: Vec<MappingRecord>, today: NaiveDat
             track: r.track,
             status_code: r.status,
             booked: r.booked,
+            booked_time: r.booked_time,
+            booked_week: r.booked_week,
             started: r.started,
         })
         .collect();

@@ -13,6 +13,7 @@ pub mod encryption;
 pub mod files;
 pub mod followup;
 pub mod henvisning;
+pub mod letters;
 pub mod model;
 pub mod planning;
 pub mod queue;

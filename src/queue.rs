@@ -42,9 +42,18 @@ pub struct QueueRow {
     /// The latest upcoming meeting on or before the deadline (open referrals; see
     /// [`QueueModel::set_meetings`]). `None` for an open one: no meeting left before the deadline.
     pub last_meeting: Option<NaiveDate>,
+    /// Decided, and the patient not informed yet: working days left to the vurderingsfrist
+    /// (negative: past it). See [`QueueModel::set_letters`].
+    pub not_informed: Option<i64>,
 }
 
 impl QueueRow {
+    /// "Ikke informert – 2 virkedager igjen" for a decided referral whose patient letter is
+    /// not sent; `None` otherwise.
+    pub fn informed_text(&self) -> Option<String> {
+        self.not_informed
+            .map(|days_left| crate::domain::letter::Informed::NotYet { days_left }.label_nb())
+    }
     /// Lower-cased patient, referrer, ids and free text: what the search box looks in.
     fn search_text(&self) -> String {
         [
@@ -73,6 +82,8 @@ pub struct QueueCounts {
     pub total: usize,
     /// Open, not yet overdue, and no upcoming meeting on or before the deadline.
     pub no_meeting_before_deadline: usize,
+    /// Decided, and the patient not informed yet (patient letter not marked sent).
+    pub not_informed: usize,
 }
 
 /// The Sunday that ends the work week `today` belongs to. On Saturday and Sunday the week
@@ -99,6 +110,8 @@ pub enum StatusFilter {
     Open,
     All,
     Only(ReferralStatus),
+    /// Decided, but the patient letter is not marked sent: the patient is not informed yet.
+    NotInformed,
 }
 
 impl StatusFilter {
@@ -107,11 +120,12 @@ impl StatusFilter {
             Self::Open => "Åpne (til vurdering og ny vurdering)",
             Self::All => "Alle",
             Self::Only(s) => s.label_nb(),
+            Self::NotInformed => "Ikke informert (brev ikke sendt)",
         }
     }
 
     pub fn choices() -> Vec<Self> {
-        let mut v = vec![Self::Open, Self::All];
+        let mut v = vec![Self::Open, Self::NotInformed, Self::All];
         v.extend(
             ReferralStatus::ALL
                 .into_iter()
@@ -121,8 +135,10 @@ impl StatusFilter {
         v
     }
 
-    fn accepts(self, status: ReferralStatus) -> bool {
+    fn accepts(self, row: &QueueRow) -> bool {
+        let status = row.status;
         match self {
+            Self::NotInformed => row.not_informed.is_some(),
             // Back from a kartleggingssamtale: waiting for the meeting's track choice.
             Self::Open => status.awaits_meeting(),
             Self::All => true,
@@ -315,6 +331,7 @@ impl QueueModel {
                     status: r.status,
                     urgency,
                     last_meeting: None,
+                    not_informed: None,
                 }
             });
         }
@@ -386,7 +403,7 @@ impl QueueModel {
             .rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| filter.status.accepts(r.status))
+            .filter(|(_, r)| filter.status.accepts(r))
             .filter(|(_, r)| filter.referrer_kind.is_none_or(|k| k == r.referrer_kind))
             .filter(|(_, r)| {
                 filter
@@ -452,6 +469,34 @@ impl QueueModel {
 
     /// Sets each open referral's last meeting before its deadline from the upcoming meeting
     /// dates (sorted), and counts those with none left.
+    /// Marks the decided referrals whose patient is not informed yet (their current decision's
+    /// letters are tracked, and no patient letter is marked sent), with the working days left
+    /// to the vurderingsfrist.
+    pub fn set_letters(
+        &mut self,
+        states: &std::collections::HashMap<ReferralId, crate::store::letters::LetterState>,
+        rule: WorkingDayRule,
+        today: NaiveDate,
+    ) {
+        let mut pending = 0;
+        for row in &mut self.rows {
+            row.not_informed = states.get(&row.id).and_then(|s| {
+                match crate::domain::letter::informed(
+                    rule,
+                    row.deadline,
+                    s.sent_on,
+                    s.tracked,
+                    today,
+                ) {
+                    crate::domain::letter::Informed::NotYet { days_left } => Some(days_left),
+                    _ => None,
+                }
+            });
+            pending += usize::from(row.not_informed.is_some());
+        }
+        self.counts.not_informed = pending;
+    }
+
     pub fn set_meetings(&mut self, upcoming: &[NaiveDate]) {
         let mut none_left = 0;
         for row in &mut self.rows {
@@ -498,6 +543,11 @@ pub(crate) mod tests {
                 is_secondary: false,
                 problem: "Langvarige ryggsmerter".into(),
                 diagnosis_group: String::new(),
+                patient_street: String::new(),
+                patient_postcode: String::new(),
+                patient_city: String::new(),
+                referrer_address: String::new(),
+                referrer_electronic: false,
             },
             status,
             decided_on: None,
@@ -595,6 +645,7 @@ pub(crate) mod tests {
                 due_this_week: 1,
                 total: 4,
                 no_meeting_before_deadline: 0,
+                not_informed: 0,
             }
         );
     }

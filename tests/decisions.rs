@@ -47,6 +47,7 @@ fn decide(
     let extras = DecisionExtras {
         sources: vec![Source::Kjernejournal],
         note: "Drøftet".into(),
+        ..Default::default()
     };
     let new = NewDecision {
         referral: id,

@@ -235,6 +235,7 @@ fn the_fristbrudd_list_follows_the_start_of_care() {
                 CareStart {
                     booked: Some(iso("2027-01-27")),
                     started: None,
+                    ..Default::default()
                 },
                 change_on(today),
             )
@@ -256,6 +257,7 @@ fn the_fristbrudd_list_follows_the_start_of_care() {
                 CareStart {
                     booked: Some(iso("2027-01-12")),
                     started: Some(iso("2027-01-12")),
+                    ..Default::default()
                 },
                 change_on(today),
             )
@@ -281,6 +283,7 @@ fn the_fristbrudd_list_follows_the_start_of_care() {
             CareStart {
                 booked: Some(iso("2027-01-27")),
                 started: Some(iso("2027-01-27")),
+                ..Default::default()
             },
             change_on(today),
         )
@@ -290,7 +293,8 @@ fn the_fristbrudd_list_follows_the_start_of_care() {
         followups::care_start(store.conn(), c).unwrap(),
         CareStart {
             booked: Some(iso("2027-01-27")),
-            started: None
+            started: None,
+            ..Default::default()
         }
     );
     // No start of care for an avslag.

@@ -162,13 +162,15 @@ fn history_exports_and_reimports_byte_identical() {
         .next()
         .unwrap();
     assert!(
-        header.ends_with(";avgjort;forlop;juridisk_frist;avslagsgrunn;oppstart"),
+        header.ends_with(
+            ";avgjort;forlop;juridisk_frist;avslagsgrunn;oppstart;adresse;postnummer;poststed;henviser_adresse"
+        ),
         "{header}"
     );
     // R3's track was written «Tverrfaglig samlet»: the export writes the label.
     assert!(
-        export.contains(";tverrfaglig samlet;2024-07-01;;\n")
-            || export.contains(";tverrfaglig samlet;2024-07-01;;\r\n"),
+        export.contains(";tverrfaglig samlet;2024-07-01;;;;;;\n")
+            || export.contains(";tverrfaglig samlet;2024-07-01;;;;;;\r\n"),
         "{export}"
     );
 }

@@ -61,6 +61,7 @@ fn started(store: &mut Store, id: ReferralId, on: &str) {
     let care = CareStart {
         booked: Some(iso(on)),
         started: Some(iso(on)),
+        ..Default::default()
     };
     store
         .write(|tx| followups::set_care_start(tx, id, care, change()))

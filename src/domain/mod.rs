@@ -2,6 +2,7 @@
 
 pub mod decision;
 pub mod identity;
+pub mod letter;
 pub mod meeting;
 pub mod preparation;
 pub mod referral;

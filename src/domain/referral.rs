@@ -178,9 +178,30 @@ pub struct ReferralFields {
     pub is_secondary: bool,
     pub problem: String,
     pub diagnosis_group: String,
+    /// The patient's postal address for letters: street line, 4-digit postnummer, poststed.
+    /// Optional (all three or none); a letter to a patient without one is not printed.
+    pub patient_street: String,
+    pub patient_postcode: String,
+    pub patient_city: String,
+    /// The referrer's postal address for the copy of a letter (lines); empty: unknown.
+    pub referrer_address: String,
+    /// The referrer's copy goes electronically (Helsenett), so no postal address is needed.
+    pub referrer_electronic: bool,
 }
 
 impl ReferralFields {
+    /// Whether the patient has a complete postal address.
+    pub fn has_patient_address(&self) -> bool {
+        !self.patient_street.is_empty()
+            && !self.patient_postcode.is_empty()
+            && !self.patient_city.is_empty()
+    }
+
+    /// Whether the referrer's copy can be sent: electronically, or to a postal address.
+    pub fn has_referrer_address(&self) -> bool {
+        self.referrer_electronic || !self.referrer_address.trim().is_empty()
+    }
+
     /// A field's value as text, as the CSV export writes it (ISO dates, ja/nei).
     pub fn text(&self, field: Field) -> String {
         match field {
@@ -195,6 +216,12 @@ impl ReferralFields {
             Field::Secondary => if self.is_secondary { "ja" } else { "nei" }.to_string(),
             Field::Problem => self.problem.clone(),
             Field::DiagnosisGroup => self.diagnosis_group.clone(),
+            Field::PatientStreet => self.patient_street.clone(),
+            Field::PatientPostcode => self.patient_postcode.clone(),
+            Field::PatientCity => self.patient_city.clone(),
+            Field::ReferrerAddress if self.referrer_electronic => ELECTRONIC.to_string(),
+            // One line in a file: the lines joined by " / " (the import splits them again).
+            Field::ReferrerAddress => self.referrer_address.replace('\n', " / "),
             Field::Status
             | Field::DecidedOn
             | Field::Track
@@ -247,7 +274,16 @@ pub enum Field {
     AvslagReason,
     /// The day care started (imported history).
     CareStarted,
+    /// The patient's postal address (letters).
+    PatientStreet,
+    PatientPostcode,
+    PatientCity,
+    /// The referrer's postal address, or "elektronisk".
+    ReferrerAddress,
 }
+
+/// The referrer address text that means "the copy goes electronically".
+pub const ELECTRONIC: &str = "elektronisk";
 
 impl Field {
     /// The import columns that carry a decision made before Inntak (history), in export order.
@@ -259,7 +295,7 @@ impl Field {
     ];
 
     /// The fields a user edits in the form, in form order.
-    pub const EDITABLE: [Field; 11] = [
+    pub const EDITABLE: [Field; 15] = [
         Self::Received,
         Self::ExternalId,
         Self::Patient,
@@ -271,6 +307,10 @@ impl Field {
         Self::Secondary,
         Self::Problem,
         Self::DiagnosisGroup,
+        Self::PatientStreet,
+        Self::PatientPostcode,
+        Self::PatientCity,
+        Self::ReferrerAddress,
     ];
 
     /// The label in the registration form.
@@ -293,6 +333,10 @@ impl Field {
             Self::Frist => "Juridisk frist",
             Self::AvslagReason => "Avslagsgrunn",
             Self::CareStarted => "Oppstart",
+            Self::PatientStreet => "Adresse",
+            Self::PatientPostcode => "Postnummer",
+            Self::PatientCity => "Poststed",
+            Self::ReferrerAddress => "Henviserens adresse",
         }
     }
 
@@ -316,6 +360,10 @@ impl Field {
             Self::Frist => "juridisk_frist",
             Self::AvslagReason => "avslagsgrunn",
             Self::CareStarted => "oppstart",
+            Self::PatientStreet => "adresse",
+            Self::PatientPostcode => "postnummer",
+            Self::PatientCity => "poststed",
+            Self::ReferrerAddress => "henviser_adresse",
         }
     }
 }
@@ -354,6 +402,11 @@ pub struct ReferralDraft {
     pub is_secondary: bool,
     pub problem: String,
     pub diagnosis_group: String,
+    pub patient_street: String,
+    pub patient_postcode: String,
+    pub patient_city: String,
+    pub referrer_address: String,
+    pub referrer_electronic: bool,
 }
 
 impl ReferralDraft {
@@ -371,6 +424,11 @@ impl ReferralDraft {
             is_secondary: false,
             problem: String::new(),
             diagnosis_group: String::new(),
+            patient_street: String::new(),
+            patient_postcode: String::new(),
+            patient_city: String::new(),
+            referrer_address: String::new(),
+            referrer_electronic: false,
         }
     }
 
@@ -387,6 +445,11 @@ impl ReferralDraft {
             is_secondary: f.is_secondary,
             problem: f.problem.clone(),
             diagnosis_group: f.diagnosis_group.clone(),
+            patient_street: f.patient_street.clone(),
+            patient_postcode: f.patient_postcode.clone(),
+            patient_city: f.patient_city.clone(),
+            referrer_address: f.referrer_address.clone(),
+            referrer_electronic: f.referrer_electronic,
         }
     }
 
@@ -480,6 +543,54 @@ impl ReferralDraft {
             err(Field::DiagnosisGroup, "er for lang (høyst 120 tegn)");
         }
 
+        let patient_street = self.patient_street.trim().to_string();
+        let patient_postcode = self.patient_postcode.trim().to_string();
+        let patient_city = self.patient_city.trim().to_string();
+        let any_address =
+            !patient_street.is_empty() || !patient_postcode.is_empty() || !patient_city.is_empty();
+        if patient_street.chars().count() > MAX_SHORT {
+            err(Field::PatientStreet, "er for lang (høyst 120 tegn)");
+        } else if any_address && patient_street.is_empty() {
+            err(
+                Field::PatientStreet,
+                "mangler: adressen må ha gate eller postboks",
+            );
+        }
+        if !patient_postcode.is_empty()
+            && (patient_postcode.len() != 4
+                || !patient_postcode.bytes().all(|b| b.is_ascii_digit()))
+        {
+            err(
+                Field::PatientPostcode,
+                &format!("må være fire sifre, fant «{patient_postcode}»"),
+            );
+        } else if any_address && patient_postcode.is_empty() {
+            err(Field::PatientPostcode, "mangler: adressen må ha postnummer");
+        }
+        if patient_city.chars().count() > MAX_SHORT {
+            err(Field::PatientCity, "er for langt (høyst 120 tegn)");
+        } else if any_address && patient_city.is_empty() {
+            err(Field::PatientCity, "mangler: adressen må ha poststed");
+        }
+        let referrer_address = self
+            .referrer_address
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let referrer_electronic = self.referrer_electronic
+            || referrer_address.eq_ignore_ascii_case(ELECTRONIC)
+            || referrer_address.eq_ignore_ascii_case("sendes elektronisk");
+        let referrer_address = if referrer_electronic {
+            String::new()
+        } else {
+            referrer_address
+        };
+        if referrer_address.lines().count() > 4 || referrer_address.chars().count() > 240 {
+            err(Field::ReferrerAddress, "er for lang (høyst fire linjer)");
+        }
+
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -495,6 +606,11 @@ impl ReferralDraft {
             is_secondary: self.is_secondary,
             problem,
             diagnosis_group,
+            patient_street,
+            patient_postcode,
+            patient_city,
+            referrer_address,
+            referrer_electronic,
         })
     }
 }

@@ -23,6 +23,70 @@ pub struct ClinicSettings {
     pub closure_days: Vec<ClosureDay>,
     /// The clinic's own avslag reasons, offered after the standard ones.
     pub avslag_reasons: Vec<String>,
+    /// The letterhead, the signer and the letters' editable paragraphs.
+    pub letters: LetterSettings,
+}
+
+/// What the letters take from Innstillinger: the letterhead (address, phone), who signs, and
+/// the paragraphs the clinic may word itself. The legally required parts are in the
+/// templates and cannot be edited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LetterSettings {
+    /// Postal address lines ("Postboks 4950 Nydalen", "0424 OSLO").
+    pub address: String,
+    pub phone: String,
+    /// The signer's name and title ("Kari Nordmann", "overlege").
+    pub signer: String,
+    pub signer_title: String,
+    /// How to change the time and whom to call.
+    pub contact: String,
+    /// The fritt behandlingsvalg paragraph.
+    pub free_choice: String,
+    /// A local paragraph to referrers (when a new referral makes sense, the clinic's offers).
+    pub referrer_note: String,
+    /// A suggested råd og veiledning text per avslag reason, pre-filled in the decision form
+    /// when that reason is chosen.
+    pub advice_templates: Vec<(String, String)>,
+}
+
+impl Default for LetterSettings {
+    fn default() -> Self {
+        use crate::domain::letter::{DEFAULT_CONTACT_TEXT, DEFAULT_FREE_CHOICE_TEXT};
+        Self {
+            address: String::new(),
+            phone: String::new(),
+            signer: String::new(),
+            signer_title: String::new(),
+            contact: DEFAULT_CONTACT_TEXT.into(),
+            free_choice: DEFAULT_FREE_CHOICE_TEXT.into(),
+            referrer_note: String::new(),
+            advice_templates: crate::domain::letter::DEFAULT_ADVICE
+                .iter()
+                .map(|(r, a)| (r.to_string(), a.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl LetterSettings {
+    /// The address lines, without empty ones.
+    pub fn address_lines(&self) -> Vec<String> {
+        self.address
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The suggested advice for an avslag reason, if the clinic has one.
+    pub fn advice_for(&self, reason: &str) -> Option<&str> {
+        self.advice_templates
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(reason.trim()))
+            .map(|(_, a)| a.as_str())
+            .filter(|a| !a.trim().is_empty())
+    }
 }
 
 impl Default for ClinicSettings {
@@ -35,6 +99,7 @@ impl Default for ClinicSettings {
             agenda_capacity: 20,
             closure_days: Vec::new(),
             avslag_reasons: Vec::new(),
+            letters: LetterSettings::default(),
         }
     }
 }
@@ -78,6 +143,27 @@ impl ClinicSettings {
                 "Avslagsgrunnen «{}…» er for lang (høyst 120 tegn)",
                 long.chars().take(30).collect::<String>()
             ));
+        }
+        let l = &self.letters;
+        if l.address_lines().len() > 4 {
+            return Err("Klinikkens adresse kan ha høyst fire linjer".into());
+        }
+        for (text, what, max) in [
+            (&l.phone, "Telefonnummeret", 40),
+            (&l.signer, "Navnet på den som signerer", 120),
+            (&l.signer_title, "Tittelen", 120),
+            (&l.contact, "Kontaktteksten", 1500),
+            (&l.free_choice, "Teksten om fritt behandlingsvalg", 1500),
+            (&l.referrer_note, "Teksten til henviser", 1500),
+        ] {
+            if text.chars().count() > max {
+                return Err(format!("{what} er for lang (høyst {max} tegn)"));
+            }
+        }
+        if l.contact.trim().is_empty() || l.free_choice.trim().is_empty() {
+            return Err(
+                "Brevene må ha en kontakttekst og en tekst om fritt behandlingsvalg".into(),
+            );
         }
         let mut days: Vec<_> = self.closure_days.iter().map(|c| c.date).collect();
         days.sort();

@@ -5,7 +5,7 @@
 use crate::calendar::WorkingDayRule;
 use crate::followup::FollowUps;
 use crate::queue::QueueModel;
-use crate::store::{followups, referrals};
+use crate::store::{followups, letters, referrals};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
@@ -15,7 +15,10 @@ pub fn queue(
     rule: WorkingDayRule,
     today: NaiveDate,
 ) -> rusqlite::Result<QueueModel> {
-    referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))?
+    let mut model =
+        referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))??;
+    model.set_letters(&letters::states(conn)?, rule, today);
+    Ok(model)
 }
 
 /// The Oppfølging lists for `today`.

@@ -65,6 +65,8 @@ impl AuditEntry {
             BACKUP => "Sikkerhetskopi tatt",
             RESTORE => "Gjenopprettet fra sikkerhetskopi",
             UPGRADE => "Databasen oppgradert",
+            super::letters::PRINT_LETTERS => "Brev skrevet ut",
+            super::letters::LETTERS_SENT => "Brev merket sendt",
             other => other,
         }
     }

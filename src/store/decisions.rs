@@ -5,6 +5,7 @@ use super::{StoreError, audit, referrals, referrals::Change, timestamp};
 use crate::calendar::WorkingDayRule;
 use crate::domain::ReferralId;
 use crate::domain::decision::{Outcome, Previous, Source, Track, is_late, may_record, validate};
+use crate::domain::letter::CareKind;
 use crate::domain::meeting::{MeetingId, MeetingStatus};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -18,6 +19,9 @@ pub struct DecisionId(pub i64);
 pub struct DecisionExtras {
     pub sources: Vec<Source>,
     pub note: String,
+    /// Rett: whether the juridisk frist is for the start of utredning or of behandling (the
+    /// letter says which). `None` on decisions made before version 7 and on other outcomes.
+    pub care_kind: Option<CareKind>,
 }
 
 /// A decision to record: on which referral, at which meeting (if any), when, and what.
@@ -46,7 +50,7 @@ pub struct StoredDecision {
 }
 
 const COLUMNS: &str = "id, referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track, \
-    track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, superseded_by";
+    track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, superseded_by, care_kind";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
     let code: String = row.get(4)?;
@@ -91,6 +95,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredDecision> {
         extras: DecisionExtras {
             sources: Source::parse_list(&row.get::<_, String>(12)?),
             note: row.get(13)?,
+            care_kind: match row.get_ref(17)?.as_str_or_null()? {
+                None => None,
+                Some(code) => Some(super::decode(CareKind::from_code(code), 17, code)?),
+            },
         },
         after_deadline: row.get(14)?,
         decided_by: row.get(15)?,
@@ -315,11 +323,17 @@ pub fn record(
         Outcome::Videresendt { unit } => (None, "", "", "", unit.as_str()),
         Outcome::Feilsendt | Outcome::Sekundaer { .. } => (None, "", "", "", ""),
     };
+    // Only a rett has a juridisk frist to be for utredning or behandling.
+    let care_kind = match outcome {
+        Outcome::Rett { .. } => extras.care_kind,
+        _ => None,
+    };
     let at = timestamp(change.at);
     tx.prepare_cached(
         "INSERT INTO decisions (referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track,
-            track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            track_detail, priority_note, reason, advice, unit, sources, note, after_deadline, decided_by, created_at,
+            care_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
             referral.0,
@@ -338,6 +352,7 @@ pub fn record(
             after_deadline,
             change.actor,
             at,
+            care_kind.map(CareKind::code),
         ],
     )?;
     let id = DecisionId(tx.last_insert_rowid());
@@ -357,6 +372,7 @@ pub fn record(
         "status": [r.status.code(), status.code()],
         "etter_frist": after_deadline,
         "retter": previous.as_ref().map(|p| p.id.0),
+        "frist_gjelder": care_kind.map(CareKind::code),
     });
     let action = if previous.is_some() {
         "correct"

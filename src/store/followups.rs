@@ -26,7 +26,33 @@ pub struct TrackChange {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CareStart {
     pub booked: Option<NaiveDate>,
+    /// The booked oppmøte's time, when known (with `booked`).
+    pub booked_time: Option<chrono::NaiveTime>,
+    /// Only the ISO week of the oppmøte (year, week), when no day is booked yet.
+    pub booked_week: Option<(i32, u32)>,
     pub started: Option<NaiveDate>,
+}
+
+impl CareStart {
+    /// The oppmøte as a letter states it.
+    pub fn appointment(&self) -> crate::domain::letter::Appointment {
+        use crate::domain::letter::Appointment;
+        match (self.booked, self.booked_week) {
+            (Some(day), _) => Appointment::Day(day, self.booked_time),
+            (None, Some((year, week))) => Appointment::Week { year, week },
+            (None, None) => Appointment::SeparateNotice,
+        }
+    }
+}
+
+/// "2027-W05" as stored.
+fn week_code(week: Option<(i32, u32)>) -> Option<String> {
+    week.map(|(y, w)| format!("{y:04}-W{w:02}"))
+}
+
+fn parse_week_code(code: &str) -> Option<(i32, u32)> {
+    let (y, w) = code.split_once("-W")?;
+    Some((y.parse().ok()?, w.parse().ok()?))
 }
 
 /// The mapping clinician's report.
@@ -121,11 +147,16 @@ pub fn mapping_report(
 
 pub fn care_start(conn: &Connection, referral: ReferralId) -> rusqlite::Result<CareStart> {
     Ok(conn
-        .prepare_cached("SELECT booked_start, started_on FROM care_starts WHERE referral_id = ?1")?
+        .prepare_cached(
+            "SELECT booked_start, started_on, booked_time, booked_week FROM care_starts
+             WHERE referral_id = ?1",
+        )?
         .query_row([referral.0], |r| {
             Ok(CareStart {
                 booked: r.get(0)?,
                 started: r.get(1)?,
+                booked_time: stored_time(r.get(2)?, 2)?,
+                booked_week: stored_week(r.get(3)?, 3)?,
             })
         })
         .optional()?
@@ -312,6 +343,18 @@ pub fn set_care_start(
             )));
         }
     }
+    if care.booked_time.is_some() && care.booked.is_none() {
+        return Err(rule("Klokkeslett for oppmøte krever en dato"));
+    }
+    if care.booked_week.is_some() {
+        if care.booked.is_some() {
+            return Err(rule("Oppgi enten dato for oppmøte eller uke, ikke begge"));
+        }
+        if let Some(StoredDecisionFacts { decided_on, frist }) = decision_facts(&decision) {
+            crate::domain::letter::check_appointment(care.appointment(), decided_on, frist)
+                .map_err(rule)?;
+        }
+    }
     if care.started.is_some_and(|d| d > change.at.date()) {
         return Err(rule(
             "Oppstart kan ikke være fram i tid; bruk planlagt oppstart",
@@ -320,12 +363,22 @@ pub fn set_care_start(
     let before = care_start(tx, referral)?;
     let at = timestamp(change.at);
     tx.execute(
-        "INSERT INTO care_starts (referral_id, booked_start, started_on, updated_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO care_starts (referral_id, booked_start, started_on, updated_by, updated_at,
+            booked_time, booked_week)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (referral_id) DO UPDATE SET booked_start = excluded.booked_start,
             started_on = excluded.started_on, updated_by = excluded.updated_by,
-            updated_at = excluded.updated_at",
-        params![referral.0, care.booked, care.started, change.actor, at],
+            updated_at = excluded.updated_at, booked_time = excluded.booked_time,
+            booked_week = excluded.booked_week",
+        params![
+            referral.0,
+            care.booked,
+            care.started,
+            change.actor,
+            at,
+            care.booked_time.map(|t| t.format("%H:%M").to_string()),
+            week_code(care.booked_week),
+        ],
     )?;
     let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     audit::log(
@@ -336,10 +389,35 @@ pub fn set_care_start(
         Some(referral.0),
         &json!({
             "planlagt_oppstart": [text(before.booked), text(care.booked)],
+            "oppmøte_tid": [
+                before.booked_time.map(|t| t.format("%H:%M").to_string()),
+                care.booked_time.map(|t| t.format("%H:%M").to_string()),
+            ],
+            "oppmøte_uke": [week_code(before.booked_week), week_code(care.booked_week)],
             "oppstart": [text(before.started), text(care.started)],
         }),
     )?;
     Ok(())
+}
+
+struct StoredDecisionFacts {
+    decided_on: NaiveDate,
+    frist: Option<NaiveDate>,
+}
+
+fn decision_facts(d: &Option<decisions::StoredDecision>) -> Option<StoredDecisionFacts> {
+    let d = d.as_ref()?;
+    let frist = match &d.outcome {
+        Outcome::Rett {
+            start_of_care_deadline,
+            ..
+        } => *start_of_care_deadline,
+        _ => None,
+    };
+    Some(StoredDecisionFacts {
+        decided_on: d.decided_on,
+        frist,
+    })
 }
 
 /// A granted referral's current decision, latest track and care dates, as stored.
@@ -356,6 +434,8 @@ pub struct CareRecord {
     pub track: Option<Track>,
     pub status: ReferralStatus,
     pub booked: Option<NaiveDate>,
+    pub booked_time: Option<chrono::NaiveTime>,
+    pub booked_week: Option<(i32, u32)>,
     pub started: Option<NaiveDate>,
 }
 
@@ -369,6 +449,23 @@ pub struct MappingRecord {
     pub status: ReferralStatus,
     pub reported_on: Option<NaiveDate>,
     pub summary: String,
+}
+
+/// A stored oppmøte time ("09:30"), strictly.
+fn stored_time(text: Option<String>, column: usize) -> rusqlite::Result<Option<chrono::NaiveTime>> {
+    let Some(t) = text else { return Ok(None) };
+    super::decode(
+        chrono::NaiveTime::parse_from_str(&t, "%H:%M").ok(),
+        column,
+        &t,
+    )
+    .map(Some)
+}
+
+/// A stored oppmøte week ("2027-W05"), strictly.
+fn stored_week(text: Option<String>, column: usize) -> rusqlite::Result<Option<(i32, u32)>> {
+    let Some(w) = text else { return Ok(None) };
+    super::decode(parse_week_code(&w), column, &w).map(Some)
 }
 
 /// A stored track, strictly: an unknown code is an error.
@@ -395,7 +492,7 @@ pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
         "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
                 r.received_on, d.decided_on, d.start_of_care_deadline,
                 coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
-                r.status, c.booked_start, c.started_on
+                r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
          FROM decisions d
          JOIN referrals r ON r.id = d.referral_id
          LEFT JOIN care_starts c ON c.referral_id = r.id
@@ -420,6 +517,8 @@ pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
             status: super::decode(ReferralStatus::from_code(status), 9, status)?,
             booked: row.get(10)?,
             started: row.get(11)?,
+            booked_time: stored_time(row.get(12)?, 12)?,
+            booked_week: stored_week(row.get(13)?, 13)?,
         })
     })?;
     rows.collect()

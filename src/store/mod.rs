@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cipher;
 pub mod decisions;
 pub mod followups;
+pub mod letters;
 pub mod location;
 pub mod meetings;
 pub mod preparations;
@@ -100,7 +101,7 @@ pub(crate) fn decode<T>(parsed: Option<T>, column: usize, code: &str) -> rusqlit
 }
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -114,6 +115,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v4_follow_ups.sql"),
     include_str!("migrations/v5_audit_chain.sql"),
     include_str!("migrations/v6_preparation.sql"),
+    include_str!("migrations/v7_letters.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);

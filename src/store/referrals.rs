@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 
 const COLUMNS: &str = "id, external_id, received_on, patient, national_id, birth_year, \
     referrer_name, referrer_kind, specialty, is_secondary, problem, diagnosis_group, status, \
-    decided_on";
+    decided_on, patient_street, patient_postcode, patient_city, referrer_address, \
+    referrer_electronic";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Referral> {
     // Codes are read as borrowed text: no allocation per row (100,000 rows at startup).
@@ -35,6 +36,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Referral> {
             is_secondary: row.get(9)?,
             problem: row.get(10)?,
             diagnosis_group: row.get(11)?,
+            patient_street: row.get(14)?,
+            patient_postcode: row.get(15)?,
+            patient_city: row.get(16)?,
+            referrer_address: row.get(17)?,
+            referrer_electronic: row.get(18)?,
         },
         status: ReferralStatus::from_code(status).ok_or_else(|| bad(12, status))?,
         decided_on: row.get(13)?,
@@ -74,8 +80,10 @@ pub fn insert(
     tx.prepare_cached(
         "INSERT INTO referrals (external_id, received_on, patient, national_id, birth_year,
             referrer_name, referrer_kind, specialty, is_secondary, problem, diagnosis_group,
-            status, decided_on, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+            status, decided_on, created_at, updated_at, patient_street, patient_postcode,
+            patient_city, referrer_address, referrer_electronic)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16,
+            ?17, ?18, ?19)",
     )?
     .execute(params![
         fields.external_id,
@@ -92,6 +100,11 @@ pub fn insert(
         status.code(),
         decided_on,
         at,
+        fields.patient_street,
+        fields.patient_postcode,
+        fields.patient_city,
+        fields.referrer_address,
+        fields.referrer_electronic,
     ])?;
     let id = tx.last_insert_rowid();
     let details = json!({ "status": status.code() });
@@ -128,7 +141,8 @@ pub fn update(
         "UPDATE referrals SET external_id = ?2, received_on = ?3, patient = ?4,
             national_id = ?5, birth_year = ?6, referrer_name = ?7, referrer_kind = ?8,
             specialty = ?9, is_secondary = ?10, problem = ?11, diagnosis_group = ?12,
-            updated_at = ?13
+            updated_at = ?13, patient_street = ?14, patient_postcode = ?15, patient_city = ?16,
+            referrer_address = ?17, referrer_electronic = ?18
          WHERE id = ?1",
         params![
             id.0,
@@ -144,6 +158,11 @@ pub fn update(
             fields.problem,
             fields.diagnosis_group,
             at,
+            fields.patient_street,
+            fields.patient_postcode,
+            fields.patient_city,
+            fields.referrer_address,
+            fields.referrer_electronic,
         ],
     )?;
     let mut details = Map::new();

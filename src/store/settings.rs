@@ -50,6 +50,27 @@ pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
     if let Some(v) = get(conn, "avslag_reasons")? {
         s.avslag_reasons = v.lines().map(str::to_string).collect();
     }
+    let l = &mut s.letters;
+    for (key, field) in [
+        ("letter_address", &mut l.address),
+        ("letter_phone", &mut l.phone),
+        ("letter_signer", &mut l.signer),
+        ("letter_signer_title", &mut l.signer_title),
+        ("letter_contact", &mut l.contact),
+        ("letter_free_choice", &mut l.free_choice),
+        ("letter_referrer_note", &mut l.referrer_note),
+    ] {
+        if let Some(v) = get(conn, key)? {
+            *field = v;
+        }
+    }
+    if let Some(v) = get(conn, "letter_advice")? {
+        // JSON pairs [reason, advice]; unreadable text keeps the defaults (it is only a
+        // suggestion the leader edits, never a decision).
+        if let Ok(pairs) = serde_json::from_str(&v) {
+            l.advice_templates = pairs;
+        }
+    }
     let mut stmt = conn.prepare_cached("SELECT day, label FROM closure_days ORDER BY day")?;
     s.closure_days = stmt
         .query_map([], |r| {
@@ -94,6 +115,35 @@ pub fn save(
         .filter(|r| !r.is_empty())
         .collect();
     put(tx, "avslag_reasons", &reasons.join("\n"))?;
+    let l = &s.letters;
+    for (key, value) in [
+        ("letter_address", l.address_lines().join("\n")),
+        ("letter_phone", l.phone.trim().to_string()),
+        ("letter_signer", l.signer.trim().to_string()),
+        ("letter_signer_title", l.signer_title.trim().to_string()),
+        ("letter_contact", l.contact.trim().to_string()),
+        ("letter_free_choice", l.free_choice.trim().to_string()),
+        ("letter_referrer_note", l.referrer_note.trim().to_string()),
+    ] {
+        put(tx, key, &value)?;
+    }
+    let advice: Vec<(&str, &str)> = l
+        .advice_templates
+        .iter()
+        .filter(|(r, _)| !r.trim().is_empty())
+        .map(|(r, a)| (r.trim(), a.trim()))
+        .collect();
+    put(
+        tx,
+        "letter_advice",
+        &serde_json::Value::from(
+            advice
+                .iter()
+                .map(|(r, a)| serde_json::json!([r, a]))
+                .collect::<Vec<_>>(),
+        )
+        .to_string(),
+    )?;
     tx.execute("DELETE FROM closure_days", [])?;
     for c in &s.closure_days {
         tx.execute(
@@ -125,5 +175,8 @@ fn describe(s: &ClinicSettings) -> serde_json::Value {
         "kapasitet": s.agenda_capacity,
         "avslagsgrunner": s.avslag_reasons,
         "stengte_dager": s.closure_days.iter().map(|c| c.date.to_string()).collect::<Vec<_>>(),
+        "brev_adresse": s.letters.address_lines(),
+        "brev_telefon": s.letters.phone,
+        "brev_signert_av": s.letters.signer,
     })
 }

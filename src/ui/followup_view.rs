@@ -10,7 +10,7 @@ use crate::domain::ReferralStatus;
 use crate::domain::decision::{BreachStatus, TeamMode, Track};
 use crate::followup::{CareRow, FollowUps, days_left_text, start_text};
 use crate::store::followups::CareStart;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use egui_extras::{Column, TableBuilder};
 
 /// Which granted referrals the list shows.
@@ -50,10 +50,52 @@ struct Editor {
     row: usize,
     has_booked: bool,
     booked: NaiveDate,
+    /// The oppmøte's time ("09:30"; empty: not known yet).
+    booked_time: String,
+    /// Only the week is known (allowed when the frist is more than 4 months away).
+    week_only: bool,
+    week: String,
     has_started: bool,
     started: NaiveDate,
     upgrade_mode: TeamMode,
     note: String,
+    error: Option<String>,
+}
+
+/// The start of care the editor describes, or what is wrong with its time or week.
+fn editor_care(ed: &Editor, frist: NaiveDate, today: NaiveDate) -> Result<CareStart, String> {
+    let time = ed.booked_time.trim();
+    let booked_time = if !ed.has_booked || time.is_empty() {
+        None
+    } else {
+        Some(
+            chrono::NaiveTime::parse_from_str(&time.replace('.', ":"), "%H:%M")
+                .map_err(|_| format!("Klokkeslettet «{time}» må skrives tt:mm"))?,
+        )
+    };
+    let booked_week = if ed.week_only {
+        let week: u32 = ed
+            .week
+            .trim()
+            .parse()
+            .map_err(|_| format!("Uke «{}» må være et tall (1–53)", ed.week.trim()))?;
+        // The week's year: the first such week on or after today, before the frist's year ends.
+        let year = (today.year()..=frist.year())
+            .find(|&y| {
+                NaiveDate::from_isoywd_opt(y, week, chrono::Weekday::Mon)
+                    .is_some_and(|monday| monday + chrono::Days::new(6) >= today)
+            })
+            .ok_or_else(|| format!("Uke {week} ligger ikke mellom i dag og fristen"))?;
+        Some((year, week))
+    } else {
+        None
+    };
+    Ok(CareStart {
+        booked: ed.has_booked.then_some(ed.booked),
+        booked_time,
+        booked_week,
+        started: ed.has_started.then_some(ed.started),
+    })
 }
 
 /// The report-back form for a referral in kartlegging.
@@ -285,10 +327,20 @@ impl FollowUpView {
                 row,
                 has_booked: r.booked.is_some(),
                 booked: r.booked.unwrap_or(today),
+                booked_time: r
+                    .booked_time
+                    .map(|t| t.format("%H:%M").to_string())
+                    .unwrap_or_default(),
+                week_only: r.booked_week.is_some(),
+                week: r
+                    .booked_week
+                    .map(|(_, w)| w.to_string())
+                    .unwrap_or_default(),
                 has_started: r.started.is_some(),
                 started: r.started.unwrap_or(today),
                 upgrade_mode: TeamMode::Sekvensiell,
                 note: String::new(),
+                error: None,
             }
         });
     }
@@ -325,10 +377,38 @@ impl FollowUpView {
         ui.add_space(6.0);
         ui.strong("Oppstart av helsehjelp");
         ui.horizontal(|ui| {
-            ui.checkbox(&mut ed.has_booked, "Planlagt");
+            if ui.checkbox(&mut ed.has_booked, "Planlagt").changed() && ed.has_booked {
+                ed.week_only = false;
+            }
             ui.add_enabled_ui(ed.has_booked, |ui| {
                 labelled_date_ui(ui, "dato:", &mut ed.booked, "care_booked");
+                let label = ui.label("kl.");
+                ui.add(
+                    egui::TextEdit::singleline(&mut ed.booked_time)
+                        .hint_text("tt:mm")
+                        .char_limit(5)
+                        .desired_width(44.0),
+                )
+                .labelled_by(label.id);
             });
+        });
+        ui.horizontal(|ui| {
+            if ui.checkbox(&mut ed.week_only, "Bare uke").changed() && ed.week_only {
+                ed.has_booked = false;
+            }
+            ui.add_enabled_ui(ed.week_only, |ui| {
+                let label = ui.label("uke:");
+                ui.add(
+                    egui::TextEdit::singleline(&mut ed.week)
+                        .char_limit(2)
+                        .desired_width(28.0),
+                )
+                .labelled_by(label.id);
+            });
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "uke holder når fristen er mer enn 4 måneder fram; uten tid: egen innkalling",
+            );
         });
         ui.horizontal(|ui| {
             ui.checkbox(&mut ed.has_started, "Startet");
@@ -337,14 +417,19 @@ impl FollowUpView {
             });
         });
         if ui.button("Lagre oppstart").clicked() {
-            let care = CareStart {
-                booked: ed.has_booked.then_some(ed.booked),
-                started: ed.has_started.then_some(ed.started),
-            };
-            actions.push(Action::FollowUp(FollowUpAction::SetCareStart {
-                referral: r.id,
-                care,
-            }));
+            match editor_care(ed, r.frist, today) {
+                Ok(care) => {
+                    ed.error = None;
+                    actions.push(Action::FollowUp(FollowUpAction::SetCareStart {
+                        referral: r.id,
+                        care,
+                    }));
+                }
+                Err(e) => ed.error = Some(e),
+            }
+        }
+        if let Some(e) = &ed.error {
+            ui.colored_label(theme::ERROR_TEXT, e);
         }
         if let Some(Track::Monofaglig(_)) = r.track
             && r.status_code == ReferralStatus::Rett

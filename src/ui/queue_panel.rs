@@ -88,6 +88,16 @@ impl QueuePanel {
                     format!("{} uten møte før frist", c.no_meeting_before_deadline),
                 );
             }
+            if c.not_informed > 0 {
+                ui.colored_label(
+                    theme::urgency_text(Urgency::DueSoon),
+                    format!("{} ikke informert", c.not_informed),
+                )
+                .on_hover_text(
+                    "Avgjort, men brevet til pasienten er ikke merket sendt. Velg status \
+                     «Ikke informert» for å se dem.",
+                );
+            }
             ui.colored_label(
                 attention(c.due_this_week, Urgency::DueSoon),
                 format!(
@@ -341,6 +351,23 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         }
     });
     cell(row, &|ui| {
+        if let (Some(text), Some(left)) = (r.informed_text(), r.not_informed) {
+            // Decided, the patient not told yet: the clock runs until the letter is sent.
+            let urgency = if left < 0 {
+                Urgency::Overdue
+            } else if left <= crate::queue::DUE_SOON_WORKING_DAYS {
+                Urgency::DueSoon
+            } else {
+                Urgency::OnTrack
+            };
+            let text = format!("{} · {text}", r.status.label_nb());
+            if urgency == Urgency::OnTrack {
+                ui.label(text);
+            } else {
+                ui.colored_label(theme::urgency_text(urgency), text);
+            }
+            return;
+        }
         let label = match r.urgency {
             Urgency::Overdue => format!("{} – over fristen", r.status.label_nb()),
             _ => r.status.label_nb().to_string(),

@@ -128,7 +128,7 @@ impl ReferralForm {
                         Ok(fields) => {
                             actions.push(Action::Referral(ReferralAction::SaveReferral {
                                 id: self.id,
-                                fields,
+                                fields: Box::new(fields),
                                 and_new,
                             }))
                         }
@@ -199,6 +199,30 @@ impl ReferralForm {
                     }
                 });
                 self.text_row(ui, Field::BirthYear, "åååå (fylles ut fra fødselsnummer)");
+                self.text_row(
+                    ui,
+                    Field::PatientStreet,
+                    "gate og nummer (for brev, valgfritt)",
+                );
+                self.row(ui, Field::PatientPostcode, |form, ui, label| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut form.draft.patient_postcode)
+                            .hint_text("0000")
+                            .char_limit(4)
+                            .desired_width(48.0),
+                    )
+                    .labelled_by(label);
+                    let city = ui.label(Field::PatientCity.label_nb());
+                    ui.add(
+                        egui::TextEdit::singleline(&mut form.draft.patient_city)
+                            .hint_text("poststed")
+                            .desired_width(180.0),
+                    )
+                    .labelled_by(city.id);
+                    if let Some(message) = form.error_for(Field::PatientCity) {
+                        ui.colored_label(theme::ERROR_TEXT, message);
+                    }
+                });
                 self.text_row(ui, Field::ReferrerName, "navn og sted");
                 self.row(ui, Field::ReferrerKind, |form, ui, label| {
                     egui::ComboBox::from_id_salt("referrer_kind")
@@ -221,6 +245,17 @@ impl ReferralForm {
                     "valgfritt"
                 };
                 self.text_row(ui, Field::Specialty, hint);
+                self.row(ui, Field::ReferrerAddress, |form, ui, label| {
+                    ui.add_enabled(
+                        !form.draft.referrer_electronic,
+                        egui::TextEdit::multiline(&mut form.draft.referrer_address)
+                            .hint_text("for kopi av brev: gate, postnummer og sted")
+                            .desired_rows(2)
+                            .desired_width(240.0),
+                    )
+                    .labelled_by(label);
+                    ui.checkbox(&mut form.draft.referrer_electronic, "sendes elektronisk");
+                });
                 self.row(ui, Field::Secondary, |form, ui, _| {
                     ui.radio_value(&mut form.draft.is_secondary, false, "Primær");
                     ui.radio_value(&mut form.draft.is_secondary, true, "Sekundær");
@@ -247,6 +282,7 @@ impl ReferralForm {
                 Field::BirthYear => &mut form.draft.birth_year,
                 Field::ReferrerName => &mut form.draft.referrer_name,
                 Field::Specialty => &mut form.draft.specialty,
+                Field::PatientStreet => &mut form.draft.patient_street,
                 _ => &mut form.draft.diagnosis_group,
             };
             let response = ui

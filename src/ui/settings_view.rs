@@ -171,6 +171,15 @@ impl SettingsView {
                 });
                 ui.end_row();
             });
+        // The letters' settings fold away: most days nobody edits them.
+        egui::CollapsingHeader::new("Brev: brevhode, signatur og tekster")
+            .id_salt("letter_settings")
+            .show(ui, |ui| {
+                egui::Grid::new("letter_settings_grid")
+                    .num_columns(2)
+                    .spacing([16.0, 8.0])
+                    .show(ui, |ui| letters_ui(ui, &mut draft));
+            });
         draft.avslag_reasons = self
             .reasons_text
             .lines()
@@ -192,9 +201,9 @@ impl SettingsView {
                         match draft.validate() {
                             Ok(()) => {
                                 self.error = None;
-                                actions.push(Action::Clinic(ClinicAction::SaveSettings(
+                                actions.push(Action::Clinic(ClinicAction::SaveSettings(Box::new(
                                     draft.clone(),
-                                )));
+                                ))));
                             }
                             Err(e) => self.error = Some(e),
                         }
@@ -308,4 +317,68 @@ fn text_size_ui(ui: &mut egui::Ui) {
             set(ui, 1.0);
         }
     });
+}
+
+/// Innstillinger → Brev: the letterhead, the signer and the paragraphs the clinic words itself.
+/// The legally required parts of the letters are in the templates and not editable here.
+fn letters_ui(ui: &mut egui::Ui, draft: &mut ClinicSettings) {
+    ui.label("");
+    ui.colored_label(
+        theme::MUTED_TEXT,
+        "Brevhodet og tekstene klinikken formulerer selv. Vurderingen, fristen, Helfo og \
+         klageadgangen står fast i malene.",
+    );
+    ui.end_row();
+    let multiline = |ui: &mut egui::Ui, label: &str, text: &mut String, rows: usize| {
+        let label = ui.label(label);
+        ui.add(
+            egui::TextEdit::multiline(text)
+                .desired_rows(rows)
+                .desired_width(420.0),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
+    };
+    let single = |ui: &mut egui::Ui, label: &str, text: &mut String, hint: &str| {
+        let label = ui.label(label);
+        ui.add(
+            egui::TextEdit::singleline(text)
+                .hint_text(hint)
+                .desired_width(300.0),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
+    };
+    let l = &mut draft.letters;
+    multiline(ui, "Klinikkens adresse", &mut l.address, 2);
+    single(ui, "Telefon", &mut l.phone, "for pasientens spørsmål");
+    single(ui, "Signert av", &mut l.signer, "navn");
+    single(ui, "Tittel", &mut l.signer_title, "f.eks. overlege");
+    multiline(ui, "Kontakt (til pasient)", &mut l.contact, 3);
+    multiline(ui, "Fritt behandlingsvalg", &mut l.free_choice, 3);
+    multiline(ui, "Til henviser", &mut l.referrer_note, 2);
+    let reasons = {
+        let mut all = crate::domain::decision::DEFAULT_AVSLAG_REASONS[..3]
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>();
+        all.extend(draft.avslag_reasons.iter().cloned());
+        all
+    };
+    let l = &mut draft.letters;
+    for reason in reasons {
+        let index = match l.advice_templates.iter().position(|(r, _)| *r == reason) {
+            Some(i) => i,
+            None => {
+                l.advice_templates.push((reason.clone(), String::new()));
+                l.advice_templates.len() - 1
+            }
+        };
+        multiline(
+            ui,
+            &format!("Råd ved «{reason}»"),
+            &mut l.advice_templates[index].1,
+            2,
+        );
+    }
 }

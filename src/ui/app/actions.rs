@@ -100,7 +100,7 @@ pub enum NavAction {
 pub enum ReferralAction {
     SaveReferral {
         id: Option<ReferralId>,
-        fields: ReferralFields,
+        fields: Box<ReferralFields>,
         /// "Lagre og ny": the form opens again for the next referral.
         and_new: bool,
     },
@@ -128,7 +128,7 @@ pub enum ReferralAction {
 /// The clinic: settings and the team.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClinicAction {
-    SaveSettings(ClinicSettings),
+    SaveSettings(Box<ClinicSettings>),
     AddMember {
         name: String,
         profession: Profession,
@@ -226,6 +226,14 @@ pub enum OutputAction {
         initials_only: bool,
     },
     PrintMinutes(MeetingId),
+    /// The meeting's letters: first what will be printed and what is missing.
+    PrepareLetters(MeetingId),
+    /// Print the complete letters of the meeting to one PDF; `mark_sent` marks them sent today.
+    PrintLetters {
+        meeting: MeetingId,
+        mark_sent: bool,
+    },
+    CancelLetters,
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
     ExportBreaches,
     /// The statistics table on screen as CSV.

@@ -72,7 +72,7 @@ impl App {
                 id,
                 fields,
                 and_new,
-            } => self.save_referral(id, fields, and_new),
+            } => self.save_referral(id, *fields, and_new),
             ReferralAction::Withdraw { id, reason } => {
                 let change = Change {
                     actor: &self.actor,
@@ -212,6 +212,11 @@ impl App {
                 initials_only,
             } => self.print_agenda(meeting, initials_only, false),
             OutputAction::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
+            OutputAction::PrepareLetters(meeting) => self.prepare_letters(meeting),
+            OutputAction::PrintLetters { meeting, mark_sent } => {
+                self.print_letters(meeting, mark_sent)
+            }
+            OutputAction::CancelLetters => self.letters_prompt = None,
             OutputAction::ExportBreaches => {
                 if self.follow_ups_generation != self.generations.referrals {
                     self.load_follow_ups();

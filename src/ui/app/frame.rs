@@ -142,6 +142,8 @@ impl App {
                     Some(view) => {
                         let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
                         let reasons = self.settings.all_avslag_reasons();
+                        self.meeting_mode
+                            .set_advice(&self.settings.letters.advice_templates);
                         let next_meeting = self
                             .planning
                             .upcoming
@@ -425,6 +427,48 @@ impl App {
     }
 
     pub(super) fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some(prompt) = &mut self.letters_prompt {
+            let mut chosen = None;
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(format!(
+                    "Brev etter møtet {}:",
+                    crate::calendar::format_date(prompt.date)
+                ));
+                ui.label(format!("{} klare ({})", prompt.ready, prompt.count_text));
+                for line in &prompt.missing {
+                    ui.colored_label(theme::ERROR_TEXT, format!("{line} – skrives ikke ut"));
+                }
+                if prompt.earlier > 0 {
+                    ui.colored_label(
+                        theme::MUTED_TEXT,
+                        format!("{} er skrevet ut før", prompt.earlier),
+                    );
+                }
+                ui.checkbox(&mut prompt.mark_sent, "Merk som sendt i dag");
+                if ui
+                    .add_enabled(
+                        prompt.ready > 0,
+                        egui::Button::new(format!("Skriv ut {} brev", prompt.ready)),
+                    )
+                    .clicked()
+                {
+                    chosen = Some(OutputAction::PrintLetters {
+                        meeting: prompt.meeting,
+                        mark_sent: prompt.mark_sent,
+                    });
+                }
+                if ui.button("Avbryt").clicked() {
+                    chosen = Some(OutputAction::CancelLetters);
+                }
+            });
+            match chosen {
+                Some(OutputAction::PrintLetters { meeting, mark_sent }) => {
+                    self.print_letters(meeting, mark_sent)
+                }
+                Some(_) => self.letters_prompt = None,
+                None => {}
+            }
+        }
         if self.unsaved_pdf.is_some() {
             let folder = Self::fallback_export_dir();
             ui.horizontal(|ui| {

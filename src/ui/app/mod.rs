@@ -91,6 +91,8 @@ pub struct App {
     last_export: Option<PathBuf>,
     /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
     unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
+    /// The meeting's letters, shown before they are printed (what is missing, mark sent).
+    letters_prompt: Option<LettersPrompt>,
     view: View,
     /// What the last writes made stale: reloaded before the next draw, part by part.
     stale: Stale,
@@ -121,6 +123,18 @@ pub struct App {
     chain: ChainCheck,
     /// Henvisninger → "Importer…": the import dialog, while it is open.
     import: Option<super::import_view::ImportDialog>,
+}
+
+/// What "Brev" will print for a meeting, shown before printing.
+#[derive(Clone, Debug)]
+pub(super) struct LettersPrompt {
+    pub meeting: crate::domain::meeting::MeetingId,
+    pub date: chrono::NaiveDate,
+    pub ready: usize,
+    pub count_text: String,
+    pub missing: Vec<String>,
+    pub earlier: usize,
+    pub mark_sent: bool,
 }
 
 impl App {
@@ -168,6 +182,7 @@ impl App {
             last_pdf: None,
             last_export: None,
             unsaved_pdf: None,
+            letters_prompt: None,
             view: View::Queue,
             stale: Stale::ALL,
             generations: Generations::default(),

@@ -96,6 +96,128 @@ impl App {
         self.save_pdf(path, &bytes, log);
     }
 
+    /// Plans the meeting's letters and shows what will be printed and what is missing.
+    pub(super) fn prepare_letters(&mut self, meeting: MeetingId) {
+        let planned = match crate::letters::for_meeting(
+            self.store.conn(),
+            &self.settings,
+            meeting,
+            crate::letters::Selection::default(),
+            self.clock.today(),
+        ) {
+            Ok(p) => p,
+            Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
+        };
+        if planned.is_empty() {
+            return self.info("Møtet har ingen vedtak som skal ha brev".to_string());
+        }
+        let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
+        let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
+        let date = meetings::get(self.store.conn(), meeting)
+            .map(|m| m.date)
+            .unwrap_or_default();
+        self.letters_prompt = Some(super::LettersPrompt {
+            meeting,
+            date,
+            ready: ready.len(),
+            count_text: crate::letters::count_text(&ready),
+            missing: crate::domain::letter::missing_summary(&lists),
+            earlier: ready
+                .iter()
+                .filter(|p| !p.earlier_text().is_empty())
+                .count(),
+            mark_sent: true,
+        });
+    }
+
+    /// Prints the meeting's complete letters to one PDF (save dialog, or `export_dir`),
+    /// records each print (and, with `mark_sent`, sent today) with the file in one
+    /// transaction, and opens the PDF.
+    pub(super) fn print_letters(&mut self, meeting: MeetingId, mark_sent: bool) {
+        self.letters_prompt = None;
+        let today = self.clock.today();
+        let planned = match crate::letters::for_meeting(
+            self.store.conn(),
+            &self.settings,
+            meeting,
+            crate::letters::Selection::default(),
+            today,
+        ) {
+            Ok(p) => p,
+            Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
+        };
+        let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
+        if ready.is_empty() {
+            return self.error("Ingen av brevene er komplette; ingenting er skrevet ut.");
+        }
+        let bytes = match crate::letters::render(&ready) {
+            Ok(b) => b,
+            Err(e) => return self.error(e.to_string()),
+        };
+        let date = meetings::get(self.store.conn(), meeting)
+            .map(|m| m.date)
+            .unwrap_or_default();
+        let name = format!("brev-{date}.pdf");
+        let path = match &self.export_dir {
+            Some(dir) => dir.join(&name),
+            None => match rfd::FileDialog::new()
+                .set_file_name(&name)
+                .add_filter("PDF", &["pdf"])
+                .save_file()
+            {
+                Some(p) => p,
+                None => match Self::fallback_export_dir() {
+                    Some(dir) => dir.join(&name),
+                    None => return self.error("Fant ingen mappe å lagre brevene i"),
+                },
+            },
+        };
+        if let Some(dir) = path.parent()
+            && let Err(e) = crate::files::create_private_dir(dir)
+        {
+            return self.error(format!(
+                "Kunne ikke lage mappen {}: {}",
+                dir.display(),
+                crate::files::write_error_text(&e)
+            ));
+        }
+        let printed: Vec<_> = ready.iter().map(|p| p.printed()).collect();
+        let protected = crate::files::Protected::none().database(self.store.path());
+        let destination = crate::files::canonical(&path).display().to_string();
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let sent = mark_sent.then_some(today);
+        let written = self.store.write(|tx| {
+            crate::store::letters::record_printed(tx, &printed, &destination, sent, change)?;
+            crate::files::write_atomically(&path, &bytes, &protected)
+                .map_err(crate::store::StoreError::Rule)
+        });
+        if let Err(e) = written {
+            return self.error(format!("Brevene ble ikke skrevet ut: {e}"));
+        }
+        self.last_pdf = Some(path.clone());
+        self.mark_stale(Stale::ALL);
+        let sent_text = if mark_sent {
+            " og merket sendt i dag"
+        } else {
+            " (ikke merket sendt)"
+        };
+        self.info(format!(
+            "{} brev ({}) skrevet ut til {}{sent_text}",
+            ready.len(),
+            crate::letters::count_text(&ready),
+            path.display()
+        ));
+        if self.export_dir.is_none() && open::that_detached(&path).is_err() {
+            self.error(format!(
+                "Brevene er lagret i {}, men kunne ikke åpnes automatisk: åpne PDF-en fra mappen.",
+                path.display()
+            ));
+        }
+    }
+
     /// The fallback folder for PDFs and CSV files when no save dialog is available:
     /// Documents/Inntak.
     pub(super) fn fallback_export_dir() -> Option<PathBuf> {

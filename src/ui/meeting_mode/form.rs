@@ -2,6 +2,7 @@
 //! avslag reason and GP advice, and saving it.
 
 use super::*;
+use crate::domain::letter::CareKind;
 
 /// The outcome being filled in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,9 +25,16 @@ pub(super) struct Form {
     pub(super) choice: Option<Choice>,
     pub(super) track: Option<Track>,
     pub(super) frist: NaiveDate,
+    /// What the juridisk frist is for; utredning unless the team says behandling (the
+    /// patient letter states it).
+    pub(super) care_kind: CareKind,
     pub(super) priority_note: String,
     pub(super) reason: String,
     pub(super) advice: String,
+    /// The reason the advice was last suggested for, and the text suggested: a suggestion
+    /// replaces the advice only while the leader has not written their own.
+    pub(super) advised_for: String,
+    pub(super) suggested: String,
     pub(super) unit: String,
     pub(super) sources: Vec<Source>,
     pub(super) note: String,
@@ -39,6 +47,34 @@ pub(super) struct Form {
 }
 
 impl Form {
+    /// When the avslag reason changed, fills in the clinic's suggested advice for it (if the
+    /// advice is empty or still the previous suggestion). Returns whether the advice changed.
+    pub(super) fn suggest_advice(&mut self, templates: &[(String, String)]) -> bool {
+        if self.reason == self.advised_for {
+            return false;
+        }
+        self.advised_for = self.reason.clone();
+        let untouched = self.advice.trim().is_empty() || self.advice == self.suggested;
+        let suggestion = templates
+            .iter()
+            .find(|(r, a)| r.eq_ignore_ascii_case(self.reason.trim()) && !a.trim().is_empty())
+            .map(|(_, a)| a.clone());
+        match suggestion {
+            Some(text) if untouched => {
+                self.advice = text.clone();
+                self.suggested = text;
+                true
+            }
+            None if untouched && !self.suggested.is_empty() => {
+                // A reason without a suggestion: the previous reason's text goes.
+                self.advice.clear();
+                self.suggested.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub(super) fn new(referral: ReferralId, received: NaiveDate, decided_on: NaiveDate) -> Self {
         Self {
             referral,
@@ -47,9 +83,12 @@ impl Form {
             choice: None,
             track: None,
             frist: propose_start_of_care_deadline(received, decided_on),
+            care_kind: CareKind::Utredning,
             priority_note: String::new(),
             reason: String::new(),
             advice: String::new(),
+            advised_for: String::new(),
+            suggested: String::new(),
             unit: String::new(),
             sources: Vec::new(),
             note: String::new(),
@@ -66,6 +105,9 @@ impl Form {
         form.track = d.outcome.track();
         form.sources = d.extras.sources.clone();
         form.note = d.extras.note.clone();
+        if let Some(kind) = d.extras.care_kind {
+            form.care_kind = kind;
+        }
         form.choice = Some(match &d.outcome {
             Outcome::Rett {
                 start_of_care_deadline,
@@ -81,6 +123,8 @@ impl Form {
             Outcome::Avslag { reason, advice } => {
                 form.reason = reason.clone();
                 form.advice = advice.clone();
+                // Recorded advice is the leader's own: never replaced by a suggestion.
+                form.advised_for = reason.clone();
                 Choice::Avslag
             }
             Outcome::Videresendt { unit } => {
@@ -146,6 +190,7 @@ pub(super) fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action
             let extras = crate::store::decisions::DecisionExtras {
                 sources: form.sources.clone(),
                 note: form.note.clone(),
+                care_kind: matches!(outcome, Outcome::Rett { .. }).then_some(form.care_kind),
             };
             actions.push(Action::Meeting(MeetingAction::Decide {
                 meeting,
@@ -205,6 +250,10 @@ pub(super) fn form_ui(
         Some(Choice::Rett) => {
             ui.horizontal(|ui| {
                 labelled_date_ui(ui, "Juridisk frist:", &mut form.frist, "juridisk_frist");
+                ui.label("for");
+                for kind in CareKind::ALL {
+                    ui.radio_value(&mut form.care_kind, kind, kind.label_nb().to_lowercase());
+                }
                 let label = ui.label("Prioritet:");
                 ui.add(egui::TextEdit::singleline(&mut form.priority_note).desired_width(260.0))
                     .labelled_by(label.id);

@@ -39,9 +39,18 @@ pub struct MeetingMode {
     move_by: isize,
     /// The decision form's first field this frame, where Tab brings the focus.
     first_field: Option<egui::Id>,
+    /// The suggested råd og veiledning per avslag reason (Innstillinger → Brev).
+    advice: Vec<(String, String)>,
 }
 
 impl MeetingMode {
+    /// The suggested advice texts from the settings (copied only when they changed).
+    pub fn set_advice(&mut self, advice: &[(String, String)]) {
+        if self.advice != advice {
+            self.advice = advice.to_vec();
+        }
+    }
+
     pub fn open(&mut self, meeting: MeetingId) {
         if self.meeting != Some(meeting) {
             *self = Self {
@@ -239,6 +248,11 @@ impl MeetingMode {
             self.form = Some(form);
         }
         self.keys(ui, m.id, id, row.deadline, avslag_reasons, actions);
+        if let Some(form) = &mut self.form
+            && form.suggest_advice(&self.advice)
+        {
+            ui.ctx().request_repaint();
+        }
         let prep = view
             .preparations
             .iter()
@@ -337,6 +351,9 @@ impl MeetingMode {
                 }
                 self.first_field =
                     Some(form_ui(ui, form, m.id, row.deadline, avslag_reasons, actions));
+                if form.suggest_advice(&self.advice) {
+                    ui.ctx().request_repaint();
+                }
             }
             ui.separator();
             let keys = if self.form.as_ref().is_some_and(|f| f.track_only) {

@@ -206,6 +206,16 @@ impl MeetingsView {
                         actions.push(Action::Output(OutputAction::PrintMinutes(m.id)));
                     }
                     if m.status == MeetingStatus::Avsluttet
+                        && ui
+                            .small_button("Brev (PDF)")
+                            .on_hover_text(
+                                "Brevene til pasient og henviser for møtets vedtak, i én PDF",
+                            )
+                            .clicked()
+                    {
+                        actions.push(Action::Output(OutputAction::PrepareLetters(m.id)));
+                    }
+                    if m.status == MeetingStatus::Avsluttet
                         && self.reopen.as_ref().is_none_or(|(id, _)| *id != m.id)
                         && ui
                             .small_button("Gjenåpne…")

@@ -1,0 +1,655 @@
+//! Letters that close the legal loop: which letters a decision calls for, what each needs that
+//! may be missing, the oppmøte rules, and whether the patient was informed in time.
+//!
+//! The 10-working-day rule is about informing the patient: a referral counts as answered when
+//! its patient letter is marked sent, on or before the vurderingsfrist.
+
+use crate::calendar::{WorkingDayRule, format_date, weekday_name_nb};
+use chrono::{Datelike, Months, NaiveDate, NaiveTime};
+
+/// What the juridisk frist is for: the start of utredning or of behandling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CareKind {
+    Utredning,
+    Behandling,
+}
+
+impl CareKind {
+    pub const ALL: [CareKind; 2] = [Self::Utredning, Self::Behandling];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Utredning => "utredning",
+            Self::Behandling => "behandling",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// "Utredning" / "Behandling".
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Utredning => "Utredning",
+            Self::Behandling => "Behandling",
+        }
+    }
+}
+
+/// The planned oppmøte as the patient letter states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Appointment {
+    /// A booked day, with the time when it is known.
+    Day(NaiveDate, Option<NaiveTime>),
+    /// Only the ISO week: enough when the juridisk frist is more than 4 months away.
+    Week { year: i32, week: u32 },
+    /// No time yet: a separate innkalling follows.
+    SeparateNotice,
+}
+
+impl Appointment {
+    /// The sentence in the letter.
+    pub fn letter_text(self) -> String {
+        match self {
+            Self::Day(day, Some(time)) => format!(
+                "Du har time {} {} kl. {}.",
+                weekday_name_nb(day.weekday()),
+                format_date(day),
+                time.format("%H:%M")
+            ),
+            Self::Day(day, None) => format!(
+                "Du har time {} {}. Klokkeslett får du i en egen innkalling.",
+                weekday_name_nb(day.weekday()),
+                format_date(day)
+            ),
+            Self::Week { year, week } => format!(
+                "Planlagt oppmøte er i uke {week} ({year}). Nøyaktig dag og klokkeslett får du i en egen innkalling."
+            ),
+            Self::SeparateNotice => {
+                "Du får en egen innkalling med dag og klokkeslett for oppmøte.".to_string()
+            }
+        }
+    }
+
+    /// The oppmøte as the referrer's copy states it.
+    pub fn referrer_text(self) -> String {
+        match self {
+            Self::Day(day, Some(time)) => format!(
+                "Pasienten har time {} {} kl. {}.",
+                weekday_name_nb(day.weekday()),
+                format_date(day),
+                time.format("%H:%M")
+            ),
+            Self::Day(day, None) => format!(
+                "Pasienten har time {} {}.",
+                weekday_name_nb(day.weekday()),
+                format_date(day)
+            ),
+            Self::Week { year, week } => {
+                format!("Planlagt oppmøte er i uke {week} ({year}).")
+            }
+            Self::SeparateNotice => "Pasienten får egen innkalling.".to_string(),
+        }
+    }
+
+    /// The first day the oppmøte may fall on (the week's Monday for a week).
+    fn first_day(self) -> Option<NaiveDate> {
+        match self {
+            Self::Day(d, _) => Some(d),
+            Self::Week { year, week } => {
+                NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon)
+            }
+            Self::SeparateNotice => None,
+        }
+    }
+}
+
+/// Checks a planned oppmøte against the decision: a week alone only when the juridisk frist is
+/// more than 4 months after the decision, and never after the frist (that would be a
+/// fristbrudd, which gets its own letter).
+pub fn check_appointment(
+    appointment: Appointment,
+    decided_on: NaiveDate,
+    frist: Option<NaiveDate>,
+) -> Result<(), String> {
+    if let Appointment::Week { year, week } = appointment {
+        if NaiveDate::from_isoywd_opt(year, week, chrono::Weekday::Mon).is_none() {
+            return Err(format!("Uke {week} finnes ikke i {year}"));
+        }
+        let far = frist.is_some_and(|f| {
+            decided_on
+                .checked_add_months(Months::new(4))
+                .is_some_and(|m| f > m)
+        });
+        if !far {
+            return Err(
+                "Uke alene holder bare når den juridiske fristen er mer enn 4 måneder fram i tid; oppgi dag og klokkeslett, eller egen innkalling"
+                    .into(),
+            );
+        }
+    }
+    if let (Some(first), Some(f)) = (appointment.first_day(), frist)
+        && first > f
+    {
+        return Err(format!(
+            "Oppmøtet er etter den juridiske fristen ({}): da er fristen brutt, og pasienten skal ha varsel om fristbrudd",
+            format_date(f)
+        ));
+    }
+    if let Some(first) = appointment.first_day()
+        && let Appointment::Day(..) = appointment
+        && first < decided_on
+    {
+        return Err("Oppmøtet kan ikke være før vedtaksdatoen".into());
+    }
+    Ok(())
+}
+
+/// The letter a decision calls for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LetterKind {
+    Rett,
+    Avslag,
+    /// Videresendt or feilsendt: sent on, and the receipt date keeps counting.
+    Videresendt,
+}
+
+impl LetterKind {
+    pub const ALL: [LetterKind; 3] = [Self::Rett, Self::Avslag, Self::Videresendt];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Rett => "rett",
+            Self::Avslag => "avslag",
+            Self::Videresendt => "videresendt",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// From a decision's outcome code; `None` for a secondary referral (no rights letter).
+    pub fn for_outcome(outcome_code: &str) -> Option<Self> {
+        match outcome_code {
+            "rett" => Some(Self::Rett),
+            "avslag" => Some(Self::Avslag),
+            "videresendt" | "feilsendt" => Some(Self::Videresendt),
+            _ => None,
+        }
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Rett => "Rett til helsehjelp",
+            Self::Avslag => "Avslag",
+            Self::Videresendt => "Videresendt",
+        }
+    }
+}
+
+/// Who a letter goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Recipient {
+    Patient,
+    Referrer,
+}
+
+impl Recipient {
+    pub const ALL: [Recipient; 2] = [Self::Patient, Self::Referrer];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Patient => "pasient",
+            Self::Referrer => "henviser",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::Patient => "Pasient",
+            Self::Referrer => "Henviser",
+        }
+    }
+}
+
+/// Something a letter needs that is not recorded. A letter is never printed with it blank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Missing {
+    PatientAddress,
+    ReferrerAddress,
+    ReferrerName,
+    CareKind,
+    Frist,
+    Reason,
+    Unit,
+    ClinicAddress,
+    Signer,
+}
+
+impl Missing {
+    /// "adresse" as in "3 brev mangler adresse".
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Self::PatientAddress => "pasientens adresse",
+            Self::ReferrerAddress => "henviserens adresse",
+            Self::ReferrerName => "henviserens navn",
+            Self::CareKind => "utredning eller behandling",
+            Self::Frist => "juridisk frist",
+            Self::Reason => "begrunnelse",
+            Self::Unit => "hvor henvisningen ble sendt",
+            Self::ClinicAddress => "klinikkens adresse (Innstillinger)",
+            Self::Signer => "hvem som signerer (Innstillinger)",
+        }
+    }
+}
+
+/// The facts one letter is made of, as far as they decide whether it can be printed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LetterFacts {
+    pub has_patient_address: bool,
+    pub has_referrer_address: bool,
+    pub has_referrer_name: bool,
+    pub care_kind: Option<CareKind>,
+    pub frist: Option<NaiveDate>,
+    pub reason: String,
+    pub unit: String,
+    pub has_clinic_address: bool,
+    pub has_signer: bool,
+}
+
+/// What `kind` to `recipient` lacks, in a fixed order; empty when it can be printed.
+pub fn missing(kind: LetterKind, recipient: Recipient, facts: &LetterFacts) -> Vec<Missing> {
+    let mut out = Vec::new();
+    match recipient {
+        Recipient::Patient if !facts.has_patient_address => out.push(Missing::PatientAddress),
+        Recipient::Referrer if !facts.has_referrer_name => out.push(Missing::ReferrerName),
+        Recipient::Referrer if !facts.has_referrer_address => out.push(Missing::ReferrerAddress),
+        _ => {}
+    }
+    match kind {
+        LetterKind::Rett => {
+            if facts.care_kind.is_none() {
+                out.push(Missing::CareKind);
+            }
+            if facts.frist.is_none() {
+                out.push(Missing::Frist);
+            }
+        }
+        LetterKind::Avslag if facts.reason.trim().is_empty() => out.push(Missing::Reason),
+        LetterKind::Videresendt if facts.unit.trim().is_empty() => out.push(Missing::Unit),
+        _ => {}
+    }
+    if !facts.has_clinic_address {
+        out.push(Missing::ClinicAddress);
+    }
+    if !facts.has_signer {
+        out.push(Missing::Signer);
+    }
+    out
+}
+
+/// "3 brev mangler pasientens adresse; 1 brev mangler begrunnelse": the missing facts of a
+/// set of letters, counted.
+pub fn missing_summary(all: &[Vec<Missing>]) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<Missing, usize> = Default::default();
+    for m in all.iter().flatten() {
+        *counts.entry(*m).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(m, n)| format!("{n} brev mangler {}", m.label_nb()))
+        .collect()
+}
+
+/// Whether the patient has been told the decision, against the vurderingsfrist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Informed {
+    /// The patient letter was marked sent on this day; `in_time` when on or before the frist.
+    Sent { on: NaiveDate, in_time: bool },
+    /// Not yet; `days_left` working days until the frist (0: today, negative: past it).
+    NotYet { days_left: i64 },
+    /// Decided before Inntak tracked letters (imported history, or before the upgrade):
+    /// unknown, never counted as late.
+    Unknown,
+    /// No rights letter is due (a secondary referral).
+    NotDue,
+}
+
+/// Informed or not, from the referral's vurderingsfrist, the sent date of its patient letter,
+/// and whether its decision's letters are tracked at all.
+pub fn informed(
+    rule: WorkingDayRule,
+    deadline: NaiveDate,
+    sent_on: Option<NaiveDate>,
+    tracked: bool,
+    today: NaiveDate,
+) -> Informed {
+    match sent_on {
+        Some(on) => Informed::Sent {
+            on,
+            in_time: on <= deadline,
+        },
+        None if !tracked => Informed::Unknown,
+        None => Informed::NotYet {
+            days_left: rule.working_days_left(today, deadline),
+        },
+    }
+}
+
+impl Informed {
+    /// Whether the patient still has to be told (a letter to send).
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::NotYet { .. })
+    }
+
+    /// "Ikke informert – 2 virkedager igjen", "Informert 24.11.2026", ...
+    pub fn label_nb(self) -> String {
+        match self {
+            Self::Sent { on, in_time: true } => format!("Informert {}", format_date(on)),
+            Self::Sent { on, in_time: false } => {
+                format!("Informert {} (etter fristen)", format_date(on))
+            }
+            Self::NotYet { days_left: 0 } => "Ikke informert – frist i dag".into(),
+            Self::NotYet { days_left: 1 } => "Ikke informert – 1 virkedag igjen".into(),
+            Self::NotYet { days_left } if days_left > 1 => {
+                format!("Ikke informert – {days_left} virkedager igjen")
+            }
+            Self::NotYet { days_left: -1 } => "Ikke informert – 1 virkedag over fristen".into(),
+            Self::NotYet { days_left } => {
+                format!("Ikke informert – {} virkedager over fristen", -days_left)
+            }
+            Self::Unknown => "Brev ukjent (før Inntak)".into(),
+            Self::NotDue => String::new(),
+        }
+    }
+}
+
+/// The default text of the clinic's editable paragraphs (Innstillinger → Brev).
+pub const DEFAULT_CONTACT_TEXT: &str = "Dersom du ikke kan møte til oppsatt time, eller har spørsmål, ber vi deg ringe oss så tidlig som mulig på telefonnummeret øverst i brevet (hverdager kl. 08.00–15.00). Time som ikke avbestilles senest 24 timer før, kan bli fakturert.";
+pub const DEFAULT_FREE_CHOICE_TEXT: &str = "Du har rett til å velge ved hvilken offentlig behandlingsinstitusjon eller privat institusjon som har avtale med et regionalt helseforetak du vil bli utredet eller behandlet (fritt behandlingsvalg). Se helsenorge.no/velg-behandlingssted eller ring Velg behandlingssted på telefon 800 41 004.";
+
+/// The suggested råd og veiledning per standard avslag reason (editable in Innstillinger).
+pub const DEFAULT_ADVICE: [(&str, &str); 3] = [
+    (
+        "Kan ivaretas i primærhelsetjenesten",
+        "Vi anbefaler videre oppfølging hos fastlegen, med gradert aktivitet og fysioterapi i kommunen. Vurder kommunens tilbud om mestringskurs for langvarige smerter. Ny henvisning er aktuell dersom tilstanden endrer seg vesentlig.",
+    ),
+    (
+        "Manglende forventet nytte av tilbudet",
+        "Slik vi vurderer opplysningene, er det ikke forventet at pasienten vil ha nytte av et tverrfaglig smertetilbud nå. Vi anbefaler at fastlegen følger opp med vekt på funksjon og aktivitet. Ny henvisning kan være aktuell dersom pasientens situasjon endrer seg.",
+    ),
+    (
+        "Allerede utredet uten ny informasjon",
+        "Pasienten er tidligere utredet hos oss, og henvisningen inneholder ikke nye opplysninger som endrer vurderingen. Ny henvisning bør beskrive hva som er endret siden forrige vurdering.",
+    ),
+];
+
+/// The track as a letter names the offer ("et tverrfaglig forløp").
+pub fn track_offer_text(track: crate::domain::decision::Track) -> String {
+    use crate::domain::decision::Track;
+    match track {
+        Track::Monofaglig(c) => format!("utredning og behandling hos {}", c.label_nb()),
+        Track::Tverrfaglig(_) => "et tverrfaglig forløp".into(),
+        Track::Kartlegging(c) => format!("en kartleggingssamtale hos {}", c.label_nb()),
+    }
+}
+
+/// Which of the three rights criteria an avslag reason rests on, as the letter states it.
+pub fn avslag_criterion(reason: &str) -> &'static str {
+    match reason.trim() {
+        "Kan ivaretas i primærhelsetjenesten" => {
+            "Vi vurderer at tilstanden ikke er så alvorlig at du trenger helsehjelp i spesialisthelsetjenesten; den kan følges opp av fastlegen og kommunen."
+        }
+        "Manglende forventet nytte av tilbudet" | "Allerede utredet uten ny informasjon" => {
+            "Vi vurderer at du ikke kan forventes å ha nytte av helsehjelpen vi kan tilby i spesialisthelsetjenesten nå."
+        }
+        _ => "Etter en samlet vurdering av disse vilkårene er de ikke oppfylt i din sak.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::referral::iso;
+
+    const RULE: WorkingDayRule = WorkingDayRule {
+        saturday_is_working_day: false,
+    };
+
+    /// Received Monday 2 November 2026: day 10 (the frist) is Monday 16 November.
+    #[test]
+    fn informed_against_the_vurderingsfrist() {
+        let received = iso("2026-11-02");
+        let deadline = RULE.assessment_deadline(received);
+        assert_eq!(deadline, iso("2026-11-16"));
+        let day9 = RULE.add_working_days(received, 9);
+        let day11 = RULE.add_working_days(received, 11);
+        assert_eq!(day9, iso("2026-11-13"));
+        assert_eq!(day11, iso("2026-11-17"));
+        let cases = [
+            // (sent, tracked, today, expected)
+            (
+                Some(day9),
+                true,
+                day11,
+                Informed::Sent {
+                    on: day9,
+                    in_time: true,
+                },
+            ),
+            (
+                Some(deadline),
+                true,
+                day11,
+                Informed::Sent {
+                    on: deadline,
+                    in_time: true,
+                },
+            ),
+            (
+                Some(day11),
+                true,
+                day11,
+                Informed::Sent {
+                    on: day11,
+                    in_time: false,
+                },
+            ),
+            (None, true, day9, Informed::NotYet { days_left: 1 }),
+            (None, true, deadline, Informed::NotYet { days_left: 0 }),
+            (None, true, day11, Informed::NotYet { days_left: -1 }),
+            // Saturday after a Friday: still 1 working day (Monday the frist).
+            (
+                None,
+                true,
+                iso("2026-11-14"),
+                Informed::NotYet { days_left: 1 },
+            ),
+            (None, false, day11, Informed::Unknown),
+            // A sent date is a fact even for history.
+            (
+                Some(day9),
+                false,
+                day11,
+                Informed::Sent {
+                    on: day9,
+                    in_time: true,
+                },
+            ),
+        ];
+        for (sent, tracked, today, expected) in cases {
+            assert_eq!(
+                informed(RULE, deadline, sent, tracked, today),
+                expected,
+                "{sent:?} {tracked} {today}"
+            );
+        }
+        assert_eq!(
+            Informed::NotYet { days_left: 2 }.label_nb(),
+            "Ikke informert – 2 virkedager igjen"
+        );
+        assert_eq!(
+            Informed::NotYet { days_left: -3 }.label_nb(),
+            "Ikke informert – 3 virkedager over fristen"
+        );
+        assert_eq!(
+            Informed::Sent {
+                on: day11,
+                in_time: false
+            }
+            .label_nb(),
+            "Informert 17.11.2026 (etter fristen)"
+        );
+    }
+
+    #[test]
+    fn appointment_rules() {
+        let decided = iso("2026-11-24");
+        let near = Some(iso("2027-02-01"));
+        let far = Some(iso("2027-06-01"));
+        let ok = |a, f| check_appointment(a, decided, f).is_ok();
+        let at = |d: &str, t: Option<&str>| {
+            Appointment::Day(
+                iso(d),
+                t.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+            )
+        };
+        assert!(ok(at("2027-01-12", Some("09:00")), near));
+        assert!(ok(at("2027-01-12", None), near));
+        assert!(ok(Appointment::SeparateNotice, near));
+        // A week alone only with the frist more than 4 months away.
+        assert!(!ok(
+            Appointment::Week {
+                year: 2027,
+                week: 3
+            },
+            near
+        ));
+        assert!(ok(
+            Appointment::Week {
+                year: 2027,
+                week: 20
+            },
+            far
+        ));
+        // Exactly 4 months is not more than 4 months.
+        assert!(!ok(
+            Appointment::Week {
+                year: 2027,
+                week: 10
+            },
+            Some(iso("2027-03-24"))
+        ));
+        assert!(ok(
+            Appointment::Week {
+                year: 2027,
+                week: 10
+            },
+            Some(iso("2027-03-25"))
+        ));
+        // Not after the frist, not before the decision, a real week.
+        assert!(!ok(at("2027-02-02", None), near));
+        assert!(!ok(
+            Appointment::Week {
+                year: 2027,
+                week: 23
+            },
+            far
+        ));
+        assert!(!ok(at("2026-11-23", None), near));
+        assert!(!ok(
+            Appointment::Week {
+                year: 2027,
+                week: 53
+            },
+            far
+        ));
+        assert_eq!(
+            at("2027-01-12", Some("09:00")).letter_text(),
+            "Du har time tirsdag 12.01.2027 kl. 09:00."
+        );
+    }
+
+    #[test]
+    fn what_a_letter_misses() {
+        let complete = LetterFacts {
+            has_patient_address: true,
+            has_referrer_address: true,
+            has_referrer_name: true,
+            care_kind: Some(CareKind::Utredning),
+            frist: Some(iso("2027-02-01")),
+            reason: "Ikke forventet nytte".into(),
+            unit: "Nevrologisk avdeling".into(),
+            has_clinic_address: true,
+            has_signer: true,
+        };
+        for kind in LetterKind::ALL {
+            for to in Recipient::ALL {
+                assert!(missing(kind, to, &complete).is_empty(), "{kind:?} {to:?}");
+            }
+        }
+        let bare = LetterFacts::default();
+        assert_eq!(
+            missing(LetterKind::Rett, Recipient::Patient, &bare),
+            [
+                Missing::PatientAddress,
+                Missing::CareKind,
+                Missing::Frist,
+                Missing::ClinicAddress,
+                Missing::Signer
+            ]
+        );
+        assert_eq!(
+            missing(
+                LetterKind::Avslag,
+                Recipient::Referrer,
+                &LetterFacts {
+                    has_referrer_name: true,
+                    ..bare.clone()
+                }
+            ),
+            [
+                Missing::ReferrerAddress,
+                Missing::Reason,
+                Missing::ClinicAddress,
+                Missing::Signer
+            ]
+        );
+        assert_eq!(
+            missing(
+                LetterKind::Videresendt,
+                Recipient::Patient,
+                &LetterFacts {
+                    has_patient_address: true,
+                    has_clinic_address: true,
+                    has_signer: true,
+                    ..bare.clone()
+                }
+            ),
+            [Missing::Unit]
+        );
+        let summary = missing_summary(&[
+            vec![Missing::PatientAddress],
+            vec![Missing::PatientAddress, Missing::Reason],
+            vec![Missing::PatientAddress],
+        ]);
+        assert_eq!(
+            summary,
+            [
+                "3 brev mangler pasientens adresse",
+                "1 brev mangler begrunnelse"
+            ]
+        );
+        assert_eq!(
+            LetterKind::for_outcome("feilsendt"),
+            Some(LetterKind::Videresendt)
+        );
+        assert_eq!(LetterKind::for_outcome("sekundaer"), None);
+    }
+}

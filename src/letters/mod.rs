@@ -1,0 +1,369 @@
+//! The letters that close the legal loop: for each decision of a meeting (or one referral),
+//! the letter to the patient and the copy to the referrer, composed from the store, checked
+//! for what is missing, and typeset. Recording a print is the store's (`store::letters`).
+
+pub mod pdf;
+
+use crate::calendar::format_date;
+use crate::domain::decision::Outcome;
+use crate::domain::letter::{
+    CareKind, LetterFacts, LetterKind, Missing, Recipient, avslag_criterion, missing,
+    track_offer_text,
+};
+use crate::domain::meeting::MeetingId;
+use crate::domain::settings::ClinicSettings;
+use crate::domain::{Referral, ReferralId, ReferrerKind, parse_national_id};
+use crate::store::decisions::{self, StoredDecision};
+use crate::store::letters::{LetterRecord, PrintedLetter};
+use crate::store::{StoreError, followups, letters, referrals};
+use chrono::NaiveDate;
+use rusqlite::Connection;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Everything one letter prints: the template reads these fields (assets/letters/*.typ).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Letter {
+    /// "rett", "avslag", "videresendt".
+    pub kind: String,
+    /// "pasient", "henviser".
+    pub recipient: String,
+    pub clinic: String,
+    pub clinic_address: Vec<String>,
+    pub clinic_phone: String,
+    /// The small sender line at the top of the window field.
+    pub sender_line: String,
+    /// The recipient's name and postal address, for the window envelope.
+    pub address: Vec<String>,
+    /// "Henvisning H0000123, mottatt 10.11.2026".
+    pub reference: String,
+    /// "Kari Nordmann, f. 12.03.1970".
+    pub patient_line: String,
+    pub patient_name: String,
+    pub referrer_name: String,
+    pub is_gp: bool,
+    /// The letter's date.
+    pub place_date: String,
+    pub received: String,
+    pub decided: String,
+    pub frist: String,
+    /// "utredning" / "behandling".
+    pub care_kind: String,
+    pub appointment: String,
+    pub appointment_referrer: String,
+    pub track: String,
+    pub reason: String,
+    pub criterion: String,
+    pub advice: String,
+    pub unit: String,
+    /// Feilsendt: returned to the referrer rather than sent on.
+    pub returned: bool,
+    pub free_choice: String,
+    pub contact: String,
+    pub local_advice: String,
+    pub signer: String,
+    pub signer_title: String,
+    pub copy_to: Vec<String>,
+}
+
+impl Letter {
+    /// SHA-256 (hex) of the letter's text as printed: stored with the print.
+    pub fn text_hash(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a letter serialises");
+        hex::encode(Sha256::digest(json))
+    }
+}
+
+/// One letter a decision calls for: who it is for, whether it can be printed (and if not,
+/// what is missing), and its earlier prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlannedLetter {
+    pub referral: ReferralId,
+    pub decision: decisions::DecisionId,
+    pub kind: LetterKind,
+    pub recipient: Recipient,
+    /// For lists: the patient's name and the referral's reference.
+    pub patient: String,
+    pub reference: String,
+    pub letter: Letter,
+    pub missing: Vec<Missing>,
+    pub earlier: Vec<LetterRecord>,
+}
+
+impl PlannedLetter {
+    pub fn is_complete(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    /// The row the store keeps when this letter is printed.
+    pub fn printed(&self) -> PrintedLetter {
+        PrintedLetter {
+            referral: self.referral,
+            decision: self.decision,
+            kind: self.kind,
+            recipient: self.recipient,
+            text_hash: self.letter.text_hash(),
+        }
+    }
+
+    /// "Skrevet ut 24.11.2026 (sendt 24.11.2026)" for each earlier print, or empty.
+    pub fn earlier_text(&self) -> String {
+        self.earlier
+            .iter()
+            .filter(|r| r.recipient == self.recipient)
+            .map(|r| {
+                let day = r.printed_at.get(..10).and_then(crate::calendar::parse_date);
+                let printed = day.map(format_date).unwrap_or_else(|| r.printed_at.clone());
+                match r.sent_on {
+                    Some(s) => format!("skrevet ut {printed}, sendt {}", format_date(s)),
+                    None => format!("skrevet ut {printed}, ikke merket sendt"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// Which letters to plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub referral: Option<ReferralId>,
+    pub only: Option<Recipient>,
+}
+
+/// The letters of a meeting's decisions: the patient letters first (one envelope each), then
+/// the referrer copies, each in decision order.
+pub fn for_meeting(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    meeting: MeetingId,
+    selection: Selection,
+    today: NaiveDate,
+) -> Result<Vec<PlannedLetter>, StoreError> {
+    let decided = decisions::at_meeting(conn, meeting)?;
+    plan_all(conn, settings, &decided, selection, today)
+}
+
+/// The letters of one referral's current decision.
+pub fn for_referral(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    referral: ReferralId,
+    only: Option<Recipient>,
+    today: NaiveDate,
+) -> Result<Vec<PlannedLetter>, StoreError> {
+    let decided: Vec<_> = decisions::current(conn, referral)?.into_iter().collect();
+    let selection = Selection {
+        referral: Some(referral),
+        only,
+    };
+    plan_all(conn, settings, &decided, selection, today)
+}
+
+fn plan_all(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    decided: &[StoredDecision],
+    selection: Selection,
+    today: NaiveDate,
+) -> Result<Vec<PlannedLetter>, StoreError> {
+    let mut out = Vec::new();
+    for d in decided {
+        if selection.referral.is_some_and(|r| r != d.referral) {
+            continue;
+        }
+        let Some(kind) = LetterKind::for_outcome(d.outcome.code()) else {
+            continue;
+        };
+        let referral = referrals::get(conn, d.referral)?;
+        let care = followups::care_start(conn, d.referral)?;
+        let earlier = letters::for_decisions(conn, &[d.id])?;
+        for recipient in Recipient::ALL {
+            if selection.only.is_some_and(|o| o != recipient) {
+                continue;
+            }
+            out.push(plan_one(
+                settings,
+                d,
+                &referral,
+                care,
+                kind,
+                recipient,
+                earlier.clone(),
+                today,
+            ));
+        }
+    }
+    out.sort_by_key(|p| p.recipient);
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn plan_one(
+    settings: &ClinicSettings,
+    d: &StoredDecision,
+    referral: &Referral,
+    care: followups::CareStart,
+    kind: LetterKind,
+    recipient: Recipient,
+    earlier: Vec<LetterRecord>,
+    today: NaiveDate,
+) -> PlannedLetter {
+    let f = &referral.fields;
+    let l = &settings.letters;
+    let clinic_address = l.address_lines();
+    let (frist, track) = match &d.outcome {
+        Outcome::Rett {
+            start_of_care_deadline,
+            track,
+            ..
+        } => (*start_of_care_deadline, *track),
+        _ => (None, None),
+    };
+    let (reason, advice) = match &d.outcome {
+        Outcome::Avslag { reason, advice } => (reason.clone(), advice.clone()),
+        _ => (String::new(), String::new()),
+    };
+    let returned = matches!(d.outcome, Outcome::Feilsendt);
+    let unit = match &d.outcome {
+        Outcome::Videresendt { unit } => unit.clone(),
+        // Feilsendt: sent back to the referrer.
+        Outcome::Feilsendt => f.referrer_name.clone(),
+        _ => String::new(),
+    };
+    let care_kind = d.extras.care_kind;
+    let facts = LetterFacts {
+        has_patient_address: f.has_patient_address(),
+        has_referrer_address: f.has_referrer_address(),
+        has_referrer_name: !f.referrer_name.trim().is_empty(),
+        care_kind,
+        frist,
+        reason: reason.clone(),
+        unit: unit.clone(),
+        has_clinic_address: !clinic_address.is_empty(),
+        has_signer: !l.signer.trim().is_empty(),
+    };
+    let missing = missing(kind, recipient, &facts);
+    let birth = f
+        .national_id
+        .as_deref()
+        .and_then(|id| parse_national_id(id).ok())
+        .map(|id| format!("f. {}", format_date(id.birth_date)))
+        .or_else(|| f.birth_year.map(|y| format!("f. {y}")));
+    let patient_line = match birth {
+        Some(b) => format!("{}, {b}", f.patient),
+        None => f.patient.clone(),
+    };
+    let reference = match &f.external_id {
+        Some(ext) => format!("Henvisning {ext}, mottatt {}", format_date(f.received_on)),
+        None => format!(
+            "Inntak nr. {}, mottatt {}",
+            referral.id.0,
+            format_date(f.received_on)
+        ),
+    };
+    let address = match recipient {
+        Recipient::Patient => vec![
+            f.patient.clone(),
+            f.patient_street.clone(),
+            format!("{} {}", f.patient_postcode, f.patient_city),
+        ],
+        Recipient::Referrer => {
+            let mut lines = vec![f.referrer_name.clone()];
+            if f.referrer_electronic {
+                lines.push("Sendes elektronisk".into());
+            } else {
+                lines.extend(f.referrer_address.lines().map(str::to_string));
+            }
+            lines
+        }
+    };
+    let mut sender = vec![settings.clinic_name.clone()];
+    sender.extend(clinic_address.iter().cloned());
+    let appointment = care.appointment();
+    let copy_to = match recipient {
+        Recipient::Patient if !f.referrer_name.trim().is_empty() => {
+            vec![format!("{} (henviser)", f.referrer_name)]
+        }
+        _ => Vec::new(),
+    };
+    let letter = Letter {
+        kind: kind.code().into(),
+        recipient: recipient.code().into(),
+        clinic: settings.clinic_name.clone(),
+        clinic_address,
+        clinic_phone: l.phone.trim().into(),
+        sender_line: sender.join(", "),
+        address,
+        reference: reference.clone(),
+        patient_line,
+        patient_name: f.patient.clone(),
+        referrer_name: if f.referrer_name.trim().is_empty() {
+            "henviseren".into()
+        } else {
+            f.referrer_name.clone()
+        },
+        is_gp: f.referrer_kind == ReferrerKind::Fastlege,
+        place_date: format_date(today),
+        received: format_date(f.received_on),
+        decided: format_date(d.decided_on),
+        frist: frist.map(format_date).unwrap_or_default(),
+        care_kind: care_kind
+            .map(|k| k.label_nb().to_lowercase())
+            .unwrap_or_default(),
+        appointment: appointment.letter_text(),
+        appointment_referrer: appointment.referrer_text(),
+        track: track.map(track_offer_text).unwrap_or_default(),
+        criterion: if kind == LetterKind::Avslag {
+            avslag_criterion(&reason).into()
+        } else {
+            String::new()
+        },
+        reason,
+        advice,
+        unit,
+        returned,
+        free_choice: l.free_choice.trim().into(),
+        contact: l.contact.trim().into(),
+        local_advice: l.referrer_note.trim().into(),
+        signer: l.signer.trim().into(),
+        signer_title: l.signer_title.trim().into(),
+        copy_to,
+    };
+    PlannedLetter {
+        referral: referral.id,
+        decision: d.id,
+        kind,
+        recipient,
+        patient: f.patient.clone(),
+        reference,
+        letter,
+        missing,
+        earlier,
+    }
+}
+
+/// The letters that can be printed, typeset into one PDF.
+pub fn render(planned: &[&PlannedLetter]) -> Result<Vec<u8>, pdf::LetterPdfError> {
+    let letters: Vec<&Letter> = planned.iter().map(|p| &p.letter).collect();
+    pdf::render(&letters)
+}
+
+/// "2 til pasient, 2 til henviser".
+pub fn count_text(planned: &[&PlannedLetter]) -> String {
+    let patient = planned
+        .iter()
+        .filter(|p| p.recipient == Recipient::Patient)
+        .count();
+    let referrer = planned.len() - patient;
+    format!("{patient} til pasient, {referrer} til henviser")
+}
+
+/// Whether the decision's rett has what the letter says about the frist.
+pub fn care_kind_text(kind: Option<CareKind>) -> &'static str {
+    match kind {
+        Some(CareKind::Utredning) => "utredning",
+        Some(CareKind::Behandling) => "behandling",
+        None => "ukjent",
+    }
+}

@@ -1,0 +1,424 @@
+//! Issue 14: the letters that close the legal loop. The command line prints a past meeting's
+//! letters from the demo clinic, read back from the PDF; the patient counts as informed when
+//! the patient letter is marked sent, against the vurderingsfrist (day 9, 10 and 11).
+
+mod common;
+
+use common::{change_on, inntak, p, register, text};
+use inntak::calendar::{WorkingDayRule, format_date};
+use inntak::domain::ReferralDraft;
+use inntak::domain::decision::{Clinician, Outcome, Track};
+use inntak::domain::letter::{CareKind, Informed, informed};
+use inntak::domain::referral::iso;
+use inntak::store::decisions::{self, DecisionExtras, NewDecision};
+use inntak::store::{Store, letters, referrals, settings};
+
+const TODAY: &str = "2026-11-20";
+
+/// The text without any whitespace: pdf-extract joins lines broken with `\\` without a space
+/// ("Liv LieBjørkeveien 56"), so text is compared squashed.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect()
+}
+
+/// `inntak letters` on past meetings of the demo clinic: one patient letter per rett, avslag
+/// and videresendt decision and one referrer copy each, and in each letter what the law and
+/// the national templates require.
+#[test]
+fn a_past_meetings_letters_say_what_the_law_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let out = inntak(&[
+        "demo",
+        "--db",
+        p(&db),
+        "--referrals",
+        "1500",
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let store = Store::open_existing(&db).unwrap();
+    let conn = store.conn();
+    // The held meetings, latest first, until every kind of letter has been seen.
+    let mut stmt = conn
+        .prepare("SELECT id, date FROM meetings WHERE status = 'avsluttet' ORDER BY date DESC")
+        .unwrap();
+    let meetings: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (id, date) in meetings.iter().take(12) {
+        let decided = decisions::at_meeting(conn, inntak::domain::meeting::MeetingId(*id)).unwrap();
+        let with_letters: Vec<_> = decided
+            .iter()
+            .filter(|d| d.outcome.code() != "sekundaer")
+            .collect();
+        if with_letters.is_empty() {
+            continue;
+        }
+        let pdf = dir.path().join(format!("brev-{date}.pdf"));
+        let out = inntak(&[
+            "letters",
+            "--db",
+            p(&db),
+            "--meeting",
+            date,
+            "--out",
+            p(&pdf),
+            "--today",
+            TODAY,
+        ]);
+        assert!(out.status.success(), "{date}: {}", text(&out.stderr));
+        let bytes = std::fs::read(&pdf).unwrap();
+        let all = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+        // Each letter starts with the letterhead's phone line; patient letters come first.
+        let letters: Vec<String> = words(&all)
+            .split(&words("Telefon 62 00 00 00"))
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            letters.len(),
+            with_letters.len() * 2,
+            "{date}: one patient letter and one referrer copy per decision"
+        );
+        for (i, d) in with_letters.iter().enumerate() {
+            let r = referrals::get(conn, d.referral).unwrap();
+            let f = &r.fields;
+            let to_patient = &letters[i];
+            let to_referrer = &letters[with_letters.len() + i];
+            let reference = f.external_id.clone().unwrap();
+            for (letter, who) in [(to_patient, "pasient"), (to_referrer, "henviser")] {
+                assert!(letter.contains(&reference), "{date} {who}: {reference}");
+                assert!(
+                    letter.contains(&words("4 uker"))
+                        || d.outcome.code() == "videresendt"
+                        || d.outcome.code() == "feilsendt",
+                    "{date} {who}: klagefrist"
+                );
+            }
+            // The recipient's address, as the window envelope shows it.
+            assert!(
+                to_patient.contains(&words(&format!(
+                    "{} {} {} {}",
+                    f.patient, f.patient_street, f.patient_postcode, f.patient_city
+                ))),
+                "{date}: the patient's address {} {} {} in {}",
+                f.patient_street,
+                f.patient_postcode,
+                f.patient_city,
+                &all[..600.min(all.len())]
+            );
+            let first_line = f.referrer_address.lines().next().unwrap();
+            assert!(
+                to_referrer.contains(&words(&format!("{} {first_line}", f.referrer_name))),
+                "{date}: the referrer's address"
+            );
+            match &d.outcome {
+                Outcome::Rett {
+                    start_of_care_deadline: Some(frist),
+                    ..
+                } => {
+                    seen.insert("rett");
+                    let frist = format_date(*frist);
+                    for letter in [to_patient, to_referrer] {
+                        assert!(
+                            letter.contains(&words("rett til nødvendig helsehjelp")),
+                            "{date}"
+                        );
+                        assert!(letter.contains(&frist), "{date}: juridisk frist {frist}");
+                        assert!(letter.contains("Statsforvalteren"), "{date}");
+                        assert!(letter.contains("Helfo"), "{date}");
+                    }
+                    let kind = d.extras.care_kind.unwrap().label_nb().to_lowercase();
+                    assert!(
+                        to_patient.contains(&words(&format!("oppstart av {kind}"))),
+                        "{date}"
+                    );
+                    assert!(
+                        to_patient.contains(&words("Fritt behandlingsvalg")),
+                        "{date}"
+                    );
+                    assert!(
+                        to_patient.contains(&words("to forskjellige ting")),
+                        "{date}"
+                    );
+                }
+                Outcome::Avslag { reason, advice } => {
+                    seen.insert("avslag");
+                    for letter in [to_patient, to_referrer] {
+                        assert!(
+                            letter.contains(&words("ikke rett til nødvendig helsehjelp")),
+                            "{date}"
+                        );
+                        assert!(letter.contains(&words(reason)), "{date}: begrunnelse");
+                        assert!(letter.contains("Statsforvalteren"), "{date}");
+                        assert!(letter.contains(&words("fornyet vurdering")), "{date}");
+                    }
+                    if f.referrer_kind == inntak::domain::ReferrerKind::Fastlege {
+                        seen.insert("avslag til fastlege");
+                        assert!(to_referrer.contains(&words("Råd og veiledning")), "{date}");
+                        assert!(to_referrer.contains(&words(advice)), "{date}: the advice");
+                    }
+                }
+                Outcome::Videresendt { unit } => {
+                    seen.insert("videresendt");
+                    assert!(to_patient.contains(&words("sendt videre")), "{date}");
+                    assert!(to_patient.contains(&words(unit)), "{date}: {unit}");
+                    assert!(to_patient.contains(&words("gir ingen ny frist")), "{date}");
+                }
+                Outcome::Feilsendt => {
+                    assert!(to_patient.contains(&words("sendt den tilbake")), "{date}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        if seen.len() == 4 {
+            break;
+        }
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["avslag", "avslag til fastlege", "rett", "videresendt"]
+    );
+    // Each print is kept with a hash of its text, and logged.
+    let (rows, hashes): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(DISTINCT text_hash) FROM letters WHERE printed_by = 'cli-test'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(rows > 0 && hashes == rows, "{rows} {hashes}");
+    let logged: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'print_letters' AND actor = 'cli-test'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(logged > 0);
+}
+
+/// A letter missing what it needs is never printed blank: the command lists what is missing
+/// and writes nothing, unless told to print the complete ones.
+#[test]
+fn a_letter_without_an_address_is_not_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let out = inntak(&[
+        "demo",
+        "--db",
+        p(&db),
+        "--referrals",
+        "400",
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (meeting, referral): (String, i64) = {
+        let store = Store::open_existing(&db).unwrap();
+        store
+            .conn()
+            .query_row(
+                "SELECT m.date, d.referral_id FROM decisions d JOIN meetings m ON m.id = d.meeting_id
+                 WHERE d.superseded_by IS NULL AND d.outcome = 'avslag' ORDER BY m.date DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE referrals SET patient_street = '', patient_postcode = '', patient_city = '' WHERE id = ?1",
+        [referral],
+    )
+    .unwrap();
+    drop(conn);
+    let pdf = dir.path().join("brev.pdf");
+    let out = inntak(&[
+        "letters",
+        "--db",
+        p(&db),
+        "--meeting",
+        &meeting,
+        "--out",
+        p(&pdf),
+        "--today",
+        TODAY,
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("1 brev mangler pasientens adresse"), "{err}");
+    assert!(err.contains("Ingen brev er skrevet ut"), "{err}");
+    assert!(!pdf.exists());
+    let out = inntak(&[
+        "letters",
+        "--db",
+        p(&db),
+        "--meeting",
+        &meeting,
+        "--out",
+        p(&pdf),
+        "--today",
+        TODAY,
+        "--skip-incomplete",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(pdf.exists());
+}
+
+/// Received Monday 2 November 2026: the vurderingsfrist is day 10, Monday 16 November.
+/// Letters marked sent on day 9 and 10 are in time, day 11 is late, and an unsent one is on
+/// the "ikke informert" list with the working days past the frist.
+#[test]
+fn informed_by_the_letter_sent_on_day_9_10_or_11() {
+    let rule = WorkingDayRule::default();
+    let received = "2026-11-02";
+    let day = |n| rule.add_working_days(iso(received), n);
+    let mut store = Store::open_in_memory().unwrap();
+    let mut s = settings::load(store.conn()).unwrap();
+    s.letters.address = "Sykehusveien 1\n2317 HAMAR".into();
+    s.letters.signer = "Kari Nordmann".into();
+    store
+        .write(|tx| settings::save(tx, &s, change_on("test", received)))
+        .unwrap();
+    let mut ids = Vec::new();
+    for name in ["Ni Dag", "Ti Dag", "Elleve Dag", "Ikke Sendt", "Ikke Ennå"] {
+        let mut draft = ReferralDraft::new(iso(received));
+        draft.patient = name.into();
+        draft.referrer_name = "Dr. Berg".into();
+        draft.patient_street = "Storgata 1".into();
+        draft.patient_postcode = "0155".into();
+        draft.patient_city = "OSLO".into();
+        draft.referrer_electronic = true;
+        ids.push(register(&mut store, draft, received));
+    }
+    let outcome = Outcome::Rett {
+        start_of_care_deadline: Some(iso("2027-02-01")),
+        track: Some(Track::Monofaglig(Clinician::Lege)),
+        priority_note: String::new(),
+    };
+    let extras = DecisionExtras {
+        care_kind: Some(CareKind::Utredning),
+        ..Default::default()
+    };
+    let decided = day(5);
+    for id in &ids {
+        store
+            .write(|tx| {
+                decisions::record(
+                    tx,
+                    &NewDecision {
+                        referral: *id,
+                        meeting: None,
+                        decided_on: decided,
+                        outcome: &outcome,
+                        extras: &extras,
+                    },
+                    rule,
+                    change_on("test", "2026-11-09"),
+                )
+            })
+            .unwrap();
+    }
+    let settings = settings::load(store.conn()).unwrap();
+    for (id, sent) in ids
+        .iter()
+        .zip([Some(day(9)), Some(day(10)), Some(day(11)), None])
+    {
+        let planned =
+            inntak::letters::for_referral(store.conn(), &settings, *id, None, decided).unwrap();
+        assert_eq!(planned.len(), 2);
+        assert!(
+            planned.iter().all(|p| p.is_complete()),
+            "{:?}",
+            planned[0].missing
+        );
+        let printed: Vec<_> = planned.iter().map(|p| p.printed()).collect();
+        let when = inntak::store::referrals::Change {
+            actor: "test",
+            at: sent.unwrap_or(decided).and_hms_opt(15, 0, 0).unwrap(),
+        };
+        store
+            .write(|tx| letters::record_printed(tx, &printed, "brev.pdf", sent, when).map(|_| ()))
+            .unwrap();
+    }
+    let today = day(11);
+    let states = letters::states(store.conn()).unwrap();
+    let deadline = rule.assessment_deadline(iso(received));
+    let status: Vec<Informed> = ids
+        .iter()
+        .map(|id| {
+            let s = states[id];
+            informed(rule, deadline, s.sent_on, s.tracked, today)
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            Informed::Sent {
+                on: day(9),
+                in_time: true
+            },
+            Informed::Sent {
+                on: day(10),
+                in_time: true
+            },
+            Informed::Sent {
+                on: day(11),
+                in_time: false
+            },
+            Informed::NotYet { days_left: -1 },
+            Informed::NotYet { days_left: -1 },
+        ]
+    );
+    // The queue's "ikke informert" list: the two without a sent letter, with their text.
+    let model = inntak::model::queue(store.conn(), rule, today).unwrap();
+    let mut pending: Vec<_> = model
+        .rows
+        .iter()
+        .filter_map(|r| r.informed_text().map(|t| (r.patient.clone(), t)))
+        .collect();
+    pending.sort();
+    assert_eq!(
+        pending,
+        [
+            (
+                "Ikke Ennå".to_string(),
+                "Ikke informert – 1 virkedag over fristen".to_string()
+            ),
+            (
+                "Ikke Sendt".to_string(),
+                "Ikke informert – 1 virkedag over fristen".to_string()
+            ),
+        ]
+    );
+    assert_eq!(model.counts.not_informed, 2);
+    // Marked sent later: it leaves the list, and keeps the first date.
+    let unsent: Vec<_> = letters::history(store.conn(), ids[3])
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let marked = store
+        .write(|tx| letters::mark_sent(tx, &unsent, today, change_on("test", "2026-11-17")))
+        .unwrap();
+    assert_eq!(marked, 2);
+    let model = inntak::model::queue(store.conn(), rule, today).unwrap();
+    assert_eq!(model.counts.not_informed, 1);
+    // A date in the future is refused.
+    let refused = store.write(|tx| {
+        letters::mark_sent(
+            tx,
+            &unsent,
+            iso("2026-11-30"),
+            change_on("test", "2026-11-17"),
+        )
+    });
+    assert!(refused.is_err());
+}
