@@ -233,6 +233,12 @@ pub struct Figures {
     pub median_days: Option<f64>,
     pub p90_days: Option<f64>,
     pub after_deadline: usize,
+    /// Rett and avslag whose patient letters are tracked, less those still within their
+    /// vurderingsfrist and not yet sent; and of them, informed on or before the frist.
+    pub informed_counted: usize,
+    pub informed_in_time: usize,
+    /// Rett and avslag decided before Inntak tracked letters (imported, or before version 7).
+    pub informed_unknown: usize,
     pub frist_breaches: usize,
     pub by_kind: BTreeMap<&'static str, usize>,
     pub by_specialty: BTreeMap<String, usize>,
@@ -297,6 +303,9 @@ pub fn compute(
         median_days: None,
         p90_days: None,
         after_deadline: 0,
+        informed_counted: 0,
+        informed_in_time: 0,
+        informed_unknown: 0,
         frist_breaches: 0,
         by_kind: BTreeMap::new(),
         by_specialty: BTreeMap::new(),
@@ -377,6 +386,27 @@ pub fn compute(
             f.after_deadline += 1;
         } else {
             f.within_deadline += 1;
+        }
+        let deadline = rule.assessment_deadline(d.received_on);
+        match crate::domain::letter::informed(
+            rule,
+            deadline,
+            d.informed_on,
+            d.letters_tracked,
+            today,
+        ) {
+            crate::domain::letter::Informed::Sent { in_time, .. } => {
+                f.informed_counted += 1;
+                f.informed_in_time += usize::from(in_time);
+            }
+            // Past the frist and not sent: not informed in time. Still within it: not counted yet.
+            crate::domain::letter::Informed::NotYet { days_left } if days_left < 0 => {
+                f.informed_counted += 1;
+            }
+            crate::domain::letter::Informed::NotYet { .. } => {}
+            crate::domain::letter::Informed::Unknown | crate::domain::letter::Informed::NotDue => {
+                f.informed_unknown += 1
+            }
         }
         let wd = rule.working_days_between(d.received_on, d.decided_on);
         days.push(wd);
@@ -574,6 +604,18 @@ pub fn lines(report: &Report) -> Vec<Line> {
                 "Vurdert innen 10 virkedager".to_string(),
                 false,
                 Measure::Share(share(f.within_deadline, f.assessed)),
+            ),
+            (
+                "Frister",
+                "Pasienten informert innen 10 virkedager".into(),
+                false,
+                Measure::Share(share(f.informed_in_time, f.informed_counted)),
+            ),
+            (
+                "Frister",
+                "Informert ukjent (vedtatt før brev i Inntak)".into(),
+                false,
+                count(f.informed_unknown, None),
             ),
             (
                 "Frister",

@@ -399,6 +399,26 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
         ]
     );
     assert_eq!(model.counts.not_informed, 2);
+    // The statistics: informed within 10 working days, 2 of the 5 (day 11 is late, and the
+    // two unsent are past the frist).
+    let report = inntak::stats::report(
+        store.conn(),
+        inntak::stats::Period::Range(iso("2026-11-01"), iso("2026-11-30")),
+        false,
+        rule,
+        today,
+    )
+    .unwrap();
+    let f = &report.figures;
+    assert_eq!(
+        (f.informed_in_time, f.informed_counted, f.informed_unknown),
+        (2, 5, 0)
+    );
+    let line = inntak::stats::lines(&report)
+        .into_iter()
+        .find(|l| l.label == "Pasienten informert innen 10 virkedager")
+        .unwrap();
+    assert_eq!(line.now.text(), "40,0 %");
     // Marked sent later: it leaves the list, and keeps the first date.
     let unsent: Vec<_> = letters::history(store.conn(), ids[3])
         .unwrap()

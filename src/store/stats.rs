@@ -23,6 +23,10 @@ pub struct Decided {
     pub track: String,
     pub reason: String,
     pub after_deadline: bool,
+    /// The decision's letters are tracked (made in Inntak after letters began), and the day
+    /// its patient letter was first marked sent.
+    pub letters_tracked: bool,
+    pub informed_on: Option<NaiveDate>,
 }
 
 /// A granted referral whose juridisk frist falls in the period.
@@ -62,12 +66,15 @@ pub fn load_period(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT r.received_on, d.decided_on, d.outcome, coalesce(d.track || ' ' || d.track_detail, ''),
-                d.reason, d.after_deadline
+                d.reason, d.after_deadline, d.id > ?3 AND d.decided_by <> 'import',
+                (SELECT min(l.sent_on) FROM letters l
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.sent_on IS NOT NULL)
          FROM decisions d JOIN referrals r ON r.id = d.referral_id
          WHERE d.superseded_by IS NULL AND d.decided_on BETWEEN ?1 AND ?2",
     )?;
+    let letters_from = super::letters::tracked_from(conn)?;
     let decided = stmt
-        .query_map((from, to), |r| {
+        .query_map((from, to, letters_from), |r| {
             Ok(Decided {
                 received_on: r.get(0)?,
                 decided_on: r.get(1)?,
@@ -75,6 +82,8 @@ pub fn load_period(
                 track: r.get(3)?,
                 reason: r.get(4)?,
                 after_deadline: r.get(5)?,
+                letters_tracked: r.get(6)?,
+                informed_on: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
