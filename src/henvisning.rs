@@ -61,6 +61,11 @@ pub struct Referral {
     /// A forwarded v2.0 referral's ansiennitetsdato (`DatoMottakOgVurdering`, TypeDato 1):
     /// the date the legal clock started, proposed as the received date.
     pub seniority_date: Option<NaiveDate>,
+    /// The patient's postal address (`Patient/Address`), when complete and Norwegian:
+    /// street line, postnummer, poststed; empty otherwise (the letter then asks for it).
+    pub patient_address: [String; 3],
+    /// The referring organisation's postal address, as lines ("Storgata 1 / 0155 OSLO").
+    pub referrer_address: String,
 }
 
 impl Referral {
@@ -196,6 +201,8 @@ fn read_v1(message: Node, req: Node, version: Version) -> Referral {
         diagnoses: diagnoses(req),
         written_on: child(req, "IssueDate").and_then(date_of),
         seniority_date: None,
+        patient_address: address(patient, &["H", "HP", "PST"]).unwrap_or_default(),
+        referrer_address: organisation_address(inst),
     }
 }
 
@@ -248,6 +255,8 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
         diagnoses: diagnoses(henvisning),
         written_on: info.and_then(|i| child(i, "GenDate")).and_then(date_of),
         seniority_date,
+        patient_address: address(patient, &["H", "HP", "PST"]).unwrap_or_default(),
+        referrer_address: organisation_address(organisation_node),
     }
 }
 
@@ -433,8 +442,38 @@ pub fn header() -> Vec<String> {
     COLUMNS
         .iter()
         .chain(["diagnosegruppe", "fagfelt"].iter())
+        .chain(ADDRESS_COLUMNS.iter())
         .map(|c| (*c).to_string())
         .collect()
+}
+
+/// The address columns `row` fills after the diagnoses and the specialty.
+const ADDRESS_COLUMNS: [&str; 4] = ["adresse", "postnummer", "poststed", "henviser_adresse"];
+
+/// A KITH `Address` element's street, postnummer and poststed, when all three are there and
+/// the postnummer is Norwegian (four digits); a partial or foreign address is left for the
+/// user rather than refused. `preferred` picks the address type (H: home, PST: postal).
+fn address(owner: Option<Node>, preferred: &[&str]) -> Option<[String; 3]> {
+    let owner = owner?;
+    let all: Vec<Node> = owner.children().filter(|n| is(*n, "Address")).collect();
+    let is_kind =
+        |a: &Node, wanted: &str| child(*a, "Type").and_then(|t| t.attribute("V")) == Some(wanted);
+    let chosen = preferred
+        .iter()
+        .find_map(|p| all.iter().find(|a| is_kind(a, p)))
+        .or(all.first())?;
+    let street = text_of(*chosen, "StreetAdr")?;
+    let postcode = text_of(*chosen, "PostalCode")?;
+    let city = text_of(*chosen, "City")?;
+    (postcode.len() == 4 && postcode.bytes().all(|b| b.is_ascii_digit()))
+        .then_some([street, postcode, city])
+}
+
+/// The organisation's address as one line of the import ("Storgata 1 / 0155 OSLO").
+fn organisation_address(org: Option<Node>) -> String {
+    address(org, &["PST", "RES", "BUS"])
+        .map(|[street, postcode, city]| format!("{street} / {postcode} {city}"))
+        .unwrap_or_default()
 }
 
 /// Reads one file as a Henvisning; the error is the sentence the user reads.
@@ -519,5 +558,9 @@ pub fn row(r: &Referral, received: NaiveDate, kind: ReferrerKind, specialty: &st
         r.problem.clone(),
         r.diagnoses.clone(),
         specialty.to_string(),
+        r.patient_address[0].clone(),
+        r.patient_address[1].clone(),
+        r.patient_address[2].clone(),
+        r.referrer_address.clone(),
     ]
 }

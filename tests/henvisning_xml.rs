@@ -25,6 +25,8 @@ struct Row {
     referrer_kind: String,
     problem: String,
     diagnosis_group: String,
+    /// Street, postnummer, poststed, and the referrer's address.
+    address: [String; 4],
 }
 
 fn rows(db: &Path) -> Vec<Row> {
@@ -32,7 +34,8 @@ fn rows(db: &Path) -> Vec<Row> {
     let mut stmt = conn
         .prepare(
             "SELECT external_id, received_on, patient, national_id, birth_year, referrer_name,
-                    referrer_kind, problem, diagnosis_group FROM referrals ORDER BY id",
+                    referrer_kind, problem, diagnosis_group, patient_street, patient_postcode,
+                    patient_city, referrer_address FROM referrals ORDER BY id",
         )
         .unwrap();
     stmt.query_map([], |r| {
@@ -46,6 +49,7 @@ fn rows(db: &Path) -> Vec<Row> {
             referrer_kind: r.get(6)?,
             problem: r.get(7)?,
             diagnosis_group: r.get(8)?,
+            address: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
         })
     })
     .unwrap()
@@ -94,6 +98,13 @@ fn the_three_versions_import_with_their_fields_and_received_dates() {
                 .into(),
             diagnosis_group: "L86 Ryggsyndrom med utstråling (ICPC-2); M54.5 Lumbago (ICD-10)"
                 .into(),
+            // The home address (Type H), and the practice's postal address (PST).
+            address: [
+                "Kirkeveien 12 B".into(),
+                "0364".into(),
+                "OSLO".into(),
+                "Postboks 33\n0101 OSLO".into(),
+            ],
         }
     );
     assert_eq!(
@@ -108,6 +119,13 @@ fn the_three_versions_import_with_their_fields_and_received_dates() {
             referrer_kind: "fastlege".into(),
             problem: "Nakkesmerter og hodepine etter bilulykke 2024. Sykmeldt 50 %.".into(),
             diagnosis_group: "L83 Nakkesyndrom (ICPC-2)".into(),
+            // A Swedish postal code is not taken; the organisation's only address is.
+            address: [
+                String::new(),
+                String::new(),
+                String::new(),
+                "Nordbyveien 2\n1405 LANGHUS".into(),
+            ],
         }
     );
     assert_eq!(
@@ -125,6 +143,7 @@ fn the_three_versions_import_with_their_fields_and_received_dates() {
                       poliklinikk."
                 .into(),
             diagnosis_group: String::new(),
+            address: Default::default(),
         }
     );
 
