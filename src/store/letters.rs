@@ -206,3 +206,25 @@ pub fn states(conn: &Connection) -> rusqlite::Result<HashMap<ReferralId, LetterS
     })?;
     rows.collect()
 }
+
+/// The letter state of one referral's current decision, when it calls for a rights letter.
+pub fn state_of(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Option<LetterState>> {
+    use rusqlite::OptionalExtension;
+    let from = tracked_from(conn)?;
+    conn.prepare_cached(
+        "SELECT d.id > ?2 AND d.decided_by <> 'import',
+                (SELECT min(l.sent_on) FROM letters l
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.sent_on IS NOT NULL)
+         FROM decisions d
+         WHERE d.referral_id = ?1 AND d.superseded_by IS NULL
+           AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')
+         ORDER BY d.id DESC LIMIT 1",
+    )?
+    .query_row(params![referral.0, from], |r| {
+        Ok(LetterState {
+            tracked: r.get(0)?,
+            sent_on: r.get(1)?,
+        })
+    })
+    .optional()
+}

@@ -30,6 +30,11 @@ pub struct DetailView {
     pub preparation_error: Option<String>,
     /// The current decision as rett/avslag with its track, to mark the provisional views.
     pub decided_as: Option<crate::domain::preparation::Assessment>,
+    /// The letters the current decision calls for (what is missing, earlier prints), and
+    /// whether the patient is informed; empty and `None` when no letter is due.
+    pub letters: Vec<crate::letters::PlannedLetter>,
+    pub informed: Option<crate::domain::letter::Informed>,
+    pub letters_error: Option<String>,
 }
 
 impl DetailView {
@@ -59,6 +64,9 @@ impl DetailView {
             preparation: None,
             preparation_error: None,
             decided_as: None,
+            letters: Vec::new(),
+            informed: None,
+            letters_error: None,
         }
     }
 }
@@ -165,6 +173,7 @@ pub fn ui(
                 super::renewal_ui(ui, renewal, &r.fields.diagnosis_group);
             }
         });
+        letters_ui(ui, view, actions);
         ui.add_space(6.0);
         egui::Grid::new("detail_grid")
             .num_columns(2)
@@ -257,6 +266,73 @@ pub fn ui(
         for entry in view.history.iter().rev() {
             history_row_ui(ui, entry);
         }
+    });
+}
+
+/// The decision's letters: informed or not, each letter ready or what it lacks, earlier
+/// prints; print (via the prompt in the status bar) and mark sent.
+fn letters_ui(ui: &mut egui::Ui, view: &DetailView, actions: &mut Vec<Action>) {
+    use crate::domain::letter::Informed;
+    if let Some(e) = &view.letters_error {
+        ui.colored_label(theme::ERROR_TEXT, format!("Kunne ikke lese brevene: {e}"));
+        return;
+    }
+    if view.letters.is_empty() {
+        return;
+    }
+    ui.add_space(4.0);
+    let frame = egui::Frame::group(ui.style()).inner_margin(8.0);
+    frame.show(ui, |ui| {
+        ui.strong("Brev");
+        match view.informed {
+            Some(i @ Informed::NotYet { days_left }) => {
+                let colour = if days_left < 0 {
+                    theme::urgency_text(crate::queue::Urgency::Overdue)
+                } else {
+                    theme::urgency_text(crate::queue::Urgency::DueSoon)
+                };
+                ui.colored_label(colour, i.label_nb());
+            }
+            Some(i) => {
+                ui.label(i.label_nb());
+            }
+            None => {}
+        }
+        for p in &view.letters {
+            let to = format!("Til {}", p.recipient.label_nb().to_lowercase());
+            if p.missing.is_empty() {
+                ui.label(format!(
+                    "{to}: klart ({})",
+                    p.kind.label_nb().to_lowercase()
+                ));
+            } else {
+                let what: Vec<_> = p.missing.iter().map(|m| m.label_nb()).collect();
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    format!("{to}: mangler {}", what.join(", ")),
+                );
+            }
+            let earlier = p.earlier_text();
+            if !earlier.is_empty() {
+                ui.colored_label(theme::MUTED_TEXT, format!("   {earlier}"));
+            }
+        }
+        let target = super::LetterTarget::Referral(view.referral.id);
+        let unsent = view
+            .letters
+            .iter()
+            .flat_map(|p| &p.earlier)
+            .any(|l| l.sent_on.is_none());
+        ui.horizontal(|ui| {
+            if ui.button("Skriv ut brev…").clicked() {
+                actions.push(Action::Output(super::OutputAction::PrepareLetters(target)));
+            }
+            if unsent && ui.button("Merk utskrevne som sendt i dag").clicked() {
+                actions.push(Action::Output(super::OutputAction::MarkLettersSent(
+                    view.referral.id,
+                )));
+            }
+        });
     });
 }
 

@@ -226,18 +226,28 @@ pub enum OutputAction {
         initials_only: bool,
     },
     PrintMinutes(MeetingId),
-    /// The meeting's letters: first what will be printed and what is missing.
-    PrepareLetters(MeetingId),
-    /// Print the complete letters of the meeting to one PDF; `mark_sent` marks them sent today.
+    /// A meeting's (or one referral's) letters: first what will be printed and what is
+    /// missing.
+    PrepareLetters(LetterTarget),
+    /// Print the complete letters to one PDF; `mark_sent` marks them sent today.
     PrintLetters {
-        meeting: MeetingId,
+        target: LetterTarget,
         mark_sent: bool,
     },
     CancelLetters,
+    /// Mark the referral's printed, unsent letters (current decision) as sent today.
+    MarkLettersSent(ReferralId),
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
     ExportBreaches,
     /// The statistics table on screen as CSV.
     ExportStats,
+}
+
+/// Whose letters: every decision of a meeting, or one referral's current decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LetterTarget {
+    Meeting(MeetingId),
+    Referral(ReferralId),
 }
 
 /// Backups and restore.

@@ -212,11 +212,12 @@ impl App {
                 initials_only,
             } => self.print_agenda(meeting, initials_only, false),
             OutputAction::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
-            OutputAction::PrepareLetters(meeting) => self.prepare_letters(meeting),
-            OutputAction::PrintLetters { meeting, mark_sent } => {
-                self.print_letters(meeting, mark_sent)
+            OutputAction::PrepareLetters(target) => self.prepare_letters(target),
+            OutputAction::PrintLetters { target, mark_sent } => {
+                self.print_letters(target, mark_sent)
             }
             OutputAction::CancelLetters => self.letters_prompt = None,
+            OutputAction::MarkLettersSent(referral) => self.mark_letters_sent(referral),
             OutputAction::ExportBreaches => {
                 if self.follow_ups_generation != self.generations.referrals {
                     self.load_follow_ups();

@@ -430,10 +430,7 @@ impl App {
         if let Some(prompt) = &mut self.letters_prompt {
             let mut chosen = None;
             ui.horizontal_wrapped(|ui| {
-                ui.strong(format!(
-                    "Brev etter møtet {}:",
-                    crate::calendar::format_date(prompt.date)
-                ));
+                ui.strong(format!("{}:", prompt.title));
                 ui.label(format!("{} klare ({})", prompt.ready, prompt.count_text));
                 for line in &prompt.missing {
                     ui.colored_label(theme::ERROR_TEXT, format!("{line} – skrives ikke ut"));
@@ -453,7 +450,7 @@ impl App {
                     .clicked()
                 {
                     chosen = Some(OutputAction::PrintLetters {
-                        meeting: prompt.meeting,
+                        target: prompt.target,
                         mark_sent: prompt.mark_sent,
                     });
                 }
@@ -462,8 +459,8 @@ impl App {
                 }
             });
             match chosen {
-                Some(OutputAction::PrintLetters { meeting, mark_sent }) => {
-                    self.print_letters(meeting, mark_sent)
+                Some(OutputAction::PrintLetters { target, mark_sent }) => {
+                    self.print_letters(target, mark_sent)
                 }
                 Some(_) => self.letters_prompt = None,
                 None => {}

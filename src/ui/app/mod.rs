@@ -33,7 +33,7 @@ use crate::store::referrals::{self, Change};
 use crate::store::{Integrity, Store, audit, settings};
 pub use actions::{
     Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, ImportOutcome,
-    MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
+    LetterTarget, MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
 };
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};
@@ -128,8 +128,9 @@ pub struct App {
 /// What "Brev" will print for a meeting, shown before printing.
 #[derive(Clone, Debug)]
 pub(super) struct LettersPrompt {
-    pub meeting: crate::domain::meeting::MeetingId,
-    pub date: chrono::NaiveDate,
+    pub target: LetterTarget,
+    /// "Brev etter møtet 19.11.2026" / "Brev for henvisning H0000123".
+    pub title: String,
     pub ready: usize,
     pub count_text: String,
     pub missing: Vec<String>,
@@ -374,6 +375,31 @@ impl App {
                 .ok()
                 .flatten()
                 .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
+            let today = self.clock.today();
+            let rule = self.settings.working_day_rule();
+            let letters =
+                crate::letters::for_referral(self.store.conn(), &self.settings, id, None, today)
+                    .map_err(|e| e.to_string())
+                    .and_then(|planned| {
+                        let state = crate::store::letters::state_of(self.store.conn(), id)
+                            .map_err(|e| e.to_string())?;
+                        Ok((planned, state))
+                    });
+            match letters {
+                Ok((planned, state)) => {
+                    view.letters = planned;
+                    view.informed = state.map(|s| {
+                        crate::domain::letter::informed(
+                            rule,
+                            view.deadline,
+                            s.sent_on,
+                            s.tracked,
+                            today,
+                        )
+                    });
+                }
+                Err(e) => view.letters_error = Some(e),
+            }
             Some(view)
         });
     }

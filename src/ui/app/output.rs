@@ -96,29 +96,71 @@ impl App {
         self.save_pdf(path, &bytes, log);
     }
 
-    /// Plans the meeting's letters and shows what will be printed and what is missing.
-    pub(super) fn prepare_letters(&mut self, meeting: MeetingId) {
-        let planned = match crate::letters::for_meeting(
-            self.store.conn(),
-            &self.settings,
-            meeting,
-            crate::letters::Selection::default(),
-            self.clock.today(),
-        ) {
+    /// The letters of a meeting or a referral, as of today.
+    fn plan_letters(
+        &self,
+        target: LetterTarget,
+    ) -> Result<Vec<crate::letters::PlannedLetter>, crate::store::StoreError> {
+        let today = self.clock.today();
+        match target {
+            LetterTarget::Meeting(meeting) => crate::letters::for_meeting(
+                self.store.conn(),
+                &self.settings,
+                meeting,
+                crate::letters::Selection::default(),
+                today,
+            ),
+            LetterTarget::Referral(referral) => crate::letters::for_referral(
+                self.store.conn(),
+                &self.settings,
+                referral,
+                None,
+                today,
+            ),
+        }
+    }
+
+    /// "Brev etter møtet 19.11.2026" / "Brev for henvisning H0000123"; and the PDF's name
+    /// (a number, never a patient's name, in a file name).
+    fn letters_title(&self, target: LetterTarget) -> (String, String) {
+        match target {
+            LetterTarget::Meeting(meeting) => {
+                let date = meetings::get(self.store.conn(), meeting)
+                    .map(|m| m.date)
+                    .unwrap_or_default();
+                (
+                    format!("Brev etter møtet {}", crate::calendar::format_date(date)),
+                    format!("brev-{date}.pdf"),
+                )
+            }
+            LetterTarget::Referral(referral) => {
+                let reference = self
+                    .queue
+                    .row(referral)
+                    .and_then(|r| r.external_id.clone())
+                    .unwrap_or_else(|| format!("nr. {}", referral.0));
+                (
+                    format!("Brev for henvisning {reference}"),
+                    format!("brev-henvisning-{}.pdf", referral.0),
+                )
+            }
+        }
+    }
+
+    /// Plans the letters and shows what will be printed and what is missing, before printing.
+    pub(super) fn prepare_letters(&mut self, target: LetterTarget) {
+        let planned = match self.plan_letters(target) {
             Ok(p) => p,
-            Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
+            Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
         };
         if planned.is_empty() {
-            return self.info("Møtet har ingen vedtak som skal ha brev".to_string());
+            return self.info("Ingen vedtak her skal ha brev".to_string());
         }
         let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
         let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
-        let date = meetings::get(self.store.conn(), meeting)
-            .map(|m| m.date)
-            .unwrap_or_default();
         self.letters_prompt = Some(super::LettersPrompt {
-            meeting,
-            date,
+            target,
+            title: self.letters_title(target).0,
             ready: ready.len(),
             count_text: crate::letters::count_text(&ready),
             missing: crate::domain::letter::missing_summary(&lists),
@@ -130,21 +172,15 @@ impl App {
         });
     }
 
-    /// Prints the meeting's complete letters to one PDF (save dialog, or `export_dir`),
-    /// records each print (and, with `mark_sent`, sent today) with the file in one
-    /// transaction, and opens the PDF.
-    pub(super) fn print_letters(&mut self, meeting: MeetingId, mark_sent: bool) {
+    /// Prints the complete letters to one PDF (save dialog, or `export_dir`), records each
+    /// print (and, with `mark_sent`, sent today) with the file in one transaction, and opens
+    /// the PDF.
+    pub(super) fn print_letters(&mut self, target: LetterTarget, mark_sent: bool) {
         self.letters_prompt = None;
         let today = self.clock.today();
-        let planned = match crate::letters::for_meeting(
-            self.store.conn(),
-            &self.settings,
-            meeting,
-            crate::letters::Selection::default(),
-            today,
-        ) {
+        let planned = match self.plan_letters(target) {
             Ok(p) => p,
-            Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
+            Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
         };
         let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
         if ready.is_empty() {
@@ -154,10 +190,7 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.error(e.to_string()),
         };
-        let date = meetings::get(self.store.conn(), meeting)
-            .map(|m| m.date)
-            .unwrap_or_default();
-        let name = format!("brev-{date}.pdf");
+        let name = self.letters_title(target).1;
         let path = match &self.export_dir {
             Some(dir) => dir.join(&name),
             None => match rfd::FileDialog::new()
@@ -215,6 +248,44 @@ impl App {
                 "Brevene er lagret i {}, men kunne ikke åpnes automatisk: åpne PDF-en fra mappen.",
                 path.display()
             ));
+        }
+    }
+
+    /// Marks the referral's printed, unsent letters of its current decision as sent today.
+    pub(super) fn mark_letters_sent(&mut self, referral: ReferralId) {
+        let conn = self.store.conn();
+        let unsent = decisions::current(conn, referral).and_then(|d| {
+            let Some(d) = d else { return Ok(Vec::new()) };
+            Ok(crate::store::letters::for_decisions(conn, &[d.id])?
+                .into_iter()
+                .filter(|l| l.sent_on.is_none())
+                .map(|l| l.id)
+                .collect::<Vec<_>>())
+        });
+        let unsent = match unsent {
+            Ok(u) => u,
+            Err(e) => return self.error(format!("Kunne ikke lese brevene: {e}")),
+        };
+        if unsent.is_empty() {
+            return self.info("Ingen utskrevne brev venter på å bli merket sendt".to_string());
+        }
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let today = self.clock.today();
+        match self
+            .store
+            .write(|tx| crate::store::letters::mark_sent(tx, &unsent, today, change))
+        {
+            Ok(n) => {
+                self.mark_stale(Stale::ALL);
+                self.info(format!(
+                    "{n} brev merket sendt {}",
+                    crate::calendar::format_date(today)
+                ));
+            }
+            Err(e) => self.error(format!("Brevene ble ikke merket sendt: {e}")),
         }
     }
 

@@ -140,7 +140,16 @@ impl MeetingMode {
                         for (i, (id, _)) in items.iter().enumerate() {
                             let Some(r) = queue.row(*id) else { continue };
                             let state = if decided_here(*id) {
-                                format!("besluttet: {}", r.status.label_nb().to_lowercase())
+                                // Decided: whether the patient has been told yet.
+                                let informed = if r.not_informed.is_some() {
+                                    ", ikke informert"
+                                } else {
+                                    ""
+                                };
+                                format!(
+                                    "besluttet: {}{informed}",
+                                    r.status.label_nb().to_lowercase()
+                                )
                             } else if r.status.awaits_meeting() {
                                 "ikke behandlet".to_string()
                             } else {
@@ -189,6 +198,18 @@ impl MeetingMode {
                 }
                 if ui.button("Avslutt møtet").on_hover_text("L").clicked() {
                     self.confirm_close = true;
+                }
+                if done > 0
+                    && ui
+                        .button("Brev…")
+                        .on_hover_text(
+                            "Brevene til pasient og henviser for vedtakene så langt, i én PDF",
+                        )
+                        .clicked()
+                {
+                    actions.push(Action::Output(super::OutputAction::PrepareLetters(
+                        super::LetterTarget::Meeting(m.id),
+                    )));
                 }
                 if ui.button("Tilbake til Møter (Esc)").clicked() {
                     actions.push(Action::Nav(NavAction::Show(super::View::Meetings)));

@@ -213,7 +213,9 @@ impl MeetingsView {
                             )
                             .clicked()
                     {
-                        actions.push(Action::Output(OutputAction::PrepareLetters(m.id)));
+                        actions.push(Action::Output(OutputAction::PrepareLetters(
+                            super::LetterTarget::Meeting(m.id),
+                        )));
                     }
                     if m.status == MeetingStatus::Avsluttet
                         && self.reopen.as_ref().is_none_or(|(id, _)| *id != m.id)
