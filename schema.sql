@@ -250,8 +250,9 @@ CREATE TABLE letters (
     id           INTEGER PRIMARY KEY,
     referral_id  INTEGER NOT NULL REFERENCES referrals (id),
     decision_id  INTEGER NOT NULL REFERENCES decisions (id),
-    kind         TEXT NOT NULL CHECK (kind IN ('rett', 'avslag', 'videresendt')),
-    recipient    TEXT NOT NULL CHECK (recipient IN ('pasient', 'henviser')),
+    -- fristbrudd: the patient's "Varsel om fristbrudd" and the sheet for Helfo's portal.
+    kind         TEXT NOT NULL CHECK (kind IN ('rett', 'avslag', 'videresendt', 'fristbrudd')),
+    recipient    TEXT NOT NULL CHECK (recipient IN ('pasient', 'henviser', 'helfo')),
     printed_at   TEXT NOT NULL,
     printed_by   TEXT NOT NULL,
     -- SHA-256 (hex) of the letter's text as printed: which words went out.
@@ -259,10 +260,12 @@ CREATE TABLE letters (
     -- The PDF it was printed to (as the user chose it).
     file         TEXT NOT NULL DEFAULT '',
     sent_on      TEXT CHECK (sent_on IS NULL OR sent_on = date(sent_on)),
-    sent_by      TEXT
+    sent_by      TEXT,
+    -- Fristbrudd: why the juridisk frist cannot be met, as the letter and the sheet say it.
+    note         TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 CREATE INDEX letters_by_referral ON letters (referral_id);
--- "Informed": the sent patient letter of a decision.
+-- "Informed": the sent rights letter to the patient of a decision.
 CREATE INDEX letters_sent_to_patient ON letters (decision_id, sent_on)
-    WHERE recipient = 'pasient' AND sent_on IS NOT NULL;
+    WHERE recipient = 'pasient' AND kind <> 'fristbrudd' AND sent_on IS NOT NULL;

@@ -104,11 +104,19 @@ pub enum Command {
         #[arg(long)]
         initials: bool,
     },
-    /// Skriv ut brevene etter et møte (til pasient og henviser) som én PDF
+    /// Skriv ut brevene etter et møte (til pasient og henviser) som én PDF, eller varsel om
+    /// fristbrudd (til pasienten, og arket til Helfos skjema) for én henvisning
     Letters {
         /// Møtets dato (åååå-mm-dd eller dd.mm.åååå)
-        #[arg(long, value_name = "DATO", value_parser = parse_today)]
-        meeting: NaiveDate,
+        #[arg(long, value_name = "DATO", value_parser = parse_today,
+              required_unless_present = "fristbrudd", conflicts_with = "fristbrudd")]
+        meeting: Option<NaiveDate>,
+        /// Varsel om fristbrudd for denne henvisningen (henvisnings-ID eller Inntak-nummer)
+        #[arg(long, value_name = "ID", requires = "reason")]
+        fristbrudd: Option<String>,
+        /// Hvorfor den juridiske fristen ikke kan holdes (står i varselet og på Helfo-arket)
+        #[arg(long, value_name = "TEKST")]
+        reason: Option<String>,
         /// PDF-filen som skrives
         #[arg(long, value_name = "FIL")]
         out: PathBuf,
@@ -617,6 +625,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         }
         Command::Letters {
             meeting,
+            fristbrudd,
+            reason,
             out,
             referral,
             only,
@@ -624,34 +634,59 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             skip_incomplete,
         } => {
             protected.check(out)?;
-            let found = find_meeting(&store, *meeting)?;
-            let referral = match referral {
-                None => None,
-                Some(text) => Some(find_referral(&store, text)?),
-            };
-            let selection = crate::letters::Selection {
-                referral,
-                only: *only,
-            };
-            let planned = crate::letters::for_meeting(
-                store.conn(),
-                &settings,
-                found.id,
-                selection,
-                clock.today(),
-            )
-            .map_err(|e| e.to_string())?;
-            if planned.is_empty() {
-                return Err(format!(
-                    "Møtet {} har ingen vedtak som skal ha brev{}",
-                    crate::calendar::format_date_weekday(*meeting),
-                    if referral.is_some() {
-                        " for denne henvisningen"
-                    } else {
-                        ""
+            let (planned, what) = match (meeting, fristbrudd) {
+                (Some(meeting), _) => {
+                    let found = find_meeting(&store, *meeting)?;
+                    let referral = match referral {
+                        None => None,
+                        Some(text) => Some(find_referral(&store, text)?),
+                    };
+                    let selection = crate::letters::Selection {
+                        referral,
+                        only: *only,
+                    };
+                    let planned = crate::letters::for_meeting(
+                        store.conn(),
+                        &settings,
+                        found.id,
+                        selection,
+                        clock.today(),
+                    )
+                    .map_err(|e| e.to_string())?;
+                    let day = crate::calendar::format_date_weekday(*meeting);
+                    if planned.is_empty() {
+                        return Err(format!(
+                            "Møtet {day} har ingen vedtak som skal ha brev{}",
+                            if referral.is_some() {
+                                " for denne henvisningen"
+                            } else {
+                                ""
+                            }
+                        ));
                     }
-                ));
-            }
+                    (planned, format!("for møtet {day}"))
+                }
+                (None, Some(text)) => {
+                    let id = find_referral(&store, text)?;
+                    let planned = crate::letters::for_breach(
+                        store.conn(),
+                        &settings,
+                        id,
+                        reason.as_deref().unwrap_or_default(),
+                        clock.today(),
+                    )
+                    .map_err(|e| e.to_string())?;
+                    if planned.is_empty() {
+                        return Err(
+                            "Henvisningen har ikke rett til helsehjelp med juridisk frist, så \
+                             det er ingen frist å varsle brudd på."
+                                .into(),
+                        );
+                    }
+                    (planned, "(varsel om fristbrudd og Helfo-ark)".to_string())
+                }
+                (None, None) => return Err("Oppgi --meeting eller --fristbrudd".into()),
+            };
             let incomplete: Vec<_> = planned.iter().filter(|p| !p.is_complete()).collect();
             if !incomplete.is_empty() {
                 let lists: Vec<_> = incomplete.iter().map(|p| p.missing.clone()).collect();
@@ -706,14 +741,13 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 .filter(|p| !p.earlier_text().is_empty())
                 .count();
             println!(
-                "Skrev {} ({}) for møtet {} til {}",
+                "Skrev {} ({}) {what} til {}",
                 if ready.len() == 1 {
                     "1 brev".to_string()
                 } else {
                     format!("{} brev", ready.len())
                 },
                 crate::letters::count_text(&ready),
-                crate::calendar::format_date_weekday(*meeting),
                 out.display()
             );
             match sent {

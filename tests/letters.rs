@@ -442,3 +442,105 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
     });
     assert!(refused.is_err());
 }
+
+/// Item 5: a juridisk frist that cannot be met gets the "Varsel om fristbrudd" to the patient
+/// and, for the clinic, one page with what Helfo's fristbrudd form asks. A fristbrudd letter
+/// is not the rights letter: it does not count as informing the patient of the decision.
+#[test]
+fn a_fristbrudd_gets_the_patients_warning_and_the_helfo_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let out = inntak(&[
+        "demo",
+        "--db",
+        p(&db),
+        "--referrals",
+        "400",
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let (external, frist, received, informed_before): (String, String, String, Option<String>) = {
+        let store = Store::open_existing(&db).unwrap();
+        store
+            .conn()
+            .query_row(
+                "SELECT r.external_id, d.start_of_care_deadline, r.received_on,
+                        (SELECT min(sent_on) FROM letters l WHERE l.decision_id = d.id
+                         AND l.recipient = 'pasient')
+                 FROM decisions d JOIN referrals r ON r.id = d.referral_id
+                 WHERE d.superseded_by IS NULL AND d.outcome = 'rett' AND r.status = 'rett'
+                   AND d.start_of_care_deadline > ?1 ORDER BY d.id DESC LIMIT 1",
+                [TODAY],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+    };
+    let pdf = dir.path().join("fristbrudd.pdf");
+    let reason = "Legen som skulle utrede er sykmeldt, og vi har ingen ledig lege før fristen.";
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "letters",
+            "--db",
+            p(&db),
+            "--out",
+            p(&pdf),
+            "--today",
+            TODAY,
+        ];
+        all.extend(args);
+        inntak(&all)
+    };
+    // The reason is required.
+    let refused = run(&["--fristbrudd", &external]);
+    assert!(!refused.status.success());
+    let out = run(&[
+        "--fristbrudd",
+        &external,
+        "--reason",
+        reason,
+        "--sent",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 til pasient, 1 ark til Helfo"),
+        "{}",
+        text(&out.stdout)
+    );
+    let all = words(&pdf_extract::extract_text(&pdf).unwrap());
+    let frist = format_date(iso(&frist));
+    for expected in [
+        "Varsel om fristbrudd",
+        &frist,
+        reason,
+        "Helfo pasientformidling",
+        "800 43 573",
+        "Statsforvalteren",
+        "Fristbrudd – til Helfos skjema",
+        "Ansiennitetsdato (mottatt)",
+        &format_date(iso(&received)),
+        "Hvorfor fristen ikke kan holdes",
+        &external,
+    ] {
+        assert!(all.contains(&words(expected)), "{expected}");
+    }
+    // Recorded with the reason; the patient's informed date is the rights letter's, unchanged.
+    let store = Store::open_existing(&db).unwrap();
+    let (rows, note): (i64, String) = store
+        .conn()
+        .query_row(
+            "SELECT count(*), max(note) FROM letters WHERE kind = 'fristbrudd'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((rows, note.as_str()), (2, reason));
+    let id = referrals::find_by_external_id(store.conn(), &external)
+        .unwrap()
+        .unwrap();
+    let state = letters::state_of(store.conn(), inntak::domain::ReferralId(id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.sent_on.map(|d| d.to_string()), informed_before);
+}

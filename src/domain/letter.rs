@@ -153,16 +153,25 @@ pub enum LetterKind {
     Avslag,
     /// Videresendt or feilsendt: sent on, and the receipt date keeps counting.
     Videresendt,
+    /// The juridisk frist cannot be met: "Varsel om fristbrudd" to the patient, and the sheet
+    /// with what Helfo's fristbrudd form asks.
+    Fristbrudd,
 }
 
 impl LetterKind {
-    pub const ALL: [LetterKind; 3] = [Self::Rett, Self::Avslag, Self::Videresendt];
+    pub const ALL: [LetterKind; 4] = [
+        Self::Rett,
+        Self::Avslag,
+        Self::Videresendt,
+        Self::Fristbrudd,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::Rett => "rett",
             Self::Avslag => "avslag",
             Self::Videresendt => "videresendt",
+            Self::Fristbrudd => "fristbrudd",
         }
     }
 
@@ -185,6 +194,7 @@ impl LetterKind {
             Self::Rett => "Rett til helsehjelp",
             Self::Avslag => "Avslag",
             Self::Videresendt => "Videresendt",
+            Self::Fristbrudd => "Varsel om fristbrudd",
         }
     }
 }
@@ -194,15 +204,22 @@ impl LetterKind {
 pub enum Recipient {
     Patient,
     Referrer,
+    /// Not a letter: the sheet the clinic copies into Helfo's fristbrudd form.
+    Helfo,
 }
 
 impl Recipient {
-    pub const ALL: [Recipient; 2] = [Self::Patient, Self::Referrer];
+    pub const ALL: [Recipient; 3] = [Self::Patient, Self::Referrer, Self::Helfo];
+    /// Who a rights letter (rett, avslag, videresendt) goes to.
+    pub const RIGHTS: [Recipient; 2] = [Self::Patient, Self::Referrer];
+    /// Who a fristbrudd goes to.
+    pub const BREACH: [Recipient; 2] = [Self::Patient, Self::Helfo];
 
     pub fn code(self) -> &'static str {
         match self {
             Self::Patient => "pasient",
             Self::Referrer => "henviser",
+            Self::Helfo => "helfo",
         }
     }
 
@@ -214,6 +231,7 @@ impl Recipient {
         match self {
             Self::Patient => "Pasient",
             Self::Referrer => "Henviser",
+            Self::Helfo => "Helfo",
         }
     }
 }
@@ -230,6 +248,8 @@ pub enum Missing {
     Unit,
     ClinicAddress,
     Signer,
+    /// Fristbrudd: why the frist cannot be met.
+    BreachReason,
 }
 
 impl Missing {
@@ -245,6 +265,7 @@ impl Missing {
             Self::Unit => "hvor henvisningen ble sendt",
             Self::ClinicAddress => "klinikkens adresse (Innstillinger)",
             Self::Signer => "hvem som signerer (Innstillinger)",
+            Self::BreachReason => "hvorfor fristen ikke kan holdes",
         }
     }
 }
@@ -261,12 +282,16 @@ pub struct LetterFacts {
     pub unit: String,
     pub has_clinic_address: bool,
     pub has_signer: bool,
+    /// Fristbrudd: why the frist cannot be met.
+    pub breach_reason: String,
 }
 
 /// What `kind` to `recipient` lacks, in a fixed order; empty when it can be printed.
 pub fn missing(kind: LetterKind, recipient: Recipient, facts: &LetterFacts) -> Vec<Missing> {
     let mut out = Vec::new();
     match recipient {
+        // The Helfo sheet goes into a web form: no postal address needed.
+        Recipient::Helfo => {}
         Recipient::Patient if !facts.has_patient_address => out.push(Missing::PatientAddress),
         Recipient::Referrer if !facts.has_referrer_name => out.push(Missing::ReferrerName),
         Recipient::Referrer if !facts.has_referrer_address => out.push(Missing::ReferrerAddress),
@@ -283,6 +308,14 @@ pub fn missing(kind: LetterKind, recipient: Recipient, facts: &LetterFacts) -> V
         }
         LetterKind::Avslag if facts.reason.trim().is_empty() => out.push(Missing::Reason),
         LetterKind::Videresendt if facts.unit.trim().is_empty() => out.push(Missing::Unit),
+        LetterKind::Fristbrudd => {
+            if facts.frist.is_none() {
+                out.push(Missing::Frist);
+            }
+            if facts.breach_reason.trim().is_empty() {
+                out.push(Missing::BreachReason);
+            }
+        }
         _ => {}
     }
     if !facts.has_clinic_address {
@@ -588,6 +621,7 @@ mod tests {
             unit: "Nevrologisk avdeling".into(),
             has_clinic_address: true,
             has_signer: true,
+            breach_reason: "Ingen ledig lege før fristen".into(),
         };
         for kind in LetterKind::ALL {
             for to in Recipient::ALL {
@@ -651,5 +685,19 @@ mod tests {
             Some(LetterKind::Videresendt)
         );
         assert_eq!(LetterKind::for_outcome("sekundaer"), None);
+        // A fristbrudd needs its reason; the Helfo sheet needs no postal address.
+        assert_eq!(
+            missing(
+                LetterKind::Fristbrudd,
+                Recipient::Helfo,
+                &LetterFacts {
+                    frist: Some(iso("2027-02-01")),
+                    has_clinic_address: true,
+                    has_signer: true,
+                    ..bare.clone()
+                }
+            ),
+            [Missing::BreachReason]
+        );
     }
 }

@@ -61,6 +61,15 @@ pub struct Letter {
     pub free_choice: String,
     pub contact: String,
     pub local_advice: String,
+    /// Fristbrudd: why the frist cannot be met; the Helfo sheet's fields.
+    pub breach_reason: String,
+    /// "130972 48022" and "Storgata 1, 0155 OSLO" (the Helfo sheet).
+    pub national_id: String,
+    pub patient_address: String,
+    /// The helsehjelp's fagområde as the sheet names it.
+    pub field_of_care: String,
+    /// Ansiennitetsdato: the day the referral was received.
+    pub seniority: String,
     pub signer: String,
     pub signer_title: String,
     pub copy_to: Vec<String>,
@@ -103,6 +112,7 @@ impl PlannedLetter {
             kind: self.kind,
             recipient: self.recipient,
             text_hash: self.letter.text_hash(),
+            note: self.letter.breach_reason.clone(),
         }
     }
 
@@ -110,7 +120,7 @@ impl PlannedLetter {
     pub fn earlier_text(&self) -> String {
         self.earlier
             .iter()
-            .filter(|r| r.recipient == self.recipient)
+            .filter(|r| r.recipient == self.recipient && r.kind == self.kind)
             .map(|r| {
                 let day = r.printed_at.get(..10).and_then(crate::calendar::parse_date);
                 let printed = day.map(format_date).unwrap_or_else(|| r.printed_at.clone());
@@ -160,6 +170,41 @@ pub fn for_referral(
     plan_all(conn, settings, &decided, selection, today)
 }
 
+/// The fristbrudd of a referral whose juridisk frist cannot be met: the "Varsel om
+/// fristbrudd" to the patient and the sheet for Helfo's form, with `reason` (why).
+pub fn for_breach(
+    conn: &Connection,
+    settings: &ClinicSettings,
+    referral: ReferralId,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<Vec<PlannedLetter>, StoreError> {
+    let Some(d) = decisions::current(conn, referral)? else {
+        return Ok(Vec::new());
+    };
+    if !matches!(d.outcome, Outcome::Rett { .. }) {
+        return Ok(Vec::new());
+    }
+    let r = referrals::get(conn, referral)?;
+    let care = followups::care_start(conn, referral)?;
+    let earlier = letters::for_decisions(conn, &[d.id])?;
+    Ok(Recipient::BREACH
+        .into_iter()
+        .map(|to| {
+            plan_one(
+                settings,
+                &d,
+                &r,
+                care,
+                (LetterKind::Fristbrudd, to),
+                earlier.clone(),
+                reason,
+                today,
+            )
+        })
+        .collect())
+}
+
 fn plan_all(
     conn: &Connection,
     settings: &ClinicSettings,
@@ -178,7 +223,7 @@ fn plan_all(
         let referral = referrals::get(conn, d.referral)?;
         let care = followups::care_start(conn, d.referral)?;
         let earlier = letters::for_decisions(conn, &[d.id])?;
-        for recipient in Recipient::ALL {
+        for recipient in Recipient::RIGHTS {
             if selection.only.is_some_and(|o| o != recipient) {
                 continue;
             }
@@ -187,9 +232,9 @@ fn plan_all(
                 d,
                 &referral,
                 care,
-                kind,
-                recipient,
+                (kind, recipient),
                 earlier.clone(),
+                "",
                 today,
             ));
         }
@@ -204,9 +249,9 @@ fn plan_one(
     d: &StoredDecision,
     referral: &Referral,
     care: followups::CareStart,
-    kind: LetterKind,
-    recipient: Recipient,
+    (kind, recipient): (LetterKind, Recipient),
     earlier: Vec<LetterRecord>,
+    breach_reason: &str,
     today: NaiveDate,
 ) -> PlannedLetter {
     let f = &referral.fields;
@@ -242,6 +287,7 @@ fn plan_one(
         unit: unit.clone(),
         has_clinic_address: !clinic_address.is_empty(),
         has_signer: !l.signer.trim().is_empty(),
+        breach_reason: breach_reason.into(),
     };
     let missing = missing(kind, recipient, &facts);
     let birth = f
@@ -268,6 +314,7 @@ fn plan_one(
             f.patient_street.clone(),
             format!("{} {}", f.patient_postcode, f.patient_city),
         ],
+        Recipient::Helfo => vec!["Helfo pasientformidling".into()],
         Recipient::Referrer => {
             let mut lines = vec![f.referrer_name.clone()];
             if f.referrer_electronic {
@@ -326,6 +373,27 @@ fn plan_one(
         free_choice: l.free_choice.trim().into(),
         contact: l.contact.trim().into(),
         local_advice: l.referrer_note.trim().into(),
+        breach_reason: breach_reason.trim().into(),
+        national_id: f
+            .national_id
+            .as_deref()
+            .map(|n| format!("{} {}", &n[..6], &n[6..]))
+            .unwrap_or_default(),
+        patient_address: if f.has_patient_address() {
+            format!(
+                "{}, {} {}",
+                f.patient_street, f.patient_postcode, f.patient_city
+            )
+        } else {
+            String::new()
+        },
+        field_of_care: format!(
+            "Smertebehandling{}",
+            track
+                .map(|t| format!(" ({})", t.label_nb()))
+                .unwrap_or_default()
+        ),
+        seniority: format_date(f.received_on),
         signer: l.signer.trim().into(),
         signer_title: l.signer_title.trim().into(),
         copy_to,
@@ -349,14 +417,17 @@ pub fn render(planned: &[&PlannedLetter]) -> Result<Vec<u8>, pdf::LetterPdfError
     pdf::render(&letters)
 }
 
-/// "2 til pasient, 2 til henviser".
+/// "2 til pasient, 2 til henviser" (and "1 ark til Helfo").
 pub fn count_text(planned: &[&PlannedLetter]) -> String {
-    let patient = planned
-        .iter()
-        .filter(|p| p.recipient == Recipient::Patient)
-        .count();
-    let referrer = planned.len() - patient;
-    format!("{patient} til pasient, {referrer} til henviser")
+    let n = |to: Recipient| planned.iter().filter(|p| p.recipient == to).count();
+    let mut parts = vec![format!("{} til pasient", n(Recipient::Patient))];
+    if n(Recipient::Referrer) > 0 || n(Recipient::Helfo) == 0 {
+        parts.push(format!("{} til henviser", n(Recipient::Referrer)));
+    }
+    if n(Recipient::Helfo) > 0 {
+        parts.push(format!("{} ark til Helfo", n(Recipient::Helfo)));
+    }
+    parts.join(", ")
 }
 
 /// Whether the decision's rett has what the letter says about the frist.

@@ -9,7 +9,7 @@ use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 
 const MAIN: &str = include_str!("../../assets/letters/brev.typ");
-const PARTS: [(&str, &str); 7] = [
+const PARTS: [(&str, &str); 9] = [
     (
         "brevhode.typ",
         include_str!("../../assets/letters/brevhode.typ"),
@@ -37,6 +37,14 @@ const PARTS: [(&str, &str); 7] = [
     (
         "videresendt-henviser.typ",
         include_str!("../../assets/letters/videresendt-henviser.typ"),
+    ),
+    (
+        "fristbrudd-pasient.typ",
+        include_str!("../../assets/letters/fristbrudd-pasient.typ"),
+    ),
+    (
+        "fristbrudd-helfo.typ",
+        include_str!("../../assets/letters/fristbrudd-helfo.typ"),
     ),
 ];
 const FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

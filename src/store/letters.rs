@@ -31,6 +31,8 @@ pub struct PrintedLetter {
     pub recipient: Recipient,
     /// SHA-256 (hex) of the letter's text.
     pub text_hash: String,
+    /// Fristbrudd: why the frist cannot be met (empty for other letters).
+    pub note: String,
 }
 
 /// One earlier print of a letter, for "skrevet ut før" and the detail pane.
@@ -59,8 +61,8 @@ pub fn record_printed(
     let mut ids = Vec::with_capacity(letters.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO letters (referral_id, decision_id, kind, recipient, printed_at, printed_by,
-            text_hash, file, sent_on, sent_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            text_hash, file, sent_on, sent_by, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for l in letters {
         stmt.execute(params![
@@ -74,6 +76,7 @@ pub fn record_printed(
             file,
             sent_on,
             sent_on.map(|_| change.actor),
+            l.note.trim(),
         ])?;
         ids.push(LetterId(tx.last_insert_rowid()));
     }
@@ -190,7 +193,8 @@ pub fn states(conn: &Connection) -> rusqlite::Result<HashMap<ReferralId, LetterS
     let mut stmt = conn.prepare_cached(
         "SELECT d.referral_id, d.id > ?1 AND d.decided_by <> 'import',
                 (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.sent_on IS NOT NULL)
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind <> 'fristbrudd'
+                   AND l.sent_on IS NOT NULL)
          FROM decisions d
          WHERE d.superseded_by IS NULL
            AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')",
@@ -214,7 +218,8 @@ pub fn state_of(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Opt
     conn.prepare_cached(
         "SELECT d.id > ?2 AND d.decided_by <> 'import',
                 (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.sent_on IS NOT NULL)
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind <> 'fristbrudd'
+                   AND l.sent_on IS NOT NULL)
          FROM decisions d
          WHERE d.referral_id = ?1 AND d.superseded_by IS NULL
            AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')
