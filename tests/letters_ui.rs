@@ -196,3 +196,69 @@ fn the_detail_pane_prints_one_referrals_letters() {
         2
     );
 }
+
+/// Oppfølging: a rett whose frist cannot be held gets the patient's warning and the Helfo
+/// sheet, once the reason is written (the button waits for it).
+#[test]
+fn a_fristbrudd_is_printed_from_oppfolging_with_its_reason() {
+    use egui::accesskit::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(demo_store(false));
+    harness.state_mut().set_export_dir(dir.path().to_path_buf());
+    // A granted referral with its frist ahead and care not started.
+    let id: i64 = harness
+        .state()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT d.referral_id FROM decisions d JOIN referrals r ON r.id = d.referral_id
+             LEFT JOIN care_starts c ON c.referral_id = r.id
+             WHERE d.superseded_by IS NULL AND d.outcome = 'rett' AND r.status = 'rett'
+               AND d.start_of_care_deadline > ?1 AND c.started_on IS NULL
+             ORDER BY d.id DESC LIMIT 1",
+            [TODAY],
+            |r| r.get(0),
+        )
+        .unwrap();
+    harness.get_by_label("Oppfølging").click();
+    harness.run();
+    harness.state_mut().apply(inntak::ui::Action::Nav(
+        inntak::ui::NavAction::SelectFollowUp(inntak::domain::ReferralId(id)),
+    ));
+    harness.run();
+    harness.get_by_label("Varsel om fristbrudd");
+    let reason = "Ingen ledig lege før fristen";
+    let field = "Hvorfor fristen ikke kan holdes:";
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, field)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, field)
+        .type_text(reason);
+    harness.run();
+    harness
+        .get_by_label("Skriv ut varsel og Helfo-ark…")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Varsel om fristbrudd for henvisning");
+    harness.get_by_label("Skriv ut 2 brev").click();
+    harness.run();
+    let pdf = dir.path().join(format!("fristbrudd-henvisning-{id}.pdf"));
+    let text = pdf_extract::extract_text(&pdf).unwrap();
+    assert!(
+        text.contains(reason) && text.contains("Helfos skjema"),
+        "{text}"
+    );
+    let note: String = harness
+        .state()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT note FROM letters WHERE kind = 'fristbrudd' AND recipient = 'helfo'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(note, reason);
+}

@@ -60,6 +60,8 @@ struct Editor {
     upgrade_mode: TeamMode,
     note: String,
     error: Option<String>,
+    /// Why the juridisk frist cannot be met (for the fristbrudd letter and the Helfo sheet).
+    breach_reason: String,
 }
 
 /// The start of care the editor describes, or what is wrong with its time or week.
@@ -341,6 +343,7 @@ impl FollowUpView {
                 upgrade_mode: TeamMode::Sekvensiell,
                 note: String::new(),
                 error: None,
+                breach_reason: String::new(),
             }
         });
     }
@@ -430,6 +433,31 @@ impl FollowUpView {
         }
         if let Some(e) = &ed.error {
             ui.colored_label(theme::ERROR_TEXT, e);
+        }
+        // A frist that will not (or did not) hold: the patient is warned, and Helfo told.
+        if r.breach.is_reportable() || r.started.is_none() {
+            ui.add_space(8.0);
+            ui.strong("Varsel om fristbrudd");
+            ui.colored_label(
+                theme::MUTED_TEXT,
+                "Kan fristen ikke holdes: varsel til pasienten og et ark med det Helfos skjema spør om.",
+            );
+            let label = ui.label("Hvorfor fristen ikke kan holdes:");
+            ui.add(
+                egui::TextEdit::multiline(&mut ed.breach_reason)
+                    .desired_rows(2)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            let ready = !ed.breach_reason.trim().is_empty();
+            if ui
+                .add_enabled(ready, egui::Button::new("Skriv ut varsel og Helfo-ark…"))
+                .clicked()
+            {
+                actions.push(Action::Output(OutputAction::PrepareLetters(
+                    super::LetterTarget::Breach(r.id, ed.breach_reason.trim().to_string()),
+                )));
+            }
         }
         if let Some(Track::Monofaglig(_)) = r.track
             && r.status_code == ReferralStatus::Rett

@@ -243,11 +243,13 @@ pub enum OutputAction {
     ExportStats,
 }
 
-/// Whose letters: every decision of a meeting, or one referral's current decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whose letters: every decision of a meeting, one referral's current decision, or a
+/// referral's fristbrudd (with why the frist cannot be met).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LetterTarget {
     Meeting(MeetingId),
     Referral(ReferralId),
+    Breach(ReferralId, String),
 }
 
 /// Backups and restore.

@@ -450,7 +450,7 @@ impl App {
                     .clicked()
                 {
                     chosen = Some(OutputAction::PrintLetters {
-                        target: prompt.target,
+                        target: prompt.target.clone(),
                         mark_sent: prompt.mark_sent,
                     });
                 }

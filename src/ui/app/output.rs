@@ -99,22 +99,29 @@ impl App {
     /// The letters of a meeting or a referral, as of today.
     fn plan_letters(
         &self,
-        target: LetterTarget,
+        target: &LetterTarget,
     ) -> Result<Vec<crate::letters::PlannedLetter>, crate::store::StoreError> {
         let today = self.clock.today();
         match target {
             LetterTarget::Meeting(meeting) => crate::letters::for_meeting(
                 self.store.conn(),
                 &self.settings,
-                meeting,
+                *meeting,
                 crate::letters::Selection::default(),
                 today,
             ),
             LetterTarget::Referral(referral) => crate::letters::for_referral(
                 self.store.conn(),
                 &self.settings,
-                referral,
+                *referral,
                 None,
+                today,
+            ),
+            LetterTarget::Breach(referral, reason) => crate::letters::for_breach(
+                self.store.conn(),
+                &self.settings,
+                *referral,
+                reason,
                 today,
             ),
         }
@@ -122,10 +129,10 @@ impl App {
 
     /// "Brev etter møtet 19.11.2026" / "Brev for henvisning H0000123"; and the PDF's name
     /// (a number, never a patient's name, in a file name).
-    fn letters_title(&self, target: LetterTarget) -> (String, String) {
+    fn letters_title(&self, target: &LetterTarget) -> (String, String) {
         match target {
             LetterTarget::Meeting(meeting) => {
-                let date = meetings::get(self.store.conn(), meeting)
+                let date = meetings::get(self.store.conn(), *meeting)
                     .map(|m| m.date)
                     .unwrap_or_default();
                 (
@@ -133,23 +140,30 @@ impl App {
                     format!("brev-{date}.pdf"),
                 )
             }
-            LetterTarget::Referral(referral) => {
+            LetterTarget::Referral(referral) | LetterTarget::Breach(referral, _) => {
                 let reference = self
                     .queue
-                    .row(referral)
+                    .row(*referral)
                     .and_then(|r| r.external_id.clone())
                     .unwrap_or_else(|| format!("nr. {}", referral.0));
-                (
-                    format!("Brev for henvisning {reference}"),
-                    format!("brev-henvisning-{}.pdf", referral.0),
-                )
+                if matches!(target, LetterTarget::Breach(..)) {
+                    (
+                        format!("Varsel om fristbrudd for henvisning {reference}"),
+                        format!("fristbrudd-henvisning-{}.pdf", referral.0),
+                    )
+                } else {
+                    (
+                        format!("Brev for henvisning {reference}"),
+                        format!("brev-henvisning-{}.pdf", referral.0),
+                    )
+                }
             }
         }
     }
 
     /// Plans the letters and shows what will be printed and what is missing, before printing.
     pub(super) fn prepare_letters(&mut self, target: LetterTarget) {
-        let planned = match self.plan_letters(target) {
+        let planned = match self.plan_letters(&target) {
             Ok(p) => p,
             Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
         };
@@ -158,9 +172,10 @@ impl App {
         }
         let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
         let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
+        let title = self.letters_title(&target).0;
         self.letters_prompt = Some(super::LettersPrompt {
             target,
-            title: self.letters_title(target).0,
+            title,
             ready: ready.len(),
             count_text: crate::letters::count_text(&ready),
             missing: crate::domain::letter::missing_summary(&lists),
@@ -178,7 +193,7 @@ impl App {
     pub(super) fn print_letters(&mut self, target: LetterTarget, mark_sent: bool) {
         self.letters_prompt = None;
         let today = self.clock.today();
-        let planned = match self.plan_letters(target) {
+        let planned = match self.plan_letters(&target) {
             Ok(p) => p,
             Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
         };
@@ -190,7 +205,7 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.error(e.to_string()),
         };
-        let name = self.letters_title(target).1;
+        let name = self.letters_title(&target).1;
         let path = match &self.export_dir {
             Some(dir) => dir.join(&name),
             None => match rfd::FileDialog::new()
