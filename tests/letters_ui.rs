@@ -262,3 +262,39 @@ fn a_fristbrudd_is_printed_from_oppfolging_with_its_reason() {
         .unwrap();
     assert_eq!(note, reason);
 }
+
+/// The preview shows each letter as it will print (typst's own rasteriser), one at a time,
+/// before anything is printed or recorded.
+#[test]
+fn the_letters_are_previewed_before_printing() {
+    let mut harness = harness(demo_store(false));
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness
+        .get_all_by_label("Brev (PDF)")
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness.get_by_label("Forhåndsvis").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Brev 1 av ");
+    harness.get_by_label("Side 1 av brevet");
+    harness.get_by_label("Neste brev ▶").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label_contains("Brev 2 av ");
+    // Nothing was printed or recorded by looking.
+    let printed: i64 = harness
+        .state()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM letters WHERE printed_by = 'leder'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(printed, 0);
+}

@@ -77,8 +77,40 @@ fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
     })
 }
 
+/// One page of a letter as pixels (premultiplied RGBA, row by row), for the preview.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageImage {
+    pub width: u32,
+    pub height: u32,
+    pub rgba_premultiplied: Vec<u8>,
+}
+
+/// Typesets the letters and rasterises every page at `pixel_per_pt` (typst's own renderer:
+/// the preview is the document the PDF is written from).
+pub fn pages(letters: &[&Letter], pixel_per_pt: f32) -> Result<Vec<PageImage>, LetterPdfError> {
+    let compiled = compile(letters)?;
+    Ok(compiled
+        .pages
+        .iter()
+        .map(|page| {
+            let pixmap = typst_render::render(page, pixel_per_pt);
+            PageImage {
+                width: pixmap.width(),
+                height: pixmap.height(),
+                rgba_premultiplied: pixmap.data().to_vec(),
+            }
+        })
+        .collect())
+}
+
 /// Typesets the letters, each from a new page, into one PDF.
 pub fn render(letters: &[&Letter]) -> Result<Vec<u8>, LetterPdfError> {
+    let compiled = compile(letters)?;
+    typst_pdf::pdf(&compiled, &typst_pdf::PdfOptions::default())
+        .map_err(|e| LetterPdfError::Pdf(format!("{e:?}")))
+}
+
+fn compile(letters: &[&Letter]) -> Result<PagedDocument, LetterPdfError> {
     let clinic = letters.first().map_or("", |l| l.clinic.as_str());
     let doc = Doc {
         title: format!("Brev fra {clinic}"),
@@ -88,10 +120,8 @@ pub fn render(letters: &[&Letter]) -> Result<Vec<u8>, LetterPdfError> {
     let json = serde_json::to_string(&doc).map_err(|e| LetterPdfError::Typeset(e.to_string()))?;
     let mut inputs = Dict::new();
     inputs.insert("data".into(), Value::Str(json.into()));
-    let compiled: PagedDocument = engine()
+    engine()
         .compile_with_input(inputs)
         .output
-        .map_err(|e| LetterPdfError::Typeset(format!("{e:?}")))?;
-    typst_pdf::pdf(&compiled, &typst_pdf::PdfOptions::default())
-        .map_err(|e| LetterPdfError::Pdf(format!("{e:?}")))
+        .map_err(|e| LetterPdfError::Typeset(format!("{e:?}")))
 }

@@ -390,7 +390,7 @@ impl FollowUpView {
                     egui::TextEdit::singleline(&mut ed.booked_time)
                         .hint_text("tt:mm")
                         .char_limit(5)
-                        .desired_width(44.0),
+                        .desired_width(56.0),
                 )
                 .labelled_by(label.id);
             });

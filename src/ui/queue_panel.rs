@@ -339,8 +339,26 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
     cell(row, &|ui| {
         ui.label(format_date_weekday(r.deadline));
     });
+    // A decided referral whose patient is not informed yet: its clock runs until the letter
+    // is sent, so the column shows those working days (the status says why).
+    let informing = r.not_informed.map(|left| {
+        let urgency = if left < 0 {
+            Urgency::Overdue
+        } else if left <= crate::queue::DUE_SOON_WORKING_DAYS {
+            Urgency::DueSoon
+        } else {
+            Urgency::OnTrack
+        };
+        (left, urgency)
+    });
     cell(row, &|ui| {
-        if let Some(left) = r.working_days_left {
+        if let Some((left, urgency)) = informing {
+            let mut text = egui::RichText::new(left.to_string()).strong();
+            if urgency != Urgency::OnTrack {
+                text = text.color(theme::urgency_text(urgency));
+            }
+            ui.label(text);
+        } else if let Some(left) = r.working_days_left {
             let mut text = egui::RichText::new(left.to_string()).strong();
             if r.urgency != Urgency::OnTrack {
                 text = text.color(theme::urgency_text(r.urgency));
@@ -351,21 +369,15 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         }
     });
     cell(row, &|ui| {
-        if let (Some(text), Some(left)) = (r.informed_text(), r.not_informed) {
+        if let (Some(full), Some((_, urgency))) = (r.informed_text(), informing) {
             // Decided, the patient not told yet: the clock runs until the letter is sent.
-            let urgency = if left < 0 {
-                Urgency::Overdue
-            } else if left <= crate::queue::DUE_SOON_WORKING_DAYS {
-                Urgency::DueSoon
+            let text = format!("{} · ikke informert", r.status.label_nb());
+            let response = if urgency == Urgency::OnTrack {
+                ui.label(text)
             } else {
-                Urgency::OnTrack
+                ui.colored_label(theme::urgency_text(urgency), text)
             };
-            let text = format!("{} · {text}", r.status.label_nb());
-            if urgency == Urgency::OnTrack {
-                ui.label(text);
-            } else {
-                ui.colored_label(theme::urgency_text(urgency), text);
-            }
+            response.on_hover_text(full);
             return;
         }
         let label = match r.urgency {

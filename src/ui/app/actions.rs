@@ -235,6 +235,8 @@ pub enum OutputAction {
         mark_sent: bool,
     },
     CancelLetters,
+    /// Show the complete letters as they will print, one at a time.
+    PreviewLetters(LetterTarget),
     /// Mark the referral's printed, unsent letters (current decision) as sent today.
     MarkLettersSent(ReferralId),
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.

@@ -217,6 +217,7 @@ impl App {
                 self.print_letters(target, mark_sent)
             }
             OutputAction::CancelLetters => self.letters_prompt = None,
+            OutputAction::PreviewLetters(target) => self.preview_letters(target),
             OutputAction::MarkLettersSent(referral) => self.mark_letters_sent(referral),
             OutputAction::ExportBreaches => {
                 if self.follow_ups_generation != self.generations.referrals {

@@ -72,6 +72,7 @@ impl App {
 
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        self.letters_preview_ui(ui.ctx());
         match self.view {
             View::Queue => {
                 // The detail pane folds away on a narrow screen (and on request), so the
@@ -426,6 +427,78 @@ impl App {
         });
     }
 
+    /// The letters as they will print: one letter's pages at a time, scaled to the window.
+    fn letters_preview_ui(&mut self, ctx: &egui::Context) {
+        let Some(preview) = &mut self.letters_preview else {
+            return;
+        };
+        if preview.textures.is_empty() && !preview.images.is_empty() {
+            preview.textures = std::mem::take(&mut preview.images)
+                .into_iter()
+                .enumerate()
+                .map(|(i, image)| {
+                    ctx.load_texture(format!("letter_page_{i}"), image, Default::default())
+                })
+                .collect();
+        }
+        let mut open = true;
+        let mut go_to = None;
+        let screen = ctx.content_rect();
+        egui::Window::new(format!("Forhåndsvisning: {}", preview.title))
+            .id(egui::Id::unique("letters_preview"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_size([screen.width().min(760.0), screen.height() - 80.0])
+            .show(ctx, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .add_enabled(preview.index > 0, egui::Button::new("◀ Forrige brev"))
+                        .clicked()
+                    {
+                        go_to = Some(preview.index - 1);
+                    }
+                    ui.label(format!(
+                        "Brev {} av {}: {}",
+                        preview.index + 1,
+                        preview.letters.len(),
+                        preview.letters[preview.index].0
+                    ));
+                    if ui
+                        .add_enabled(
+                            preview.index + 1 < preview.letters.len(),
+                            egui::Button::new("Neste brev ▶"),
+                        )
+                        .clicked()
+                    {
+                        go_to = Some(preview.index + 1);
+                    }
+                });
+                if let Some(e) = &preview.error {
+                    ui.colored_label(theme::ERROR_TEXT, e);
+                }
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let width = ui.available_width();
+                    for (i, texture) in preview.textures.iter().enumerate() {
+                        let size = texture.size_vec2();
+                        let scale = (width / size.x).min(1.0);
+                        ui.add(
+                            egui::Image::new(texture)
+                                .fit_to_exact_size(size * scale)
+                                .alt_text(format!("Side {} av brevet", i + 1)),
+                        );
+                        ui.add_space(8.0);
+                    }
+                });
+            });
+        if let Some(i) = go_to {
+            preview.show_letter(i);
+            ctx.request_repaint();
+        }
+        if !open {
+            self.letters_preview = None;
+        }
+    }
+
     pub(super) fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         if let Some(prompt) = &mut self.letters_prompt {
             let mut chosen = None;
@@ -454,6 +527,12 @@ impl App {
                         mark_sent: prompt.mark_sent,
                     });
                 }
+                if ui
+                    .add_enabled(prompt.ready > 0, egui::Button::new("Forhåndsvis"))
+                    .clicked()
+                {
+                    chosen = Some(OutputAction::PreviewLetters(prompt.target.clone()));
+                }
                 if ui.button("Avbryt").clicked() {
                     chosen = Some(OutputAction::CancelLetters);
                 }
@@ -462,6 +541,7 @@ impl App {
                 Some(OutputAction::PrintLetters { target, mark_sent }) => {
                     self.print_letters(target, mark_sent)
                 }
+                Some(OutputAction::PreviewLetters(target)) => self.preview_letters(target),
                 Some(_) => self.letters_prompt = None,
                 None => {}
             }

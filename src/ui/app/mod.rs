@@ -93,6 +93,8 @@ pub struct App {
     unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
     /// The meeting's letters, shown before they are printed (what is missing, mark sent).
     letters_prompt: Option<LettersPrompt>,
+    /// The letters as they will print (rasterised pages of one letter at a time).
+    letters_preview: Option<LettersPreview>,
     view: View,
     /// What the last writes made stale: reloaded before the next draw, part by part.
     stale: Stale,
@@ -136,6 +138,45 @@ pub(super) struct LettersPrompt {
     pub missing: Vec<String>,
     pub earlier: usize,
     pub mark_sent: bool,
+}
+
+/// The preview window: the letters that would print, the one shown, and its pages.
+pub(super) struct LettersPreview {
+    pub title: String,
+    /// (what the list says: "Til pasient – Kari Nordmann", the letter).
+    pub letters: Vec<(String, crate::letters::Letter)>,
+    pub index: usize,
+    /// The shown letter's pages: rasterised once, uploaded on the next frame.
+    pub images: Vec<egui::ColorImage>,
+    pub textures: Vec<egui::TextureHandle>,
+    pub error: Option<String>,
+}
+
+impl LettersPreview {
+    /// Rasterises letter `index` (about 20 ms a page); the textures follow on the next frame.
+    pub fn show_letter(&mut self, index: usize) {
+        self.index = index.min(self.letters.len().saturating_sub(1));
+        self.textures.clear();
+        self.images.clear();
+        self.error = None;
+        let Some((_, letter)) = self.letters.get(self.index) else {
+            return;
+        };
+        match crate::letters::pdf::pages(&[letter], 1.5) {
+            Ok(pages) => {
+                self.images = pages
+                    .into_iter()
+                    .map(|p| {
+                        egui::ColorImage::from_rgba_premultiplied(
+                            [p.width as usize, p.height as usize],
+                            &p.rgba_premultiplied,
+                        )
+                    })
+                    .collect()
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
 }
 
 impl App {
@@ -184,6 +225,7 @@ impl App {
             last_export: None,
             unsaved_pdf: None,
             letters_prompt: None,
+            letters_preview: None,
             view: View::Queue,
             stale: Stale::ALL,
             generations: Generations::default(),

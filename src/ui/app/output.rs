@@ -187,6 +187,41 @@ impl App {
         });
     }
 
+    /// Opens the preview of the complete letters, the first one rasterised.
+    pub(super) fn preview_letters(&mut self, target: LetterTarget) {
+        let planned = match self.plan_letters(&target) {
+            Ok(p) => p,
+            Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
+        };
+        let letters: Vec<_> = planned
+            .into_iter()
+            .filter(|p| p.is_complete())
+            .map(|p| {
+                (
+                    format!(
+                        "Til {} – {}",
+                        p.recipient.label_nb().to_lowercase(),
+                        p.patient
+                    ),
+                    p.letter,
+                )
+            })
+            .collect();
+        if letters.is_empty() {
+            return self.error("Ingen av brevene er komplette; det er ingenting å vise.");
+        }
+        let mut preview = super::LettersPreview {
+            title: self.letters_title(&target).0,
+            letters,
+            index: 0,
+            images: Vec::new(),
+            textures: Vec::new(),
+            error: None,
+        };
+        preview.show_letter(0);
+        self.letters_preview = Some(preview);
+    }
+
     /// Prints the complete letters to one PDF (save dialog, or `export_dir`), records each
     /// print (and, with `mark_sent`, sent today) with the file in one transaction, and opens
     /// the PDF.
