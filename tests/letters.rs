@@ -491,9 +491,24 @@ fn a_fristbrudd_gets_the_patients_warning_and_the_helfo_sheet() {
         all.extend(args);
         inntak(&all)
     };
-    // The reason is required.
+    // The reason is required, and a letter is not sent in the future.
     let refused = run(&["--fristbrudd", &external]);
     assert!(!refused.status.success());
+    let refused = run(&[
+        "--fristbrudd",
+        &external,
+        "--reason",
+        "x",
+        "--sent",
+        "2026-11-21",
+    ]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("fram i tid"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!pdf.exists(), "nothing written when refused");
     let out = run(&[
         "--fristbrudd",
         &external,

@@ -57,6 +57,11 @@ pub fn record_printed(
     sent_on: Option<NaiveDate>,
     change: Change<'_>,
 ) -> Result<Vec<LetterId>, StoreError> {
+    if sent_on.is_some_and(|d| d > change.at.date()) {
+        return Err(StoreError::Rule(
+            "Et brev kan ikke merkes sendt fram i tid".into(),
+        ));
+    }
     let at = timestamp(change.at);
     let mut ids = Vec::with_capacity(letters.len());
     let mut stmt = tx.prepare_cached(
