@@ -60,6 +60,7 @@ fn main() {
     // check runs in the background (the first write waits for it), measured separately.
     let mut open_build = Vec::new();
     let (mut opens, mut reads, mut checks) = (Vec::new(), Vec::new(), Vec::new());
+    let mut letters = Vec::new();
     for _ in 0..9 {
         let t = Instant::now();
         let mut store = Store::open_with(&path, IntegrityCheck::Background).expect("open");
@@ -73,6 +74,12 @@ fn main() {
         assert_eq!(model.rows.len(), count);
         store.wait_for_integrity().expect("sound");
         checks.push(t.elapsed());
+        // The part of the read that marks decided patients not yet informed (issue 14).
+        let l = Instant::now();
+        let pending = inntak::store::letters::pending(store.conn()).expect("letters");
+        let mut marked = model;
+        marked.set_letters(&pending, s.working_day_rule(), today);
+        letters.push(l.elapsed());
     }
     let mut sync_opens = Vec::new();
     for _ in 0..5 {
@@ -89,6 +96,11 @@ fn main() {
     summary(
         "    of which: read rows into the model",
         reads,
+        f64::INFINITY,
+    );
+    summary(
+        "    of which: not informed (letters), again alone",
+        letters,
         f64::INFINITY,
     );
     summary(

@@ -467,36 +467,26 @@ impl QueueModel {
         });
     }
 
-    /// Sets each open referral's last meeting before its deadline from the upcoming meeting
-    /// dates (sorted), and counts those with none left.
-    /// Marks the decided referrals whose patient is not informed yet (their current decision's
-    /// letters are tracked, and no patient letter is marked sent), with the working days left
-    /// to the vurderingsfrist.
+    /// Marks the decided referrals whose patient is not informed yet (`pending`: see
+    /// [`crate::store::letters::pending`]) with the working days left to the vurderingsfrist.
     pub fn set_letters(
         &mut self,
-        states: &std::collections::HashMap<ReferralId, crate::store::letters::LetterState>,
+        pending: &std::collections::HashSet<ReferralId>,
         rule: WorkingDayRule,
         today: NaiveDate,
     ) {
-        let mut pending = 0;
+        let mut count = 0;
         for row in &mut self.rows {
-            row.not_informed = states.get(&row.id).and_then(|s| {
-                match crate::domain::letter::informed(
-                    rule,
-                    row.deadline,
-                    s.sent_on,
-                    s.tracked,
-                    today,
-                ) {
-                    crate::domain::letter::Informed::NotYet { days_left } => Some(days_left),
-                    _ => None,
-                }
-            });
-            pending += usize::from(row.not_informed.is_some());
+            row.not_informed = pending
+                .contains(&row.id)
+                .then(|| rule.working_days_left(today, row.deadline));
+            count += usize::from(row.not_informed.is_some());
         }
-        self.counts.not_informed = pending;
+        self.counts.not_informed = count;
     }
 
+    /// Sets each open referral's last meeting before its deadline from the upcoming meeting
+    /// dates (sorted), and counts those with none left.
     pub fn set_meetings(&mut self, upcoming: &[NaiveDate]) {
         let mut none_left = 0;
         for row in &mut self.rows {

@@ -17,7 +17,7 @@ pub fn queue(
 ) -> rusqlite::Result<QueueModel> {
     let mut model =
         referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))??;
-    model.set_letters(&letters::states(conn)?, rule, today);
+    model.set_letters(&letters::pending(conn)?, rule, today);
     Ok(model)
 }
 

@@ -191,6 +191,24 @@ pub struct LetterState {
     pub tracked: bool,
 }
 
+/// The referrals whose patient is not informed yet: their current decision calls for a rights
+/// letter, is tracked (made in Inntak after letters began, not imported), and no rights
+/// letter to the patient is marked sent. Read at every queue load, so it walks only the
+/// tracked decisions (a rowid range) with one index probe each.
+pub fn pending(conn: &Connection) -> rusqlite::Result<HashSet<ReferralId>> {
+    let from = tracked_from(conn)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.referral_id FROM decisions d
+         WHERE d.id > ?1 AND d.superseded_by IS NULL AND d.decided_by <> 'import'
+           AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')
+           AND NOT EXISTS (SELECT 1 FROM letters l
+                           WHERE l.decision_id = d.id AND l.recipient = 'pasient'
+                             AND l.kind <> 'fristbrudd' AND l.sent_on IS NOT NULL)",
+    )?;
+    let rows = stmt.query_map([from], |r| Ok(ReferralId(r.get(0)?)))?;
+    rows.collect()
+}
+
 /// The letter state of every referral whose current decision calls for a rights letter
 /// (rett, avslag, videresendt, feilsendt), keyed by referral.
 pub fn states(conn: &Connection) -> rusqlite::Result<HashMap<ReferralId, LetterState>> {
