@@ -15,6 +15,15 @@ use inntak::store::{Store, letters, referrals, settings};
 
 const TODAY: &str = "2026-11-20";
 
+/// A demo clinic of `n` referrals as of TODAY in `dir`: its database file.
+fn demo(dir: &tempfile::TempDir, n: usize) -> std::path::PathBuf {
+    let db = dir.path().join("demo.sqlite3");
+    let n = n.to_string();
+    let out = inntak(&["demo", "--db", p(&db), "--referrals", &n, "--today", TODAY]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    db
+}
+
 /// The text without any whitespace: pdf-extract joins lines broken with `\\` without a space
 /// ("Liv LieBjørkeveien 56"), so text is compared squashed.
 fn words(text: &str) -> String {
@@ -27,17 +36,7 @@ fn words(text: &str) -> String {
 #[test]
 fn a_past_meetings_letters_say_what_the_law_requires() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite3");
-    let out = inntak(&[
-        "demo",
-        "--db",
-        p(&db),
-        "--referrals",
-        "1500",
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = demo(&dir, 1500);
 
     let store = Store::open_existing(&db).unwrap();
     let conn = store.conn();
@@ -209,17 +208,7 @@ fn a_past_meetings_letters_say_what_the_law_requires() {
 #[test]
 fn a_letter_without_an_address_is_not_printed() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite3");
-    let out = inntak(&[
-        "demo",
-        "--db",
-        p(&db),
-        "--referrals",
-        "400",
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = demo(&dir, 400);
     let (meeting, referral): (String, i64) = {
         let store = Store::open_existing(&db).unwrap();
         store
@@ -449,17 +438,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
 #[test]
 fn a_fristbrudd_gets_the_patients_warning_and_the_helfo_sheet() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.sqlite3");
-    let out = inntak(&[
-        "demo",
-        "--db",
-        p(&db),
-        "--referrals",
-        "400",
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let db = demo(&dir, 400);
     let (external, frist, received, informed_before): (String, String, String, Option<String>) = {
         let store = Store::open_existing(&db).unwrap();
         store

@@ -433,6 +433,16 @@ pub fn track_offer_text(track: crate::domain::decision::Track) -> String {
     }
 }
 
+/// The suggested råd og veiledning for an avslag reason among (reason, advice) pairs (case
+/// does not matter); `None` when the clinic has none for it.
+pub fn suggested_advice<'a>(templates: &'a [(String, String)], reason: &str) -> Option<&'a str> {
+    templates
+        .iter()
+        .find(|(r, _)| r.eq_ignore_ascii_case(reason.trim()))
+        .map(|(_, a)| a.as_str())
+        .filter(|a| !a.trim().is_empty())
+}
+
 /// Which of the three rights criteria an avslag reason rests on, as the letter states it.
 pub fn avslag_criterion(reason: &str) -> &'static str {
     match reason.trim() {

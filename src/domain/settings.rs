@@ -78,15 +78,6 @@ impl LetterSettings {
             .map(str::to_string)
             .collect()
     }
-
-    /// The suggested advice for an avslag reason, if the clinic has one.
-    pub fn advice_for(&self, reason: &str) -> Option<&str> {
-        self.advice_templates
-            .iter()
-            .find(|(r, _)| r.eq_ignore_ascii_case(reason.trim()))
-            .map(|(_, a)| a.as_str())
-            .filter(|a| !a.trim().is_empty())
-    }
 }
 
 impl Default for ClinicSettings {

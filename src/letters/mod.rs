@@ -7,8 +7,7 @@ pub mod pdf;
 use crate::calendar::format_date;
 use crate::domain::decision::Outcome;
 use crate::domain::letter::{
-    CareKind, LetterFacts, LetterKind, Missing, Recipient, avslag_criterion, missing,
-    track_offer_text,
+    LetterFacts, LetterKind, Missing, Recipient, avslag_criterion, missing, track_offer_text,
 };
 use crate::domain::meeting::MeetingId;
 use crate::domain::settings::ClinicSettings;
@@ -428,13 +427,4 @@ pub fn count_text(planned: &[&PlannedLetter]) -> String {
         parts.push(format!("{} ark til Helfo", n(Recipient::Helfo)));
     }
     parts.join(", ")
-}
-
-/// Whether the decision's rett has what the letter says about the frist.
-pub fn care_kind_text(kind: Option<CareKind>) -> &'static str {
-    match kind {
-        Some(CareKind::Utredning) => "utredning",
-        Some(CareKind::Behandling) => "behandling",
-        None => "ukjent",
-    }
 }

@@ -233,6 +233,9 @@ pub enum OutputAction {
     PrintLetters {
         target: LetterTarget,
         mark_sent: bool,
+        /// A file chosen already (the documents folder after a cancelled dialog); else the
+        /// save dialog asks.
+        to: Option<PathBuf>,
     },
     CancelLetters,
     /// Show the complete letters as they will print, one at a time.

@@ -213,9 +213,11 @@ impl App {
             } => self.print_agenda(meeting, initials_only, false),
             OutputAction::PrintMinutes(meeting) => self.print_agenda(meeting, false, true),
             OutputAction::PrepareLetters(target) => self.prepare_letters(target),
-            OutputAction::PrintLetters { target, mark_sent } => {
-                self.print_letters(target, mark_sent)
-            }
+            OutputAction::PrintLetters {
+                target,
+                mark_sent,
+                to,
+            } => self.print_letters(target, mark_sent, to),
             OutputAction::CancelLetters => self.letters_prompt = None,
             OutputAction::PreviewLetters(target) => self.preview_letters(target),
             OutputAction::MarkLettersSent(referral) => self.mark_letters_sent(referral),

@@ -525,6 +525,19 @@ impl App {
                     chosen = Some(OutputAction::PrintLetters {
                         target: prompt.target.clone(),
                         mark_sent: prompt.mark_sent,
+                        to: None,
+                    });
+                }
+                if let Some(file) = &prompt.fallback
+                    && ui
+                        .button(format!("Lagre i {}", file.display()))
+                        .on_hover_text("Lagringsdialogen ble avbrutt eller kunne ikke åpnes")
+                        .clicked()
+                {
+                    chosen = Some(OutputAction::PrintLetters {
+                        target: prompt.target.clone(),
+                        mark_sent: prompt.mark_sent,
+                        to: Some(file.clone()),
                     });
                 }
                 if ui
@@ -538,9 +551,11 @@ impl App {
                 }
             });
             match chosen {
-                Some(OutputAction::PrintLetters { target, mark_sent }) => {
-                    self.print_letters(target, mark_sent)
-                }
+                Some(OutputAction::PrintLetters {
+                    target,
+                    mark_sent,
+                    to,
+                }) => self.print_letters(target, mark_sent, to),
                 Some(OutputAction::PreviewLetters(target)) => self.preview_letters(target),
                 Some(_) => self.letters_prompt = None,
                 None => {}

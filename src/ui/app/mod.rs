@@ -138,6 +138,9 @@ pub(super) struct LettersPrompt {
     pub missing: Vec<String>,
     pub earlier: usize,
     pub mark_sent: bool,
+    /// Set when the save dialog was cancelled or could not open: the documents folder file
+    /// the bar offers instead.
+    pub fallback: Option<std::path::PathBuf>,
 }
 
 /// The preview window: the letters that would print, the one shown, and its pages.

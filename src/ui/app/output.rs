@@ -77,23 +77,25 @@ impl App {
         } else {
             format!("inntaksmote-{date}.pdf")
         };
-        let path = match &self.export_dir {
-            Some(dir) => dir.join(&name),
-            None => match rfd::FileDialog::new()
-                .set_file_name(&name)
-                .add_filter("PDF", &["pdf"])
-                .save_file()
-            {
-                Some(p) => p,
-                None => {
-                    // Cancelled, or no dialog could open (no desktop portal): keep the PDF
-                    // and offer the documents folder instead, so printing never silently fails.
-                    self.unsaved_pdf = Some((name, bytes, log));
-                    return;
-                }
-            },
+        let Some(path) = self.pdf_destination(&name) else {
+            // Cancelled, or no dialog could open (no desktop portal): keep the PDF and offer
+            // the documents folder instead, so printing never silently fails.
+            self.unsaved_pdf = Some((name, bytes, log));
+            return;
         };
         self.save_pdf(path, &bytes, log);
+    }
+
+    /// Where a PDF goes: `export_dir` (tests), else the save dialog; `None` when the dialog
+    /// was cancelled or could not open.
+    fn pdf_destination(&self, name: &str) -> Option<PathBuf> {
+        match &self.export_dir {
+            Some(dir) => Some(dir.join(name)),
+            None => rfd::FileDialog::new()
+                .set_file_name(name)
+                .add_filter("PDF", &["pdf"])
+                .save_file(),
+        }
     }
 
     /// The letters of a meeting or a referral, as of today.
@@ -184,6 +186,7 @@ impl App {
                 .filter(|p| !p.earlier_text().is_empty())
                 .count(),
             mark_sent: true,
+            fallback: None,
         });
     }
 
@@ -222,10 +225,16 @@ impl App {
         self.letters_preview = Some(preview);
     }
 
-    /// Prints the complete letters to one PDF (save dialog, or `export_dir`), records each
-    /// print (and, with `mark_sent`, sent today) with the file in one transaction, and opens
-    /// the PDF.
-    pub(super) fn print_letters(&mut self, target: LetterTarget, mark_sent: bool) {
+    /// Prints the complete letters to one PDF (`to`, else the save dialog, or `export_dir`),
+    /// records each print (and, with `mark_sent`, sent today) with the file in one
+    /// transaction, and opens the PDF. A cancelled dialog prints nothing and offers the
+    /// documents folder instead (no desktop portal must not mean no letters).
+    pub(super) fn print_letters(
+        &mut self,
+        target: LetterTarget,
+        mark_sent: bool,
+        to: Option<PathBuf>,
+    ) {
         self.letters_prompt = None;
         let today = self.clock.today();
         let planned = match self.plan_letters(&target) {
@@ -240,20 +249,23 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.error(e.to_string()),
         };
-        let name = self.letters_title(&target).1;
-        let path = match &self.export_dir {
-            Some(dir) => dir.join(&name),
-            None => match rfd::FileDialog::new()
-                .set_file_name(&name)
-                .add_filter("PDF", &["pdf"])
-                .save_file()
-            {
-                Some(p) => p,
-                None => match Self::fallback_export_dir() {
-                    Some(dir) => dir.join(&name),
-                    None => return self.error("Fant ingen mappe å lagre brevene i"),
-                },
-            },
+        let (title, name) = self.letters_title(&target);
+        let Some(path) = to.or_else(|| self.pdf_destination(&name)) else {
+            let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
+            self.letters_prompt = Some(super::LettersPrompt {
+                target,
+                title,
+                ready: ready.len(),
+                count_text: crate::letters::count_text(&ready),
+                missing: crate::domain::letter::missing_summary(&lists),
+                earlier: ready
+                    .iter()
+                    .filter(|p| !p.earlier_text().is_empty())
+                    .count(),
+                mark_sent,
+                fallback: Self::fallback_export_dir().map(|dir| dir.join(&name)),
+            });
+            return self.info("Ingen fil valgt: brevene er ikke skrevet ut eller merket.");
         };
         if let Some(dir) = path.parent()
             && let Err(e) = crate::files::create_private_dir(dir)

@@ -55,10 +55,8 @@ impl Form {
         }
         self.advised_for = self.reason.clone();
         let untouched = self.advice.trim().is_empty() || self.advice == self.suggested;
-        let suggestion = templates
-            .iter()
-            .find(|(r, a)| r.eq_ignore_ascii_case(self.reason.trim()) && !a.trim().is_empty())
-            .map(|(_, a)| a.clone());
+        let suggestion =
+            crate::domain::letter::suggested_advice(templates, &self.reason).map(str::to_string);
         match suggestion {
             Some(text) if untouched => {
                 self.advice = text.clone();
