@@ -998,15 +998,20 @@ fn identify(conn: &Connection, path: &Path) -> Result<(bool, i32), OpenError> {
         path: path.to_path_buf(),
         detail: e.to_string(),
     };
-    let app_id: i32 = conn
+    // One read transaction, so the three come from one snapshot: another process creating
+    // the file commits id, version and schema together, and reading them one by one could
+    // see its schema without its id and call a fresh Inntak file someone else's.
+    let snapshot = conn.unchecked_transaction().map_err(corrupt)?;
+    let app_id: i32 = snapshot
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(corrupt)?;
-    let version: i32 = conn
+    let version: i32 = snapshot
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(corrupt)?;
-    let objects: i64 = conn
+    let objects: i64 = snapshot
         .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
         .map_err(corrupt)?;
+    drop(snapshot);
     let fresh = app_id == 0 && version == 0 && objects == 0;
     if !fresh {
         if app_id != APPLICATION_ID {
