@@ -538,3 +538,63 @@ fn a_fristbrudd_gets_the_patients_warning_and_the_helfo_sheet() {
         .unwrap();
     assert_eq!(state.sent_on.map(|d| d.to_string()), informed_before);
 }
+
+/// Sekundær gets no rights letter; where the clinic wants one (Innstillinger → Brev), a
+/// confirmation to the patient only, which does not put the referral on the "ikke informert"
+/// list.
+#[test]
+fn a_secondary_referral_gets_a_confirmation_only_where_the_clinic_wants_one() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut s = settings::load(store.conn()).unwrap();
+    s.letters.address = "Sykehusveien 1\n2317 HAMAR".into();
+    s.letters.signer = "Kari Nordmann".into();
+    store
+        .write(|tx| settings::save(tx, &s, change_on("test", "2026-11-02")))
+        .unwrap();
+    let mut draft = ReferralDraft::new(iso("2026-11-02"));
+    draft.patient = "Sekundær Pasient".into();
+    draft.referrer_name = "Ortopedisk avdeling".into();
+    draft.referrer_kind = inntak::domain::ReferrerKind::Sykehusavdeling;
+    draft.specialty = "ortopedi".into();
+    draft.is_secondary = true;
+    draft.patient_street = "Storgata 1".into();
+    draft.patient_postcode = "0155".into();
+    draft.patient_city = "OSLO".into();
+    let id = register(&mut store, draft, "2026-11-02");
+    common::decide(
+        &mut store,
+        id,
+        &Outcome::Sekundaer {
+            track: Some(Track::Monofaglig(Clinician::Fysioterapeut)),
+        },
+        "2026-11-05",
+    );
+    let today = iso("2026-11-06");
+    let plan = |store: &Store| {
+        let s = settings::load(store.conn()).unwrap();
+        inntak::letters::for_referral(store.conn(), &s, id, None, today).unwrap()
+    };
+    assert!(
+        plan(&store).is_empty(),
+        "no letter unless the clinic wants one"
+    );
+    s.letters.secondary_confirmation = true;
+    store
+        .write(|tx| settings::save(tx, &s, change_on("test", "2026-11-06")))
+        .unwrap();
+    let planned = plan(&store);
+    assert_eq!(planned.len(), 1, "the patient only");
+    assert!(planned[0].is_complete(), "{:?}", planned[0].missing);
+    let pdf = inntak::letters::render(&[&planned[0]]).unwrap();
+    let all = words(&pdf_extract::extract_text_from_mem(&pdf).unwrap());
+    for expected in [
+        "Bekreftelse – henvisningen er mottatt",
+        "allerede vurdert",
+        "utredning og behandling hos fysioterapeut",
+    ] {
+        assert!(all.contains(&words(expected)), "{expected}");
+    }
+    assert!(!all.contains(&words("rett til nødvendig helsehjelp")));
+    let model = inntak::model::queue(store.conn(), WorkingDayRule::default(), today).unwrap();
+    assert_eq!(model.counts.not_informed, 0);
+}

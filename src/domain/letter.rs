@@ -156,14 +156,18 @@ pub enum LetterKind {
     /// The juridisk frist cannot be met: "Varsel om fristbrudd" to the patient, and the sheet
     /// with what Helfo's fristbrudd form asks.
     Fristbrudd,
+    /// A secondary referral: no rights letter, a confirmation to the patient where the
+    /// clinic wants one (Innstillinger → Brev).
+    Sekundaer,
 }
 
 impl LetterKind {
-    pub const ALL: [LetterKind; 4] = [
+    pub const ALL: [LetterKind; 5] = [
         Self::Rett,
         Self::Avslag,
         Self::Videresendt,
         Self::Fristbrudd,
+        Self::Sekundaer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -172,6 +176,7 @@ impl LetterKind {
             Self::Avslag => "avslag",
             Self::Videresendt => "videresendt",
             Self::Fristbrudd => "fristbrudd",
+            Self::Sekundaer => "sekundaer",
         }
     }
 
@@ -179,7 +184,8 @@ impl LetterKind {
         Self::ALL.into_iter().find(|k| k.code() == code)
     }
 
-    /// From a decision's outcome code; `None` for a secondary referral (no rights letter).
+    /// The rights letter of a decision's outcome code; `None` for a secondary referral (it
+    /// gets no rights letter; see [`LetterKind::Sekundaer`]).
     pub fn for_outcome(outcome_code: &str) -> Option<Self> {
         match outcome_code {
             "rett" => Some(Self::Rett),
@@ -195,6 +201,7 @@ impl LetterKind {
             Self::Avslag => "Avslag",
             Self::Videresendt => "Videresendt",
             Self::Fristbrudd => "Varsel om fristbrudd",
+            Self::Sekundaer => "Bekreftelse (sekundær)",
         }
     }
 }

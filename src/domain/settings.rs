@@ -47,6 +47,8 @@ pub struct LetterSettings {
     /// A suggested råd og veiledning text per avslag reason, pre-filled in the decision form
     /// when that reason is chosen.
     pub advice_templates: Vec<(String, String)>,
+    /// A secondary referral gets a confirmation to the patient with the meeting's letters.
+    pub secondary_confirmation: bool,
 }
 
 impl Default for LetterSettings {
@@ -64,6 +66,7 @@ impl Default for LetterSettings {
                 .iter()
                 .map(|(r, a)| (r.to_string(), a.to_string()))
                 .collect(),
+            secondary_confirmation: false,
         }
     }
 }

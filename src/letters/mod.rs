@@ -216,13 +216,24 @@ fn plan_all(
         if selection.referral.is_some_and(|r| r != d.referral) {
             continue;
         }
-        let Some(kind) = LetterKind::for_outcome(d.outcome.code()) else {
-            continue;
+        let kind = match LetterKind::for_outcome(d.outcome.code()) {
+            Some(kind) => kind,
+            None if matches!(d.outcome, Outcome::Sekundaer { .. })
+                && settings.letters.secondary_confirmation =>
+            {
+                LetterKind::Sekundaer
+            }
+            None => continue,
         };
         let referral = referrals::get(conn, d.referral)?;
         let care = followups::care_start(conn, d.referral)?;
         let earlier = letters::for_decisions(conn, &[d.id])?;
-        for recipient in Recipient::RIGHTS {
+        let recipients: &[Recipient] = if kind == LetterKind::Sekundaer {
+            &[Recipient::Patient]
+        } else {
+            &Recipient::RIGHTS
+        };
+        for &recipient in recipients {
             if selection.only.is_some_and(|o| o != recipient) {
                 continue;
             }
@@ -262,6 +273,7 @@ fn plan_one(
             track,
             ..
         } => (*start_of_care_deadline, *track),
+        Outcome::Sekundaer { track } => (None, *track),
         _ => (None, None),
     };
     let (reason, advice) = match &d.outcome {

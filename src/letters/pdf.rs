@@ -9,7 +9,7 @@ use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 
 const MAIN: &str = include_str!("../../assets/letters/brev.typ");
-const PARTS: [(&str, &str); 9] = [
+const PARTS: [(&str, &str); 10] = [
     (
         "brevhode.typ",
         include_str!("../../assets/letters/brevhode.typ"),
@@ -45,6 +45,10 @@ const PARTS: [(&str, &str); 9] = [
     (
         "fristbrudd-helfo.typ",
         include_str!("../../assets/letters/fristbrudd-helfo.typ"),
+    ),
+    (
+        "sekundaer-pasient.typ",
+        include_str!("../../assets/letters/sekundaer-pasient.typ"),
     ),
 ];
 const FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

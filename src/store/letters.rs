@@ -203,7 +203,7 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<HashSet<ReferralId>> {
            AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')
            AND NOT EXISTS (SELECT 1 FROM letters l
                            WHERE l.decision_id = d.id AND l.recipient = 'pasient'
-                             AND l.kind <> 'fristbrudd' AND l.sent_on IS NOT NULL)",
+                             AND l.kind IN ('rett', 'avslag', 'videresendt') AND l.sent_on IS NOT NULL)",
     )?;
     let rows = stmt.query_map([from], |r| Ok(ReferralId(r.get(0)?)))?;
     rows.collect()
@@ -216,7 +216,7 @@ pub fn states(conn: &Connection) -> rusqlite::Result<HashMap<ReferralId, LetterS
     let mut stmt = conn.prepare_cached(
         "SELECT d.referral_id, d.id > ?1 AND d.decided_by <> 'import',
                 (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind <> 'fristbrudd'
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind IN ('rett', 'avslag', 'videresendt')
                    AND l.sent_on IS NOT NULL)
          FROM decisions d
          WHERE d.superseded_by IS NULL
@@ -241,7 +241,7 @@ pub fn state_of(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Opt
     conn.prepare_cached(
         "SELECT d.id > ?2 AND d.decided_by <> 'import',
                 (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind <> 'fristbrudd'
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind IN ('rett', 'avslag', 'videresendt')
                    AND l.sent_on IS NOT NULL)
          FROM decisions d
          WHERE d.referral_id = ?1 AND d.superseded_by IS NULL

@@ -64,6 +64,9 @@ pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
             *field = v;
         }
     }
+    if let Some(v) = get(conn, "letter_secondary_confirmation")? {
+        l.secondary_confirmation = v == "1";
+    }
     if let Some(v) = get(conn, "letter_advice")? {
         // JSON pairs [reason, advice]; unreadable text keeps the defaults (it is only a
         // suggestion the leader edits, never a decision).
@@ -133,6 +136,11 @@ pub fn save(
         .filter(|(r, _)| !r.trim().is_empty())
         .map(|(r, a)| (r.trim(), a.trim()))
         .collect();
+    put(
+        tx,
+        "letter_secondary_confirmation",
+        if l.secondary_confirmation { "1" } else { "0" },
+    )?;
     put(
         tx,
         "letter_advice",

@@ -68,7 +68,7 @@ pub fn load_period(
         "SELECT r.received_on, d.decided_on, d.outcome, coalesce(d.track || ' ' || d.track_detail, ''),
                 d.reason, d.after_deadline, d.id > ?3 AND d.decided_by <> 'import',
                 (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind <> 'fristbrudd'
+                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind IN ('rett', 'avslag', 'videresendt')
                    AND l.sent_on IS NOT NULL)
          FROM decisions d JOIN referrals r ON r.id = d.referral_id
          WHERE d.superseded_by IS NULL AND d.decided_on BETWEEN ?1 AND ?2",

@@ -357,6 +357,12 @@ fn letters_ui(ui: &mut egui::Ui, draft: &mut ClinicSettings) {
     multiline(ui, "Kontakt (til pasient)", &mut l.contact, 3);
     multiline(ui, "Fritt behandlingsvalg", &mut l.free_choice, 3);
     multiline(ui, "Til henviser", &mut l.referrer_note, 2);
+    ui.label("Sekundærhenvisning");
+    ui.checkbox(
+        &mut l.secondary_confirmation,
+        "Send pasienten en bekreftelse (ikke et rettighetsbrev) med møtets brev",
+    );
+    ui.end_row();
     let reasons = {
         let mut all = crate::domain::decision::DEFAULT_AVSLAG_REASONS[..3]
             .iter()

@@ -27,8 +27,10 @@ CREATE TABLE letters (
     id           INTEGER PRIMARY KEY,
     referral_id  INTEGER NOT NULL REFERENCES referrals (id),
     decision_id  INTEGER NOT NULL REFERENCES decisions (id),
-    -- fristbrudd: the patient's "Varsel om fristbrudd" and the sheet for Helfo's portal.
-    kind         TEXT NOT NULL CHECK (kind IN ('rett', 'avslag', 'videresendt', 'fristbrudd')),
+    -- fristbrudd: the patient's "Varsel om fristbrudd" and the sheet for Helfo's portal;
+    -- sekundaer: a confirmation to the patient, where the clinic wants one (no rights letter).
+    kind         TEXT NOT NULL
+                 CHECK (kind IN ('rett', 'avslag', 'videresendt', 'fristbrudd', 'sekundaer')),
     recipient    TEXT NOT NULL CHECK (recipient IN ('pasient', 'henviser', 'helfo')),
     printed_at   TEXT NOT NULL,
     printed_by   TEXT NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE letters (
 CREATE INDEX letters_by_referral ON letters (referral_id);
 -- "Informed": the sent rights letter to the patient of a decision.
 CREATE INDEX letters_sent_to_patient ON letters (decision_id, sent_on)
-    WHERE recipient = 'pasient' AND kind <> 'fristbrudd' AND sent_on IS NOT NULL;
+    WHERE recipient = 'pasient' AND kind IN ('rett', 'avslag', 'videresendt') AND sent_on IS NOT NULL;
 
 -- Decisions already made when letters began to be tracked were answered by letters written
 -- elsewhere: they are shown as unknown, never as late.
