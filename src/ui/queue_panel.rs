@@ -63,9 +63,29 @@ impl QueuePanel {
 
     fn counts_ui(&self, ui: &mut egui::Ui, model: &QueueModel, actions: &mut Vec<Action>) {
         let c = model.counts;
+        // The heading and buttons on one row, the counts below it, wrapping: at 1024 px with
+        // the detail pane open they do not fit beside the buttons.
         ui.horizontal(|ui| {
             ui.heading("Henvisninger");
-            ui.add_space(12.0);
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {
+                    actions.push(Action::Nav(NavAction::NewReferral));
+                }
+                if ui
+                    .button("Importer…")
+                    .on_hover_text(
+                        "CSV, Excel, XML-henvisninger eller innlimte rader (Ctrl+V i køen); \
+                         du kan også slippe en fil på vinduet",
+                    )
+                    .clicked()
+                {
+                    actions.push(Action::Import(super::ImportAction::Open(
+                        super::ImportOrigin::Choose,
+                    )));
+                }
+            });
+        });
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!("{} åpne", c.open));
             if c.after_mapping > 0 {
                 ui.label(format!("{} til ny vurdering", c.after_mapping));
@@ -106,23 +126,6 @@ impl QueuePanel {
                     model.today.map_or(0, crate::queue::work_week)
                 ),
             );
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Ny henvisning").on_hover_text("Ctrl+N").clicked() {
-                    actions.push(Action::Nav(NavAction::NewReferral));
-                }
-                if ui
-                    .button("Importer…")
-                    .on_hover_text(
-                        "CSV, Excel, XML-henvisninger eller innlimte rader (Ctrl+V i køen); \
-                         du kan også slippe en fil på vinduet",
-                    )
-                    .clicked()
-                {
-                    actions.push(Action::Import(super::ImportAction::Open(
-                        super::ImportOrigin::Choose,
-                    )));
-                }
-            });
         });
     }
 
