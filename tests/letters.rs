@@ -598,3 +598,33 @@ fn a_secondary_referral_gets_a_confirmation_only_where_the_clinic_wants_one() {
     let model = inntak::model::queue(store.conn(), WorkingDayRule::default(), today).unwrap();
     assert_eq!(model.counts.not_informed, 0);
 }
+
+/// The letters of a decision are found by index: the demo and every letters prompt look them
+/// up per decision, and a scan per decision made the 1,000,000-referral demo quadratic.
+#[test]
+fn a_decisions_letters_and_the_not_informed_set_are_read_by_index() {
+    let store = Store::open_in_memory().unwrap();
+    let plan = |sql: &str| -> String {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>();
+        rows.join(" | ")
+    };
+    let by_decision = plan("SELECT id FROM letters WHERE decision_id = 1 ORDER BY id");
+    assert!(by_decision.contains("letters_by_decision"), "{by_decision}");
+    let pending = plan(
+        "SELECT d.referral_id FROM decisions d WHERE d.id > 0 AND d.superseded_by IS NULL
+         AND NOT EXISTS (SELECT 1 FROM letters l WHERE l.decision_id = d.id
+                         AND l.recipient = 'pasient' AND l.sent_on IS NOT NULL)",
+    );
+    assert!(
+        pending.contains("letters_by_decision") && !pending.contains("SCAN l"),
+        "{pending}"
+    );
+}

@@ -45,9 +45,8 @@ CREATE TABLE letters (
 ) STRICT;
 
 CREATE INDEX letters_by_referral ON letters (referral_id);
--- "Informed": the sent rights letter to the patient of a decision.
-CREATE INDEX letters_sent_to_patient ON letters (decision_id, sent_on)
-    WHERE recipient = 'pasient' AND kind IN ('rett', 'avslag', 'videresendt') AND sent_on IS NOT NULL;
+-- A decision's letters: what was printed before, and whether the patient was informed.
+CREATE INDEX letters_by_decision ON letters (decision_id);
 
 -- Decisions already made when letters began to be tracked were answered by letters written
 -- elsewhere: they are shown as unknown, never as late.
