@@ -44,6 +44,18 @@ fn harness(store: Store) -> Harness<'static, App> {
         .build_ui_state(|ui, app: &mut App| app.show(ui), app)
 }
 
+/// Møter → "Brev (PDF)" of the newest held meeting (the list is newest first).
+fn open_latest_meetings_letters(harness: &mut Harness<'static, App>) {
+    harness.get_by_label("Møter").click();
+    harness.run();
+    harness
+        .get_all_by_label("Brev (PDF)")
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+}
+
 fn unsent_patient_letters_of_meeting(store: &Store, date: &str) -> (i64, i64) {
     store
         .conn()
@@ -74,15 +86,8 @@ fn a_meetings_letters_print_from_moter_and_the_patients_count_as_informed() {
     );
     harness.get_by_label(&format!("{pending} ikke informert"));
 
-    harness.get_by_label("Møter").click();
-    harness.run();
     // Newest first: the meeting of Thursday 19 November.
-    harness
-        .get_all_by_label("Brev (PDF)")
-        .next()
-        .unwrap()
-        .click();
-    harness.run();
+    open_latest_meetings_letters(&mut harness);
     harness.get_by_label("Brev etter møtet 19.11.2026:");
     let (decisions, sent_before) =
         unsent_patient_letters_of_meeting(harness.state().store(), "2026-11-19");
@@ -126,14 +131,7 @@ fn letters_missing_the_signer_are_listed_and_not_printed() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(demo_store(true));
     harness.state_mut().set_export_dir(dir.path().to_path_buf());
-    harness.get_by_label("Møter").click();
-    harness.run();
-    harness
-        .get_all_by_label("Brev (PDF)")
-        .next()
-        .unwrap()
-        .click();
-    harness.run();
+    open_latest_meetings_letters(&mut harness);
     let (decisions, _) = unsent_patient_letters_of_meeting(harness.state().store(), "2026-11-19");
     harness.get_by_label(&format!(
         "{} brev mangler hvem som signerer (Innstillinger) – skrives ikke ut",
@@ -268,14 +266,7 @@ fn a_fristbrudd_is_printed_from_oppfolging_with_its_reason() {
 #[test]
 fn the_letters_are_previewed_before_printing() {
     let mut harness = harness(demo_store(false));
-    harness.get_by_label("Møter").click();
-    harness.run();
-    harness
-        .get_all_by_label("Brev (PDF)")
-        .next()
-        .unwrap()
-        .click();
-    harness.run();
+    open_latest_meetings_letters(&mut harness);
     harness.get_by_label("Forhåndsvis").click();
     harness.run();
     harness.run();

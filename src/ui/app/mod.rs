@@ -155,6 +155,34 @@ pub(super) struct LettersPreview {
     pub error: Option<String>,
 }
 
+impl LettersPrompt {
+    /// What the bar says about `planned`: how many are ready, what the others miss, how many
+    /// were printed before.
+    pub fn new(
+        target: LetterTarget,
+        title: String,
+        planned: &[crate::letters::PlannedLetter],
+        mark_sent: bool,
+        fallback: Option<std::path::PathBuf>,
+    ) -> Self {
+        let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
+        let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
+        Self {
+            target,
+            title,
+            ready: ready.len(),
+            count_text: crate::letters::count_text(&ready),
+            missing: crate::domain::letter::missing_summary(&lists),
+            earlier: ready
+                .iter()
+                .filter(|p| !p.earlier_text().is_empty())
+                .count(),
+            mark_sent,
+            fallback,
+        }
+    }
+}
+
 impl LettersPreview {
     /// Rasterises letter `index` (about 20 ms a page); the textures follow on the next frame.
     pub fn show_letter(&mut self, index: usize) {

@@ -172,22 +172,10 @@ impl App {
         if planned.is_empty() {
             return self.info("Ingen vedtak her skal ha brev".to_string());
         }
-        let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
-        let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
         let title = self.letters_title(&target).0;
-        self.letters_prompt = Some(super::LettersPrompt {
-            target,
-            title,
-            ready: ready.len(),
-            count_text: crate::letters::count_text(&ready),
-            missing: crate::domain::letter::missing_summary(&lists),
-            earlier: ready
-                .iter()
-                .filter(|p| !p.earlier_text().is_empty())
-                .count(),
-            mark_sent: true,
-            fallback: None,
-        });
+        self.letters_prompt = Some(super::LettersPrompt::new(
+            target, title, &planned, true, None,
+        ));
     }
 
     /// Opens the preview of the complete letters, the first one rasterised.
@@ -251,20 +239,10 @@ impl App {
         };
         let (title, name) = self.letters_title(&target);
         let Some(path) = to.or_else(|| self.pdf_destination(&name)) else {
-            let lists: Vec<_> = planned.iter().map(|p| p.missing.clone()).collect();
-            self.letters_prompt = Some(super::LettersPrompt {
-                target,
-                title,
-                ready: ready.len(),
-                count_text: crate::letters::count_text(&ready),
-                missing: crate::domain::letter::missing_summary(&lists),
-                earlier: ready
-                    .iter()
-                    .filter(|p| !p.earlier_text().is_empty())
-                    .count(),
-                mark_sent,
-                fallback: Self::fallback_export_dir().map(|dir| dir.join(&name)),
-            });
+            let fallback = Self::fallback_export_dir().map(|dir| dir.join(&name));
+            self.letters_prompt = Some(super::LettersPrompt::new(
+                target, title, &planned, mark_sent, fallback,
+            ));
             return self.info("Ingen fil valgt: brevene er ikke skrevet ut eller merket.");
         };
         if let Some(dir) = path.parent()
