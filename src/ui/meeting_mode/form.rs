@@ -258,7 +258,9 @@ pub(super) fn form_ui(
             });
         }
         Some(Choice::Avslag) => {
-            ui.horizontal(|ui| {
+            // Wraps, so the hint never widens the form past its panel (the advice field below
+            // would then run under the next panel, its text cut off).
+            ui.horizontal_wrapped(|ui| {
                 let label = ui.label("Begrunnelse:");
                 egui::ComboBox::from_id_salt("avslag_reason")
                     .selected_text(if form.reason.is_empty() {
