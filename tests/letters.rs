@@ -338,12 +338,11 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
             .unwrap();
     }
     let today = day(11);
-    let states = letters::states(store.conn()).unwrap();
     let deadline = rule.assessment_deadline(iso(received));
     let status: Vec<Informed> = ids
         .iter()
         .map(|id| {
-            let s = states[id];
+            let s = letters::state_of(store.conn(), *id).unwrap().unwrap();
             informed(rule, deadline, s.sent_on, s.tracked, today)
         })
         .collect();

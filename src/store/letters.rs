@@ -8,7 +8,7 @@ use crate::store::decisions::DecisionId;
 use chrono::NaiveDate;
 use rusqlite::{Connection, Transaction, params};
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Audit action: letters printed (access logging: what, how many patients, to which file).
 pub const PRINT_LETTERS: &str = "print_letters";
@@ -206,31 +206,6 @@ pub fn pending(conn: &Connection) -> rusqlite::Result<HashSet<ReferralId>> {
                              AND l.kind IN ('rett', 'avslag', 'videresendt') AND l.sent_on IS NOT NULL)",
     )?;
     let rows = stmt.query_map([from], |r| Ok(ReferralId(r.get(0)?)))?;
-    rows.collect()
-}
-
-/// The letter state of every referral whose current decision calls for a rights letter
-/// (rett, avslag, videresendt, feilsendt), keyed by referral.
-pub fn states(conn: &Connection) -> rusqlite::Result<HashMap<ReferralId, LetterState>> {
-    let from = tracked_from(conn)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.referral_id, d.id > ?1 AND d.decided_by <> 'import',
-                (SELECT min(l.sent_on) FROM letters l
-                 WHERE l.decision_id = d.id AND l.recipient = 'pasient' AND l.kind IN ('rett', 'avslag', 'videresendt')
-                   AND l.sent_on IS NOT NULL)
-         FROM decisions d
-         WHERE d.superseded_by IS NULL
-           AND d.outcome IN ('rett', 'avslag', 'videresendt', 'feilsendt')",
-    )?;
-    let rows = stmt.query_map([from], |r| {
-        Ok((
-            ReferralId(r.get(0)?),
-            LetterState {
-                tracked: r.get(1)?,
-                sent_on: r.get(2)?,
-            },
-        ))
-    })?;
     rows.collect()
 }
 
