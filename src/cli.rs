@@ -223,6 +223,22 @@ impl Command {
     fn creates_database(&self) -> bool {
         matches!(self, Command::Demo { .. } | Command::Import { .. })
     }
+
+    /// Commands that read and at most log what they printed or exported: they open the file
+    /// without the full integrity check, which waits for their first write (the access-log
+    /// row, or the agenda's schedule). `verify` runs the full integrity_check itself; backups
+    /// copy only a file that passed the check.
+    fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Command::Stats { .. }
+                | Command::Export { .. }
+                | Command::Fristbrudd { .. }
+                | Command::Agenda { .. }
+                | Command::Minutes { .. }
+                | Command::Audit { .. }
+        )
+    }
 }
 
 fn parse_recipient(text: &str) -> Result<crate::domain::letter::Recipient, String> {
@@ -395,6 +411,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     }
     let options = if command.creates_database() {
         OpenOptions::CREATE
+    } else if command.only_reads() {
+        OpenOptions::READ
     } else {
         OpenOptions::EXISTING
     };

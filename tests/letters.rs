@@ -201,6 +201,20 @@ fn a_past_meetings_letters_say_what_the_law_requires() {
         )
         .unwrap();
     assert!(logged > 0);
+    // Each print's row names every referral once, though each has two letters, and counts
+    // as many patients. (Before: every id twice; seen failing.)
+    let mut stmt = conn
+        .prepare(
+            "SELECT details FROM audit_log WHERE action = 'print_letters' AND actor = 'cli-test'",
+        )
+        .unwrap();
+    for details in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+        let details: serde_json::Value = serde_json::from_str(&details.unwrap()).unwrap();
+        let ids: Vec<i64> = serde_json::from_value(details["henvisninger"].clone()).unwrap();
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{details}");
+        assert_eq!(details["pasienter"], ids.len(), "{details}");
+    }
 }
 
 /// A letter missing what it needs is never printed blank: the command lists what is missing

@@ -334,6 +334,56 @@ fn a_damaged_file_and_its_wal_are_left_untouched() {
     assert_eq!(hash(&wal), wal_before, "-wal changed or removed");
 }
 
+/// Read commands read without the full integrity check (seconds on a large file), on a
+/// connection that cannot write; their first write (the access-log row) waits for it. With
+/// the audit log's index damaged (`stats` never reads it): `stats` answers, `export` is
+/// refused before it writes its file or its row, and the database is left as it was.
+/// (Before: `stats` ran the full check first and refused; seen failing.)
+#[test]
+fn a_read_command_checks_the_file_only_before_its_first_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    demo(&db, 2000);
+    let (page_size, root): (u64, u64) = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let page_size = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        let root = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        (page_size, root)
+    };
+    assert!(
+        !side(&db, "-wal").exists() || std::fs::metadata(side(&db, "-wal")).unwrap().len() == 0
+    );
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+        f.seek(SeekFrom::Start((root - 1) * page_size)).unwrap();
+        f.write_all(&vec![0xFF; page_size as usize]).unwrap();
+    }
+    let before = hash(&db);
+    let out = inntak(&["stats", "--db", p(&db), "--year", "2026", "--today", TODAY]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Mottatte henvisninger"));
+    let csv = dir.path().join("ut.csv");
+    let out = inntak(&["export", "--db", p(&db), "--out", p(&csv)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("er skadet"), "{err}");
+    assert!(!csv.exists(), "the export was written from a damaged file");
+    assert_eq!(hash(&db), before, "main file changed");
+    assert!(
+        !side(&db, "-wal").exists() || std::fs::metadata(side(&db, "-wal")).unwrap().len() == 0,
+        "something was written"
+    );
+}
+
 /// A second writer waits, then gets the Norwegian busy message; nothing changes.
 /// (Before: raw English "database is locked".)
 #[test]

@@ -85,10 +85,16 @@ pub fn record_printed(
         ])?;
         ids.push(LetterId(tx.last_insert_rowid()));
     }
-    let patients: HashSet<i64> = letters.iter().map(|l| l.referral.0).collect();
-    let log = audit::OutputLog::new(PRINT_LETTERS, patients.len()).with(json!({
+    // Each referral once, in print order (its patient and referrer letters are two).
+    let mut seen = HashSet::new();
+    let referrals: Vec<i64> = letters
+        .iter()
+        .map(|l| l.referral.0)
+        .filter(|id| seen.insert(*id))
+        .collect();
+    let log = audit::OutputLog::new(PRINT_LETTERS, referrals.len()).with(json!({
         "brev": letters.len(),
-        "henvisninger": letters.iter().map(|l| l.referral.0).collect::<Vec<_>>(),
+        "henvisninger": referrals,
         "sendt": sent_on.map(|d| d.to_string()),
     }));
     audit::record_output(tx, change, &log, file)?;

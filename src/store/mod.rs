@@ -249,6 +249,15 @@ pub enum IntegrityCheck {
     /// write waits for the verdict. A damaged file is then refused and left unchanged. (At
     /// 100,000 referrals the check takes about a third of a second.)
     Background,
+    /// Read commands (`stats`, `export`, `fristbrudd`, `agenda`, `minutes`, `audit`): whose
+    /// file it is and its schema version are checked at open, and the file is read on a
+    /// read-only connection, which cannot change it even when it is damaged. The full check
+    /// runs before the first write (an access-log row, say), which then reopens the file for
+    /// writing; a command that only reads never waits for it. (At 1,000,000 referrals the
+    /// check alone takes about 5 s.) A file that needs an upgrade, or has a `-wal` with
+    /// content beside it (an open window, a crashed run, or a log left beside a copied-in
+    /// file), is checked before opening.
+    BeforeWrite,
 }
 
 /// How a database is opened.
@@ -272,6 +281,14 @@ impl OpenOptions {
     pub const EXISTING: Self = Self {
         create: false,
         integrity: IntegrityCheck::BeforeOpen,
+        file_system: None,
+    };
+
+    /// An existing database, read by a command that may never write: the integrity check
+    /// waits for the first write (see [`IntegrityCheck::BeforeWrite`]).
+    pub const READ: Self = Self {
+        create: false,
+        integrity: IntegrityCheck::BeforeWrite,
         file_system: None,
     };
 
@@ -314,6 +331,9 @@ pub struct Store {
     file_system: location::FileSystem,
     /// Since when a write waits to be folded into the main file.
     checkpoint_due: Option<std::time::Instant>,
+    /// Opened to read only, unchecked (see [`IntegrityCheck::BeforeWrite`]): the first write
+    /// checks the file and reopens it for writing.
+    unchecked_reader: bool,
 }
 
 impl Drop for Store {
@@ -338,8 +358,18 @@ struct Inspection {
     /// The check could not be made read-only (a hot rollback journal of our own file): the
     /// read-write connection makes it after SQLite's recovery.
     deferred: bool,
-    /// The integrity check was made (else it runs in the background).
+    /// The integrity check was made (else it runs in the background, or before the first
+    /// write).
     checked: bool,
+    /// The check waits for the first write ([`IntegrityCheck::BeforeWrite`]).
+    before_write: bool,
+}
+
+impl Inspection {
+    /// An existing, current file whose check waits for the first write.
+    fn unchecked(&self) -> bool {
+        self.before_write && !self.fresh && !self.deferred && !self.checked
+    }
 }
 
 impl Store {
@@ -490,6 +520,25 @@ impl Store {
                 key: key.cloned(),
                 file_system,
                 checkpoint_due: None,
+                unchecked_reader: false,
+            });
+        }
+
+        if let Some(found) = inspection.as_ref().filter(|i| i.unchecked()) {
+            debug_assert_eq!(found.version, SCHEMA_VERSION);
+            let conn = open_read_only(path, dir_writable, key).map_err(sqlite_err)?;
+            return Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+                pending_check: None,
+                check_gate: None,
+                damaged: None,
+                read_only: None,
+                window_lock: None,
+                key: key.cloned(),
+                file_system,
+                checkpoint_due: None,
+                unchecked_reader: true,
             });
         }
 
@@ -563,6 +612,7 @@ impl Store {
             key: key.cloned(),
             file_system,
             checkpoint_due: None,
+            unchecked_reader: false,
         };
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
@@ -587,6 +637,7 @@ impl Store {
             key: None,
             file_system: location::FileSystem::Local,
             checkpoint_due: None,
+            unchecked_reader: false,
         };
         store.create_schema()?;
         Ok(store)
@@ -709,7 +760,7 @@ impl Store {
     /// Folds the write-ahead log into the main file and empties it, so the main file is
     /// complete on its own (the window does this when it closes).
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
-        if self.read_only.is_some() {
+        if self.read_only.is_some() || self.unchecked_reader {
             return Ok(());
         }
         self.conn
@@ -762,8 +813,12 @@ impl Store {
         }
     }
 
-    /// Waits for the background check, if one is running; `Err` if the file is damaged.
+    /// Waits for the background check, if one is running, or makes the check a read command
+    /// put off and reopens the file for writing; `Err` if the file is damaged.
     pub fn wait_for_integrity(&mut self) -> Result<(), StoreError> {
+        if self.unchecked_reader {
+            self.reopen_for_writing()?;
+        }
         self.release_integrity_check();
         if let Some(rx) = &self.pending_check {
             let verdict = rx
@@ -774,6 +829,34 @@ impl Store {
         match &self.damaged {
             Some(message) => Err(StoreError::Refused(message.clone())),
             None => Ok(()),
+        }
+    }
+
+    /// The first write of a store opened with [`IntegrityCheck::BeforeWrite`]: the file is
+    /// opened again as a writer would open it (the full check first, on a read-only
+    /// connection), and replaces the reader. A damaged file is refused, now and at every
+    /// later write, and left as it was.
+    fn reopen_for_writing(&mut self) -> Result<(), StoreError> {
+        self.unchecked_reader = false;
+        let unlock = match &self.key {
+            Some(key) => Unlock::key(key.clone()),
+            None => Unlock::none(),
+        };
+        let options = OpenOptions {
+            create: false,
+            integrity: IntegrityCheck::BeforeOpen,
+            file_system: Some(self.file_system),
+        };
+        match Store::open_keyed(&self.path, options, &unlock) {
+            Ok(writer) => {
+                *self = writer;
+                Ok(())
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.damaged = Some(message.clone());
+                Err(StoreError::Refused(message))
+            }
         }
     }
 
@@ -1077,6 +1160,7 @@ fn inspect(
                         version: 0,
                         deferred: true,
                         checked: false,
+                        before_write: false,
                     });
                 }
             }
@@ -1106,7 +1190,14 @@ fn inspect(
             && version == SCHEMA_VERSION
             && journal.eq_ignore_ascii_case("wal")
             && writable;
-        if !background {
+        // A `-wal` with content may not belong to this file (an older copy put in its place
+        // while the log stayed beside it): then the reads would mix two files, so it is
+        // checked now. A closed window leaves none.
+        let before_write = options.integrity == IntegrityCheck::BeforeWrite
+            && version == SCHEMA_VERSION
+            && !std::fs::metadata(crate::files::with_suffix(path, "-wal"))
+                .is_ok_and(|m| m.len() > 0);
+        if !background && !before_write {
             if let Err(detail) = quick_check(&conn) {
                 drop(conn);
                 if main_file_alone_is_sound(path, key) {
@@ -1125,6 +1216,7 @@ fn inspect(
         version,
         deferred: false,
         checked,
+        before_write: options.integrity == IntegrityCheck::BeforeWrite,
     })
 }
 
