@@ -487,7 +487,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             if let Err(e) = log_output(
                 &mut store,
                 change,
-                &OutputLog::new(audit::BACKUP, patients).with(logged),
+                &OutputLog::new(audit::OutputAction::Backup, patients).with(logged),
                 &copied.path,
             ) {
                 eprintln!(
@@ -567,7 +567,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                &OutputLog::new(audit::PRINT_AGENDA, patients).with(logged),
+                &OutputLog::new(audit::OutputAction::PrintAgenda, patients).with(logged),
                 Some(out),
                 &bytes,
                 &protected,
@@ -628,7 +628,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                &OutputLog::new(audit::PRINT_MINUTES, patients).with(logged),
+                &OutputLog::new(audit::OutputAction::PrintMinutes, patients).with(logged),
                 Some(out),
                 &bytes,
                 &protected,
@@ -817,7 +817,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 logged_emit(
                     &mut store,
                     change,
-                    &OutputLog::new(audit::EXPORT_STATS, 0).with(logged),
+                    &OutputLog::new(audit::OutputAction::ExportStats, 0).with(logged),
                     out.as_deref(),
                     &bytes,
                     &protected,
@@ -836,7 +836,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                &OutputLog::new(audit::EXPORT_BREACHES, patients),
+                &OutputLog::new(audit::OutputAction::ExportBreaches, patients),
                 out.as_deref(),
                 &bytes,
                 &protected,
@@ -858,7 +858,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             logged_emit(
                 &mut store,
                 change,
-                &OutputLog::new(audit::EXPORT_REFERRALS, n),
+                &OutputLog::new(audit::OutputAction::ExportReferrals, n),
                 out.as_deref(),
                 &buffer,
                 &protected,
@@ -960,7 +960,7 @@ fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Res
     if let Err(e) = log_output(
         &mut store,
         change,
-        &OutputLog::new(audit::RESTORE, patients).with(logged),
+        &OutputLog::new(audit::OutputAction::Restore, patients).with(logged),
         path,
     ) {
         eprintln!("Merk: gjenopprettingen kunne ikke føres i endringsloggen: {e}");

@@ -993,7 +993,14 @@ pub fn import_parsed(
                 report.already_present.push((row.line, ext.clone()));
                 continue;
             }
-            let id = referrals::insert(tx, &r.fields, r.status, r.decided_on, change, "import")?;
+            let id = referrals::insert(
+                tx,
+                &r.fields,
+                r.status,
+                r.decided_on,
+                change,
+                crate::store::audit::ReferralAction::Import,
+            )?;
             if let (Some(outcome), Some(decided_on)) = (&r.decision, r.decided_on) {
                 let imported = ImportedDecision {
                     referral: id,

@@ -561,7 +561,12 @@ pub fn insert_generated(
             ReferralStatus::TilVurdering
         };
         ids.push(referrals::insert(
-            tx, &d.fields, initial, None, change, "demo",
+            tx,
+            &d.fields,
+            initial,
+            None,
+            change,
+            crate::store::audit::ReferralAction::Demo,
         )?);
     }
     let planned = if meetings::members(tx)?.is_empty() {

@@ -27,11 +27,11 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn action(self) -> &'static str {
-        match self {
-            Purpose::Encrypt => audit::ENCRYPT,
-            Purpose::NewPassphrase => audit::NEW_PASSPHRASE,
-        }
+    fn action(self) -> audit::Event {
+        audit::Event::Database(match self {
+            Purpose::Encrypt => audit::DatabaseAction::Encrypt,
+            Purpose::NewPassphrase => audit::DatabaseAction::NewPassphrase,
+        })
     }
 }
 
@@ -98,7 +98,6 @@ pub fn reencrypt(
                 &store::timestamp(change.at),
                 change.actor,
                 purpose.action(),
-                audit::ENTITY_DATABASE,
                 None,
                 &serde_json::json!({ "fil": files::canonical(db).display().to_string() }),
             )

@@ -442,10 +442,13 @@ pub const PRINT_MUST_CAP: usize = 60;
 /// "Gjenåpnet 24.11.2026 kl. 14:05 av ingrid: Glemte Bo", from the meeting's change log.
 fn reopenings(conn: &Connection, meeting: MeetingId) -> Result<Vec<String>, StoreError> {
     let rows =
-        crate::store::audit::for_entity(conn, crate::store::meetings::ENTITY_MEETING, meeting.0)?;
+        crate::store::audit::for_entity(conn, crate::store::audit::Entity::Meeting, meeting.0)?;
     Ok(rows
         .into_iter()
-        .filter(|a| a.action == "reopen")
+        .filter(|a| {
+            a.event
+                == crate::store::audit::Event::Meeting(crate::store::audit::MeetingAction::Reopen)
+        })
         .map(|a| {
             let when = chrono::NaiveDateTime::parse_from_str(&a.at, "%Y-%m-%dT%H:%M:%S")
                 .map(|t| t.format("%d.%m.%Y kl. %H:%M").to_string())

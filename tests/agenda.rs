@@ -47,7 +47,7 @@ fn store() -> Store {
                     ReferralStatus::TilVurdering,
                     None,
                     change(),
-                    "create",
+                    inntak::store::audit::ReferralAction::Create,
                 )?;
             }
             let lege = meetings::add_member(tx, "Lise Lege", Profession::Lege, change())?;
@@ -177,7 +177,7 @@ fn a_long_agenda_runs_over_pages_with_page_numbers() {
                     ReferralStatus::TilVurdering,
                     None,
                     change(),
-                    "create",
+                    inntak::store::audit::ReferralAction::Create,
                 )?;
             }
             Ok(())

@@ -60,10 +60,10 @@ fn decide(
 }
 
 fn audit_actions(store: &Store, id: ReferralId) -> Vec<String> {
-    audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, id.0)
+    audit::for_entity(store.conn(), audit::Entity::Referral, id.0)
         .unwrap()
         .into_iter()
-        .map(|a| a.action)
+        .map(|a| a.event.code().to_string())
         .collect()
 }
 

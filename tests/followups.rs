@@ -143,10 +143,10 @@ fn kartlegging_reports_back_and_a_later_meeting_chooses_the_track() {
         followups::current_track(store.conn(), id).unwrap(),
         Some(Track::Tverrfaglig(TeamMode::Sekvensiell))
     );
-    let actions: Vec<String> = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, id.0)
+    let actions: Vec<String> = audit::for_entity(store.conn(), audit::Entity::Referral, id.0)
         .unwrap()
         .into_iter()
-        .map(|a| a.action)
+        .map(|a| a.event.code().to_string())
         .collect();
     assert!(actions.ends_with(&[
         "decide".to_string(),

@@ -180,7 +180,13 @@ fn deciding_removes_the_referral_from_later_agendas() {
                 referral: bo,
                 reason: inntak::agenda::Reason::Manual,
             };
-            meetings::store_agenda(tx, thu, &[item], "add", change())
+            meetings::store_agenda(
+                tx,
+                thu,
+                &[item],
+                inntak::store::audit::MeetingAction::AgendaAdd,
+                change(),
+            )
         })
         .unwrap();
     assert_eq!(open_agendas_of(&store, bo), [thu]);
@@ -214,7 +220,13 @@ fn agenda_numbers_are_fixed_through_postponing_and_adding() {
                 referral: di,
                 reason: inntak::agenda::Reason::Manual,
             });
-            meetings::store_agenda(tx, tue, &items, "add", change())
+            meetings::store_agenda(
+                tx,
+                tue,
+                &items,
+                inntak::store::audit::MeetingAction::AgendaAdd,
+                change(),
+            )
         })
         .unwrap();
     assert_eq!(
@@ -403,10 +415,10 @@ fn provisional_views_lock_at_the_decision() {
     store
         .write(|tx| preparations::save(tx, ada, "les journal; MR bestilt", None, change()))
         .unwrap();
-    let logged = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, ada.0)
+    let logged = audit::for_entity(store.conn(), audit::Entity::Referral, ada.0)
         .unwrap()
         .iter()
-        .filter(|e| e.action == "provisional_view" || e.action == "preparation")
+        .filter(|e| e.event.code() == "provisional_view" || e.event.code() == "preparation")
         .count();
     assert_eq!(logged, 5);
     // The statistics see one assessed referral: lege said avslag, the decision was rett.

@@ -39,7 +39,7 @@ fn insert_open(
                 ReferralStatus::TilVurdering,
                 None,
                 change(),
-                "create",
+                inntak::store::audit::ReferralAction::Create,
             )
         })
         .unwrap()
@@ -71,10 +71,10 @@ fn create_reopen_and_round_trip() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    let history = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, 1).unwrap();
+    let history = audit::for_entity(store.conn(), audit::Entity::Referral, 1).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(
-        (history[0].actor.as_str(), history[0].action.as_str()),
+        (history[0].actor.as_str(), history[0].event.code()),
         ("test", "create")
     );
 }
@@ -147,7 +147,7 @@ fn a_corrupt_database_is_refused_and_untouched() {
                         ReferralStatus::TilVurdering,
                         None,
                         change(),
-                        "create",
+                        inntak::store::audit::ReferralAction::Create,
                     )?;
                 }
                 Ok(())
@@ -203,7 +203,7 @@ fn a_failed_intent_leaves_nothing_behind() {
             ReferralStatus::TilVurdering,
             None,
             change(),
-            "create",
+            inntak::store::audit::ReferralAction::Create,
         )?;
         referrals::insert(
             tx,
@@ -211,7 +211,7 @@ fn a_failed_intent_leaves_nothing_behind() {
             ReferralStatus::TilVurdering,
             None,
             change(),
-            "create",
+            inntak::store::audit::ReferralAction::Create,
         )?;
         referrals::insert(
             tx,
@@ -219,7 +219,7 @@ fn a_failed_intent_leaves_nothing_behind() {
             ReferralStatus::TilVurdering,
             None,
             change(),
-            "create",
+            inntak::store::audit::ReferralAction::Create,
         )
     });
     assert!(matches!(result, Err(StoreError::DuplicateExternalId(ref id)) if id == "SAME"));
@@ -264,8 +264,8 @@ fn edit_withdraw_and_reopen_are_audited() {
         .write(|tx| referrals::reopen(tx, id, change()))
         .unwrap();
 
-    let history = audit::for_entity(store.conn(), audit::ENTITY_REFERRAL, id.0).unwrap();
-    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    let history = audit::for_entity(store.conn(), audit::Entity::Referral, id.0).unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h.event.code()).collect();
     assert_eq!(actions, ["create", "update", "withdraw", "reopen"]);
     assert_eq!(
         history[1].details["pasient"],

@@ -42,7 +42,7 @@ fn store_with(referrals_in: &[(&str, &str)]) -> Store {
                     ReferralStatus::TilVurdering,
                     None,
                     change,
-                    "create",
+                    inntak::store::audit::ReferralAction::Create,
                 )?;
             }
             Ok(())

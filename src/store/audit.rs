@@ -3,72 +3,240 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
-/// What kind of thing an audit row is about.
-pub const ENTITY_REFERRAL: &str = "referral";
-pub const ENTITY_SETTINGS: &str = "settings";
-/// Prints, exports and backups: patient data leaving the program.
-pub const ENTITY_OUTPUT: &str = "output";
-/// The database itself (upgrades, restores).
-pub const ENTITY_DATABASE: &str = "database";
+/// Declares one kind of thing's audit actions: each with its stored code and its Norwegian
+/// label.
+macro_rules! actions {
+    ($(#[$meta:meta])* $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $code:literal, $label:literal;)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
 
-/// A decision made before Inntak, brought in with an imported referral.
-pub const IMPORT_DECISION: &str = "import_decision";
+        impl $name {
+            pub const ALL: &[Self] = &[$(Self::$variant),*];
 
-/// Output actions (access logging).
-pub const PRINT_AGENDA: &str = "print_agenda";
-pub const PRINT_MINUTES: &str = "print_minutes";
-pub const EXPORT_REFERRALS: &str = "export_referrals";
-pub const EXPORT_BREACHES: &str = "export_breaches";
-pub const EXPORT_STATS: &str = "export_stats";
-pub const BACKUP: &str = "backup";
-pub const RESTORE: &str = "restore";
-pub const UPGRADE: &str = "upgrade";
-/// The plain file was encrypted (`inntak encrypt`).
-pub const ENCRYPT: &str = "encrypt";
-/// The passphrase was changed (`inntak passphrase`).
-pub const NEW_PASSPHRASE: &str = "new_passphrase";
+            /// As stored in `audit_log.action`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+
+            pub fn label_nb(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $label,)*
+                }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// What happened to a referral (its decisions and follow-ups included).
+    ReferralAction {
+        Create = "create", "Registrert";
+        Import = "import", "Importert";
+        Demo = "demo", "Demodata";
+        Update = "update", "Endret";
+        Withdraw = "withdraw", "Trukket";
+        Reopen = "reopen", "Gjenåpnet";
+        Decide = "decide", "Vedtak";
+        Correct = "correct", "Vedtak rettet";
+        /// A decision made before Inntak, brought in with an imported referral.
+        ImportDecision = "import_decision", "Vedtak importert";
+        MappingReport = "mapping_report", "Kartlegging meldt tilbake";
+        TrackChange = "track_change", "Forløp endret";
+        CareStart = "care_start", "Oppstart registrert";
+        Preparation = "preparation", "Forberedelse";
+        ProvisionalView = "provisional_view", "Foreløpig vurdering";
+    }
+}
+
+actions! {
+    /// What happened to a meeting: its schedule, agenda, attendance and course.
+    MeetingAction {
+        Schedule = "schedule", "Møteplan lagt";
+        AddExtra = "add_extra", "Ekstra møte lagt til";
+        Move = "move", "Møtet flyttet";
+        CarryOver = "carry_over", "Utsatte punkter ført videre";
+        Leader = "leader", "Møteleder satt";
+        Attendance = "attendance", "Oppmøte endret";
+        AgendaAdd = "add", "Lagt på agendaen";
+        AgendaRemove = "remove", "Tatt av agendaen";
+        AgendaRemoveMust = "remove_must", "Frist-punkt tatt av agendaen";
+        AgendaReorder = "reorder", "Agendaen ordnet";
+        AgendaAccept = "accept", "Agendaforslaget godtatt";
+        AgendaRollForward = "roll_forward", "Agendaen ført fram";
+        AgendaReset = "agenda_reset", "Agendaen tilbakestilt";
+        Start = "start", "Møtet startet";
+        Postpone = "postpone", "Punkt utsatt";
+        Unpostpone = "unpostpone", "Utsettelse angret";
+        Close = "close", "Møtet avsluttet";
+        Cancel = "cancel", "Møtet avlyst";
+        Restore = "restore", "Avlysningen angret";
+        AddHeld = "add_held", "Holdt møte lagt inn";
+        Reopen = "reopen", "Møtet gjenåpnet";
+    }
+}
+
+actions! {
+    /// What happened to a team member.
+    MemberAction {
+        Add = "add", "Lagt til i teamet";
+        Active = "active", "Aktiv endret";
+    }
+}
+
+actions! {
+    /// Patient data leaving the program: prints, exports, backups (access logging).
+    OutputAction {
+        PrintAgenda = "print_agenda", "Agenda skrevet ut";
+        PrintMinutes = "print_minutes", "Referat skrevet ut";
+        PrintLetters = "print_letters", "Brev skrevet ut";
+        LettersSent = "letters_sent", "Brev merket sendt";
+        ExportReferrals = "export_referrals", "Henvisninger eksportert";
+        ExportBreaches = "export_breaches", "Fristbruddliste eksportert";
+        ExportStats = "export_stats", "Statistikk eksportert";
+        Backup = "backup", "Sikkerhetskopi tatt";
+        Restore = "restore", "Gjenopprettet fra sikkerhetskopi";
+    }
+}
+
+actions! {
+    /// What happened to the database file itself.
+    DatabaseAction {
+        Upgrade = "upgrade", "Databasen oppgradert";
+        /// The plain file was encrypted (`inntak encrypt`).
+        Encrypt = "encrypt", "Databasen kryptert";
+        /// The passphrase was changed (`inntak passphrase`).
+        NewPassphrase = "new_passphrase", "Passordet byttet";
+    }
+}
+
+/// What an audit row records: the kind of thing it is about (stored as `entity`) and the
+/// action on it (stored as `action`). Every write names one, so no write can log a code the
+/// log's readers do not know, and a stored pair that is none of these is an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    Referral(ReferralAction),
+    Meeting(MeetingAction),
+    Member(MemberAction),
+    /// The clinic's settings were changed.
+    Settings,
+    Output(OutputAction),
+    Database(DatabaseAction),
+}
+
+/// The kinds of thing an audit row is about, as stored in `audit_log.entity`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Entity {
+    Referral,
+    Meeting,
+    Member,
+    Settings,
+    Output,
+    Database,
+}
+
+impl Entity {
+    pub fn code(self) -> &'static str {
+        match self {
+            Entity::Referral => "referral",
+            Entity::Meeting => "meeting",
+            Entity::Member => "team_member",
+            Entity::Settings => "settings",
+            Entity::Output => "output",
+            Entity::Database => "database",
+        }
+    }
+}
+
+impl Event {
+    pub fn entity(self) -> Entity {
+        match self {
+            Event::Referral(_) => Entity::Referral,
+            Event::Meeting(_) => Entity::Meeting,
+            Event::Member(_) => Entity::Member,
+            Event::Settings => Entity::Settings,
+            Event::Output(_) => Entity::Output,
+            Event::Database(_) => Entity::Database,
+        }
+    }
+
+    /// As stored in `audit_log.action`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Event::Referral(a) => a.code(),
+            Event::Meeting(a) => a.code(),
+            Event::Member(a) => a.code(),
+            Event::Settings => "settings",
+            Event::Output(a) => a.code(),
+            Event::Database(a) => a.code(),
+        }
+    }
+
+    /// The action in Norwegian.
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            Event::Referral(a) => a.label_nb(),
+            Event::Meeting(a) => a.label_nb(),
+            Event::Member(a) => a.label_nb(),
+            Event::Settings => "Innstillinger endret",
+            Event::Output(a) => a.label_nb(),
+            Event::Database(a) => a.label_nb(),
+        }
+    }
+
+    /// The event a stored (entity, action) pair names; `None` for a pair no version of
+    /// Inntak writes.
+    pub fn from_codes(entity: &str, action: &str) -> Option<Self> {
+        match entity {
+            "referral" => ReferralAction::from_code(action).map(Event::Referral),
+            "meeting" => MeetingAction::from_code(action).map(Event::Meeting),
+            "team_member" => MemberAction::from_code(action).map(Event::Member),
+            "settings" => (action == "settings").then_some(Event::Settings),
+            "output" => OutputAction::from_code(action).map(Event::Output),
+            "database" => DatabaseAction::from_code(action).map(Event::Database),
+            _ => None,
+        }
+    }
+
+    /// Every event, for the tables that check the codes.
+    pub fn all() -> Vec<Event> {
+        let mut all: Vec<Event> = Vec::new();
+        all.extend(ReferralAction::ALL.iter().copied().map(Event::Referral));
+        all.extend(MeetingAction::ALL.iter().copied().map(Event::Meeting));
+        all.extend(MemberAction::ALL.iter().copied().map(Event::Member));
+        all.push(Event::Settings);
+        all.extend(OutputAction::ALL.iter().copied().map(Event::Output));
+        all.extend(DatabaseAction::ALL.iter().copied().map(Event::Database));
+        all
+    }
+}
 
 /// One audit row as the detail pane shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
     pub at: String,
     pub actor: String,
-    pub action: String,
+    pub event: Event,
     pub details: Value,
 }
 
 impl AuditEntry {
     /// The action in Norwegian.
-    pub fn action_nb(&self) -> &str {
-        match self.action.as_str() {
-            "create" => "Registrert",
-            "import" => "Importert",
-            "update" => "Endret",
-            "withdraw" => "Trukket",
-            "reopen" => "Gjenåpnet",
-            "demo" => "Demodata",
-            "settings" => "Innstillinger endret",
-            "add_held" => "Holdt møte lagt inn",
-            "decide" => "Vedtak",
-            "correct" => "Vedtak rettet",
-            IMPORT_DECISION => "Vedtak importert",
-            "mapping_report" => "Kartlegging meldt tilbake",
-            "track_change" => "Forløp endret",
-            "care_start" => "Oppstart registrert",
-            "preparation" => "Forberedelse",
-            "provisional_view" => "Foreløpig vurdering",
-            PRINT_AGENDA => "Agenda skrevet ut",
-            PRINT_MINUTES => "Referat skrevet ut",
-            EXPORT_REFERRALS => "Henvisninger eksportert",
-            EXPORT_BREACHES => "Fristbruddliste eksportert",
-            EXPORT_STATS => "Statistikk eksportert",
-            BACKUP => "Sikkerhetskopi tatt",
-            RESTORE => "Gjenopprettet fra sikkerhetskopi",
-            UPGRADE => "Databasen oppgradert",
-            super::letters::PRINT_LETTERS => "Brev skrevet ut",
-            super::letters::LETTERS_SENT => "Brev merket sendt",
-            other => other,
-        }
+    pub fn action_nb(&self) -> &'static str {
+        self.event.label_nb()
     }
 }
 
@@ -77,8 +245,7 @@ impl AuditEntry {
 pub fn log(
     tx: &Transaction<'_>,
     change: super::referrals::Change<'_>,
-    action: &str,
-    entity: &str,
+    event: Event,
     entity_id: Option<i64>,
     details: &Value,
 ) -> rusqlite::Result<()> {
@@ -86,8 +253,7 @@ pub fn log(
         tx,
         &super::timestamp(change.at),
         change.actor,
-        action,
-        entity,
+        event,
         entity_id,
         details,
     )
@@ -98,8 +264,7 @@ pub fn record(
     tx: &Transaction<'_>,
     at: &str,
     actor: &str,
-    action: &str,
-    entity: &str,
+    event: Event,
     entity_id: Option<i64>,
     details: &Value,
 ) -> rusqlite::Result<()> {
@@ -113,8 +278,8 @@ pub fn record(
         at: at.to_string(),
         recorded_at: recorded_now(),
         actor: actor.to_string(),
-        action: action.to_string(),
-        entity: entity.to_string(),
+        action: event.code().to_string(),
+        entity: event.entity().code().to_string(),
         entity_id,
         details: details.to_string(),
     };
@@ -274,13 +439,13 @@ pub fn list(
 /// What an output is, for the access log: the action, how many patients, and details.
 #[derive(Clone, Debug)]
 pub struct OutputLog {
-    pub action: &'static str,
+    pub action: OutputAction,
     pub patients: usize,
     pub extra: Value,
 }
 
 impl OutputLog {
-    pub fn new(action: &'static str, patients: usize) -> Self {
+    pub fn new(action: OutputAction, patients: usize) -> Self {
         Self {
             action,
             patients,
@@ -310,27 +475,50 @@ pub fn record_output(
         tx,
         &crate::store::timestamp(change.at),
         change.actor,
-        log.action,
-        ENTITY_OUTPUT,
+        Event::Output(log.action),
         None,
         &details,
     )
 }
 
-/// The audit trail of one entity, oldest first.
-pub fn for_entity(conn: &Connection, entity: &str, id: i64) -> rusqlite::Result<Vec<AuditEntry>> {
+/// The audit trail of one referral, meeting or team member, oldest first.
+pub fn for_entity(conn: &Connection, entity: Entity, id: i64) -> rusqlite::Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, action, details FROM audit_log
          WHERE entity = ?1 AND entity_id = ?2 ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![entity, id], |r| {
+    let rows = stmt.query_map(params![entity.code(), id], |r| {
+        let action: String = r.get(2)?;
         let details: String = r.get(3)?;
         Ok(AuditEntry {
             at: r.get(0)?,
             actor: r.get(1)?,
-            action: r.get(2)?,
+            event: super::decode(Event::from_codes(entity.code(), &action), 2, &action)?,
             details: serde_json::from_str(&details).unwrap_or(Value::String(details)),
         })
     })?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event's stored pair reads back as that event, and no two share a pair (the
+    /// meeting's "add" and the team member's "add" differ by entity).
+    #[test]
+    fn every_event_round_trips_through_its_codes() {
+        let all = Event::all();
+        let mut pairs = std::collections::HashSet::new();
+        for event in &all {
+            let (entity, action) = (event.entity().code(), event.code());
+            assert_eq!(Event::from_codes(entity, action), Some(*event), "{event:?}");
+            assert!(pairs.insert((entity, action)), "{event:?} shares its codes");
+            assert!(!event.label_nb().is_empty());
+        }
+        assert_eq!(all.len(), 14 + 21 + 2 + 1 + 9 + 3);
+        assert_eq!(Event::from_codes("referral", "close"), None);
+        assert_eq!(Event::from_codes("meeting", "decide"), None);
+        assert_eq!(Event::from_codes("output", "print"), None);
+    }
 }

@@ -223,8 +223,7 @@ pub fn record_imported(
     audit::log(
         tx,
         change,
-        audit::IMPORT_DECISION,
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::ImportDecision),
         Some(referral.0),
         &details,
     )?;
@@ -375,15 +374,14 @@ pub fn record(
         "frist_gjelder": care_kind.map(CareKind::code),
     });
     let action = if previous.is_some() {
-        "correct"
+        audit::ReferralAction::Correct
     } else {
-        "decide"
+        audit::ReferralAction::Decide
     };
     audit::log(
         tx,
         change,
-        action,
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(action),
         Some(referral.0),
         &details,
     )?;

@@ -203,8 +203,7 @@ pub fn report_mapping(
     audit::log(
         tx,
         change,
-        "mapping_report",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::MappingReport),
         Some(referral.0),
         &json!({
             "dato": reported_on.to_string(),
@@ -297,8 +296,7 @@ pub fn change_track(
     audit::log(
         tx,
         change,
-        "track_change",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::TrackChange),
         Some(referral.0),
         &json!({
             "fra": format!("{from_track} {from_detail}"),
@@ -384,8 +382,7 @@ pub fn set_care_start(
     audit::log(
         tx,
         change,
-        "care_start",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::CareStart),
         Some(referral.0),
         &json!({
             "planlagt_oppstart": [text(before.booked), text(care.booked)],

@@ -10,11 +10,6 @@ use rusqlite::{Connection, Transaction, params};
 use serde_json::json;
 use std::collections::HashSet;
 
-/// Audit action: letters printed (access logging: what, how many patients, to which file).
-pub const PRINT_LETTERS: &str = "print_letters";
-/// Audit action: letters marked sent.
-pub const LETTERS_SENT: &str = "letters_sent";
-
 /// The settings key that holds the last decision made before letters were tracked (set by
 /// the version 7 upgrade): those decisions were answered by letters written elsewhere.
 pub const KEY_LETTERS_FROM: &str = "letters_from_decision";
@@ -92,11 +87,12 @@ pub fn record_printed(
         .map(|l| l.referral.0)
         .filter(|id| seen.insert(*id))
         .collect();
-    let log = audit::OutputLog::new(PRINT_LETTERS, referrals.len()).with(json!({
-        "brev": letters.len(),
-        "henvisninger": referrals,
-        "sendt": sent_on.map(|d| d.to_string()),
-    }));
+    let log =
+        audit::OutputLog::new(audit::OutputAction::PrintLetters, referrals.len()).with(json!({
+            "brev": letters.len(),
+            "henvisninger": referrals,
+            "sendt": sent_on.map(|d| d.to_string()),
+        }));
     audit::record_output(tx, change, &log, file)?;
     Ok(ids)
 }
@@ -127,8 +123,7 @@ pub fn mark_sent(
         audit::log(
             tx,
             change,
-            LETTERS_SENT,
-            audit::ENTITY_OUTPUT,
+            audit::Event::Output(audit::OutputAction::LettersSent),
             None,
             &json!({ "brev": marked, "sendt": on.to_string() }),
         )?;

@@ -1,6 +1,7 @@
 //! Meetings, the team, attendance and stored agendas. Every write records an audit row.
 
-use super::{StoreError, audit, referrals::Change, timestamp};
+use super::audit::{self, MeetingAction};
+use super::{StoreError, referrals::Change, timestamp};
 use crate::agenda::Reason;
 use crate::domain::ReferralId;
 use crate::domain::meeting::{
@@ -10,9 +11,6 @@ use crate::domain::settings::ClinicSettings;
 use chrono::{Days, NaiveDate, NaiveTime};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
-
-pub const ENTITY_MEETING: &str = "meeting";
-pub const ENTITY_MEMBER: &str = "team_member";
 
 /// How far ahead the schedule keeps meetings generated.
 pub const SCHEDULE_HORIZON_DAYS: u64 = 8 * 7;
@@ -36,11 +34,11 @@ fn meeting_from_row(row: &Row<'_>) -> rusqlite::Result<Meeting> {
 fn log(
     tx: &Transaction<'_>,
     change: Change<'_>,
-    action: &str,
+    action: MeetingAction,
     id: Option<i64>,
     details: &Value,
 ) -> rusqlite::Result<()> {
-    audit::log(tx, change, action, ENTITY_MEETING, id, details)
+    audit::log(tx, change, audit::Event::Meeting(action), id, details)
 }
 
 /// Generates the schedule's meetings from `today` through the horizon. Slots that already have
@@ -65,7 +63,13 @@ pub fn ensure_schedule(
         }
     }
     if !added.is_empty() {
-        log(tx, change, "schedule", None, &json!({ "nye_møter": added }))?;
+        log(
+            tx,
+            change,
+            MeetingAction::Schedule,
+            None,
+            &json!({ "nye_møter": added }),
+        )?;
     }
     Ok(added.len())
 }
@@ -159,7 +163,7 @@ pub fn add_extra(
     log(
         tx,
         change,
-        "add_extra",
+        MeetingAction::AddExtra,
         Some(id),
         &json!({ "dato": date.to_string() }),
     )?;
@@ -186,7 +190,7 @@ pub fn move_to(
     )?;
     let from = format!("{} {}", old.date, old.time.format("%H:%M"));
     let details = json!({ "fra": from, "til": format!("{date} {time}") });
-    log(tx, change, "move", Some(id.0), &details)?;
+    log(tx, change, MeetingAction::Move, Some(id.0), &details)?;
     Ok(())
 }
 
@@ -221,7 +225,11 @@ pub fn set_cancelled(
     log(
         tx,
         change,
-        if cancelled { "cancel" } else { "restore" },
+        if cancelled {
+            MeetingAction::Cancel
+        } else {
+            MeetingAction::Restore
+        },
         Some(id.0),
         &json!({}),
     )?;
@@ -238,9 +246,18 @@ pub fn carried_team(
     let set_before: bool = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity = ?1 AND entity_id = ?2
-                            AND action IN ('leader', 'attendance', 'carry_over'))",
+                            AND action IN (?3, ?4, ?5))",
         )?
-        .query_row(params![ENTITY_MEETING, m.id.0], |r| r.get(0))?;
+        .query_row(
+            params![
+                audit::Entity::Meeting.code(),
+                m.id.0,
+                MeetingAction::Leader.code(),
+                MeetingAction::Attendance.code(),
+                MeetingAction::CarryOver.code()
+            ],
+            |r| r.get(0),
+        )?;
     if set_before || m.leader.is_some() || !attendees(conn, m.id)?.is_empty() {
         return Ok(None);
     }
@@ -294,7 +311,7 @@ fn carry_over_team(
     log(
         tx,
         change,
-        "carry_over",
+        MeetingAction::CarryOver,
         Some(id.0),
         &json!({
             "møteleder": leader.map(|l| l.0),
@@ -318,7 +335,7 @@ pub fn set_leader(
     log(
         tx,
         change,
-        "leader",
+        MeetingAction::Leader,
         Some(id.0),
         &json!({ "møteleder": leader.map(|m| m.0) }),
     )?;
@@ -347,7 +364,7 @@ pub fn set_attendance(
     log(
         tx,
         change,
-        "attendance",
+        MeetingAction::Attendance,
         Some(id.0),
         &json!({ "medlem": member.0, "til_stede": present }),
     )?;
@@ -397,7 +414,13 @@ pub fn add_member(
     )?;
     let id = tx.last_insert_rowid();
     let details = json!({ "navn": name, "yrke": profession.code() });
-    audit::log(tx, change, "add", ENTITY_MEMBER, Some(id), &details)?;
+    audit::log(
+        tx,
+        change,
+        audit::Event::Member(audit::MemberAction::Add),
+        Some(id),
+        &details,
+    )?;
     Ok(MemberId(id))
 }
 
@@ -413,7 +436,13 @@ pub fn set_member_active(
         params![id.0, active],
     )?;
     let details = json!({ "aktiv": active });
-    audit::log(tx, change, "active", ENTITY_MEMBER, Some(id.0), &details)?;
+    audit::log(
+        tx,
+        change,
+        audit::Event::Member(audit::MemberAction::Active),
+        Some(id.0),
+        &details,
+    )?;
     Ok(())
 }
 
@@ -517,7 +546,7 @@ pub fn store_agenda(
     tx: &Transaction<'_>,
     id: MeetingId,
     items: &[StoredItem],
-    action: &str,
+    action: MeetingAction,
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let meeting = get(tx, id)?;
@@ -587,7 +616,13 @@ pub fn clear_agenda(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     forget_agenda(tx, id)?;
-    log(tx, change, "agenda_reset", Some(id.0), &json!({}))?;
+    log(
+        tx,
+        change,
+        MeetingAction::AgendaReset,
+        Some(id.0),
+        &json!({}),
+    )?;
     Ok(())
 }
 
@@ -619,11 +654,11 @@ pub fn start(
         )));
     }
     if agenda(tx, id)?.is_none() {
-        store_agenda(tx, id, proposal, "accept", change)?;
+        store_agenda(tx, id, proposal, MeetingAction::AgendaAccept, change)?;
     }
     carry_over_team(tx, id, change)?;
     tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
-    log(tx, change, "start", Some(id.0), &json!({}))?;
+    log(tx, change, MeetingAction::Start, Some(id.0), &json!({}))?;
     Ok(())
 }
 
@@ -641,7 +676,13 @@ fn append_to_agenda(
             agenda_now.push(*item);
         }
     }
-    store_agenda(tx, id, &agenda_now, "roll_forward", change)
+    store_agenda(
+        tx,
+        id,
+        &agenda_now,
+        MeetingAction::AgendaRollForward,
+        change,
+    )
 }
 
 /// Postpones one referral from `id` to the next meeting — only if that meeting is still on or
@@ -681,7 +722,7 @@ pub fn postpone(
     log(
         tx,
         change,
-        "postpone",
+        MeetingAction::Postpone,
         Some(id.0),
         &json!({ "henvisning": referral.0, "til_møte": next.id.0 }),
     )?;
@@ -729,7 +770,7 @@ pub fn take_back_postponement(
     log(
         tx,
         change,
-        "unpostpone",
+        MeetingAction::Unpostpone,
         Some(id.0),
         &json!({ "henvisning": referral.0 }),
     )?;
@@ -781,7 +822,7 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
     log(
         tx,
         change,
-        "close",
+        MeetingAction::Close,
         Some(id.0),
         &json!({ "flyttet_til_neste_møte": moved }),
     )?;
@@ -844,7 +885,7 @@ pub fn insert_held(
     log(
         tx,
         change,
-        "add_held",
+        MeetingAction::AddHeld,
         Some(id),
         &json!({
             "dato": held.date.to_string(),
@@ -935,7 +976,7 @@ pub fn reopen(
     log(
         tx,
         change,
-        "reopen",
+        MeetingAction::Reopen,
         Some(id.0),
         &json!({ "begrunnelse": reason.trim() }),
     )?;

@@ -685,8 +685,7 @@ impl Store {
             &tx,
             &timestamp(now),
             "inntak",
-            audit::UPGRADE,
-            audit::ENTITY_DATABASE,
+            audit::Event::Database(audit::DatabaseAction::Upgrade),
             None,
             &serde_json::json!({
                 "fra_versjon": from,

@@ -96,8 +96,7 @@ pub fn save(
     audit::log(
         tx,
         change,
-        "preparation",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::Preparation),
         Some(referral.0),
         &json!({ "notat": !note.trim().is_empty(), "presenterer": presenter.map(|m| m.0) }),
     )?;
@@ -130,8 +129,7 @@ pub fn set_view(
     audit::log(
         tx,
         change,
-        "provisional_view",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::ProvisionalView),
         Some(referral.0),
         &json!({ "yrke": profession.code(), "vurdering": view.map(Assessment::code) }),
     )?;

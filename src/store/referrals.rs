@@ -61,15 +61,15 @@ pub fn find_by_external_id(conn: &Connection, external_id: &str) -> rusqlite::Re
         .optional()
 }
 
-/// Inserts a referral and its audit row. `action` says where it came from
-/// ("create" from the form, "import", "demo").
+/// Inserts a referral and its audit row. `action` says where it came from (`Create` from the
+/// form, `Import`, `Demo`).
 pub fn insert(
     tx: &Transaction<'_>,
     fields: &ReferralFields,
     status: ReferralStatus,
     decided_on: Option<NaiveDate>,
     change: Change<'_>,
-    action: &str,
+    action: audit::ReferralAction,
 ) -> Result<ReferralId, StoreError> {
     if let Some(ext) = &fields.external_id
         && find_by_external_id(tx, ext)?.is_some()
@@ -111,8 +111,7 @@ pub fn insert(
     audit::log(
         tx,
         change,
-        action,
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(action),
         Some(id),
         &details,
     )?;
@@ -173,8 +172,7 @@ pub fn update(
     audit::log(
         tx,
         change,
-        "update",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::Update),
         Some(id.0),
         &details,
     )?;
@@ -200,8 +198,7 @@ pub fn withdraw(
     audit::log(
         tx,
         change,
-        "withdraw",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::Withdraw),
         Some(id.0),
         &details,
     )?;
@@ -221,8 +218,7 @@ pub fn reopen(tx: &Transaction<'_>, id: ReferralId, change: Change<'_>) -> Resul
     audit::log(
         tx,
         change,
-        "reopen",
-        audit::ENTITY_REFERRAL,
+        audit::Event::Referral(audit::ReferralAction::Reopen),
         Some(id.0),
         &details,
     )?;

@@ -163,14 +163,7 @@ pub fn save(
         "før": describe(&old),
         "etter": describe(s),
     });
-    audit::log(
-        tx,
-        change,
-        "settings",
-        audit::ENTITY_SETTINGS,
-        None,
-        &details,
-    )?;
+    audit::log(tx, change, audit::Event::Settings, None, &details)?;
     Ok(())
 }
 

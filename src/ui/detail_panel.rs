@@ -6,7 +6,7 @@ use super::theme;
 use super::{NavAction, ReferralAction};
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
 use crate::domain::{Referral, ReferralStatus};
-use crate::store::audit::AuditEntry;
+use crate::store::audit::{self, AuditEntry};
 use chrono::{Datelike, NaiveDate};
 
 /// Everything the pane shows, computed once when the selection or the data changes.
@@ -388,7 +388,7 @@ fn history_row_ui(ui: &mut egui::Ui, entry: &AuditEntry) {
         ui.colored_label(theme::MUTED_TEXT, format!("{when} · {}", entry.actor));
         ui.label(entry.action_nb());
     });
-    if entry.action == "update"
+    if entry.event == audit::Event::Referral(audit::ReferralAction::Update)
         && let Some(changes) = entry.details.as_object()
     {
         for (field, values) in changes {

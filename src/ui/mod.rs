@@ -19,7 +19,7 @@ pub mod theme;
 pub mod unlock;
 
 pub use app::{
-    Action, App, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
+    Action, AgendaChange, App, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
     ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, Preload, ReferralAction,
     Shared, View,
 };

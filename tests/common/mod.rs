@@ -28,7 +28,7 @@ pub fn register(store: &mut Store, draft: ReferralDraft, today: &str) -> Referra
                 ReferralStatus::TilVurdering,
                 None,
                 change_on("test", today),
-                "create",
+                inntak::store::audit::ReferralAction::Create,
             )
         })
         .unwrap()

@@ -8,6 +8,9 @@ use crate::domain::{ReferralFields, ReferralId};
 use crate::store::decisions::DecisionExtras;
 use crate::store::followups::CareStart;
 use crate::store::meetings::StoredItem;
+
+/// How an agenda change is logged (the store's meeting actions on the agenda).
+pub type AgendaChange = crate::store::audit::MeetingAction;
 use chrono::{NaiveDate, NaiveTime};
 use std::path::PathBuf;
 
@@ -142,11 +145,12 @@ pub enum ClinicAction {
 /// Meetings: the schedule, the agenda, attendance, and running the meeting.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MeetingAction {
-    /// Stores a meeting's agenda as given (accept, add, remove, reorder).
+    /// Stores a meeting's agenda as given, logged as `action` (accept, add, remove,
+    /// reorder).
     SetAgenda {
         meeting: MeetingId,
         items: Vec<StoredItem>,
-        action: &'static str,
+        action: AgendaChange,
     },
     ResetAgenda(MeetingId),
     AddExtraMeeting {

@@ -141,13 +141,13 @@ impl App {
         }
         match restored {
             Ok(r) => {
-                let log = OutputLog::new(audit::RESTORE, r.copied.referrals() as usize).with(
-                    serde_json::json!({
-                        "fra": crate::files::canonical(from).display().to_string(),
-                        "erstattet_fil_tatt_vare_på_som":
-                            r.kept.as_ref().map(|k| k.display().to_string()),
-                    }),
-                );
+                let log =
+                    OutputLog::new(audit::OutputAction::Restore, r.copied.referrals() as usize)
+                        .with(serde_json::json!({
+                            "fra": crate::files::canonical(from).display().to_string(),
+                            "erstattet_fil_tatt_vare_på_som":
+                                r.kept.as_ref().map(|k| k.display().to_string()),
+                        }));
                 self.log_output(&log, &path, "Databasen er gjenopprettet");
                 let kept = r
                     .kept

@@ -230,7 +230,7 @@ impl App {
                 let n = rows.len();
                 match crate::followup::breach_csv(&rows, today) {
                     Ok(bytes) => {
-                        let log = OutputLog::new(audit::EXPORT_BREACHES, n);
+                        let log = OutputLog::new(audit::OutputAction::ExportBreaches, n);
                         self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n, log)
                     }
                     Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
@@ -247,7 +247,7 @@ impl App {
                 let n = crate::stats::lines(report).len();
                 match crate::stats::to_csv(report) {
                     Ok(bytes) => {
-                        let mut log = OutputLog::new(audit::EXPORT_STATS, 0);
+                        let mut log = OutputLog::new(audit::OutputAction::ExportStats, 0);
                         log.extra = serde_json::json!({ "periode": report.period.label_nb() });
                         self.export_csv(&name, &bytes, n, log)
                     }
@@ -307,7 +307,7 @@ impl App {
                 crate::domain::ReferralStatus::TilVurdering,
                 None,
                 change,
-                "create",
+                audit::ReferralAction::Create,
             )
             .map(Some),
             Some(id) => {

@@ -203,7 +203,7 @@ impl App {
                 meeting,
                 items,
                 action,
-            } => meetings::store_agenda(tx, *meeting, items, action, change),
+            } => meetings::store_agenda(tx, *meeting, items, *action, change),
             MeetingAction::ResetAgenda(id) => meetings::clear_agenda(tx, *id, change),
             MeetingAction::AddExtraMeeting { date, time } => {
                 meetings::add_extra(tx, *date, *time, change).map(|_| ())

@@ -32,8 +32,8 @@ use crate::store::meetings::{self};
 use crate::store::referrals::{self, Change};
 use crate::store::{Integrity, Store, audit, settings};
 pub use actions::{
-    Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, ImportOutcome,
-    LetterTarget, MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
+    Action, AgendaChange, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
+    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
 };
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};
@@ -430,7 +430,7 @@ impl App {
     fn load_detail(&mut self) {
         self.detail = self.selected.and_then(|id| {
             let referral = referrals::get(self.store.conn(), id).ok()?;
-            let history = audit::for_entity(self.store.conn(), audit::ENTITY_REFERRAL, id.0)
+            let history = audit::for_entity(self.store.conn(), audit::Entity::Referral, id.0)
                 .unwrap_or_default();
             let mut view = DetailView::new(
                 referral,

@@ -58,9 +58,9 @@ impl App {
         };
         let (bytes, log) = match printed.map_err(|e| e.to_string()).and_then(|p| {
             let action = if minutes {
-                audit::PRINT_MINUTES
+                audit::OutputAction::PrintMinutes
             } else {
-                audit::PRINT_AGENDA
+                audit::OutputAction::PrintAgenda
             };
             let mut log = OutputLog::new(action, p.items.len());
             log.extra = serde_json::json!({ "møte": p.date_text, "initialer": initials_only });
@@ -411,7 +411,7 @@ impl App {
 
     /// Logs a finished backup (taken on its own thread, or at closing).
     pub(super) fn log_backup(&mut self, copied: &crate::backup::Copied) {
-        let log = OutputLog::new(audit::BACKUP, copied.referrals() as usize)
+        let log = OutputLog::new(audit::OutputAction::Backup, copied.referrals() as usize)
             .with(serde_json::json!({ "tabeller": copied.tables.len() }));
         self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
     }

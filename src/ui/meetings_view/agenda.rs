@@ -146,7 +146,7 @@ impl MeetingsView {
                             actions.push(Action::Meeting(MeetingAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
-                                action: "reorder",
+                                action: AgendaChange::AgendaReorder,
                             }));
                         }
                         if ui
@@ -159,7 +159,7 @@ impl MeetingsView {
                             actions.push(Action::Meeting(MeetingAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
-                                action: "reorder",
+                                action: AgendaChange::AgendaReorder,
                             }));
                         }
                     });
@@ -175,7 +175,7 @@ impl MeetingsView {
                             actions.push(Action::Meeting(MeetingAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
-                                action: "remove",
+                                action: AgendaChange::AgendaRemove,
                             }));
                         }
                     }
@@ -217,7 +217,7 @@ impl MeetingsView {
                             actions.push(Action::Meeting(MeetingAction::SetAgenda {
                                 meeting: m.id,
                                 items,
-                                action: "add",
+                                action: AgendaChange::AgendaAdd,
                             }));
                         }
                         ui.label(format!(
@@ -269,7 +269,7 @@ impl MeetingsView {
                     actions.push(Action::Meeting(MeetingAction::SetAgenda {
                         meeting,
                         items,
-                        action: "remove_must",
+                        action: AgendaChange::AgendaRemoveMust,
                     }));
                     self.confirm_remove = None;
                 }

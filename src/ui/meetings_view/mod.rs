@@ -4,7 +4,7 @@
 mod agenda;
 
 use super::{Action, labelled_date_ui, theme};
-use super::{MeetingAction, NavAction, OutputAction};
+use super::{AgendaChange, MeetingAction, NavAction, OutputAction};
 use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
 use crate::domain::ReferralId;
@@ -401,7 +401,7 @@ impl MeetingsView {
                     actions.push(Action::Meeting(MeetingAction::SetAgenda {
                         meeting: m.id,
                         items,
-                        action: "add",
+                        action: AgendaChange::AgendaAdd,
                     }));
                 }
             });
@@ -422,7 +422,7 @@ impl MeetingsView {
                 actions.push(Action::Meeting(MeetingAction::SetAgenda {
                     meeting: m.id,
                     items: view.stored_items(),
-                    action: "accept",
+                    action: AgendaChange::AgendaAccept,
                 }));
             }
             if plan.stored
