@@ -1,0 +1,274 @@
+//! The import dialog's parts: the column mapping, the Henvisning XML rows, the line errors,
+//! the progress and the summary.
+
+use super::*;
+
+/// Their columns with our column for each (a choice), and the first rows under them.
+/// Returns whether the mapping changed.
+pub(super) fn mapping_ui(
+    ui: &mut egui::Ui,
+    table: &SourceTable,
+    mapping: &mut [Option<Field>],
+) -> bool {
+    let mut changed = false;
+    let fields = csvio::importable_fields();
+    ui.label("Velg vår kolonne for hver av deres (gjettet fra overskriften):");
+    egui::ScrollArea::horizontal()
+        .id_salt("import_preview")
+        .show(ui, |ui| {
+            egui::Grid::new("import_preview_grid")
+                .striped(true)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for name in &table.header {
+                        ui.strong(short(name, 24));
+                    }
+                    ui.end_row();
+                    for (i, chosen) in mapping.iter_mut().enumerate() {
+                        let text = chosen.map_or("– importeres ikke –", |f| f.label_nb());
+                        let theirs = table.header.get(i).map_or("", |h| h.trim());
+                        egui::ComboBox::from_id_salt(("import_map", i))
+                            .selected_text(text)
+                            .width(150.0)
+                            .show_ui(ui, |ui| {
+                                changed |= ui
+                                    .selectable_value(chosen, None, "– importeres ikke –")
+                                    .changed();
+                                for f in &fields {
+                                    changed |= ui
+                                        .selectable_value(chosen, Some(*f), f.label_nb())
+                                        .changed();
+                                }
+                            })
+                            .response
+                            .accessible_name(format!("Kolonne «{}»", short(theirs, 24)));
+                    }
+                    ui.end_row();
+                    for row in table
+                        .rows
+                        .iter()
+                        .filter_map(|r| r.as_ref().ok())
+                        .take(PREVIEW_ROWS)
+                    {
+                        for cell in row.1.iter().take(table.header.len()) {
+                            ui.label(short(cell, 24));
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+    if table.rows.len() > PREVIEW_ROWS {
+        ui.colored_label(
+            theme::MUTED_TEXT,
+            format!("… og {} rader til", table.rows.len() - PREVIEW_ROWS),
+        );
+    }
+    changed
+}
+
+/// The Henvisning files: what each says, with the received date and (when the message did
+/// not say) the referrer kind to confirm. Returns whether anything changed.
+pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
+    let mut changed = false;
+    egui::ScrollArea::vertical()
+        .id_salt("import_xml")
+        .max_height(280.0)
+        .show(ui, |ui| {
+            egui::Grid::new("import_xml_grid")
+                .striped(true)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    for head in ["Fil", "Pasient", "Henviser", "Henvisertype", "Mottatt", ""] {
+                        ui.strong(head);
+                    }
+                    ui.end_row();
+                    for (i, row) in rows.iter_mut().enumerate() {
+                        ui.label(short(&henvisning::file_name(&row.file), 28));
+                        match &row.read {
+                            Ok(r) => {
+                                ui.label(short(&r.patient, 28));
+                                ui.label(short(&r.referrer, 36));
+                                if r.referrer_kind_known {
+                                    ui.label(row.kind.label_nb());
+                                } else {
+                                    let file = henvisning::file_name(&row.file);
+                                    ui.horizontal(|ui| {
+                                        egui::ComboBox::from_id_salt(("import_kind", i))
+                                            .selected_text(row.kind.label_nb())
+                                            .show_ui(ui, |ui| {
+                                                for k in ReferrerKind::ALL {
+                                                    changed |= ui
+                                                        .selectable_value(
+                                                            &mut row.kind,
+                                                            k,
+                                                            k.label_nb(),
+                                                        )
+                                                        .changed();
+                                                }
+                                            })
+                                            .response
+                                            .accessible_name(format!("Henvisertype for {file}"));
+                                        if row.kind == ReferrerKind::Sykehusavdeling {
+                                            changed |= ui
+                                                .add(
+                                                    egui::TextEdit::singleline(&mut row.specialty)
+                                                        .hint_text("fagfelt")
+                                                        .desired_width(110.0),
+                                                )
+                                                .accessible_name(format!("Fagfelt for {file}"))
+                                                .changed();
+                                        }
+                                    });
+                                }
+                                let file = henvisning::file_name(&row.file);
+                                changed |= ui
+                                    .add(
+                                        egui::TextEdit::singleline(&mut row.received)
+                                            .desired_width(90.0),
+                                    )
+                                    .accessible_name(format!("Mottatt for {file}"))
+                                    .changed();
+                                match r.seniority_date {
+                                    Some(d) => ui.colored_label(
+                                        theme::MUTED_TEXT,
+                                        format!("videresendt: ansiennitetsdato {}", format_date(d)),
+                                    ),
+                                    None => ui.label(""),
+                                };
+                            }
+                            Err(e) => {
+                                ui.colored_label(theme::ERROR_TEXT, short(e, 80));
+                                for _ in 0..4 {
+                                    ui.label("");
+                                }
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+        });
+    changed
+}
+
+/// The per-line errors, with the command line's texts (virtualised: a file may hold
+/// thousands). Henvisning files are named in place of a line number, as on the command line.
+pub(super) fn errors_ui(ui: &mut egui::Ui, parsed: &ParsedFile, files: Option<&[String]>) {
+    let errors: Vec<String> = parsed
+        .rows
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .flatten()
+        .map(|e: &LineError| match files {
+            Some(names) => henvisning::error_text(e, names),
+            None => e.to_string(),
+        })
+        .collect();
+    ui.label("Feil (disse radene importeres ikke):");
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
+    egui::ScrollArea::vertical()
+        .id_salt("import_errors")
+        .max_height(160.0)
+        .show_rows(ui, row_height, errors.len(), |ui, range| {
+            for e in &errors[range] {
+                ui.colored_label(theme::ERROR_TEXT, e);
+            }
+        });
+}
+
+pub(super) fn running_ui(ui: &mut egui::Ui, run: &RunningImport) {
+    let done = run.progress.done.load(Ordering::Relaxed).min(run.total);
+    let share = if run.total == 0 {
+        0.0
+    } else {
+        done as f32 / run.total as f32
+    };
+    ui.label("Importerer … (alt eller ingenting: avbryter du, blir ingenting importert)");
+    ui.add(egui::ProgressBar::new(share).show_percentage());
+    ui.label(format!(
+        "{} av {} rader",
+        crate::stats::thousands(done),
+        crate::stats::thousands(run.total)
+    ));
+    if run.progress.cancel.load(Ordering::Relaxed) {
+        ui.label("Avbryter …");
+    } else if ui.button("Avbryt importen").clicked() {
+        run.progress.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(super) fn done_ui(
+    ui: &mut egui::Ui,
+    result: &Result<ImportSummary, String>,
+    actions: &mut Vec<Action>,
+) {
+    match result {
+        Ok(s) => {
+            ui.label(format!("Importerte {}.", referrals_nb(s.imported)));
+            if s.decisions > 0 {
+                ui.label(format!(
+                    "{} av dem hadde en avgjørelse fra før og telles i statistikken.",
+                    s.decisions
+                ));
+            }
+            if s.already_present > 0 {
+                ui.label(format!(
+                    "{} fantes fra før (samme henvisnings-ID) og ble hoppet over.",
+                    s.already_present
+                ));
+            }
+            if s.skipped_invalid > 0 {
+                ui.colored_label(
+                    theme::ERROR_TEXT,
+                    format!(
+                        "{} med feil ble ikke importert; rett dem i kilden og importer på nytt.",
+                        if s.skipped_invalid == 1 {
+                            "1 rad".to_string()
+                        } else {
+                            format!("{} rader", s.skipped_invalid)
+                        }
+                    ),
+                );
+            }
+            if s.undated > 0 {
+                ui.label(format!(
+                    "Merk: {} har en avgjort status uten dato i «avgjort», og telles ikke i \
+                     statistikken.",
+                    s.undated
+                ));
+            }
+            if s.imported > 0 {
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "Køen viser nå bare de nye henvisningene, den første valgt («Vis alle» \
+                     over køen viser resten igjen).",
+                );
+            }
+        }
+        Err(e) => {
+            ui.colored_label(theme::ERROR_TEXT, e);
+        }
+    }
+    ui.add_space(6.0);
+    if ui.button("Lukk").clicked() {
+        actions.push(Action::Import(ImportAction::Close));
+    }
+}
+
+/// "1 henvisning", "2 henvisninger".
+pub(super) fn referrals_nb(n: usize) -> String {
+    if n == 1 {
+        "1 henvisning".into()
+    } else {
+        format!("{n} henvisninger")
+    }
+}
+
+/// A cell as the preview shows it: one line, at most `max` characters.
+pub(super) fn short(text: &str, max: usize) -> String {
+    let one_line = crate::files::clean_for_terminal(&text.replace(['\n', '\r', '\t'], " "));
+    if one_line.chars().count() > max {
+        format!("{}…", one_line.chars().take(max).collect::<String>())
+    } else {
+        one_line
+    }
+}
