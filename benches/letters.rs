@@ -30,7 +30,8 @@ fn main() {
     };
     store
         .write(|tx| {
-            inntak::demo::insert(tx, 3000, 7, today, WorkingDayRule::default(), change).map(|_| ())
+            inntak::store::demo::insert(tx, 3000, 7, today, WorkingDayRule::default(), change)
+                .map(|_| ())
         })
         .expect("demo");
     let s = settings::load(store.conn()).expect("settings");
@@ -51,7 +52,9 @@ fn main() {
         let t = Instant::now();
         let mut planned = Vec::new();
         for id in &ids {
-            planned.extend(letters::for_referral(store.conn(), &s, *id, None, today).unwrap());
+            planned.extend(
+                inntak::model::letters::for_referral(store.conn(), &s, *id, None, today).unwrap(),
+            );
         }
         let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
         assert_eq!(ready.len(), 60, "every demo letter is complete");
@@ -83,7 +86,7 @@ fn main() {
             initials_only: false,
             printed_at: today.and_hms_opt(9, i % 60, 0).unwrap(),
         };
-        let printed = inntak::planning::printed_minutes(
+        let printed = inntak::model::planning::printed_minutes(
             store.conn(),
             &s,
             inntak::domain::meeting::MeetingId(held),

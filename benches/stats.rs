@@ -47,7 +47,7 @@ fn main() {
     let (_dir, path) = common::demo_db(count, today);
     let store = Store::open(&path).expect("open");
     let conn = store.conn();
-    let year = stats::report(conn, Period::Year(2025), true, rule, today).unwrap();
+    let year = inntak::model::stats_report(conn, Period::Year(2025), true, rule, today).unwrap();
     println!(
         "year 2025: {} received, {} assessed (2024: {})",
         year.figures.received,
@@ -59,12 +59,14 @@ fn main() {
         51,
         20.0,
         || {
-            let r = stats::report(conn, Period::Year(2025), true, rule, today).unwrap();
+            let r =
+                inntak::model::stats_report(conn, Period::Year(2025), true, rule, today).unwrap();
             std::hint::black_box(stats::lines(&r));
         },
     );
     measure("2. tertial 2026 against 2025", 51, 20.0, || {
-        let r = stats::report(conn, Period::Tertial(2026, 2), true, rule, today).unwrap();
+        let r =
+            inntak::model::stats_report(conn, Period::Tertial(2026, 2), true, rule, today).unwrap();
         std::hint::black_box(r);
     });
     let all = Period::Range(iso("1900-01-01"), today);
@@ -73,7 +75,7 @@ fn main() {
         9,
         f64::INFINITY,
         || {
-            let r = stats::report(conn, all, false, rule, today).unwrap();
+            let r = inntak::model::stats_report(conn, all, false, rule, today).unwrap();
             std::hint::black_box(r);
         },
     );

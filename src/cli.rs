@@ -1,7 +1,6 @@
 //! The command line: the window by default, and the `demo`, `import` and `export` commands.
 
 use crate::agenda::pdf;
-use crate::backup::{self, Source};
 use crate::calendar::parse_date;
 use crate::clock::Clock;
 use crate::csvio::{self, ImportOptions};
@@ -11,6 +10,7 @@ use crate::files;
 use crate::files::Protected;
 use crate::planning;
 use crate::store::audit::OutputLog;
+use crate::store::backup::{self, Source};
 use crate::store::cipher::{self, FileKind, Passphrase, Unlock};
 use crate::store::referrals::Change;
 use crate::store::{OpenOptions, Store, audit, meetings, settings};
@@ -509,7 +509,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             let n = store
                 .write(|tx| {
                     settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                    demo::insert_generated(tx, generated, clock.today(), rule, change)
+                    crate::store::demo::insert_generated(tx, generated, clock.today(), rule, change)
                 })
                 .map_err(|e| e.to_string())?;
             println!("La inn {n} fiktive henvisninger i {}", path.display());
@@ -552,15 +552,21 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             }
             let queue =
                 crate::model::queue(store.conn(), rule, today).map_err(|e| e.to_string())?;
-            let planning = planning::load(store.conn(), &settings, &queue, today)
+            let planning = crate::model::planning::load(store.conn(), &settings, &queue, today)
                 .map_err(|e| e.to_string())?;
             let id = planning::find_meeting(&planning, *meeting)?;
             let options = planning::PrintOptions {
                 initials_only: *initials,
                 printed_at: clock.now(),
             };
-            let printed = planning::printed_agenda(store.conn(), &settings, &planning, id, options)
-                .map_err(|e| e.to_string())?;
+            let printed = crate::model::planning::printed_agenda(
+                store.conn(),
+                &settings,
+                &planning,
+                id,
+                options,
+            )
+            .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
             let logged = json!({ "møte": printed.date_text, "initialer": initials });
             let patients = printed.items.len();
@@ -620,8 +626,9 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 initials_only: *initials,
                 printed_at: clock.now(),
             };
-            let printed = planning::printed_minutes(store.conn(), &settings, found.id, options)
-                .map_err(|e| e.to_string())?;
+            let printed =
+                crate::model::planning::printed_minutes(store.conn(), &settings, found.id, options)
+                    .map_err(|e| e.to_string())?;
             let bytes = pdf::render(&printed).map_err(|e| e.to_string())?;
             let logged = json!({ "møte": printed.date_text, "initialer": initials });
             let patients = printed.items.len();
@@ -663,7 +670,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                         referral,
                         only: *only,
                     };
-                    let planned = crate::letters::for_meeting(
+                    let planned = crate::model::letters::for_meeting(
                         store.conn(),
                         &settings,
                         found.id,
@@ -686,7 +693,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 }
                 (None, Some(text)) => {
                     let id = find_referral(&store, text)?;
-                    let planned = crate::letters::for_breach(
+                    let planned = crate::model::letters::for_breach(
                         store.conn(),
                         &settings,
                         id,
@@ -806,7 +813,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 ));
             }
             let report =
-                crate::stats::report(store.conn(), period, !no_compare, rule, clock.today())?;
+                crate::model::stats_report(store.conn(), period, !no_compare, rule, clock.today())?;
             let bytes = if *csv {
                 crate::stats::to_csv(&report).map_err(|e| e.to_string())?
             } else {

@@ -2,7 +2,6 @@
 //! meetings and decisions, kept in one local SQLite file.
 
 pub mod agenda;
-pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

@@ -18,7 +18,6 @@
 use crate::calendar::{WorkingDayRule, format_date};
 use crate::domain::ReferrerKind;
 use chrono::{Datelike, Months, NaiveDate};
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// The period a report covers.
@@ -86,7 +85,7 @@ impl Period {
     }
 }
 
-pub use crate::store::stats::{Decided, Frist, PeriodData, Received, load_period};
+pub use crate::store::stats::{Decided, Frist, PeriodData, Received};
 
 /// One figure of the table.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -284,6 +283,46 @@ fn share(n: usize, of: usize) -> Option<f64> {
     (of > 0).then(|| n as f64 / of as f64)
 }
 
+/// Computes a period (and the year before, when `compare`) from the records `load` reads for
+/// a date range (`model::stats_report` reads them from the store). A period that runs past
+/// today is counted up to today, and the year before up to the same day.
+pub fn report(
+    period: Period,
+    compare: bool,
+    rule: WorkingDayRule,
+    today: NaiveDate,
+    load: impl Fn(NaiveDate, NaiveDate) -> Result<PeriodData, String>,
+) -> Result<Report, String> {
+    let bounds = period
+        .bounds()
+        .ok_or_else(|| format!("Ugyldig periode: {}", period.label_nb()))?;
+    let until = (bounds.1 > today && bounds.0 <= today).then_some(today);
+    let one = |(from, to): (NaiveDate, NaiveDate)| -> Result<Figures, String> {
+        let data = load(from, to)?;
+        Ok(compute(&data, (from, to), rule, today))
+    };
+    let cut = |(from, to): (NaiveDate, NaiveDate), day: Option<NaiveDate>| {
+        (from, day.map_or(to, |d| d.min(to)))
+    };
+    let figures = one(cut(bounds, until))?;
+    let previous = if compare {
+        let p = period.year_before();
+        let b = p
+            .bounds()
+            .ok_or_else(|| format!("Ugyldig periode: {}", p.label_nb()))?;
+        let day = until.map(|d| d.checked_sub_months(Months::new(12)).unwrap_or(d));
+        Some((p, one(cut(b, day))?))
+    } else {
+        None
+    };
+    Ok(Report {
+        period,
+        figures,
+        previous,
+        until,
+    })
+}
+
 /// Computes a period's figures (pure).
 pub fn compute(
     data: &PeriodData,
@@ -438,44 +477,6 @@ pub struct Report {
     /// The period runs past today: both it and the year before are counted up to this day
     /// (and its date a year earlier), so the comparison is like for like.
     pub until: Option<NaiveDate>,
-}
-
-/// Loads and computes a period (and the year before, when `compare`).
-pub fn report(
-    conn: &Connection,
-    period: Period,
-    compare: bool,
-    rule: WorkingDayRule,
-    today: NaiveDate,
-) -> Result<Report, String> {
-    let bounds = period
-        .bounds()
-        .ok_or_else(|| format!("Ugyldig periode: {}", period.label_nb()))?;
-    let until = (bounds.1 > today && bounds.0 <= today).then_some(today);
-    let one = |(from, to): (NaiveDate, NaiveDate)| -> Result<Figures, String> {
-        let data = load_period(conn, from, to).map_err(|e| format!("Databasefeil: {e}"))?;
-        Ok(compute(&data, (from, to), rule, today))
-    };
-    let cut = |(from, to): (NaiveDate, NaiveDate), day: Option<NaiveDate>| {
-        (from, day.map_or(to, |d| d.min(to)))
-    };
-    let figures = one(cut(bounds, until))?;
-    let previous = if compare {
-        let p = period.year_before();
-        let b = p
-            .bounds()
-            .ok_or_else(|| format!("Ugyldig periode: {}", p.label_nb()))?;
-        let day = until.map(|d| d.checked_sub_months(Months::new(12)).unwrap_or(d));
-        Some((p, one(cut(b, day))?))
-    } else {
-        None
-    };
-    Ok(Report {
-        period,
-        figures,
-        previous,
-        until,
-    })
 }
 
 impl Report {

@@ -71,7 +71,7 @@ fn planning_of(store: &Store) -> (inntak::domain::settings::ClinicSettings, plan
         s.working_day_rule(),
         today,
     );
-    let p = planning::load(store.conn(), &s, &queue, today).unwrap();
+    let p = inntak::model::planning::load(store.conn(), &s, &queue, today).unwrap();
     (s, p)
 }
 
@@ -124,7 +124,8 @@ fn the_printed_agenda_reads_back_in_order() {
         initials_only: false,
         printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
     };
-    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    let printed =
+        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
     let bytes = pdf::render(&printed).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
@@ -150,7 +151,8 @@ fn the_printed_agenda_reads_back_in_order() {
         initials_only: true,
         ..options
     };
-    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, initials).unwrap();
+    let printed =
+        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, initials).unwrap();
     let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
     assert!(!text.contains("Aasen") && text.contains("Å.A."), "{text}");
 }
@@ -189,7 +191,8 @@ fn a_long_agenda_runs_over_pages_with_page_numbers() {
         initials_only: false,
         printed_at: today.and_hms_opt(8, 0, 0).unwrap(),
     };
-    let printed = planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    let printed =
+        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
     assert_eq!(
         printed.items.len(),
         32,
@@ -362,7 +365,7 @@ fn minutes_list_every_item_with_its_outcome() {
         initials_only: false,
         printed_at: iso("2026-11-24").and_hms_opt(10, 0, 0).unwrap(),
     };
-    let minutes = planning::printed_minutes(store.conn(), &s, t, options).unwrap();
+    let minutes = inntak::model::planning::printed_minutes(store.conn(), &s, t, options).unwrap();
     assert_eq!(minutes.notice, "2 av 3 avgjort · møtet er avsluttet");
     let text = pdf_extract::extract_text_from_mem(&pdf::render(&minutes).unwrap()).unwrap();
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");

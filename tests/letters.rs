@@ -335,7 +335,8 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
         .zip([Some(day(9)), Some(day(10)), Some(day(11)), None])
     {
         let planned =
-            inntak::letters::for_referral(store.conn(), &settings, *id, None, decided).unwrap();
+            inntak::model::letters::for_referral(store.conn(), &settings, *id, None, decided)
+                .unwrap();
         assert_eq!(planned.len(), 2);
         assert!(
             planned.iter().all(|p| p.is_complete()),
@@ -403,7 +404,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
     assert_eq!(model.counts.not_informed, 2);
     // The statistics: informed within 10 working days, 2 of the 5 (day 11 is late, and the
     // two unsent are past the frist).
-    let report = inntak::stats::report(
+    let report = inntak::model::stats_report(
         store.conn(),
         inntak::stats::Period::Range(iso("2026-11-01"), iso("2026-11-30")),
         false,
@@ -585,7 +586,7 @@ fn a_secondary_referral_gets_a_confirmation_only_where_the_clinic_wants_one() {
     let today = iso("2026-11-06");
     let plan = |store: &Store| {
         let s = settings::load(store.conn()).unwrap();
-        inntak::letters::for_referral(store.conn(), &s, id, None, today).unwrap()
+        inntak::model::letters::for_referral(store.conn(), &s, id, None, today).unwrap()
     };
     assert!(
         plan(&store).is_empty(),

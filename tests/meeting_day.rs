@@ -234,7 +234,7 @@ fn agenda_numbers_are_fixed_through_postponing_and_adding() {
         [(ada, 1), (bo, 2), (cy, 3), (di, 4)]
     );
     decide_at(&mut store, tue, ada);
-    let minutes = inntak::planning::printed_minutes(
+    let minutes = inntak::model::planning::printed_minutes(
         store.conn(),
         &settings::load(store.conn()).unwrap(),
         tue,
@@ -317,7 +317,7 @@ fn the_minutes_show_a_reopening_and_an_approval_line() {
     store
         .write(|tx| meetings::reopen(tx, tue, "Glemte Bo", change()))
         .unwrap();
-    let minutes = inntak::planning::printed_minutes(
+    let minutes = inntak::model::planning::printed_minutes(
         store.conn(),
         &settings::load(store.conn()).unwrap(),
         tue,

@@ -4,9 +4,9 @@
 
 mod common;
 
-use inntak::backup::{self, Source};
 use inntak::domain::ReferralDraft;
 use inntak::domain::referral::iso;
+use inntak::store::backup::{self, Source};
 use inntak::store::location::FileSystem;
 use inntak::store::{IntegrityCheck, OpenError, OpenOptions, Store};
 

@@ -465,7 +465,10 @@ fn backup_and_restore_round_trip() {
         .unwrap()
         .to_string_lossy()
         .into_owned();
-    assert!(inntak::backup::parse_file_name(&name).is_some(), "{name}");
+    assert!(
+        inntak::store::backup::parse_file_name(&name).is_some(),
+        "{name}"
+    );
     assert_eq!(counts(&copies[0]), original);
 
     // Work goes on after the backup; restore brings back the backed-up state.

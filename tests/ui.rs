@@ -659,7 +659,7 @@ fn statistics_compare_this_year_with_last_year_and_export_csv() {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::demo::insert(
+            inntak::store::demo::insert(
                 tx,
                 1500,
                 3,
@@ -799,7 +799,7 @@ fn file_store(path: &std::path::Path, n: usize) -> Store {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::demo::insert(
+            inntak::store::demo::insert(
                 tx,
                 n,
                 5,
@@ -1151,7 +1151,7 @@ fn every_view_fits_a_1024_by_700_screen() {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::demo::insert(
+            inntak::store::demo::insert(
                 tx,
                 600,
                 3,

@@ -66,7 +66,7 @@ fn fill_demo(store: &mut Store, n: usize) {
     store
         .write(|tx| {
             inntak::store::settings::put(tx, inntak::store::settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::demo::insert(
+            inntak::store::demo::insert(
                 tx,
                 n,
                 1,
@@ -233,8 +233,8 @@ fn a_new_database_asks_for_the_passphrase_twice_and_is_encrypted() {
 /// passphrase it was taken with; a wrong one changes nothing.
 #[test]
 fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() {
-    use inntak::backup::{self, Source};
     use inntak::encryption::{self, Purpose};
+    use inntak::store::backup::{self, Source};
     use inntak::store::referrals::Change;
     const NEW: &str = "hest batteri stift korrekt";
     let dir = tempfile::tempdir().unwrap();

@@ -2,10 +2,13 @@
 //! shows is read here, through the store's functions; the view models themselves are pure.
 //! Each part is loaded on its own, so a write reloads only the parts it touched.
 
+pub mod letters;
+pub mod planning;
+
 use crate::calendar::WorkingDayRule;
 use crate::followup::FollowUps;
 use crate::queue::QueueModel;
-use crate::store::{followups, letters, referrals};
+use crate::store::{followups, referrals};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
@@ -17,7 +20,7 @@ pub fn queue(
 ) -> rusqlite::Result<QueueModel> {
     let mut model =
         referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))??;
-    model.set_letters(&letters::pending(conn)?, rule, today);
+    model.set_letters(&crate::store::letters::pending(conn)?, rule, today);
     Ok(model)
 }
 
@@ -38,5 +41,7 @@ pub fn stats_report(
     rule: WorkingDayRule,
     today: NaiveDate,
 ) -> Result<crate::stats::Report, String> {
-    crate::stats::report(conn, period, compare, rule, today)
+    crate::stats::report(period, compare, rule, today, |from, to| {
+        crate::store::stats::load_period(conn, from, to).map_err(|e| format!("Databasefeil: {e}"))
+    })
 }

@@ -3,7 +3,7 @@
 
 use super::BackupAction;
 use super::{Action, theme};
-use crate::backup::{self, Copied, Source};
+use crate::store::backup::{self, Copied, Source};
 use crate::store::cipher::{self, DbKey, FileKind, Passphrase};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::path::{Path, PathBuf};

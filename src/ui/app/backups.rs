@@ -1,8 +1,8 @@
 //! Automatic and manual backups, restore, the audit-chain verdict, and closing the window.
 
 use super::*;
-use crate::backup::Source;
 use crate::store::audit::OutputLog;
+use crate::store::backup::Source;
 use crate::store::cipher::{self, Unlock};
 use crate::store::{Integrity, Store, audit};
 use crate::ui::backup_view::{Backups, Finished};
@@ -124,7 +124,7 @@ impl App {
         let mut old = std::mem::replace(&mut self.store, placeholder);
         let _ = old.checkpoint();
         drop(old);
-        let restored = crate::backup::restore(
+        let restored = crate::store::backup::restore(
             &path,
             from,
             chrono::Local::now().naive_local(),

@@ -113,7 +113,7 @@ impl App {
                 let filled = self.store.write(|tx| {
                     settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
                     let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
-                    demo::insert(tx, count, seed, today, rule, change)
+                    crate::store::demo::insert(tx, count, seed, today, rule, change)
                 });
                 match filled {
                     Ok(n) => self.info(format!("La inn {n} fiktive henvisninger")),

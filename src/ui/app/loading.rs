@@ -73,7 +73,12 @@ impl App {
             }
         }
         if stale.referrals || stale.meetings {
-            match planning::load(self.store.conn(), &self.settings, &self.queue, today) {
+            match crate::model::planning::load(
+                self.store.conn(),
+                &self.settings,
+                &self.queue,
+                today,
+            ) {
                 Ok(p) => self.planning = p,
                 Err(e) => self.error(format!("Kunne ikke lese møtene: {e}")),
             }
@@ -162,14 +167,19 @@ impl App {
                 .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
             let today = self.clock.today();
             let rule = self.settings.working_day_rule();
-            let letters =
-                crate::letters::for_referral(self.store.conn(), &self.settings, id, None, today)
-                    .map_err(|e| e.to_string())
-                    .and_then(|planned| {
-                        let state = crate::store::letters::state_of(self.store.conn(), id)
-                            .map_err(|e| e.to_string())?;
-                        Ok((planned, state))
-                    });
+            let letters = crate::model::letters::for_referral(
+                self.store.conn(),
+                &self.settings,
+                id,
+                None,
+                today,
+            )
+            .map_err(|e| e.to_string())
+            .and_then(|planned| {
+                let state = crate::store::letters::state_of(self.store.conn(), id)
+                    .map_err(|e| e.to_string())?;
+                Ok((planned, state))
+            });
             match letters {
                 Ok((planned, state)) => {
                     view.letters = planned;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::agenda::pdf;
 use crate::domain::meeting::MeetingId;
-use crate::planning::{self, PrintOptions};
+use crate::planning::PrintOptions;
 use crate::store::audit;
 use crate::store::audit::OutputLog;
 use crate::store::meetings::{self};
@@ -46,9 +46,14 @@ impl App {
             printed_at: self.clock.now(),
         };
         let printed = if minutes {
-            planning::printed_minutes(self.store.conn(), &self.settings, meeting, options)
+            crate::model::planning::printed_minutes(
+                self.store.conn(),
+                &self.settings,
+                meeting,
+                options,
+            )
         } else {
-            planning::printed_agenda(
+            crate::model::planning::printed_agenda(
                 self.store.conn(),
                 &self.settings,
                 &self.planning,
@@ -105,21 +110,21 @@ impl App {
     ) -> Result<Vec<crate::letters::PlannedLetter>, crate::store::StoreError> {
         let today = self.clock.today();
         match target {
-            LetterTarget::Meeting(meeting) => crate::letters::for_meeting(
+            LetterTarget::Meeting(meeting) => crate::model::letters::for_meeting(
                 self.store.conn(),
                 &self.settings,
                 *meeting,
                 crate::letters::Selection::default(),
                 today,
             ),
-            LetterTarget::Referral(referral) => crate::letters::for_referral(
+            LetterTarget::Referral(referral) => crate::model::letters::for_referral(
                 self.store.conn(),
                 &self.settings,
                 *referral,
                 None,
                 today,
             ),
-            LetterTarget::Breach(referral, reason) => crate::letters::for_breach(
+            LetterTarget::Breach(referral, reason) => crate::model::letters::for_breach(
                 self.store.conn(),
                 &self.settings,
                 *referral,
@@ -410,7 +415,7 @@ impl App {
     }
 
     /// Logs a finished backup (taken on its own thread, or at closing).
-    pub(super) fn log_backup(&mut self, copied: &crate::backup::Copied) {
+    pub(super) fn log_backup(&mut self, copied: &crate::store::backup::Copied) {
         let log = OutputLog::new(audit::OutputAction::Backup, copied.referrals() as usize)
             .with(serde_json::json!({ "tabeller": copied.tables.len() }));
         self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
