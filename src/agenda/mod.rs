@@ -6,6 +6,8 @@ pub mod pdf;
 
 use crate::calendar::WorkingDayRule;
 use crate::domain::ReferralId;
+/// Why a referral is on an agenda: a domain code the store keeps with each agenda item.
+pub use crate::domain::meeting::Reason;
 use chrono::{Days, NaiveDate};
 
 /// An open referral that could go on an agenda.
@@ -17,60 +19,6 @@ pub struct Candidate {
     /// Back from a kartleggingssamtale for a track choice: its rights are already decided, so
     /// the assessment deadline no longer binds it.
     pub after_mapping: bool,
-}
-
-/// Why a referral is on the agenda.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// The deadline is already past on the meeting day.
-    Overdue,
-    /// No later meeting falls on or before the deadline: decide it at this one.
-    LastMeetingBeforeDeadline,
-    /// Room on the agenda: next by deadline.
-    ByDeadline,
-    /// Put on by the leader.
-    Manual,
-    /// Back from a kartleggingssamtale: choose monofaglig or tverrfaglig.
-    AfterMapping,
-}
-
-impl Reason {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Overdue => "overdue",
-            Self::LastMeetingBeforeDeadline => "last_meeting",
-            Self::ByDeadline => "by_deadline",
-            Self::Manual => "manual",
-            Self::AfterMapping => "after_mapping",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        [
-            Self::Overdue,
-            Self::LastMeetingBeforeDeadline,
-            Self::ByDeadline,
-            Self::Manual,
-            Self::AfterMapping,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
-    }
-
-    /// Must be decided at this meeting.
-    pub fn is_must(self) -> bool {
-        matches!(self, Self::Overdue | Self::LastMeetingBeforeDeadline)
-    }
-
-    pub fn label_nb(self) -> &'static str {
-        match self {
-            Self::Overdue => "Over fristen",
-            Self::LastMeetingBeforeDeadline => "Siste møte før frist",
-            Self::ByDeadline => "Etter fristrekkefølge",
-            Self::Manual => "Lagt til manuelt",
-            Self::AfterMapping => "Ny vurdering etter kartlegging",
-        }
-    }
 }
 
 /// Why a candidate must be decided at the meeting on `meeting`, given every upcoming meeting

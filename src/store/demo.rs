@@ -3,13 +3,13 @@
 //! reopened meeting, the letters sent after each meeting), all through the store's own
 //! functions in the caller's transaction, so every row has its audit row as in real use.
 
-use crate::agenda::Reason;
 use crate::calendar::WorkingDayRule;
 use crate::demo::*;
 use crate::domain::ReferralId;
 use crate::domain::ReferralStatus;
 use crate::domain::decision::{Clinician, Outcome, TeamMode, Track};
 use crate::domain::letter::CareKind;
+use crate::domain::meeting::Reason;
 use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::preparation::{Assessment, TrackKind};
 use crate::domain::settings::ClinicSettings;

@@ -2,8 +2,8 @@
 
 use super::audit::{self, MeetingAction};
 use super::{StoreError, referrals::Change, timestamp};
-use crate::agenda::Reason;
 use crate::domain::ReferralId;
+use crate::domain::meeting::Reason;
 use crate::domain::meeting::{
     Meeting, MeetingId, MeetingStatus, MemberId, Profession, TeamMember, scheduled_dates,
 };
