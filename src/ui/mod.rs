@@ -20,8 +20,8 @@ pub mod unlock;
 
 pub use app::{
     Action, AgendaChange, App, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
-    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, Preload, ReferralAction,
-    Shared, View,
+    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction, Preload,
+    ReferralAction, Shared, TeamAction, View,
 };
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;

@@ -1,7 +1,7 @@
 //! Innstillinger: clinic name, the Saturday rule, meeting schedule, capacity, closure days.
 
-use super::ClinicAction;
 use super::{Action, labelled_date_ui, theme};
+use super::{ClinicAction, TeamAction};
 use crate::calendar::format_date_weekday;
 use crate::domain::meeting::{Profession, TeamMember};
 use crate::domain::settings::{ClinicSettings, ClosureDay};
@@ -242,7 +242,7 @@ impl SettingsView {
                     ui.label(m.profession.label_nb());
                     let mut active = m.active;
                     if ui.checkbox(&mut active, "aktiv").changed() {
-                        actions.push(Action::Clinic(ClinicAction::SetMemberActive {
+                        actions.push(Action::Team(TeamAction::SetMemberActive {
                             id: m.id,
                             active,
                         }));
@@ -275,7 +275,7 @@ impl SettingsView {
                 .clicked()
                 && let Some(profession) = chosen
             {
-                actions.push(Action::Clinic(ClinicAction::AddMember {
+                actions.push(Action::Team(TeamAction::AddMember {
                     name: self.new_member_name.trim().to_string(),
                     profession,
                 }));

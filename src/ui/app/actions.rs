@@ -23,7 +23,9 @@ pub enum Action {
     Nav(NavAction),
     Referral(ReferralAction),
     Clinic(ClinicAction),
+    Team(TeamAction),
     Meeting(MeetingAction),
+    Plan(PlanAction),
     FollowUp(FollowUpAction),
     Output(OutputAction),
     Backup(BackupAction),
@@ -128,10 +130,15 @@ pub enum ReferralAction {
     },
 }
 
-/// The clinic: settings and the team.
+/// The clinic's settings.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClinicAction {
     SaveSettings(Box<ClinicSettings>),
+}
+
+/// The team: one write each, then the planning reloads.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TeamAction {
     AddMember {
         name: String,
         profession: Profession,
@@ -142,9 +149,31 @@ pub enum ClinicAction {
     },
 }
 
-/// Meetings: the schedule, the agenda, attendance, and running the meeting.
+/// Running a meeting: starting it, deciding, postponing, closing; each with its own handling
+/// (meeting mode, the decision's rules, the close's summary).
 #[derive(Clone, Debug, PartialEq)]
 pub enum MeetingAction {
+    /// Start (or continue) a meeting and open meeting mode.
+    StartMeeting(MeetingId),
+    Decide {
+        meeting: MeetingId,
+        referral: ReferralId,
+        outcome: Outcome,
+        extras: DecisionExtras,
+    },
+    Postpone {
+        meeting: MeetingId,
+        referral: ReferralId,
+        deadline: NaiveDate,
+    },
+    CloseMeeting(MeetingId),
+}
+
+/// The Møter view's and meeting mode's simple meeting writes: the schedule, the agenda,
+/// attendance, reopening, taking a postponement back. One transaction each, a message, and
+/// a reload of the planning.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanAction {
     /// Stores a meeting's agenda as given, logged as `action` (accept, add, remove,
     /// reorder).
     SetAgenda {
@@ -175,25 +204,11 @@ pub enum MeetingAction {
         member: MemberId,
         present: bool,
     },
-    /// Start (or continue) a meeting and open meeting mode.
-    StartMeeting(MeetingId),
-    Decide {
-        meeting: MeetingId,
-        referral: ReferralId,
-        outcome: Outcome,
-        extras: DecisionExtras,
-    },
-    Postpone {
-        meeting: MeetingId,
-        referral: ReferralId,
-        deadline: NaiveDate,
-    },
     /// Take a postponement back at the same meeting.
     TakeBackPostponement {
         meeting: MeetingId,
         referral: ReferralId,
     },
-    CloseMeeting(MeetingId),
     ReopenMeeting {
         id: MeetingId,
         reason: String,

@@ -19,7 +19,9 @@ impl App {
             Action::Nav(a) => self.apply_nav(a),
             Action::Referral(a) => self.apply_referral(a),
             Action::Clinic(a) => self.apply_clinic(a),
+            Action::Team(a) => self.apply_team(a),
             Action::Meeting(a) => self.apply_meeting(a),
+            Action::Plan(a) => self.apply_plan(a),
             Action::FollowUp(a) => self.apply_follow_up(a),
             Action::Output(a) => self.apply_output(a),
             Action::Backup(a) => self.apply_backup(a),
@@ -178,7 +180,7 @@ impl App {
         }
     }
 
-    /// Settings and team writes.
+    /// Settings writes.
     fn apply_clinic(&mut self, action: ClinicAction) {
         match action {
             ClinicAction::SaveSettings(new) => {
@@ -197,9 +199,6 @@ impl App {
                     }
                     Err(e) => self.error(e.to_string()),
                 }
-            }
-            ClinicAction::AddMember { .. } | ClinicAction::SetMemberActive { .. } => {
-                self.apply_team_write(action)
             }
         }
     }

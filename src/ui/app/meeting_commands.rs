@@ -59,15 +59,6 @@ impl App {
                     Err(e) => self.error(e.to_string()),
                 }
             }
-            MeetingAction::SetAgenda { .. }
-            | MeetingAction::ResetAgenda(_)
-            | MeetingAction::AddExtraMeeting { .. }
-            | MeetingAction::MoveMeeting { .. }
-            | MeetingAction::SetCancelled { .. }
-            | MeetingAction::SetLeader { .. }
-            | MeetingAction::SetAttendance { .. }
-            | MeetingAction::ReopenMeeting { .. }
-            | MeetingAction::TakeBackPostponement { .. } => self.apply_meeting_write(action),
         }
     }
 
@@ -193,85 +184,71 @@ impl App {
 
     /// The meeting writes that need nothing but a transaction and a message (the agenda,
     /// the schedule, attendance, reopening): one transaction each, then a reload.
-    pub(super) fn apply_meeting_write(&mut self, action: MeetingAction) {
+    pub(super) fn apply_plan(&mut self, action: PlanAction) {
         let change = Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
         let result = self.store.write(|tx| match &action {
-            MeetingAction::SetAgenda {
+            PlanAction::SetAgenda {
                 meeting,
                 items,
                 action,
             } => meetings::store_agenda(tx, *meeting, items, *action, change),
-            MeetingAction::ResetAgenda(id) => meetings::clear_agenda(tx, *id, change),
-            MeetingAction::AddExtraMeeting { date, time } => {
+            PlanAction::ResetAgenda(id) => meetings::clear_agenda(tx, *id, change),
+            PlanAction::AddExtraMeeting { date, time } => {
                 meetings::add_extra(tx, *date, *time, change).map(|_| ())
             }
-            MeetingAction::MoveMeeting { id, date, time } => {
+            PlanAction::MoveMeeting { id, date, time } => {
                 meetings::move_to(tx, *id, *date, *time, change)
             }
-            MeetingAction::SetCancelled { id, cancelled } => {
+            PlanAction::SetCancelled { id, cancelled } => {
                 meetings::set_cancelled(tx, *id, *cancelled, change)
             }
-            MeetingAction::SetLeader { id, leader } => {
-                meetings::set_leader(tx, *id, *leader, change)
-            }
-            MeetingAction::SetAttendance {
+            PlanAction::SetLeader { id, leader } => meetings::set_leader(tx, *id, *leader, change),
+            PlanAction::SetAttendance {
                 id,
                 member,
                 present,
             } => meetings::set_attendance(tx, *id, *member, *present, change),
-            MeetingAction::ReopenMeeting { id, reason } => {
-                meetings::reopen(tx, *id, reason, change)
-            }
-            MeetingAction::TakeBackPostponement { meeting, referral } => {
+            PlanAction::ReopenMeeting { id, reason } => meetings::reopen(tx, *id, reason, change),
+            PlanAction::TakeBackPostponement { meeting, referral } => {
                 meetings::take_back_postponement(tx, *meeting, *referral, change)
-            }
-            MeetingAction::StartMeeting(_)
-            | MeetingAction::Decide { .. }
-            | MeetingAction::Postpone { .. }
-            | MeetingAction::CloseMeeting(_) => {
-                unreachable!("applied by apply_meeting with its own handling")
             }
         });
         if let Err(e) = result {
             return self.error(e.to_string());
         }
         let message = match &action {
-            MeetingAction::AddExtraMeeting { date, .. } => Some(format!(
+            PlanAction::AddExtraMeeting { date, .. } => Some(format!(
                 "Ekstramøte {} er lagt til",
                 format_date_weekday(*date)
             )),
-            MeetingAction::MoveMeeting { date, .. } => Some(format!(
+            PlanAction::MoveMeeting { date, .. } => Some(format!(
                 "Møtet er flyttet til {}",
                 format_date_weekday(*date)
             )),
-            MeetingAction::SetCancelled {
+            PlanAction::SetCancelled {
                 cancelled: true, ..
             } => Some("Møtet er avlyst; agendaen går til neste møte".into()),
-            MeetingAction::SetAgenda { .. } => Some("Agendaen er lagret".into()),
-            MeetingAction::ResetAgenda(_) => Some("Nytt forslag til agenda".into()),
-            MeetingAction::ReopenMeeting { .. } => {
+            PlanAction::SetAgenda { .. } => Some("Agendaen er lagret".into()),
+            PlanAction::ResetAgenda(_) => Some("Nytt forslag til agenda".into()),
+            PlanAction::ReopenMeeting { .. } => {
                 Some("Møtet er gjenåpnet; fortsett det for å rette, og avslutt det igjen".into())
             }
-            MeetingAction::TakeBackPostponement { .. } => {
+            PlanAction::TakeBackPostponement { .. } => {
                 Some("Utsettelsen er tatt tilbake; punktet behandles på dette møtet".into())
             }
-            MeetingAction::SetCancelled {
+            PlanAction::SetCancelled {
                 cancelled: false, ..
             }
-            | MeetingAction::SetLeader { .. }
-            | MeetingAction::SetAttendance { .. }
-            | MeetingAction::StartMeeting(_)
-            | MeetingAction::Decide { .. }
-            | MeetingAction::Postpone { .. }
-            | MeetingAction::CloseMeeting(_) => None,
+            | PlanAction::SetLeader { .. }
+            | PlanAction::SetAttendance { .. } => None,
         };
         if let Some(text) = message {
             self.info(text);
         }
-        if let MeetingAction::AddExtraMeeting { date, .. } = action
+        if let PlanAction::AddExtraMeeting { date, .. } = action
             && let Ok(Some(m)) = meetings::upcoming_on(self.store.conn(), date)
         {
             self.meetings_view.select(m.id);
@@ -281,23 +258,22 @@ impl App {
     }
 
     /// The team: adding a member, setting one inactive.
-    pub(super) fn apply_team_write(&mut self, action: ClinicAction) {
+    pub(super) fn apply_team(&mut self, action: TeamAction) {
         let change = Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
         let result = self.store.write(|tx| match &action {
-            ClinicAction::AddMember { name, profession } => {
+            TeamAction::AddMember { name, profession } => {
                 meetings::add_member(tx, name, *profession, change).map(|_| ())
             }
-            ClinicAction::SetMemberActive { id, active } => {
+            TeamAction::SetMemberActive { id, active } => {
                 meetings::set_member_active(tx, *id, *active, change)
             }
-            ClinicAction::SaveSettings(_) => unreachable!("applied by apply_clinic"),
         });
         match result {
             Ok(()) => {
-                if let ClinicAction::AddMember { name, .. } = &action {
+                if let TeamAction::AddMember { name, .. } = &action {
                     self.info(format!("{name} er lagt til i teamet"));
                 }
                 self.mark_stale(Stale::MEETINGS);

@@ -35,7 +35,8 @@ use crate::store::referrals::{self, Change};
 use crate::store::{Integrity, Store, audit, settings};
 pub use actions::{
     Action, AgendaChange, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
-    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, ReferralAction, Shared,
+    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction,
+    ReferralAction, Shared, TeamAction,
 };
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};

@@ -15,7 +15,7 @@ use crate::followup::FollowUps;
 use crate::planning::MeetingView;
 use crate::queue::QueueModel;
 use crate::store::decisions::StoredDecision;
-use crate::ui::{Action, labelled_date_ui, theme};
+use crate::ui::{Action, PlanAction, labelled_date_ui, theme};
 use crate::ui::{FollowUpAction, MeetingAction, NavAction};
 use chrono::NaiveDate;
 use form::*;
@@ -180,8 +180,8 @@ impl MeetingMode {
                                         .on_hover_text(TAKE_BACK_HINT)
                                         .clicked()
                                     {
-                                        actions.push(Action::Meeting(
-                                            MeetingAction::TakeBackPostponement {
+                                        actions.push(Action::Plan(
+                                            PlanAction::TakeBackPostponement {
                                                 meeting: m.id,
                                                 referral: *id,
                                             },

@@ -33,7 +33,7 @@ impl MeetingsView {
                         .selectable_label(m.leader.is_none(), "ikke satt")
                         .clicked()
                     {
-                        actions.push(Action::Meeting(MeetingAction::SetLeader {
+                        actions.push(Action::Plan(PlanAction::SetLeader {
                             id: m.id,
                             leader: None,
                         }));
@@ -43,7 +43,7 @@ impl MeetingsView {
                             .selectable_label(m.leader == Some(p.id), &p.name)
                             .clicked()
                         {
-                            actions.push(Action::Meeting(MeetingAction::SetLeader {
+                            actions.push(Action::Plan(PlanAction::SetLeader {
                                 id: m.id,
                                 leader: Some(p.id),
                             }));
@@ -59,7 +59,7 @@ impl MeetingsView {
                 let mut present = view.attendees.contains(&p.id);
                 let text = format!("{} ({})", p.name, p.profession.label_nb().to_lowercase());
                 if ui.checkbox(&mut present, text).changed() {
-                    actions.push(Action::Meeting(MeetingAction::SetAttendance {
+                    actions.push(Action::Plan(PlanAction::SetAttendance {
                         id: m.id,
                         member: p.id,
                         present,
@@ -143,7 +143,7 @@ impl MeetingsView {
                         {
                             let mut new = view.stored_items();
                             new.swap(index, index - 1);
-                            actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                            actions.push(Action::Plan(PlanAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
                                 action: AgendaChange::AgendaReorder,
@@ -156,7 +156,7 @@ impl MeetingsView {
                         {
                             let mut new = view.stored_items();
                             new.swap(index, index + 1);
-                            actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                            actions.push(Action::Plan(PlanAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
                                 action: AgendaChange::AgendaReorder,
@@ -172,7 +172,7 @@ impl MeetingsView {
                                 .into_iter()
                                 .filter(|i| i.referral != *id)
                                 .collect();
-                            actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                            actions.push(Action::Plan(PlanAction::SetAgenda {
                                 meeting: m.id,
                                 items: new,
                                 action: AgendaChange::AgendaRemove,
@@ -214,7 +214,7 @@ impl MeetingsView {
                                 referral: r.id,
                                 reason: Reason::Manual,
                             });
-                            actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                            actions.push(Action::Plan(PlanAction::SetAgenda {
                                 meeting: m.id,
                                 items,
                                 action: AgendaChange::AgendaAdd,
@@ -266,7 +266,7 @@ impl MeetingsView {
                         .into_iter()
                         .filter(|i| i.referral != referral)
                         .collect();
-                    actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                    actions.push(Action::Plan(PlanAction::SetAgenda {
                         meeting,
                         items,
                         action: AgendaChange::AgendaRemoveMust,

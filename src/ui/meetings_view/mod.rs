@@ -4,7 +4,7 @@
 mod agenda;
 
 use super::{Action, labelled_date_ui, theme};
-use super::{AgendaChange, MeetingAction, NavAction, OutputAction};
+use super::{AgendaChange, MeetingAction, NavAction, OutputAction, PlanAction};
 use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
 use crate::domain::ReferralId;
@@ -177,7 +177,7 @@ impl MeetingsView {
                     if ui.button("Opprett ekstramøte").clicked()
                         && let Ok(time) = NaiveTime::parse_from_str(time.trim(), "%H:%M")
                     {
-                        actions.push(Action::Meeting(MeetingAction::AddExtraMeeting {
+                        actions.push(Action::Plan(PlanAction::AddExtraMeeting {
                             date: *date,
                             time,
                         }));
@@ -232,7 +232,7 @@ impl MeetingsView {
                         && m.date >= today
                         && ui.small_button("Gjenopprett").clicked()
                     {
-                        actions.push(Action::Meeting(MeetingAction::SetCancelled {
+                        actions.push(Action::Plan(PlanAction::SetCancelled {
                             id: m.id,
                             cancelled: false,
                         }));
@@ -248,7 +248,7 @@ impl MeetingsView {
                             .labelled_by(label.id);
                         let ok = !reason.trim().is_empty();
                         if ui.add_enabled(ok, egui::Button::new("Gjenåpne")).clicked() {
-                            actions.push(Action::Meeting(MeetingAction::ReopenMeeting {
+                            actions.push(Action::Plan(PlanAction::ReopenMeeting {
                                 id: m.id,
                                 reason: reason.clone(),
                             }));
@@ -377,7 +377,7 @@ impl MeetingsView {
                     .button(format!("Opprett ekstramøte {}", format_date_weekday(date)))
                     .clicked()
             {
-                actions.push(Action::Meeting(MeetingAction::AddExtraMeeting {
+                actions.push(Action::Plan(PlanAction::AddExtraMeeting {
                     date,
                     time: m.time,
                 }));
@@ -398,7 +398,7 @@ impl MeetingsView {
                         referral: *id,
                         reason: Reason::LastMeetingBeforeDeadline,
                     }));
-                    actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                    actions.push(Action::Plan(PlanAction::SetAgenda {
                         meeting: m.id,
                         items,
                         action: AgendaChange::AgendaAdd,
@@ -419,7 +419,7 @@ impl MeetingsView {
                 plan.must
             ));
             if !plan.stored && ui.button("Lagre forslaget").clicked() {
-                actions.push(Action::Meeting(MeetingAction::SetAgenda {
+                actions.push(Action::Plan(PlanAction::SetAgenda {
                     meeting: m.id,
                     items: view.stored_items(),
                     action: AgendaChange::AgendaAccept,
@@ -431,7 +431,7 @@ impl MeetingsView {
                     .on_hover_text("Forkaster endringene og lager nytt forslag")
                     .clicked()
             {
-                actions.push(Action::Meeting(MeetingAction::ResetAgenda(m.id)));
+                actions.push(Action::Plan(PlanAction::ResetAgenda(m.id)));
             }
             ui.separator();
             ui.checkbox(&mut self.initials_only, "Bare initialer");
@@ -455,7 +455,7 @@ impl MeetingsView {
                     self.moving = Some((m.date, m.time.format("%H:%M").to_string()));
                 }
                 if m.status == MeetingStatus::Planlagt && ui.button("Avlys møtet").clicked() {
-                    actions.push(Action::Meeting(MeetingAction::SetCancelled {
+                    actions.push(Action::Plan(PlanAction::SetCancelled {
                         id: m.id,
                         cancelled: true,
                     }));
@@ -470,7 +470,7 @@ impl MeetingsView {
                     && let Ok(t) = NaiveTime::parse_from_str(time.trim(), "%H:%M")
                 {
                     let d = *date;
-                    actions.push(Action::Meeting(MeetingAction::MoveMeeting {
+                    actions.push(Action::Plan(PlanAction::MoveMeeting {
                         id: m.id,
                         date: d,
                         time: t,
