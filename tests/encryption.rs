@@ -16,32 +16,11 @@ const PASS: &str = "Smerte-Klinikk-2026";
 
 /// Runs the command line with `passphrase` in INNTAK_PASSPHRASE (none: unset).
 fn run(passphrase: Option<&str>, args: &[&str]) -> Output {
-    let mut command = std::process::Command::new(bin());
-    command
-        .args(args)
-        .env("USER", "cli-test")
-        .env_remove("INNTAK_PASSPHRASE")
-        .env_remove("INNTAK_NEW_PASSPHRASE");
-    if let Some(pass) = passphrase {
-        command.env("INNTAK_PASSPHRASE", pass);
-    }
-    command.output().expect("runs")
+    common::inntak_with(passphrase, args)
 }
 
 fn demo(db: &Path, passphrase: Option<&str>, n: usize) {
-    let out = run(
-        passphrase,
-        &[
-            "demo",
-            "--db",
-            p(db),
-            "--referrals",
-            &n.to_string(),
-            "--today",
-            TODAY,
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::demo_db(db, n, TODAY, passphrase);
 }
 
 /// Every table's row count, read with the passphrase (SQLCipher's own derivation).

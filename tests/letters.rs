@@ -18,9 +18,7 @@ const TODAY: &str = "2026-11-20";
 /// A demo clinic of `n` referrals as of TODAY in `dir`: its database file.
 fn demo(dir: &tempfile::TempDir, n: usize) -> std::path::PathBuf {
     let db = dir.path().join("demo.sqlite3");
-    let n = n.to_string();
-    let out = inntak(&["demo", "--db", p(&db), "--referrals", &n, "--today", TODAY]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::demo_db(&db, n, TODAY, None);
     db
 }
 

@@ -26,16 +26,7 @@ fn count(db: &Path, table: &str) -> i64 {
 }
 
 fn demo(db: &Path, n: usize) {
-    let out = inntak(&[
-        "demo",
-        "--db",
-        p(db),
-        "--referrals",
-        &n.to_string(),
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    common::demo_db(db, n, TODAY, None);
 }
 
 /// Imports a file with these bytes into a new database: the output, the database and the

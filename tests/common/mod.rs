@@ -55,13 +55,35 @@ pub fn bin() -> String {
     std::env::var("INNTAK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_inntak").to_string())
 }
 
-/// Runs the command line as the user "cli-test".
+/// Runs the command line as the user "cli-test" (no passphrase in the environment).
 pub fn inntak(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(bin())
+    inntak_with(None, args)
+}
+
+/// Runs the command line as the user "cli-test", with `INNTAK_PASSPHRASE` set to `passphrase`
+/// or removed.
+pub fn inntak_with(passphrase: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(bin());
+    command
         .args(args)
         .env("USER", "cli-test")
-        .output()
-        .expect("runs")
+        .env_remove("INNTAK_PASSPHRASE")
+        .env_remove("INNTAK_NEW_PASSPHRASE");
+    if let Some(pass) = passphrase {
+        command.env("INNTAK_PASSPHRASE", pass);
+    }
+    command.output().expect("runs")
+}
+
+/// Fills `db` with the demo clinic of `n` referrals as of `today` through the command line,
+/// encrypted under `passphrase` when one is given.
+pub fn demo_db(db: &std::path::Path, n: usize, today: &str, passphrase: Option<&str>) {
+    let n = n.to_string();
+    let out = inntak_with(
+        passphrase,
+        &["demo", "--db", p(db), "--referrals", &n, "--today", today],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 pub fn text(bytes: &[u8]) -> String {
