@@ -939,15 +939,13 @@ fn audit_listing(rows: &[audit::Row], csv: bool) -> Result<Vec<u8>, csv::Error> 
 
 /// Replaces the database with a checked backup, keeping the replaced file.
 fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Result<i32, String> {
-    // The backup's own key: the passphrase derived over its salt (it may be older than the
-    // database's).
-    let kind = cipher::file_kind(from).map_err(|e| files::write_error(from, &e))?;
-    let key = unlock.key_for(kind).map_err(|cipher::NeedsKey| {
-        format!(
+    let key = backup::backup_key(from, unlock).map_err(|e| match e {
+        backup::BackupKeyError::Unreadable(message) => message,
+        backup::BackupKeyError::NeedsPassphrase => format!(
             "«{}» er kryptert. Oppgi passordet den ble tatt med (--passphrase-file eller \
              INNTAK_PASSPHRASE). Ingenting er endret.",
             from.display()
-        )
+        ),
     })?;
     let restored = backup::restore(path, from, chrono::Local::now().naive_local(), key.as_ref())?;
     // Open it as the app will (upgrading an older backup) before saying it is done, and log
@@ -955,21 +953,7 @@ fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Res
     let restored_unlock = key.map(Unlock::key).unwrap_or_default();
     let mut store = Store::open_keyed(path, OpenOptions::EXISTING, &restored_unlock)
         .map_err(|e| e.to_string())?;
-    let kept = restored
-        .kept
-        .as_ref()
-        .map(|k| crate::files::canonical(k).display().to_string());
-    let logged = json!({
-        "fra": crate::files::canonical(from).display().to_string(),
-        "erstattet_fil_tatt_vare_på_som": kept,
-    });
-    let patients = restored.copied.referrals() as usize;
-    if let Err(e) = log_output(
-        &mut store,
-        change,
-        &OutputLog::new(audit::OutputAction::Restore, patients).with(logged),
-        path,
-    ) {
+    if let Err(e) = log_output(&mut store, change, &restored.log(from), path) {
         eprintln!("Merk: gjenopprettingen kunne ikke føres i endringsloggen: {e}");
     }
     println!(

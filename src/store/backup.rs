@@ -332,6 +332,45 @@ pub struct Restored {
     pub kept: Option<PathBuf>,
 }
 
+impl Restored {
+    /// The access-log row of a restore from `from`: how many patients, from where, and where
+    /// the replaced file was kept.
+    pub fn log(&self, from: &Path) -> crate::store::audit::OutputLog {
+        use crate::store::audit::{OutputAction, OutputLog};
+        OutputLog::new(OutputAction::Restore, self.copied.referrals() as usize).with(
+            serde_json::json!({
+                "fra": files::canonical(from).display().to_string(),
+                "erstattet_fil_tatt_vare_på_som":
+                    self.kept.as_ref().map(|k| files::canonical(k).display().to_string()),
+            }),
+        )
+    }
+}
+
+/// Why a backup's key could not be found.
+#[derive(Debug)]
+pub enum BackupKeyError {
+    /// The file could not be read (the message says where and why).
+    Unreadable(String),
+    /// It is encrypted, and neither the keys nor the passphrase given fit its salt: it was
+    /// taken under another passphrase.
+    NeedsPassphrase,
+}
+
+/// The key the backup `from` opens with: none for a plain file; for an encrypted one, a key
+/// in `unlock` made for its salt, or `unlock`'s passphrase derived over that salt (a backup
+/// may be older than the database's last passphrase change).
+pub fn backup_key(
+    from: &Path,
+    unlock: &crate::store::cipher::Unlock,
+) -> Result<Option<DbKey>, BackupKeyError> {
+    let kind = crate::store::cipher::file_kind(from)
+        .map_err(|e| BackupKeyError::Unreadable(files::write_error(from, &e)))?;
+    unlock
+        .key_for(kind)
+        .map_err(|crate::store::cipher::NeedsKey| BackupKeyError::NeedsPassphrase)
+}
+
 /// Replaces the database at `db` with the backup `from`: the backup is checked first, the
 /// replaced file is kept as `<name>-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3` (with its side files),
 /// and the new file is checked before the command reports success. Refused while an Inntak

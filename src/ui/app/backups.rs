@@ -1,10 +1,9 @@
 //! Automatic and manual backups, restore, the audit-chain verdict, and closing the window.
 
 use super::*;
-use crate::store::audit::OutputLog;
 use crate::store::backup::Source;
 use crate::store::cipher::{self, Unlock};
-use crate::store::{Integrity, Store, audit};
+use crate::store::{Integrity, Store};
 use crate::ui::backup_view::{Backups, Finished};
 use std::path::PathBuf;
 
@@ -103,20 +102,18 @@ impl App {
             .unwrap_or_default();
         let older_passphrase = passphrase.is_some();
         known.passphrase = passphrase;
-        let key = match cipher::file_kind(from)
-            .map_err(|e| crate::files::write_error(from, &e))
-            .and_then(|kind| {
-                known.key_for(kind).map_err(|cipher::NeedsKey| {
-                    format!(
-                        "«{}» er kryptert med et annet passord enn databasen (tatt før \
-                         passordet ble byttet). Skriv passordet kopien ble tatt med. Ingenting \
-                         er endret.",
-                        from.display()
-                    )
-                })
-            }) {
+        let key = match crate::store::backup::backup_key(from, &known) {
             Ok(key) => key,
-            Err(e) => return self.error(e),
+            Err(crate::store::backup::BackupKeyError::Unreadable(message)) => {
+                return self.error(message);
+            }
+            Err(crate::store::backup::BackupKeyError::NeedsPassphrase) => {
+                return self.error(format!(
+                    "«{}» er kryptert med et annet passord enn databasen (tatt før passordet \
+                     ble byttet). Skriv passordet kopien ble tatt med. Ingenting er endret.",
+                    from.display()
+                ));
+            }
         };
         let Ok(placeholder) = Store::open_in_memory() else {
             return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
@@ -141,14 +138,7 @@ impl App {
         }
         match restored {
             Ok(r) => {
-                let log =
-                    OutputLog::new(audit::OutputAction::Restore, r.copied.referrals() as usize)
-                        .with(serde_json::json!({
-                            "fra": crate::files::canonical(from).display().to_string(),
-                            "erstattet_fil_tatt_vare_på_som":
-                                r.kept.as_ref().map(|k| k.display().to_string()),
-                        }));
-                self.log_output(&log, &path, "Databasen er gjenopprettet");
+                self.log_output(&r.log(from), &path, "Databasen er gjenopprettet");
                 let kept = r
                     .kept
                     .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
