@@ -21,22 +21,18 @@ pub enum Urgency {
 /// Working days left at or below which a referral is "due soon".
 pub const DUE_SOON_WORKING_DAYS: i64 = 2;
 
+/// One referral as the queue shows it. Its texts are kept in one allocation (see
+/// [`RowTexts`]) and read through the accessors.
 #[derive(Clone, Debug)]
 pub struct QueueRow {
     pub id: ReferralId,
-    pub external_id: Option<String>,
     pub received_on: NaiveDate,
     pub deadline: NaiveDate,
     /// `None` for referrals that are not open.
     pub working_days_left: Option<i64>,
-    pub patient: String,
-    pub referrer_name: String,
+    texts: RowTexts,
     pub referrer_kind: ReferrerKind,
-    pub specialty: String,
     pub is_secondary: bool,
-    pub problem: String,
-    pub diagnosis_group: String,
-    pub national_id: Option<String>,
     pub status: ReferralStatus,
     pub urgency: Urgency,
     /// The latest upcoming meeting on or before the deadline (open referrals; see
@@ -47,23 +43,108 @@ pub struct QueueRow {
     pub not_informed: Option<i64>,
 }
 
+/// A row's seven texts in one allocation, each ending at its offset in `ends`; an absent
+/// external id or fødselsnummer is marked in `present`. (Seven strings a row cost about
+/// 250 bytes more: 25 MB of the window's memory at 100,000 referrals.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RowTexts {
+    text: Box<str>,
+    ends: [u32; 7],
+    /// Bit 0: external id given; bit 1: fødselsnummer given.
+    present: u8,
+}
+
+/// The order of the texts in [`RowTexts`].
+#[derive(Clone, Copy)]
+enum Text {
+    Patient,
+    ReferrerName,
+    Specialty,
+    Problem,
+    DiagnosisGroup,
+    ExternalId,
+    NationalId,
+}
+
+impl RowTexts {
+    fn new(f: &crate::domain::ReferralFields) -> Self {
+        let parts = [
+            f.patient.as_str(),
+            &f.referrer_name,
+            &f.specialty,
+            &f.problem,
+            &f.diagnosis_group,
+            f.external_id.as_deref().unwrap_or(""),
+            f.national_id.as_deref().unwrap_or(""),
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; 7];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            text.push_str(part);
+            // A referral's texts are bounded far below 4 GB (the import limits each field).
+            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        }
+        let present = u8::from(f.external_id.is_some()) | (u8::from(f.national_id.is_some()) << 1);
+        Self {
+            text: text.into_boxed_str(),
+            ends,
+            present,
+        }
+    }
+
+    fn get(&self, which: Text) -> &str {
+        let i = which as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+}
+
 impl QueueRow {
+    pub fn patient(&self) -> &str {
+        self.texts.get(Text::Patient)
+    }
+
+    pub fn referrer_name(&self) -> &str {
+        self.texts.get(Text::ReferrerName)
+    }
+
+    pub fn specialty(&self) -> &str {
+        self.texts.get(Text::Specialty)
+    }
+
+    pub fn problem(&self) -> &str {
+        self.texts.get(Text::Problem)
+    }
+
+    pub fn diagnosis_group(&self) -> &str {
+        self.texts.get(Text::DiagnosisGroup)
+    }
+
+    pub fn external_id(&self) -> Option<&str> {
+        (self.texts.present & 1 != 0).then(|| self.texts.get(Text::ExternalId))
+    }
+
+    pub fn national_id(&self) -> Option<&str> {
+        (self.texts.present & 2 != 0).then(|| self.texts.get(Text::NationalId))
+    }
+
     /// "Ikke informert – 2 virkedager igjen" for a decided referral whose patient letter is
     /// not sent; `None` otherwise.
     pub fn informed_text(&self) -> Option<String> {
         self.not_informed
             .map(|days_left| crate::domain::letter::Informed::NotYet { days_left }.label_nb())
     }
+
     /// Lower-cased patient, referrer, ids and free text: what the search box looks in.
     fn search_text(&self) -> String {
         [
-            self.patient.as_str(),
-            &self.referrer_name,
-            &self.specialty,
-            self.external_id.as_deref().unwrap_or(""),
-            self.national_id.as_deref().unwrap_or(""),
-            &self.problem,
-            &self.diagnosis_group,
+            self.patient(),
+            self.referrer_name(),
+            self.specialty(),
+            self.external_id().unwrap_or(""),
+            self.national_id().unwrap_or(""),
+            self.problem(),
+            self.diagnosis_group(),
         ]
         .join("\u{1f}")
         .to_lowercase()
@@ -241,9 +322,37 @@ impl QueueSort {
     }
 }
 
-fn renewal_key(national_id: Option<&str>, group: &str) -> Option<(String, String)> {
-    let group = group.trim().to_lowercase();
-    (!group.is_empty()).then(|| Some((national_id?.to_string(), group)))?
+/// Where to look for a patient's earlier assessments of the same condition: a hash of the
+/// fødselsnummer and the trimmed, lower-cased diagnosis group (`None` without either). Only
+/// where to look: the rows found are compared in full ([`same_condition`]).
+fn renewal_hash(national_id: Option<&str>, group: &str) -> Option<u64> {
+    use std::hash::Hasher;
+    let national_id = national_id?;
+    let group = group.trim();
+    if group.is_empty() {
+        return None;
+    }
+    // A fixed-key hasher: the same text gives the same hash in every build.
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(national_id.as_bytes());
+    hasher.write_u8(0x1f);
+    for c in group.chars().flat_map(char::to_lowercase) {
+        hasher.write_u32(u32::from(c));
+    }
+    Some(hasher.finish())
+}
+
+/// The same patient and condition: equal fødselsnummer and diagnosis group (trimmed, case
+/// ignored).
+fn same_condition(row: &QueueRow, national_id: Option<&str>, group: &str) -> bool {
+    national_id.is_some()
+        && row.national_id() == national_id
+        && row
+            .diagnosis_group()
+            .trim()
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(group.trim().chars().flat_map(char::to_lowercase))
 }
 
 /// All referrals as queue rows, sorted by deadline (then receipt, then id).
@@ -252,9 +361,10 @@ pub struct QueueModel {
     pub rows: Vec<QueueRow>,
     /// Row index by referral id.
     by_id: std::collections::HashMap<ReferralId, usize>,
-    /// Assessed referrals (receipt date, id) by (fødselsnummer, lower-cased diagnosis group),
-    /// for the fornyet vurdering check.
-    assessed: std::collections::HashMap<(String, String), Vec<(NaiveDate, ReferralId)>>,
+    /// Assessed referrals for the fornyet vurdering check: (hash of fødselsnummer and
+    /// diagnosis group, row index), sorted (see [`renewal_hash`]). A map keyed by copies of
+    /// both texts took ~14 MB at 100,000 referrals; this takes 1.
+    assessed: Vec<(u64, u32)>,
     pub counts: QueueCounts,
     pub today: Option<NaiveDate>,
     /// Each row's search text, made at the first search (not at startup: at 100,000
@@ -313,21 +423,14 @@ impl QueueModel {
                         counts.due_this_week += 1;
                     }
                 }
-                let f = r.fields;
                 QueueRow {
                     id: r.id,
-                    external_id: f.external_id,
-                    received_on: f.received_on,
+                    texts: RowTexts::new(&r.fields),
+                    received_on: r.fields.received_on,
                     deadline,
                     working_days_left,
-                    patient: f.patient,
-                    referrer_name: f.referrer_name,
-                    referrer_kind: f.referrer_kind,
-                    specialty: f.specialty,
-                    is_secondary: f.is_secondary,
-                    problem: f.problem,
-                    diagnosis_group: f.diagnosis_group,
-                    national_id: f.national_id,
+                    referrer_kind: r.fields.referrer_kind,
+                    is_secondary: r.fields.is_secondary,
                     status: r.status,
                     urgency,
                     last_meeting: None,
@@ -344,12 +447,16 @@ impl QueueModel {
             rows.sort_by_key(key);
         }
         let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        let mut assessed: std::collections::HashMap<_, Vec<_>> = Default::default();
-        for r in rows.iter().filter(|r| counts_as_assessment(r.status)) {
-            if let Some(key) = renewal_key(r.national_id.as_deref(), &r.diagnosis_group) {
-                assessed.entry(key).or_default().push((r.received_on, r.id));
-            }
-        }
+        let mut assessed: Vec<(u64, u32)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| counts_as_assessment(r.status))
+            .filter_map(|(i, r)| {
+                let hash = renewal_hash(r.national_id(), r.diagnosis_group())?;
+                Some((hash, u32::try_from(i).ok()?))
+            })
+            .collect();
+        assessed.sort_unstable();
         Ok(Self {
             rows,
             by_id,
@@ -369,13 +476,15 @@ impl QueueModel {
         received_on: NaiveDate,
         except: Option<ReferralId>,
     ) -> Option<Renewal> {
-        let key = renewal_key(national_id, diagnosis_group)?;
-        let earlier = self
-            .assessed
-            .get(&key)?
+        let hash = renewal_hash(national_id, diagnosis_group)?;
+        let first = self.assessed.partition_point(|(h, _)| *h < hash);
+        let earlier = self.assessed[first..]
             .iter()
-            .filter(|(d, id)| *d <= received_on && Some(*id) != except)
-            .map(|(d, _)| *d)
+            .take_while(|(h, _)| *h == hash)
+            .map(|(_, i)| &self.rows[*i as usize])
+            .filter(|r| same_condition(r, national_id, diagnosis_group))
+            .filter(|r| r.received_on <= received_on && Some(r.id) != except)
+            .map(|r| r.received_on)
             .collect();
         classify(earlier)
     }
@@ -384,8 +493,8 @@ impl QueueModel {
     pub fn renewal(&self, id: ReferralId) -> Option<Renewal> {
         let r = self.row(id)?;
         self.renewal_for(
-            r.national_id.as_deref(),
-            &r.diagnosis_group,
+            r.national_id(),
+            r.diagnosis_group(),
             r.received_on,
             Some(id),
         )
@@ -437,15 +546,15 @@ impl QueueModel {
         let by = |a: &QueueRow, b: &QueueRow| -> Ordering {
             match sort.column {
                 SortColumn::Received => a.received_on.cmp(&b.received_on),
-                SortColumn::Patient => a.patient.to_lowercase().cmp(&b.patient.to_lowercase()),
+                SortColumn::Patient => a.patient().to_lowercase().cmp(&b.patient().to_lowercase()),
                 SortColumn::Deadline => a.deadline.cmp(&b.deadline),
                 SortColumn::WorkingDaysLeft => a.working_days_left.cmp(&b.working_days_left),
                 SortColumn::Status => a.status.label_nb().cmp(b.status.label_nb()),
                 SortColumn::LastMeeting => a.last_meeting.cmp(&b.last_meeting),
                 SortColumn::Referrer => a
-                    .referrer_name
+                    .referrer_name()
                     .to_lowercase()
-                    .cmp(&b.referrer_name.to_lowercase()),
+                    .cmp(&b.referrer_name().to_lowercase()),
                 SortColumn::Kind => a.referrer_kind.label_nb().cmp(b.referrer_kind.label_nb()),
                 SortColumn::Secondary => a.is_secondary.cmp(&b.is_secondary),
             }
@@ -566,7 +675,7 @@ pub(crate) mod tests {
             model
                 .filter(&filter)
                 .iter()
-                .map(|i| model.rows[*i as usize].patient.clone())
+                .map(|i| model.rows[*i as usize].patient().to_string())
                 .collect()
         };
         // The default is the legal order.
@@ -613,7 +722,7 @@ pub(crate) mod tests {
         let order: Vec<_> = model
             .rows
             .iter()
-            .map(|r| (r.patient.as_str(), r.urgency))
+            .map(|r| (r.patient(), r.urgency))
             .collect();
         assert_eq!(
             order,
@@ -684,7 +793,7 @@ pub(crate) mod tests {
             model
                 .filter(f)
                 .into_iter()
-                .map(|i| model.rows[i as usize].patient.clone())
+                .map(|i| model.rows[i as usize].patient().to_string())
                 .collect()
         };
         let open_ada = QueueFilter {

@@ -137,7 +137,7 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
         .queue()
         .rows
         .iter()
-        .map(|r| r.patient.clone())
+        .map(|r| r.patient().to_string())
         .collect();
     assert!(names.contains(&"Per Hansen".to_string()), "{names:?}");
     // The queue shows just the new ones, until "Vis alle".
@@ -153,7 +153,7 @@ fn a_dropped_csv_is_mapped_shows_its_errors_and_imports_the_valid_rows() {
         .expect("a new referral is selected");
     let app = harness.state();
     let row = app.queue().rows.iter().find(|r| r.id == first).unwrap();
-    assert_eq!(row.patient, "Bjørn Ødegård");
+    assert_eq!(row.patient(), "Bjørn Ødegård");
     // Nothing is written where the user did not ask: no rejects file beside the input.
     assert!(!dir.path().join("fra sykehuset-avviste.csv").exists());
 }
@@ -220,7 +220,7 @@ fn pasted_rows_without_a_header_are_mapped_by_the_user() {
         .queue()
         .rows
         .iter()
-        .find(|r| r.patient == "Liv Åsheim")
+        .find(|r| r.patient() == "Liv Åsheim")
         .unwrap();
     assert_eq!(liv.received_on, iso("2026-11-18"));
 }
@@ -242,12 +242,7 @@ fn an_xlsx_from_a_spreadsheet_program_imports_with_letters_and_dates_intact() {
     harness.get_by_label("Lukk").click();
     harness.run_ok();
     let app = harness.state();
-    let names: Vec<&str> = app
-        .queue()
-        .rows
-        .iter()
-        .map(|r| r.patient.as_str())
-        .collect();
+    let names: Vec<&str> = app.queue().rows.iter().map(|r| r.patient()).collect();
     for name in ["Bjørn Ødegård", "Kåre Ærlig", "Liv Åsheim"] {
         assert!(names.contains(&name), "{names:?}");
     }
@@ -377,7 +372,7 @@ fn an_import_into_an_encrypted_database_uses_the_windows_key() {
         app.queue()
             .rows
             .iter()
-            .any(|r| r.patient == "Torbjørg Ødelien")
+            .any(|r| r.patient() == "Torbjørg Ødelien")
     );
     drop(harness);
     let bytes = std::fs::read(&db).unwrap();

@@ -383,7 +383,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
     let mut pending: Vec<_> = model
         .rows
         .iter()
-        .filter_map(|r| r.informed_text().map(|t| (r.patient.clone(), t)))
+        .filter_map(|r| r.informed_text().map(|t| (r.patient().to_string(), t)))
         .collect();
     pending.sort();
     assert_eq!(

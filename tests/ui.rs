@@ -220,7 +220,7 @@ fn an_edit_is_saved_and_shown_in_the_history() {
     type_into(&mut harness, "Pasient", "sen");
     harness.get_by_label("Lagre").click();
     harness.run();
-    assert_eq!(harness.state().queue().rows[0].patient, "Ada Lundsen");
+    assert_eq!(harness.state().queue().rows[0].patient(), "Ada Lundsen");
     harness.get_by_label("Endret");
     harness.get_by_label_contains("pasient: «Ada Lund» → «Ada Lundsen»");
 }
@@ -436,7 +436,7 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
         .queue()
         .rows
         .iter()
-        .find(|r| r.patient == "Di Berg")
+        .find(|r| r.patient() == "Di Berg")
         .unwrap()
         .id;
     assert!(ids.contains(&di), "{ids:?}");
@@ -448,7 +448,7 @@ fn run_a_meeting_with_the_keyboard_postpone_guard_and_close() {
                 .queue()
                 .rows
                 .iter()
-                .find(|r| r.patient == *n)
+                .find(|r| r.patient() == *n)
                 .unwrap()
                 .status
         })
@@ -591,7 +591,7 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
         .queue()
         .rows
         .iter()
-        .find(|r| r.patient == "Ada Lund")
+        .find(|r| r.patient() == "Ada Lund")
         .unwrap();
     assert_eq!(ada.status, ReferralStatus::Rett);
     // Back to her: the choice is shown, and M + Enter corrects it at the same meeting.

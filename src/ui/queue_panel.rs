@@ -337,7 +337,7 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         ui.label(format_date(r.received_on));
     });
     cell(row, &|ui| {
-        ui.label(&r.patient);
+        ui.label(r.patient());
     });
     cell(row, &|ui| {
         ui.label(format_date_weekday(r.deadline));
@@ -404,13 +404,17 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         }
     });
     cell(row, &|ui| {
-        ui.label(&r.referrer_name);
+        ui.label(r.referrer_name());
     });
     cell(row, &|ui| {
-        if r.specialty.is_empty() {
+        if r.specialty().is_empty() {
             ui.label(r.referrer_kind.label_nb());
         } else {
-            ui.label(format!("{} ({})", r.referrer_kind.label_nb(), r.specialty));
+            ui.label(format!(
+                "{} ({})",
+                r.referrer_kind.label_nb(),
+                r.specialty()
+            ));
         }
     });
     cell(row, &|ui| {

@@ -93,7 +93,7 @@ impl App {
         let name = |id: ReferralId| {
             self.queue
                 .row(id)
-                .map_or(String::new(), |r| r.patient.clone())
+                .map_or(String::new(), |r| r.patient().to_string())
         };
         let text = match &action {
             FollowUpAction::ReportMapping { referral, .. } => {
@@ -170,7 +170,7 @@ impl App {
                 let name = self
                     .queue
                     .row(referral)
-                    .map_or(String::new(), |r| r.patient.clone());
+                    .map_or(String::new(), |r| r.patient().to_string());
                 self.info(format!(
                     "Vedtak lagret: {name} – {}",
                     outcome.referral_status().label_nb()

@@ -151,7 +151,7 @@ impl App {
                 let reference = self
                     .queue
                     .row(*referral)
-                    .and_then(|r| r.external_id.clone())
+                    .and_then(|r| r.external_id().map(str::to_string))
                     .unwrap_or_else(|| format!("nr. {}", referral.0));
                 if matches!(target, LetterTarget::Breach(..)) {
                     (

@@ -85,7 +85,7 @@ impl MeetingMode {
         started.then(|| {
             queue
                 .row(form.referral)
-                .map_or_else(String::new, |r| r.patient.clone())
+                .map_or_else(String::new, |r| r.patient().to_string())
         })
     }
 
@@ -157,7 +157,8 @@ impl MeetingMode {
                             } else {
                                 r.status.label_nb().to_lowercase()
                             };
-                            let text = format!("{}. {} – {state}", view.number(*id, i), r.patient);
+                            let text =
+                                format!("{}. {} – {state}", view.number(*id, i), r.patient());
                             if ui.selectable_label(i == self.index, text).clicked() {
                                 self.index = i;
                                 self.form = None;
@@ -172,7 +173,7 @@ impl MeetingMode {
                                             "{}{} – utsatt til neste møte",
                                             view.stored_number(*id)
                                                 .map_or(String::new(), |n| format!("{n}. ")),
-                                            r.patient
+                                            r.patient()
                                         ),
                                     );
                                     if ui
@@ -313,7 +314,7 @@ impl MeetingMode {
                 });
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading(&row.patient);
+            ui.heading(row.patient());
             if self.form.as_ref().is_some_and(|f| f.track_only) {
                 ui.label(format!(
                     "Mottatt {} · rett til helsehjelp er gitt; velg forløp etter kartleggingen",
@@ -336,17 +337,17 @@ impl MeetingMode {
                     if row.is_secondary { "sekundær" } else { "primær" }
                 ));
             }
-            ui.label(format!("Henviser: {} ({})", row.referrer_name, row.referrer_kind.label_nb()));
-            if !row.diagnosis_group.is_empty() {
-                ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group));
+            ui.label(format!("Henviser: {} ({})", row.referrer_name(), row.referrer_kind.label_nb()));
+            if !row.diagnosis_group().is_empty() {
+                ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group()));
             }
             if let Some(renewal) = queue.renewal(id) {
-                super::renewal_ui(ui, &renewal, &row.diagnosis_group);
+                super::renewal_ui(ui, &renewal, row.diagnosis_group());
             }
-            let problem = if row.problem.is_empty() {
+            let problem = if row.problem().is_empty() {
                 "Ingen problemstilling oppgitt"
             } else {
-                &row.problem
+                row.problem()
             };
             ui.label(egui::RichText::new(problem).strong());
             if let Some(prep) = prep {

@@ -124,7 +124,7 @@ impl MeetingsView {
                         continue;
                     };
                     ui.label(format!("{}", view.number(*id, index)));
-                    ui.label(&r.patient);
+                    ui.label(r.patient());
                     ui.label(format_date(r.received_on));
                     ui.label(format_date_weekday(r.deadline));
                     let left =
@@ -222,7 +222,7 @@ impl MeetingsView {
                         }
                         ui.label(format!(
                             "{} · frist {}",
-                            r.patient,
+                            r.patient(),
                             format_date_weekday(r.deadline)
                         ));
                     });
@@ -252,7 +252,7 @@ impl MeetingsView {
         };
         let name = queue
             .row(referral)
-            .map_or("Henvisningen".to_string(), |r| r.patient.clone());
+            .map_or("Henvisningen".to_string(), |r| r.patient().to_string());
         egui::Modal::new(egui::Id::unique("confirm_remove")).show(ctx, |ui| {
             ui.heading("Fjerne fra agendaen?");
             ui.label(format!(
