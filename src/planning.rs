@@ -27,12 +27,22 @@ pub struct MeetingView {
     pub numbers: Vec<(ReferralId, usize)>,
     /// While the meeting runs: each item's note, presenter and provisional views.
     pub preparations: Vec<(ReferralId, crate::store::preparations::Preparation)>,
+    /// While the meeting runs: each item's problemstilling (the queue rows do not keep it).
+    pub problems: Vec<(ReferralId, String)>,
     /// The leader and attendees shown are carried from the previous meeting (nobody has set
     /// this meeting's yet; they are stored with the first change or when it starts).
     pub team_carried: bool,
 }
 
 impl MeetingView {
+    /// An item's problemstilling while the meeting runs ("" when none was given).
+    pub fn problem(&self, referral: ReferralId) -> &str {
+        self.problems
+            .iter()
+            .find(|(id, _)| *id == referral)
+            .map_or("", |(_, p)| p.as_str())
+    }
+
     /// An item's number: its stored number, or (in a proposal) its place in the list.
     pub fn number(&self, referral: ReferralId, index: usize) -> usize {
         self.stored_number(referral).unwrap_or(index + 1)

@@ -43,13 +43,15 @@ pub struct QueueRow {
     pub not_informed: Option<i64>,
 }
 
-/// A row's seven texts in one allocation, each ending at its offset in `ends`; an absent
+/// A row's six texts in one allocation, each ending at its offset in `ends`; an absent
 /// external id or fødselsnummer is marked in `present`. (Seven strings a row cost about
-/// 250 bytes more: 25 MB of the window's memory at 100,000 referrals.)
+/// 250 bytes more: 25 MB of the window's memory at 100,000 referrals.) The problemstilling
+/// is not kept: it is the longest text, and only the search and a running meeting need it
+/// ([`QueueModel::set_problems`], `MeetingView::problem`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct RowTexts {
     text: Box<str>,
-    ends: [u32; 7],
+    ends: [u32; 6],
     /// Bit 0: external id given; bit 1: fødselsnummer given.
     present: u8,
 }
@@ -60,7 +62,6 @@ enum Text {
     Patient,
     ReferrerName,
     Specialty,
-    Problem,
     DiagnosisGroup,
     ExternalId,
     NationalId,
@@ -72,13 +73,12 @@ impl RowTexts {
             f.patient.as_str(),
             &f.referrer_name,
             &f.specialty,
-            &f.problem,
             &f.diagnosis_group,
             f.external_id.as_deref().unwrap_or(""),
             f.national_id.as_deref().unwrap_or(""),
         ];
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; 7];
+        let mut ends = [0u32; 6];
         for (end, part) in ends.iter_mut().zip(parts) {
             text.push_str(part);
             // A referral's texts are bounded far below 4 GB (the import limits each field).
@@ -112,10 +112,6 @@ impl QueueRow {
         self.texts.get(Text::Specialty)
     }
 
-    pub fn problem(&self) -> &str {
-        self.texts.get(Text::Problem)
-    }
-
     pub fn diagnosis_group(&self) -> &str {
         self.texts.get(Text::DiagnosisGroup)
     }
@@ -135,15 +131,16 @@ impl QueueRow {
             .map(|days_left| crate::domain::letter::Informed::NotYet { days_left }.label_nb())
     }
 
-    /// Lower-cased patient, referrer, ids and free text: what the search box looks in.
-    fn search_text(&self) -> String {
+    /// Lower-cased patient, referrer, ids and free text (with the referral's `problem`):
+    /// what the search box looks in.
+    fn search_text(&self, problem: &str) -> String {
         [
             self.patient(),
             self.referrer_name(),
             self.specialty(),
             self.external_id().unwrap_or(""),
             self.national_id().unwrap_or(""),
-            self.problem(),
+            problem,
             self.diagnosis_group(),
         ]
         .join("\u{1f}")
@@ -367,19 +364,43 @@ pub struct QueueModel {
     assessed: Vec<(u64, u32)>,
     pub counts: QueueCounts,
     pub today: Option<NaiveDate>,
-    /// Each row's search text, made at the first search (not at startup: at 100,000
-    /// referrals it costs ~40 ms and ~15 MB that a user who never searches need not pay).
-    search: std::cell::OnceCell<Vec<String>>,
+    /// Each row's search text with its problemstilling, made at the first search (see
+    /// [`QueueModel::set_problems`]; not at startup: at 100,000 referrals it costs ~40 ms and
+    /// ~15 MB that a user who never searches need not pay).
+    search: Option<Vec<String>>,
 }
 
 impl QueueModel {
+    /// The model of referrals already in memory, searchable at once (their problemstilling
+    /// is at hand).
     pub fn build(referrals: Vec<Referral>, rule: WorkingDayRule, today: NaiveDate) -> Self {
         let n = referrals.len();
+        let problems = referrals
+            .iter()
+            .filter(|r| !r.fields.problem.is_empty())
+            .map(|r| (r.id, r.fields.problem.clone()))
+            .collect();
         let built: Result<Self, std::convert::Infallible> =
             Self::try_build(referrals.into_iter().map(Ok), n, rule, today);
-        match built {
-            Ok(model) => model,
-        }
+        let Ok(mut model) = built;
+        model.set_problems(problems);
+        model
+    }
+
+    /// Whether the search looks in the problemstilling yet (see [`Self::set_problems`]).
+    pub fn has_search_texts(&self) -> bool {
+        self.search.is_some()
+    }
+
+    /// Makes every row's search text with its problemstilling (`problems` by referral; the
+    /// rows do not keep it). Until then a search looks in the rows' own texts only.
+    pub fn set_problems(&mut self, mut problems: std::collections::HashMap<ReferralId, String>) {
+        self.search = Some(
+            self.rows
+                .iter()
+                .map(|r| r.search_text(problems.remove(&r.id).as_deref().unwrap_or("")))
+                .collect(),
+        );
     }
 
     /// Builds the model while the referrals are read (`expected` rows, for one allocation):
@@ -520,9 +541,12 @@ impl QueueModel {
                     .as_ref()
                     .is_none_or(|only| only.0.contains(&r.id))
             })
-            .filter(|(i, _)| {
+            .filter(|(i, r)| {
                 words.is_empty() || {
-                    let text = &self.search_texts()[*i];
+                    let text = match &self.search {
+                        Some(texts) => std::borrow::Cow::Borrowed(texts[*i].as_str()),
+                        None => std::borrow::Cow::Owned(r.search_text("")),
+                    };
                     words.iter().all(|w| text.contains(w.as_str()))
                 }
             })
@@ -530,11 +554,6 @@ impl QueueModel {
             .collect();
         self.sort(&mut visible, filter.sort);
         visible
-    }
-
-    fn search_texts(&self) -> &[String] {
-        self.search
-            .get_or_init(|| self.rows.iter().map(QueueRow::search_text).collect())
     }
 
     /// Orders row indices by a column. Stable: rows that tie keep the legal order (deadline,

@@ -172,6 +172,31 @@ fn the_search_box_filters_the_queue() {
     harness.get_by_label("Bo Lie");
 }
 
+/// The queue rows do not keep the problemstilling (memory): the first search reads it once,
+/// and a word from it finds the referral.
+#[test]
+fn the_search_finds_a_word_of_the_problemstilling() {
+    let mut store = store_with(&[("Ada Lund", "2025-04-10"), ("Bo Lie", "2025-04-11")]);
+    let change = Change {
+        actor: "setup",
+        at: iso("2025-04-12").and_hms_opt(8, 0, 0).unwrap(),
+    };
+    store
+        .write(|tx| {
+            let mut bo = referrals::get(tx, inntak::domain::ReferralId(2))?.fields;
+            bo.problem = "Nevropatiske smerter etter helvetesild".into();
+            referrals::update(tx, inntak::domain::ReferralId(2), &bo, change).map(|_| ())
+        })
+        .unwrap();
+    let mut harness = harness(store, "2025-04-14");
+    assert_eq!(harness.state().visible_rows(), 2);
+    type_into(&mut harness, "Søk:", "helvetesild");
+    harness.run();
+    assert_eq!(harness.state().visible_rows(), 1);
+    harness.get_by_label("Bo Lie");
+    assert!(harness.query_by_label("Ada Lund").is_none());
+}
+
 #[test]
 fn first_start_offers_demo_data() {
     let mut harness = harness(Store::open_in_memory().unwrap(), "2026-11-22");

@@ -24,6 +24,12 @@ pub fn queue(
     Ok(model)
 }
 
+/// Makes the queue's search look in every referral's problemstilling (at the first search).
+pub fn queue_search(conn: &Connection, queue: &mut QueueModel) -> rusqlite::Result<()> {
+    queue.set_problems(referrals::problems(conn)?);
+    Ok(())
+}
+
 /// The Oppfølging lists for `today`.
 pub fn follow_ups(conn: &Connection, today: NaiveDate) -> rusqlite::Result<FollowUps> {
     Ok(crate::followup::build(

@@ -62,10 +62,11 @@ pub fn load(
         } else {
             Vec::new()
         };
-        let mut preparations = Vec::new();
+        let (mut preparations, mut problems) = (Vec::new(), Vec::new());
         if meeting.status == MeetingStatus::Pagar {
             for (referral, _) in &plan.items {
                 preparations.push((*referral, crate::store::preparations::get(conn, *referral)?));
+                problems.push((*referral, referrals::problem(conn, *referral)?));
             }
         }
         views.push(MeetingView {
@@ -78,6 +79,7 @@ pub fn load(
             numbers,
             team_carried,
             preparations,
+            problems,
         });
     }
     let mut recent: Vec<Meeting> = past

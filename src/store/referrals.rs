@@ -249,6 +249,26 @@ pub fn get(conn: &Connection, id: ReferralId) -> Result<Referral, StoreError> {
         .ok_or(StoreError::NotFound(id.0))
 }
 
+/// The referral's problemstilling ("" for an unknown id): meeting mode shows it for the
+/// items of a running meeting (the queue rows do not keep it).
+pub fn problem(conn: &Connection, id: ReferralId) -> rusqlite::Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT problem FROM referrals WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Every non-empty problemstilling by referral: what the queue's search needs besides the
+/// rows' own texts, read at the first search.
+pub fn problems(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::HashMap<ReferralId, String>> {
+    let mut stmt = conn.prepare_cached("SELECT id, problem FROM referrals WHERE problem <> ''")?;
+    let rows = stmt.query_map([], |r| Ok((ReferralId(r.get(0)?), r.get(1)?)))?;
+    rows.collect()
+}
+
 /// Every referral, in receipt order (then id): the queue's order, so it need not sort.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Referral>> {
     with_all(conn, |rows, _| rows.collect())?

@@ -14,8 +14,9 @@ use egui_extras::{Column, TableBuilder};
 pub struct QueuePanel {
     filter: QueueFilter,
     visible: Vec<u32>,
-    /// (model generation, filter) the `visible` cache was computed for.
-    cached_for: Option<(u64, QueueFilter)>,
+    /// (model generation, whether the search had the problemstillinger, filter) the `visible`
+    /// cache was computed for.
+    cached_for: Option<(u64, bool, QueueFilter)>,
     scroll_to: Option<usize>,
 }
 
@@ -29,7 +30,7 @@ impl QueuePanel {
     }
 
     fn refresh(&mut self, model: &QueueModel, generation: u64) {
-        let key = (generation, self.filter.clone());
+        let key = (generation, model.has_search_texts(), self.filter.clone());
         if self.cached_for.as_ref() != Some(&key) {
             self.visible = model.filter(&self.filter);
             self.cached_for = Some(key);
@@ -46,6 +47,9 @@ impl QueuePanel {
     ) {
         self.counts_ui(ui, model, actions);
         self.filters_ui(ui, model, generation);
+        if !self.filter.text.trim().is_empty() && !model.has_search_texts() {
+            actions.push(Action::Nav(NavAction::LoadSearch));
+        }
         self.keyboard(ui, model, selected, actions);
         ui.separator();
         if self.visible.is_empty() {

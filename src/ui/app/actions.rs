@@ -98,6 +98,9 @@ pub enum NavAction {
     Show(View),
     SelectMeeting(MeetingId),
     SelectFollowUp(ReferralId),
+    /// The queue's search needs every referral's problemstilling (read once, at the first
+    /// search: the rows do not keep it).
+    LoadSearch,
 }
 
 /// Referrals: registering, withdrawing, the demo data, and preparing them for the meeting.

@@ -64,6 +64,17 @@ impl App {
                 self.follow_up_view
                     .select(&self.follow_ups, id, self.clock.today());
             }
+            NavAction::LoadSearch => {
+                if !self.queue.has_search_texts()
+                    && let Err(e) = crate::model::queue_search(self.store.conn(), &mut self.queue)
+                {
+                    // Search the rows' own texts rather than ask again every frame.
+                    self.queue.set_problems(std::collections::HashMap::new());
+                    self.error(format!(
+                        "Søket ser ikke i problemstillingene: de kunne ikke leses ({e})"
+                    ));
+                }
+            }
         }
     }
 

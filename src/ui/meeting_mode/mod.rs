@@ -344,10 +344,9 @@ impl MeetingMode {
             if let Some(renewal) = queue.renewal(id) {
                 super::renewal_ui(ui, &renewal, row.diagnosis_group());
             }
-            let problem = if row.problem().is_empty() {
-                "Ingen problemstilling oppgitt"
-            } else {
-                row.problem()
+            let problem = match view.problem(id) {
+                "" => "Ingen problemstilling oppgitt",
+                given => given,
             };
             ui.label(egui::RichText::new(problem).strong());
             if let Some(prep) = prep {
