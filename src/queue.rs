@@ -18,6 +18,11 @@ pub enum Urgency {
     Closed,
 }
 
+/// A count of working days as a row keeps it (4 bytes, not 8: 100,000 rows in the window).
+fn days(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX })
+}
+
 /// Working days left at or below which a referral is "due soon".
 pub const DUE_SOON_WORKING_DAYS: i64 = 2;
 
@@ -29,8 +34,11 @@ pub struct QueueRow {
     pub received_on: NaiveDate,
     pub deadline: NaiveDate,
     /// `None` for referrals that are not open.
-    pub working_days_left: Option<i64>,
+    pub working_days_left: Option<i32>,
     texts: RowTexts,
+    /// The referrer's name, the specialty and the diagnosis group, as indices into the
+    /// model's [`QueueModel::strings`] (few distinct values, shared by many rows).
+    shared: [u32; 3],
     pub referrer_kind: ReferrerKind,
     pub is_secondary: bool,
     pub status: ReferralStatus,
@@ -40,18 +48,19 @@ pub struct QueueRow {
     pub last_meeting: Option<NaiveDate>,
     /// Decided, and the patient not informed yet: working days left to the vurderingsfrist
     /// (negative: past it). See [`QueueModel::set_letters`].
-    pub not_informed: Option<i64>,
+    pub not_informed: Option<i32>,
 }
 
-/// A row's six texts in one allocation, each ending at its offset in `ends`; an absent
-/// external id or fødselsnummer is marked in `present`. (Seven strings a row cost about
-/// 250 bytes more: 25 MB of the window's memory at 100,000 referrals.) The problemstilling
-/// is not kept: it is the longest text, and only the search and a running meeting need it
+/// A row's own texts (patient, external id, fødselsnummer) in one allocation, each ending at
+/// its offset in `ends`; an absent external id or fødselsnummer is marked in `present`.
+/// (Seven strings a row cost about 250 bytes more: 25 MB of the window's memory at 100,000
+/// referrals.) The texts many rows share are kept once in the model; the problemstilling is
+/// not kept: it is the longest text, and only the search and a running meeting need it
 /// ([`QueueModel::set_problems`], `MeetingView::problem`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct RowTexts {
     text: Box<str>,
-    ends: [u32; 6],
+    ends: [u16; 3],
     /// Bit 0: external id given; bit 1: fødselsnummer given.
     present: u8,
 }
@@ -60,29 +69,35 @@ struct RowTexts {
 #[derive(Clone, Copy)]
 enum Text {
     Patient,
-    ReferrerName,
-    Specialty,
-    DiagnosisGroup,
     ExternalId,
     NationalId,
 }
+
+/// The shared texts' places in [`QueueRow::shared`].
+const REFERRER: usize = 0;
+const SPECIALTY: usize = 1;
+const DIAGNOSIS: usize = 2;
 
 impl RowTexts {
     fn new(f: &crate::domain::ReferralFields) -> Self {
         let parts = [
             f.patient.as_str(),
-            &f.referrer_name,
-            &f.specialty,
-            &f.diagnosis_group,
             f.external_id.as_deref().unwrap_or(""),
             f.national_id.as_deref().unwrap_or(""),
         ];
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; 6];
+        let mut ends = [0u16; 3];
         for (end, part) in ends.iter_mut().zip(parts) {
-            text.push_str(part);
-            // A referral's texts are bounded far below 4 GB (the import limits each field).
-            *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            // The rules allow 120 characters for a name and 64 for an id (under 800 bytes
+            // together); a file edited outside Inntak could hold more, and the queue then
+            // shows what fits in 64 KiB (the detail pane reads the whole referral).
+            let room = usize::from(u16::MAX) - text.len();
+            let mut cut = part.len().min(room);
+            while !part.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.push_str(&part[..cut]);
+            *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
         }
         let present = u8::from(f.external_id.is_some()) | (u8::from(f.national_id.is_some()) << 1);
         Self {
@@ -94,26 +109,18 @@ impl RowTexts {
 
     fn get(&self, which: Text) -> &str {
         let i = which as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        let start = if i == 0 {
+            0
+        } else {
+            usize::from(self.ends[i - 1])
+        };
+        &self.text[start..usize::from(self.ends[i])]
     }
 }
 
 impl QueueRow {
     pub fn patient(&self) -> &str {
         self.texts.get(Text::Patient)
-    }
-
-    pub fn referrer_name(&self) -> &str {
-        self.texts.get(Text::ReferrerName)
-    }
-
-    pub fn specialty(&self) -> &str {
-        self.texts.get(Text::Specialty)
-    }
-
-    pub fn diagnosis_group(&self) -> &str {
-        self.texts.get(Text::DiagnosisGroup)
     }
 
     pub fn external_id(&self) -> Option<&str> {
@@ -127,24 +134,12 @@ impl QueueRow {
     /// "Ikke informert – 2 virkedager igjen" for a decided referral whose patient letter is
     /// not sent; `None` otherwise.
     pub fn informed_text(&self) -> Option<String> {
-        self.not_informed
-            .map(|days_left| crate::domain::letter::Informed::NotYet { days_left }.label_nb())
-    }
-
-    /// Lower-cased patient, referrer, ids and free text (with the referral's `problem`):
-    /// what the search box looks in.
-    fn search_text(&self, problem: &str) -> String {
-        [
-            self.patient(),
-            self.referrer_name(),
-            self.specialty(),
-            self.external_id().unwrap_or(""),
-            self.national_id().unwrap_or(""),
-            problem,
-            self.diagnosis_group(),
-        ]
-        .join("\u{1f}")
-        .to_lowercase()
+        self.not_informed.map(|days_left| {
+            crate::domain::letter::Informed::NotYet {
+                days_left: i64::from(days_left),
+            }
+            .label_nb()
+        })
     }
 }
 
@@ -341,11 +336,10 @@ fn renewal_hash(national_id: Option<&str>, group: &str) -> Option<u64> {
 
 /// The same patient and condition: equal fødselsnummer and diagnosis group (trimmed, case
 /// ignored).
-fn same_condition(row: &QueueRow, national_id: Option<&str>, group: &str) -> bool {
+fn same_condition(row: &QueueRow, row_group: &str, national_id: Option<&str>, group: &str) -> bool {
     national_id.is_some()
         && row.national_id() == national_id
-        && row
-            .diagnosis_group()
+        && row_group
             .trim()
             .chars()
             .flat_map(char::to_lowercase)
@@ -356,8 +350,12 @@ fn same_condition(row: &QueueRow, national_id: Option<&str>, group: &str) -> boo
 #[derive(Clone, Debug, Default)]
 pub struct QueueModel {
     pub rows: Vec<QueueRow>,
-    /// Row index by referral id.
-    by_id: std::collections::HashMap<ReferralId, usize>,
+    /// Row indices ordered by referral id (`row_ids` holds the ids in that order), for
+    /// finding a referral's row: 12 bytes a row against a hash map's 22.
+    row_ids: Vec<ReferralId>,
+    by_id: Vec<u32>,
+    /// The referrers' names, specialties and diagnosis groups, each once (rows point here).
+    strings: Vec<Box<str>>,
     /// Assessed referrals for the fornyet vurdering check: (hash of fødselsnummer and
     /// diagnosis group, row index), sorted (see [`renewal_hash`]). A map keyed by copies of
     /// both texts took ~14 MB at 100,000 referrals; this takes 1.
@@ -387,6 +385,34 @@ impl QueueModel {
         model
     }
 
+    pub fn referrer_name(&self, row: &QueueRow) -> &str {
+        &self.strings[row.shared[REFERRER] as usize]
+    }
+
+    pub fn specialty(&self, row: &QueueRow) -> &str {
+        &self.strings[row.shared[SPECIALTY] as usize]
+    }
+
+    pub fn diagnosis_group(&self, row: &QueueRow) -> &str {
+        &self.strings[row.shared[DIAGNOSIS] as usize]
+    }
+
+    /// Lower-cased patient, referrer, ids and free text (with the referral's `problem`):
+    /// what the search box looks in.
+    fn search_text(&self, row: &QueueRow, problem: &str) -> String {
+        [
+            row.patient(),
+            self.referrer_name(row),
+            self.specialty(row),
+            row.external_id().unwrap_or(""),
+            row.national_id().unwrap_or(""),
+            problem,
+            self.diagnosis_group(row),
+        ]
+        .join("\u{1f}")
+        .to_lowercase()
+    }
+
     /// Whether the search looks in the problemstilling yet (see [`Self::set_problems`]).
     pub fn has_search_texts(&self) -> bool {
         self.search.is_some()
@@ -398,7 +424,7 @@ impl QueueModel {
         self.search = Some(
             self.rows
                 .iter()
-                .map(|r| r.search_text(problems.remove(&r.id).as_deref().unwrap_or("")))
+                .map(|r| self.search_text(r, problems.remove(&r.id).as_deref().unwrap_or("")))
                 .collect(),
         );
     }
@@ -415,6 +441,15 @@ impl QueueModel {
         let week_end = work_week_end(today);
         let mut counts = QueueCounts::default();
         let mut rows: Vec<QueueRow> = Vec::with_capacity(expected);
+        let mut interned: std::collections::HashMap<Box<str>, u32> = Default::default();
+        let mut intern = |text: &str| -> u32 {
+            if let Some(i) = interned.get(text) {
+                return *i;
+            }
+            let i = u32::try_from(interned.len()).unwrap_or(u32::MAX);
+            interned.insert(text.into(), i);
+            i
+        };
         for r in referrals {
             let r = r?;
             rows.push({
@@ -423,12 +458,14 @@ impl QueueModel {
                 let working_days_left = r
                     .status
                     .is_open()
-                    .then(|| rule.working_days_left(today, deadline));
+                    .then(|| days(rule.working_days_left(today, deadline)));
                 let urgency = if !r.status.is_open() {
                     Urgency::Closed
                 } else if deadline < today {
                     Urgency::Overdue
-                } else if working_days_left.is_some_and(|left| left <= DUE_SOON_WORKING_DAYS) {
+                } else if working_days_left
+                    .is_some_and(|left| i64::from(left) <= DUE_SOON_WORKING_DAYS)
+                {
                     Urgency::DueSoon
                 } else {
                     Urgency::OnTrack
@@ -447,6 +484,11 @@ impl QueueModel {
                 QueueRow {
                     id: r.id,
                     texts: RowTexts::new(&r.fields),
+                    shared: [
+                        intern(&r.fields.referrer_name),
+                        intern(&r.fields.specialty),
+                        intern(&r.fields.diagnosis_group),
+                    ],
                     received_on: r.fields.received_on,
                     deadline,
                     working_days_left,
@@ -460,6 +502,10 @@ impl QueueModel {
             });
         }
         counts.total = rows.len();
+        let mut strings: Vec<Box<str>> = vec![Box::default(); interned.len()];
+        for (text, i) in interned {
+            strings[i as usize] = text;
+        }
         // The deadline grows with the receipt date, so rows read in receipt order (as
         // `referrals::all` gives them) are already in this order; sorting 100,000 rows of this
         // size would move ~400 MB around.
@@ -467,20 +513,25 @@ impl QueueModel {
         if !rows.is_sorted_by_key(key) {
             rows.sort_by_key(key);
         }
-        let by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let mut order: Vec<u32> = (0..u32::try_from(rows.len()).unwrap_or(u32::MAX)).collect();
+        order.sort_unstable_by_key(|&i| rows[i as usize].id);
+        let row_ids = order.iter().map(|&i| rows[i as usize].id).collect();
+        let by_id = order;
         let mut assessed: Vec<(u64, u32)> = rows
             .iter()
             .enumerate()
             .filter(|(_, r)| counts_as_assessment(r.status))
             .filter_map(|(i, r)| {
-                let hash = renewal_hash(r.national_id(), r.diagnosis_group())?;
+                let hash = renewal_hash(r.national_id(), &strings[r.shared[DIAGNOSIS] as usize])?;
                 Some((hash, u32::try_from(i).ok()?))
             })
             .collect();
         assessed.sort_unstable();
         Ok(Self {
             rows,
+            row_ids,
             by_id,
+            strings,
             assessed,
             counts,
             today: Some(today),
@@ -503,7 +554,7 @@ impl QueueModel {
             .iter()
             .take_while(|(h, _)| *h == hash)
             .map(|(_, i)| &self.rows[*i as usize])
-            .filter(|r| same_condition(r, national_id, diagnosis_group))
+            .filter(|r| same_condition(r, self.diagnosis_group(r), national_id, diagnosis_group))
             .filter(|r| r.received_on <= received_on && Some(r.id) != except)
             .map(|r| r.received_on)
             .collect();
@@ -515,7 +566,7 @@ impl QueueModel {
         let r = self.row(id)?;
         self.renewal_for(
             r.national_id(),
-            r.diagnosis_group(),
+            self.diagnosis_group(r),
             r.received_on,
             Some(id),
         )
@@ -545,7 +596,7 @@ impl QueueModel {
                 words.is_empty() || {
                     let text = match &self.search {
                         Some(texts) => std::borrow::Cow::Borrowed(texts[*i].as_str()),
-                        None => std::borrow::Cow::Owned(r.search_text("")),
+                        None => std::borrow::Cow::Owned(self.search_text(r, "")),
                     };
                     words.iter().all(|w| text.contains(w.as_str()))
                 }
@@ -570,10 +621,10 @@ impl QueueModel {
                 SortColumn::WorkingDaysLeft => a.working_days_left.cmp(&b.working_days_left),
                 SortColumn::Status => a.status.label_nb().cmp(b.status.label_nb()),
                 SortColumn::LastMeeting => a.last_meeting.cmp(&b.last_meeting),
-                SortColumn::Referrer => a
-                    .referrer_name()
+                SortColumn::Referrer => self
+                    .referrer_name(a)
                     .to_lowercase()
-                    .cmp(&b.referrer_name().to_lowercase()),
+                    .cmp(&self.referrer_name(b).to_lowercase()),
                 SortColumn::Kind => a.referrer_kind.label_nb().cmp(b.referrer_kind.label_nb()),
                 SortColumn::Secondary => a.is_secondary.cmp(&b.is_secondary),
             }
@@ -607,7 +658,7 @@ impl QueueModel {
         for row in &mut self.rows {
             row.not_informed = pending
                 .contains(&row.id)
-                .then(|| rule.working_days_left(today, row.deadline));
+                .then(|| days(rule.working_days_left(today, row.deadline)));
             count += usize::from(row.not_informed.is_some());
         }
         self.counts.not_informed = count;
@@ -630,7 +681,8 @@ impl QueueModel {
     }
 
     pub fn row(&self, id: ReferralId) -> Option<&QueueRow> {
-        self.by_id.get(&id).map(|&i| &self.rows[i])
+        let at = self.row_ids.binary_search(&id).ok()?;
+        Some(&self.rows[self.by_id[at] as usize])
     }
 }
 
@@ -639,6 +691,29 @@ pub(crate) mod tests {
     use super::*;
     use crate::domain::referral::iso;
     use crate::domain::{ReferralFields, ReferrerKind};
+
+    /// A row keeps its texts in one allocation with 16-bit offsets: a name longer than the
+    /// rules allow (a file edited outside Inntak) is cut at a character boundary, never
+    /// panics, and the other texts stay readable.
+    #[test]
+    fn over_long_texts_are_cut_at_a_character_boundary() {
+        let long = "ø".repeat(40_000); // 80,000 bytes
+        let mut r = referral(1, "2026-11-02", &long, ReferralStatus::TilVurdering);
+        r.fields.external_id = Some("EXT-1".into());
+        r.fields.national_id = Some("12345678901".into());
+        let model = QueueModel::build(vec![r], WorkingDayRule::default(), iso("2026-11-04"));
+        let row = &model.rows[0];
+        assert_eq!(row.patient().len(), 65_534, "whole characters only");
+        assert!(long.starts_with(row.patient()));
+        // One byte of room was left: the id's first character, then nothing.
+        assert_eq!(row.external_id(), Some("E"));
+        assert_eq!(row.national_id(), Some(""));
+        assert_eq!(model.referrer_name(row), "Dr. Berg");
+        let short = referral(2, "2026-11-02", "Ada Lund", ReferralStatus::TilVurdering);
+        let model = QueueModel::build(vec![short], WorkingDayRule::default(), iso("2026-11-04"));
+        assert_eq!(model.rows[0].patient(), "Ada Lund");
+        assert_eq!(model.rows[0].external_id(), None);
+    }
 
     /// A referral from a GP with a fixed problem text (the queue panel's tests use it too).
     pub(crate) fn referral(

@@ -311,7 +311,7 @@ impl QueuePanel {
                     let r = &model.rows[self.visible[row.index()] as usize];
                     let is_selected = selected == Some(r.id);
                     row.set_selected(is_selected);
-                    row_cells(&mut row, r, is_selected);
+                    row_cells(&mut row, model, r, is_selected);
                     if row.response().clicked() {
                         actions.push(Action::Nav(NavAction::Select(r.id)));
                     }
@@ -320,7 +320,12 @@ impl QueuePanel {
     }
 }
 
-fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected: bool) {
+fn row_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    model: &QueueModel,
+    r: &QueueRow,
+    is_selected: bool,
+) {
     let fill = if is_selected {
         egui::Color32::TRANSPARENT
     } else {
@@ -351,7 +356,7 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
     let informing = r.not_informed.map(|left| {
         let urgency = if left < 0 {
             Urgency::Overdue
-        } else if left <= crate::queue::DUE_SOON_WORKING_DAYS {
+        } else if i64::from(left) <= crate::queue::DUE_SOON_WORKING_DAYS {
             Urgency::DueSoon
         } else {
             Urgency::OnTrack
@@ -408,16 +413,16 @@ fn row_cells(row: &mut egui_extras::TableRow<'_, '_>, r: &QueueRow, is_selected:
         }
     });
     cell(row, &|ui| {
-        ui.label(r.referrer_name());
+        ui.label(model.referrer_name(r));
     });
     cell(row, &|ui| {
-        if r.specialty().is_empty() {
+        if model.specialty(r).is_empty() {
             ui.label(r.referrer_kind.label_nb());
         } else {
             ui.label(format!(
                 "{} ({})",
                 r.referrer_kind.label_nb(),
-                r.specialty()
+                model.specialty(r)
             ));
         }
     });

@@ -337,12 +337,12 @@ impl MeetingMode {
                     if row.is_secondary { "sekundær" } else { "primær" }
                 ));
             }
-            ui.label(format!("Henviser: {} ({})", row.referrer_name(), row.referrer_kind.label_nb()));
-            if !row.diagnosis_group().is_empty() {
-                ui.label(format!("Diagnosegruppe: {}", row.diagnosis_group()));
+            ui.label(format!("Henviser: {} ({})", queue.referrer_name(row), row.referrer_kind.label_nb()));
+            if !queue.diagnosis_group(row).is_empty() {
+                ui.label(format!("Diagnosegruppe: {}", queue.diagnosis_group(row)));
             }
             if let Some(renewal) = queue.renewal(id) {
-                super::renewal_ui(ui, &renewal, row.diagnosis_group());
+                super::renewal_ui(ui, &renewal, queue.diagnosis_group(row));
             }
             let problem = match view.problem(id) {
                 "" => "Ingen problemstilling oppgitt",
