@@ -61,6 +61,8 @@ done
 bm=$(printf '%s\n' "${bare_ms[@]}" | median); bk=$(printf '%s\n' "${bare_kb[@]}" | median)
 am=$(printf '%s\n' "${app_ms[@]}" | median); ak=$(printf '%s\n' "${app_kb[@]}" | median)
 printf 'startup at %s referrals (median of %s)\n' "$N" "$RUNS"
-printf '  bare eframe window  %5s ms  %6.1f MB\n' "$bm" "$(echo "$bk/1024" | bc -l)"
-printf '  Inntak              %5s ms  %6.1f MB\n' "$am" "$(echo "$ak/1024" | bc -l)"
+# Peak RSS in MiB (kB/1024) and in decimal MB (kB*1.024/1000), so a budget in either unit
+# reads straight off.
+printf '  bare eframe window  %5s ms  %6.1f MiB  %6.1f MB\n' "$bm" "$(echo "$bk/1024" | bc -l)" "$(echo "$bk*1.024/1000" | bc -l)"
+printf '  Inntak              %5s ms  %6.1f MiB  %6.1f MB\n' "$am" "$(echo "$ak/1024" | bc -l)" "$(echo "$ak*1.024/1000" | bc -l)"
 printf '  ratio               %5.2f×     %5.2f×\n' "$(echo "$am/$bm" | bc -l)" "$(echo "$ak/$bk" | bc -l)"
