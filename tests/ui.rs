@@ -235,6 +235,28 @@ fn select_and_withdraw_with_a_reason() {
     harness.get_by_label_contains("Begrunnelse: Pasienten ønsker ikke time");
 }
 
+/// A part of a referral that cannot be read is said in the detail pane, not left out:
+/// here a history row with an action no Inntak writes (added behind the program's back).
+#[test]
+fn the_detail_pane_says_what_it_could_not_read() {
+    let store = store_with(&[("Ada Lund", "2025-04-10")]);
+    store
+        .conn()
+        .execute(
+            "INSERT INTO audit_log (id, at, actor, action, entity, entity_id, details,
+                 recorded_at, hash)
+             VALUES (1000, '2025-04-12T09:00:00', 'x', 'tukla', 'referral', 1, '{}',
+                 '2025-04-12T09:00:00+02:00', '')",
+            [],
+        )
+        .unwrap();
+    let mut harness = harness(store, "2025-04-14");
+    harness.get_by_label("Ada Lund").click();
+    harness.run();
+    harness.get_by_label_contains("Kunne ikke lese alt om henvisningen (historikken:");
+    harness.get_by_label_contains("«tukla»");
+}
+
 #[test]
 fn an_edit_is_saved_and_shown_in_the_history() {
     let mut harness = harness(store_with(&[("Ada Lund", "2025-04-10")]), "2025-04-14");

@@ -788,21 +788,15 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
             m.status.label_nb()
         )));
     }
-    let undecided: Vec<StoredItem> = agenda(tx, id)?
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            crate::store::referrals::get(tx, i.referral)
-                .map(|r| {
-                    matches!(
-                        r.status,
-                        crate::domain::ReferralStatus::TilVurdering
-                            | crate::domain::ReferralStatus::TilNyVurdering
-                    )
-                })
-                .unwrap_or(false)
-        })
-        .collect();
+    // Which items are still undecided decides which move on: a referral that cannot be read
+    // fails the close (nothing changes) rather than count as decided and be left behind.
+    let mut undecided: Vec<StoredItem> = Vec::new();
+    for item in agenda(tx, id)?.unwrap_or_default() {
+        let r = crate::store::referrals::get(tx, item.referral)?;
+        if r.status.awaits_meeting() {
+            undecided.push(item);
+        }
+    }
     // Closed first: its agenda is then no longer open, so the items moving on stay on it
     // as its history while they join the next agenda.
     tx.execute(

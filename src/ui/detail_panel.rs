@@ -28,6 +28,9 @@ pub struct DetailView {
     /// then `preparation_error` says why).
     pub preparation: Option<crate::store::preparations::Preparation>,
     pub preparation_error: Option<String>,
+    /// Parts of the referral that could not be read (history, decision, follow-ups): the
+    /// pane says so instead of leaving them out silently.
+    pub read_errors: Vec<String>,
     /// The current decision as rett/avslag with its track, to mark the provisional views.
     pub decided_as: Option<crate::domain::preparation::Assessment>,
     /// The letters the current decision calls for (what is missing, earlier prints), and
@@ -63,6 +66,7 @@ impl DetailView {
             decision_lines: Vec::new(),
             preparation: None,
             preparation_error: None,
+            read_errors: Vec::new(),
             decided_as: None,
             letters: Vec::new(),
             informed: None,
@@ -151,6 +155,17 @@ pub fn ui(
         ui.add_space(4.0);
         ui.heading(&f.patient);
         ui.label(egui::RichText::new(r.status.label_nb()).strong());
+        if !view.read_errors.is_empty() {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!(
+                    "Kunne ikke lese alt om henvisningen ({}). Det som vises, kan være \
+                     ufullstendig. Velg henvisningen på nytt; hjelper ikke det, ta en \
+                     sikkerhetskopi og kontakt IT.",
+                    view.read_errors.join("; ")
+                ),
+            );
+        }
         ui.add_space(4.0);
         let frame = egui::Frame::group(ui.style()).inner_margin(8.0);
         frame.show(ui, |ui| {

@@ -97,105 +97,137 @@ impl App {
     }
 
     /// The detail pane's decision summary: the current decision, the mapping report, track
-    /// changes and the start of care.
-    pub(super) fn decision_lines(&self, id: ReferralId) -> Vec<String> {
+    /// changes and the start of care. What cannot be read is added to `errors` (the pane says
+    /// so) instead of being left out silently.
+    pub(super) fn decision_lines(&self, id: ReferralId, errors: &mut Vec<String>) -> Vec<String> {
         use crate::calendar::format_date;
         let conn = self.store.conn();
         let mut lines = Vec::new();
-        if let Ok(Some(d)) = decisions::current(conn, id) {
-            let corrected = decisions::history(conn, id).map_or(0, |h| h.len().saturating_sub(1));
-            let note = if corrected > 0 {
-                format!(" (rettet {corrected} gang(er))")
-            } else {
-                String::new()
-            };
-            lines.push(format!(
-                "Vedtak {}: {}{note}",
-                format_date(d.decided_on),
-                planning::outcome_text(&d.outcome)
-            ));
+        let mut failed = |what: &str, e: &dyn std::fmt::Display| {
+            errors.push(format!("{what}: {e}"));
+        };
+        match decisions::history(conn, id) {
+            Ok(history) => {
+                if let Some(d) = history.iter().rev().find(|d| d.superseded_by.is_none()) {
+                    let corrected = history.len().saturating_sub(1);
+                    let note = if corrected > 0 {
+                        format!(" (rettet {corrected} gang(er))")
+                    } else {
+                        String::new()
+                    };
+                    lines.push(format!(
+                        "Vedtak {}: {}{note}",
+                        format_date(d.decided_on),
+                        planning::outcome_text(&d.outcome)
+                    ));
+                }
+            }
+            Err(e) => failed("vedtaket", &e),
         }
-        if let Ok(Some(m)) = followups::mapping_report(conn, id) {
-            let summary = if m.summary.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", m.summary)
-            };
-            lines.push(format!(
-                "Kartlegging meldt tilbake {}{summary}",
-                format_date(m.reported_on)
-            ));
+        match followups::mapping_report(conn, id) {
+            Ok(Some(m)) => {
+                let summary = if m.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.summary)
+                };
+                lines.push(format!(
+                    "Kartlegging meldt tilbake {}{summary}",
+                    format_date(m.reported_on)
+                ));
+            }
+            Ok(None) => {}
+            Err(e) => failed("kartleggingen", &e),
         }
-        for t in followups::track_history(conn, id).unwrap_or_default() {
-            lines.push(format!(
-                "Forløp endret {}: {} → {}",
-                format_date(t.decided_on),
-                t.from.label_nb(),
-                t.to.label_nb()
-            ));
+        match followups::track_history(conn, id) {
+            Ok(changes) => {
+                for t in changes {
+                    lines.push(format!(
+                        "Forløp endret {}: {} → {}",
+                        format_date(t.decided_on),
+                        t.from.label_nb(),
+                        t.to.label_nb()
+                    ));
+                }
+            }
+            Err(e) => failed("forløpsendringene", &e),
         }
-        if let Ok(care) = followups::care_start(conn, id) {
-            match (care.started, care.booked) {
+        match followups::care_start(conn, id) {
+            Ok(care) => match (care.started, care.booked) {
                 (Some(s), _) => lines.push(format!("Oppstart {}", format_date(s))),
                 (None, Some(b)) => lines.push(format!("Planlagt oppstart {}", format_date(b))),
                 (None, None) => {}
-            }
+            },
+            Err(e) => failed("oppstarten", &e),
         }
         lines
     }
 
     pub(super) fn load_detail(&mut self) {
-        self.detail = self.selected.and_then(|id| {
-            let referral = referrals::get(self.store.conn(), id).ok()?;
-            let history = audit::for_entity(self.store.conn(), audit::Entity::Referral, id.0)
-                .unwrap_or_default();
-            let mut view = DetailView::new(
-                referral,
-                history,
-                self.settings.working_day_rule(),
-                self.clock.today(),
-            );
-            view.renewal = self.queue.renewal(id);
-            view.decision_lines = self.decision_lines(id);
-            match crate::store::preparations::get(self.store.conn(), id) {
-                Ok(p) => view.preparation = Some(p),
-                Err(e) => view.preparation_error = Some(e.to_string()),
+        let Some(id) = self.selected else {
+            self.detail = None;
+            return;
+        };
+        let referral = match referrals::get(self.store.conn(), id) {
+            Ok(r) => r,
+            Err(e) => {
+                self.detail = None;
+                return self.error(format!("Kunne ikke lese henvisningen: {e}"));
             }
-            view.decided_as = decisions::current(self.store.conn(), id)
-                .ok()
-                .flatten()
-                .and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome));
-            let today = self.clock.today();
-            let rule = self.settings.working_day_rule();
-            let letters = crate::model::letters::for_referral(
-                self.store.conn(),
-                &self.settings,
-                id,
-                None,
-                today,
-            )
-            .map_err(|e| e.to_string())
-            .and_then(|planned| {
-                let state = crate::store::letters::state_of(self.store.conn(), id)
-                    .map_err(|e| e.to_string())?;
-                Ok((planned, state))
+        };
+        let mut read_errors = Vec::new();
+        let history = audit::for_entity(self.store.conn(), audit::Entity::Referral, id.0)
+            .unwrap_or_else(|e| {
+                read_errors.push(format!("historikken: {e}"));
+                Vec::new()
             });
-            match letters {
-                Ok((planned, state)) => {
-                    view.letters = planned;
-                    view.informed = state.map(|s| {
-                        crate::domain::letter::informed(
-                            rule,
-                            view.deadline,
-                            s.sent_on,
-                            s.tracked,
-                            today,
-                        )
-                    });
-                }
-                Err(e) => view.letters_error = Some(e),
+        let mut view = DetailView::new(
+            referral,
+            history,
+            self.settings.working_day_rule(),
+            self.clock.today(),
+        );
+        view.renewal = self.queue.renewal(id);
+        view.decision_lines = self.decision_lines(id, &mut read_errors);
+        match crate::store::preparations::get(self.store.conn(), id) {
+            Ok(p) => view.preparation = Some(p),
+            Err(e) => view.preparation_error = Some(e.to_string()),
+        }
+        view.decided_as = match decisions::current(self.store.conn(), id) {
+            Ok(d) => {
+                d.and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome))
             }
-            Some(view)
-        });
+            Err(e) => {
+                read_errors.push(format!("vedtaket: {e}"));
+                None
+            }
+        };
+        let today = self.clock.today();
+        let rule = self.settings.working_day_rule();
+        let letters =
+            crate::model::letters::for_referral(self.store.conn(), &self.settings, id, None, today)
+                .map_err(|e| e.to_string())
+                .and_then(|planned| {
+                    let state = crate::store::letters::state_of(self.store.conn(), id)
+                        .map_err(|e| e.to_string())?;
+                    Ok((planned, state))
+                });
+        match letters {
+            Ok((planned, state)) => {
+                view.letters = planned;
+                view.informed = state.map(|s| {
+                    crate::domain::letter::informed(
+                        rule,
+                        view.deadline,
+                        s.sent_on,
+                        s.tracked,
+                        today,
+                    )
+                });
+            }
+            Err(e) => view.letters_error = Some(e),
+        }
+        view.read_errors = read_errors;
+        self.detail = Some(view);
     }
 }
