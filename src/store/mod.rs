@@ -504,44 +504,24 @@ impl Store {
                     why,
                     what: "lese",
                 })?;
-            return Ok(Store {
-                conn,
-                path: path.to_path_buf(),
-                pending_check: None,
-                check_gate: None,
-                damaged: None,
-                read_only: Some(
-                    OpenError::ReadOnly {
-                        path: path.to_path_buf(),
-                        why,
-                        what: "lagre endringer i",
-                    }
-                    .to_string(),
-                ),
-                window_lock: None,
-                key: key.cloned(),
-                file_system,
-                checkpoint_due: None,
-                unchecked_reader: false,
-            });
+            let mut store = Store::reader(conn, path, key, file_system);
+            store.read_only = Some(
+                OpenError::ReadOnly {
+                    path: path.to_path_buf(),
+                    why,
+                    what: "lagre endringer i",
+                }
+                .to_string(),
+            );
+            return Ok(store);
         }
 
         if let Some(found) = inspection.as_ref().filter(|i| i.unchecked()) {
             debug_assert_eq!(found.version, SCHEMA_VERSION);
             let conn = open_read_only(path, dir_writable, key).map_err(sqlite_err)?;
-            return Ok(Store {
-                conn,
-                path: path.to_path_buf(),
-                pending_check: None,
-                check_gate: None,
-                damaged: None,
-                read_only: None,
-                window_lock: None,
-                key: key.cloned(),
-                file_system,
-                checkpoint_due: None,
-                unchecked_reader: true,
-            });
+            let mut store = Store::reader(conn, path, key, file_system);
+            store.unchecked_reader = true;
+            return Ok(store);
         }
 
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -622,6 +602,29 @@ impl Store {
             store.upgrade().map_err(sqlite_err)?;
         }
         Ok(store)
+    }
+
+    /// A store on a read-only connection (the caller says why it only reads, or that the
+    /// check waits for the first write).
+    fn reader(
+        conn: Connection,
+        path: &Path,
+        key: Option<&DbKey>,
+        file_system: location::FileSystem,
+    ) -> Store {
+        Store {
+            conn,
+            path: path.to_path_buf(),
+            pending_check: None,
+            check_gate: None,
+            damaged: None,
+            read_only: None,
+            window_lock: None,
+            key: key.cloned(),
+            file_system,
+            checkpoint_due: None,
+            unchecked_reader: false,
+        }
     }
 
     /// An in-memory database with the current schema, for tests and benchmarks.
