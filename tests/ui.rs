@@ -254,7 +254,7 @@ fn the_detail_pane_says_what_it_could_not_read() {
     harness.get_by_label("Ada Lund").click();
     harness.run();
     harness.get_by_label_contains("Kunne ikke lese alt om henvisningen (historikken:");
-    harness.get_by_label_contains("«tukla»");
+    harness.get_by_label_contains("ukjent verdi «tukla» i databasen). Det som vises");
 }
 
 #[test]

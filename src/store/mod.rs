@@ -207,7 +207,7 @@ pub enum OpenError {
 /// An error from a write or read after opening.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("Databasefeil: {0}. Ingenting er endret.")]
+    #[error("Databasefeil: {}. Ingenting er endret.", error_text(.0))]
     Sqlite(rusqlite::Error),
     #[error("{BUSY_MESSAGE}")]
     Busy,
@@ -230,6 +230,16 @@ impl From<rusqlite::Error> for StoreError {
         } else {
             StoreError::Sqlite(e)
         }
+    }
+}
+
+/// An error as the user reads it: a stored value the strict decoding refused is said in its
+/// own Norwegian words (rusqlite wraps it in "Conversion error from type Text at index: 2");
+/// any other error as SQLite gives it.
+pub fn error_text(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, inner) => inner.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -103,9 +103,7 @@ impl App {
         use crate::calendar::format_date;
         let conn = self.store.conn();
         let mut lines = Vec::new();
-        let mut failed = |what: &str, e: &dyn std::fmt::Display| {
-            errors.push(format!("{what}: {e}"));
-        };
+        let mut failed = |what: &str, text: String| errors.push(format!("{what}: {text}"));
         match decisions::history(conn, id) {
             Ok(history) => {
                 if let Some(d) = history.iter().rev().find(|d| d.superseded_by.is_none()) {
@@ -122,7 +120,7 @@ impl App {
                     ));
                 }
             }
-            Err(e) => failed("vedtaket", &e),
+            Err(e) => failed("vedtaket", crate::store::error_text(&e)),
         }
         match followups::mapping_report(conn, id) {
             Ok(Some(m)) => {
@@ -137,7 +135,7 @@ impl App {
                 ));
             }
             Ok(None) => {}
-            Err(e) => failed("kartleggingen", &e),
+            Err(e) => failed("kartleggingen", crate::store::error_text(&e)),
         }
         match followups::track_history(conn, id) {
             Ok(changes) => {
@@ -150,7 +148,7 @@ impl App {
                     ));
                 }
             }
-            Err(e) => failed("forløpsendringene", &e),
+            Err(e) => failed("forløpsendringene", crate::store::error_text(&e)),
         }
         match followups::care_start(conn, id) {
             Ok(care) => match (care.started, care.booked) {
@@ -158,7 +156,7 @@ impl App {
                 (None, Some(b)) => lines.push(format!("Planlagt oppstart {}", format_date(b))),
                 (None, None) => {}
             },
-            Err(e) => failed("oppstarten", &e),
+            Err(e) => failed("oppstarten", crate::store::error_text(&e)),
         }
         lines
     }
@@ -178,7 +176,7 @@ impl App {
         let mut read_errors = Vec::new();
         let history = audit::for_entity(self.store.conn(), audit::Entity::Referral, id.0)
             .unwrap_or_else(|e| {
-                read_errors.push(format!("historikken: {e}"));
+                read_errors.push(format!("historikken: {}", crate::store::error_text(&e)));
                 Vec::new()
             });
         let mut view = DetailView::new(
@@ -198,7 +196,7 @@ impl App {
                 d.and_then(|d| crate::domain::preparation::Assessment::of_decision(&d.outcome))
             }
             Err(e) => {
-                read_errors.push(format!("vedtaket: {e}"));
+                read_errors.push(format!("vedtaket: {}", crate::store::error_text(&e)));
                 None
             }
         };
