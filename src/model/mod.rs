@@ -18,8 +18,9 @@ pub fn queue(
     rule: WorkingDayRule,
     today: NaiveDate,
 ) -> rusqlite::Result<QueueModel> {
-    let mut model =
-        referrals::with_all(conn, |rows, n| QueueModel::try_build(rows, n, rule, today))??;
+    let mut model = referrals::with_all_for_queue(conn, |rows, n| {
+        QueueModel::try_build(rows, n, rule, today)
+    })??;
     model.set_letters(&crate::store::letters::pending(conn)?, rule, today);
     Ok(model)
 }
