@@ -271,7 +271,11 @@ pub fn problems(
 
 /// Every referral, in receipt order (then id): the queue's order, so it need not sort.
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Referral>> {
-    with_all(conn, |rows, _| rows.collect())?
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM referrals ORDER BY received_on, id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
 }
 
 /// The columns in [`COLUMNS`]' order, with the texts the queue does not keep (problemstilling,
@@ -282,7 +286,8 @@ const QUEUE_COLUMNS: &str = "id, external_id, received_on, patient, national_id,
     decided_on, '', '', '', '', 0";
 
 /// Streams every referral for the queue (see [`QUEUE_COLUMNS`]: the problemstilling and the
-/// addresses are left empty) in receipt order (then id) to `f`, with how many there are.
+/// addresses are left empty) in receipt order (then id) to `f`, with how many there are, so
+/// the model is built without holding a list of them all.
 pub fn with_all_for_queue<T>(
     conn: &Connection,
     f: impl FnOnce(&mut dyn Iterator<Item = rusqlite::Result<Referral>>, usize) -> T,
@@ -290,20 +295,6 @@ pub fn with_all_for_queue<T>(
     let n = usize::try_from(count(conn)?).unwrap_or(0);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {QUEUE_COLUMNS} FROM referrals ORDER BY received_on, id"
-    ))?;
-    let mut rows = stmt.query_map([], from_row)?;
-    Ok(f(&mut rows, n))
-}
-
-/// Streams every referral in receipt order (then id) to `f`, with how many there are, so a
-/// view model can be built without holding a list of them all.
-pub fn with_all<T>(
-    conn: &Connection,
-    f: impl FnOnce(&mut dyn Iterator<Item = rusqlite::Result<Referral>>, usize) -> T,
-) -> rusqlite::Result<T> {
-    let n = usize::try_from(count(conn)?).unwrap_or(0);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM referrals ORDER BY received_on, id"
     ))?;
     let mut rows = stmt.query_map([], from_row)?;
     Ok(f(&mut rows, n))
