@@ -5,7 +5,7 @@
 use crate::agenda::pdf::{PrintedAgenda, PrintedItem};
 use crate::agenda::{Reason, plan};
 use crate::calendar::{format_date, weekday_name_nb};
-use crate::domain::meeting::{Meeting, MeetingId, MeetingStatus, MemberId};
+use crate::domain::meeting::{Meeting, MeetingId, MeetingStatus, MemberId, TeamMember};
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{Referral, ReferralId};
 use crate::planning::*;
@@ -156,16 +156,6 @@ pub fn printed_agenda(
             ..base
         });
     }
-    let member_text = |id: MemberId| {
-        planning
-            .member(id)
-            .map(|p| format!("{} ({})", p.name, p.profession.label_nb().to_lowercase()))
-    };
-    let attendees: Vec<String> = view
-        .attendees
-        .iter()
-        .filter_map(|id| member_text(*id))
-        .collect();
     let mut notices = Vec::new();
     if let Some(text) = view.plan.overload_text() {
         notices.push(format!("{text} – vurder ekstramøte"));
@@ -187,8 +177,43 @@ pub fn printed_agenda(
         notices.push(format!("Ikke tverrfaglig: mangler {}", missing.join(", ")));
     }
     Ok(PrintedAgenda {
-        kind: "agenda".into(),
-        title: "Inntaksmøte".into(),
+        notice: notices.join(" · "),
+        privacy_note: "Inneholder helseopplysninger – makuleres etter møtet".into(),
+        legend: "Rader merket MÅ BEHANDLES har ikke noe senere møte innen fristen \
+                 (10 virkedager fra mottak). Virkedager regnes fra møtedagen."
+            .into(),
+        items,
+        left_out_must,
+        ..heading(
+            ("agenda", "Inntaksmøte"),
+            settings,
+            m,
+            (&planning.members, &view.attendees),
+            options.printed_at,
+        )
+    })
+}
+
+/// What the printed agenda and the minutes share: the clinic, the meeting's day, time and
+/// week, its leader and attendees as "name (profession)" ("ikke satt" / "ikke registrert"
+/// without), and when it was printed. The caller fills in the rest.
+fn heading(
+    (kind, title): (&str, &str),
+    settings: &ClinicSettings,
+    m: &Meeting,
+    (members, attendees): (&[TeamMember], &[MemberId]),
+    printed_at: chrono::NaiveDateTime,
+) -> PrintedAgenda {
+    let name = |id: MemberId| {
+        members
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| format!("{} ({})", p.name, p.profession.label_nb().to_lowercase()))
+    };
+    let attendees: Vec<String> = attendees.iter().filter_map(|id| name(*id)).collect();
+    PrintedAgenda {
+        kind: kind.into(),
+        title: title.into(),
         clinic: settings.clinic_name.clone(),
         date_text: format!(
             "{} {}",
@@ -199,23 +224,21 @@ pub fn printed_agenda(
         week: m.date.iso_week().week(),
         leader: m
             .leader
-            .and_then(member_text)
+            .and_then(name)
             .unwrap_or_else(|| "ikke satt".into()),
         attendees: if attendees.is_empty() {
             "ikke registrert".into()
         } else {
             attendees.join(", ")
         },
-        notice: notices.join(" · "),
-        printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
-        privacy_note: "Inneholder helseopplysninger – makuleres etter møtet".into(),
-        legend: "Rader merket MÅ BEHANDLES har ikke noe senere møte innen fristen \
-                 (10 virkedager fra mottak). Virkedager regnes fra møtedagen."
-            .into(),
-        items,
+        notice: String::new(),
+        printed_at: printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
+        privacy_note: String::new(),
+        legend: String::new(),
+        items: Vec::new(),
         history: Vec::new(),
-        left_out_must,
-    })
+        left_out_must: 0,
+    }
 }
 
 /// "Gjenåpnet 24.11.2026 kl. 14:05 av ingrid: Glemte Bo", from the meeting's change log.
@@ -313,16 +336,7 @@ pub fn printed_minutes(
         });
     }
     let members = meetings::members(conn)?;
-    let name = |id: MemberId| {
-        members
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| format!("{} ({})", p.name, p.profession.label_nb().to_lowercase()))
-    };
-    let attendees: Vec<String> = meetings::attendees(conn, meeting)?
-        .into_iter()
-        .filter_map(name)
-        .collect();
+    let attendees = meetings::attendees(conn, meeting)?;
     let decided = printed
         .iter()
         .filter(|i| !i.outcome.starts_with("Ikke avgjort") && !i.outcome.starts_with("Utsatt"))
@@ -346,25 +360,6 @@ pub fn printed_minutes(
         format!(" · vedtak fattet {}", days.join(" og "))
     };
     Ok(PrintedAgenda {
-        kind: "referat".into(),
-        title: "Referat fra inntaksmøte".into(),
-        clinic: settings.clinic_name.clone(),
-        date_text: format!(
-            "{} {}",
-            weekday_name_nb(m.date.weekday()),
-            format_date(m.date)
-        ),
-        time: m.time.format("%H:%M").to_string(),
-        week: m.date.iso_week().week(),
-        leader: m
-            .leader
-            .and_then(name)
-            .unwrap_or_else(|| "ikke satt".into()),
-        attendees: if attendees.is_empty() {
-            "ikke registrert".into()
-        } else {
-            attendees.join(", ")
-        },
         notice: format!(
             "{decided} av {} avgjort{} · møtet er {}{held_text}",
             printed.len() - postponed.len(),
@@ -375,12 +370,17 @@ pub fn printed_minutes(
             },
             m.status.label_nb().to_lowercase()
         ),
-        printed_at: options.printed_at.format("%d.%m.%Y kl. %H:%M").to_string(),
         privacy_note: "Inneholder helseopplysninger".into(),
         legend: "Skyggelagte rader ble avgjort etter vurderingsfristen (fristoverskridelse)."
             .into(),
         items: printed,
         history: reopenings(conn, meeting)?,
-        left_out_must: 0,
+        ..heading(
+            ("referat", "Referat fra inntaksmøte"),
+            settings,
+            &m,
+            (&members, &attendees),
+            options.printed_at,
+        )
     })
 }

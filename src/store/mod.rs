@@ -514,7 +514,7 @@ impl Store {
                     why,
                     what: "lese",
                 })?;
-            let mut store = Store::reader(conn, path, key, file_system);
+            let mut store = Store::on(conn, path, key, file_system);
             store.read_only = Some(
                 OpenError::ReadOnly {
                     path: path.to_path_buf(),
@@ -529,7 +529,7 @@ impl Store {
         if let Some(found) = inspection.as_ref().filter(|i| i.unchecked()) {
             debug_assert_eq!(found.version, SCHEMA_VERSION);
             let conn = open_read_only(path, dir_writable, key).map_err(sqlite_err)?;
-            let mut store = Store::reader(conn, path, key, file_system);
+            let mut store = Store::on(conn, path, key, file_system);
             store.unchecked_reader = true;
             return Ok(store);
         }
@@ -593,19 +593,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sqlite_err)?;
 
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            pending_check,
-            check_gate,
-            damaged: None,
-            read_only: None,
-            window_lock: None,
-            key: key.cloned(),
-            file_system,
-            checkpoint_due: None,
-            unchecked_reader: false,
-        };
+        let mut store = Store::on(conn, path, key, file_system);
+        store.pending_check = pending_check;
+        store.check_gate = check_gate;
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
         } else if version < SCHEMA_VERSION {
@@ -614,9 +604,9 @@ impl Store {
         Ok(store)
     }
 
-    /// A store on a read-only connection (the caller says why it only reads, or that the
-    /// check waits for the first write).
-    fn reader(
+    /// A store on `conn` with nothing pending: no check running, writable, no window lock
+    /// (each way of opening sets what differs).
+    fn on(
         conn: Connection,
         path: &Path,
         key: Option<&DbKey>,
@@ -641,19 +631,12 @@ impl Store {
     pub fn open_in_memory() -> Result<Self, rusqlite::Error> {
         let conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        let mut store = Store {
+        let mut store = Store::on(
             conn,
-            path: PathBuf::from(":memory:"),
-            pending_check: None,
-            check_gate: None,
-            damaged: None,
-            read_only: None,
-            window_lock: None,
-            key: None,
-            file_system: location::FileSystem::Local,
-            checkpoint_due: None,
-            unchecked_reader: false,
-        };
+            Path::new(":memory:"),
+            None,
+            location::FileSystem::Local,
+        );
         store.create_schema()?;
         Ok(store)
     }
