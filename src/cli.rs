@@ -366,6 +366,13 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         at: clock.now(),
     };
     let unlock = cli.unlock()?;
+    // What an interrupted restore or re-encryption left beside the file is cleared away.
+    let tidied = crate::store::replace::tidy(&path);
+    if !tidied.removed.is_empty() {
+        for notice in tidied.notices(&path).iter().take(1) {
+            eprintln!("Merk: {}", terminal_text(notice));
+        }
+    }
     match command {
         Command::Restore { from } => return restore(&path, from, &unlock, change),
         Command::Encrypt => {
@@ -449,7 +456,45 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 ));
             }
             let rows = audit::verify_chain(store.conn()).map_err(|e| e.to_string())?;
-            println!("Databasefilen er hel, og loggen er hel ({rows} rader).");
+            // The log against the records it describes, and against its anchor on this
+            // machine (see README, "Endringsloggen").
+            let findings = crate::store::log_check::findings(store.conn())
+                .map_err(|e| format!("Endringsloggen kunne ikke leses: {e}"))?;
+            if !findings.is_empty() {
+                for f in findings.iter().take(MAX_ERRORS_PRINTED) {
+                    eprintln!("{}", terminal_text(&f.text));
+                }
+                if findings.len() > MAX_ERRORS_PRINTED {
+                    eprintln!("… og {} funn til.", findings.len() - MAX_ERRORS_PRINTED);
+                }
+                return Err(format!(
+                    "Endringsloggen og databasen stemmer ikke overens ({} funn; det første \
+                     gjelder {}). Data er endret utenom Inntak. Ta vare på filen og kontakt IT.",
+                    findings.len(),
+                    findings[0]
+                        .row
+                        .map_or_else(|| "en rad uten logg".to_string(), |r| format!("rad {r}"))
+                ));
+            }
+            let anchor = crate::store::anchor::read(&path)?;
+            let anchored = match &anchor {
+                None => " Denne maskinen har ikke noe anker for filen (den er ikke skrevet her), \
+                          så slettede rader på slutten av loggen kan ikke oppdages."
+                    .to_string(),
+                Some(anchor) => match crate::store::anchor::check(store.conn(), anchor)
+                    .map_err(|e| format!("Endringsloggen kunne ikke leses: {e}"))?
+                {
+                    crate::store::anchor::Verdict::Broken { text, .. } => return Err(text),
+                    crate::store::anchor::Verdict::Holds(row) => {
+                        format!(" Den slutter der Inntak sist skrev på denne maskinen (rad {row}).")
+                    }
+                    crate::store::anchor::Verdict::None => String::new(),
+                },
+            };
+            println!(
+                "Databasefilen er hel, og loggen er hel ({rows} rader), og den stemmer med \
+                 henvisningene og vedtakene.{anchored}"
+            );
             Ok(0)
         }
         Command::Audit {
@@ -937,6 +982,9 @@ fn audit_listing(rows: &[audit::Row], csv: bool) -> Result<Vec<u8>, csv::Error> 
     Ok(text.into_bytes())
 }
 
+/// How many invalid lines an import prints before it only counts the rest.
+const MAX_ERRORS_PRINTED: usize = 100;
+
 /// Replaces the database with a checked backup, keeping the replaced file.
 fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Result<i32, String> {
     let key = backup::backup_key(from, unlock).map_err(|e| match e {
@@ -947,7 +995,13 @@ fn restore(path: &Path, from: &Path, unlock: &Unlock, change: Change<'_>) -> Res
             from.display()
         ),
     })?;
-    let restored = backup::restore(path, from, chrono::Local::now().naive_local(), key.as_ref())?;
+    let restored = backup::restore(
+        path,
+        from,
+        chrono::Local::now().naive_local(),
+        key.as_ref(),
+        unlock,
+    )?;
     // Open it as the app will (upgrading an older backup) before saying it is done, and log
     // the restore in the restored file.
     let restored_unlock = key.map(Unlock::key).unwrap_or_default();
@@ -1114,7 +1168,8 @@ fn import(
         }
         csvio::import_file(store, file, options, today, change).map_err(|e| e.to_string())?
     };
-    for e in &report.errors {
+    // The terminal gets the first ones, then a count (the rejects file holds every line).
+    for e in report.errors.iter().take(MAX_ERRORS_PRINTED) {
         let text = if xml {
             // One file per row: the file is named in place of a line number.
             crate::henvisning::error_text(e, &names)
@@ -1122,6 +1177,17 @@ fn import(
             e.to_string()
         };
         eprintln!("{}", terminal_text(&text));
+    }
+    if report.errors.len() > MAX_ERRORS_PRINTED {
+        eprintln!(
+            "… og {} feil til (bare de {MAX_ERRORS_PRINTED} første er vist{}).",
+            report.errors.len() - MAX_ERRORS_PRINTED,
+            if report.rejects_file.is_some() {
+                "; alle står i filen med avviste rader"
+            } else {
+                ""
+            }
+        );
     }
     for (line, id) in &report.already_present {
         if xml {
@@ -1151,8 +1217,13 @@ fn import(
         );
         return Ok(2);
     }
+    let sheet = report
+        .sheet
+        .as_ref()
+        .map(|s| format!(" (leste arket «{}»)", terminal_text(s)))
+        .unwrap_or_default();
     println!(
-        "Importerte {} henvisninger; {} fantes fra før.",
+        "Importerte {} henvisninger; {} fantes fra før.{sheet}",
         report.imported,
         report.already_present.len()
     );

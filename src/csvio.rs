@@ -119,6 +119,8 @@ pub struct ImportedReferral {
 #[derive(Clone, Debug)]
 pub struct ParsedFile {
     pub header: Vec<String>,
+    /// The spreadsheet sheet the rows are from (`None` for CSV and pasted rows).
+    pub sheet: Option<String>,
     pub delimiter: u8,
     pub rows: Vec<ParsedRow>,
 }
@@ -377,6 +379,20 @@ pub fn read_table(
     csv_table(&decode(&bytes)?, header_check)
 }
 
+/// Whether a CSV header is one Inntak writes: the export's columns, or a rejects file (the
+/// source's columns followed by "linje" and "feil").
+pub fn written_by_inntak(header: &[String]) -> bool {
+    let bare = |h: &String| h.trim_start_matches('\u{feff}').trim().to_string();
+    let names: Vec<String> = header.iter().map(bare).collect();
+    names
+        .iter()
+        .map(String::as_str)
+        .eq(EXPORT_COLUMNS.iter().copied())
+        || (names.len() >= 2
+            && names[names.len() - 2] == "linje"
+            && names[names.len() - 1] == REJECT_REASON_COLUMN)
+}
+
 /// Splits a CSV text into its header and rows: delimiter detected from the header line, a
 /// `'` that an export put before a formula character taken off again, and an unclosed quote
 /// refused (it would swallow the rest of the file). `header_check` runs on the header first,
@@ -399,6 +415,9 @@ pub fn csv_table(
     };
     let header: Vec<String> = header_record.iter().map(str::to_string).collect();
     header_check(&header)?;
+    // Only a file Inntak wrote had its guard `'` added by Inntak; anywhere else a leading
+    // `'` is the sender's own text and is kept.
+    let ours = written_by_inntak(&header);
     check_quotes(text, delimiter, &header).map_err(FileError::Structure)?;
     let rows = records
         .map(|record| match record {
@@ -406,7 +425,13 @@ pub fn csv_table(
                 let line = record.position().map_or(0, |p| p.line());
                 let raw = record
                     .iter()
-                    .map(|f| crate::files::csv_uncell(f).to_string())
+                    .map(|f| {
+                        if ours {
+                            crate::files::csv_uncell(f).to_string()
+                        } else {
+                            f.to_string()
+                        }
+                    })
                     .collect();
                 Ok((line, raw))
             }
@@ -561,6 +586,7 @@ pub fn validate_table(
         header,
         rows: lines,
         delimiter,
+        sheet,
         ..
     } = table;
     let mut rows = Vec::new();
@@ -598,6 +624,7 @@ pub fn validate_table(
     }
     ParsedFile {
         header,
+        sheet,
         delimiter,
         rows,
     }
@@ -616,6 +643,14 @@ pub fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError
     let mut columns = HashMap::new();
     let importable = importable_fields();
     for (index, name) in header.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(header_error(
+                &format!("kolonne {}", column_letters(index)),
+                "kolonnen har ingen overskrift. Er en overskrift slått sammen over flere \
+                 celler? Skriv én overskrift i hver kolonne (opphev «Slå sammen celler»), eller \
+                 slett kolonnen, og prøv igjen",
+            ));
+        }
         let norm = normalize_column(name);
         if COMPUTED_COLUMNS.contains(&norm.as_str()) {
             continue;
@@ -632,6 +667,19 @@ pub fn map_columns(header: &[String]) -> Result<HashMap<Field, usize>, FileError
         }
     }
     require_columns(columns)
+}
+
+/// A column's letters as a spreadsheet shows them: 0 → A, 25 → Z, 26 → AA.
+pub fn column_letters(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// A value as it may appear in a message: at most 60 characters, control characters shown
@@ -875,6 +923,8 @@ pub struct ImportReport {
     /// Where the invalid rows were written (with `skip_invalid`).
     pub rejects_file: Option<PathBuf>,
     pub rejected_rows: usize,
+    /// The spreadsheet sheet the rows were read from.
+    pub sheet: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -950,7 +1000,10 @@ pub fn import_parsed(
     progress: Option<&Progress>,
 ) -> Result<ImportReport, FileError> {
     use std::sync::atomic::Ordering;
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        sheet: parsed.sheet.clone(),
+        ..ImportReport::default()
+    };
     for row in &parsed.rows {
         if let Err(errors) = &row.result {
             report.errors.extend(errors.iter().cloned());

@@ -5,6 +5,7 @@
 use crate::files;
 use crate::store::cipher::{self, DbKey, FileKind, Passphrase, Unlock};
 use crate::store::referrals::Change;
+use crate::store::replace::Exclusive;
 use crate::store::{self, OpenOptions, Store, StoreError, audit};
 use std::path::Path;
 
@@ -71,10 +72,14 @@ pub fn reencrypt(
         _ => {}
     }
     let _lock = store::lock_out_windows(db)?;
-    // The old file, checked in full and upgraded, with its log folded in.
-    let mut source =
-        Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?;
-    source.checkpoint().map_err(|e| e.to_string())?;
+    store::replace::tidy(db);
+    // The old file, checked in full and upgraded.
+    drop(Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?);
+    // Then held alone until the new file has replaced it: no other command can commit into
+    // it after the copy is taken (see store::replace).
+    let source = Exclusive::take(db, current)
+        .map_err(|e| format!("{} Ingenting er endret.", e.message()))?;
+    source.fold_log()?;
     let before = store::table_counts(source.conn()).map_err(|e| e.to_string())?;
     let key = DbKey::new_for_new_file(new);
     let tmp = files::temp_sibling(db);
@@ -86,7 +91,6 @@ pub fn reencrypt(
                 tmp.display()
             )
         })?;
-        drop(source);
         // The copy, opened as the app opens it (full check), takes the log row.
         let mut copy = Store::open_keyed(&tmp, OpenOptions::EXISTING, &Unlock::key(key.clone()))
             .map_err(|e| {
@@ -105,6 +109,7 @@ pub fn reencrypt(
         })
         .map_err(|e| format!("{e} Ingenting er endret."))?;
         copy.checkpoint().map_err(|e| e.to_string())?;
+        let newest = store::anchor::newest(copy.conn()).map_err(|e| e.to_string())?;
         let mut after = store::table_counts(copy.conn()).map_err(|e| e.to_string())?;
         audit::verify_chain(copy.conn()).map_err(|e| e.to_string())?;
         drop(copy);
@@ -125,8 +130,11 @@ pub fn reencrypt(
             .map_err(|e| files::write_error(&tmp, &e))?;
         file.sync_all().map_err(|e| files::write_error(&tmp, &e))?;
         drop(file);
-        std::fs::rename(&tmp, db).map_err(|e| files::write_error(db, &e))?;
-        files::sync_dir(db);
+        source.swap_in(&tmp, None)?;
+        // The new file's log has the encryption's row: this machine's anchor follows it.
+        if let Some(last) = newest {
+            store::anchor::set(db, last);
+        }
         Ok(())
     })();
     if let Err(e) = result {
@@ -134,10 +142,6 @@ pub fn reencrypt(
             let _ = std::fs::remove_file(files::with_suffix(&tmp, suffix));
         }
         return Err(e);
-    }
-    // The replaced file's side files belonged to the old file (empty after the checkpoint).
-    for suffix in ["-wal", "-shm"] {
-        let _ = std::fs::remove_file(files::with_suffix(db, suffix));
     }
     Ok(Reencrypted {
         tables: before,

@@ -218,6 +218,21 @@ pub fn write_error_text(e: &std::io::Error) -> String {
     )
 }
 
+/// What a failed read means and what to do, in Norwegian, with the system's own words last.
+pub fn read_error_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let what = match e.kind() {
+        K::PermissionDenied => "du har ikke lov til å lese filen. Sjekk rettighetene",
+        K::NotFound => "filen finnes ikke. Sjekk navnet og mappen",
+        K::IsADirectory => "det er en mappe. Oppgi et filnavn",
+        _ => "lesingen feilet. Prøv igjen",
+    };
+    format!(
+        "{what}. (Systemets melding: {})",
+        clean_for_terminal(&e.to_string())
+    )
+}
+
 /// Text safe to print: control characters (ANSI escapes, NUL, bidi overrides) shown as
 /// `\u{..}` instead of being sent to the terminal.
 pub fn clean_for_terminal(text: &str) -> String {
@@ -242,28 +257,38 @@ pub fn is_forbidden_control(c: char) -> bool {
 
 /// A CSV cell made safe to open in a spreadsheet: a text that starts with `=`, `+`, `-`,
 /// `@`, tab or carriage return gets a leading `'` (OWASP's advice against formula injection:
-/// the fristbrudd list goes to Helfo, and a name like `=HYPERLINK(…)` must stay text). Plain
-/// numbers ("-2,5", "+1,0 pp") are left as they are.
+/// the fristbrudd list goes to Helfo, and a name like `=HYPERLINK(…)` must stay text), and so
+/// does a text that already starts with `'` followed by one of those or another `'` (so the
+/// `'` a user typed survives export and import). Plain numbers ("-2,5", "+1,0 pp") are left
+/// as they are; a telephone number ("+47 22 33 44 55") is guarded.
 pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
-    if risky && !is_plain_number(cell) {
+    let mut chars = cell.chars();
+    let risky = match chars.next() {
+        Some(c) if is_formula_start(c) => !is_plain_number(cell),
+        Some('\'') => chars
+            .next()
+            .is_some_and(|c| c == '\'' || is_formula_start(c)),
+        _ => false,
+    };
+    if risky {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
     }
 }
 
-/// Undoes [`csv_cell`] on import: removes exactly the `'` it adds.
+fn is_formula_start(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
+}
+
+/// Undoes [`csv_cell`] on import of a file Inntak wrote: removes exactly the `'` it adds.
 pub fn csv_uncell(field: &str) -> &str {
     match field.strip_prefix('\'') {
         Some(rest)
             if rest
                 .chars()
                 .next()
-                .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')) =>
+                .is_some_and(|c| c == '\'' || is_formula_start(c)) =>
         {
             rest
         }
@@ -278,7 +303,12 @@ fn is_plain_number(cell: &str) -> bool {
         .trim_end_matches(" pp")
         .trim_end_matches('%');
     let digits = body.strip_prefix(['+', '-']).unwrap_or(body);
-    !digits.is_empty()
+    // "+47 22 33 44 55", "+4722334455": a telephone number, not a figure.
+    let phone_like = cell.starts_with('+')
+        && !digits.contains([',', '.'])
+        && digits.chars().filter(char::is_ascii_digit).count() >= 8;
+    !phone_like
+        && !digits.is_empty()
         && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
         && digits
             .chars()
@@ -360,6 +390,12 @@ mod tests {
             ("-1,2 pp", "-1,2 pp"),
             ("Kari", "Kari"),
             ("", ""),
+            ("'=1+1", "''=1+1"),
+            ("''", "'''"),
+            ("'Kari", "'Kari"),
+            ("+47 22 33 44 55", "'+47 22 33 44 55"),
+            ("+4722334455", "'+4722334455"),
+            ("+1 234,5", "+1 234,5"),
         ] {
             assert_eq!(csv_cell(cell), safe, "{cell}");
             assert_eq!(csv_uncell(&csv_cell(cell)), cell, "{cell}");

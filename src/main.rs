@@ -33,6 +33,9 @@ fn main() {
     // A new database gets a passphrase first; an encrypted one opens with the key remembered
     // on this machine, or asks for its passphrase. The window checks the file's integrity in
     // the background (writes wait for it).
+    // What an interrupted restore or re-encryption left beside the file is cleared away, and
+    // a database a restore replaced is named (the status bar says what to do with it).
+    let notices = inntak::store::replace::tidy(&path).notices(&path);
     let vault: Arc<dyn Vault + Sync> = Arc::new(OsVault);
     let gate = match UnlockScreen::needed(&path, vault) {
         Ok(gate) => gate,
@@ -45,6 +48,7 @@ fn main() {
         store.lock_for_window();
         let mut app = App::with_preload(store, clock, actor, preload);
         app.enable_auto_backup();
+        app.tell_at_start(&notices);
         if let Some(prefs) = inntak::ui::prefs::default_path() {
             app.remember_text_size_in(prefs);
         }

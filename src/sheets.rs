@@ -22,7 +22,30 @@ fn open(path: &Path) -> Result<Sheets<std::io::Cursor<Vec<u8>>>, FileError> {
         path: path.into(),
         source,
     })?;
+    if is_encrypted_workbook(&bytes) {
+        return Err(FileError::Encoding(
+            "regnearket er beskyttet med passord (kryptert), og Inntak kan ikke lese det. Åpne \
+             det i Excel, fjern passordet (Fil → Info → Beskytt arbeidsbok → Krypter med \
+             passord: tøm feltet) og lagre en kopi uten passord på et trygt sted; importer den \
+             og slett den etterpå"
+                .into(),
+        ));
+    }
     open_bytes(std::io::Cursor::new(bytes))
+}
+
+/// An Office workbook encrypted with a password: an OLE compound file (not a zip) holding
+/// the `EncryptedPackage` stream (its directory names are UTF-16).
+fn is_encrypted_workbook(bytes: &[u8]) -> bool {
+    const OLE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if !bytes.starts_with(&OLE) {
+        return false;
+    }
+    let name: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.windows(name.len()).any(|w| w == name.as_slice())
 }
 
 fn open_bytes<R: Read + Seek + Clone>(data: R) -> Result<Sheets<R>, FileError> {
@@ -39,9 +62,18 @@ fn open_bytes<R: Read + Seek + Clone>(data: R) -> Result<Sheets<R>, FileError> {
 /// sheets and the one read (for the window's sheet choice), from the same single read.
 pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError> {
     let mut book = open(path)?;
-    let names = book.sheet_names();
+    let all = book.sheet_names();
+    // Hidden sheets (lookup lists, old versions) are not offered and never read unasked.
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| {
+            s.visible == calamine::SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet
+        })
+        .map(|s| s.name.clone())
+        .collect();
     let name = match sheet {
-        Some(wanted) => names
+        Some(wanted) => all
             .iter()
             .find(|n| n.as_str() == wanted || n.to_lowercase() == wanted.to_lowercase())
             .cloned()
@@ -51,10 +83,17 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError>
                     names.join(", ")
                 ))
             })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| FileError::Refused("Regnearket har ingen ark".into()))?,
+        None => names.first().cloned().ok_or_else(|| {
+            FileError::Refused(if all.is_empty() {
+                "Regnearket har ingen ark".into()
+            } else {
+                format!(
+                    "Regnearket har ingen synlige ark med tabeller (skjulte: {}). Vis arket i \
+                     Excel, eller oppgi det med --sheet NAVN",
+                    all.join(", ")
+                )
+            })
+        })?,
     };
     let range = book
         .worksheet_range(&name)

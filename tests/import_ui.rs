@@ -237,7 +237,10 @@ fn an_xlsx_from_a_spreadsheet_program_imports_with_letters_and_dates_intact() {
     harness.get_by_label("05038523491");
     harness.get_by_label("Importer (3)").click();
     harness.run_ok();
-    until(&mut harness, "Importerte 3 henvisninger.");
+    until(
+        &mut harness,
+        "Importerte 3 henvisninger (leste arket «henvisninger»).",
+    );
     harness.get_by_label_contains("2 av dem hadde en avgjørelse fra før");
     harness.get_by_label("Lukk").click();
     harness.run_ok();

@@ -371,18 +371,22 @@ pub fn backup_key(
         .map_err(|crate::store::cipher::NeedsKey| BackupKeyError::NeedsPassphrase)
 }
 
-/// Replaces the database at `db` with the backup `from`: the backup is checked first, the
-/// replaced file is kept as `<name>-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3` (with its side files),
-/// and the new file is checked before the command reports success. Refused while an Inntak
-/// window has the database open.
+/// Replaces the database at `db` with the backup `from`, crash-safely (see
+/// [`crate::store::replace`]): the backup is checked, copied beside the database and checked
+/// again; then, with the database held alone, the replaced file is kept as
+/// `<name>-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3` (with its `-wal`) and the copy renamed over it.
+/// A complete database lies at the path at every instant. Refused while an Inntak window
+/// has the database open or another command is using it.
 /// `key` is the backup's own key (it may be older than the database's: the backup is
-/// restored with it).
+/// restored with it); `live` unlocks the database being replaced, if it can.
 pub fn restore(
     db: &Path,
     from: &Path,
     now: NaiveDateTime,
     key: Option<&DbKey>,
+    live: &crate::store::cipher::Unlock,
 ) -> Result<Restored, String> {
+    use crate::store::replace::{Exclusive, TakeError};
     Protected::none().database(db).check(from).map_err(|_| {
         format!(
             "«{}» er selve databasen, ikke en sikkerhetskopi. Ingenting er endret.",
@@ -391,59 +395,84 @@ pub fn restore(
     })?;
     verify(from, key).map_err(|e| format!("{e} Ingenting er endret."))?;
     let _lock = store::lock_out_windows(db)?;
-    let kept = if db.exists() {
-        let stem = db
-            .file_stem()
-            .map_or_else(|| "inntak".into(), |s| s.to_string_lossy().into_owned());
-        let ext = db
-            .extension()
-            .map_or_else(|| "sqlite3".into(), |s| s.to_string_lossy().into_owned());
-        let mut kept = db.with_file_name(format!(
-            "{stem}-erstattet-{}.{ext}",
-            now.format("%Y%m%d-%H%M")
-        ));
-        let mut n = 2;
-        while kept.exists() {
-            kept = db.with_file_name(format!(
-                "{stem}-erstattet-{}-{n}.{ext}",
-                now.format("%Y%m%d-%H%M")
-            ));
-            n += 1;
+    crate::store::replace::tidy(db);
+    let staging = files::temp_sibling(db);
+    let copied = copy_checked(Source::File(from), &staging, key)
+        .map_err(|e| format!("{e} Databasen er som før."))?;
+    let exists = std::fs::metadata(db).is_ok_and(|m| m.len() > 0);
+    let held = if exists {
+        // A database nobody can read (damaged, or under a passphrase not given) has no
+        // writer to keep out; one that is in use is left alone.
+        match Exclusive::take(db, live) {
+            Ok(held) => Some(held),
+            Err(TakeError::Busy(message)) => {
+                remove_with_side_files(&staging);
+                return Err(format!("{message} Databasen er som før."));
+            }
+            Err(TakeError::Unreadable(_)) => None,
         }
-        move_with_side_files(db, &kept).map_err(|e| {
-            format!(
-                "Kunne ikke ta vare på «{}» før gjenopprettingen: {} Ingenting er endret.",
-                db.display(),
-                files::write_error_text(&e)
-            )
-        })?;
-        Some(kept)
     } else {
         None
     };
-    match copy_checked(Source::File(from), db, key) {
-        Ok(copied) => Ok(Restored { copied, kept }),
-        Err(e) => {
-            if let Some(kept) = &kept {
-                let _ = move_with_side_files(kept, db);
-            }
-            Err(format!("{e} Databasen er som før."))
-        }
+    let kept = exists.then(|| crate::store::replace::kept_name(db, now));
+    let swapped = match held {
+        Some(held) => held.swap_in(&staging, kept.as_deref()),
+        None => swap_unheld(db, &staging, kept.as_deref()),
+    };
+    if let Err(e) = swapped {
+        remove_with_side_files(&staging);
+        return Err(e);
     }
+    // The log is now the backup's: this machine's anchor follows it.
+    if let Ok(conn) = store::open_reader(db, key) {
+        crate::store::anchor::reset(db, &conn);
+    }
+    Ok(Restored {
+        copied: Copied {
+            path: db.to_path_buf(),
+            ..copied
+        },
+        kept,
+    })
 }
 
-/// Renames a database and its `-wal`/`-journal` together (so a pending log stays with its
-/// file); a stale `-shm` is dropped, SQLite rebuilds it.
-fn move_with_side_files(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::rename(from, to)?;
-    for suffix in ["-wal", "-journal"] {
-        let side = files::with_suffix(from, suffix);
-        if side.exists() {
-            std::fs::rename(&side, files::with_suffix(to, suffix))?;
+/// The swap for a database that could not be held (unreadable, or none): the old file is
+/// kept by a second name, then the copy renamed over it.
+fn swap_unheld(db: &Path, new: &Path, keep: Option<&Path>) -> Result<(), String> {
+    if let Some(keep) = keep {
+        std::fs::hard_link(db, keep)
+            .or_else(|_| std::fs::copy(db, keep).map(|_| ()))
+            .map_err(|e| {
+                format!(
+                    "Kunne ikke ta vare på «{}» før gjenopprettingen: {} Ingenting er endret.",
+                    db.display(),
+                    files::write_error_text(&e)
+                )
+            })?;
+        for suffix in ["-wal", "-journal"] {
+            let side = files::with_suffix(db, suffix);
+            if side.exists() {
+                std::fs::rename(&side, files::with_suffix(keep, suffix))
+                    .map_err(|e| files::write_error(&side, &e))?;
+            }
         }
+        let _ = std::fs::remove_file(files::with_suffix(db, "-shm"));
+        files::sync_dir(keep);
     }
-    let _ = std::fs::remove_file(files::with_suffix(from, "-shm"));
-    files::sync_dir(to);
+    if let Err(e) = std::fs::rename(new, db) {
+        // Put the log back with its file: the database is as it was.
+        if let Some(keep) = keep {
+            for suffix in ["-wal", "-journal"] {
+                let side = files::with_suffix(keep, suffix);
+                if side.exists() {
+                    let _ = std::fs::rename(&side, files::with_suffix(db, suffix));
+                }
+            }
+            let _ = std::fs::remove_file(keep);
+        }
+        return Err(files::write_error(db, &e));
+    }
+    files::sync_dir(db);
     Ok(())
 }
 

@@ -28,6 +28,24 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 /// The environment variable the commands read the passphrase from.
 pub const PASSPHRASE_ENV: &str = "INNTAK_PASSPHRASE";
 
+/// A passphrase file's text: UTF-8 (a BOM dropped), or UTF-16 LE/BE with a BOM. `None`
+/// for anything else.
+fn decode_passphrase_file(bytes: &[u8]) -> Option<String> {
+    let units = |pair: fn([u8; 2]) -> u16, rest: &[u8]| -> Option<String> {
+        if !rest.len().is_multiple_of(2) {
+            return None;
+        }
+        let units: Vec<u16> = rest.chunks(2).map(|c| pair([c[0], c[1]])).collect();
+        String::from_utf16(&units).ok()
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
+        [0xFF, 0xFE, rest @ ..] => units(u16::from_le_bytes, rest),
+        [0xFE, 0xFF, rest @ ..] => units(u16::from_be_bytes, rest),
+        _ => String::from_utf8(bytes.to_vec()).ok(),
+    }
+}
+
 /// A passphrase as typed; cleared from memory when dropped, never printed.
 #[derive(Clone)]
 pub struct Passphrase(Zeroizing<String>);
@@ -41,19 +59,30 @@ impl Passphrase {
         &self.0
     }
 
-    /// Reads the passphrase from a file: its first line, without the line ending.
+    /// Reads the passphrase from a file: its first line, without the line ending (LF, CRLF
+    /// or a lone CR), and without a byte-order mark. UTF-8 (Notepad's default, with or
+    /// without BOM) and UTF-16 with a BOM (Notepad's "Unicode") are read; anything else that
+    /// is not UTF-8 is refused as unreadable, never guessed into a different key.
     pub fn from_file(path: &Path) -> Result<Self, String> {
-        let mut text = Zeroizing::new(String::new());
+        let mut bytes = Zeroizing::new(Vec::new());
         std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_string(&mut text))
+            .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(|e| {
                 format!(
                     "Kunne ikke lese passordfilen «{}»: {}",
                     path.display(),
-                    crate::files::write_error_text(&e)
+                    crate::files::read_error_text(&e)
                 )
             })?;
-        let line = text.lines().next().unwrap_or("");
+        let text = Zeroizing::new(decode_passphrase_file(&bytes).ok_or_else(|| {
+            format!(
+                "Kunne ikke lese passordfilen «{}»: teksten er verken UTF-8 eller UTF-16 med \
+                 byte-rekkefølgemerke. Lagre den som UTF-8 (i Notisblokk: «Lagre som», koding \
+                 UTF-8) og prøv igjen.",
+                path.display()
+            )
+        })?);
+        let line = text.split(['\n', '\r']).next().unwrap_or("");
         if line.is_empty() {
             return Err(format!("Passordfilen «{}» er tom.", path.display()));
         }

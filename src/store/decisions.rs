@@ -367,6 +367,8 @@ pub fn record(
     let details = json!({
         "vedtak": id.0,
         "utfall": outcome.code(),
+        "avgjort": decided_on.to_string(),
+        "juridisk_frist": start.map(|d| d.to_string()),
         "forløp": track.map(|t| format!("{t} {detail}").trim().to_string()),
         "status": [r.status.code(), status.code()],
         "etter_frist": after_deadline,

@@ -78,11 +78,23 @@ pub fn is_unc(path: &str) -> bool {
 
 /// The file system of the folder that holds (or will hold) `path`. Unknown counts as local.
 pub fn file_system(path: &Path) -> FileSystem {
+    detect(&real_folder(path))
+}
+
+/// The folder the file really lies in: symbolic links followed (SQLite follows a link to
+/// the file, so a link in a local folder to a file on a share is on the share), for a file
+/// that exists; else the folder it will be made in, its links followed too.
+pub fn real_folder(path: &Path) -> std::path::PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path)
+        && let Some(folder) = real.parent()
+    {
+        return folder.to_path_buf();
+    }
     let folder = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    detect(folder)
+    std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf())
 }
 
 /// `statfs` of a folder; `None` when it cannot be asked.

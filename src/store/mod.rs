@@ -4,6 +4,7 @@
 //! (writes), so one user intent composes into exactly one transaction via
 //! [`Store::write`].
 
+pub mod anchor;
 pub mod audit;
 pub mod backup;
 pub mod cipher;
@@ -12,9 +13,11 @@ pub mod demo;
 pub mod followups;
 pub mod letters;
 pub mod location;
+pub mod log_check;
 pub mod meetings;
 pub mod preparations;
 pub mod referrals;
+pub mod replace;
 pub mod settings;
 pub mod stats;
 
@@ -134,6 +137,16 @@ pub enum OpenError {
          database lages av vinduet, «demo» eller «import».)"
     )]
     Missing(PathBuf),
+    #[error(
+        "Fant ingen database på «{path}», men «{kept}» ligger ved siden av: det er databasen \
+         fra før en gjenoppretting som ikke ble fullført. Ingen ny fil er laget. Gi den navnet \
+         «{name}» for å bruke den igjen (eller gjenopprett på nytt med «inntak restore»)."
+    )]
+    OnlyKept {
+        path: PathBuf,
+        kept: PathBuf,
+        name: String,
+    },
     #[error("«{0}» er tom og har ingen Inntak-data. Sjekk filnavnet (--db). Filen er ikke endret.")]
     Empty(PathBuf),
     #[error("«{0}» er en mappe, ikke en databasefil. Oppgi filen med --db.")]
@@ -346,11 +359,23 @@ pub struct Store {
     /// Opened to read only, unchecked (see [`IntegrityCheck::BeforeWrite`]): the first write
     /// checks the file and reopens it for writing.
     unchecked_reader: bool,
+    /// The file this connection writes (see [`replace`]): a write whose path names another
+    /// file by now (replaced by a restore or re-encryption) is refused.
+    identity: Option<replace::FileId>,
 }
 
 impl Drop for Store {
     /// A command's writes reach the main file before it ends.
     fn drop(&mut self) {
+        if self.replaced() {
+            // The path names another file now: closing must not fold or delete the log by
+            // its name (it is the new file's).
+            let _ = self.conn.set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            );
+            return;
+        }
         if self.checkpoint_due.is_some() {
             self.passive_checkpoint();
         }
@@ -423,6 +448,24 @@ impl Store {
     /// read-only connection, leaving the file byte-identical.
     pub fn open_keyed(
         path: &Path,
+        options: OpenOptions,
+        unlock: &Unlock,
+    ) -> Result<Self, OpenError> {
+        let before = replace::FileId::of(path);
+        match Self::open_keyed_once(path, options, unlock) {
+            // A file replaced while it was being read (a restore or re-encryption renamed a
+            // new one over it) can read as damaged: it is in use, not damaged.
+            Err(OpenError::Corrupt { .. } | OpenError::WalMismatch(_))
+                if before.is_some() && replace::FileId::of(path) != before =>
+            {
+                Err(OpenError::Busy(path.to_path_buf()))
+            }
+            other => other,
+        }
+    }
+
+    fn open_keyed_once(
+        path: &Path,
         mut options: OpenOptions,
         unlock: &Unlock,
     ) -> Result<Self, OpenError> {
@@ -448,6 +491,15 @@ impl Store {
         }
         let has_data = meta.as_ref().is_some_and(|m| m.len() > 0);
         match &meta {
+            None if let Some(kept) = replace::kept_files(path).pop() => {
+                return Err(OpenError::OnlyKept {
+                    path: path.to_path_buf(),
+                    kept,
+                    name: path
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                });
+            }
             None if !options.create => return Err(OpenError::Missing(path.to_path_buf())),
             None => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -546,7 +598,16 @@ impl Store {
                 Err(e) => return Err(io(e)),
             }
         }
-        let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
+        // The file opened is the one the path names before and after opening (a restore or
+        // re-encryption renames a new file over the path: see `replace`).
+        let (conn, identity) = loop {
+            let before = replace::FileId::of(path);
+            let conn = Connection::open_with_flags(path, flags).map_err(sqlite_err)?;
+            let after = replace::FileId::of(path);
+            if before == after {
+                break (conn, after);
+            }
+        };
         if let Some(key) = key {
             key.apply(&conn).map_err(sqlite_err)?;
         }
@@ -562,10 +623,16 @@ impl Store {
                 fresh = f;
                 version = v;
                 if !fresh {
-                    quick_check(&conn).map_err(|detail| OpenError::Corrupt {
-                        path: path.to_path_buf(),
-                        detail,
-                    })?;
+                    match conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)) {
+                        Ok(verdict) if verdict == "ok" => {}
+                        Ok(detail) => {
+                            return Err(OpenError::Corrupt {
+                                path: path.to_path_buf(),
+                                detail,
+                            });
+                        }
+                        Err(e) => return Err(sqlite_err(e)),
+                    }
                 }
             } else if !found.checked {
                 let (gate, verdict) = spawn_quick_check(path, key);
@@ -596,6 +663,7 @@ impl Store {
         let mut store = Store::on(conn, path, key, file_system);
         store.pending_check = pending_check;
         store.check_gate = check_gate;
+        store.identity = identity;
         if fresh {
             store.create_schema().map_err(sqlite_err)?;
         } else if version < SCHEMA_VERSION {
@@ -624,6 +692,7 @@ impl Store {
             file_system,
             checkpoint_due: None,
             unchecked_reader: false,
+            identity: None,
         }
     }
 
@@ -691,7 +760,12 @@ impl Store {
                 "rader_kjedet": chained,
             }),
         )?;
-        tx.commit()
+        let last = anchor::newest(&tx)?;
+        tx.commit()?;
+        if let Some(last) = last {
+            anchor::record(&self.path, None, last, true);
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -716,6 +790,13 @@ impl Store {
     /// The status bar's sentence when the file lies on a network share.
     pub fn location_notice(&self) -> Option<String> {
         location::network_notice(&self.file_system)
+    }
+
+    /// Whether the path names another file than the one this store writes (a restore or
+    /// re-encryption by another process replaced it).
+    pub fn replaced(&self) -> bool {
+        self.identity
+            .is_some_and(|id| replace::FileId::of(&self.path) != Some(id))
     }
 
     /// Read access for repository functions.
@@ -757,7 +838,7 @@ impl Store {
     /// Folds the write-ahead log into the main file and empties it, so the main file is
     /// complete on its own (the window does this when it closes).
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
-        if self.read_only.is_some() || self.unchecked_reader {
+        if self.read_only.is_some() || self.unchecked_reader || self.replaced() {
             return Ok(());
         }
         self.conn
@@ -883,8 +964,28 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Holding the write lock, the path cannot be replaced any more: check it still names
+        // this file (a replacing command holds the lock until its rename is done).
+        if self
+            .identity
+            .is_some_and(|id| replace::FileId::of(&self.path) != Some(id))
+        {
+            drop(tx);
+            let message = replace::replaced_message(&self.path);
+            self.read_only = Some(message.clone());
+            return Err(StoreError::Refused(message));
+        }
+        let before = anchor::newest(&tx)?;
         let value = intent(&tx)?;
+        // The newest log row goes outside the file before the commit (see `anchor`).
+        let last = anchor::newest(&tx)?.filter(|l| Some(l) != before.as_ref());
+        if let Some(last) = &last {
+            anchor::record(&self.path, before, last.clone(), false);
+        }
         tx.commit()?;
+        if let Some(last) = last {
+            anchor::record(&self.path, None, last, true);
+        }
         // The main file is brought up to date soon after, not on the user's wait (see
         // [`Store::checkpoint_when_idle`]).
         self.checkpoint_due
@@ -908,6 +1009,9 @@ impl Store {
 
     fn passive_checkpoint(&mut self) {
         self.checkpoint_due = None;
+        if self.replaced() {
+            return;
+        }
         let _ = self
             .conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -1045,6 +1149,20 @@ fn open_read_only(
     Ok(conn)
 }
 
+/// A read-only connection to the main file alone, as immutable: no lock, no side file.
+fn open_immutable(path: &Path, key: Option<&DbKey>) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        format!("file:{}?immutable=1", uri_path(path)),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    if let Some(key) = key {
+        key.apply(&conn)?;
+    }
+    Ok(conn)
+}
+
 /// Whether the main file passes the check when its `-wal` is ignored (it was damaged only
 /// by a `-wal` that belongs to another version of the file). `immutable` reads the main file
 /// alone and never touches the side files.
@@ -1079,9 +1197,17 @@ fn uri_path(path: &Path) -> String {
 /// Reads application id, schema version and object count: `(fresh, version)`, refusing a
 /// file that is not Inntak's or is newer than this build.
 fn identify(conn: &Connection, path: &Path) -> Result<(bool, i32), OpenError> {
-    let corrupt = |e: rusqlite::Error| OpenError::Corrupt {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
+    // Held by another connection (on a share, one mid-write holds the file alone): in use,
+    // not damaged.
+    let corrupt = |e: rusqlite::Error| {
+        if is_busy(&e) {
+            OpenError::Busy(path.to_path_buf())
+        } else {
+            OpenError::Corrupt {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            }
+        }
     };
     // One read transaction, so the three come from one snapshot: another process creating
     // the file commits id, version and schema together, and reading them one by one could
@@ -1115,6 +1241,11 @@ fn identify(conn: &Connection, path: &Path) -> Result<(bool, i32), OpenError> {
 
 /// Looks at an existing file on a read-only connection: whose it is, its version, and (when
 /// asked for before opening, or when the background check cannot be used) its integrity.
+///
+/// A file with no side files beside it (closed: no connection has it open) is looked at as
+/// immutable, so looking — and refusing it — creates no `-wal` or `-shm` beside it. Should
+/// another process open and change it meanwhile (its size or time of change differs after,
+/// or a side file appeared), the look is made again the ordinary way.
 fn inspect(
     path: &Path,
     options: OpenOptions,
@@ -1122,9 +1253,42 @@ fn inspect(
     dir_writable: bool,
     key: Option<&DbKey>,
 ) -> Result<Inspection, OpenError> {
+    let closed = || {
+        ["-wal", "-shm", "-journal"]
+            .iter()
+            .all(|s| !crate::files::with_suffix(path, s).exists())
+    };
+    let stamp = || {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    if closed() {
+        let before = stamp();
+        let found = inspect_with(path, options, file_writable, dir_writable, key, true);
+        if closed() && stamp() == before {
+            return found;
+        }
+    }
+    inspect_with(path, options, file_writable, dir_writable, key, false)
+}
+
+fn inspect_with(
+    path: &Path,
+    options: OpenOptions,
+    file_writable: bool,
+    dir_writable: bool,
+    key: Option<&DbKey>,
+    immutable: bool,
+) -> Result<Inspection, OpenError> {
     let writable = file_writable && dir_writable;
     let attempt = (|| {
-        let conn = open_read_only(path, dir_writable, key).map_err(|e| (e, false))?;
+        let conn = if immutable {
+            open_immutable(path, key)
+        } else {
+            open_read_only(path, dir_writable, key)
+        }
+        .map_err(|e| (e, false))?;
         // The first read is where SQLite meets a hot journal or an unreadable WAL.
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -1185,12 +1349,19 @@ fn inspect(
     let (fresh, version) = identify(&conn, path)?;
     let mut checked = fresh;
     if !fresh {
-        let journal: String = conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap_or_default();
+        // An immutable connection reads no log and reports no WAL mode: the header says it
+        // (byte 18 is 2 in WAL mode; an encrypted header cannot be read here, and Inntak
+        // leaves its local files in WAL mode).
+        let wal = if immutable {
+            read_header(path).map_or(true, |h| !h.starts_with(b"SQLite format 3\0") || h[18] == 2)
+        } else {
+            conn.pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))
+                .unwrap_or_default()
+                .eq_ignore_ascii_case("wal")
+        };
         let background = options.integrity == IntegrityCheck::Background
             && version == SCHEMA_VERSION
-            && journal.eq_ignore_ascii_case("wal")
+            && wal
             && writable;
         // A `-wal` with content may not belong to this file (an older copy put in its place
         // while the log stayed beside it): then the reads would mix two files, so it is

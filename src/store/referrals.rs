@@ -107,7 +107,8 @@ pub fn insert(
         fields.referrer_electronic,
     ])?;
     let id = tx.last_insert_rowid();
-    let details = json!({ "status": status.code() });
+    // The received date as recorded, so `verify` can tell a date changed behind the log.
+    let details = json!({ "status": status.code(), "mottatt": fields.received_on.to_string() });
     audit::log(
         tx,
         change,

@@ -115,6 +115,12 @@ impl App {
                 ));
             }
         };
+        let live = self
+            .store
+            .key()
+            .cloned()
+            .map(Unlock::key)
+            .unwrap_or_default();
         let Ok(placeholder) = Store::open_in_memory() else {
             return self.error("Kunne ikke gjenopprette: minnet er fullt. Ingenting er endret.");
         };
@@ -126,6 +132,7 @@ impl App {
             from,
             chrono::Local::now().naive_local(),
             key.as_ref(),
+            &live,
         );
         // After a failed restore the old file is back, under the old key.
         let reopen = match (&restored, key) {

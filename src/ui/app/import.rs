@@ -163,8 +163,13 @@ impl App {
                     });
                     self.apply(Action::Nav(NavAction::Select(first)));
                 }
+                let sheet = report
+                    .sheet
+                    .as_ref()
+                    .map(|s| format!(" Leste arket «{s}»."))
+                    .unwrap_or_default();
                 self.info(format!(
-                    "Importerte {} henvisninger; {} fantes fra før.",
+                    "Importerte {} henvisninger; {} fantes fra før.{sheet}",
                     report.imported,
                     report.already_present.len()
                 ));
@@ -174,6 +179,7 @@ impl App {
                     already_present: report.already_present.len(),
                     skipped_invalid: report.rejected_rows,
                     undated: report.undated_decisions,
+                    sheet: report.sheet.clone(),
                 })
             }
             Err(e) => Err(e.clone()),

@@ -296,6 +296,14 @@ impl App {
         app
     }
 
+    /// Says what was found beside the database at start (see [`crate::store::replace::tidy`]):
+    /// the status bar's first message.
+    pub fn tell_at_start(&mut self, notices: &[String]) {
+        if !notices.is_empty() {
+            self.info(notices.join(" "));
+        }
+    }
+
     fn info(&mut self, text: impl Into<String>) {
         self.message = Some(Message {
             text: text.into(),

@@ -64,6 +64,8 @@ pub struct ImportSummary {
     pub already_present: usize,
     pub skipped_invalid: usize,
     pub undated: usize,
+    /// The spreadsheet sheet read (named in the summary).
+    pub sheet: Option<String>,
 }
 
 /// A running import, shared with its thread.

@@ -203,7 +203,13 @@ pub(super) fn done_ui(
 ) {
     match result {
         Ok(s) => {
-            ui.label(format!("Importerte {}.", referrals_nb(s.imported)));
+            match &s.sheet {
+                Some(sheet) => ui.label(format!(
+                    "Importerte {} (leste arket «{sheet}»).",
+                    referrals_nb(s.imported)
+                )),
+                None => ui.label(format!("Importerte {}.", referrals_nb(s.imported))),
+            };
             if s.decisions > 0 {
                 ui.label(format!(
                     "{} av dem hadde en avgjørelse fra før og telles i statistikken.",
