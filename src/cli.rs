@@ -373,6 +373,16 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             eprintln!("Merk: {}", terminal_text(notice));
         }
     }
+    // Before another restore, and in a check, the databases earlier restores replaced are
+    // named: they may hold referrals the current file lacks.
+    if matches!(command, Command::Restore { .. } | Command::Verify) {
+        for kept in &tidied.kept {
+            eprintln!(
+                "Merk: {}",
+                terminal_text(&crate::store::replace::kept_notice(kept))
+            );
+        }
+    }
     match command {
         Command::Restore { from } => return restore(&path, from, &unlock, change),
         Command::Encrypt => {

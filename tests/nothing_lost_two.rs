@@ -894,3 +894,23 @@ fn a_refused_damaged_file_gets_no_side_files() {
         );
     }
 }
+
+/// Finding 11: a file of many invalid rows prints the first 100 and a count, not every line.
+#[test]
+fn an_import_prints_at_most_a_hundred_invalid_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let csv = dir.path().join("feil.csv");
+    let mut rows = String::from("henvisning_id;mottatt;pasient\n");
+    for i in 0..250 {
+        rows.push_str(&format!("F{i};31.02.2026;Kari Nordmann\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let out = inntak(&["import", "--db", p(&db), p(&csv), "--today", TODAY]);
+    let said = text(&out.stderr);
+    assert!(!out.status.success());
+    let lines = said.lines().filter(|l| l.starts_with("linje ")).count();
+    assert_eq!(lines, 100, "{said}");
+    assert!(said.contains("… og 150 feil til"), "{said}");
+    assert!(said.contains("250 feil på 250 linjer"), "{said}");
+}

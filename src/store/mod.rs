@@ -202,6 +202,11 @@ pub enum OpenError {
     },
     #[error("«{0}»: {BUSY_MESSAGE}")]
     Busy(PathBuf),
+    #[error(
+        "«{0}» ble byttet ut mens den ble åpnet (gjenopprettet, kryptert eller fått nytt passord \
+         av en annen kommando). Ingenting er endret; prøv igjen."
+    )]
+    Replaced(PathBuf),
     #[error("Kunne ikke åpne «{path}»: {}", crate::files::write_error_text(source))]
     Io {
         path: PathBuf,
@@ -453,12 +458,15 @@ impl Store {
     ) -> Result<Self, OpenError> {
         let before = replace::FileId::of(path);
         match Self::open_keyed_once(path, options, unlock) {
-            // A file replaced while it was being read (a restore or re-encryption renamed a
-            // new one over it) can read as damaged: it is in use, not damaged.
-            Err(OpenError::Corrupt { .. } | OpenError::WalMismatch(_))
-                if before.is_some() && replace::FileId::of(path) != before =>
+            // A file replaced while it was being opened (a restore or re-encryption renamed a
+            // new one over it) can read as damaged, foreign or under another key: say what
+            // happened instead.
+            Err(e)
+                if !matches!(e, OpenError::Busy(_))
+                    && before.is_some()
+                    && replace::FileId::of(path) != before =>
             {
-                Err(OpenError::Busy(path.to_path_buf()))
+                Err(OpenError::Replaced(path.to_path_buf()))
             }
             other => other,
         }

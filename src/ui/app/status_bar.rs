@@ -166,11 +166,32 @@ impl App {
         if let Some(notice) = self.store.location_notice() {
             ui.colored_label(theme::WARNING_TEXT, notice);
         }
+        // A long message (what a restore left, why a write was refused) gets its own line and
+        // wraps, so it is read whole at any window width.
+        let long = self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.chars().count() > LONG_MESSAGE);
+        if let Some(m) = self.message.as_ref().filter(|_| long) {
+            let color = if m.is_error {
+                theme::ERROR_TEXT
+            } else {
+                theme::OK_TEXT
+            };
+            ui.add(egui::Label::new(egui::RichText::new(&m.text).color(color)).wrap());
+        }
         ui.horizontal(|ui| {
             match &self.message {
-                Some(m) if m.is_error => ui.colored_label(theme::ERROR_TEXT, &m.text),
-                Some(m) => ui.colored_label(theme::OK_TEXT, &m.text),
-                None => ui.colored_label(theme::MUTED_TEXT, "Klar"),
+                Some(_) if long => {}
+                Some(m) if m.is_error => {
+                    ui.colored_label(theme::ERROR_TEXT, &m.text);
+                }
+                Some(m) => {
+                    ui.colored_label(theme::OK_TEXT, &m.text);
+                }
+                None => {
+                    ui.colored_label(theme::MUTED_TEXT, "Klar");
+                }
             };
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if self.store.is_encrypted() {
@@ -187,3 +208,6 @@ impl App {
         });
     }
 }
+
+/// Characters beyond which a status message gets a wrapped line of its own.
+const LONG_MESSAGE: usize = 90;
