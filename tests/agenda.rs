@@ -383,4 +383,14 @@ fn minutes_list_every_item_with_its_outcome() {
             < at("Cecilie Carlsen")
     );
     at("Ikke avgjort – flyttet til neste møte");
+    // The change log's newest row, on paper (an anchor outside the file).
+    let (newest, hash): (i64, String) = store
+        .conn()
+        .query_row(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    at(&format!("Endringslogg: rad {newest}, {}", &hash[..12]));
 }

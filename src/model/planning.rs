@@ -370,7 +370,12 @@ pub fn printed_minutes(
             },
             m.status.label_nb().to_lowercase()
         ),
-        privacy_note: "Inneholder helseopplysninger".into(),
+        // The change log's newest row on paper: an anchor outside the file that
+        // `inntak audit` can be held against later.
+        privacy_note: match crate::store::anchor::describe(conn)? {
+            Some(row) => format!("Inneholder helseopplysninger · Endringslogg: {row}"),
+            None => "Inneholder helseopplysninger".into(),
+        },
         legend: "Skyggelagte rader ble avgjort etter vurderingsfristen (fristoverskridelse)."
             .into(),
         items: printed,
