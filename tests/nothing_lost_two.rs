@@ -51,6 +51,21 @@ fn draft(name: &str) -> ReferralDraft {
     }
 }
 
+/// Registers a referral for `name` inside the caller's transaction.
+fn insert(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+) -> Result<inntak::domain::ReferralId, StoreError> {
+    inntak::store::referrals::insert(
+        tx,
+        &draft(name).validate(iso(TODAY)).unwrap(),
+        inntak::domain::ReferralStatus::TilVurdering,
+        None,
+        common::change_on("test", TODAY),
+        inntak::store::audit::ReferralAction::Create,
+    )
+}
+
 fn names(store: &Store) -> Vec<String> {
     store
         .conn()
@@ -206,16 +221,7 @@ fn encrypt_waits_for_a_command_that_has_the_file_open_and_loses_nothing() {
     let out = inntak_with(Some(PASS), &["encrypt", "--db", p(&db), "--today", TODAY]);
     let said = text(&out.stderr);
     // The import in this process goes on and writes: its row must be in the file at the path.
-    let written = store.write(|tx| {
-        inntak::store::referrals::insert(
-            tx,
-            &draft("Under Krypteringen").validate(iso(TODAY)).unwrap(),
-            inntak::domain::ReferralStatus::TilVurdering,
-            None,
-            common::change_on("test", TODAY),
-            inntak::store::audit::ReferralAction::Create,
-        )
-    });
+    let written = store.write(|tx| insert(tx, "Under Krypteringen"));
     drop(store);
     if out.status.success() {
         // Only acceptable if the write was refused rather than lost.
@@ -251,16 +257,7 @@ fn a_write_into_a_file_replaced_under_it_is_refused() {
     for s in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{s}", db.display()));
     }
-    let result = store.write(|tx| {
-        inntak::store::referrals::insert(
-            tx,
-            &draft("Tapt Pasient").validate(iso(TODAY)).unwrap(),
-            inntak::domain::ReferralStatus::TilVurdering,
-            None,
-            common::change_on("test", TODAY),
-            inntak::store::audit::ReferralAction::Create,
-        )
-    });
+    let result = store.write(|tx| insert(tx, "Tapt Pasient"));
     match result {
         Err(StoreError::Refused(message)) => assert!(message.contains("byttet ut"), "{message}"),
         other => panic!("wrote into a replaced file: {other:?}"),
@@ -286,16 +283,7 @@ fn a_share_held_mid_write_is_busy_not_damaged() {
     holder
         .write(|tx| {
             for i in 0..200 {
-                inntak::store::referrals::insert(
-                    tx,
-                    &draft(&format!("Pasient Nummer{i}"))
-                        .validate(iso(TODAY))
-                        .unwrap(),
-                    inntak::domain::ReferralStatus::TilVurdering,
-                    None,
-                    common::change_on("test", TODAY),
-                    inntak::store::audit::ReferralAction::Create,
-                )?;
+                insert(tx, &format!("Pasient Nummer{i}"))?;
             }
             assert!(
                 Path::new(&format!("{}-journal", db.display())).exists(),
@@ -484,24 +472,7 @@ fn tamper(db: &Path, sql: &str) {
 /// README could do after an edit).
 fn rechain(db: &Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let rows: Vec<inntak::store::audit::Row> = conn
-        .prepare("SELECT id, at, recorded_at, actor, action, entity, entity_id, details FROM audit_log ORDER BY id")
-        .unwrap()
-        .query_map([], |r| {
-            Ok(inntak::store::audit::Row {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                recorded_at: r.get(2)?,
-                actor: r.get(3)?,
-                action: r.get(4)?,
-                entity: r.get(5)?,
-                entity_id: r.get(6)?,
-                details: r.get(7)?,
-            })
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = inntak::store::audit::rows(&conn).unwrap();
     drop(conn);
     let mut prev = String::new();
     let mut sql = String::from("BEGIN;");

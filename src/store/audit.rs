@@ -359,6 +359,13 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, String)> {
     ))
 }
 
+/// Every row of the log, oldest first, without its stored hash (to recompute the chain).
+pub fn rows(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
+    let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY id"))?;
+    let rows = stmt.query_map([], read_row)?;
+    rows.map(|r| r.map(|(row, _)| row)).collect()
+}
+
 /// Chains the rows written before version 5 (hash still empty), oldest first: run once by
 /// the upgrade, inside its transaction.
 pub fn chain_unchained(tx: &Transaction<'_>) -> rusqlite::Result<usize> {

@@ -538,14 +538,10 @@ impl Store {
             return Err(OpenError::Empty(path.to_path_buf()));
         }
         let sqlite_err = |source: rusqlite::Error| {
-            if is_busy(&source) {
-                OpenError::Busy(path.to_path_buf())
-            } else {
-                OpenError::Sqlite {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            }
+            busy_or(path, source, |source| OpenError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            })
         };
 
         if !(file_writable && dir_writable) {
@@ -1202,20 +1198,29 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
+/// Another connection holds the file: busy, never damaged or failed; else `other`.
+fn busy_or(
+    path: &Path,
+    e: rusqlite::Error,
+    other: impl FnOnce(rusqlite::Error) -> OpenError,
+) -> OpenError {
+    if is_busy(&e) {
+        OpenError::Busy(path.to_path_buf())
+    } else {
+        other(e)
+    }
+}
+
 /// Reads application id, schema version and object count: `(fresh, version)`, refusing a
 /// file that is not Inntak's or is newer than this build.
 fn identify(conn: &Connection, path: &Path) -> Result<(bool, i32), OpenError> {
     // Held by another connection (on a share, one mid-write holds the file alone): in use,
     // not damaged.
     let corrupt = |e: rusqlite::Error| {
-        if is_busy(&e) {
-            OpenError::Busy(path.to_path_buf())
-        } else {
-            OpenError::Corrupt {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            }
-        }
+        busy_or(path, e, |e| OpenError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
     };
     // One read transaction, so the three come from one snapshot: another process creating
     // the file commits id, version and schema together, and reading them one by one could
