@@ -498,7 +498,6 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                     crate::store::anchor::Verdict::Holds(row) => {
                         format!(" Den slutter der Inntak sist skrev på denne maskinen (rad {row}).")
                     }
-                    crate::store::anchor::Verdict::None => String::new(),
                 },
             };
             println!(

@@ -133,30 +133,22 @@ pub struct ParsedFile {
 ///   with the line of the first bad byte, since decoding it either way would garble names.
 /// - No valid UTF-8 beyond ASCII at all: Windows-1252 (what Excel writes in Norway).
 pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return std::str::from_utf8(rest)
-            .map(str::to_string)
-            .map_err(|e| bad_utf8(rest, e.valid_up_to()));
-    }
-    for (bom, encoding) in [
-        (b"\xFF\xFE".as_slice(), encoding_rs::UTF_16LE),
-        (b"\xFE\xFF".as_slice(), encoding_rs::UTF_16BE),
-    ] {
-        if let Some(rest) = bytes.strip_prefix(bom) {
-            let (text, malformed) = encoding.decode_without_bom_handling(rest);
-            if malformed {
-                return Err(FileError::Encoding(
-                    "filen er Unicode-tekst (UTF-16) med ugyldige tegn. Lagre den som «CSV \
-                     (semikolondelt)» eller «CSV UTF-8» og prøv igjen"
-                        .into(),
-                ));
-            }
-            return Ok(text.into_owned());
-        }
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_string()),
-        Err(e) => {
+    use crate::files::Unicode;
+    match crate::files::unicode_text(bytes) {
+        Unicode::Text(text) => Ok(text),
+        Unicode::BadUtf8 {
+            bom: true,
+            valid_up_to,
+        } => Err(bad_utf8(&bytes[3..], valid_up_to)),
+        Unicode::BadUtf16 => Err(FileError::Encoding(
+            "filen er Unicode-tekst (UTF-16) med ugyldige tegn. Lagre den som «CSV \
+             (semikolondelt)» eller «CSV UTF-8» og prøv igjen"
+                .into(),
+        )),
+        Unicode::BadUtf8 {
+            bom: false,
+            valid_up_to,
+        } => {
             let zeros = bytes.iter().filter(|&&b| b == 0).count();
             if zeros * 10 >= bytes.len().max(1) {
                 return Err(FileError::Encoding(
@@ -166,7 +158,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, FileError> {
                 ));
             }
             if has_utf8_letters(bytes) {
-                return Err(bad_utf8(bytes, e.valid_up_to()));
+                return Err(bad_utf8(bytes, valid_up_to));
             }
             Ok(encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(bytes)

@@ -72,7 +72,6 @@ pub fn reencrypt(
         _ => {}
     }
     let _lock = store::lock_out_windows(db)?;
-    store::replace::tidy(db);
     // The old file, checked in full and upgraded.
     drop(Store::open_keyed(db, OpenOptions::EXISTING, current).map_err(|e| e.to_string())?);
     // Then held alone until the new file has replaced it: no other command can commit into

@@ -218,6 +218,54 @@ pub fn write_error_text(e: &std::io::Error) -> String {
     )
 }
 
+/// Text as Windows writes it, decoded strictly: UTF-8 (with or without a byte-order mark)
+/// or UTF-16 LE/BE with its mark.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unicode {
+    Text(String),
+    /// Not valid UTF-8: whether it had the UTF-8 mark, and how far it was valid (counted
+    /// after the mark).
+    BadUtf8 {
+        bom: bool,
+        valid_up_to: usize,
+    },
+    /// Marked UTF-16, with invalid sequences.
+    BadUtf16,
+}
+
+/// Decodes `bytes` as [`Unicode`] (the CSV import's and the passphrase file's first step).
+pub fn unicode_text(bytes: &[u8]) -> Unicode {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return match std::str::from_utf8(rest) {
+            Ok(text) => Unicode::Text(text.to_string()),
+            Err(e) => Unicode::BadUtf8 {
+                bom: true,
+                valid_up_to: e.valid_up_to(),
+            },
+        };
+    }
+    for (bom, encoding) in [
+        (b"\xFF\xFE".as_slice(), encoding_rs::UTF_16LE),
+        (b"\xFE\xFF".as_slice(), encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, malformed) = encoding.decode_without_bom_handling(rest);
+            return if malformed {
+                Unicode::BadUtf16
+            } else {
+                Unicode::Text(text.into_owned())
+            };
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Unicode::Text(text.to_string()),
+        Err(e) => Unicode::BadUtf8 {
+            bom: false,
+            valid_up_to: e.valid_up_to(),
+        },
+    }
+}
+
 /// What a failed read means and what to do, in Norwegian, with the system's own words last.
 pub fn read_error_text(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;

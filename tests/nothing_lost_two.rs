@@ -885,3 +885,35 @@ fn an_import_prints_at_most_a_hundred_invalid_lines() {
     assert!(said.contains("… og 150 feil til"), "{said}");
     assert!(said.contains("250 feil på 250 linjer"), "{said}");
 }
+
+/// A swap whose final rename fails leaves the database as it was: its log, taken away from
+/// the path before the rename, is put back, and the kept name is gone.
+#[test]
+fn a_swap_that_fails_puts_the_log_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inntak.sqlite3");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .unwrap();
+    conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2), (3);")
+        .unwrap();
+    drop(conn);
+    let wal = dir.path().join("inntak.sqlite3-wal");
+    let log = std::fs::read(&wal).unwrap();
+    assert!(!log.is_empty());
+    let keep = dir.path().join("inntak-erstattet-20261207-1200.sqlite3");
+    let missing = dir.path().join("finnes-ikke.sqlite3");
+    let e = inntak::store::replace::swap(&db, &missing, Some(&keep)).unwrap_err();
+    assert!(e.contains("Databasen er som før"), "{e}");
+    assert_eq!(std::fs::read(&wal).unwrap(), log);
+    assert!(!keep.exists());
+    let rows: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 3);
+}

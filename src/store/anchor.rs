@@ -66,13 +66,19 @@ fn dir() -> Option<PathBuf> {
 /// The anchor file of the database at `db` (`None` for an in-memory store, a temporary copy,
 /// or where there is no data folder).
 pub fn file_for(db: &Path) -> Option<PathBuf> {
+    located(db).map(|(_, file)| file)
+}
+
+/// The database's canonical path and its anchor file (see [`file_for`]).
+fn located(db: &Path) -> Option<(PathBuf, PathBuf)> {
     use sha2::{Digest, Sha256};
     if db == Path::new(":memory:") || db.to_string_lossy().contains(crate::files::TEMP_MARK) {
         return None;
     }
     let canonical = crate::files::canonical(db);
     let digest = hex::encode(Sha256::digest(canonical.to_string_lossy().as_bytes()));
-    Some(dir()?.join(format!("{}.json", &digest[..32])))
+    let file = dir()?.join(format!("{}.json", &digest[..32]));
+    Some((canonical, file))
 }
 
 /// Keeps `last` (and `before`) as the anchor of `db`, pending until the same is recorded
@@ -88,11 +94,11 @@ pub fn set(db: &Path, last: Point) {
 }
 
 fn keep(db: &Path, before: Option<Point>, last: Point, confirmed: bool, only_forward: bool) {
-    let Some(file) = file_for(db) else {
+    let Some((canonical, file)) = located(db) else {
         return;
     };
     let anchor = Anchor {
-        database: crate::files::canonical(db).display().to_string(),
+        database: canonical.display().to_string(),
         before,
         last,
         written: crate::store::timestamp(chrono::Local::now().naive_local()),
@@ -110,7 +116,7 @@ fn keep(db: &Path, before: Option<Point>, last: Point, confirmed: bool, only_for
             .open(folder.join(".lock"))?;
         lock.lock()?;
         if only_forward
-            && let Ok(Some(current)) = read(db)
+            && let Ok(Some(current)) = read_file(&file)
             && current.last.id > anchor.last.id
         {
             return Ok(());
@@ -141,10 +147,14 @@ pub fn reset(db: &Path, conn: &Connection) {
 
 /// The anchor of `db`: `Ok(None)` when this machine has none for it.
 pub fn read(db: &Path) -> Result<Option<Anchor>, String> {
-    let Some(file) = file_for(db) else {
-        return Ok(None);
-    };
-    match std::fs::read(&file) {
+    match file_for(db) {
+        Some(file) => read_file(&file),
+        None => Ok(None),
+    }
+}
+
+fn read_file(file: &Path) -> Result<Option<Anchor>, String> {
+    match std::fs::read(file) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|_| {
             format!(
                 "Ankeret for endringsloggen («{}») kan ikke leses. Slett det; neste endring \
@@ -164,8 +174,6 @@ pub fn read(db: &Path) -> Result<Option<Anchor>, String> {
 /// What the log says against the anchor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// No anchor on this machine for this file.
-    None,
     /// The anchored row is there, unchanged, and is the newest.
     Holds(i64),
     /// A log that does not end where this machine last wrote it: the Norwegian finding and

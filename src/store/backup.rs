@@ -395,7 +395,6 @@ pub fn restore(
     })?;
     verify(from, key).map_err(|e| format!("{e} Ingenting er endret."))?;
     let _lock = store::lock_out_windows(db)?;
-    crate::store::replace::tidy(db);
     let staging = files::temp_sibling(db);
     let copied = copy_checked(Source::File(from), &staging, key)
         .map_err(|e| format!("{e} Databasen er som før."))?;
@@ -417,7 +416,7 @@ pub fn restore(
     let kept = exists.then(|| crate::store::replace::kept_name(db, now));
     let swapped = match held {
         Some(held) => held.swap_in(&staging, kept.as_deref()),
-        None => swap_unheld(db, &staging, kept.as_deref()),
+        None => crate::store::replace::swap(db, &staging, kept.as_deref()),
     };
     if let Err(e) = swapped {
         remove_with_side_files(&staging);
@@ -434,46 +433,6 @@ pub fn restore(
         },
         kept,
     })
-}
-
-/// The swap for a database that could not be held (unreadable, or none): the old file is
-/// kept by a second name, then the copy renamed over it.
-fn swap_unheld(db: &Path, new: &Path, keep: Option<&Path>) -> Result<(), String> {
-    if let Some(keep) = keep {
-        std::fs::hard_link(db, keep)
-            .or_else(|_| std::fs::copy(db, keep).map(|_| ()))
-            .map_err(|e| {
-                format!(
-                    "Kunne ikke ta vare på «{}» før gjenopprettingen: {} Ingenting er endret.",
-                    db.display(),
-                    files::write_error_text(&e)
-                )
-            })?;
-        for suffix in ["-wal", "-journal"] {
-            let side = files::with_suffix(db, suffix);
-            if side.exists() {
-                std::fs::rename(&side, files::with_suffix(keep, suffix))
-                    .map_err(|e| files::write_error(&side, &e))?;
-            }
-        }
-        let _ = std::fs::remove_file(files::with_suffix(db, "-shm"));
-        files::sync_dir(keep);
-    }
-    if let Err(e) = std::fs::rename(new, db) {
-        // Put the log back with its file: the database is as it was.
-        if let Some(keep) = keep {
-            for suffix in ["-wal", "-journal"] {
-                let side = files::with_suffix(keep, suffix);
-                if side.exists() {
-                    let _ = std::fs::rename(&side, files::with_suffix(db, suffix));
-                }
-            }
-            let _ = std::fs::remove_file(keep);
-        }
-        return Err(files::write_error(db, &e));
-    }
-    files::sync_dir(db);
-    Ok(())
 }
 
 #[cfg(test)]

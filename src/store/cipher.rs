@@ -28,24 +28,6 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 /// The environment variable the commands read the passphrase from.
 pub const PASSPHRASE_ENV: &str = "INNTAK_PASSPHRASE";
 
-/// A passphrase file's text: UTF-8 (a BOM dropped), or UTF-16 LE/BE with a BOM. `None`
-/// for anything else.
-fn decode_passphrase_file(bytes: &[u8]) -> Option<String> {
-    let units = |pair: fn([u8; 2]) -> u16, rest: &[u8]| -> Option<String> {
-        if !rest.len().is_multiple_of(2) {
-            return None;
-        }
-        let units: Vec<u16> = rest.chunks(2).map(|c| pair([c[0], c[1]])).collect();
-        String::from_utf16(&units).ok()
-    };
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8(rest.to_vec()).ok(),
-        [0xFF, 0xFE, rest @ ..] => units(u16::from_le_bytes, rest),
-        [0xFE, 0xFF, rest @ ..] => units(u16::from_be_bytes, rest),
-        _ => String::from_utf8(bytes.to_vec()).ok(),
-    }
-}
-
 /// A passphrase as typed; cleared from memory when dropped, never printed.
 #[derive(Clone)]
 pub struct Passphrase(Zeroizing<String>);
@@ -74,14 +56,15 @@ impl Passphrase {
                     crate::files::read_error_text(&e)
                 )
             })?;
-        let text = Zeroizing::new(decode_passphrase_file(&bytes).ok_or_else(|| {
-            format!(
+        let crate::files::Unicode::Text(text) = crate::files::unicode_text(&bytes) else {
+            return Err(format!(
                 "Kunne ikke lese passordfilen «{}»: teksten er verken UTF-8 eller UTF-16 med \
                  byte-rekkefølgemerke. Lagre den som UTF-8 (i Notisblokk: «Lagre som», koding \
                  UTF-8) og prøv igjen.",
                 path.display()
-            )
-        })?);
+            ));
+        };
+        let text = Zeroizing::new(text);
         let line = text.split(['\n', '\r']).next().unwrap_or("");
         if line.is_empty() {
             return Err(format!("Passordfilen «{}» er tom.", path.display()));

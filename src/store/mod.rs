@@ -799,8 +799,7 @@ impl Store {
     /// Whether the path names another file than the one this store writes (a restore or
     /// re-encryption by another process replaced it).
     pub fn replaced(&self) -> bool {
-        self.identity
-            .is_some_and(|id| replace::FileId::of(&self.path) != Some(id))
+        names_another_file(&self.path, self.identity)
     }
 
     /// Read access for repository functions.
@@ -970,10 +969,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Holding the write lock, the path cannot be replaced any more: check it still names
         // this file (a replacing command holds the lock until its rename is done).
-        if self
-            .identity
-            .is_some_and(|id| replace::FileId::of(&self.path) != Some(id))
-        {
+        if names_another_file(&self.path, self.identity) {
             drop(tx);
             let message = replace::replaced_message(&self.path);
             self.read_only = Some(message.clone());
@@ -1133,18 +1129,18 @@ fn open_read_only(
     key: Option<&DbKey>,
 ) -> rusqlite::Result<Connection> {
     let wal = crate::files::with_suffix(path, "-wal");
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = if !dir_writable && !wal.exists() {
-        Connection::open_with_flags(
-            format!("file:{}?immutable=1", uri_path(path)),
-            flags | OpenFlags::SQLITE_OPEN_URI,
-        )?
+        open_immutable(path, key)?
     } else {
-        Connection::open_with_flags(path, flags)?
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        if let Some(key) = key {
+            key.apply(&conn)?;
+        }
+        conn
     };
-    if let Some(key) = key {
-        key.apply(&conn)?;
-    }
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
@@ -1175,13 +1171,7 @@ fn main_file_alone_is_sound(path: &Path, key: Option<&DbKey>) -> bool {
     if !std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
         return false;
     }
-    Connection::open_with_flags(
-        format!("file:{}?immutable=1", uri_path(path)),
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .is_ok_and(|conn| key.is_none_or(|k| k.apply(&conn).is_ok()) && quick_check(&conn).is_ok())
+    open_immutable(path, key).is_ok_and(|conn| quick_check(&conn).is_ok())
 }
 
 /// A path as a `file:` URI path, percent-encoding everything but unreserved characters.
@@ -1196,6 +1186,11 @@ fn uri_path(path: &Path) -> String {
         }
     }
     out
+}
+
+/// Whether `path` names another file than `opened` by now (no identity: never).
+fn names_another_file(path: &Path, opened: Option<replace::FileId>) -> bool {
+    opened.is_some_and(|id| replace::FileId::of(path) != Some(id))
 }
 
 /// Another connection holds the file: busy, never damaged or failed; else `other`.

@@ -160,66 +160,84 @@ impl Exclusive {
         Ok(())
     }
 
-    /// Puts the finished, synced file `new` at the path: the old file is first kept as
-    /// `keep` (a hard link, or a copy where the file system has none; with its `-wal`), the
-    /// old side files leave the path, and `new` is renamed over it. On error before the
-    /// rename nothing at the path has changed.
+    /// Puts the finished, synced file `new` at the path (see [`swap`]), holding the old
+    /// file until it is replaced.
     pub fn swap_in(self, new: &Path, keep: Option<&Path>) -> Result<(), String> {
         let path = self.path.clone();
-        if let Some(keep) = keep {
-            link_or_copy(&path, keep).map_err(|e| {
-                format!(
-                    "Kunne ikke ta vare på «{}» før den ble erstattet: {} Ingenting er endret.",
-                    path.display(),
-                    files::write_error_text(&e)
-                )
-            })?;
-            let wal = files::with_suffix(&path, "-wal");
-            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0)
-                && let Err(e) = link_or_copy(&wal, &files::with_suffix(keep, "-wal"))
-            {
-                remove_quietly(keep);
-                return Err(format!(
-                    "Kunne ikke ta vare på «{}» før den ble erstattet: {} Ingenting er endret.",
-                    wal.display(),
-                    files::write_error_text(&e)
-                ));
-            }
-            files::sync_dir(keep);
-        }
         // Windows cannot remove or rename over a file that is open: close first there.
         #[cfg(not(unix))]
         drop(self);
-        // The old file's log and index must not meet the new file.
-        for suffix in ["-wal", "-shm", "-journal"] {
-            let side = files::with_suffix(&path, suffix);
-            match std::fs::remove_file(&side) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    if let Some(keep) = keep {
-                        remove_quietly(keep);
-                    }
-                    return Err(format!(
-                        "{} Ingenting er endret.",
-                        files::write_error(&side, &e)
-                    ));
-                }
+        swap(&path, new, keep)
+    }
+}
+
+/// The logs that belong to a database file and go with it when it is kept.
+const LOGS: [&str; 2] = ["-wal", "-journal"];
+
+/// Puts the finished, synced file `new` at `path`: the old file is first kept as `keep` (a
+/// hard link, or a copy where the file system has none; with its logs), the old side files
+/// leave the path, and `new` is renamed over it. On any error the database at the path is
+/// as it was (a log removed from the path is put back from its kept name). Called with the
+/// file held ([`Exclusive::swap_in`]), or for a database nobody can be writing (one that
+/// cannot be read).
+pub fn swap(path: &Path, new: &Path, keep: Option<&Path>) -> Result<(), String> {
+    if let Some(keep) = keep {
+        let refused = |what: &Path, e: std::io::Error| {
+            format!(
+                "Kunne ikke ta vare på «{}» før den ble erstattet: {} Ingenting er endret.",
+                what.display(),
+                files::write_error_text(&e)
+            )
+        };
+        link_or_copy(path, keep).map_err(|e| refused(path, e))?;
+        for suffix in LOGS {
+            let side = files::with_suffix(path, suffix);
+            if std::fs::metadata(&side).is_ok_and(|m| m.len() > 0)
+                && let Err(e) = link_or_copy(&side, &files::with_suffix(keep, suffix))
+            {
+                remove_kept(keep);
+                return Err(refused(&side, e));
             }
         }
-        std::fs::rename(new, &path).map_err(|e| {
-            if let Some(keep) = keep {
-                remove_quietly(keep);
-            }
+        files::sync_dir(keep);
+    }
+    // The old file's logs and index must not meet the new file.
+    let cleared = ["-wal", "-shm", "-journal"].iter().try_for_each(|suffix| {
+        let side = files::with_suffix(path, suffix);
+        match std::fs::remove_file(&side) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(format!(
+                "{} Ingenting er endret.",
+                files::write_error(&side, &e)
+            )),
+            _ => Ok(()),
+        }
+    });
+    let swapped = cleared.and_then(|()| {
+        std::fs::rename(new, path).map_err(|e| {
             format!(
                 "{} Databasen er som før; fjern loggfilene ved siden av den bare om Inntak ber \
                  om det.",
-                files::write_error(&path, &e)
+                files::write_error(path, &e)
             )
-        })?;
-        files::sync_dir(&path);
-        Ok(())
+        })
+    });
+    if let Err(e) = swapped {
+        if let Some(keep) = keep {
+            for suffix in LOGS {
+                let (side, kept) = (
+                    files::with_suffix(path, suffix),
+                    files::with_suffix(keep, suffix),
+                );
+                if kept.exists() && !side.exists() {
+                    let _ = link_or_copy(&kept, &side);
+                }
+            }
+            remove_kept(keep);
+        }
+        return Err(e);
     }
+    files::sync_dir(path);
+    Ok(())
 }
 
 /// A second name for `from` (same file), or a synced copy where hard links are refused.
@@ -245,9 +263,12 @@ fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
-fn remove_quietly(path: &Path) {
+/// Removes a kept file and its logs (a swap that did not happen).
+fn remove_kept(path: &Path) {
     let _ = std::fs::remove_file(path);
-    let _ = std::fs::remove_file(files::with_suffix(path, "-wal"));
+    for suffix in LOGS {
+        let _ = std::fs::remove_file(files::with_suffix(path, suffix));
+    }
 }
 
 /// The name a restore keeps the replaced database under: `<name>-erstattet-ÅÅÅÅMMDD-TTMM.<ext>`
