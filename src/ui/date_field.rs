@@ -54,7 +54,7 @@ pub(crate) fn date_ui(
     date: &mut NaiveDate,
     id_salt: &'static str,
 ) -> egui::Response {
-    let text_id = egui::Id::unique(("inntak_date_text", id_salt));
+    let text_id = text_id(id_salt);
     let shown = format_date(*date);
     let mut text = ui
         .data(|d| d.get_temp::<String>(text_id))
@@ -104,6 +104,58 @@ pub(crate) fn date_ui(
         picked.mark_changed();
     }
     response.union(picked)
+}
+
+fn text_id(id_salt: &'static str) -> egui::Id {
+    egui::Id::unique(("inntak_date_text", id_salt))
+}
+
+/// The text still being typed in the date field `id_salt` that is not yet taken (the field
+/// takes it on Enter or when it loses focus), if it is no date: the message to show at the
+/// field. A form calls this when its fields change, so the error stays until the text is right.
+pub(crate) fn typed_error(ctx: &egui::Context, id_salt: &'static str) -> Option<String> {
+    let text = ctx.data(|d| d.get_temp::<String>(text_id(id_salt)))?;
+    let dc = context(ctx);
+    match parse_date_input(&text, dc.today, dc.rule) {
+        Some(_) => None,
+        None if text.trim().is_empty() => Some("mangler: skriv en dato (dd.mm.åååå)".into()),
+        None => Some(format!(
+            "«{}» er ikke en dato: skriv dd.mm.åååå, d.m, i dag, i går eller +3",
+            text.trim()
+        )),
+    }
+}
+
+/// Takes the text still being typed in the date field `id_salt` into `date`, as leaving the
+/// field would: a save by keyboard (Ctrl+Enter) happens while the cursor is still in the field,
+/// and must save the date the user sees, not the one before. A text that is no date is an
+/// error (the date is left as it was, and the save must stop).
+pub(crate) fn settle(
+    ctx: &egui::Context,
+    id_salt: &'static str,
+    date: &mut NaiveDate,
+) -> Result<(), String> {
+    if let Some(message) = typed_error(ctx, id_salt) {
+        return Err(message);
+    }
+    let Some(text) = ctx.data(|d| d.get_temp::<String>(text_id(id_salt))) else {
+        return Ok(());
+    };
+    let dc = context(ctx);
+    if let Some(typed) = parse_date_input(&text, dc.today, dc.rule) {
+        *date = typed;
+        ctx.data_mut(|d| d.remove::<String>(text_id(id_salt)));
+    }
+    Ok(())
+}
+
+/// The date the field `id_salt` shows: the typed text if it is a date, else `date`. A form's
+/// derived lines (the frist after Mottatt) follow what is typed, before it is taken.
+pub(crate) fn shown_date(ctx: &egui::Context, id_salt: &'static str, date: NaiveDate) -> NaiveDate {
+    let dc = context(ctx);
+    ctx.data(|d| d.get_temp::<String>(text_id(id_salt)))
+        .and_then(|text| parse_date_input(&text, dc.today, dc.rule))
+        .unwrap_or(date)
 }
 
 /// "Kalender…": a button that opens a month calendar below it. Clicking a day sets the date

@@ -17,7 +17,12 @@ pub struct ReferralForm {
     /// After the first save attempt, errors update as the user types.
     tried: bool,
     focus_patient: bool,
+    /// The Mottatt field's typed text that is no date, as last seen (errors follow it).
+    typed_date_error: Option<String>,
 }
+
+/// The Mottatt field's id (its typed text is kept under it until taken).
+const RECEIVED_FIELD: &str = "received_picker";
 
 impl ReferralForm {
     pub fn new_referral(today: NaiveDate) -> Self {
@@ -45,6 +50,27 @@ impl ReferralForm {
             errors: Vec::new(),
             tried: false,
             focus_patient: true,
+            typed_date_error: None,
+        }
+    }
+
+    /// The draft's own checks, and the Mottatt field's text if it is not a date: a save must
+    /// not keep the date from before what the user typed.
+    fn validate(
+        &self,
+        ctx: &egui::Context,
+        today: NaiveDate,
+    ) -> Result<crate::domain::ReferralFields, Vec<FieldError>> {
+        let typed = super::date_field::typed_error(ctx, RECEIVED_FIELD);
+        match (self.draft.validate(today), typed) {
+            (Ok(fields), None) => Ok(fields),
+            (Ok(_), Some(message)) => Err(vec![FieldError::new(Field::Received, message)]),
+            (Err(mut errors), Some(message)) => {
+                errors.retain(|e| e.field != Field::Received);
+                errors.insert(0, FieldError::new(Field::Received, message));
+                Err(errors)
+            }
+            (Err(errors), None) => Err(errors),
         }
     }
 
@@ -81,9 +107,11 @@ impl ReferralForm {
             let before = self.draft.clone();
             self.fields_ui(ui, today, rule);
             self.draft.received_on = Some(self.received);
-            if self.tried && self.draft != before {
-                self.errors = self.draft.validate(today).err().unwrap_or_default();
+            let typed_date_error = super::date_field::typed_error(ctx, RECEIVED_FIELD);
+            if self.tried && (self.draft != before || typed_date_error != self.typed_date_error) {
+                self.errors = self.validate(ctx, today).err().unwrap_or_default();
             }
+            self.typed_date_error = typed_date_error;
             // Fornyet vurdering: earlier assessments of the same patient and condition.
             if let (Ok(id), Some(received)) = (
                 parse_national_id(&self.draft.national_id),
@@ -124,7 +152,11 @@ impl ReferralForm {
                 let and_new = save_new || save_new_key;
                 if save.clicked() || save_key || and_new {
                     self.tried = true;
-                    match self.draft.validate(today) {
+                    // The date still being typed counts: Ctrl+Enter comes with the cursor in it.
+                    // A text that is no date stays, and `validate` reports it at the field.
+                    let _ = super::date_field::settle(ctx, RECEIVED_FIELD, &mut self.received);
+                    self.draft.received_on = Some(self.received);
+                    match self.validate(ctx, today) {
                         Ok(fields) => {
                             actions.push(Action::Referral(ReferralAction::SaveReferral {
                                 id: self.id,
@@ -167,9 +199,10 @@ impl ReferralForm {
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
                 self.row(ui, Field::Received, |form, ui, label| {
-                    super::date_ui(ui, label, &mut form.received, "received_picker");
+                    super::date_ui(ui, label, &mut form.received, RECEIVED_FIELD);
                     {
-                        let d = form.received;
+                        let d =
+                            super::date_field::shown_date(ui.ctx(), RECEIVED_FIELD, form.received);
                         let today_note = if d == today { "i dag · " } else { "" };
                         let deadline = rule.assessment_deadline(d);
                         ui.colored_label(

@@ -93,3 +93,5 @@ pub fn text(bytes: &[u8]) -> String {
 pub fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
+
+pub mod ui;

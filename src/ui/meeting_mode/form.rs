@@ -44,6 +44,9 @@ pub(super) struct Form {
     pub(super) focus_advice: bool,
     /// Put the cursor in "Til enhet" on the next frame (after V).
     pub(super) focus_unit: bool,
+    /// The clinic's suggested advice was let stand once on saving: the second save sends it
+    /// as it is (a hurried Enter must not send a generic text to the GP unseen).
+    pub(super) suggestion_confirmed: bool,
 }
 
 impl Form {
@@ -93,7 +96,26 @@ impl Form {
             error: None,
             focus_advice: false,
             focus_unit: false,
+            suggestion_confirmed: false,
         }
+    }
+
+    /// Something has been chosen or typed: moving to another item keeps it as a draft.
+    pub(super) fn started(&self) -> bool {
+        self.choice.is_some()
+            || self.track.is_some()
+            || !self.reason.is_empty()
+            || !self.advice.trim().is_empty()
+            || !self.unit.trim().is_empty()
+            || !self.note.trim().is_empty()
+    }
+
+    /// The advice is the clinic's suggestion for the reason, not yet edited or confirmed.
+    pub(super) fn advice_is_unconfirmed_suggestion(&self) -> bool {
+        self.choice == Some(Choice::Avslag)
+            && !self.suggested.is_empty()
+            && self.advice == self.suggested
+            && !self.suggestion_confirmed
     }
 
     /// The form filled in from a decision recorded earlier at this meeting, to correct it.
@@ -183,6 +205,14 @@ pub(super) fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action
         return;
     }
     match form.outcome() {
+        Ok(_) if form.advice_is_unconfirmed_suggestion() => {
+            form.suggestion_confirmed = true;
+            form.error = Some(
+                "Rådet til fastlegen er klinikkens standardforslag for begrunnelsen. \
+                 Tilpass det til pasienten, eller trykk Enter en gang til for å sende det slik."
+                    .into(),
+            );
+        }
         Ok(outcome) => {
             form.error = None;
             let extras = crate::store::decisions::DecisionExtras {
@@ -295,6 +325,15 @@ pub(super) fn form_ui(
                 .labelled_by(label.id);
             if std::mem::take(&mut form.focus_advice) {
                 advice.request_focus();
+            }
+            if advice.changed() {
+                form.suggestion_confirmed = false;
+            }
+            if form.advice_is_unconfirmed_suggestion() {
+                ui.colored_label(
+                    theme::WARNING_TEXT,
+                    "Forslag fra klinikkens maler – tilpass det, eller bekreft med Enter to ganger",
+                );
             }
             // For the reply letter in the hospital system.
             let has_advice = !form.advice.trim().is_empty();

@@ -114,7 +114,7 @@ impl MeetingMode {
         if pressed(Key::K) && !track_only {
             form.track = Some(Track::Kartlegging(Clinician::Lege));
         }
-        if pressed(Key::Enter) {
+        if std::mem::take(&mut self.enter) {
             save(form, meeting, actions);
         }
         // L: close the meeting (lås vedtakene) – it asks first.

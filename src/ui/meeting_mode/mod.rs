@@ -43,6 +43,12 @@ pub struct MeetingMode {
     first_field: Option<egui::Id>,
     /// The suggested råd og veiledning per avslag reason (Innstillinger → Brev).
     advice: Vec<(String, String)>,
+    /// Decisions started on other items and left with ↑/↓ or a click: each comes back when
+    /// its item is chosen again (nothing chosen is thrown away by moving).
+    drafts: std::collections::HashMap<ReferralId, Form>,
+    /// Enter was pressed this frame outside a text field: it saves, and no focused button
+    /// sees it (a Tab-focused "Utsett" would otherwise postpone).
+    enter: bool,
 }
 
 impl MeetingMode {
@@ -75,18 +81,37 @@ impl MeetingMode {
     /// The patient of a decision started but not saved (a choice or text entered in a new
     /// form), if any.
     pub fn unsaved(&self, queue: &QueueModel) -> Option<String> {
-        let form = self.form.as_ref().filter(|f| !f.corrects)?;
-        let started = form.choice.is_some()
-            || form.track.is_some()
-            || !form.reason.is_empty()
-            || !form.advice.trim().is_empty()
-            || !form.unit.trim().is_empty()
-            || !form.note.trim().is_empty();
-        started.then(|| {
-            queue
-                .row(form.referral)
-                .map_or_else(String::new, |r| r.patient().to_string())
-        })
+        let mut names: Vec<String> = self
+            .form
+            .iter()
+            .chain(self.drafts.values())
+            .filter(|f| !f.corrects && f.started())
+            .map(|f| {
+                queue
+                    .row(f.referral)
+                    .map_or_else(String::new, |r| r.patient().to_string())
+            })
+            .collect();
+        names.dedup();
+        match names.len() {
+            0 => None,
+            1 | 2 => Some(names.join(" og ")),
+            n => Some(format!("{} og {} andre", names[0], n - 1)),
+        }
+    }
+
+    /// Leaves the current item: a started decision is kept as a draft for when it is chosen
+    /// again.
+    fn leave_item(&mut self) {
+        if let Some(mut form) = self.form.take()
+            && form.started()
+            && !form.corrects
+        {
+            form.error = None;
+            form.focus_advice = false;
+            form.focus_unit = false;
+            self.drafts.insert(form.referral, form);
+        }
     }
 
     /// A save was refused: the reason is shown at the form, where the leader is looking
@@ -100,7 +125,9 @@ impl MeetingMode {
     /// After a save: go to the next undecided item.
     pub fn advance(&mut self) {
         self.seek_from = Some(self.index + 1);
-        self.form = None;
+        if let Some(form) = self.form.take() {
+            self.drafts.remove(&form.referral);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -117,6 +144,10 @@ impl MeetingMode {
         today: NaiveDate,
         actions: &mut Vec<Action>,
     ) {
+        // Before any widget of the view: Enter saves, whatever button has the focus.
+        self.enter = !ui.ctx().text_edit_focused()
+            && !self.confirm_close
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
         let items = &view.plan.items;
         let m = &view.meeting;
         let decided_here = |id: ReferralId| {
@@ -152,6 +183,8 @@ impl MeetingMode {
                                     "besluttet: {}{informed}",
                                     r.status.label_nb().to_lowercase()
                                 )
+                            } else if self.drafts.contains_key(id) {
+                                "påbegynt, ikke lagret".to_string()
                             } else if r.status.awaits_meeting() {
                                 "ikke behandlet".to_string()
                             } else {
@@ -159,9 +192,11 @@ impl MeetingMode {
                             };
                             let text =
                                 format!("{}. {} – {state}", view.number(*id, i), r.patient());
-                            if ui.selectable_label(i == self.index, text).clicked() {
+                            if ui.selectable_label(i == self.index, text).clicked()
+                                && i != self.index
+                            {
                                 self.index = i;
-                                self.form = None;
+                                self.leave_item();
                             }
                         }
                         for id in &view.postponed {
@@ -246,7 +281,7 @@ impl MeetingMode {
             let to = (self.index as isize + std::mem::take(&mut self.move_by)).clamp(0, n - 1);
             if to as usize != self.index {
                 self.index = to as usize;
-                self.form = None;
+                self.leave_item();
             }
         }
         self.index = self.index.min(items.len() - 1);
@@ -255,10 +290,13 @@ impl MeetingMode {
         // Decisions are dated the day they are made.
         let decided_on = today;
         if self.form.as_ref().is_none_or(|f| f.referral != id) {
+            self.leave_item();
             let existing = view.decided.iter().find(|d| d.referral == id);
-            let mut form = match existing {
-                Some(d) => Form::correcting(d, row.received_on),
-                None => Form::new(id, row.received_on, decided_on),
+            let draft = self.drafts.remove(&id);
+            let mut form = match (existing, draft) {
+                (Some(d), _) => Form::correcting(d, row.received_on),
+                (None, Some(draft)) => draft,
+                (None, None) => Form::new(id, row.received_on, decided_on),
             };
             form.track_only =
                 row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
@@ -380,10 +418,11 @@ impl MeetingMode {
             }
             ui.separator();
             let keys = if self.form.as_ref().is_some_and(|f| f.track_only) {
-                "Taster: M monofaglig · T tverrfaglig · Enter lagre og neste · Esc tilbake"
+                "Taster: M monofaglig · T tverrfaglig · Enter lagre og neste · Mellomrom trykker knappen med fokus · Esc tilbake"
             } else {
                 "Taster: R rett · A avslag · V videresendt · F feilsendt · S sekundær · M mono · T tverr · \
-                 K kartlegging · Enter lagre og neste · U utsett · L avslutt møtet · Esc tilbake"
+                 K kartlegging · Enter lagre og neste (alltid) · Mellomrom trykker knappen med fokus · \
+                 U utsett · L avslutt møtet · Esc tilbake"
             };
             ui.colored_label(theme::MUTED_TEXT, keys);
             if !beside {
