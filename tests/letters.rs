@@ -640,3 +640,300 @@ fn a_decisions_letters_and_the_not_informed_set_are_read_by_index() {
         "{pending}"
     );
 }
+
+/// One referral of `kind` from `referrer`, with a patient address, registered on 02.11.2026.
+fn letter_referral(
+    store: &mut Store,
+    patient: &str,
+    referrer_kind: inntak::domain::ReferrerKind,
+) -> inntak::domain::ReferralId {
+    let mut draft = ReferralDraft::new(iso("2026-11-02"));
+    draft.patient = patient.into();
+    draft.referrer_name = "Dr. Lund".into();
+    draft.referrer_address = "Legesenteret\n2317 HAMAR".into();
+    draft.referrer_kind = referrer_kind;
+    if referrer_kind != inntak::domain::ReferrerKind::Fastlege {
+        draft.specialty = "ortopedi".into();
+    }
+    draft.patient_street = "Storgata 1".into();
+    draft.patient_postcode = "0155".into();
+    draft.patient_city = "OSLO".into();
+    register(store, draft, "2026-11-02")
+}
+
+/// Issue 23, item 5 and 6: each kind of letter, read by each of its readers, holds its
+/// paragraphs and none meant for another reader. The table is `assets/letters/README.md`'s.
+/// Seen failing before the fix: the GP's avslag said "at du trenger", every patient letter
+/// spoke of a fee for a missed appointment, the feilsendt letter was headed "sendt videre"
+/// with a frist, and the Helfo sheet named the first decision's track.
+#[test]
+fn every_letter_says_what_its_reader_needs_and_nothing_meant_for_another() {
+    use inntak::domain::ReferrerKind::{Fastlege, Sykehusavdeling};
+    use inntak::domain::decision::TeamMode;
+    let mut store = Store::open_in_memory().unwrap();
+    let mut s = settings::load(store.conn()).unwrap();
+    s.letters.address = "Sykehusveien 1\n2317 HAMAR".into();
+    s.letters.signer = "Kari Nordmann".into();
+    s.letters.secondary_confirmation = true;
+    store
+        .write(|tx| settings::save(tx, &s, change_on("test", "2026-11-02")))
+        .unwrap();
+    let advice = "Fysioterapi i kommunen og gradert aktivitet.";
+    let rett = letter_referral(&mut store, "Rett Pasient", Fastlege);
+    let avslag = letter_referral(&mut store, "Avslag Pasient", Fastlege);
+    let videre = letter_referral(&mut store, "Videre Pasient", Sykehusavdeling);
+    let feil = letter_referral(&mut store, "Feil Pasient", Fastlege);
+    let sek = {
+        let mut draft = ReferralDraft::new(iso("2026-11-02"));
+        draft.patient = "Sekundær Pasient".into();
+        draft.referrer_name = "Ortopedisk avdeling".into();
+        draft.referrer_kind = Sykehusavdeling;
+        draft.specialty = "ortopedi".into();
+        draft.is_secondary = true;
+        draft.patient_street = "Storgata 1".into();
+        draft.patient_postcode = "0155".into();
+        draft.patient_city = "OSLO".into();
+        register(&mut store, draft, "2026-11-02")
+    };
+    let on = "2026-11-10";
+    let outcome = Outcome::Rett {
+        start_of_care_deadline: Some(iso("2027-01-15")),
+        track: Some(Track::Monofaglig(Clinician::Lege)),
+        priority_note: String::new(),
+    };
+    let extras = DecisionExtras {
+        care_kind: Some(CareKind::Utredning),
+        ..Default::default()
+    };
+    let new = NewDecision {
+        referral: rett,
+        meeting: None,
+        decided_on: iso(on),
+        outcome: &outcome,
+        extras: &extras,
+    };
+    store
+        .write(|tx| decisions::record(tx, &new, WorkingDayRule::default(), change_on("test", on)))
+        .unwrap();
+    common::decide(
+        &mut store,
+        avslag,
+        &Outcome::Avslag {
+            reason: "Kan ivaretas i primærhelsetjenesten".into(),
+            advice: advice.into(),
+        },
+        on,
+    );
+    common::decide(
+        &mut store,
+        videre,
+        &Outcome::Videresendt {
+            unit: "Nevrologisk poliklinikk".into(),
+        },
+        on,
+    );
+    common::decide(&mut store, feil, &Outcome::Feilsendt, on);
+    common::decide(
+        &mut store,
+        sek,
+        &Outcome::Sekundaer {
+            track: Some(Track::Monofaglig(Clinician::Fysioterapeut)),
+        },
+        on,
+    );
+    // Rett Pasient is upgraded to tverrfaglig later: Helfo must hear of that track.
+    store
+        .write(|tx| {
+            inntak::store::followups::change_track(
+                tx,
+                rett,
+                None,
+                iso("2026-11-20"),
+                Track::Tverrfaglig(TeamMode::Samlet),
+                "",
+                change_on("test", "2026-11-20"),
+            )
+        })
+        .unwrap();
+
+    let today = iso("2026-11-24");
+    let s = settings::load(store.conn()).unwrap();
+    let mut letters = Vec::new();
+    for id in [rett, avslag, videre, feil, sek] {
+        letters.extend(
+            inntak::model::letters::for_referral(store.conn(), &s, id, None, today).unwrap(),
+        );
+    }
+    letters.extend(
+        inntak::model::letters::for_breach(store.conn(), &s, rett, "Ingen ledig lege.", today)
+            .unwrap(),
+    );
+    // (patient, kind, recipient) → what the letter must say, and what it must not.
+    let fee = "kan bli fakturert";
+    let table: &[(&str, &str, &str, &[&str], &[&str])] = &[
+        (
+            "Rett Pasient",
+            "rett",
+            "pasient",
+            &[
+                "du har rett til nødvendig helsehjelp",
+                "Juridisk frist",
+                "15.01.2027",
+                "Helfo pasientformidling",
+                "Fritt behandlingsvalg",
+                "Du kan klage",
+                "Kontakt",
+                fee,
+            ],
+            &["Råd og veiledning"],
+        ),
+        (
+            "Rett Pasient",
+            "rett",
+            "henviser",
+            &[
+                "Pasienten har rett til nødvendig helsehjelp",
+                "15.01.2027",
+                "Statsforvalteren",
+            ],
+            &[fee, "Du kan klage"],
+        ),
+        (
+            "Avslag Pasient",
+            "avslag",
+            "pasient",
+            &[
+                "du har ikke rett til nødvendig helsehjelp",
+                "at du trenger helsehjelp",
+                "Fornyet vurdering",
+                "Du kan klage",
+                "Kontakt",
+                "fastlegen din med råd",
+            ],
+            &[fee, "oppsatt time", "Juridisk frist"],
+        ),
+        (
+            "Avslag Pasient",
+            "avslag",
+            "henviser",
+            &[
+                "ikke rett til nødvendig helsehjelp",
+                "at pasienten trenger helsehjelp",
+                "Råd og veiledning",
+                advice,
+                "Ny henvisning",
+                "Statsforvalteren",
+            ],
+            &["du trenger", fee],
+        ),
+        (
+            "Videre Pasient",
+            "videresendt",
+            "pasient",
+            &[
+                "Henvisningen din er sendt videre",
+                "Nevrologisk poliklinikk",
+                "Fristen regnes fra første mottak",
+                "Kontakt",
+            ],
+            &[fee, "sendt tilbake", "Du kan klage"],
+        ),
+        (
+            "Videre Pasient",
+            "videresendt",
+            "henviser",
+            &[
+                "Henvisningen er sendt videre",
+                "Nevrologisk poliklinikk",
+                "Ansienniteten",
+            ],
+            &["returneres", fee],
+        ),
+        (
+            "Feil Pasient",
+            "videresendt",
+            "pasient",
+            &[
+                "Henvisningen din er sendt tilbake til henviseren",
+                "Hva skjer nå",
+                "Kontakt",
+            ],
+            &["sendt videre", "Fristen", "frist", fee],
+        ),
+        (
+            "Feil Pasient",
+            "videresendt",
+            "henviser",
+            &["Henvisningen returneres", "sendt tilbake til deg"],
+            &["sendt videre", "Ansienniteten", fee],
+        ),
+        (
+            "Sekundær Pasient",
+            "sekundaer",
+            "pasient",
+            &[
+                "Bekreftelse – henvisningen er mottatt",
+                "Oppmøte",
+                "Kontakt",
+                fee,
+            ],
+            &["rett til nødvendig helsehjelp", "Du kan klage"],
+        ),
+        (
+            "Rett Pasient",
+            "fristbrudd",
+            "pasient",
+            &[
+                "Varsel om fristbrudd",
+                "Ingen ledig lege.",
+                "Helfo pasientformidling",
+                "Du kan klage",
+                "Kontakt",
+            ],
+            &[fee],
+        ),
+        (
+            "Rett Pasient",
+            "fristbrudd",
+            "helfo",
+            &["Fristbrudd – til Helfos skjema", "tverrfaglig samlet"],
+            &["monofaglig lege"],
+        ),
+    ];
+    assert_eq!(
+        letters.len(),
+        table.len(),
+        "one letter per row of the table"
+    );
+    for (patient, kind, to, says, never) in table {
+        let letter = letters
+            .iter()
+            .find(|p| p.patient == *patient && p.letter.kind == *kind && p.letter.recipient == *to)
+            .unwrap_or_else(|| panic!("no {kind} letter to {to} for {patient}"));
+        assert!(letter.is_complete(), "{:?}", letter.missing);
+        let pdf = inntak::letters::render(&[letter]).unwrap();
+        let raw = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+        let all = words(&raw);
+        for expected in *says {
+            assert!(
+                all.contains(&words(expected)),
+                "{kind} to {to}: «{expected}» missing in\n{raw}"
+            );
+        }
+        for wrong in *never {
+            assert!(
+                !all.contains(&words(wrong)),
+                "{kind} to {to}: «{wrong}» does not belong in\n{raw}"
+            );
+        }
+        // A letter of more than one page names the patient and the reference on each page.
+        let pages = (1..=4)
+            .filter(|n| all.contains(&format!("Side{n}av")))
+            .count();
+        let references = all.matches(&words("Vår referanse:")).count();
+        assert!(
+            references >= pages,
+            "{kind} to {to}: {pages} pages, the reference on {references}"
+        );
+    }
+}

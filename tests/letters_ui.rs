@@ -93,6 +93,17 @@ fn a_meetings_letters_print_from_moter_and_the_patients_count_as_informed() {
         unsent_patient_letters_of_meeting(harness.state().store(), "2026-11-19");
     assert_eq!(sent_before, 0);
     let print = format!("Skriv ut {} brev", decisions * 2);
+    // Issue 23, item 5: a print is not a posting; "Merk som sendt i dag" starts unticked.
+    // Seen failing before the fix (every letter was marked sent by the print alone).
+    harness.get_by_label(&print).click();
+    harness.run();
+    harness.get_by_label_contains("(ikke merket sendt)");
+    let (_, sent) = unsent_patient_letters_of_meeting(harness.state().store(), "2026-11-19");
+    assert_eq!(sent, 0, "printing alone marks nothing sent");
+    assert_eq!(harness.state().queue().counts.not_informed, pending);
+    open_latest_meetings_letters(&mut harness);
+    harness.get_by_label("Merk som sendt i dag").click();
+    harness.run();
     harness.get_by_label(&print).click();
     harness.run();
 
@@ -176,6 +187,8 @@ fn the_detail_pane_prints_one_referrals_letters() {
     harness.get_by_label("Skriv ut brev…").click();
     harness.run();
     harness.get_by_label(&format!("Brev for henvisning {external}:"));
+    harness.get_by_label("Merk som sendt i dag").click();
+    harness.run();
     harness.get_by_label("Skriv ut 2 brev").click();
     harness.run();
     let pdf = dir.path().join(format!("brev-henvisning-{id}.pdf"));

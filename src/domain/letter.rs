@@ -411,7 +411,12 @@ impl Informed {
 }
 
 /// The default text of the clinic's editable paragraphs (Innstillinger → Brev).
-pub const DEFAULT_CONTACT_TEXT: &str = "Dersom du ikke kan møte til oppsatt time, eller har spørsmål, ber vi deg ringe oss så tidlig som mulig på telefonnummeret øverst i brevet (hverdager kl. 08.00–15.00). Time som ikke avbestilles senest 24 timer før, kan bli fakturert.";
+pub const DEFAULT_CONTACT_TEXT: &str = "Har du spørsmål, kan du ringe oss på telefonnummeret øverst i brevet (hverdager kl. 08.00–15.00).";
+/// Only in letters where the patient gets (or has) an appointment: rett and sekundær.
+pub const DEFAULT_ATTENDANCE_TEXT: &str = "Dersom du ikke kan møte til oppsatt time, ber vi deg ringe oss så tidlig som mulig. Time som ikke avbestilles senest 24 timer før, kan bli fakturert.";
+/// The contact text every earlier version stored by default: it spoke of an appointment and a
+/// fee in every patient letter. Read as the two texts above.
+pub const OLD_DEFAULT_CONTACT_TEXT: &str = "Dersom du ikke kan møte til oppsatt time, eller har spørsmål, ber vi deg ringe oss så tidlig som mulig på telefonnummeret øverst i brevet (hverdager kl. 08.00–15.00). Time som ikke avbestilles senest 24 timer før, kan bli fakturert.";
 pub const DEFAULT_FREE_CHOICE_TEXT: &str = "Du har rett til å velge ved hvilken offentlig behandlingsinstitusjon eller privat institusjon som har avtale med et regionalt helseforetak du vil bli utredet eller behandlet (fritt behandlingsvalg). Se helsenorge.no/velg-behandlingssted eller ring Velg behandlingssted på telefon 800 41 004.";
 
 /// The suggested råd og veiledning per standard avslag reason (editable in Innstillinger).
@@ -450,16 +455,33 @@ pub fn suggested_advice<'a>(templates: &'a [(String, String)], reason: &str) -> 
         .filter(|a| !a.trim().is_empty())
 }
 
-/// Which of the three rights criteria an avslag reason rests on, as the letter states it.
-pub fn avslag_criterion(reason: &str) -> &'static str {
-    match reason.trim() {
-        "Kan ivaretas i primærhelsetjenesten" => {
+/// Which of the three rights criteria an avslag reason rests on, as the letter states it to
+/// its reader: the patient is "du", the referrer reads of "pasienten".
+pub fn avslag_criterion(reason: &str, recipient: Recipient) -> &'static str {
+    let to_patient = recipient == Recipient::Patient;
+    match (reason.trim(), to_patient) {
+        ("Kan ivaretas i primærhelsetjenesten", true) => {
             "Vi vurderer at tilstanden ikke er så alvorlig at du trenger helsehjelp i spesialisthelsetjenesten; den kan følges opp av fastlegen og kommunen."
         }
-        "Manglende forventet nytte av tilbudet" | "Allerede utredet uten ny informasjon" => {
+        ("Kan ivaretas i primærhelsetjenesten", false) => {
+            "Vi vurderer at tilstanden ikke er så alvorlig at pasienten trenger helsehjelp i spesialisthelsetjenesten; den kan følges opp av fastlegen og kommunen."
+        }
+        (
+            "Manglende forventet nytte av tilbudet" | "Allerede utredet uten ny informasjon",
+            true,
+        ) => {
             "Vi vurderer at du ikke kan forventes å ha nytte av helsehjelpen vi kan tilby i spesialisthelsetjenesten nå."
         }
-        _ => "Etter en samlet vurdering av disse vilkårene er de ikke oppfylt i din sak.",
+        (
+            "Manglende forventet nytte av tilbudet" | "Allerede utredet uten ny informasjon",
+            false,
+        ) => {
+            "Vi vurderer at pasienten ikke kan forventes å ha nytte av helsehjelpen vi kan tilby i spesialisthelsetjenesten nå."
+        }
+        (_, true) => "Etter en samlet vurdering av disse vilkårene er de ikke oppfylt i din sak.",
+        (_, false) => {
+            "Etter en samlet vurdering av vilkårene for rett til nødvendig helsehjelp er de ikke oppfylt for pasienten."
+        }
     }
 }
 

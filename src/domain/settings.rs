@@ -38,8 +38,11 @@ pub struct LetterSettings {
     /// The signer's name and title ("Kari Nordmann", "overlege").
     pub signer: String,
     pub signer_title: String,
-    /// How to change the time and whom to call.
+    /// Whom to call with questions (every letter to the patient).
     pub contact: String,
+    /// Changing or cancelling an appointment, and the fee for a missed one: only in the
+    /// letters where the patient gets an appointment (rett, sekundær).
+    pub attendance: String,
     /// The fritt behandlingsvalg paragraph.
     pub free_choice: String,
     /// A local paragraph to referrers (when a new referral makes sense, the clinic's offers).
@@ -53,13 +56,16 @@ pub struct LetterSettings {
 
 impl Default for LetterSettings {
     fn default() -> Self {
-        use crate::domain::letter::{DEFAULT_CONTACT_TEXT, DEFAULT_FREE_CHOICE_TEXT};
+        use crate::domain::letter::{
+            DEFAULT_ATTENDANCE_TEXT, DEFAULT_CONTACT_TEXT, DEFAULT_FREE_CHOICE_TEXT,
+        };
         Self {
             address: String::new(),
             phone: String::new(),
             signer: String::new(),
             signer_title: String::new(),
             contact: DEFAULT_CONTACT_TEXT.into(),
+            attendance: DEFAULT_ATTENDANCE_TEXT.into(),
             free_choice: DEFAULT_FREE_CHOICE_TEXT.into(),
             referrer_note: String::new(),
             advice_templates: crate::domain::letter::DEFAULT_ADVICE
@@ -147,6 +153,7 @@ impl ClinicSettings {
             (&l.signer, "Navnet på den som signerer", 120),
             (&l.signer_title, "Tittelen", 120),
             (&l.contact, "Kontaktteksten", 1500),
+            (&l.attendance, "Teksten om oppmøte og avbestilling", 1500),
             (&l.free_choice, "Teksten om fritt behandlingsvalg", 1500),
             (&l.referrer_note, "Teksten til henviser", 1500),
         ] {

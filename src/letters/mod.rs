@@ -58,6 +58,9 @@ pub struct Letter {
     pub returned: bool,
     pub free_choice: String,
     pub contact: String,
+    /// Changing a time and the fee for a missed one: empty unless the letter gives or
+    /// announces an appointment (rett and sekundær to the patient).
+    pub attendance: String,
     pub local_advice: String,
     /// Fristbrudd: why the frist cannot be met; the Helfo sheet's fields.
     pub breach_reason: String,
@@ -147,7 +150,8 @@ pub(crate) fn plan_one(
     care: followups::CareStart,
     (kind, recipient): (LetterKind, Recipient),
     earlier: Vec<LetterRecord>,
-    breach_reason: &str,
+    // Fristbrudd: why, and the track the patient waits for now (None: the decision's).
+    (breach_reason, track_now): (&str, Option<crate::domain::decision::Track>),
     today: NaiveDate,
 ) -> PlannedLetter {
     let f = &referral.fields;
@@ -259,7 +263,7 @@ pub(crate) fn plan_one(
         appointment_referrer: appointment.referrer_text(),
         track: track.map(track_offer_text).unwrap_or_default(),
         criterion: if kind == LetterKind::Avslag {
-            avslag_criterion(&reason).into()
+            avslag_criterion(&reason, recipient).into()
         } else {
             String::new()
         },
@@ -269,6 +273,13 @@ pub(crate) fn plan_one(
         returned,
         free_choice: l.free_choice.trim().into(),
         contact: l.contact.trim().into(),
+        attendance: if recipient == Recipient::Patient
+            && matches!(kind, LetterKind::Rett | LetterKind::Sekundaer)
+        {
+            l.attendance.trim().into()
+        } else {
+            String::new()
+        },
         local_advice: l.referrer_note.trim().into(),
         breach_reason: breach_reason.trim().into(),
         national_id: f
@@ -286,7 +297,8 @@ pub(crate) fn plan_one(
         },
         field_of_care: format!(
             "Smertebehandling{}",
-            track
+            track_now
+                .or(track)
                 .map(|t| format!(" ({})", t.label_nb()))
                 .unwrap_or_default()
         ),

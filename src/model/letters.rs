@@ -59,6 +59,9 @@ pub fn for_breach(
     }
     let r = referrals::get(conn, referral)?;
     let care = followups::care_start(conn, referral)?;
+    // Helfo is told the helsehjelp the patient is waiting for now: after a kartlegging or an
+    // upgrade that is the changed track, not the one first decided.
+    let track_now = followups::current_track(conn, referral)?;
     let earlier = letters::for_decisions(conn, &[d.id])?;
     Ok(Recipient::BREACH
         .into_iter()
@@ -70,7 +73,7 @@ pub fn for_breach(
                 care,
                 (LetterKind::Fristbrudd, to),
                 earlier.clone(),
-                reason,
+                (reason, track_now),
                 today,
             )
         })
@@ -117,7 +120,7 @@ fn plan_all(
                 care,
                 (kind, recipient),
                 earlier.clone(),
-                "",
+                ("", None),
                 today,
             ));
         }

@@ -57,12 +57,18 @@ pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
         ("letter_signer", &mut l.signer),
         ("letter_signer_title", &mut l.signer_title),
         ("letter_contact", &mut l.contact),
+        ("letter_attendance", &mut l.attendance),
         ("letter_free_choice", &mut l.free_choice),
         ("letter_referrer_note", &mut l.referrer_note),
     ] {
         if let Some(v) = get(conn, key)? {
             *field = v;
         }
+    }
+    // Earlier versions had one contact text with the appointment and fee in it; the default
+    // one is read as today's two (a clinic's own wording is left as it is).
+    if l.contact.trim() == crate::domain::letter::OLD_DEFAULT_CONTACT_TEXT {
+        l.contact = crate::domain::letter::DEFAULT_CONTACT_TEXT.into();
     }
     if let Some(v) = get(conn, "letter_secondary_confirmation")? {
         l.secondary_confirmation = v == "1";
@@ -125,6 +131,7 @@ pub fn save(
         ("letter_signer", l.signer.trim().to_string()),
         ("letter_signer_title", l.signer_title.trim().to_string()),
         ("letter_contact", l.contact.trim().to_string()),
+        ("letter_attendance", l.attendance.trim().to_string()),
         ("letter_free_choice", l.free_choice.trim().to_string()),
         ("letter_referrer_note", l.referrer_note.trim().to_string()),
     ] {

@@ -354,7 +354,13 @@ fn letters_ui(ui: &mut egui::Ui, draft: &mut ClinicSettings) {
     single(ui, "Telefon", &mut l.phone, "for pasientens spørsmål");
     single(ui, "Signert av", &mut l.signer, "navn");
     single(ui, "Tittel", &mut l.signer_title, "f.eks. overlege");
-    multiline(ui, "Kontakt (til pasient)", &mut l.contact, 3);
+    multiline(ui, "Kontakt (til pasient)", &mut l.contact, 2);
+    multiline(
+        ui,
+        "Oppmøte og avbestilling (bare brev med time)",
+        &mut l.attendance,
+        3,
+    );
     multiline(ui, "Fritt behandlingsvalg", &mut l.free_choice, 3);
     multiline(ui, "Til henviser", &mut l.referrer_note, 2);
     ui.label("Sekundærhenvisning");

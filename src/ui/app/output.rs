@@ -179,7 +179,9 @@ impl App {
         }
         let title = self.letters_title(&target).0;
         self.letters_prompt = Some(super::LettersPrompt::new(
-            target, title, &planned, true, None,
+            // Not ticked: a print is not a posting, and the "ikke informert" clock stops
+            // only when the leader says the letters went out.
+            target, title, &planned, false, None,
         ));
     }
 

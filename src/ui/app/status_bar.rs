@@ -92,7 +92,11 @@ impl App {
                         format!("{} er skrevet ut før", prompt.earlier),
                     );
                 }
-                ui.checkbox(&mut prompt.mark_sent, "Merk som sendt i dag");
+                ui.checkbox(&mut prompt.mark_sent, "Merk som sendt i dag")
+                    .on_hover_text(
+                        "Kryss av når brevene sendes i dag. Ellers merkes de sendt senere, \
+                         fra detaljruten eller «Merk utskrevne som sendt».",
+                    );
                 if ui
                     .add_enabled(
                         prompt.ready > 0,
