@@ -76,6 +76,13 @@ pub enum Command {
         /// Hvor ugyldige rader skrives (standard: <fil>-avviste.csv)
         #[arg(long, value_name = "FIL")]
         rejects: Option<PathBuf>,
+        /// Hopp over rader som ligner en henvisning for samme pasient (samme fødselsnummer,
+        /// eller navn og fødselsår, innen 30 dager); uten valg stopper importen ved dem
+        #[arg(long, conflicts_with = "import_duplicates")]
+        skip_duplicates: bool,
+        /// Importer også rader som ligner en henvisning for samme pasient
+        #[arg(long)]
+        import_duplicates: bool,
     },
     /// Skriv ut agendaen for et inntaksmøte som PDF (A4)
     Agenda {
@@ -575,12 +582,19 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             sheet,
             skip_invalid,
             rejects,
+            skip_duplicates,
+            import_duplicates,
         } => {
             let options = ImportOptions {
                 skip_invalid: *skip_invalid,
                 rejects_path: rejects.clone(),
                 sheet: sheet.clone(),
                 write_rejects: true,
+                duplicates: match (*skip_duplicates, *import_duplicates) {
+                    (true, _) => csvio::Duplicates::Skip,
+                    (_, true) => csvio::Duplicates::Import,
+                    _ => csvio::Duplicates::Ask,
+                },
             };
             import(
                 &mut store,
@@ -1211,6 +1225,31 @@ fn import(
                 terminal_text(id)
             );
         }
+    }
+    if report.asks_about_duplicates() {
+        for d in report.possible_duplicates.iter().take(MAX_ERRORS_PRINTED) {
+            eprintln!("{}", terminal_text(&d.text()));
+        }
+        if report.possible_duplicates.len() > MAX_ERRORS_PRINTED {
+            eprintln!(
+                "… og {} til (bare de {MAX_ERRORS_PRINTED} første er vist).",
+                report.possible_duplicates.len() - MAX_ERRORS_PRINTED
+            );
+        }
+        eprintln!(
+            "Ingenting ble importert: {} rader ligner en henvisning som finnes for samme pasient. \
+             Se over dem, og importer på nytt med --skip-duplicates (hopp over dem) eller \
+             --import-duplicates (importer dem likevel).",
+            report.possible_duplicates.len()
+        );
+        return Ok(2);
+    }
+    for d in &report.possible_duplicates {
+        let done = match d.handled {
+            csvio::DuplicateHandling::Imported => "importert likevel",
+            _ => "hoppet over",
+        };
+        println!("{} ({done})", terminal_text(&d.text()));
     }
     if !report.errors.is_empty() && !options.skip_invalid {
         eprintln!(

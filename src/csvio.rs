@@ -510,8 +510,13 @@ pub fn guess_mapping(header: &[String]) -> Vec<Option<Field>> {
     header
         .iter()
         .map(|name| {
-            let norm = normalize_column(name);
-            let field = fields.iter().copied().find(|f| f.csv_column() == norm)?;
+            // Our column names, or the window's labels for them ("Henvisertype",
+            // "Fødselsnummer"): spaces and underscores do not matter.
+            let norm = normalize_column(name).replace('_', "");
+            let field = fields.iter().copied().find(|f| {
+                f.csv_column().replace('_', "") == norm
+                    || normalize_column(f.label_nb()).replace('_', "") == norm
+            })?;
             if taken.contains(&field) {
                 return None;
             }
@@ -917,6 +922,72 @@ pub struct ImportReport {
     pub rejected_rows: usize,
     /// The spreadsheet sheet the rows were read from.
     pub sheet: Option<String>,
+    /// Rows that look like a referral already in the database or an earlier row of the same
+    /// source (see [`crate::domain::duplicate`]). With [`Duplicates::Ask`] the import stops
+    /// at them (nothing imported) so the user can choose; otherwise each says what was done.
+    pub possible_duplicates: Vec<PossibleDuplicate>,
+    /// The invalid rows (line and reasons), in source order, for the summary after a partial
+    /// import.
+    pub invalid_rows: Vec<(u64, String)>,
+}
+
+impl ImportReport {
+    /// The import stopped before writing anything, to ask about possible duplicates.
+    pub fn asks_about_duplicates(&self) -> bool {
+        self.imported == 0
+            && self
+                .possible_duplicates
+                .iter()
+                .any(|d| d.handled == DuplicateHandling::Asked)
+    }
+}
+
+/// A row that looks like another referral of the same patient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PossibleDuplicate {
+    pub line: u64,
+    /// "Kari Nordmann, mottatt 19.11.2026 fra Dr. Lund".
+    pub row: String,
+    pub likeness: crate::domain::duplicate::Likeness,
+    /// "henvisning nr. 45: Kari Nordmann, mottatt 18.11.2026 fra Dr. Lund (til vurdering)"
+    /// or "linje 3 i samme kilde".
+    pub other: String,
+    pub handled: DuplicateHandling,
+}
+
+impl PossibleDuplicate {
+    /// "linje 5: Kari Nordmann, mottatt 19.11.2026 – samme fødselsnummer som henvisning nr. 45: …".
+    pub fn text(&self) -> String {
+        format!(
+            "linje {}: {} – {} som {}",
+            self.line,
+            self.row,
+            self.likeness.label_nb(),
+            self.other
+        )
+    }
+}
+
+/// What became of a possible duplicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DuplicateHandling {
+    Asked,
+    Skipped,
+    Imported,
+}
+
+/// What to do with rows that look like another referral of the same patient.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Import nothing and report them, so the user can choose (the default).
+    #[default]
+    Ask,
+    /// Leave them out, import the rest.
+    Skip,
+    /// Import them too.
+    Import,
+    /// Import these lines anyway; leave the other possible duplicates out.
+    ImportLines(std::collections::BTreeSet<u64>),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -930,6 +1001,8 @@ pub struct ImportOptions {
     /// With `skip_invalid`: write the invalid rows to a rejects file (the command line). The
     /// window keeps them on screen instead, and writes no file.
     pub write_rejects: bool,
+    /// Rows that look like another referral of the same patient.
+    pub duplicates: Duplicates,
 }
 
 /// How far a running import has come, and whether the user asked it to stop. Shared with
@@ -999,6 +1072,14 @@ pub fn import_parsed(
     for row in &parsed.rows {
         if let Err(errors) = &row.result {
             report.errors.extend(errors.iter().cloned());
+            report.invalid_rows.push((
+                row.line,
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
         }
     }
     let invalid: Vec<&ParsedRow> = parsed.rows.iter().filter(|r| r.result.is_err()).collect();
@@ -1021,17 +1102,32 @@ pub fn import_parsed(
     if let Some(out) = &rejects_path {
         protected.check(out).map_err(FileError::Refused)?;
     }
+    let mut asked = false;
     store.write(|tx| {
         let rule = crate::store::settings::load(tx)?.working_day_rule();
+        // Checked inside the transaction that imports: nothing can come between.
+        let duplicates = possible_duplicates(tx, parsed)?;
+        let (leave_out, listed) = decide_duplicates(&duplicates, &options.duplicates);
+        report.possible_duplicates = listed;
+        if options.duplicates == Duplicates::Ask && !duplicates.is_empty() {
+            asked = true;
+            return Ok(());
+        }
         for row in &parsed.rows {
             if let Some(p) = progress {
                 // Cancelled: the transaction rolls back, nothing is left behind.
                 if p.cancel.load(Ordering::Relaxed) {
                     return Err(StoreError::Rule(CANCELLED.into()));
                 }
-                p.done.fetch_add(1, Ordering::Relaxed);
             }
             let Ok(r) = &row.result else { continue };
+            // Counted against the valid rows (a refused file is no row to import).
+            if let Some(p) = progress {
+                p.done.fetch_add(1, Ordering::Relaxed);
+            }
+            if leave_out.contains(&row.line) {
+                continue;
+            }
             if let Some(ext) = &r.fields.external_id
                 && referrals::find_by_external_id(tx, ext)?.is_some()
             {
@@ -1068,9 +1164,147 @@ pub fn import_parsed(
         }
         Ok(())
     })?;
+    if asked {
+        return Ok(report);
+    }
     report.rejected_rows = invalid.len();
     report.rejects_file = rejects_path;
     Ok(report)
+}
+
+/// The valid rows that look like a referral in the database (received within the duplicate
+/// window of the source's dates) or like an earlier valid row of the same source: (line, the
+/// row as shown, why, what it looks like). A row whose external id is already in the database
+/// is not listed: it is the same referral, and is skipped as present.
+fn possible_duplicates(
+    conn: &rusqlite::Connection,
+    parsed: &ParsedFile,
+) -> Result<Vec<(u64, String, crate::domain::duplicate::Likeness, String)>, StoreError> {
+    use crate::domain::duplicate::{Candidate, DUPLICATE_WINDOW_DAYS, likeness};
+    use std::collections::HashMap;
+    let valid: Vec<(u64, &ImportedReferral)> = parsed
+        .rows
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok().map(|ok| (r.line, ok)))
+        .collect();
+    let (Some(first), Some(last)) = (
+        valid.iter().map(|(_, r)| r.fields.received_on).min(),
+        valid.iter().map(|(_, r)| r.fields.received_on).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let window = chrono::Duration::days(DUPLICATE_WINDOW_DAYS);
+    let existing = referrals::received_between(conn, first - window, last + window)?;
+    // Earlier rows and stored referrals, found by fødselsnummer and by folded name.
+    struct Known {
+        candidate: Candidate,
+        external_id: Option<String>,
+        shown: String,
+    }
+    let mut known: Vec<Known> = existing
+        .into_iter()
+        .map(|(e, external_id)| Known {
+            candidate: e.candidate,
+            external_id,
+            shown: format!("henvisning nr. {}: {}", e.id.0, e.shown),
+        })
+        .collect();
+    let stored_count = known.len();
+    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    let index = |k: &Known,
+                 i: usize,
+                 by_id: &mut HashMap<String, Vec<usize>>,
+                 by_name: &mut HashMap<String, Vec<usize>>| {
+        if let Some(id) = &k.candidate.national_id {
+            by_id.entry(id.clone()).or_default().push(i);
+        }
+        by_name.entry(k.candidate.name.clone()).or_default().push(i);
+    };
+    for (i, k) in known.iter().enumerate() {
+        index(k, i, &mut by_id, &mut by_name);
+    }
+    let mut found = Vec::new();
+    for (line, r) in valid {
+        let candidate = Candidate::of(&r.fields);
+        let mut near: Vec<usize> = candidate
+            .national_id
+            .as_ref()
+            .and_then(|id| by_id.get(id))
+            .into_iter()
+            .chain(by_name.get(&candidate.name))
+            .flatten()
+            .copied()
+            .collect();
+        near.sort_unstable();
+        near.dedup();
+        let stored = |i: usize| i < stored_count;
+        // The same referral (skipped as present), or two rows of one source that the source
+        // itself tells apart by their referral ids (a hospital system's export).
+        let told_apart = |i: usize, k: &Known| match (&r.fields.external_id, &k.external_id) {
+            (Some(a), Some(b)) => a == b || !stored(i),
+            _ => false,
+        };
+        if let Some((k, why)) = near.iter().find_map(|&i| {
+            let k = &known[i];
+            if told_apart(i, k) {
+                return None;
+            }
+            likeness(&candidate, &k.candidate).map(|why| (k, why))
+        }) {
+            found.push((
+                line,
+                format!(
+                    "{}, mottatt {}",
+                    r.fields.patient,
+                    crate::calendar::format_date(r.fields.received_on)
+                ),
+                why,
+                k.shown.clone(),
+            ));
+        }
+        let k = Known {
+            candidate,
+            external_id: r.fields.external_id.clone(),
+            shown: format!("linje {line} i samme kilde"),
+        };
+        let i = known.len();
+        index(&k, i, &mut by_id, &mut by_name);
+        known.push(k);
+    }
+    Ok(found)
+}
+
+/// Which possible duplicates to leave out under `policy`, and each one as the report lists it.
+fn decide_duplicates(
+    found: &[(u64, String, crate::domain::duplicate::Likeness, String)],
+    policy: &Duplicates,
+) -> (std::collections::BTreeSet<u64>, Vec<PossibleDuplicate>) {
+    let mut leave_out = std::collections::BTreeSet::new();
+    let listed = found
+        .iter()
+        .map(|(line, row, likeness, other)| {
+            let handled = match policy {
+                Duplicates::Ask => DuplicateHandling::Asked,
+                Duplicates::Import => DuplicateHandling::Imported,
+                Duplicates::ImportLines(lines) if lines.contains(line) => {
+                    DuplicateHandling::Imported
+                }
+                Duplicates::Skip | Duplicates::ImportLines(_) => DuplicateHandling::Skipped,
+            };
+            if handled == DuplicateHandling::Skipped {
+                leave_out.insert(*line);
+            }
+            PossibleDuplicate {
+                line: *line,
+                row: row.clone(),
+                likeness: *likeness,
+                other: other.clone(),
+                handled,
+            }
+        })
+        .collect();
+    (leave_out, listed)
 }
 
 /// Writes invalid rows with their original fields plus a reason column (UTF-8 with BOM and
@@ -1320,7 +1554,8 @@ mod tests {
                     01.03.2025,\"Nordmann, Kari\",1970,\"Smerter\nflere år\"\n";
         let parsed = parse(text, iso("2026-11-22")).unwrap();
         let r = parsed.rows[0].result.as_ref().unwrap();
-        assert_eq!(r.fields.patient, "Nordmann, Kari");
+        // "Etternavn, Fornavn" is stored given name first (issue 23, item 13).
+        assert_eq!(r.fields.patient, "Kari Nordmann");
         assert_eq!(r.fields.birth_year, Some(1970));
         assert_eq!(r.fields.problem, "Smerter\nflere år");
     }

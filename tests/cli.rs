@@ -637,3 +637,52 @@ fn the_demo_clinic_has_a_team_and_a_year_of_meetings_with_minutes() {
         "{share}\n{stats}"
     );
 }
+
+/// Issue 23, item 2: a list without referral ids imported twice does not put the patients in
+/// twice. The second import stops at the possible duplicates and names them; then
+/// `--skip-duplicates` leaves them out and `--import-duplicates` takes them anyway. Seen
+/// failing before the fix: the second import added the three again.
+#[test]
+fn a_list_imported_twice_stops_at_the_possible_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let csv = dir.path().join("liste.csv");
+    std::fs::write(
+        &csv,
+        "mottatt;pasient;fodselsnummer;fodselsar;henviser\n\
+         2026-11-16;Bjørn Ødegård;13097248022;;Dr. Næss\n\
+         2026-11-17;Kari Nordmann;;1970;Dr. Berg\n\
+         2026-11-18;Per Hansen;;;Dr. Berg\n",
+    )
+    .unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "--db", p(&db), "--today", "2026-11-23", p(&csv)];
+        args.extend(extra);
+        inntak(&args)
+    };
+    let first = import(&[]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(count(&db), 3);
+    let again = import(&[]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stdout));
+    let err = text(&again.stderr);
+    for expected in [
+        "linje 2: Bjørn Ødegård, mottatt 16.11.2026 – samme fødselsnummer som henvisning nr. 1",
+        "linje 3: Kari Nordmann, mottatt 17.11.2026 – samme navn og fødselsår som henvisning nr. 2",
+        "linje 4: Per Hansen, mottatt 18.11.2026 – samme navn, henviser og mottaksdag",
+        "Ingenting ble importert: 3 rader ligner",
+        "--skip-duplicates",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert_eq!(count(&db), 3);
+    let skipped = import(&["--skip-duplicates"]);
+    assert!(skipped.status.success(), "{}", text(&skipped.stderr));
+    assert!(text(&skipped.stdout).contains("(hoppet over)"));
+    assert!(text(&skipped.stdout).contains("Importerte 0 henvisninger"));
+    assert_eq!(count(&db), 3);
+    let taken = import(&["--import-duplicates"]);
+    assert!(taken.status.success(), "{}", text(&taken.stderr));
+    assert!(text(&taken.stdout).contains("(importert likevel)"));
+    assert_eq!(count(&db), 6);
+}

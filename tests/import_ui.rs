@@ -5,7 +5,7 @@
 //! confirm, and a mapping remembered for the next file with the same columns.
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use inntak::clock::Clock;
 use inntak::domain::referral::iso;
 use inntak::store::{Store, settings};
@@ -389,4 +389,114 @@ fn an_import_into_an_encrypted_database_uses_the_windows_key() {
             .and_then(|c| c.query_row("SELECT count(*) FROM referrals", [], |r| r.get::<_, i64>(0)))
             .is_err()
     );
+}
+
+/// Issue 23, items 2 and 7: after a partial import the summary lists the rows left out and
+/// says to import only the corrected ones; importing the whole corrected file again stops at
+/// the rows already in (same fødselsnummer, or same name and birth year, within 30 days),
+/// and "hopp over" leaves them out. Seen failing before the fix: the valid rows came in
+/// twice ("0 fantes fra før") and the summary listed no rows.
+#[test]
+fn a_corrected_reimport_asks_about_duplicates_and_the_summary_names_the_failed_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let csv = dir.path().join("liste.csv");
+    let write = |third: &str| {
+        std::fs::write(
+            &csv,
+            format!(
+                "mottatt;pasient;fodselsnummer;fodselsar;henviser\n\
+                 16.11.2026;Bjørn Ødegård;13097248022;;Dr. Næss\n\
+                 17.11.2026;Nordmann, Kari;;1970;Dr. Berg\n\
+                 {third};Per Hansen;;1981;Dr. Berg\n"
+            ),
+        )
+        .unwrap()
+    };
+    write("31.11.2026");
+    let mut harness = harness(empty_store(&db));
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "Velg vår kolonne");
+    harness.get_by_label("Importer de gyldige (2)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 2 henvisninger.");
+    harness.get_by_label_contains("De 2 gyldige er importert");
+    harness.get_by_label_contains("importer bare de rettede radene");
+    harness.get_by_label_contains("linje 4: mottatt: «31.11.2026» er ikke en dato");
+    harness.get_by_label("Lukk").click();
+    harness.run_ok();
+    assert_eq!(count(&db, "referrals"), 2);
+    // "Etternavn, Fornavn" is stored as "Fornavn Etternavn".
+    assert!(
+        harness
+            .state()
+            .queue()
+            .rows
+            .iter()
+            .any(|r| r.patient() == "Kari Nordmann")
+    );
+
+    // The whole file again, corrected: the two already in are found before anything is
+    // written, each with what it looks like.
+    write("20.11.2026");
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "Velg vår kolonne");
+    harness.get_by_label("Importer (3)").click();
+    harness.run_ok();
+    until(
+        &mut harness,
+        "ligner en henvisning som finnes for samme pasient",
+    );
+    harness.get_by_label_contains("2 rader ligner");
+    harness
+        .get_by_label_contains("linje 2: Bjørn Ødegård, mottatt 16.11.2026 – samme fødselsnummer");
+    harness.get_by_label_contains(
+        "linje 3: Kari Nordmann, mottatt 17.11.2026 – samme navn og fødselsår",
+    );
+    assert_eq!(count(&db, "referrals"), 2, "nothing written while asking");
+    harness.get_by_label("Importer, og hopp over 2").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 1 henvisning.");
+    harness.get_by_label_contains(
+        "2 rader som lignet en henvisning for samme pasient ble hoppet over",
+    );
+    assert_eq!(count(&db, "referrals"), 3);
+}
+
+/// Issue 23, item 3: a column the window does not know is an error until the user chooses
+/// "– importeres ikke –" for it; our own labels ("Henvisertype") are recognised. Seen failing
+/// before the fix: "Henvisertype" was dropped without a word and the referral became
+/// "Fastlege".
+#[test]
+fn an_unrecognised_column_is_an_error_until_it_is_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let csv = dir.path().join("avdeling.csv");
+    std::fs::write(
+        &csv,
+        "Mottatt;Pasient;Henviser;Henvisertype;Fagfelt;Merknad\n\
+         16.11.2026;Bjørn Ødegård;Ortopedisk avd.;Sykehusavdeling;ortopedi;ring først\n",
+    )
+    .unwrap();
+    let mut harness = harness(empty_store(&db));
+    drop_files(&mut harness, std::slice::from_ref(&csv));
+    until(&mut harness, "Velg vår kolonne");
+    harness.get_by_label_contains("Kolonne «Merknad» (F) er ikke valgt");
+    assert!(
+        harness
+            .get_by_label("Importer (1)")
+            .accesskit_node()
+            .is_disabled(),
+        "no import while a column is unchosen"
+    );
+    map_column(&mut harness, "Merknad", "– importeres ikke –");
+    assert!(harness.query_by_label_contains("er ikke valgt").is_none());
+    harness.get_by_label("Importer (1)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 1 henvisning.");
+    let kind: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT referrer_kind FROM referrals", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kind, "sykehusavdeling");
 }

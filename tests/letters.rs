@@ -641,6 +641,9 @@ fn a_decisions_letters_and_the_not_informed_set_are_read_by_index() {
     );
 }
 
+/// A row of the letters table: (patient, kind, recipient, what it says, what it never says).
+type Row<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], &'a [&'a str]);
+
 /// One referral of `kind` from `referrer`, with a patient address, registered on 02.11.2026.
 fn letter_referral(
     store: &mut Store,
@@ -770,7 +773,7 @@ fn every_letter_says_what_its_reader_needs_and_nothing_meant_for_another() {
     );
     // (patient, kind, recipient) → what the letter must say, and what it must not.
     let fee = "kan bli fakturert";
-    let table: &[(&str, &str, &str, &[&str], &[&str])] = &[
+    let table: &[Row] = &[
         (
             "Rett Pasient",
             "rett",

@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no egui, no SQLite, no clock reads.
 
 pub mod decision;
+pub mod duplicate;
 pub mod identity;
 pub mod letter;
 pub mod meeting;

@@ -479,7 +479,8 @@ impl ReferralDraft {
             Some(d) => d,
         };
 
-        let patient = self.patient.trim().to_string();
+        // One form for every source: "Etternavn, Fornavn" is stored "Fornavn Etternavn".
+        let patient = super::duplicate::person_name(&self.patient);
         if patient.is_empty() {
             err(Field::Patient, "mangler (navn eller initialer)");
         } else if patient.chars().count() > MAX_SHORT {

@@ -61,6 +61,55 @@ pub fn find_by_external_id(conn: &Connection, external_id: &str) -> rusqlite::Re
         .optional()
 }
 
+/// Every referral received between `from` and `to` (inclusive), as the duplicate check
+/// compares them, with its external id: an import's possible duplicates are looked for among
+/// these.
+pub fn received_between(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> rusqlite::Result<Vec<(crate::domain::duplicate::Existing, Option<String>)>> {
+    use crate::domain::duplicate::{Candidate, Existing};
+    let mut stmt = conn.prepare(
+        "SELECT id, received_on, patient, national_id, birth_year, referrer_name, status,
+                external_id
+         FROM referrals WHERE received_on BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+        let received: NaiveDate = r.get(1)?;
+        let patient: String = r.get(2)?;
+        let national_id: Option<String> = r.get(3)?;
+        let referrer: String = r.get(5)?;
+        let status: String = r.get(6)?;
+        let status =
+            ReferralStatus::from_code(&status).map_or(status, |s| s.label_nb().to_lowercase());
+        let candidate = Candidate::new(
+            received,
+            &patient,
+            national_id.as_deref(),
+            r.get(4)?,
+            &referrer,
+        );
+        let by = if referrer.is_empty() {
+            String::new()
+        } else {
+            format!(" fra {referrer}")
+        };
+        Ok((
+            Existing {
+                id: ReferralId(r.get(0)?),
+                candidate,
+                shown: format!(
+                    "{patient}, mottatt {}{by} ({status})",
+                    crate::calendar::format_date(received)
+                ),
+            },
+            r.get(7)?,
+        ))
+    })?;
+    rows.collect()
+}
+
 /// Inserts a referral and its audit row. `action` says where it came from (`Create` from the
 /// form, `Import`, `Demo`).
 pub fn insert(

@@ -63,6 +63,9 @@ pub struct ImportJob {
     pub inputs: Vec<PathBuf>,
     /// The column mapping to remember for this source (its key and our column per theirs).
     pub remember: Option<(String, Vec<String>)>,
+    /// What to do with rows that look like a referral already there: ask first, then as
+    /// the user chose.
+    pub duplicates: crate::csvio::Duplicates,
 }
 
 /// What an import's thread hands back: the report (or why nothing was imported), and the
@@ -72,6 +75,8 @@ pub struct ImportJob {
 pub struct ImportOutcome {
     pub result: Result<crate::csvio::ImportReport, String>,
     pub queue: Option<crate::queue::QueueModel>,
+    /// The rows, back when the import stopped to ask about possible duplicates.
+    pub job: Option<ImportJob>,
 }
 
 /// Referrals in: the import dialog.

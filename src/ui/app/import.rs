@@ -44,6 +44,7 @@ impl App {
                 let outcome = Arc::try_unwrap(outcome.0).unwrap_or_else(|shared| ImportOutcome {
                     result: shared.result.clone(),
                     queue: None,
+                    job: shared.job.clone(),
                 });
                 self.import_finished(outcome);
             }
@@ -71,10 +72,12 @@ impl App {
         let options = ImportOptions {
             skip_invalid: true,
             write_rejects: false,
+            duplicates: job.duplicates.clone(),
             ..ImportOptions::default()
         };
         let progress = Arc::new(Progress::default());
-        let total = job.parsed.rows.len();
+        // The rows that can be imported: a refused file (a Dialogmelding) is not counted.
+        let total = job.parsed.rows.iter().filter(|r| r.result.is_ok()).count();
         let (tx, rx) = std::sync::mpsc::channel();
         let today = self.clock.today();
         if self.store.is_exclusive() {
@@ -91,14 +94,15 @@ impl App {
                 Some(&progress),
             )
             .map_err(|e| e.to_string());
+            let asks = result.as_ref().is_ok_and(|r| r.asks_about_duplicates());
             let _ = tx.send(ImportOutcome {
                 result,
                 queue: None,
+                job: asks.then_some(job),
             });
         } else {
             let (path, key) = (self.store.path().to_path_buf(), self.store.key().cloned());
             let (actor, at) = (self.actor.clone(), self.clock.now());
-            let ImportJob { parsed, inputs, .. } = job;
             let shared = progress.clone();
             std::thread::spawn(move || {
                 let unlock = key.map_or_else(Unlock::none, Unlock::key);
@@ -109,13 +113,17 @@ impl App {
                         let change = Change { actor: &actor, at };
                         let report = crate::csvio::import_parsed(
                             &mut store,
-                            &parsed,
-                            &inputs,
+                            &job.parsed,
+                            &job.inputs,
                             &options,
                             change,
                             Some(&shared),
                         )
                         .map_err(|e| e.to_string())?;
+                        if report.asks_about_duplicates() {
+                            // Nothing written: the queue is as it was.
+                            return Ok(report);
+                        }
                         // The new queue, built here rather than on the window's thread (at
                         // 100,000 referrals that would hold the window for most of a second).
                         // If it cannot be read here, the window reads it as after any write.
@@ -124,7 +132,12 @@ impl App {
                         });
                         Ok(report)
                     });
-                let _ = tx.send(ImportOutcome { result, queue });
+                let asks = result.as_ref().is_ok_and(|r| r.asks_about_duplicates());
+                let _ = tx.send(ImportOutcome {
+                    result,
+                    queue,
+                    job: asks.then_some(job),
+                });
             });
         }
         if let Some(dialog) = &mut self.import {
@@ -137,7 +150,15 @@ impl App {
     }
 
     fn import_finished(&mut self, outcome: ImportOutcome) {
-        let ImportOutcome { result, queue } = outcome;
+        let ImportOutcome { result, queue, job } = outcome;
+        if let (Ok(report), Some(job)) = (&result, job)
+            && report.asks_about_duplicates()
+        {
+            if let Some(dialog) = &mut self.import {
+                dialog.ask_about_duplicates(job, report.possible_duplicates.clone());
+            }
+            return;
+        }
         let summary = match &result {
             Ok(report) => {
                 match queue {
@@ -178,6 +199,8 @@ impl App {
                     decisions: report.decisions,
                     already_present: report.already_present.len(),
                     skipped_invalid: report.rejected_rows,
+                    invalid_rows: report.invalid_rows.clone(),
+                    duplicates: report.possible_duplicates.clone(),
                     undated: report.undated_decisions,
                     sheet: report.sheet.clone(),
                 })

@@ -52,6 +52,10 @@ enum Source {
     Table {
         table: SourceTable,
         mapping: Vec<Option<Field>>,
+        /// Columns the user said are not imported. A column with data that is neither mapped
+        /// nor skipped stops the import: a column the window does not recognise is never
+        /// dropped without a word.
+        skipped: Vec<bool>,
     },
     Xml(Vec<XmlRow>),
 }
@@ -63,6 +67,10 @@ pub struct ImportSummary {
     pub decisions: usize,
     pub already_present: usize,
     pub skipped_invalid: usize,
+    /// The invalid rows left out: the line (a file's number for Henvisning files) and why.
+    pub invalid_rows: Vec<(u64, String)>,
+    /// Possible duplicates, and whether each was imported or left out.
+    pub duplicates: Vec<csvio::PossibleDuplicate>,
     pub undated: usize,
     /// The spreadsheet sheet read (named in the summary).
     pub sheet: Option<String>,
@@ -82,7 +90,17 @@ enum Stage {
     Reading(Receiver<Result<Loaded, String>>),
     Preview,
     Running(RunningImport),
+    /// The import stopped before writing, at rows that look like referrals already there:
+    /// the user chooses, row by row, to leave each out (the default) or import it anyway.
+    Duplicates(Box<DuplicateChoice>),
     Done(Result<ImportSummary, String>),
+}
+
+/// The rows back from an import that stopped at possible duplicates, with the choices.
+pub struct DuplicateChoice {
+    job: ImportJob,
+    found: Vec<csvio::PossibleDuplicate>,
+    import_anyway: std::collections::BTreeSet<u64>,
 }
 
 pub struct ImportDialog {
@@ -158,7 +176,12 @@ impl ImportDialog {
                 } else {
                     vec![None; table.header.len()]
                 };
-                self.set_source(Source::Table { table, mapping });
+                let skipped = empty_columns(&table);
+                self.set_source(Source::Table {
+                    table,
+                    mapping,
+                    skipped,
+                });
             }
             Err(e) => {
                 self.stage = Stage::Start;
@@ -200,6 +223,27 @@ impl ImportDialog {
         self.stage = Stage::Done(result);
     }
 
+    /// The import stopped at possible duplicates (nothing written): ask about them.
+    pub fn ask_about_duplicates(&mut self, job: ImportJob, found: Vec<csvio::PossibleDuplicate>) {
+        self.stage = Stage::Duplicates(Box::new(DuplicateChoice {
+            job,
+            found,
+            import_anyway: Default::default(),
+        }));
+    }
+
+    /// The XML files' names, when the source is Henvisning files (a line is a file).
+    fn xml_files(&self) -> Option<Vec<String>> {
+        match &self.source {
+            Some(Source::Xml(rows)) => Some(
+                rows.iter()
+                    .map(|r| henvisning::file_name(&r.file))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     pub fn ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         self.poll(ctx, actions);
         let width = (ctx.content_rect().width() - 80.0).clamp(420.0, 1180.0);
@@ -215,6 +259,11 @@ impl ImportDialog {
         let modal = egui::Modal::new(egui::Id::unique("import_dialog")).show(ctx, |ui| {
             ui.set_width(width);
             ui.set_max_height(height);
+            // One height while the preview is shown: the dialog is centred, and a height that
+            // followed the content moved it under the mouse after each column choice.
+            if matches!(self.stage, Stage::Preview | Stage::Duplicates(_)) {
+                ui.set_min_height(height);
+            }
             ui.heading("Importer henvisninger");
             ui.add_space(4.0);
             match &self.stage {
@@ -231,7 +280,11 @@ impl ImportDialog {
                 }
                 Stage::Preview => self.preview_ui(ui, actions),
                 Stage::Running(run) => running_ui(ui, run),
-                Stage::Done(result) => done_ui(ui, result, actions),
+                Stage::Duplicates(_) => self.duplicates_ui(ui, actions),
+                Stage::Done(result) => {
+                    let files = self.xml_files();
+                    done_ui(ui, result, files.as_deref(), actions)
+                }
             }
         });
         if modal.should_close() && !self.running() {
@@ -258,7 +311,9 @@ impl ImportDialog {
             },
             Stage::Running(run) => match run.result.try_recv() {
                 Ok(result) => {
-                    actions.push(Action::Import(ImportAction::Finished(Shared::new(result))))
+                    actions.push(Action::Import(ImportAction::Finished(Shared::new(result))));
+                    // The summary is drawn at once, not when the mouse next moves.
+                    ctx.request_repaint();
                 }
                 Err(TryRecvError::Empty) => {
                     ctx.request_repaint_after(std::time::Duration::from_millis(50))
@@ -355,8 +410,12 @@ impl ImportDialog {
         }
         ui.add_space(4.0);
         match &mut self.source {
-            Some(Source::Table { table, mapping, .. }) => {
-                changed |= mapping_ui(ui, table, mapping);
+            Some(Source::Table {
+                table,
+                mapping,
+                skipped,
+            }) => {
+                changed |= mapping_ui(ui, table, mapping, skipped);
             }
             Some(Source::Xml(rows)) => {
                 changed |= xml_ui(ui, rows);
@@ -374,6 +433,23 @@ impl ImportDialog {
             }
             _ => (0, 0),
         };
+        let unchosen = match &self.source {
+            Some(Source::Table {
+                table,
+                mapping,
+                skipped,
+            }) => unchosen_columns(table, mapping, skipped),
+            _ => Vec::new(),
+        };
+        for column in &unchosen {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!(
+                    "Kolonne {column} er ikke valgt: velg vår kolonne for den, eller \
+                     «– importeres ikke –» hvis den ikke skal med."
+                ),
+            );
+        }
         match &self.parsed {
             Some(Err(e)) => {
                 ui.colored_label(theme::ERROR_TEXT, e);
@@ -405,7 +481,7 @@ impl ImportDialog {
                 format!("Importer ({valid})")
             };
             if ui
-                .add_enabled(valid > 0, egui::Button::new(label))
+                .add_enabled(valid > 0 && unchosen.is_empty(), egui::Button::new(label))
                 .clicked()
                 && let Some(Ok(parsed)) = self.parsed.take()
             {
@@ -414,14 +490,21 @@ impl ImportDialog {
                     _ => Vec::new(),
                 };
                 let remember = match &self.source {
-                    Some(Source::Table { table, mapping, .. })
-                        if !matches!(self.origin, ImportOrigin::Pasted(_)) || self.has_header =>
-                    {
+                    Some(Source::Table {
+                        table,
+                        mapping,
+                        skipped,
+                    }) if !matches!(self.origin, ImportOrigin::Pasted(_)) || self.has_header => {
                         Some((
                             super::prefs::mapping_key(&table.header),
                             mapping
                                 .iter()
-                                .map(|f| f.map_or(String::new(), |f| f.csv_column().to_string()))
+                                .zip(skipped)
+                                .map(|(f, skip)| match f {
+                                    Some(f) => f.csv_column().to_string(),
+                                    None if *skip => SKIPPED_COLUMN.to_string(),
+                                    None => String::new(),
+                                })
                                 .collect(),
                         ))
                     }
@@ -432,8 +515,93 @@ impl ImportDialog {
                         parsed,
                         inputs,
                         remember,
+                        duplicates: csvio::Duplicates::Ask,
                     },
                 ))));
+            }
+            if ui.button("Avbryt").clicked() {
+                actions.push(Action::Import(ImportAction::Close));
+            }
+        });
+    }
+
+    /// The rows that look like a referral already there (or an earlier row): each with
+    /// "Importer likevel" (unticked: left out), then the import of the rest.
+    fn duplicates_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let files = self.xml_files();
+        let Stage::Duplicates(choice) = &mut self.stage else {
+            return;
+        };
+        let n = choice.found.len();
+        ui.colored_label(
+            theme::WARNING_TEXT,
+            format!(
+                "{} ligner en henvisning som finnes for samme pasient (samme fødselsnummer, eller \
+                 navn og fødselsår, innen 30 dager). Ingenting er importert ennå.",
+                if n == 1 {
+                    "1 rad".to_string()
+                } else {
+                    format!("{n} rader")
+                }
+            ),
+        );
+        ui.label("Kryss av for dem som likevel skal importeres; de andre hoppes over.");
+        ui.horizontal(|ui| {
+            if ui.button("Hopp over alle").clicked() {
+                choice.import_anyway.clear();
+            }
+            if ui.button("Importer alle likevel").clicked() {
+                choice.import_anyway = choice.found.iter().map(|d| d.line).collect();
+            }
+        });
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+        egui::ScrollArea::vertical()
+            .id_salt("import_duplicates")
+            .max_height((ui.available_height() - 80.0).max(120.0))
+            .show_rows(ui, row_height, n, |ui, range| {
+                for d in &choice.found[range] {
+                    let mut anyway = choice.import_anyway.contains(&d.line);
+                    let text = match &files {
+                        Some(names) => d.text().replacen(
+                            &format!("linje {}", d.line),
+                            crate::henvisning::file_of_line(names, d.line),
+                            1,
+                        ),
+                        None => d.text(),
+                    };
+                    if ui
+                        .checkbox(&mut anyway, format!("Importer likevel – {text}"))
+                        .changed()
+                    {
+                        if anyway {
+                            choice.import_anyway.insert(d.line);
+                        } else {
+                            choice.import_anyway.remove(&d.line);
+                        }
+                    }
+                }
+            });
+        ui.add_space(6.0);
+        let left_out = n - choice.import_anyway.len();
+        ui.horizontal(|ui| {
+            let label = if left_out == 0 {
+                "Importer alle".to_string()
+            } else {
+                format!("Importer, og hopp over {left_out}")
+            };
+            if ui.button(label).clicked()
+                && let Stage::Duplicates(choice) =
+                    std::mem::replace(&mut self.stage, Stage::Preview)
+            {
+                let DuplicateChoice {
+                    mut job,
+                    import_anyway,
+                    ..
+                } = *choice;
+                job.duplicates = csvio::Duplicates::ImportLines(import_anyway);
+                job.remember = None;
+                actions.push(Action::Import(ImportAction::Start(Shared::new(job))));
+                return;
             }
             if ui.button("Avbryt").clicked() {
                 actions.push(Action::Import(ImportAction::Close));

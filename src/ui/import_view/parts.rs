@@ -9,6 +9,7 @@ pub(super) fn mapping_ui(
     ui: &mut egui::Ui,
     table: &SourceTable,
     mapping: &mut [Option<Field>],
+    skipped: &mut [bool],
 ) -> bool {
     let mut changed = false;
     let fields = csvio::importable_fields();
@@ -24,20 +25,40 @@ pub(super) fn mapping_ui(
                         ui.strong(short(name, 24));
                     }
                     ui.end_row();
-                    for (i, chosen) in mapping.iter_mut().enumerate() {
-                        let text = chosen.map_or("– importeres ikke –", |f| f.label_nb());
+                    for (i, (chosen, skip)) in
+                        mapping.iter_mut().zip(skipped.iter_mut()).enumerate()
+                    {
+                        let text = match (*chosen, *skip) {
+                            (Some(f), _) => egui::RichText::new(f.label_nb()),
+                            (None, true) => egui::RichText::new("– importeres ikke –"),
+                            (None, false) => {
+                                egui::RichText::new("– velg –").color(theme::ERROR_TEXT)
+                            }
+                        };
                         let theirs = table.header.get(i).map_or("", |h| h.trim());
                         egui::ComboBox::from_id_salt(("import_map", i))
                             .selected_text(text)
                             .width(150.0)
                             .show_ui(ui, |ui| {
-                                changed |= ui
-                                    .selectable_value(chosen, None, "– importeres ikke –")
-                                    .changed();
+                                if ui
+                                    .selectable_label(
+                                        chosen.is_none() && *skip,
+                                        "– importeres ikke –",
+                                    )
+                                    .clicked()
+                                {
+                                    *chosen = None;
+                                    *skip = true;
+                                    changed = true;
+                                }
                                 for f in &fields {
-                                    changed |= ui
+                                    if ui
                                         .selectable_value(chosen, Some(*f), f.label_nb())
-                                        .changed();
+                                        .changed()
+                                    {
+                                        *skip = false;
+                                        changed = true;
+                                    }
                                 }
                             })
                             .response
@@ -184,11 +205,21 @@ pub(super) fn running_ui(ui: &mut egui::Ui, run: &RunningImport) {
     };
     ui.label("Importerer … (alt eller ingenting: avbryter du, blir ingenting importert)");
     ui.add(egui::ProgressBar::new(share).show_percentage());
-    ui.label(format!(
-        "{} av {} rader",
-        crate::stats::thousands(done),
-        crate::stats::thousands(run.total)
-    ));
+    if done >= run.total {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!(
+                "Alle {} rader er lest inn; lagrer og oppdaterer køen …",
+                crate::stats::thousands(run.total)
+            ));
+        });
+    } else {
+        ui.label(format!(
+            "{} av {} rader",
+            crate::stats::thousands(done),
+            crate::stats::thousands(run.total)
+        ));
+    }
     if run.progress.cancel.load(Ordering::Relaxed) {
         ui.label("Avbryter …");
     } else if ui.button("Avbryt importen").clicked() {
@@ -199,6 +230,7 @@ pub(super) fn running_ui(ui: &mut egui::Ui, run: &RunningImport) {
 pub(super) fn done_ui(
     ui: &mut egui::Ui,
     result: &Result<ImportSummary, String>,
+    files: Option<&[String]>,
     actions: &mut Vec<Action>,
 ) {
     match result {
@@ -222,18 +254,52 @@ pub(super) fn done_ui(
                     s.already_present
                 ));
             }
+            let skipped: Vec<_> = s
+                .duplicates
+                .iter()
+                .filter(|d| d.handled == csvio::DuplicateHandling::Skipped)
+                .collect();
+            let anyway = s.duplicates.len() - skipped.len();
+            if !skipped.is_empty() {
+                ui.label(format!(
+                    "{} som lignet en henvisning for samme pasient ble hoppet over.",
+                    rows_nb(skipped.len())
+                ));
+            }
+            if anyway > 0 {
+                ui.label(format!(
+                    "{} som lignet en henvisning for samme pasient ble importert likevel.",
+                    rows_nb(anyway)
+                ));
+            }
             if s.skipped_invalid > 0 {
                 ui.colored_label(
                     theme::ERROR_TEXT,
                     format!(
-                        "{} med feil ble ikke importert; rett dem i kilden og importer på nytt.",
-                        if s.skipped_invalid == 1 {
-                            "1 rad".to_string()
-                        } else {
-                            format!("{} rader", s.skipped_invalid)
-                        }
+                        "{} med feil ble ikke importert. De {} gyldige er importert – rett \
+                         radene under i kilden og importer bare de rettede radene (ellers kommer \
+                         de andre inn to ganger).",
+                        rows_nb(s.skipped_invalid),
+                        s.imported
                     ),
                 );
+                let lines: Vec<String> = s
+                    .invalid_rows
+                    .iter()
+                    .map(|(line, why)| match files {
+                        Some(names) => format!("{}: {why}", henvisning::file_of_line(names, *line)),
+                        None => format!("linje {line}: {why}"),
+                    })
+                    .collect();
+                let row_height = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
+                egui::ScrollArea::vertical()
+                    .id_salt("import_done_errors")
+                    .max_height(160.0)
+                    .show_rows(ui, row_height, lines.len(), |ui, range| {
+                        for line in &lines[range] {
+                            ui.colored_label(theme::ERROR_TEXT, line);
+                        }
+                    });
             }
             if s.undated > 0 {
                 ui.label(format!(
@@ -257,6 +323,15 @@ pub(super) fn done_ui(
     ui.add_space(6.0);
     if ui.button("Lukk").clicked() {
         actions.push(Action::Import(ImportAction::Close));
+    }
+}
+
+/// "1 rad", "2 rader".
+pub(super) fn rows_nb(n: usize) -> String {
+    if n == 1 {
+        "1 rad".into()
+    } else {
+        format!("{n} rader")
     }
 }
 

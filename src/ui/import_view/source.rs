@@ -15,7 +15,11 @@ pub(super) fn load(
     remembered: &std::collections::BTreeMap<String, Vec<String>>,
     today: NaiveDate,
 ) -> Loaded {
-    if let Source::Table { table, mapping, .. } = &mut source
+    if let Source::Table {
+        table,
+        mapping,
+        skipped,
+    } = &mut source
         && let Some(saved) = remembered.get(&crate::ui::prefs::mapping_key(&table.header))
         && saved.len() == mapping.len()
     {
@@ -24,6 +28,9 @@ pub(super) fn load(
             .iter()
             .map(|code| fields.iter().copied().find(|f| f.csv_column() == code))
             .collect();
+        for (skip, code) in skipped.iter_mut().zip(saved) {
+            *skip |= code == SKIPPED_COLUMN;
+        }
     }
     let parsed = validated(&source, today);
     Loaded { source, parsed }
@@ -81,7 +88,51 @@ pub(super) fn read_files(
     // The source's own header, whatever its names: the user maps the columns.
     let table = csvio::read_table(file, sheet, |_| Ok(())).map_err(|e| e.to_string())?;
     let mapping = csvio::guess_mapping(&table.header);
-    Ok(Source::Table { table, mapping })
+    let skipped = empty_columns(&table);
+    Ok(Source::Table {
+        table,
+        mapping,
+        skipped,
+    })
+}
+
+/// A remembered "– importeres ikke –" (an empty code is a column never chosen).
+pub(super) const SKIPPED_COLUMN: &str = "-";
+
+/// Columns with neither a header nor a value in any row: nothing to lose, nothing to choose.
+pub(super) fn empty_columns(table: &SourceTable) -> Vec<bool> {
+    (0..table.header.len())
+        .map(|i| {
+            table.header[i].trim().is_empty()
+                && table.rows.iter().all(|r| {
+                    r.as_ref().map_or(true, |(_, cells)| {
+                        cells.get(i).is_none_or(|c| c.trim().is_empty())
+                    })
+                })
+        })
+        .collect()
+}
+
+/// The columns neither mapped nor skipped, as the preview names them ("«Henvisertype» (C)").
+pub(super) fn unchosen_columns(
+    table: &SourceTable,
+    mapping: &[Option<Field>],
+    skipped: &[bool],
+) -> Vec<String> {
+    (0..table.header.len())
+        .filter(|&i| {
+            mapping.get(i).is_none_or(Option::is_none) && !skipped.get(i).copied().unwrap_or(false)
+        })
+        .map(|i| {
+            let name = table.header[i].trim();
+            let letter = csvio::column_letters(i);
+            if name.is_empty() {
+                letter.to_string()
+            } else {
+                format!("«{}» ({letter})", short(name, 40))
+            }
+        })
+        .collect()
 }
 
 /// The Henvisning rows as an import, with the user's confirmations.
