@@ -222,6 +222,7 @@ pub(crate) fn printed_item(
         },
         referrer_kind,
         problem: short(&f.problem, 220),
+        preparation: String::new(),
         outcome: String::new(),
         after_mapping: false,
     }

@@ -157,6 +157,59 @@ fn the_printed_agenda_reads_back_in_order() {
     assert!(!text.contains("Aasen") && text.contains("Å.A."), "{text}");
 }
 
+/// Issue 23, item 8: the paper the team holds shows the preparation meeting mode shows (the
+/// note, the presenter, the provisional views). Seen failing before the fix.
+#[test]
+fn the_printed_agenda_shows_the_preparation() {
+    use inntak::domain::preparation::{Assessment, TrackKind};
+    use inntak::store::preparations;
+    let mut store = store();
+    let aase = referrals::all(store.conn())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.fields.patient == "Åse Aasen")
+        .unwrap()
+        .id;
+    let lise = meetings::members(store.conn()).unwrap()[0].id;
+    store
+        .write(|tx| {
+            preparations::save(tx, aase, "Les MR-svar fra okt.", Some(lise), change())?;
+            preparations::set_view(
+                tx,
+                aase,
+                Profession::Lege,
+                Some(Assessment::Rett(Some(TrackKind::Tverrfaglig))),
+                change(),
+            )?;
+            preparations::set_view(
+                tx,
+                aase,
+                Profession::Psykolog,
+                Some(Assessment::Avslag),
+                change(),
+            )
+        })
+        .unwrap();
+    let (s, planning) = planning_of(&store);
+    let id = planning::find_meeting(&planning, None).unwrap();
+    let options = PrintOptions {
+        initials_only: false,
+        printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
+    };
+    let printed =
+        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
+    let squashed: String = text.split_whitespace().collect();
+    for expected in [
+        "Forberedt: Notat: Les MR-svar fra okt.",
+        "presenteres av Lise Lege",
+        "Lege: Rett – tverrfaglig, Psykolog: Avslag",
+    ] {
+        let e: String = expected.split_whitespace().collect();
+        assert!(squashed.contains(&e), "«{expected}» not in:\n{text}");
+    }
+}
+
 #[test]
 fn a_long_agenda_runs_over_pages_with_page_numbers() {
     let mut store = store();

@@ -133,6 +133,18 @@ fn a_postponement_can_be_taken_back() {
 #[test]
 fn a_referral_is_on_at_most_one_open_agenda_through_a_reopen() {
     let (mut store, tue, thu, [ada, bo, cy]) = started();
+    // Thursday's agenda is stored (a leader edited it): the undecided join its end.
+    store
+        .write(|tx| {
+            meetings::store_agenda(
+                tx,
+                thu,
+                &[],
+                inntak::store::audit::MeetingAction::AgendaAdd,
+                change(),
+            )
+        })
+        .unwrap();
     decide_at(&mut store, tue, ada);
     store
         .write(|tx| meetings::close(tx, tue, change()))
@@ -429,4 +441,46 @@ fn provisional_views_lock_at_the_decision() {
         assessed[0].decision,
         Assessment::Rett(Some(TrackKind::Monofaglig))
     );
+}
+
+/// The agenda of Thursday as the app plans it (stored or proposed).
+fn planned(store: &Store, meeting_date: &str) -> (bool, Vec<ReferralId>) {
+    let today = iso("2026-11-24");
+    let s = settings::load(store.conn()).unwrap();
+    let queue = inntak::model::queue(store.conn(), s.working_day_rule(), today).unwrap();
+    let p = inntak::model::planning::load(store.conn(), &s, &queue, today).unwrap();
+    let view = p
+        .upcoming
+        .iter()
+        .find(|m| m.meeting.date == iso(meeting_date))
+        .unwrap();
+    (
+        view.plan.stored,
+        view.plan.items.iter().map(|(id, _)| *id).collect(),
+    )
+}
+
+/// Issue 23, item 10: closing a meeting leaves the next meeting's live proposal live: the
+/// undecided lead it and newer referrals still fill it. (Before: it was stored with only the
+/// carried items, and the newer ones moved a meeting later until "Foreslå på nytt"; seen
+/// failing.)
+#[test]
+fn closing_keeps_the_next_agenda_a_live_proposal_led_by_the_undecided() {
+    let (mut store, tue, _thu, [ada, bo, cy]) = started();
+    let newer = common::register(
+        &mut store,
+        ReferralDraft {
+            patient: "Dag Dahl".into(),
+            referrer_name: "Dr. Berg".into(),
+            ..ReferralDraft::new(iso("2026-11-23"))
+        },
+        "2026-11-23",
+    );
+    decide_at(&mut store, tue, ada);
+    store
+        .write(|tx| meetings::close(tx, tue, change()))
+        .unwrap();
+    let (stored, items) = planned(&store, "2026-11-26");
+    assert!(!stored, "still a proposal");
+    assert_eq!(items, [bo, cy, newer], "the carried first, then the newer");
 }

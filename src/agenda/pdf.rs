@@ -29,6 +29,9 @@ pub struct PrintedItem {
     pub referrer: String,
     pub referrer_kind: String,
     pub problem: String,
+    /// Agenda only: what the team prepared, as meeting mode shows it ("Notat: … · presenteres
+    /// av Ola Brekke · Lege: Rett – tverrfaglig"); empty when nothing is prepared.
+    pub preparation: String,
     /// Minutes only: the recorded outcome.
     pub outcome: String,
     /// Back from a kartleggingssamtale: rights are given, only the track is chosen (the paper

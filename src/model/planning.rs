@@ -96,6 +96,41 @@ pub fn load(
 }
 
 /// Builds the printed agenda for one upcoming meeting from the planning state.
+/// The preparation as the paper shows it, as meeting mode does: the note, who presents, and
+/// each discipline's provisional view. Initials only: the presenter by initials too (the
+/// note is the team's own text and printed as written).
+fn preparation_text(
+    p: &crate::store::preparations::Preparation,
+    members: &[TeamMember],
+    initials_only: bool,
+) -> String {
+    let mut parts = Vec::new();
+    if !p.note.trim().is_empty() {
+        parts.push(format!("Notat: {}", short(p.note.trim(), 240)));
+    }
+    if let Some(m) = p
+        .presenter
+        .and_then(|id| members.iter().find(|m| m.id == id))
+    {
+        let name = if initials_only {
+            initials(&m.name)
+        } else {
+            m.name.clone()
+        };
+        parts.push(format!("presenteres av {name}"));
+    }
+    if !p.views.is_empty() {
+        parts.push(
+            p.views
+                .iter()
+                .map(|(who, view)| format!("{}: {}", who.label_nb(), view.label_nb()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    parts.join(" · ")
+}
+
 pub fn printed_agenda(
     conn: &Connection,
     settings: &ClinicSettings,
@@ -120,6 +155,7 @@ pub fn printed_agenda(
         .filter(|(_, reason)| reason.is_must())
         .count();
     let mut items = Vec::with_capacity(limit);
+    let members = meetings::members(conn)?;
     for (number, (id, reason)) in view.plan.items[..limit].iter().enumerate() {
         let r: Referral = referrals::get(conn, *id)?;
         let reason_text = match reason {
@@ -142,7 +178,9 @@ pub fn printed_agenda(
             }
             _ => base.problem.clone(),
         };
+        let prepared = crate::store::preparations::get(conn, *id)?;
         items.push(PrintedItem {
+            preparation: preparation_text(&prepared, &members, options.initials_only),
             must: reason.is_must(),
             reason: reason_text,
             days_left: item_left_at_meeting(

@@ -810,7 +810,13 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
                 undecided.len()
             ))
         })?;
-        append_to_agenda(tx, next.id, &undecided, change)?;
+        // A stored next agenda (edited, or holding postponed items) gets them at its end. A
+        // live proposal stays live: it takes them first (they are the oldest, by deadline)
+        // and still fills up with newer referrals. Storing only the carried items froze it
+        // at those, and pushed the newer ones a meeting later.
+        if agenda(tx, next.id)?.is_some() {
+            append_to_agenda(tx, next.id, &undecided, change)?;
+        }
     }
     let moved: Vec<i64> = undecided.iter().map(|i| i.referral.0).collect();
     log(
