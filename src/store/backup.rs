@@ -118,6 +118,49 @@ pub fn verify(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, St
     store::table_counts(&conn).map_err(|e| refuse(format!("tabellene kan ikke leses ({e})")))
 }
 
+/// What the restore question says of a backup: when it was taken (from its name, else the
+/// file's time) and what it holds ("2 010 henvisninger, siste mottatt 23.11.2026"). `key`:
+/// the backup's key, `None` for a plain file or one whose passphrase is not known yet.
+pub fn describe(path: &Path, key: Option<&DbKey>, encrypted_unknown: bool) -> String {
+    let taken = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(parse_file_name)
+        .or_else(|| {
+            let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+            Some(chrono::DateTime::<chrono::Local>::from(modified).naive_local())
+        })
+        .map(|t| {
+            format!(
+                "Tatt {} kl. {}",
+                crate::calendar::format_date(t.date()),
+                t.format("%H:%M")
+            )
+        })
+        .unwrap_or_else(|| "Tidspunktet kopien ble tatt er ukjent".into());
+    if encrypted_unknown {
+        return format!("{taken}. Innholdet vises når passordet kopien ble tatt med, er skrevet.");
+    }
+    let holds = store::open_reader(path, key).and_then(|conn| {
+        conn.query_row(
+            "SELECT count(*), max(received_on) FROM referrals",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<NaiveDate>>(1)?)),
+        )
+    });
+    match holds {
+        Ok((n, Some(last))) => format!(
+            "{taken}. Den har {} henvisninger, den siste mottatt {}.",
+            crate::stats::thousands(n as usize),
+            crate::calendar::format_date(last)
+        ),
+        Ok((n, None)) => format!("{taken}. Den har {n} henvisninger."),
+        Err(_) => {
+            format!("{taken}. Innholdet kunne ikke leses (kontrolleres før gjenopprettingen).")
+        }
+    }
+}
+
 /// What a copy reads: a database file (on a read-only connection of its own), or the open
 /// store's connection (a file on a network share is held by that connection alone).
 #[derive(Clone, Copy)]

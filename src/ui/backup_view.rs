@@ -23,7 +23,8 @@ pub struct Backups {
     /// The real day an automatic backup was last found or taken.
     checked_day: Option<NaiveDate>,
     /// A chosen backup waiting for the user's confirmation.
-    confirm_restore: Option<(PathBuf, FileKind)>,
+    /// With what the copy is (when taken, what it holds).
+    confirm_restore: Option<(PathBuf, FileKind, String)>,
     /// The passphrase typed for a backup taken under another passphrase.
     restore_passphrase: zeroize::Zeroizing<String>,
 }
@@ -207,7 +208,8 @@ impl Backups {
                     .add_filter("Inntak-database", &["sqlite3"])
                     .pick_file()
             {
-                self.ask_restore(file);
+                // The app reads what the copy holds (it has the key).
+                actions.push(Action::Backup(BackupAction::AskRestore(file)));
             }
         });
         ui.colored_label(
@@ -216,7 +218,7 @@ impl Backups {
              mens det er åpent. De siste 14 dagene og 8 ukene beholdes. Kopier aldri \
              databasefilen selv mens vinduet er åpent: bruk sikkerhetskopien.",
         );
-        if let Some((file, kind)) = self.confirm_restore.clone() {
+        if let Some((file, kind, facts)) = self.confirm_restore.clone() {
             let other_passphrase = matches!(kind, FileKind::Encrypted(s) if Some(s) != salt);
             egui::Modal::new(egui::Id::unique("confirm_restore")).show(ui.ctx(), |ui| {
                 ui.set_max_width(520.0);
@@ -227,6 +229,8 @@ impl Backups {
                      selv som «…-erstattet-ÅÅÅÅMMDD-TTMM.sqlite3».",
                     file.display()
                 ));
+                ui.add_space(4.0);
+                ui.strong(facts);
                 if other_passphrase {
                     ui.add_space(6.0);
                     let label = ui
@@ -267,10 +271,19 @@ impl Backups {
         }
     }
 
-    /// Asks for confirmation of a restore from `file` (tests choose the file directly).
-    pub fn ask_restore(&mut self, file: PathBuf) {
+    /// Asks for confirmation of a restore from `file`, saying when it was taken and what it
+    /// holds. `key`: the database's key (a copy under the same passphrase opens with it).
+    pub fn ask_restore(&mut self, file: PathBuf, key: Option<&cipher::DbKey>) {
         // Read once here, not per frame: is the copy encrypted, and with which salt.
         let kind = cipher::file_kind(&file).unwrap_or(FileKind::Plain);
-        self.confirm_restore = Some((file, kind));
+        let (copy_key, unknown) = match kind {
+            FileKind::Encrypted(salt) => match key.filter(|k| k.salt() == salt) {
+                Some(k) => (Some(k), false),
+                None => (None, true),
+            },
+            _ => (None, false),
+        };
+        let facts = crate::store::backup::describe(&file, copy_key, unknown);
+        self.confirm_restore = Some((file, kind, facts));
     }
 }

@@ -289,6 +289,8 @@ pub enum LetterTarget {
 pub enum BackupAction {
     /// A backup now, to the backup folder.
     BackupNow,
+    /// Ask before restoring from this backup (chosen in the file dialog).
+    AskRestore(PathBuf),
     /// Replace the database with this (confirmed) backup; with the passphrase it was taken
     /// with when that is not the database's current one.
     RestoreFrom(PathBuf, Option<crate::store::cipher::Passphrase>),

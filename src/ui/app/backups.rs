@@ -39,7 +39,7 @@ impl App {
     }
 
     pub fn ask_restore(&mut self, file: PathBuf) {
-        self.backups.ask_restore(file);
+        self.backups.ask_restore(file, self.store.key());
     }
 
     /// Collects finished backups and starts the day's automatic one.
@@ -145,6 +145,9 @@ impl App {
         }
         match restored {
             Ok(r) => {
+                // Another database: the import's "only the new ones" and any search belong to
+                // the one replaced.
+                self.set_queue_filter(crate::queue::QueueFilter::default());
                 self.log_output(&r.log(from), &path, "Databasen er gjenopprettet");
                 let kept = r
                     .kept

@@ -275,6 +275,7 @@ impl App {
                     self.info("Tar sikkerhetskopi …");
                 }
             }
+            BackupAction::AskRestore(file) => self.ask_restore(file),
             BackupAction::RestoreFrom(file, passphrase) => self.restore_from(&file, passphrase),
             BackupAction::Encrypt {
                 current,
