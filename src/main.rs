@@ -23,13 +23,9 @@ fn main() {
         Err(e) => fail(&e),
     };
     // A new database only where the user means one: the default file on first start, or
-    // another path after asking (a mistyped --db must not become an empty clinic).
-    if cli.db.is_some() && !path.exists() && !confirm_new_database(&path) {
-        fail(&format!(
-            "Fant ingen database på «{}». Ingen fil er laget.",
-            path.display()
-        ));
-    }
+    // another path after asking in the window (a mistyped --db must not become an empty
+    // clinic).
+    let ask_before_creating = cli.db.is_some() && !path.exists();
     // A new database gets a passphrase first; an encrypted one opens with the key remembered
     // on this machine, or asks for its passphrase. The window checks the file's integrity in
     // the background (writes wait for it).
@@ -38,6 +34,7 @@ fn main() {
     let notices = inntak::store::replace::tidy(&path).notices(&path);
     let vault: Arc<dyn Vault + Sync> = Arc::new(OsVault);
     let gate = match UnlockScreen::needed(&path, vault) {
+        Ok(Err(screen)) if ask_before_creating => Err(screen.ask_before_creating()),
         Ok(gate) => gate,
         Err(e) => fail(&e.to_string()),
     };
@@ -85,21 +82,6 @@ fn main() {
     if let Err(e) = result {
         fail(&format!("Kunne ikke åpne vinduet: {e}"));
     }
-}
-
-/// Asks (in a system dialog) whether to create a new, empty database at `path`.
-fn confirm_new_database(path: &std::path::Path) -> bool {
-    let answer = rfd::MessageDialog::new()
-        .set_level(rfd::MessageLevel::Warning)
-        .set_title("Inntak – ny database?")
-        .set_description(format!(
-            "Det finnes ingen database på\n{}\n\nVil du lage en ny, tom database der? Velg Nei \
-             hvis filnavnet er feil.",
-            path.display()
-        ))
-        .set_buttons(rfd::MessageButtons::YesNo)
-        .show();
-    answer == rfd::MessageDialogResult::Yes
 }
 
 fn fail(message: &str) -> ! {

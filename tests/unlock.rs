@@ -424,3 +424,30 @@ fn the_window_encrypts_a_plain_database_and_changes_its_passphrase() {
     // The remembered key was brought up to date.
     assert!(UnlockScreen::needed(&db, vault).unwrap().is_ok());
 }
+
+/// Issue 23, item 9: a `--db` path with no database asks in the window (before: a system
+/// dialog, and without a dialog program the program exited with one line on stderr and no
+/// window). "Ja" goes on to the passphrase; nothing is created before.
+#[test]
+fn a_named_path_without_a_database_is_asked_about_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("skrivefeil.sqlite3");
+    let vault: Arc<dyn Vault + Sync> = Arc::new(MemoryVault::default());
+    let screen = UnlockScreen::new(&db, Mode::New, vault, None).ask_before_creating();
+    let mut harness = harness(screen);
+    harness.run();
+    harness.get_by_label("Ny database?");
+    harness.get_by_label_contains("Det finnes ingen database på");
+    harness.get_by_label("Nei, avslutt");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::PasswordInput, "Passord")
+            .is_none()
+    );
+    assert!(!db.exists());
+    harness.get_by_label("Ja, lag en ny database").click();
+    harness.run();
+    harness.get_by_label("Ny database: velg et passord");
+    harness.get_by_role_and_label(Role::PasswordInput, "Passord");
+    assert!(!db.exists(), "nothing made before the passphrase");
+}

@@ -56,6 +56,9 @@ pub struct UnlockScreen {
     focused: bool,
     /// Said once the window is open (a key that could not be remembered).
     pub note: Option<String>,
+    /// A path the user named (`--db`) has no database: ask whether to make one there before
+    /// anything else (a mistyped name must not become an empty clinic).
+    ask_new: bool,
 }
 
 impl UnlockScreen {
@@ -81,7 +84,16 @@ impl UnlockScreen {
             opened: None,
             focused: false,
             note: None,
+            ask_new: false,
         }
+    }
+
+    /// Asks first whether a new database is to be made at this path (it was named on the
+    /// command line and does not exist). Asked in the window: a desktop without a dialog
+    /// program still gets the question.
+    pub fn ask_before_creating(mut self) -> Self {
+        self.ask_new = self.mode == Mode::New;
+        self
     }
 
     /// Whether the window must ask before opening the database at `path`: a new file, or an
@@ -227,10 +239,37 @@ impl UnlockScreen {
                 ui.set_max_width(520.0);
                 ui.add_space(ui.available_height() * 0.12);
                 match self.mode {
+                    Mode::New if self.ask_new => self.ask_new_ui(ui),
                     Mode::New => self.new_ui(ui),
                     Mode::Locked(_) => self.locked_ui(ui),
                 }
             });
+        });
+    }
+
+    fn ask_new_ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Ny database?");
+        ui.add_space(6.0);
+        ui.label(format!("Det finnes ingen database på\n{}", self.path.display()));
+        ui.add_space(4.0);
+        ui.label(
+            "Vil du lage en ny, tom database der? Velg Nei hvis filnavnet er feil: da lages \
+             ingen fil.",
+        );
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            let yes = ui.button("Ja, lag en ny database");
+            if !self.focused {
+                yes.request_focus();
+                self.focused = true;
+            }
+            if yes.clicked() {
+                self.ask_new = false;
+                self.focused = false;
+            }
+            if ui.button("Nei, avslutt").clicked() {
+                ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+            }
         });
     }
 
