@@ -237,3 +237,58 @@ fn f1_lists_save_and_new() {
     keys(&mut harness, &[egui::Key::F1]);
     harness.get_by_label("Ctrl+Shift+Enter");
 }
+
+/// Item 13: the views given before the rights decision stay as given when the referral comes
+/// back after a kartlegging (only the track is chosen then). Seen failing before the fix:
+/// the view could be changed.
+#[test]
+fn views_are_locked_on_the_reassessment_after_kartlegging() {
+    use inntak::domain::decision::{Clinician, Track};
+    use inntak::domain::meeting::Profession;
+    use inntak::domain::preparation::{Assessment, TrackKind};
+    use inntak::store::{followups, preparations};
+    let mut store = store_with(&[("Ada Lund", "2026-11-09")]);
+    let ada = referrals::all(store.conn()).unwrap()[0].id;
+    let change = common::change_on("test", "2026-11-20");
+    store
+        .write(|tx| {
+            preparations::set_view(
+                tx,
+                ada,
+                Profession::Lege,
+                Some(Assessment::Rett(Some(TrackKind::Kartlegging))),
+                change,
+            )
+        })
+        .unwrap();
+    common::decide(
+        &mut store,
+        ada,
+        &Outcome::Rett {
+            start_of_care_deadline: Some(iso("2027-01-15")),
+            track: Some(Track::Kartlegging(Clinician::Fysioterapeut)),
+            priority_note: String::new(),
+        },
+        "2026-11-20",
+    );
+    store
+        .write(|tx| followups::report_mapping(tx, ada, iso("2026-11-20"), "Sammensatt", change))
+        .unwrap();
+    let refused = store.write(|tx| {
+        preparations::set_view(
+            tx,
+            ada,
+            Profession::Lege,
+            Some(Assessment::Rett(Some(TrackKind::Tverrfaglig))),
+            change,
+        )
+    });
+    assert!(refused.is_err(), "the first round's view is kept");
+    assert_eq!(
+        preparations::get(store.conn(), ada).unwrap().views,
+        [(
+            Profession::Lege,
+            Assessment::Rett(Some(TrackKind::Kartlegging))
+        )]
+    );
+}

@@ -1203,9 +1203,86 @@ fn every_view_fits_a_1024_by_700_screen() {
     inside(&harness, "Eksporter CSV");
     harness.get_by_label("Møter").click();
     harness.run();
-    for label in ["Start møtet", "Skriv ut agenda (PDF)…"] {
+    // Issue 23, item 11: the agenda's last column and its buttons without sideways scrolling
+    // (the meeting list folds above at this width). Seen failing before the fix.
+    for label in [
+        "Start møtet",
+        "Skriv ut agenda (PDF)…",
+        "Hvorfor",
+        "Fjern 1",
+    ] {
         inside(&harness, label);
     }
+    // Oppfølging with a row selected: the editor does not cover the patients' names.
+    harness.get_by_label("Oppfølging").click();
+    harness.run();
+    let names: Vec<String> = harness
+        .state()
+        .follow_ups()
+        .care
+        .iter()
+        .map(|r| r.patient.clone())
+        .collect();
+    let first = names
+        .into_iter()
+        .find(|n| harness.query_all_by_label(n).next().is_some())
+        .unwrap();
+    harness.get_all_by_label(&first).next().unwrap().click();
+    harness.run();
+    // The row's cell (the editor's heading names the patient too, further right).
+    let name = harness
+        .get_all_by_label(&first)
+        .map(|n| n.rect())
+        .min_by(|a, b| a.min.x.total_cmp(&b.min.x))
+        .unwrap();
+    let editor = harness.get_by_label("Lagre oppstart").rect();
+    assert!(
+        name.max.x <= editor.min.x,
+        "«{first}» at {name:?} runs under the editor at {editor:?}"
+    );
+}
+
+/// Issue 23, item 11: at 150 % text size on a 1280×800 screen (853×533 points) the top bar's
+/// texts do not overlap the tabs, and Innstillinger can be clicked. Seen failing before the
+/// fix (the clinic name and the date were drawn over "Statistikk" and "Innstillinger").
+#[test]
+fn the_top_bar_fits_a_projector_at_150_percent() {
+    let app = App::new(
+        store_with(&[]),
+        Clock::fixed(iso("2026-11-23")),
+        "tester".into(),
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0 / 1.5, 800.0 / 1.5))
+        .build_ui_state(|ui, app: &mut App| app.show(ui), app);
+    harness.run();
+    let tabs: Vec<egui::Rect> = [
+        "Henvisninger",
+        "Møter",
+        "Oppfølging",
+        "Statistikk",
+        "Innstillinger",
+    ]
+    .iter()
+    .map(|t| harness.get_all_by_label(t).next().unwrap().rect())
+    .collect();
+    for other in harness
+        .query_all_by_label_contains("23.11.2026")
+        .chain(harness.query_all_by_label_contains("Smerteklinikk"))
+    {
+        let r = other.rect();
+        assert!(
+            tabs.iter().all(|t| !t.intersects(r)),
+            "{r:?} overlaps a tab {tabs:?}"
+        );
+    }
+    harness
+        .get_all_by_label("Innstillinger")
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    harness.get_by_label("Nytt medlem:");
 }
 
 /// F1 shows every key of the current view; keys pressed meanwhile do nothing behind it.

@@ -59,7 +59,9 @@ fn views(
 /// kept as they were (so the comparison with the decision is honest).
 fn refuse_after_decision(tx: &Transaction<'_>, referral: ReferralId) -> Result<(), StoreError> {
     let r = super::referrals::get(tx, referral)?;
-    if !r.status.awaits_meeting() {
+    // Only before the rights decision: "til ny vurdering" after a kartlegging chooses a
+    // track, and the views given before the first decision are compared with that one.
+    if r.status != crate::domain::ReferralStatus::TilVurdering {
         return Err(StoreError::Rule(format!(
             "«{}» er allerede avgjort ({}); foreløpige vurderinger gis før vedtaket",
             r.fields.patient,

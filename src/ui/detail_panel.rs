@@ -256,7 +256,7 @@ pub fn ui(
             .show(ui, |ui| {
                 match (&view.preparation, &view.preparation_error) {
                     (Some(prep), _) => {
-                        let open = r.status.awaits_meeting();
+                        let open = r.status == crate::domain::ReferralStatus::TilVurdering;
                         super::preparation::preparation_ui(
                             ui,
                             r.id,

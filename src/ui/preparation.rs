@@ -142,9 +142,11 @@ pub(crate) fn preparation_ui(
             }
         });
     if !open_for_views {
-        ui.colored_label(
-            theme::MUTED_TEXT,
-            "Vurderingene er låst: de ble gitt før vedtaket.",
-        );
+        let text = match (prep.views.is_empty(), decision.is_some()) {
+            (true, _) => "Ingen foreløpige vurderinger ble gitt.",
+            (false, true) => "Vurderingene er låst: de ble gitt før vedtaket.",
+            (false, false) => "Vurderingene er låst.",
+        };
+        ui.colored_label(theme::MUTED_TEXT, text);
     }
 }

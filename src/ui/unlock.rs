@@ -250,7 +250,10 @@ impl UnlockScreen {
     fn ask_new_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Ny database?");
         ui.add_space(6.0);
-        ui.label(format!("Det finnes ingen database på\n{}", self.path.display()));
+        ui.label(format!(
+            "Det finnes ingen database på\n{}",
+            self.path.display()
+        ));
         ui.add_space(4.0);
         ui.label(
             "Vil du lage en ny, tom database der? Velg Nei hvis filnavnet er feil: da lages \

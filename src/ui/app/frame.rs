@@ -413,28 +413,63 @@ impl App {
                     actions.push(Action::Nav(NavAction::Show(view)));
                 }
             }
+            // The right-hand texts, as many as the room after the tabs holds: with a large
+            // text size (a projector) they are dropped, clinic name first, rather than drawn
+            // over the tabs (which could then not be clicked).
+            let today = self.clock.today();
+            let fixed = if self.clock.is_fixed() {
+                " (fast dato)"
+            } else {
+                ""
+            };
+            let long_date = format!(
+                "I dag: {} {} uke {}{fixed}",
+                weekday_name_nb(today.weekday()),
+                crate::calendar::format_date(today),
+                today.iso_week().week()
+            );
+            let short_date = format!("{}{fixed}", crate::calendar::format_date(today));
+            let width = |ui: &egui::Ui, text: &str| {
+                egui::WidgetText::from(text)
+                    .into_galley(
+                        ui,
+                        Some(egui::TextWrapMode::Extend),
+                        f32::INFINITY,
+                        egui::TextStyle::Body,
+                    )
+                    .size()
+                    .x
+                    + 2.0 * ui.spacing().item_spacing.x
+            };
+            let room = ui.available_width();
+            let keys = width(ui, "Taster (F1)") + 2.0 * ui.spacing().button_padding.x;
+            let date = width(ui, &long_date);
+            let clinic = width(ui, &self.settings.clinic_name) + 12.0;
+            let show_date = if keys + date <= room {
+                Some(long_date)
+            } else if keys + width(ui, &short_date) <= room {
+                Some(short_date)
+            } else {
+                None
+            };
+            let show_clinic = keys + date + clinic <= room;
+            let show_keys = keys <= room;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui
-                    .small_button("Taster (F1)")
-                    .on_hover_text("Alle tastene i denne visningen")
-                    .clicked()
+                if show_keys
+                    && ui
+                        .small_button("Taster (F1)")
+                        .on_hover_text("Alle tastene i denne visningen")
+                        .clicked()
                 {
                     self.show_keys = true;
                 }
-                let today = self.clock.today();
-                let fixed = if self.clock.is_fixed() {
-                    " (fast dato)"
-                } else {
-                    ""
-                };
-                ui.label(format!(
-                    "I dag: {} {} uke {}{fixed}",
-                    weekday_name_nb(today.weekday()),
-                    crate::calendar::format_date(today),
-                    today.iso_week().week()
-                ));
-                ui.separator();
-                ui.label(&self.settings.clinic_name);
+                if let Some(date) = show_date {
+                    ui.label(date);
+                }
+                if show_clinic {
+                    ui.separator();
+                    ui.label(&self.settings.clinic_name);
+                }
             });
         });
     }

@@ -359,6 +359,11 @@ impl App {
         &self.queue
     }
 
+    /// Oppfølging's lists as loaded (tests).
+    pub fn follow_ups(&self) -> &FollowUps {
+        &self.follow_ups
+    }
+
     /// Sets the queue's search and filters (benchmarks and tests).
     pub fn set_queue_filter(&mut self, filter: crate::queue::QueueFilter) {
         self.queue_panel.set_filter(filter);

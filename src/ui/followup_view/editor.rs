@@ -126,11 +126,13 @@ impl FollowUpView {
                 )
                 .labelled_by(label.id);
             });
-            ui.colored_label(
-                theme::MUTED_TEXT,
-                "uke holder når fristen er mer enn 4 måneder fram; uten tid: egen innkalling",
-            );
         });
+        // Its own line, wrapping: on one line with the field it widened the editor over the
+        // list (the patients' names were cut at 1024 px).
+        ui.colored_label(
+            theme::MUTED_TEXT,
+            "Uke holder når fristen er mer enn 4 måneder fram; uten tid: egen innkalling.",
+        );
         ui.horizontal(|ui| {
             ui.checkbox(&mut ed.has_started, "Startet");
             ui.add_enabled_ui(ed.has_started, |ui| {

@@ -114,6 +114,7 @@ impl FollowUpView {
             .resizable(true)
             .default_size(380.0)
             .min_size(340.0)
+            .max_size((ui.available_width() * 0.45).max(340.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.editor_ui(ui, data, today, actions);
@@ -201,18 +202,20 @@ impl FollowUpView {
                 TableBuilder::new(ui)
                     .striped(true)
                     .sense(egui::Sense::click())
+                    // The patient second: with the editor open on a narrow window the
+                    // name is still read in full.
                     .column(Column::exact(100.0))
+                    .column(Column::initial(170.0).at_least(120.0).clip(true))
                     .column(Column::exact(110.0))
                     .column(Column::initial(150.0).at_least(120.0).clip(true))
-                    .column(Column::initial(180.0).at_least(100.0).clip(true))
                     .column(Column::initial(160.0).clip(true))
                     .column(Column::remainder().at_least(200.0).clip(true))
                     .header(22.0, |mut h| {
                         for title in [
                             "Juridisk frist",
+                            "Pasient",
                             "Igjen",
                             "Status",
-                            "Pasient",
                             "Forløp",
                             "Oppstart",
                         ] {
@@ -234,13 +237,13 @@ impl FollowUpView {
                                 ui.label(format_date(r.frist));
                             });
                             row.col(|ui| {
+                                ui.label(&r.patient);
+                            });
+                            row.col(|ui| {
                                 ui.label(days_left_text(r.days_left));
                             });
                             row.col(|ui| {
                                 ui.colored_label(colour, r.breach.label_nb());
-                            });
-                            row.col(|ui| {
-                                ui.label(&r.patient);
                             });
                             row.col(|ui| {
                                 let track = r.track.map(Track::label_nb).unwrap_or_default();

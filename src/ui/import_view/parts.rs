@@ -145,7 +145,7 @@ pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
                                 changed |= ui
                                     .add(
                                         egui::TextEdit::singleline(&mut row.received)
-                                            .desired_width(90.0),
+                                            .desired_width(104.0),
                                     )
                                     .accessible_name(format!("Mottatt for {file}"))
                                     .changed();

@@ -320,7 +320,9 @@ impl MeetingMode {
             .iter()
             .find(|(r, _)| *r == id)
             .map(|(_, p)| p);
-        let open_for_views = row.status.awaits_meeting();
+        // Views belong to the rights decision: after a kartlegging (the track is chosen
+        // again) the first round's views stay as they were given.
+        let open_for_views = row.status == ReferralStatus::TilVurdering;
         let decided_as = view
             .decided
             .iter()

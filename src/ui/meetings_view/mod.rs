@@ -38,6 +38,10 @@ pub struct MeetingsView {
     confirm_start: Option<MeetingId>,
 }
 
+/// From this width of the view on, the meeting list stands beside the meeting; below it, it
+/// folds above.
+const LIST_BESIDE_WIDTH: f32 = 1150.0;
+
 impl MeetingsView {
     pub fn select(&mut self, id: MeetingId) {
         self.selected = Some(id);
@@ -58,15 +62,37 @@ impl MeetingsView {
         if self.selected.is_none_or(|id| planning.find(id).is_none()) {
             self.selected = planning.upcoming.first().map(|m| m.meeting.id);
         }
-        egui::Panel::left("meeting_list")
-            .resizable(true)
-            .default_size(330.0)
-            .min_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.list_ui(ui, planning, queue, today, default_time, actions)
+        if ui.available_width() >= LIST_BESIDE_WIDTH {
+            egui::Panel::left("meeting_list")
+                .resizable(true)
+                .default_size(330.0)
+                .min_size(300.0)
+                .max_size(ui.available_width() * 0.4)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        self.list_ui(ui, planning, queue, today, default_time, actions)
+                    });
                 });
+        } else {
+            // A narrow window (1024 px, or a large text size): the list folds above the
+            // meeting, so the agenda's columns and its buttons fit without sideways scrolling.
+            let chosen = self
+                .selected
+                .and_then(|id| planning.find(id))
+                .map(|v| crate::calendar::format_date_weekday(v.meeting.date))
+                .unwrap_or_else(|| "ingen valgt".into());
+            egui::Panel::top("meeting_list_folded").show(ui, |ui| {
+                egui::CollapsingHeader::new(format!("Møteliste (valgt: {chosen})"))
+                    .id_salt("meeting_list_folded")
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical()
+                            .max_height((ui.ctx().content_rect().height() * 0.45).max(160.0))
+                            .show(ui, |ui| {
+                                self.list_ui(ui, planning, queue, today, default_time, actions)
+                            });
+                    });
             });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             match self.selected.and_then(|id| planning.find(id)) {
                 Some(view) => {
