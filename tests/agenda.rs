@@ -128,6 +128,10 @@ fn the_printed_agenda_reads_back_in_order() {
         inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
     let bytes = pdf::render(&printed).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
+    // Issue 23, item 13: tagged, without the entry poppler 22 calls a syntax error.
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"/MarkInfo") && has(b"/StructTreeRoot"));
+    assert!(!has(b"/Suspects"));
     let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
     let position = |needle: &str| {
         text.find(needle)

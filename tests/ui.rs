@@ -570,7 +570,9 @@ fn kartlegging_is_reported_back_decided_at_the_next_meeting_and_starts_are_follo
     assert_eq!(ada.status, ReferralStatus::Rett);
     // Back to her: the choice is shown, and M + Enter corrects it at the same meeting.
     harness
-        .get_by_label("1. Ada Lund – besluttet: rett til helsehjelp, ikke informert")
+        .get_by_label(
+            "1. Ada Lund – besluttet: rett til helsehjelp – tverrfaglig sekvensiell, ikke informert",
+        )
         .click();
     harness.run();
     harness.get_by_label_contains("Vedtaket er lagret. Endrer du");
@@ -600,9 +602,12 @@ fn a_decision_is_corrected_from_a_prefilled_form_and_a_postponed_item_shows_as_u
     harness.get_by_label("2. Cy Dahl – utsatt til neste møte");
     harness.get_by_label("1 av 1 besluttet · 1 utsatt");
 
-    // Back to Ada: the form shows what was saved; F + Enter corrects it.
+    // Back to Ada: the form shows what was saved (the list names the track); F + Enter
+    // corrects it.
     harness
-        .get_by_label("1. Ada Lund – besluttet: rett til helsehjelp, ikke informert")
+        .get_by_label(
+            "1. Ada Lund – besluttet: rett til helsehjelp – tverrfaglig sekvensiell, ikke informert",
+        )
         .click();
     harness.run();
     harness.get_by_label_contains("Vedtaket er lagret. Endrer du");
@@ -998,7 +1003,9 @@ fn a_decided_item_is_not_postponed_a_postponement_is_undone_and_closing_asks() {
     harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
     // Back to Cy, and U by mistake: refused, the decision stays.
     harness
-        .get_by_label("2. Cy Dahl – besluttet: rett til helsehjelp, ikke informert")
+        .get_by_label(
+            "2. Cy Dahl – besluttet: rett til helsehjelp – monofaglig lege, ikke informert",
+        )
         .click();
     harness.run();
     harness.key_press(egui::Key::U);

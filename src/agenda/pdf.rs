@@ -92,6 +92,21 @@ pub fn render(agenda: &PrintedAgenda) -> Result<Vec<u8>, PdfError> {
         .compile_with_input(inputs)
         .output
         .map_err(|e| PdfError::Typeset(format!("{e:?}")))?;
-    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default())
-        .map_err(|e| PdfError::Pdf(format!("{e:?}")))
+    pdf_bytes(&doc).map_err(PdfError::Pdf)
+}
+
+/// The PDF of a typeset document (the agenda, the minutes, the letters), tagged for screen
+/// readers. The catalog's `/MarkInfo` says `/Suspects false`, which is correct (ISO 32000)
+/// and the default, but poppler before 23.x reports every such file as "Syntax Error:
+/// Suspects object is wrong type (boolean)" — a clinic's IT reading that from `pdftotext`
+/// would doubt the file. The entry is blanked out with spaces of the same length, so every
+/// byte offset in the cross-reference table stays right.
+pub fn pdf_bytes(doc: &PagedDocument) -> Result<Vec<u8>, String> {
+    let mut bytes =
+        typst_pdf::pdf(doc, &typst_pdf::PdfOptions::default()).map_err(|e| format!("{e:?}"))?;
+    const ENTRY: &[u8] = b"/Suspects false";
+    if let Some(at) = bytes.windows(ENTRY.len()).position(|w| w == ENTRY) {
+        bytes[at..at + ENTRY.len()].fill(b' ');
+    }
+    Ok(bytes)
 }

@@ -110,8 +110,7 @@ pub fn pages(letters: &[&Letter], pixel_per_pt: f32) -> Result<Vec<PageImage>, L
 /// Typesets the letters, each from a new page, into one PDF.
 pub fn render(letters: &[&Letter]) -> Result<Vec<u8>, LetterPdfError> {
     let compiled = compile(letters)?;
-    typst_pdf::pdf(&compiled, &typst_pdf::PdfOptions::default())
-        .map_err(|e| LetterPdfError::Pdf(format!("{e:?}")))
+    crate::agenda::pdf::pdf_bytes(&compiled).map_err(LetterPdfError::Pdf)
 }
 
 fn compile(letters: &[&Letter]) -> Result<PagedDocument, LetterPdfError> {

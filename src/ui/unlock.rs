@@ -334,6 +334,11 @@ impl UnlockScreen {
                     .id_salt(label),
             )
             .labelled_by(label_id);
+        // A rule's error ("minst 10 tegn") goes as soon as the passphrase is changed: it
+        // must not stand under a strength line that already says "Sterkt".
+        if response.changed() && self.mode == Mode::New {
+            self.error = None;
+        }
         // The cursor starts in the first field, and goes back there after a wrong try.
         if first && !self.focused {
             response.request_focus();

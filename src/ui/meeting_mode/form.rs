@@ -301,11 +301,16 @@ pub(super) fn form_ui(
                     .width(300.0)
                     .show_ui(ui, |ui| {
                         for (i, r) in avslag_reasons.iter().enumerate() {
-                            ui.selectable_value(
-                                &mut form.reason,
-                                r.clone(),
-                                format!("{} {r}", i + 1),
-                            );
+                            if ui
+                                .selectable_value(
+                                    &mut form.reason,
+                                    r.clone(),
+                                    format!("{} {r}", i + 1),
+                                )
+                                .changed()
+                            {
+                                form.error = None;
+                            }
                         }
                     })
                     .response

@@ -76,6 +76,8 @@ impl MeetingMode {
                 if pressed(key) {
                     form.reason = reason.clone();
                     form.focus_advice = form.advice.trim().is_empty();
+                    // "Avslag må ha en begrunnelse" is answered.
+                    form.error = None;
                 }
             }
         }

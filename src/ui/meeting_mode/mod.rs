@@ -179,10 +179,29 @@ impl MeetingMode {
                                 } else {
                                     ""
                                 };
-                                format!(
-                                    "besluttet: {}{informed}",
-                                    r.status.label_nb().to_lowercase()
-                                )
+                                // What was decided, with the track where there is one.
+                                let track = view
+                                    .track_changed
+                                    .iter()
+                                    .find(|(x, _)| x == id)
+                                    .map(|(_, t)| *t)
+                                    .or_else(|| {
+                                        view.decided
+                                            .iter()
+                                            .find(|d| d.referral == *id)
+                                            .and_then(|d| d.outcome.track())
+                                    });
+                                match track {
+                                    Some(t) => format!(
+                                        "besluttet: {} – {}{informed}",
+                                        r.status.label_nb().to_lowercase(),
+                                        t.label_nb()
+                                    ),
+                                    None => format!(
+                                        "besluttet: {}{informed}",
+                                        r.status.label_nb().to_lowercase()
+                                    ),
+                                }
                             } else if self.drafts.contains_key(id) {
                                 "påbegynt, ikke lagret".to_string()
                             } else if r.status.awaits_meeting() {
