@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use inntak::domain::decision::Outcome;
 use inntak::domain::referral::iso;
 use inntak::store::{decisions, referrals};
@@ -147,38 +147,46 @@ fn outcome_of(harness: &Harness<'_, App>, patient: &str) -> Option<Outcome> {
 /// (before: it postponed the item and dropped R/T). Seen failing before the fix.
 #[test]
 fn enter_on_a_focused_button_saves_and_space_presses_it() {
-    let mut harness = in_meeting(&[("Ada Lund", "2026-11-09"), ("Cy Dahl", "2026-11-16")]);
-    keys(&mut harness, &[egui::Key::R, egui::Key::T]);
-    let mut tabs = 0;
-    while !harness.get_by_label("Utsett (U)").is_focused() {
-        harness.key_press(egui::Key::Tab);
-        harness.run();
-        tabs += 1;
-        assert!(tabs < 60, "Tab never reached «Utsett (U)»");
-    }
+    // Cy's and Bo's deadlines (30.11, 01.12) allow a postponement to Thursday.
+    let mut harness = in_meeting(&[
+        ("Ada Lund", "2026-11-09"),
+        ("Cy Dahl", "2026-11-16"),
+        ("Bo Berg", "2026-11-17"),
+    ]);
+    let to_utsett = |harness: &mut Harness<'_, App>| {
+        let mut tabs = 0;
+        while !harness.get_by_label("Utsett (U)").is_focused() {
+            harness.key_press(egui::Key::Tab);
+            harness.run();
+            tabs += 1;
+            assert!(tabs < 60, "Tab never reached «Utsett (U)»");
+        }
+    };
+    // Cy: rett without a track yet. Enter means "lagre", which says what is missing. Before
+    // the fix the focused button took the Enter too: Cy was postponed and the choice lost.
+    keys(&mut harness, &[egui::Key::ArrowDown, egui::Key::R]);
+    harness.get_by_label("Cy Dahl");
+    to_utsett(&mut harness);
     keys(&mut harness, &[egui::Key::Enter]);
-    harness.get_by_label("Vedtak lagret: Ada Lund – Rett til helsehjelp");
-    assert!(matches!(
-        outcome_of(&harness, "Ada Lund"),
-        Some(Outcome::Rett { .. })
-    ));
     assert!(
         harness
             .query_by_label_contains("utsatt til neste møte")
             .is_none(),
-        "nothing postponed"
+        "Enter on the focused «Utsett» must not postpone"
     );
-    // Space presses the focused button: Cy Dahl is postponed.
-    harness.get_by_label("Cy Dahl");
-    let mut tabs = 0;
-    while !harness.get_by_label("Utsett (U)").is_focused() {
-        harness.key_press(egui::Key::Tab);
-        harness.run();
-        tabs += 1;
-        assert!(tabs < 60, "Tab never reached «Utsett (U)»");
-    }
+    harness.get_by_label_contains("Velg forløp");
+    // The choice is still there: T and Enter save it.
+    keys(&mut harness, &[egui::Key::T, egui::Key::Enter]);
+    harness.get_by_label("Vedtak lagret: Cy Dahl – Rett til helsehjelp");
+    assert!(matches!(
+        outcome_of(&harness, "Cy Dahl"),
+        Some(Outcome::Rett { .. })
+    ));
+    // Space presses the focused button: Bo Berg (the next undecided) is postponed.
+    harness.get_by_label("Bo Berg");
+    to_utsett(&mut harness);
     keys(&mut harness, &[egui::Key::Space]);
-    harness.get_by_label_contains("Cy Dahl – utsatt til neste møte");
+    harness.get_by_label_contains("Bo Berg – utsatt til neste møte");
     // The help says so.
     keys(&mut harness, &[egui::Key::F1]);
     harness.get_by_label_contains("lagre og gå til neste punkt (alltid");
