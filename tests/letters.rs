@@ -941,9 +941,16 @@ fn every_letter_says_what_its_reader_needs_and_nothing_meant_for_another() {
     }
     // In one PDF (a meeting's batch) each page names its reference exactly once: a later page
     // by its header, a letter's first page by its letterhead only.
-    let batch: Vec<_> = letters.iter().filter(|p| p.patient == "Rett Pasient").collect();
+    let batch: Vec<_> = letters
+        .iter()
+        .filter(|p| p.patient == "Rett Pasient")
+        .collect();
     let pdf = inntak::letters::render(&batch).unwrap();
     let all = words(&pdf_extract::extract_text_from_mem(&pdf).unwrap());
     let pages = all.matches("Side").count();
-    assert_eq!(all.matches(&words("Vår referanse:")).count(), pages, "{all}");
+    assert_eq!(
+        all.matches(&words("Vår referanse:")).count(),
+        pages,
+        "{all}"
+    );
 }

@@ -200,7 +200,8 @@ impl ReferralForm {
             .show(ui, |ui| {
                 self.row(ui, Field::Received, |form, ui, label| {
                     super::date_ui(ui, label, &mut form.received, RECEIVED_FIELD);
-                    {
+                    // No frist beside a text that is no date (it would be the old date's).
+                    if super::date_field::typed_error(ui.ctx(), RECEIVED_FIELD).is_none() {
                         let d =
                             super::date_field::shown_date(ui.ctx(), RECEIVED_FIELD, form.received);
                         let today_note = if d == today { "i dag · " } else { "" };
