@@ -33,6 +33,12 @@ fn agenda(items: usize) -> PrintedAgenda {
                 referrer: "Dr. Lie, Fjordlegene".into(),
                 referrer_kind: "Fastlege".into(),
                 problem: "Langvarige smerter i rygg og nakke med utstråling, søvnvansker og nedsatt funksjon".into(),
+                // Every third prepared, as a real agenda has some.
+                preparation: if i % 3 == 1 {
+                    "Notat: Les MR-svar · presenteres av Lise Lege · Lege: Rett – tverrfaglig".into()
+                } else {
+                    String::new()
+                },
                 outcome: String::new(),
                 after_mapping: false,
             })

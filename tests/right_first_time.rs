@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use inntak::domain::decision::Outcome;
 use inntak::domain::referral::iso;
 use inntak::store::{decisions, referrals};
