@@ -47,6 +47,8 @@ pub(super) struct Form {
     /// The clinic's suggested advice was let stand once on saving: the second save sends it
     /// as it is (a hurried Enter must not send a generic text to the GP unseen).
     pub(super) suggestion_confirmed: bool,
+    /// Who reads the advice: "fastlegen", or "henviseren" for a specialist or a department.
+    pub(super) advice_to: &'static str,
 }
 
 impl Form {
@@ -97,6 +99,7 @@ impl Form {
             focus_advice: false,
             focus_unit: false,
             suggestion_confirmed: false,
+            advice_to: "fastlegen",
         }
     }
 
@@ -207,11 +210,11 @@ pub(super) fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action
     match form.outcome() {
         Ok(_) if form.advice_is_unconfirmed_suggestion() => {
             form.suggestion_confirmed = true;
-            form.error = Some(
-                "Rådet til fastlegen er klinikkens standardforslag for begrunnelsen. \
-                 Tilpass det til pasienten, eller trykk Enter en gang til for å sende det slik."
-                    .into(),
-            );
+            form.error = Some(format!(
+                "Rådet til {} er klinikkens standardforslag for begrunnelsen. Tilpass det til \
+                 pasienten, eller trykk Enter en gang til for å sende det slik.",
+                form.advice_to
+            ));
         }
         Ok(outcome) => {
             form.error = None;
@@ -320,7 +323,7 @@ pub(super) fn form_ui(
                     "tast 1–9 for begrunnelse, skriv rådet, Esc, Enter",
                 );
             });
-            let label = ui.label("Råd og veiledning til fastlegen:");
+            let label = ui.label(format!("Råd og veiledning til {}:", form.advice_to));
             let advice = ui
                 .add(
                     egui::TextEdit::multiline(&mut form.advice)

@@ -319,6 +319,11 @@ impl MeetingMode {
             };
             form.track_only =
                 row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
+            form.advice_to = if row.referrer_kind == crate::domain::ReferrerKind::Fastlege {
+                "fastlegen"
+            } else {
+                "henviseren"
+            };
             // A track already chosen here: show it; saving again corrects it.
             if let Some((_, track)) = view.track_changed.iter().find(|(r, _)| *r == id)
                 && form.track_only
