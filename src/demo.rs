@@ -371,6 +371,15 @@ fn one(
     let (problem, group) = *pick(rng, PROBLEMS);
     let patient = format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
     let age = rng.random_range(16..=85);
+    // A fictive H-nummer from the referral's number (not from `rng`: the rest of the demo
+    // stays as it was), born on a day of the birth year.
+    let birth = NaiveDate::from_ymd_opt(
+        received.year() - age,
+        (id % 12) as u32 + 1,
+        (id % 28) as u32 + 1,
+    )
+    .expect("day 1–28 exists in every month");
+    let national_id = crate::domain::identity::demo_h_number(birth, id as u32);
     let (patient_street, patient_postcode, patient_city) = demo_address(id, 1);
     let (office_street, office_postcode, office_city) = demo_address(id, 2);
     let referrer_address = format!("{office_street}\n{office_postcode} {office_city}");
@@ -378,7 +387,7 @@ fn one(
         external_id: Some(format!("H{id:07}")),
         received_on: received,
         patient,
-        national_id: None,
+        national_id: Some(national_id),
         birth_year: Some(received.year() - age),
         referrer_name,
         referrer_kind,

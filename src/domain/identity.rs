@@ -1,6 +1,6 @@
 //! The Norwegian national identity number (fødselsnummer, D-nummer, H-nummer) and its checks.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
 /// Which kind of identity number it is.
@@ -59,6 +59,45 @@ const K2_WEIGHTS: [u32; 11] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
 /// Check digits: K2 by the classic mod-11 rule; K1 by the rule that applies from 2032, under
 /// which Σ(d1..d10 × [3,7,6,1,8,9,4,5,2,1]) mod 11 may be 0, 1, 2 or 3. The classic K1 rule is
 /// the remainder-0 case, so both kinds of number are accepted side by side.
+/// A fictive H-nummer (hjelpenummer: the month + 40, as a hospital gives a patient without a
+/// known number) for a demo patient born on `birth`: valid check digits, the individual number
+/// chosen from `seed` and the century. Demo patients carry one, as real referrals carry a
+/// number: the duplicate check then tells two demo patients of the same name and year apart.
+pub fn demo_h_number(birth: NaiveDate, seed: u32) -> String {
+    let (low, high) = if birth.year() >= 2000 {
+        (500, 999)
+    } else {
+        (0, 499)
+    };
+    let span = high - low + 1;
+    for step in 0..span {
+        let individual = low + (seed + step) % span;
+        let head = format!(
+            "{:02}{:02}{:02}{individual:03}",
+            birth.day(),
+            birth.month() + 40,
+            birth.year() % 100
+        );
+        let d: Vec<u32> = head.bytes().map(|b| u32::from(b - b'0')).collect();
+        let k1 = (11 - d.iter().zip(K1_WEIGHTS).map(|(a, w)| a * w).sum::<u32>() % 11) % 11;
+        if k1 == 10 {
+            continue;
+        }
+        let k2_sum: u32 = d
+            .iter()
+            .chain([&k1])
+            .zip(K2_WEIGHTS)
+            .map(|(a, w)| a * w)
+            .sum();
+        let k2 = (11 - k2_sum % 11) % 11;
+        if k2 == 10 {
+            continue;
+        }
+        return format!("{head}{k1}{k2}");
+    }
+    unreachable!("some individual number of a century gives valid check digits")
+}
+
 pub fn parse_national_id(text: &str) -> Result<NationalId, IdError> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     if !digits.chars().all(|c| c.is_ascii_digit()) {
@@ -204,5 +243,21 @@ mod tests {
             accepted >= 2,
             "several K1 values are valid for one birth date"
         );
+    }
+
+    #[test]
+    fn demo_h_numbers_are_valid_h_numbers_of_the_birth_date() {
+        for (birth, seed) in [
+            ("1940-02-29", 0),
+            ("1972-09-13", 17),
+            ("2009-12-31", 999),
+            ("1999-01-01", 5),
+        ] {
+            let birth = crate::domain::referral::iso(birth);
+            let n = demo_h_number(birth, seed);
+            let id = parse_national_id(&n).unwrap_or_else(|e| panic!("{n}: {e:?}"));
+            assert_eq!(id.kind, IdKind::HNummer, "{n}");
+            assert_eq!(id.birth_date, birth, "{n}");
+        }
     }
 }
