@@ -75,6 +75,20 @@ fn planning_of(store: &Store) -> (inntak::domain::settings::ClinicSettings, plan
     (s, p)
 }
 
+/// The next meeting's printed agenda (full names, or initials only), printed Monday 23.11
+/// at 07:50.
+fn next_agenda_pdf(store: &Store, initials_only: bool) -> Vec<u8> {
+    let (s, planning) = planning_of(store);
+    let id = planning::find_meeting(&planning, None).unwrap();
+    let options = PrintOptions {
+        initials_only,
+        printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
+    };
+    let printed =
+        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+    pdf::render(&printed).unwrap()
+}
+
 #[test]
 fn the_schedule_is_generated_once_and_skips_holidays() {
     let mut store = store();
@@ -118,15 +132,7 @@ fn the_next_meeting_proposes_must_decide_first() {
 #[test]
 fn the_printed_agenda_reads_back_in_order() {
     let store = store();
-    let (s, planning) = planning_of(&store);
-    let id = planning::find_meeting(&planning, None).unwrap();
-    let options = PrintOptions {
-        initials_only: false,
-        printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
-    };
-    let printed =
-        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
-    let bytes = pdf::render(&printed).unwrap();
+    let bytes = next_agenda_pdf(&store, false);
     assert!(bytes.starts_with(b"%PDF-"));
     // Issue 23, item 13: tagged, without the entry poppler 22 calls a syntax error.
     let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
@@ -151,13 +157,7 @@ fn the_printed_agenda_reads_back_in_order() {
     assert!(position("Bjørn Berg") < position("Cecilie Carlsen"));
     assert!(text.contains("Ikke tverrfaglig"), "{text}");
 
-    let initials = PrintOptions {
-        initials_only: true,
-        ..options
-    };
-    let printed =
-        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, initials).unwrap();
-    let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&next_agenda_pdf(&store, true)).unwrap();
     assert!(!text.contains("Aasen") && text.contains("Å.A."), "{text}");
 }
 
@@ -194,15 +194,7 @@ fn the_printed_agenda_shows_the_preparation() {
             )
         })
         .unwrap();
-    let (s, planning) = planning_of(&store);
-    let id = planning::find_meeting(&planning, None).unwrap();
-    let options = PrintOptions {
-        initials_only: false,
-        printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
-    };
-    let printed =
-        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
-    let text = pdf_extract::extract_text_from_mem(&pdf::render(&printed).unwrap()).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&next_agenda_pdf(&store, false)).unwrap();
     let squashed: String = text.split_whitespace().collect();
     for expected in [
         "Forberedt: Notat: Les MR-svar fra okt.",

@@ -28,16 +28,7 @@ fn form_with_typed_date(harness: &mut Harness<'_, App>, patient: &str, date: &st
     harness.run();
     type_into(harness, "Pasient", patient);
     type_into(harness, "Henviser", "Dr. Lund");
-    harness
-        .get_by_role_and_label(Role::TextInput, "Mottatt")
-        .click();
-    harness.run();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::TextInput, "Mottatt")
-        .type_text(date);
-    harness.run();
+    replace_text(harness, "Mottatt", date);
     assert!(
         harness
             .get_by_role_and_label(Role::TextInput, "Mottatt")
@@ -87,26 +78,12 @@ fn a_typed_non_date_blocks_the_save_at_the_field() {
     harness.get_by_label("1 felt må rettes");
     assert!(received_dates(&harness).is_empty(), "nothing saved");
     // Corrected in place, the save goes through with the corrected date.
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::TextInput, "Mottatt")
-        .type_text("30.11");
-    harness.run();
+    replace_text(&mut harness, "Mottatt", "30.11");
     harness.get_by_label("Lagre").click();
     harness.run();
     // 30.11 is after today (23.11): the form's own rule refuses a future date.
     harness.get_by_label_contains("kan ikke være frem i tid");
-    harness
-        .get_by_role_and_label(Role::TextInput, "Mottatt")
-        .click();
-    harness.run();
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::TextInput, "Mottatt")
-        .type_text("20.11");
-    harness.run();
+    replace_text(&mut harness, "Mottatt", "20.11");
     harness.get_by_label("Lagre").click();
     harness.run();
     assert_eq!(

@@ -87,8 +87,8 @@ pub fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     harness.run();
 }
 
-/// Replaces a text field's content with `text` and presses Enter.
-pub fn retype(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+/// Replaces a text field's content with `text`, the cursor left in the field.
+pub fn replace_text(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     harness
         .get_by_role_and_label(Role::TextInput, label)
         .click();
@@ -99,6 +99,11 @@ pub fn retype(harness: &mut Harness<'_, App>, label: &str, text: &str) {
         .get_by_role_and_label(Role::TextInput, label)
         .type_text(text);
     harness.run();
+}
+
+/// Replaces a text field's content with `text` and presses Enter.
+pub fn retype(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    replace_text(harness, label, text);
     harness.key_press(egui::Key::Enter);
     harness.run();
 }
