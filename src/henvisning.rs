@@ -187,7 +187,11 @@ fn read_v1(message: Node, req: Node, version: Version) -> Referral {
     let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
     Referral {
         version,
+        // v1.0 and v1.1 put MsgId directly under Message (some systems wrap it in MsgInfo);
+        // without one, the referral's own ServReq/Id still tells the same message twice.
         message_id: path(message, &["MsgInfo", "MsgId"])
+            .or_else(|| child(message, "MsgId"))
+            .or_else(|| child(req, "Id"))
             .and_then(|n| n.text())
             .map(|t| t.trim().to_string())
             .unwrap_or_default(),
@@ -336,7 +340,7 @@ fn problem(scope: Node) -> String {
                         .map(|t| t.text().unwrap_or(""))
                         .collect::<String>()
                 })
-                .map(|t| t.trim().to_string())
+                .map(|t| as_written(&t))
                 .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -344,6 +348,29 @@ fn problem(scope: Node) -> String {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// A text as its writer wrote it, without the XML file's layout: the indentation and line
+/// breaks of a pretty-printed message are folded to single spaces within a paragraph, and an
+/// empty line (a paragraph break) is kept as one line break.
+fn as_written(text: &str) -> String {
+    let mut paragraphs = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(current.join(" "));
+                current.clear();
+            }
+        } else {
+            current.extend(words);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current.join(" "));
+    }
+    paragraphs.join("\n")
 }
 
 /// Diagnoses as "code text (system)", joined; at most 120 characters (the column's limit),

@@ -219,3 +219,46 @@ fn a_given_received_date_wins_and_a_dialogmelding_is_refused() {
         "{errors}"
     );
 }
+
+/// Issue 24 (parts 2 and 4): a v1.1 message as the standard lays it out, `MsgId` directly under
+/// `Message` and the text pretty-printed: the same file twice is one referral ("importert før"),
+/// and the problem text is stored as written, without the file's indentation. Seen failing
+/// before: no id (a second referral) and runs of spaces and line breaks in the text.
+#[test]
+fn a_standard_v1_1_message_is_known_by_its_id_and_its_text_is_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let xml = dir.path().join("standard_v1_1.xml");
+    let fixture = std::fs::read_to_string(fixture("v1_1.xml")).unwrap();
+    let standard = fixture
+        .replace("  <MsgInfo>\n", "")
+        .replace("  </MsgInfo>\n", "")
+        .replace(
+            "Langvarige smerter i korsrygg med utstråling til venstre bein, over to år. Ønsker \
+             tverrfaglig vurdering.",
+            "\n\t\t\tLangvarige smerter i korsrygg\n\t\t\tmed utstråling til venstre bein.\n\n\
+             \t\t\tØnsker tverrfaglig vurdering.\n\t\t",
+        );
+    assert!(!standard.contains("<MsgInfo>"));
+    std::fs::write(&xml, standard).unwrap();
+    let args = ["import", "--db", p(&db), p(&xml), "--today", "2026-11-23"];
+    let first = inntak(&args);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let again = inntak(&args);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stdout).contains("«7f3c2a10-5b1e-4c59-9a53-0d1e2f3a4b5c» er importert før"),
+        "{}",
+        text(&again.stdout)
+    );
+    let stored = rows(&db);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].external_id,
+        "7f3c2a10-5b1e-4c59-9a53-0d1e2f3a4b5c"
+    );
+    assert_eq!(
+        stored[0].problem,
+        "Langvarige smerter i korsrygg med utstråling til venstre bein.\nØnsker tverrfaglig vurdering."
+    );
+}
