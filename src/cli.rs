@@ -1290,9 +1290,12 @@ fn import(
     }
     if let Some(path) = &report.rejects_file {
         println!(
-            "{} ugyldige rader er skrevet til {}",
+            "{} ugyldige rader er skrevet til {}. De {} gyldige er importert: rett radene i \
+             den filen og importer bare den (hele kilden på nytt ville stoppe ved dem som \
+             alt er importert).",
             report.rejected_rows,
-            path.display()
+            path.display(),
+            report.imported
         );
     }
     Ok(0)
