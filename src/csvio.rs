@@ -1217,47 +1217,70 @@ fn possible_duplicates(
         })
         .collect();
     let stored_count = known.len();
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let index = |k: &Known,
-                 i: usize,
-                 by_id: &mut HashMap<String, Vec<usize>>,
-                 by_name: &mut HashMap<String, Vec<usize>>| {
-        if let Some(id) = &k.candidate.national_id {
-            by_id.entry(id.clone()).or_default().push(i);
+    // Two numbers are compared by number only: a row with a fødselsnummer looks up others by
+    // it, and by name only among those without one. A row without looks up every namesake.
+    #[derive(Default)]
+    struct Index {
+        by_id: HashMap<String, Vec<usize>>,
+        by_name: HashMap<String, Vec<usize>>,
+        by_name_without_id: HashMap<String, Vec<usize>>,
+    }
+    impl Index {
+        fn add(&mut self, k: &Known, i: usize) {
+            let name = k.candidate.name.clone();
+            match &k.candidate.national_id {
+                Some(id) => self.by_id.entry(id.clone()).or_default().push(i),
+                None => self
+                    .by_name_without_id
+                    .entry(name.clone())
+                    .or_default()
+                    .push(i),
+            }
+            self.by_name.entry(name).or_default().push(i);
         }
-        by_name.entry(k.candidate.name.clone()).or_default().push(i);
-    };
+
+        fn near(&self, c: &Candidate) -> Vec<usize> {
+            let mut near: Vec<usize> = match &c.national_id {
+                Some(id) => self
+                    .by_id
+                    .get(id)
+                    .into_iter()
+                    .chain(self.by_name_without_id.get(&c.name))
+                    .flatten()
+                    .copied()
+                    .collect(),
+                None => self
+                    .by_name
+                    .get(&c.name)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect(),
+            };
+            near.sort_unstable();
+            near.dedup();
+            near
+        }
+    }
+    let mut index = Index::default();
     for (i, k) in known.iter().enumerate() {
-        index(k, i, &mut by_id, &mut by_name);
+        index.add(k, i);
     }
     let mut found = Vec::new();
     for (line, r) in valid {
         let candidate = Candidate::of(&r.fields);
-        let mut near: Vec<usize> = candidate
-            .national_id
-            .as_ref()
-            .and_then(|id| by_id.get(id))
-            .into_iter()
-            .chain(by_name.get(&candidate.name))
-            .flatten()
-            .copied()
-            .collect();
-        near.sort_unstable();
-        near.dedup();
+        let near = index.near(&candidate);
         let stored = |i: usize| i < stored_count;
         // The same referral (skipped as present), or two rows of one source that the source
         // itself tells apart by their referral ids (a hospital system's export).
         let told_apart = |i: usize, k: &Known| match (&r.fields.external_id, &k.external_id) {
-            (Some(a), Some(b)) => a == b || !stored(i),
+            (Some(a), Some(b)) => !stored(i) || a == b,
             _ => false,
         };
         if let Some((k, why)) = near.iter().find_map(|&i| {
             let k = &known[i];
-            if told_apart(i, k) {
-                return None;
-            }
-            likeness(&candidate, &k.candidate).map(|why| (k, why))
+            let why = likeness(&candidate, &k.candidate)?;
+            (!told_apart(i, k)).then_some((k, why))
         }) {
             found.push((
                 line,
@@ -1276,8 +1299,7 @@ fn possible_duplicates(
                 external_id: r.fields.external_id.clone(),
                 shown: format!("linje {line} i samme kilde"),
             };
-            let i = known.len();
-            index(&k, i, &mut by_id, &mut by_name);
+            index.add(&k, known.len());
             known.push(k);
         }
     }

@@ -685,4 +685,21 @@ fn a_list_imported_twice_stops_at_the_possible_duplicates() {
     assert!(taken.status.success(), "{}", text(&taken.stderr));
     assert!(text(&taken.stdout).contains("(importert likevel)"));
     assert_eq!(count(&db), 6);
+
+    // A number on one side only: the name and the birth year count (Kari was stored without a
+    // number; here she comes with one, a day later, from another referrer).
+    std::fs::write(
+        &csv,
+        "mottatt;pasient;fodselsnummer;fodselsar;henviser\n\
+         2026-11-18;Kari Nordmann;05057006813;;Dr. Lie\n",
+    )
+    .unwrap();
+    let mixed = import(&[]);
+    assert_eq!(mixed.status.code(), Some(2), "{}", text(&mixed.stdout));
+    assert!(
+        text(&mixed.stderr)
+            .contains("linje 2: Kari Nordmann, mottatt 18.11.2026 – samme navn og fødselsår"),
+        "{}",
+        text(&mixed.stderr)
+    );
 }
