@@ -185,13 +185,18 @@ pub(super) fn errors_ui(ui: &mut egui::Ui, parsed: &ParsedFile, files: Option<&[
         })
         .collect();
     ui.label("Feil (disse radene importeres ikke):");
+    error_lines_ui(ui, "import_errors", &errors);
+}
+
+/// Error lines in red, virtualised (a file may hold thousands).
+fn error_lines_ui(ui: &mut egui::Ui, id: &str, lines: &[String]) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
     egui::ScrollArea::vertical()
-        .id_salt("import_errors")
+        .id_salt(id)
         .max_height(160.0)
-        .show_rows(ui, row_height, errors.len(), |ui, range| {
-            for e in &errors[range] {
-                ui.colored_label(theme::ERROR_TEXT, e);
+        .show_rows(ui, row_height, lines.len(), |ui, range| {
+            for line in &lines[range] {
+                ui.colored_label(theme::ERROR_TEXT, line);
             }
         });
 }
@@ -291,15 +296,7 @@ pub(super) fn done_ui(
                         None => format!("linje {line}: {why}"),
                     })
                     .collect();
-                let row_height = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
-                egui::ScrollArea::vertical()
-                    .id_salt("import_done_errors")
-                    .max_height(160.0)
-                    .show_rows(ui, row_height, lines.len(), |ui, range| {
-                        for line in &lines[range] {
-                            ui.colored_label(theme::ERROR_TEXT, line);
-                        }
-                    });
+                error_lines_ui(ui, "import_done_errors", &lines);
             }
             if s.undated > 0 {
                 ui.label(format!(
