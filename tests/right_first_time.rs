@@ -277,3 +277,23 @@ fn views_are_locked_on_the_reassessment_after_kartlegging() {
         )]
     );
 }
+
+/// The walk's item 4 leftover: the queue's detail pane folds when the window is made narrow
+/// after opening (before: only at start), and opens again when it is made wide; in between,
+/// the user's own choice stands. Seen failing before the fix.
+#[test]
+fn the_detail_pane_follows_the_window_across_the_fold_width() {
+    let mut harness = harness(store_with(&[("Ada Lund", "2026-11-09")]), "2026-11-23");
+    harness.get_by_label("Skjul detaljer ▶");
+    harness.set_size(egui::vec2(1024.0, 700.0));
+    harness.run();
+    harness.get_by_label("◀ Detaljer");
+    // Opened by hand on the narrow window: it stays open.
+    harness.get_by_label("◀ Detaljer").click();
+    harness.run();
+    harness.run();
+    harness.get_by_label("Skjul detaljer ▶");
+    harness.set_size(egui::vec2(1400.0, 900.0));
+    harness.run();
+    harness.get_by_label("Skjul detaljer ▶");
+}

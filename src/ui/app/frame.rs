@@ -78,9 +78,13 @@ impl App {
             View::Queue => {
                 // The detail pane folds away on a narrow screen (and on request), so the
                 // queue's columns get the room.
-                let open = *self
-                    .detail_open
-                    .get_or_insert(ui.ctx().content_rect().width() >= theme::DETAIL_FOLD_WIDTH);
+                // It follows the window across the fold width (made narrower: it folds; wider:
+                // it opens); between crossings the user's own choice stands.
+                let wide = ui.ctx().content_rect().width() >= theme::DETAIL_FOLD_WIDTH;
+                if self.detail_wide.replace(wide) != Some(wide) {
+                    self.detail_open = Some(wide);
+                }
+                let open = self.detail_open.unwrap_or(wide);
                 if open {
                     egui::Panel::right("detail")
                         .resizable(true)

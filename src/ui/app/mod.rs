@@ -114,6 +114,9 @@ pub struct App {
     show_keys: bool,
     /// The queue's detail pane is shown (`None` until the first frame decides from the width).
     detail_open: Option<bool>,
+    /// Whether the window was wide enough for the detail pane last frame (it folds and opens
+    /// when the width crosses the fold width).
+    detail_wide: Option<bool>,
     /// The top navigation's widgets this frame (meeting mode keeps the focus off them).
     nav_ids: Vec<egui::Id>,
     backups: Backups,
@@ -270,6 +273,7 @@ impl App {
             styled: false,
             show_keys: false,
             detail_open: None,
+            detail_wide: None,
             nav_ids: Vec::new(),
             backups: Backups::default(),
             encryption_view: Default::default(),
