@@ -1,4 +1,4 @@
--- Inntak: the complete current schema (user_version 7).
+-- Inntak: the complete current schema (user_version 8).
 -- A fresh database is created from this file; older databases are upgraded by the
 -- migrations in src/store/migrations/ (listed in src/store/mod.rs), and a test checks that
 -- both give the same schema. Dates are ISO text (YYYY-MM-DD), timestamps
@@ -244,7 +244,8 @@ CREATE TABLE provisional_views (
 -- Letters (added in version 7).
 
 -- Each printed letter: which, to whom, when, by whom, a hash of its text; marked sent when
--- it went out. A reprint adds a row, so earlier prints are kept. The patient letter's sent
+-- it went out. A reprint adds a row, so earlier prints are kept. channel (version 8): printed
+-- (papir) or sent as a Dialogmelding to the referrer's system. The patient letter's sent
 -- date is when the patient was informed (the end of the 10-working-day clock).
 CREATE TABLE letters (
     id           INTEGER PRIMARY KEY,
@@ -265,8 +266,56 @@ CREATE TABLE letters (
     sent_by      TEXT,
     -- Fristbrudd: why the juridisk frist cannot be met, as the letter and the sheet say it.
     note         TEXT NOT NULL DEFAULT ''
-) STRICT;
+    , channel TEXT NOT NULL DEFAULT 'papir'
+    CHECK (channel IN ('papir', 'dialogmelding'))) STRICT;
 
 CREATE INDEX letters_by_referral ON letters (referral_id);
 -- A decision's letters: what was printed before, and whether the patient was informed.
 CREATE INDEX letters_by_decision ON letters (decision_id);
+
+-- Referral messages and the sender's assessment (added in version 8).
+
+-- Every Henvisning message read, by its ids: the same message is never read twice, and a
+-- change or cancellation finds the referral it is about.
+CREATE TABLE referral_messages (
+    id                 INTEGER PRIMARY KEY,
+    -- NULL: a change or cancellation whose referral is unknown, kept as a note by choice.
+    referral_id        INTEGER REFERENCES referrals (id),
+    message_id         TEXT NOT NULL UNIQUE CHECK (length(message_id) BETWEEN 1 AND 200),
+    -- The referral's own id in the sender's system (v1.x ServReq/Id), and v2.0's
+    -- ConversationRef (RefToParent, RefToConversation).
+    own_id             TEXT NOT NULL DEFAULT '',
+    parent_ref         TEXT NOT NULL DEFAULT '',
+    conversation_ref   TEXT NOT NULL DEFAULT '',
+    version            TEXT NOT NULL CHECK (version IN ('1.0', '1.1', '2.0')),
+    kind               TEXT NOT NULL CHECK (kind IN ('ny', 'endring', 'kansellering')),
+    written_on         TEXT CHECK (written_on IS NULL OR written_on = date(written_on)),
+    -- ReqComment: the reason of a cancellation or change, as written.
+    comment            TEXT NOT NULL DEFAULT '',
+    -- What Inntak did: opprettet, endret, trukket; varsel (a cancellation after a decision,
+    -- put before the leader instead); notat (the referral is unknown; kept by choice).
+    outcome            TEXT NOT NULL
+                       CHECK (outcome IN ('opprettet', 'endret', 'trukket', 'varsel', 'notat')),
+    -- The sender, to address the electronic answer (HER-ids from the address register).
+    sender_name        TEXT NOT NULL DEFAULT '',
+    sender_her         TEXT NOT NULL DEFAULT '',
+    sender_person      TEXT NOT NULL DEFAULT '',
+    sender_person_her  TEXT NOT NULL DEFAULT '',
+    imported_at        TEXT NOT NULL,
+    imported_by        TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX referral_messages_by_referral ON referral_messages (referral_id);
+CREATE INDEX referral_messages_by_own_id ON referral_messages (own_id) WHERE own_id <> '';
+
+-- A forwarded referral's rights assessment by the sender (VurderingAvHenvisning): the
+-- referral then awaits triage only, and keeps the frist the patient was given.
+CREATE TABLE sender_assessments (
+    referral_id   INTEGER PRIMARY KEY REFERENCES referrals (id),
+    has_right     INTEGER CHECK (has_right IS NULL OR has_right IN (0, 1)),
+    assessed_on   TEXT CHECK (assessed_on IS NULL OR assessed_on = date(assessed_on)),
+    deadline      TEXT CHECK (deadline IS NULL OR deadline = date(deadline)),
+    waiting_end   TEXT CHECK (waiting_end IS NULL OR waiting_end = date(waiting_end)),
+    outcome       TEXT NOT NULL DEFAULT '',
+    assessed_by   TEXT NOT NULL DEFAULT ''
+) STRICT;

@@ -83,6 +83,13 @@ pub enum Command {
         /// Importer også rader som ligner en henvisning for samme pasient
         #[arg(long)]
         import_duplicates: bool,
+        /// Gjennomfør endringsmeldinger (ServType M) også for henvisninger som alt er avgjort
+        #[arg(long)]
+        confirm_changes: bool,
+        /// Behold en endring eller kansellering av en ukjent henvisning som notat i stedet
+        /// for å avvise importen
+        #[arg(long)]
+        keep_unknown_as_note: bool,
     },
     /// Skriv ut agendaen for et inntaksmøte som PDF (A4)
     Agenda {
@@ -584,6 +591,8 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
             rejects,
             skip_duplicates,
             import_duplicates,
+            confirm_changes,
+            keep_unknown_as_note,
         } => {
             let options = ImportOptions {
                 skip_invalid: *skip_invalid,
@@ -595,6 +604,9 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                     (_, true) => csvio::Duplicates::Import,
                     _ => csvio::Duplicates::Ask,
                 },
+                confirm_changes: *confirm_changes,
+                keep_unknown_as_notes: *keep_unknown_as_note,
+                messages: Vec::new(),
             };
             import(
                 &mut store,
@@ -1176,7 +1188,11 @@ fn import(
                 );
             }
         }
-        csvio::import_parsed(store, &parsed, files, options, change, None)
+        let options = ImportOptions {
+            messages: read,
+            ..options.clone()
+        };
+        csvio::import_parsed(store, &parsed, files, &options, change, None)
             .map_err(|e| e.to_string())?
     } else {
         let [file] = files else {
@@ -1226,6 +1242,22 @@ fn import(
             );
         }
     }
+    if report.asks_to_confirm_changes() {
+        for (line, said) in &report.unconfirmed_changes {
+            eprintln!(
+                "{}: {}",
+                terminal_text(crate::henvisning::file_of_line(&names, *line)),
+                terminal_text(said)
+            );
+        }
+        eprintln!(
+            "Ingenting ble importert: {} endringsmeldinger gjelder henvisninger som alt er \
+             avgjort. Se over endringene, og importer på nytt med --confirm-changes for å \
+             gjennomføre dem.",
+            report.unconfirmed_changes.len()
+        );
+        return Ok(2);
+    }
     if report.asks_about_duplicates() {
         for d in report.possible_duplicates.iter().take(MAX_ERRORS_PRINTED) {
             eprintln!("{}", terminal_text(&d.text()));
@@ -1264,6 +1296,20 @@ fn import(
                 .len()
         );
         return Ok(2);
+    }
+    for (line, said) in &report.messages {
+        println!(
+            "{}: {}",
+            terminal_text(crate::henvisning::file_of_line(&names, *line)),
+            terminal_text(said)
+        );
+    }
+    for (line, said) in &report.warnings {
+        println!(
+            "Varsel – {}: {}",
+            terminal_text(crate::henvisning::file_of_line(&names, *line)),
+            terminal_text(said)
+        );
     }
     let sheet = report
         .sheet

@@ -46,6 +46,8 @@ const COMPUTED_COLUMNS: [&str; 1] = ["vurderingsfrist"];
 
 /// What a cancelled import says (nothing was written).
 pub const CANCELLED: &str = "Importen ble avbrutt. Ingenting er importert.";
+/// The rollback of an import that found changes to decided referrals to confirm.
+const UNCONFIRMED: &str = "endringer må bekreftes";
 
 /// Column that the rejects file adds with the reasons.
 pub const REJECT_REASON_COLUMN: &str = "feil";
@@ -929,10 +931,21 @@ pub struct ImportReport {
     /// The invalid rows (line and reasons), in source order, for the summary after a partial
     /// import.
     pub invalid_rows: Vec<(u64, String)>,
+    /// What each Henvisning message that changed, cancelled or was kept did (line, text).
+    pub messages: Vec<(u64, String)>,
+    /// Cancellations of referrals already decided: not applied, put before the leader.
+    pub warnings: Vec<(u64, String)>,
+    /// Changes to decided referrals that need the leader's confirmation: when there are any
+    /// and they were not confirmed, nothing is imported.
+    pub unconfirmed_changes: Vec<(u64, String)>,
 }
 
 impl ImportReport {
     /// The import stopped before writing anything, to ask about possible duplicates.
+    pub fn asks_to_confirm_changes(&self) -> bool {
+        self.imported == 0 && !self.unconfirmed_changes.is_empty()
+    }
+
     pub fn asks_about_duplicates(&self) -> bool {
         self.imported == 0
             && self
@@ -1003,6 +1016,13 @@ pub struct ImportOptions {
     pub write_rejects: bool,
     /// Rows that look like another referral of the same patient.
     pub duplicates: Duplicates,
+    /// Henvisning messages, one per line (line 1 first), when the rows came from XML files:
+    /// a change or a cancellation is applied to the referral it is about, not inserted.
+    pub messages: Vec<Option<crate::henvisning::Referral>>,
+    /// Apply changes to referrals already decided (the leader confirmed them).
+    pub confirm_changes: bool,
+    /// Keep a change or cancellation whose referral is unknown as a note instead of refusing.
+    pub keep_unknown_as_notes: bool,
 }
 
 /// How far a running import has come, and whether the user asked it to stop. Shared with
@@ -1103,17 +1123,61 @@ pub fn import_parsed(
         protected.check(out).map_err(FileError::Refused)?;
     }
     let mut asked = false;
-    store.write(|tx| {
+    let message = |line: u64| {
+        usize::try_from(line)
+            .ok()
+            .and_then(|l| options.messages.get(l.wrapping_sub(1)))
+            .and_then(Option::as_ref)
+    };
+    // Changes and cancellations are about a referral already there: not candidates for
+    // duplicates, and applied after the new referrals of the same import.
+    let is_follow_up = |line: u64| {
+        message(line).is_some_and(|m| m.kind != crate::henvisning::MessageKind::New)
+    };
+    let mut order: Vec<&ParsedRow> = parsed.rows.iter().collect();
+    order.sort_by_key(|r| {
+        message(r.line).map_or(0, |m| match m.kind {
+            crate::henvisning::MessageKind::New => 0,
+            crate::henvisning::MessageKind::Change => 1,
+            crate::henvisning::MessageKind::Cancel => 2,
+        })
+    });
+    let written = store.write(|tx| {
         let rule = crate::store::settings::load(tx)?.working_day_rule();
         // Checked inside the transaction that imports: nothing can come between.
         let duplicates = possible_duplicates(tx, parsed)?;
+        // A row already imported is skipped as present: it is no new duplicate of anything.
+        let present = |line: u64| -> Result<bool, StoreError> {
+            if let Some(m) = message(line)
+                && crate::store::messages::find(tx, &m.message_id)?.is_some()
+            {
+                return Ok(true);
+            }
+            let ext = parsed
+                .rows
+                .iter()
+                .find(|r| r.line == line)
+                .and_then(|r| r.result.as_ref().ok())
+                .and_then(|r| r.fields.external_id.as_deref());
+            Ok(match ext {
+                Some(ext) => referrals::find_by_external_id(tx, ext)?.is_some(),
+                None => false,
+            })
+        };
+        let mut kept = Vec::with_capacity(duplicates.len());
+        for d in duplicates {
+            if !is_follow_up(d.0) && !present(d.0)? {
+                kept.push(d);
+            }
+        }
+        let duplicates = kept;
         let (leave_out, listed) = decide_duplicates(&duplicates, &options.duplicates);
         report.possible_duplicates = listed;
         if options.duplicates == Duplicates::Ask && !duplicates.is_empty() {
             asked = true;
             return Ok(());
         }
-        for row in &parsed.rows {
+        for row in order.iter().copied() {
             if let Some(p) = progress {
                 // Cancelled: the transaction rolls back, nothing is left behind.
                 if p.cancel.load(Ordering::Relaxed) {
@@ -1127,6 +1191,70 @@ pub fn import_parsed(
             }
             if leave_out.contains(&row.line) {
                 continue;
+            }
+            let m = message(row.line);
+            if let Some(m) = m {
+                use crate::store::messages::{self, Outcome, Plan};
+                let plan = messages::plan(tx, m, Some(&r.fields))?;
+                let said = plan.text(m);
+                match plan {
+                    Plan::New | Plan::Forwarded(_) => {}
+                    Plan::AlreadyImported(_) => {
+                        report.already_present.push((row.line, m.message_id.clone()));
+                        continue;
+                    }
+                    Plan::Change {
+                        referral,
+                        fields,
+                        changed,
+                        decided,
+                    } => {
+                        if decided.is_some() && !changed.is_empty() && !options.confirm_changes {
+                            report.unconfirmed_changes.push((row.line, said));
+                            continue;
+                        }
+                        referrals::update(tx, referral, &fields, change)?;
+                        messages::record(tx, m, Some(referral), Outcome::Changed, change)?;
+                        report.messages.push((row.line, said));
+                        continue;
+                    }
+                    Plan::Cancel {
+                        referral,
+                        decided: None,
+                    } => {
+                        if referrals::get(tx, referral)?.status != ReferralStatus::Trukket {
+                            let reason = if m.comment.is_empty() {
+                                "Kansellert av henviser".to_string()
+                            } else {
+                                format!("Kansellert av henviser: {}", m.comment)
+                            };
+                            referrals::withdraw(tx, referral, &reason, change)?;
+                        }
+                        messages::record(tx, m, Some(referral), Outcome::Withdrawn, change)?;
+                        report.messages.push((row.line, said));
+                        continue;
+                    }
+                    Plan::Cancel { referral, .. } => {
+                        messages::record(tx, m, Some(referral), Outcome::Warning, change)?;
+                        report.warnings.push((row.line, said));
+                        continue;
+                    }
+                    Plan::Unknown => {
+                        if !options.keep_unknown_as_notes {
+                            return Err(StoreError::Rule(format!(
+                                "Meldingen «{}» er en {said}. Ingenting er importert: importer \
+                                 den opprinnelige henvisningen først, eller behold meldingen som \
+                                 notat.",
+                                m.message_id
+                            )));
+                        }
+                        messages::record(tx, m, None, Outcome::Note, change)?;
+                        report
+                            .messages
+                            .push((row.line, format!("{said}: lagret som notat")));
+                        continue;
+                    }
+                }
             }
             if let Some(ext) = &r.fields.external_id
                 && referrals::find_by_external_id(tx, ext)?.is_some()
@@ -1155,15 +1283,44 @@ pub fn import_parsed(
             } else if r.status.is_decided() {
                 report.undated_decisions += 1;
             }
+            if let Some(m) = m {
+                crate::store::messages::record(
+                    tx,
+                    m,
+                    Some(id),
+                    crate::store::messages::Outcome::Created,
+                    change,
+                )?;
+                if let Some(a) = &m.assessment {
+                    crate::store::messages::record_assessment(tx, id, a, &m.sender.organisation)?;
+                }
+            }
             report.imported += 1;
             report.new_ids.push(id);
+        }
+        if !report.unconfirmed_changes.is_empty() {
+            // Nothing is written until the leader has seen the changes.
+            return Err(StoreError::Rule(UNCONFIRMED.into()));
         }
         if let Some(out) = &rejects_path {
             write_rejects(out, &parsed.header, &invalid, &protected)
                 .map_err(|e| StoreError::Rule(format!("{e} Ingenting er importert.")))?;
         }
         Ok(())
-    })?;
+    });
+    match written {
+        Err(StoreError::Rule(r)) if r == UNCONFIRMED => {
+            report.imported = 0;
+            report.new_ids.clear();
+            report.decisions = 0;
+            report.undated_decisions = 0;
+            report.messages.clear();
+            report.warnings.clear();
+            report.already_present.clear();
+            return Ok(report);
+        }
+        other => other?,
+    }
     if asked {
         return Ok(report);
     }

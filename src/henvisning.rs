@@ -37,12 +37,111 @@ impl Version {
     }
 }
 
+/// What a message asks for (`ServType`): N ny, M endring, C kansellering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    New,
+    Change,
+    Cancel,
+}
+
+impl MessageKind {
+    /// The stored code ("ny", "endring", "kansellering").
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::New => "ny",
+            Self::Change => "endring",
+            Self::Cancel => "kansellering",
+        }
+    }
+
+    /// `ServType`'s value; none is a new referral.
+    fn parse(value: Option<&str>) -> Result<Self, FileError> {
+        match value.map(|v| v.trim().to_ascii_uppercase()).as_deref() {
+            None | Some("" | "N") => Ok(Self::New),
+            Some("M") => Ok(Self::Change),
+            Some("C") => Ok(Self::Cancel),
+            Some(other) => Err(refused(format!(
+                "Meldingens ServType «{other}» er ukjent (N ny, M endring og C kansellering \
+                 kan leses)"
+            ))),
+        }
+    }
+}
+
+/// A forwarded referral's rights assessment by the sender (`VurderingAvHenvisning`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SenderAssessment {
+    /// `RettTilHelsehjelp`: rett (true), ikke rett (false), or not said.
+    pub has_right: Option<bool>,
+    /// TypeDato 2: when it was assessed.
+    pub assessed_on: Option<NaiveDate>,
+    /// TypeDato 3: the juridisk frist the patient was given.
+    pub deadline: Option<NaiveDate>,
+    /// TypeDato 4: ventetid sluttdato.
+    pub waiting_end: Option<NaiveDate>,
+    /// `UtfallAvVurdering` as the message names it.
+    pub outcome: String,
+}
+
+impl SenderAssessment {
+    /// "rett, vurdert 12.11.2026, frist 10.02.2027".
+    pub fn text(&self) -> String {
+        let mut parts = vec![
+            match self.has_right {
+                Some(true) => "rett til nødvendig helsehjelp".to_string(),
+                Some(false) => "ikke rett til nødvendig helsehjelp".to_string(),
+                None => "vurdert".to_string(),
+            },
+        ];
+        if !self.outcome.is_empty() {
+            parts.push(format!("utfall «{}»", self.outcome));
+        }
+        let dated = [
+            ("vurdert", self.assessed_on),
+            ("frist", self.deadline),
+            ("ventetid slutt", self.waiting_end),
+        ];
+        for (label, date) in dated {
+            if let Some(d) = date {
+                parts.push(format!("{label} {}", crate::calendar::format_date(d)));
+            }
+        }
+        parts.join(", ")
+    }
+}
+
+/// Who sent the message, as the electronic answer is addressed: the organisation and the
+/// professional, with their HER-ids (the address book's ids) where the message has them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sender {
+    pub organisation: String,
+    pub organisation_her: String,
+    pub person: String,
+    pub person_her: String,
+}
+
 /// What a Henvisning says, before the clinic's received date is added.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Referral {
     pub version: Version,
-    /// `MsgInfo/MsgId`: the external id, so the same file imported twice is skipped.
+    /// `ServType`: a new referral, a change or a cancellation of an earlier one.
+    pub kind: MessageKind,
+    /// The message's id (v1.x `Message/MsgId`, v2.0 `MsgInfo/MsgId`; else the referral's
+    /// own id): the same message imported twice is skipped.
     pub message_id: String,
+    /// The referral's own id in the sender's system (v1.x `ServReq/Id`, v2.0 the
+    /// Henvisning's `Id` or `RefDoc/Id`): the same across its change and cancellation.
+    pub own_id: String,
+    /// v2.0 `ConversationRef`: the message this one follows (`RefToParent`) and the first
+    /// message of the conversation (`RefToConversation`).
+    pub parent_ref: String,
+    pub conversation_ref: String,
+    /// `ReqComment`: a cancellation's reason ("pasienten ønsker å benytte fritt sykehusvalg").
+    pub comment: String,
+    /// A forwarded referral's rights assessment by the sender, when it has one.
+    pub assessment: Option<SenderAssessment>,
+    pub sender: Sender,
     pub patient: String,
     /// FNR, DNR or HNR; another kind of id is not a fødselsnummer and is left out.
     pub national_id: String,
@@ -112,7 +211,7 @@ pub fn parse(xml: &str) -> Result<Referral, FileError> {
             let serv_req = child(root, "ServReq").ok_or_else(|| {
                 refused("Henvisningen mangler ServReq (selve henvisningen)".into())
             })?;
-            Ok(read_v1(root, serv_req, version))
+            read_v1(root, serv_req, version)
         }
         (NS_MSGHEAD, "MsgHead") => {
             let content = path(root, &["Document", "RefDoc", "Content"])
@@ -122,7 +221,7 @@ pub fn parse(xml: &str) -> Result<Referral, FileError> {
                     if h.tag_name().namespace() == Some(NS_V2_0)
                         && h.tag_name().name() == "Henvisning" =>
                 {
-                    Ok(read_v2(root, h))
+                    read_v2(root, h)
                 }
                 Some(other) => Err(refused(format!(
                     "Dette er {}, ikke en henvisning",
@@ -163,7 +262,7 @@ fn describe(content: &str, root: Node) -> String {
     }
 }
 
-fn read_v1(message: Node, req: Node, version: Version) -> Referral {
+fn read_v1(message: Node, req: Node, version: Version) -> Result<Referral, FileError> {
     let patient = child(req, "Patient");
     let national_id = patient
         .filter(|p| {
@@ -185,16 +284,34 @@ fn read_v1(message: Node, req: Node, version: Version) -> Referral {
         .descendants()
         .any(|n| is(n, "RoleToPatient") && n.attribute("V") == Some("6"));
     let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
-    Referral {
+    let own_id = text_of(req, "Id").unwrap_or_default();
+    let her = |node: Option<Node>| {
+        node.filter(|n| child(*n, "TypeId").and_then(|t| t.attribute("V")) == Some("HER"))
+            .and_then(|n| text_of(n, "Id"))
+            .unwrap_or_default()
+    };
+    Ok(Referral {
         version,
+        kind: MessageKind::parse(child(req, "ServType").and_then(|t| t.attribute("V")))?,
         // v1.0 and v1.1 put MsgId directly under Message (some systems wrap it in MsgInfo);
         // without one, the referral's own ServReq/Id still tells the same message twice.
         message_id: path(message, &["MsgInfo", "MsgId"])
             .or_else(|| child(message, "MsgId"))
-            .or_else(|| child(req, "Id"))
             .and_then(|n| n.text())
             .map(|t| t.trim().to_string())
-            .unwrap_or_default(),
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| own_id.clone()),
+        own_id,
+        parent_ref: String::new(),
+        conversation_ref: String::new(),
+        comment: comment(req),
+        assessment: None,
+        sender: Sender {
+            organisation: organisation.clone(),
+            organisation_her: her(inst),
+            person: person_name.clone(),
+            person_her: her(person),
+        },
         patient: patient.and_then(|p| text_of(p, "Name")).unwrap_or_default(),
         national_id,
         birth_year: birth_year(patient),
@@ -207,10 +324,10 @@ fn read_v1(message: Node, req: Node, version: Version) -> Referral {
         seniority_date: None,
         patient_address: address(patient, &["H", "HP", "PST"]).unwrap_or_default(),
         referrer_address: organisation_address(inst),
-    }
+    })
 }
 
-fn read_v2(head: Node, henvisning: Node) -> Referral {
+fn read_v2(head: Node, henvisning: Node) -> Result<Referral, FileError> {
     let info = child(head, "MsgInfo");
     let patient = info.and_then(|i| child(i, "Patient"));
     let ident = patient.and_then(|p| {
@@ -246,9 +363,46 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
         .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some("1"))
         .and_then(|n| child(n, "Dato"))
         .and_then(date_of);
-    Referral {
+    let her = |node: Option<Node>| {
+        node.and_then(|n| {
+            n.children()
+                .filter(|i| is(*i, "Ident"))
+                .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HER"))
+                .and_then(|i| text_of(i, "Id"))
+        })
+        .unwrap_or_default()
+    };
+    let conversation = info.and_then(|i| child(i, "ConversationRef"));
+    let own_id = text_of(henvisning, "Id")
+        .or_else(|| {
+            henvisning
+                .ancestors()
+                .find(|n| is(*n, "RefDoc"))
+                .and_then(|d| text_of(d, "Id"))
+        })
+        .unwrap_or_default();
+    let message_id = info
+        .and_then(|i| text_of(i, "MsgId"))
+        .unwrap_or_else(|| own_id.clone());
+    Ok(Referral {
         version: Version::V2_0,
-        message_id: info.and_then(|i| text_of(i, "MsgId")).unwrap_or_default(),
+        kind: MessageKind::parse(child(henvisning, "ServType").and_then(|t| t.attribute("V")))?,
+        message_id,
+        own_id,
+        parent_ref: conversation
+            .and_then(|c| text_of(c, "RefToParent"))
+            .unwrap_or_default(),
+        conversation_ref: conversation
+            .and_then(|c| text_of(c, "RefToConversation"))
+            .unwrap_or_default(),
+        comment: comment(henvisning),
+        assessment: assessment(henvisning),
+        sender: Sender {
+            organisation: organisation.clone(),
+            organisation_her: her(organisation_node),
+            person: person_name.clone(),
+            person_her: her(professional),
+        },
         patient: name,
         national_id: ident.and_then(|i| text_of(i, "Id")).unwrap_or_default(),
         birth_year: birth_year(patient),
@@ -261,7 +415,65 @@ fn read_v2(head: Node, henvisning: Node) -> Referral {
         seniority_date,
         patient_address: address(patient, &["H", "HP", "PST"]).unwrap_or_default(),
         referrer_address: organisation_address(organisation_node),
+    })
+}
+
+/// `ReqComment` (a cancellation's or change's reason), as written.
+fn comment(scope: Node) -> String {
+    scope
+        .descendants()
+        .filter(|n| is(*n, "ReqComment"))
+        .map(|n| as_written(&n.descendants().filter_map(|t| t.is_text().then(|| t.text().unwrap_or(""))).collect::<String>()))
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A forwarded referral's `VurderingAvHenvisning`, when it says the outcome of a rights
+/// assessment (`RettTilHelsehjelp` or `UtfallAvVurdering`); dates alone (an
+/// ansiennitetsdato) are no assessment.
+fn assessment(henvisning: Node) -> Option<SenderAssessment> {
+    let v = henvisning
+        .descendants()
+        .find(|n| is(*n, "VurderingAvHenvisning"))?;
+    let dated = |code: &str| {
+        v.children()
+            .filter(|n| is(*n, "DatoMottakOgVurdering"))
+            .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some(code))
+            .and_then(|n| child(n, "Dato"))
+            .and_then(date_of)
+    };
+    let right = child(v, "RettTilHelsehjelp");
+    let outcome = child(v, "UtfallAvVurdering");
+    if right.is_none() && outcome.is_none() {
+        return None;
     }
+    let has_right = right.and_then(|r| {
+        let value = r
+            .attribute("V")
+            .or_else(|| r.text())
+            .unwrap_or("")
+            .trim()
+            .to_lowercase();
+        let shown = r.attribute("DN").unwrap_or("").to_lowercase();
+        match value.as_str() {
+            "true" | "1" | "j" | "ja" => Some(true),
+            "false" | "0" | "2" | "n" | "nei" => Some(false),
+            _ if shown.contains("ikke") => Some(false),
+            _ if shown.contains("rett") => Some(true),
+            _ => None,
+        }
+    });
+    Some(SenderAssessment {
+        has_right,
+        assessed_on: dated("2"),
+        deadline: dated("3"),
+        waiting_end: dated("4"),
+        outcome: outcome
+            .and_then(|o| o.attribute("DN").or_else(|| o.attribute("V")).or_else(|| o.text()))
+            .map(|t| as_written(t))
+            .unwrap_or_default(),
+    })
 }
 
 /// "Given Middle Family", from MsgHead's name parts.

@@ -59,6 +59,9 @@ actions! {
         CareStart = "care_start", "Oppstart registrert";
         Preparation = "preparation", "Forberedelse";
         ProvisionalView = "provisional_view", "Foreløpig vurdering";
+        /// A referral message not applied: a cancellation after the decision, or a change or
+        /// cancellation whose referral is unknown (kept as a note).
+        Message = "message", "Melding fra henviser";
     }
 }
 

@@ -15,6 +15,7 @@ pub mod letters;
 pub mod location;
 pub mod log_check;
 pub mod meetings;
+pub mod messages;
 pub mod preparations;
 pub mod referrals;
 pub mod replace;
@@ -106,7 +107,7 @@ pub(crate) fn decode<T>(parsed: Option<T>, column: usize, code: &str) -> rusqlit
 }
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 7;
+pub const SCHEMA_VERSION: i32 = 8;
 
 /// Marks a SQLite file as Inntak's (`PRAGMA application_id`): ASCII "Innt".
 pub const APPLICATION_ID: i32 = 0x496e_6e74;
@@ -121,6 +122,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/v5_audit_chain.sql"),
     include_str!("migrations/v6_preparation.sql"),
     include_str!("migrations/v7_letters.sql"),
+    include_str!("migrations/v8_messages.sql"),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);

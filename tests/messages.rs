@@ -1,0 +1,602 @@
+//! Referral messages as hospitals send them (issue 24): new, the same twice, change and
+//! cancellation (before and after a decision), forwarded with and without the sender's
+//! assessment, in every version of the standard. The messages are written here from the
+//! standard's element names, with what real ones carry: leading XML comments, `IssueDate`
+//! with a time, `Type V="H"`, `ProcessingStatus V="TEST"`, other namespace prefixes and
+//! base64 attachments. Fictive people.
+
+mod common;
+
+use common::{decide, inntak, p, text};
+use inntak::domain::decision::{Outcome, TeamMode, Track};
+use inntak::domain::referral::iso;
+use inntak::store::Store;
+use std::path::{Path, PathBuf};
+
+const DAY: &str = "2026-11-23";
+
+/// What one v2.0 message holds beyond its defaults.
+#[derive(Clone, Default)]
+struct V2 {
+    msg_id: &'static str,
+    serv_type: &'static str,
+    /// RefToConversation (and RefToParent): the first message of the referral.
+    conversation: &'static str,
+    comment: &'static str,
+    problem: &'static str,
+    patient: (&'static str, &'static str),
+    /// Extra XML inside `VurderingAvHenvisning`, after the dates.
+    assessment: &'static str,
+    /// (ansiennitetsdato, vurderingsdato, frist, ventetid slutt)
+    dates: [&'static str; 4],
+    /// Bytes of base64 attachment in a second Document.
+    attachment: usize,
+}
+
+impl V2 {
+    fn xml(&self) -> String {
+        let conversation = if self.conversation.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<mh:ConversationRef><mh:RefToParent>{0}</mh:RefToParent>\
+                 <mh:RefToConversation>{0}</mh:RefToConversation></mh:ConversationRef>",
+                self.conversation
+            )
+        };
+        let serv_type = if self.serv_type.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<hv:ServType V=\"{}\" DN=\"{}\"/>",
+                self.serv_type,
+                match self.serv_type {
+                    "C" => "Kansellering",
+                    "M" => "Endring",
+                    _ => "Ny",
+                }
+            )
+        };
+        let comment = if self.comment.is_empty() {
+            String::new()
+        } else {
+            format!("<hv:ReqComment>{}</hv:ReqComment>", self.comment)
+        };
+        let mut dated = String::new();
+        for (i, d) in self.dates.iter().enumerate() {
+            if !d.is_empty() {
+                dated.push_str(&format!(
+                    "<hv:DatoMottakOgVurdering><hv:TypeDato V=\"{}\" S=\"2.16.578.1.12.4.1.1.9147\"/>\
+                     <hv:Dato V=\"{d}\"/></hv:DatoMottakOgVurdering>",
+                    i + 1
+                ));
+            }
+        }
+        let vurdering = if dated.is_empty() && self.assessment.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<hv:VurderingAvHenvisning>{dated}{}</hv:VurderingAvHenvisning>",
+                self.assessment
+            )
+        };
+        let attachment = if self.attachment == 0 {
+            String::new()
+        } else {
+            let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\n";
+            let body = line.repeat(self.attachment / line.len() + 1);
+            format!(
+                "<mh:Document><mh:RefDoc><mh:MsgType V=\"A\" DN=\"Vedlegg\"/>\
+                 <mh:MimeType>application/pdf</mh:MimeType><mh:Content>\
+                 <b64:Base64Container xmlns:b64=\"http://www.kith.no/xmlstds/base64container\">{body}</b64:Base64Container>\
+                 </mh:Content></mh:RefDoc></mh:Document>"
+            )
+        };
+        let (given, family) = if self.patient.0.is_empty() {
+            ("Kari", "Nordmann")
+        } else {
+            self.patient
+        };
+        let problem = if self.problem.is_empty() {
+            "Smerter i korsrygg i tre år."
+        } else {
+            self.problem
+        };
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- Eksportert fra meldingstjeneren 2026-11-20 -->
+<!-- Fiktive personer -->
+<mh:MsgHead xmlns:mh="http://www.kith.no/xmlstds/msghead/2006-05-24">
+  <mh:MsgInfo>
+    <mh:Type V="HENVISNING" DN="Henvisning"/>
+    <mh:MIGversion>v1.2 2006-05-24</mh:MIGversion>
+    <mh:GenDate>2026-11-20T10:15:00+01:00</mh:GenDate>
+    <mh:MsgId>{msg_id}</mh:MsgId>
+    <mh:ProcessingStatus V="TEST" DN="Test"/>
+    {conversation}
+    <mh:Sender>
+      <mh:Organisation>
+        <mh:OrganisationName>Nordbyen legekontor</mh:OrganisationName>
+        <mh:Ident><mh:Id>81234</mh:Id><mh:TypeId V="HER" DN="HER-id"/></mh:Ident>
+        <mh:HealthcareProfessional>
+          <mh:RoleToPatient V="6" DN="Fastlege"/>
+          <mh:FamilyName>Berg</mh:FamilyName>
+          <mh:GivenName>Åsmund</mh:GivenName>
+          <mh:Ident><mh:Id>7654321</mh:Id><mh:TypeId V="HPR" DN="HPR-nummer"/></mh:Ident>
+          <mh:Ident><mh:Id>81235</mh:Id><mh:TypeId V="HER" DN="HER-id"/></mh:Ident>
+        </mh:HealthcareProfessional>
+      </mh:Organisation>
+    </mh:Sender>
+    <mh:Receiver><mh:Organisation><mh:OrganisationName>Smerteklinikken</mh:OrganisationName></mh:Organisation></mh:Receiver>
+    <mh:Patient>
+      <mh:FamilyName>{family}</mh:FamilyName>
+      <mh:GivenName>{given}</mh:GivenName>
+      <mh:Ident><mh:Id>13097248022</mh:Id><mh:TypeId V="FNR" DN="Fødselsnummer"/></mh:Ident>
+    </mh:Patient>
+  </mh:MsgInfo>
+  <mh:Document>
+    <mh:DocumentConnection V="H" DN="Hoveddokument"/>
+    <mh:RefDoc>
+      <mh:IssueDate V="2026-11-20T10:14:00"/>
+      <mh:MsgType V="XML" DN="XML-instans"/>
+      <mh:Id>REF-{msg_id}</mh:Id>
+      <mh:Content>
+        <hv:Henvisning xmlns:hv="http://ehelse.no/xmlstds/henvisning/2017-11-30">
+          {serv_type}
+          {comment}
+          {vurdering}
+          <hv:ReasonAsText>
+            <hv:Heading V="PROB" DN="Aktuell problemstilling"/>
+            <hv:TextResultValue>
+                {problem}
+            </hv:TextResultValue>
+          </hv:ReasonAsText>
+        </hv:Henvisning>
+      </mh:Content>
+    </mh:RefDoc>
+  </mh:Document>
+  {attachment}
+</mh:MsgHead>
+"#,
+            msg_id = self.msg_id,
+        )
+    }
+}
+
+/// A v1.0 or v1.1 message: `MsgId` under the root `Message`, the referral's own `ServReq/Id`.
+fn v1(ns: &str, msg_id: &str, own_id: &str, serv_type: &str, problem: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- Fiktive personer -->
+<Message xmlns="{ns}">
+  <Type V="HENVISNING" DN="Henvisning"/>
+  <MIGversion>v1.1</MIGversion>
+  <GenDate V="2026-11-16T09:41:00"/>
+  <MsgId>{msg_id}</MsgId>
+  <ServReq>
+    <ServType V="{serv_type}"/>
+    <IssueDate V="2026-11-16T09:40:00"/>
+    <Id>{own_id}</Id>
+    <ReasonAsText>
+      <Heading V="PROB" DN="Aktuell problemstilling"/>
+      <TextResultValue>{problem}</TextResultValue>
+    </ReasonAsText>
+    <Requester>
+      <RoleToPatient V="6" DN="Fastlege"/>
+      <HCP><Inst><Name>Storby legesenter</Name><Id>71111</Id><TypeId V="HER"/>
+        <HCPerson><Name>Lise Lege</Name><Id>9144889</Id><TypeId V="HPR"/></HCPerson></Inst></HCP>
+    </Requester>
+    <Patient>
+      <Name>Per Olsen</Name>
+      <OffId>15021951940</OffId>
+      <TypeOffId V="FNR"/>
+    </Patient>
+  </ServReq>
+</Message>
+"#
+    )
+}
+
+const NS_V1_0: &str = "http://www.kith.no/xmlstds/henvisning/2005-07-08";
+const NS_V1_1: &str = "http://www.kith.no/xmlstds/henvisning/2012-02-15";
+
+fn write(dir: &Path, name: &str, xml: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+fn import(db: &Path, files: &[&Path], extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["import", "--db", p(db)];
+    args.extend(files.iter().map(|f| p(f)));
+    args.extend(extra);
+    args.extend(["--today", DAY]);
+    inntak(&args)
+}
+
+fn query<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> Vec<T> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn said(out: &std::process::Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn the_same_message_twice_is_skipped_in_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let a = write(
+        dir.path(),
+        "v1_0.xml",
+        &v1(NS_V1_0, "MSG-10", "HV-10", "N", "Smerter."),
+    );
+    let b = write(
+        dir.path(),
+        "v1_1.xml",
+        &v1(NS_V1_1, "MSG-11", "HV-11", "N", "Smerter."),
+    );
+    let c = write(
+        dir.path(),
+        "v2_0.xml",
+        &V2 {
+            msg_id: "MSG-20",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let first = import(&db, &[&a, &b, &c], &["--import-duplicates"]);
+    assert!(first.status.success(), "{}", said(&first));
+    assert!(said(&first).contains("Importerte 3 henvisninger"), "{}", said(&first));
+    let again = import(&db, &[&a, &b, &c], &[]);
+    assert!(again.status.success(), "{}", said(&again));
+    let out = said(&again);
+    assert!(out.contains("Importerte 0 henvisninger; 3 fantes fra før"), "{out}");
+    for (file, id) in [("v1_0.xml", "MSG-10"), ("v1_1.xml", "MSG-11"), ("v2_0.xml", "MSG-20")] {
+        assert!(
+            out.contains(&format!("{file}: meldingen «{id}» er importert før, hoppet over")),
+            "{out}"
+        );
+    }
+    // Every message is kept with its ids.
+    let ids: Vec<String> = query(
+        &db,
+        "SELECT message_id || '|' || own_id || '|' || version || '|' || kind || '|' || sender_her
+         FROM referral_messages ORDER BY id",
+    );
+    assert_eq!(
+        ids,
+        [
+            "MSG-10|HV-10|1.0|ny|71111",
+            "MSG-11|HV-11|1.1|ny|71111",
+            "MSG-20|REF-MSG-20|2.0|ny|81234"
+        ]
+    );
+    // The problem text is as written, not as the XML was indented.
+    let problems: Vec<String> = query(&db, "SELECT problem FROM referrals WHERE id = 3");
+    assert_eq!(problems, ["Smerter i korsrygg i tre år."]);
+}
+
+#[test]
+fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let new = write(
+        dir.path(),
+        "ny.xml",
+        &V2 {
+            msg_id: "A-1",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let cancel = write(
+        dir.path(),
+        "kansellering.xml",
+        &V2 {
+            msg_id: "A-2",
+            serv_type: "C",
+            conversation: "A-1",
+            comment: "Pasienten ønsker å benytte fritt sykehusvalg og er henvist til et annet sykehus.",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    assert!(import(&db, &[&new], &[]).status.success());
+    let out = import(&db, &[&cancel], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let text = said(&out);
+    assert!(
+        text.contains("kansellering.xml: kansellering: henvisning nr. 1 trekkes («Pasienten ønsker å benytte fritt sykehusvalg"),
+        "{text}"
+    );
+    // Still one referral: withdrawn, not a second one in the queue.
+    let rows: Vec<String> = query(&db, "SELECT status FROM referrals");
+    assert_eq!(rows, ["trukket"]);
+    let audit: Vec<String> = query(
+        &db,
+        "SELECT details FROM audit_log WHERE action = 'withdraw' AND entity_id = 1",
+    );
+    assert_eq!(audit.len(), 1);
+    assert!(audit[0].contains("fritt sykehusvalg"), "{}", audit[0]);
+    let kept: Vec<String> = query(
+        &db,
+        "SELECT kind || '|' || outcome || '|' || comment FROM referral_messages WHERE message_id = 'A-2'",
+    );
+    assert!(kept[0].starts_with("kansellering|trukket|Pasienten ønsker"), "{kept:?}");
+    // A new message and its cancellation in one import, in either order: nothing to assess.
+    let db2 = dir.path().join("db2.sqlite3");
+    let out = import(&db2, &[&cancel, &new], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let rows: Vec<String> = query(&db2, "SELECT status FROM referrals");
+    assert_eq!(rows, ["trukket"]);
+}
+
+#[test]
+fn a_cancellation_after_the_decision_is_put_before_the_leader_instead() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let new = write(
+        dir.path(),
+        "ny.xml",
+        &V2 {
+            msg_id: "B-1",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    assert!(import(&db, &[&new], &[]).status.success());
+    {
+        let mut store = Store::open(&db).unwrap();
+        let rett = Outcome::Rett {
+            start_of_care_deadline: Some(iso("2027-02-02")),
+            track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
+            priority_note: String::new(),
+        };
+        decide(&mut store, inntak::domain::ReferralId(1), &rett, "2026-11-24");
+    }
+    let cancel = write(
+        dir.path(),
+        "kansellering.xml",
+        &V2 {
+            msg_id: "B-2",
+            serv_type: "C",
+            conversation: "B-1",
+            comment: "Pasienten er flyttet.",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&cancel], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let text = said(&out);
+    assert!(
+        text.contains("Varsel – kansellering.xml: kansellering av henvisning nr. 1 som allerede er avgjort (rett til helsehjelp 24.11.2026): trekkes ikke"),
+        "{text}"
+    );
+    let rows: Vec<String> = query(&db, "SELECT status FROM referrals");
+    assert_eq!(rows, ["rett"]);
+    let kept: Vec<String> = query(
+        &db,
+        "SELECT outcome FROM referral_messages WHERE message_id = 'B-2'",
+    );
+    assert_eq!(kept, ["varsel"]);
+    let audit: Vec<String> = query(
+        &db,
+        "SELECT action FROM audit_log WHERE entity_id = 1 ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(audit, ["message"]);
+}
+
+#[test]
+fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let new = write(
+        dir.path(),
+        "ny.xml",
+        &V2 {
+            msg_id: "C-1",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let change = write(
+        dir.path(),
+        "endring.xml",
+        &V2 {
+            msg_id: "C-2",
+            serv_type: "M",
+            conversation: "C-1",
+            problem: "Smerter i korsrygg og nakke i tre år.",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    assert!(import(&db, &[&new], &[]).status.success());
+    let out = import(&db, &[&change], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        said(&out).contains("endring.xml: endring av henvisning nr. 1: endrer problemstilling"),
+        "{}",
+        said(&out)
+    );
+    let problems: Vec<String> = query(&db, "SELECT problem FROM referrals");
+    assert_eq!(problems, ["Smerter i korsrygg og nakke i tre år."]);
+    let audit: Vec<String> = query(
+        &db,
+        "SELECT details FROM audit_log WHERE action = 'update' AND entity_id = 1",
+    );
+    assert!(audit[0].contains("nakke"), "{audit:?}");
+    // Once decided, a change waits for the leader: nothing is written without it.
+    {
+        let mut store = Store::open(&db).unwrap();
+        let avslag = Outcome::Avslag {
+            reason: "Ikke behov for tverrfaglig smertebehandling".into(),
+            advice: "Fortsatt oppfølging hos fastlegen.".into(),
+        };
+        decide(&mut store, inntak::domain::ReferralId(1), &avslag, "2026-11-24");
+    }
+    let second = write(
+        dir.path(),
+        "endring2.xml",
+        &V2 {
+            msg_id: "C-3",
+            serv_type: "M",
+            conversation: "C-1",
+            patient: ("Kari", "Nordmann-Li"),
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&second], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    let text = said(&out);
+    assert!(
+        text.contains("endring2.xml: endring av henvisning nr. 1: endrer pasient, problemstilling – allerede avgjort (avslag 24.11.2026), må bekreftes"),
+        "{text}"
+    );
+    assert!(text.contains("--confirm-changes"), "{text}");
+    let names: Vec<String> = query(&db, "SELECT patient FROM referrals");
+    assert_eq!(names, ["Kari Nordmann"]);
+    let kept: Vec<i64> = query(&db, "SELECT count(*) FROM referral_messages WHERE message_id = 'C-3'");
+    assert_eq!(kept, [0]);
+    let out = import(&db, &[&second], &["--confirm-changes"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let names: Vec<String> = query(&db, "SELECT patient || '|' || status FROM referrals");
+    assert_eq!(names, ["Kari Nordmann-Li|avslag"]);
+}
+
+#[test]
+fn a_v1_change_finds_its_referral_by_the_referrals_own_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let new = write(
+        dir.path(),
+        "ny.xml",
+        &v1(NS_V1_1, "M-1", "HV-77", "N", "Smerter."),
+    );
+    let change = write(
+        dir.path(),
+        "endring.xml",
+        &v1(NS_V1_1, "M-2", "HV-77", "M", "Smerter i skulder."),
+    );
+    let cancel = write(
+        dir.path(),
+        "kansellering.xml",
+        &v1(NS_V1_1, "M-3", "HV-77", "C", "Smerter i skulder."),
+    );
+    assert!(import(&db, &[&new], &[]).status.success());
+    let out = import(&db, &[&change, &cancel], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let rows: Vec<String> = query(&db, "SELECT problem || '|' || status FROM referrals");
+    assert_eq!(rows, ["Smerter i skulder.|trukket"]);
+}
+
+#[test]
+fn a_change_or_cancellation_of_an_unknown_referral_is_refused_or_kept_as_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let other = write(
+        dir.path(),
+        "annen.xml",
+        &V2 {
+            msg_id: "D-0",
+            patient: ("Per", "Hansen"),
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let cancel = write(
+        dir.path(),
+        "kansellering.xml",
+        &V2 {
+            msg_id: "D-2",
+            serv_type: "C",
+            conversation: "D-1",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&other, &cancel], &[]);
+    assert!(!out.status.success(), "{}", said(&out));
+    let text = said(&out);
+    assert!(
+        text.contains("Meldingen «D-2» er en kansellering av en henvisning som ikke finnes i Inntak (viser til «D-1»). Ingenting er importert"),
+        "{text}"
+    );
+    let n: Vec<i64> = query(&db, "SELECT count(*) FROM referrals");
+    assert_eq!(n, [0]);
+    let out = import(&db, &[&other, &cancel], &["--keep-unknown-as-note"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("lagret som notat"), "{}", said(&out));
+    let kept: Vec<String> = query(
+        &db,
+        "SELECT outcome || '|' || coalesce(referral_id, 'ingen') FROM referral_messages WHERE message_id = 'D-2'",
+    );
+    assert_eq!(kept, ["notat|ingen"]);
+}
+
+#[test]
+fn a_forwarded_referral_keeps_the_senders_assessment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let forwarded = write(
+        dir.path(),
+        "videresendt.xml",
+        &V2 {
+            msg_id: "E-1",
+            dates: ["2026-10-01", "2026-10-08", "2027-01-15", ""],
+            assessment: r#"<hv:RettTilHelsehjelp V="1" DN="Rett til nødvendig helsehjelp"/>
+                           <hv:UtfallAvVurdering V="1" DN="Rett til helsehjelp"/>"#,
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let plain = write(
+        dir.path(),
+        "uten.xml",
+        &V2 {
+            msg_id: "E-2",
+            patient: ("Per", "Hansen"),
+            dates: ["2026-10-01", "", "", ""],
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&forwarded, &plain], &["--import-duplicates"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let kept: Vec<String> = query(
+        &db,
+        "SELECT referral_id || '|' || has_right || '|' || assessed_on || '|' || deadline || '|' || assessed_by
+         FROM sender_assessments",
+    );
+    assert_eq!(kept, ["1|1|2026-10-08|2027-01-15|Nordbyen legekontor"]);
+    let received: Vec<String> = query(&db, "SELECT received_on FROM referrals ORDER BY id");
+    assert_eq!(received, ["2026-10-01", "2026-10-01"]);
+}
+
+#[test]
+fn attachments_are_neither_stored_nor_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let big = write(
+        dir.path(),
+        "med_vedlegg.xml",
+        &V2 {
+            msg_id: "F-1",
+            attachment: 5 * 1024 * 1024,
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&big], &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let size = std::fs::metadata(&db).unwrap().len();
+    assert!(size < 1024 * 1024, "the database grew to {size} bytes");
+}
