@@ -147,6 +147,20 @@ pub enum Command {
         #[arg(long)]
         skip_incomplete: bool,
     },
+    /// Skriv elektroniske svar (Dialogmelding «Status på henvisning») til henviserens
+    /// system for et møtes avgjørelser eller én henvisning, én fil per henvisning
+    Reply {
+        /// Møtets dato (åååå-mm-dd eller dd.mm.åååå)
+        #[arg(long, value_name = "DATO", value_parser = parse_today,
+              required_unless_present = "referral", conflicts_with = "referral")]
+        meeting: Option<NaiveDate>,
+        /// Bare denne henvisningen (henvisnings-ID eller Inntak-nummer)
+        #[arg(long, value_name = "ID")]
+        referral: Option<String>,
+        /// Mappen svarene skrives til (standard: mappen under Innstillinger → Brev)
+        #[arg(long, value_name = "MAPPE")]
+        out_dir: Option<PathBuf>,
+    },
     /// Statistikk for et år, en tertial, en måned eller en periode, mot samme periode året før
     Stats {
         /// År (åååå)
@@ -727,6 +741,63 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
                 out.display()
             );
             Ok(0)
+        }
+        Command::Reply {
+            meeting,
+            referral,
+            out_dir,
+        } => {
+            let referrals = match (meeting, referral) {
+                (Some(day), _) => {
+                    let found = find_meeting(&store, *day)?;
+                    crate::store::decisions::at_meeting(store.conn(), found.id)
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .map(|d| d.referral)
+                        .collect()
+                }
+                (None, Some(text)) => vec![find_referral(&store, text)?],
+                (None, None) => unreachable!("clap requires one"),
+            };
+            let folder = match out_dir {
+                Some(dir) => dir.clone(),
+                None if !settings.letters.dialog_folder.trim().is_empty() => {
+                    PathBuf::from(settings.letters.dialog_folder.trim())
+                }
+                None => {
+                    return Err(
+                        "Ingen mappe for elektroniske svar: gi --out-dir, eller velg \
+                                mappen under Innstillinger → Brev → Elektronisk svar"
+                            .into(),
+                    );
+                }
+            };
+            let done =
+                crate::dialogmelding::send(&mut store, &settings, &referrals, &folder, change)?;
+            for s in &done.sent {
+                println!(
+                    "Henvisning nr. {} ({}): svar skrevet til {}",
+                    s.referral.0,
+                    terminal_text(&s.patient),
+                    s.path.display()
+                );
+            }
+            for (id, why) in &done.refused {
+                eprintln!("Henvisning nr. {}: {}", id.0, terminal_text(why));
+            }
+            println!(
+                "{} elektroniske svar skrevet{}.",
+                done.sent.len(),
+                if done.refused.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} kan ikke besvares elektronisk (se over)",
+                        done.refused.len()
+                    )
+                }
+            );
+            Ok(if done.refused.is_empty() { 0 } else { 2 })
         }
         Command::Letters {
             meeting,

@@ -1131,9 +1131,8 @@ pub fn import_parsed(
     };
     // Changes and cancellations are about a referral already there: not candidates for
     // duplicates, and applied after the new referrals of the same import.
-    let is_follow_up = |line: u64| {
-        message(line).is_some_and(|m| m.kind != crate::henvisning::MessageKind::New)
-    };
+    let is_follow_up =
+        |line: u64| message(line).is_some_and(|m| m.kind != crate::henvisning::MessageKind::New);
     let mut order: Vec<&ParsedRow> = parsed.rows.iter().collect();
     order.sort_by_key(|r| {
         message(r.line).map_or(0, |m| match m.kind {
@@ -1200,7 +1199,9 @@ pub fn import_parsed(
                 match plan {
                     Plan::New | Plan::Forwarded(_) => {}
                     Plan::AlreadyImported(_) => {
-                        report.already_present.push((row.line, m.message_id.clone()));
+                        report
+                            .already_present
+                            .push((row.line, m.message_id.clone()));
                         continue;
                     }
                     Plan::Change {

@@ -87,13 +87,11 @@ pub struct SenderAssessment {
 impl SenderAssessment {
     /// "rett, vurdert 12.11.2026, frist 10.02.2027".
     pub fn text(&self) -> String {
-        let mut parts = vec![
-            match self.has_right {
-                Some(true) => "rett til nødvendig helsehjelp".to_string(),
-                Some(false) => "ikke rett til nødvendig helsehjelp".to_string(),
-                None => "vurdert".to_string(),
-            },
-        ];
+        let mut parts = vec![match self.has_right {
+            Some(true) => "rett til nødvendig helsehjelp".to_string(),
+            Some(false) => "ikke rett til nødvendig helsehjelp".to_string(),
+            None => "vurdert".to_string(),
+        }];
         if !self.outcome.is_empty() {
             parts.push(format!("utfall «{}»", self.outcome));
         }
@@ -423,7 +421,13 @@ fn comment(scope: Node) -> String {
     scope
         .descendants()
         .filter(|n| is(*n, "ReqComment"))
-        .map(|n| as_written(&n.descendants().filter_map(|t| t.is_text().then(|| t.text().unwrap_or(""))).collect::<String>()))
+        .map(|n| {
+            as_written(
+                &n.descendants()
+                    .filter_map(|t| t.is_text().then(|| t.text().unwrap_or("")))
+                    .collect::<String>(),
+            )
+        })
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
@@ -470,7 +474,11 @@ fn assessment(henvisning: Node) -> Option<SenderAssessment> {
         deadline: dated("3"),
         waiting_end: dated("4"),
         outcome: outcome
-            .and_then(|o| o.attribute("DN").or_else(|| o.attribute("V")).or_else(|| o.text()))
+            .and_then(|o| {
+                o.attribute("DN")
+                    .or_else(|| o.attribute("V"))
+                    .or_else(|| o.text())
+            })
             .map(|t| as_written(t))
             .unwrap_or_default(),
     })

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod csvio;
 pub mod demo;
+pub mod dialogmelding;
 pub mod domain;
 pub mod encryption;
 pub mod files;

@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::messages::{NS_V1_0, NS_V1_1, V2, v1};
 use common::{decide, inntak, p, text};
 use inntak::domain::decision::{Outcome, TeamMode, Track};
 use inntak::domain::referral::iso;
@@ -14,191 +15,6 @@ use inntak::store::Store;
 use std::path::{Path, PathBuf};
 
 const DAY: &str = "2026-11-23";
-
-/// What one v2.0 message holds beyond its defaults.
-#[derive(Clone, Default)]
-struct V2 {
-    msg_id: &'static str,
-    serv_type: &'static str,
-    /// RefToConversation (and RefToParent): the first message of the referral.
-    conversation: &'static str,
-    comment: &'static str,
-    problem: &'static str,
-    patient: (&'static str, &'static str),
-    /// Extra XML inside `VurderingAvHenvisning`, after the dates.
-    assessment: &'static str,
-    /// (ansiennitetsdato, vurderingsdato, frist, ventetid slutt)
-    dates: [&'static str; 4],
-    /// Bytes of base64 attachment in a second Document.
-    attachment: usize,
-}
-
-impl V2 {
-    fn xml(&self) -> String {
-        let conversation = if self.conversation.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<mh:ConversationRef><mh:RefToParent>{0}</mh:RefToParent>\
-                 <mh:RefToConversation>{0}</mh:RefToConversation></mh:ConversationRef>",
-                self.conversation
-            )
-        };
-        let serv_type = if self.serv_type.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<hv:ServType V=\"{}\" DN=\"{}\"/>",
-                self.serv_type,
-                match self.serv_type {
-                    "C" => "Kansellering",
-                    "M" => "Endring",
-                    _ => "Ny",
-                }
-            )
-        };
-        let comment = if self.comment.is_empty() {
-            String::new()
-        } else {
-            format!("<hv:ReqComment>{}</hv:ReqComment>", self.comment)
-        };
-        let mut dated = String::new();
-        for (i, d) in self.dates.iter().enumerate() {
-            if !d.is_empty() {
-                dated.push_str(&format!(
-                    "<hv:DatoMottakOgVurdering><hv:TypeDato V=\"{}\" S=\"2.16.578.1.12.4.1.1.9147\"/>\
-                     <hv:Dato V=\"{d}\"/></hv:DatoMottakOgVurdering>",
-                    i + 1
-                ));
-            }
-        }
-        let vurdering = if dated.is_empty() && self.assessment.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "<hv:VurderingAvHenvisning>{dated}{}</hv:VurderingAvHenvisning>",
-                self.assessment
-            )
-        };
-        let attachment = if self.attachment == 0 {
-            String::new()
-        } else {
-            let line = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0\n";
-            let body = line.repeat(self.attachment / line.len() + 1);
-            format!(
-                "<mh:Document><mh:RefDoc><mh:MsgType V=\"A\" DN=\"Vedlegg\"/>\
-                 <mh:MimeType>application/pdf</mh:MimeType><mh:Content>\
-                 <b64:Base64Container xmlns:b64=\"http://www.kith.no/xmlstds/base64container\">{body}</b64:Base64Container>\
-                 </mh:Content></mh:RefDoc></mh:Document>"
-            )
-        };
-        let (given, family) = if self.patient.0.is_empty() {
-            ("Kari", "Nordmann")
-        } else {
-            self.patient
-        };
-        let problem = if self.problem.is_empty() {
-            "Smerter i korsrygg i tre år."
-        } else {
-            self.problem
-        };
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<!-- Eksportert fra meldingstjeneren 2026-11-20 -->
-<!-- Fiktive personer -->
-<mh:MsgHead xmlns:mh="http://www.kith.no/xmlstds/msghead/2006-05-24">
-  <mh:MsgInfo>
-    <mh:Type V="HENVISNING" DN="Henvisning"/>
-    <mh:MIGversion>v1.2 2006-05-24</mh:MIGversion>
-    <mh:GenDate>2026-11-20T10:15:00+01:00</mh:GenDate>
-    <mh:MsgId>{msg_id}</mh:MsgId>
-    <mh:ProcessingStatus V="TEST" DN="Test"/>
-    {conversation}
-    <mh:Sender>
-      <mh:Organisation>
-        <mh:OrganisationName>Nordbyen legekontor</mh:OrganisationName>
-        <mh:Ident><mh:Id>81234</mh:Id><mh:TypeId V="HER" DN="HER-id"/></mh:Ident>
-        <mh:HealthcareProfessional>
-          <mh:RoleToPatient V="6" DN="Fastlege"/>
-          <mh:FamilyName>Berg</mh:FamilyName>
-          <mh:GivenName>Åsmund</mh:GivenName>
-          <mh:Ident><mh:Id>7654321</mh:Id><mh:TypeId V="HPR" DN="HPR-nummer"/></mh:Ident>
-          <mh:Ident><mh:Id>81235</mh:Id><mh:TypeId V="HER" DN="HER-id"/></mh:Ident>
-        </mh:HealthcareProfessional>
-      </mh:Organisation>
-    </mh:Sender>
-    <mh:Receiver><mh:Organisation><mh:OrganisationName>Smerteklinikken</mh:OrganisationName></mh:Organisation></mh:Receiver>
-    <mh:Patient>
-      <mh:FamilyName>{family}</mh:FamilyName>
-      <mh:GivenName>{given}</mh:GivenName>
-      <mh:Ident><mh:Id>13097248022</mh:Id><mh:TypeId V="FNR" DN="Fødselsnummer"/></mh:Ident>
-    </mh:Patient>
-  </mh:MsgInfo>
-  <mh:Document>
-    <mh:DocumentConnection V="H" DN="Hoveddokument"/>
-    <mh:RefDoc>
-      <mh:IssueDate V="2026-11-20T10:14:00"/>
-      <mh:MsgType V="XML" DN="XML-instans"/>
-      <mh:Id>REF-{msg_id}</mh:Id>
-      <mh:Content>
-        <hv:Henvisning xmlns:hv="http://ehelse.no/xmlstds/henvisning/2017-11-30">
-          {serv_type}
-          {comment}
-          {vurdering}
-          <hv:ReasonAsText>
-            <hv:Heading V="PROB" DN="Aktuell problemstilling"/>
-            <hv:TextResultValue>
-                {problem}
-            </hv:TextResultValue>
-          </hv:ReasonAsText>
-        </hv:Henvisning>
-      </mh:Content>
-    </mh:RefDoc>
-  </mh:Document>
-  {attachment}
-</mh:MsgHead>
-"#,
-            msg_id = self.msg_id,
-        )
-    }
-}
-
-/// A v1.0 or v1.1 message: `MsgId` under the root `Message`, the referral's own `ServReq/Id`.
-fn v1(ns: &str, msg_id: &str, own_id: &str, serv_type: &str, problem: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<!-- Fiktive personer -->
-<Message xmlns="{ns}">
-  <Type V="HENVISNING" DN="Henvisning"/>
-  <MIGversion>v1.1</MIGversion>
-  <GenDate V="2026-11-16T09:41:00"/>
-  <MsgId>{msg_id}</MsgId>
-  <ServReq>
-    <ServType V="{serv_type}"/>
-    <IssueDate V="2026-11-16T09:40:00"/>
-    <Id>{own_id}</Id>
-    <ReasonAsText>
-      <Heading V="PROB" DN="Aktuell problemstilling"/>
-      <TextResultValue>{problem}</TextResultValue>
-    </ReasonAsText>
-    <Requester>
-      <RoleToPatient V="6" DN="Fastlege"/>
-      <HCP><Inst><Name>Storby legesenter</Name><Id>71111</Id><TypeId V="HER"/>
-        <HCPerson><Name>Lise Lege</Name><Id>9144889</Id><TypeId V="HPR"/></HCPerson></Inst></HCP>
-    </Requester>
-    <Patient>
-      <Name>Per Olsen</Name>
-      <OffId>15021951940</OffId>
-      <TypeOffId V="FNR"/>
-    </Patient>
-  </ServReq>
-</Message>
-"#
-    )
-}
-
-const NS_V1_0: &str = "http://www.kith.no/xmlstds/henvisning/2005-07-08";
-const NS_V1_1: &str = "http://www.kith.no/xmlstds/henvisning/2012-02-15";
 
 fn write(dir: &Path, name: &str, xml: &str) -> PathBuf {
     let path = dir.join(name);
@@ -252,14 +68,27 @@ fn the_same_message_twice_is_skipped_in_every_version() {
     );
     let first = import(&db, &[&a, &b, &c], &["--import-duplicates"]);
     assert!(first.status.success(), "{}", said(&first));
-    assert!(said(&first).contains("Importerte 3 henvisninger"), "{}", said(&first));
+    assert!(
+        said(&first).contains("Importerte 3 henvisninger"),
+        "{}",
+        said(&first)
+    );
     let again = import(&db, &[&a, &b, &c], &[]);
     assert!(again.status.success(), "{}", said(&again));
     let out = said(&again);
-    assert!(out.contains("Importerte 0 henvisninger; 3 fantes fra før"), "{out}");
-    for (file, id) in [("v1_0.xml", "MSG-10"), ("v1_1.xml", "MSG-11"), ("v2_0.xml", "MSG-20")] {
+    assert!(
+        out.contains("Importerte 0 henvisninger; 3 fantes fra før"),
+        "{out}"
+    );
+    for (file, id) in [
+        ("v1_0.xml", "MSG-10"),
+        ("v1_1.xml", "MSG-11"),
+        ("v2_0.xml", "MSG-20"),
+    ] {
         assert!(
-            out.contains(&format!("{file}: meldingen «{id}» er importert før, hoppet over")),
+            out.contains(&format!(
+                "{file}: meldingen «{id}» er importert før, hoppet over"
+            )),
             "{out}"
         );
     }
@@ -328,7 +157,10 @@ fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
         &db,
         "SELECT kind || '|' || outcome || '|' || comment FROM referral_messages WHERE message_id = 'A-2'",
     );
-    assert!(kept[0].starts_with("kansellering|trukket|Pasienten ønsker"), "{kept:?}");
+    assert!(
+        kept[0].starts_with("kansellering|trukket|Pasienten ønsker"),
+        "{kept:?}"
+    );
     // A new message and its cancellation in one import, in either order: nothing to assess.
     let db2 = dir.path().join("db2.sqlite3");
     let out = import(&db2, &[&cancel, &new], &[]);
@@ -358,7 +190,12 @@ fn a_cancellation_after_the_decision_is_put_before_the_leader_instead() {
             track: Some(Track::Tverrfaglig(TeamMode::Samlet)),
             priority_note: String::new(),
         };
-        decide(&mut store, inntak::domain::ReferralId(1), &rett, "2026-11-24");
+        decide(
+            &mut store,
+            inntak::domain::ReferralId(1),
+            &rett,
+            "2026-11-24",
+        );
     }
     let cancel = write(
         dir.path(),
@@ -440,7 +277,12 @@ fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
             reason: "Ikke behov for tverrfaglig smertebehandling".into(),
             advice: "Fortsatt oppfølging hos fastlegen.".into(),
         };
-        decide(&mut store, inntak::domain::ReferralId(1), &avslag, "2026-11-24");
+        decide(
+            &mut store,
+            inntak::domain::ReferralId(1),
+            &avslag,
+            "2026-11-24",
+        );
     }
     let second = write(
         dir.path(),
@@ -464,7 +306,10 @@ fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
     assert!(text.contains("--confirm-changes"), "{text}");
     let names: Vec<String> = query(&db, "SELECT patient FROM referrals");
     assert_eq!(names, ["Kari Nordmann"]);
-    let kept: Vec<i64> = query(&db, "SELECT count(*) FROM referral_messages WHERE message_id = 'C-3'");
+    let kept: Vec<i64> = query(
+        &db,
+        "SELECT count(*) FROM referral_messages WHERE message_id = 'C-3'",
+    );
     assert_eq!(kept, [0]);
     let out = import(&db, &[&second], &["--confirm-changes"]);
     assert!(out.status.success(), "{}", said(&out));

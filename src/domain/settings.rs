@@ -52,6 +52,11 @@ pub struct LetterSettings {
     pub advice_templates: Vec<(String, String)>,
     /// A secondary referral gets a confirmation to the patient with the meeting's letters.
     pub secondary_confirmation: bool,
+    /// The clinic's HER-id in the national address register: the sender of an electronic
+    /// answer (Dialogmelding) to the referrer's system.
+    pub her_id: String,
+    /// The folder the hospital's message system picks electronic answers up from.
+    pub dialog_folder: String,
 }
 
 impl Default for LetterSettings {
@@ -73,6 +78,8 @@ impl Default for LetterSettings {
                 .map(|(r, a)| (r.to_string(), a.to_string()))
                 .collect(),
             secondary_confirmation: false,
+            her_id: String::new(),
+            dialog_folder: String::new(),
         }
     }
 }
@@ -145,6 +152,13 @@ impl ClinicSettings {
             ));
         }
         let l = &self.letters;
+        let her = l.her_id.trim();
+        if !her.is_empty() && (her.len() > 9 || !her.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(format!(
+                "HER-id «{her}» er ikke et HER-id: det er et tall på opptil 9 sifre fra \
+                 adresseregisteret"
+            ));
+        }
         if l.address_lines().len() > 4 {
             return Err("Klinikkens adresse kan ha høyst fire linjer".into());
         }

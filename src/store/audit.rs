@@ -106,6 +106,8 @@ actions! {
         PrintAgenda = "print_agenda", "Agenda skrevet ut";
         PrintMinutes = "print_minutes", "Referat skrevet ut";
         PrintLetters = "print_letters", "Brev skrevet ut";
+        /// An electronic answer (Dialogmelding) written for the referrer's system.
+        SendReply = "send_reply", "Elektronisk svar sendt";
         LettersSent = "letters_sent", "Brev merket sendt";
         ExportReferrals = "export_referrals", "Henvisninger eksportert";
         ExportBreaches = "export_breaches", "Fristbruddliste eksportert";

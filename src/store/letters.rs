@@ -232,3 +232,38 @@ pub fn state_of(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Opt
     })
     .optional()
 }
+
+/// Records an electronic answer (a Dialogmelding written for the referrer's system) like a
+/// printed letter to the referrer, sent when written (the message system sends it on), with
+/// one audit row; inside the caller's transaction.
+pub fn record_reply(
+    tx: &Transaction<'_>,
+    reply: &crate::dialogmelding::Reply,
+    file: &str,
+    change: Change<'_>,
+) -> Result<LetterId, StoreError> {
+    let at = timestamp(change.at);
+    let on = change.at.date();
+    tx.prepare_cached(
+        "INSERT INTO letters (referral_id, decision_id, kind, recipient, printed_at, printed_by,
+            text_hash, file, sent_on, sent_by, channel)
+         VALUES (?1, ?2, ?3, 'henviser', ?4, ?5, ?6, ?7, ?8, ?5, 'dialogmelding')",
+    )?
+    .execute(params![
+        reply.referral.0,
+        reply.decision.0,
+        reply.kind.code(),
+        at,
+        change.actor,
+        reply.hash(),
+        file,
+        on,
+    ])?;
+    let id = LetterId(tx.last_insert_rowid());
+    let log = audit::OutputLog::new(audit::OutputAction::SendReply, 1).with(json!({
+        "henvisninger": [reply.referral.0],
+        "meldingsid": reply.message_id,
+    }));
+    audit::record_output(tx, change, &log, file)?;
+    Ok(id)
+}

@@ -60,6 +60,8 @@ pub fn load(conn: &Connection) -> rusqlite::Result<ClinicSettings> {
         ("letter_attendance", &mut l.attendance),
         ("letter_free_choice", &mut l.free_choice),
         ("letter_referrer_note", &mut l.referrer_note),
+        ("dialog_her_id", &mut l.her_id),
+        ("dialog_folder", &mut l.dialog_folder),
     ] {
         if let Some(v) = get(conn, key)? {
             *field = v;
@@ -134,6 +136,8 @@ pub fn save(
         ("letter_attendance", l.attendance.trim().to_string()),
         ("letter_free_choice", l.free_choice.trim().to_string()),
         ("letter_referrer_note", l.referrer_note.trim().to_string()),
+        ("dialog_her_id", l.her_id.trim().to_string()),
+        ("dialog_folder", l.dialog_folder.trim().to_string()),
     ] {
         put(tx, key, &value)?;
     }
@@ -186,5 +190,7 @@ fn describe(s: &ClinicSettings) -> serde_json::Value {
         "brev_adresse": s.letters.address_lines(),
         "brev_telefon": s.letters.phone,
         "brev_signert_av": s.letters.signer,
+        "her_id": s.letters.her_id,
+        "svarmappe": s.letters.dialog_folder,
     })
 }

@@ -94,4 +94,5 @@ pub fn p(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
 
+pub mod messages;
 pub mod ui;
