@@ -424,7 +424,8 @@ fn comment(scope: Node) -> String {
         .map(|n| {
             as_written(
                 &n.descendants()
-                    .filter_map(|t| t.is_text().then(|| t.text().unwrap_or("")))
+                    .filter(|t| t.is_text())
+                    .map(|t| t.text().unwrap_or(""))
                     .collect::<String>(),
             )
         })
@@ -479,7 +480,7 @@ fn assessment(henvisning: Node) -> Option<SenderAssessment> {
                     .or_else(|| o.attribute("V"))
                     .or_else(|| o.text())
             })
-            .map(|t| as_written(t))
+            .map(as_written)
             .unwrap_or_default(),
     })
 }

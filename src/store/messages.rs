@@ -263,7 +263,7 @@ pub enum Plan {
     /// whether the referral is decided (a change then needs the leader's confirmation).
     Change {
         referral: ReferralId,
-        fields: crate::domain::ReferralFields,
+        fields: Box<crate::domain::ReferralFields>,
         changed: Vec<String>,
         decided: Option<String>,
     },
@@ -422,7 +422,7 @@ pub fn plan(
         .collect();
     Ok(Plan::Change {
         referral,
-        fields: new,
+        fields: Box::new(new),
         changed,
         decided,
     })
