@@ -316,6 +316,8 @@ CREATE TABLE sender_assessments (
     assessed_on   TEXT CHECK (assessed_on IS NULL OR assessed_on = date(assessed_on)),
     deadline      TEXT CHECK (deadline IS NULL OR deadline = date(deadline)),
     waiting_end   TEXT CHECK (waiting_end IS NULL OR waiting_end = date(waiting_end)),
+    -- TypeDato 1: when the patient's rights clock started at the sender.
+    seniority_on  TEXT CHECK (seniority_on IS NULL OR seniority_on = date(seniority_on)),
     outcome       TEXT NOT NULL DEFAULT '',
     assessed_by   TEXT NOT NULL DEFAULT ''
 ) STRICT;

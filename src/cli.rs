@@ -1248,7 +1248,20 @@ fn import(
                     terminal_text(name)
                 );
             }
-            if received.is_none()
+            if let Some(a) = &r.assessment {
+                println!(
+                    "{}: videresendt med vurdering: {} (vurdert av {}). Ingen ny \
+                     rettighetsvurdering: henvisningen venter bare på valg av forløp \
+                     (sekundær), og fristen pasienten har fått gjelder.",
+                    terminal_text(name),
+                    terminal_text(&a.text()),
+                    terminal_text(if r.sender.organisation.is_empty() {
+                        "avsenderen"
+                    } else {
+                        &r.sender.organisation
+                    })
+                );
+            } else if received.is_none()
                 && let Some(d) = r.seniority_date
             {
                 println!(

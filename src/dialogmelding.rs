@@ -431,7 +431,25 @@ pub fn plan(
         patient_family: family,
         patient_id,
         status: status_for(&d.outcome),
-        text: text(&d.outcome, &planned.letter, settings),
+        text: {
+            let mut t = text(&d.outcome, &planned.letter, settings);
+            // A forwarded referral the sender assessed keeps the frist the patient was given.
+            if matches!(d.outcome, Outcome::Sekundaer { .. })
+                && let Some((a, by)) = crate::store::messages::assessment(conn, referral)?
+                && let Some(frist) = a.deadline
+            {
+                t = t.replacen(
+                    '\n',
+                    &format!(
+                        "\nRettighetsvurdert av {}: juridisk frist {} gjelder.\n",
+                        if by.is_empty() { "avsenderen" } else { &by },
+                        format_date(frist)
+                    ),
+                    1,
+                );
+            }
+            t
+        },
         written_on: now.date(),
     };
     Ok(Reply {

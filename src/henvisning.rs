@@ -80,6 +80,8 @@ pub struct SenderAssessment {
     pub deadline: Option<NaiveDate>,
     /// TypeDato 4: ventetid sluttdato.
     pub waiting_end: Option<NaiveDate>,
+    /// TypeDato 1: the ansiennitetsdato, when the rights clock started at the sender.
+    pub seniority_on: Option<NaiveDate>,
     /// `UtfallAvVurdering` as the message names it.
     pub outcome: String,
 }
@@ -96,6 +98,7 @@ impl SenderAssessment {
             parts.push(format!("utfall «{}»", self.outcome));
         }
         let dated = [
+            ("ansiennitet", self.seniority_on),
             ("vurdert", self.assessed_on),
             ("frist", self.deadline),
             ("ventetid slutt", self.waiting_end),
@@ -167,9 +170,18 @@ pub struct Referral {
 
 impl Referral {
     /// The received date to use: the one the user gave, else a forwarded referral's
-    /// ansiennitetsdato, else today.
+    /// ansiennitetsdato (its rights clock runs from there), else today. A forwarded referral
+    /// the sender already assessed gets no second rights clock: it is received today, and its
+    /// ansiennitetsdato is kept with the sender's assessment.
     pub fn received_on(&self, given: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
-        given.or(self.seniority_date).unwrap_or(today)
+        let seniority = self.seniority_date.filter(|_| self.assessment.is_none());
+        given.or(seniority).unwrap_or(today)
+    }
+
+    /// Already rights-assessed by the sender: the referral awaits triage only, as a
+    /// sekundærhenvisning (no new rights assessment, straight to a track).
+    pub fn is_assessed(&self) -> bool {
+        self.assessment.is_some()
     }
 }
 
@@ -474,6 +486,7 @@ fn assessment(henvisning: Node) -> Option<SenderAssessment> {
         assessed_on: dated("2"),
         deadline: dated("3"),
         waiting_end: dated("4"),
+        seniority_on: dated("1"),
         outcome: outcome
             .and_then(|o| {
                 o.attribute("DN")
@@ -691,6 +704,7 @@ pub fn header() -> Vec<String> {
         .iter()
         .chain(["diagnosegruppe", "fagfelt"].iter())
         .chain(ADDRESS_COLUMNS.iter())
+        .chain(["sekundaer"].iter())
         .map(|c| (*c).to_string())
         .collect()
 }
@@ -810,5 +824,6 @@ pub fn row(r: &Referral, received: NaiveDate, kind: ReferrerKind, specialty: &st
         r.patient_address[1].clone(),
         r.patient_address[2].clone(),
         r.referrer_address.clone(),
+        if r.is_assessed() { "ja" } else { "nei" }.to_string(),
     ]
 }

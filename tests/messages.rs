@@ -422,8 +422,29 @@ fn a_forwarded_referral_keeps_the_senders_assessment() {
          FROM sender_assessments",
     );
     assert_eq!(kept, ["1|1|2026-10-08|2027-01-15|Nordbyen legekontor"]);
-    let received: Vec<String> = query(&db, "SELECT received_on FROM referrals ORDER BY id");
-    assert_eq!(received, ["2026-10-01", "2026-10-01"]);
+    let seniority: Vec<String> = query(&db, "SELECT seniority_on FROM sender_assessments");
+    assert_eq!(seniority, ["2026-10-01"]);
+    // Assessed by the sender: no second rights clock. It awaits triage only (secondary),
+    // received the day it came; without an assessment the rights clock runs from the
+    // ansiennitetsdato as before.
+    let received: Vec<String> = query(
+        &db,
+        "SELECT received_on || '|' || is_secondary FROM referrals ORDER BY id",
+    );
+    assert_eq!(received, ["2026-11-23|1", "2026-10-01|0"]);
+    let text = said(&out);
+    assert!(
+        text.contains("videresendt.xml: videresendt med vurdering: rett til nødvendig helsehjelp"),
+        "{text}"
+    );
+    // The fristbrudd watch follows the frist the sender gave, before the meeting triages it.
+    let out = inntak(&["fristbrudd", "--db", p(&db), "--today", "2027-01-18"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let csv = common::text(&out.stdout);
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(lines.len(), 1, "{csv}");
+    assert!(lines[0].contains("2027-01-15"), "{csv}");
+    assert!(lines[0].contains("Kari Nordmann"), "{csv}");
 }
 
 #[test]

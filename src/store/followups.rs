@@ -483,22 +483,35 @@ fn stored_track(
 
 /// Every granted referral (rett, also while in kartlegging or back from it), by juridisk
 /// frist, then receipt. Imported history without a juridisk frist is left out: its frist is
-/// unknown, so it can be neither followed up nor counted as a breach.
+/// unknown, so it can be neither followed up nor counted as a breach. A forwarded referral
+/// the sender assessed is watched against the frist the sender gave, from the day it came
+/// (before the meeting chose its track: decided on the sender's assessment date).
 pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
-                r.received_on, d.decided_on, d.start_of_care_deadline,
+                r.received_on, d.decided_on, coalesce(d.start_of_care_deadline, sa.deadline),
                 coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
                 r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
          FROM decisions d
          JOIN referrals r ON r.id = d.referral_id
+         LEFT JOIN sender_assessments sa ON sa.referral_id = r.id
          LEFT JOIN care_starts c ON c.referral_id = r.id
          LEFT JOIN track_changes t ON t.id =
               (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
-         WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
-           AND d.start_of_care_deadline IS NOT NULL
-           AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering')
-         ORDER BY d.start_of_care_deadline, r.received_on, r.id",
+         WHERE d.superseded_by IS NULL
+           AND ((d.outcome = 'rett' AND d.start_of_care_deadline IS NOT NULL
+                 AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering'))
+             OR (d.outcome = 'sekundaer' AND sa.deadline IS NOT NULL
+                 AND r.status IN ('sekundaer', 'kartlegging', 'til_ny_vurdering')))
+         UNION ALL
+         SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
+                r.received_on, coalesce(sa.assessed_on, r.received_on), sa.deadline,
+                NULL, NULL, r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
+         FROM sender_assessments sa
+         JOIN referrals r ON r.id = sa.referral_id
+         LEFT JOIN care_starts c ON c.referral_id = r.id
+         WHERE sa.deadline IS NOT NULL AND r.status = 'til_vurdering'
+         ORDER BY 7, 5, 1",
     )?;
     let rows = stmt.query_map([], |row| {
         let status = row.get_ref(9)?.as_str()?;

@@ -212,13 +212,15 @@ pub fn record_assessment(
 ) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO sender_assessments (referral_id, has_right, assessed_on, deadline,
-            waiting_end, outcome, assessed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            waiting_end, seniority_on, outcome, assessed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             referral.0,
             a.has_right,
             a.assessed_on,
             a.deadline,
             a.waiting_end,
+            a.seniority_on,
             a.outcome,
             by
         ],
@@ -232,7 +234,7 @@ pub fn assessment(
     referral: ReferralId,
 ) -> rusqlite::Result<Option<(SenderAssessment, String)>> {
     conn.prepare_cached(
-        "SELECT has_right, assessed_on, deadline, waiting_end, outcome, assessed_by
+        "SELECT has_right, assessed_on, deadline, waiting_end, seniority_on, outcome, assessed_by
          FROM sender_assessments WHERE referral_id = ?1",
     )?
     .query_row([referral.0], |r| {
@@ -242,9 +244,10 @@ pub fn assessment(
                 assessed_on: r.get(1)?,
                 deadline: r.get(2)?,
                 waiting_end: r.get(3)?,
-                outcome: r.get(4)?,
+                seniority_on: r.get(4)?,
+                outcome: r.get(5)?,
             },
-            r.get(5)?,
+            r.get(6)?,
         ))
     })
     .optional()

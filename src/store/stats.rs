@@ -94,7 +94,15 @@ pub fn load_period(
          JOIN referrals r ON r.id = d.referral_id
          LEFT JOIN care_starts c ON c.referral_id = d.referral_id
          WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
-           AND d.start_of_care_deadline BETWEEN ?1 AND ?2 AND r.status <> 'trukket'",
+           AND d.start_of_care_deadline BETWEEN ?1 AND ?2 AND r.status <> 'trukket'
+         UNION ALL
+         -- A forwarded referral the sender assessed keeps the frist the patient was given.
+         SELECT sa.deadline, c.started_on
+         FROM sender_assessments sa
+         JOIN referrals r ON r.id = sa.referral_id
+         LEFT JOIN care_starts c ON c.referral_id = sa.referral_id
+         WHERE sa.deadline BETWEEN ?1 AND ?2
+           AND r.status NOT IN ('trukket', 'avslag', 'videresendt', 'feilsendt')",
     )?;
     let frister = stmt
         .query_map((from, to), |r| {
