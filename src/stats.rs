@@ -14,6 +14,8 @@
 //!   and whose care did not start by it (started later, or not started and the frist has passed
 //!   by `today`). Withdrawn referrals are left out.
 //! - By referrer kind and specialty: received referrals by receipt date.
+//! - **Trukket**: of the received, those withdrawn since (a cancellation from the referrer's
+//!   system, or withdrawn by hand); they leave the queue, the agenda and the deadline counts.
 
 use crate::calendar::{WorkingDayRule, format_date};
 use crate::domain::ReferrerKind;
@@ -221,6 +223,8 @@ pub struct MonthPoint {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Figures {
     pub received: usize,
+    /// Of the received, withdrawn since (trukket: cancelled by the referrer, or by hand).
+    pub withdrawn: usize,
     pub feilsendt_videresendt: usize,
     pub assessed: usize,
     pub avslag: usize,
@@ -332,6 +336,7 @@ pub fn compute(
 ) -> Figures {
     let mut f = Figures {
         received: data.received.len(),
+        withdrawn: data.received.iter().filter(|r| r.withdrawn).count(),
         feilsendt_videresendt: 0,
         assessed: 0,
         avslag: 0,
@@ -522,6 +527,12 @@ pub fn lines(report: &Report) -> Vec<Line> {
                 "Mottatte henvisninger".to_string(),
                 false,
                 count(f.received, None),
+            ),
+            (
+                "Henvisninger",
+                "herav trukket (kansellert)".into(),
+                true,
+                count(f.withdrawn, Some(f.received)),
             ),
             (
                 "Henvisninger",

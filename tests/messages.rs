@@ -161,6 +161,19 @@ fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
         kept[0].starts_with("kansellering|trukket|Pasienten ønsker"),
         "{kept:?}"
     );
+    // Out of the queue and the deadline counts, kept in the statistics as withdrawn.
+    let out = inntak(&["stats", "--db", p(&db), "--year", "2026", "--today", DAY]);
+    let report = common::text(&out.stdout);
+    let line = report
+        .lines()
+        .find(|l| l.contains("herav trukket (kansellert)"))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(line.contains(" 1 ") && line.contains("100,0 %"), "{line}");
+    let out = inntak(&["export", "--db", p(&db), "--today", DAY]);
+    assert!(
+        common::text(&out.stdout).contains("trukket"),
+        "the export keeps it"
+    );
     // A new message and its cancellation in one import, in either order: nothing to assess.
     let db2 = dir.path().join("db2.sqlite3");
     let out = import(&db2, &[&cancel, &new], &[]);

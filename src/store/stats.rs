@@ -10,6 +10,8 @@ use rusqlite::Connection;
 pub struct Received {
     pub kind: ReferrerKind,
     pub specialty: String,
+    /// Withdrawn since (trukket: cancelled by the referrer, or by hand).
+    pub withdrawn: bool,
 }
 
 /// A current decision in the period, with its referral's receipt.
@@ -53,7 +55,8 @@ pub fn load_period(
     to: NaiveDate,
 ) -> rusqlite::Result<PeriodData> {
     let mut stmt = conn.prepare_cached(
-        "SELECT referrer_kind, specialty FROM referrals WHERE received_on BETWEEN ?1 AND ?2",
+        "SELECT referrer_kind, specialty, status = 'trukket' FROM referrals
+         WHERE received_on BETWEEN ?1 AND ?2",
     )?;
     let received = stmt
         .query_map((from, to), |r| {
@@ -61,6 +64,7 @@ pub fn load_period(
             Ok(Received {
                 kind: super::decode(ReferrerKind::from_code(&kind), 0, &kind)?,
                 specialty: r.get(1)?,
+                withdrawn: r.get(2)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -347,6 +347,7 @@ mod tests {
                 Received {
                     kind: crate::domain::ReferrerKind::Fastlege,
                     specialty: String::new(),
+                    withdrawn: false,
                 };
                 3
             ],
