@@ -268,7 +268,7 @@ fn henvisning_xml_files_show_the_received_date_and_the_kind_to_confirm() {
     until(&mut harness, "gyldige rader");
     harness.get_by_label("Kari Nordmann-Ødegård");
     // The forwarded referral: its clock started at the ansiennitetsdato, proposed here.
-    harness.get_by_label("videresendt: ansiennitetsdato 09.11.2026");
+    harness.get_by_label_contains("videresendt: ansiennitetsdato 09.11.2026");
     harness.get_by_label("Mottatt for v2_0_videresendt.xml");
     harness.get_by_label("Mottatt for v1_1.xml");
     // The refused file, named, with the command line's text.
@@ -499,4 +499,197 @@ fn an_unrecognised_column_is_an_error_until_it_is_chosen() {
         .query_row("SELECT referrer_kind FROM referrals", [], |r| r.get(0))
         .unwrap();
     assert_eq!(kind, "sykehusavdeling");
+}
+
+#[test]
+fn the_preview_says_what_each_referral_message_will_do_before_anything_is_written() {
+    use common::messages::V2;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let write = |name: &str, m: V2| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, m.xml()).unwrap();
+        path
+    };
+    let first = write(
+        "ny.xml",
+        V2 {
+            msg_id: "N-1",
+            ..V2::default()
+        },
+    );
+    let out = common::inntak(&[
+        "import",
+        "--db",
+        common::p(&db),
+        common::p(&first),
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let files = [
+        first.clone(),
+        write(
+            "endring.xml",
+            V2 {
+                msg_id: "N-2",
+                serv_type: "M",
+                conversation: "N-1",
+                problem: "Smerter i korsrygg og hofte.",
+                ..V2::default()
+            },
+        ),
+        write(
+            "kansellering.xml",
+            V2 {
+                msg_id: "N-3",
+                serv_type: "C",
+                conversation: "N-1",
+                comment: "Pasienten har valgt et annet sykehus.",
+                ..V2::default()
+            },
+        ),
+        write(
+            "ukjent.xml",
+            V2 {
+                msg_id: "N-4",
+                serv_type: "C",
+                conversation: "X-9",
+                patient: ("Per", "Hansen"),
+                ..V2::default()
+            },
+        ),
+        write(
+            "videresendt.xml",
+            V2 {
+                msg_id: "N-5",
+                patient: ("Lise", "Berg"),
+                national_id: "15021951940",
+                dates: ["2026-10-01", "2026-10-08", "2027-01-15", ""],
+                assessment: r#"<hv:RettTilHelsehjelp V="1" DN="Rett til nødvendig helsehjelp"/>"#,
+                ..V2::default()
+            },
+        ),
+    ];
+    let mut harness = harness(Store::open(&db).unwrap());
+    drop_files(&mut harness, &files);
+    until(&mut harness, "gyldige rader");
+    harness.get_by_label("Hva skjer");
+    harness.get_by_label("allerede importert (henvisning nr. 1)");
+    harness.get_by_label("endring av henvisning nr. 1: endrer problemstilling");
+    harness.get_by_label_contains("kansellering: henvisning nr. 1 trekkes («Pasienten har valgt");
+    harness.get_by_label_contains(
+        "kansellering av en henvisning som ikke finnes i Inntak (viser til «X-9»)",
+    );
+    harness.get_by_label_contains("videresendt med vurdering: rett til nødvendig helsehjelp");
+    // An unknown referral's message stops the import until the leader keeps it as a note.
+    harness.get_by_label_contains("1 melding gjelder en henvisning som ikke finnes i Inntak");
+    let import = harness.get_by_label("Importer (5)");
+    assert!(
+        import.accesskit_node().is_disabled(),
+        "the import waits for a choice"
+    );
+    assert_eq!(
+        count(&db, "referral_messages"),
+        1,
+        "nothing written by the preview"
+    );
+    harness.get_by_label("Behold som notat").click();
+    harness.run_ok();
+    harness.get_by_label("Importer (5)").click();
+    harness.run_ok();
+    until(&mut harness, "Importerte 1 henvisning.");
+    harness.get_by_label_contains("kansellering.xml: kansellering: henvisning nr. 1 trekkes");
+    harness.get_by_label_contains(
+        "ukjent.xml: kansellering av en henvisning som ikke finnes i Inntak",
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let first: (String, String) = conn
+        .query_row(
+            "SELECT status, problem FROM referrals WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        first,
+        ("trukket".into(), "Smerter i korsrygg og hofte.".into())
+    );
+    assert_eq!(count(&db, "referrals"), 2);
+    assert_eq!(count(&db, "referral_messages"), 5);
+    assert_eq!(count(&db, "sender_assessments"), 1);
+}
+
+#[test]
+fn a_change_to_a_decided_referral_waits_for_the_leaders_confirmation() {
+    use common::messages::V2;
+    use inntak::domain::decision::Outcome;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("klinikk.sqlite3");
+    let write = |name: &str, m: V2| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, m.xml()).unwrap();
+        path
+    };
+    let first = write(
+        "ny.xml",
+        V2 {
+            msg_id: "K-1",
+            ..V2::default()
+        },
+    );
+    let out = common::inntak(&[
+        "import",
+        "--db",
+        common::p(&db),
+        common::p(&first),
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let mut store = Store::open(&db).unwrap();
+    let avslag = Outcome::Avslag {
+        reason: "Ikke behov for tverrfaglig smertebehandling".into(),
+        advice: "Fortsatt oppfølging hos fastlegen.".into(),
+    };
+    common::decide(&mut store, inntak::domain::ReferralId(1), &avslag, TODAY);
+    let change = write(
+        "endring.xml",
+        V2 {
+            msg_id: "K-2",
+            serv_type: "M",
+            conversation: "K-1",
+            patient: ("Kari", "Nordmann-Li"),
+            ..V2::default()
+        },
+    );
+    let mut harness = harness(store);
+    drop_files(&mut harness, &[change]);
+    until(&mut harness, "gyldige rader");
+    harness.get_by_label_contains("allerede avgjort (avslag 23.11.2026), må bekreftes");
+    harness.get_by_label("Importer (1)").click();
+    harness.run_ok();
+    until(
+        &mut harness,
+        "1 endringsmelding gjelder henvisninger som alt er avgjort",
+    );
+    let name = |db: &Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT patient FROM referrals WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        name(&db),
+        "Kari Nordmann",
+        "nothing written before the confirmation"
+    );
+    harness
+        .get_by_label("Gjennomfør endringene og importer")
+        .click();
+    harness.run_ok();
+    until(&mut harness, "endring.xml: endring av henvisning nr. 1");
+    assert_eq!(name(&db), "Kari Nordmann-Li");
 }

@@ -17,6 +17,8 @@ pub struct V2 {
     pub dates: [&'static str; 4],
     /// Bytes of base64 attachment in a second Document.
     pub attachment: usize,
+    /// The patient's fødselsnummer (13097248022 when empty).
+    pub national_id: &'static str,
 }
 
 impl V2 {
@@ -118,7 +120,7 @@ impl V2 {
     <mh:Patient>
       <mh:FamilyName>{family}</mh:FamilyName>
       <mh:GivenName>{given}</mh:GivenName>
-      <mh:Ident><mh:Id>13097248022</mh:Id><mh:TypeId V="FNR" DN="Fødselsnummer"/></mh:Ident>
+      <mh:Ident><mh:Id>{national_id}</mh:Id><mh:TypeId V="FNR" DN="Fødselsnummer"/></mh:Ident>
     </mh:Patient>
   </mh:MsgInfo>
   <mh:Document>
@@ -146,6 +148,11 @@ impl V2 {
 </mh:MsgHead>
 "#,
             msg_id = self.msg_id,
+            national_id = if self.national_id.is_empty() {
+                "13097248022"
+            } else {
+                self.national_id
+            },
         )
     }
 }

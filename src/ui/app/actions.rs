@@ -66,6 +66,12 @@ pub struct ImportJob {
     /// What to do with rows that look like a referral already there: ask first, then as
     /// the user chose.
     pub duplicates: crate::csvio::Duplicates,
+    /// Henvisning messages, one per row (a change or cancellation is applied, not inserted).
+    pub messages: Vec<Option<crate::henvisning::Referral>>,
+    /// The leader confirmed changes to referrals already decided.
+    pub confirm_changes: bool,
+    /// Keep a change or cancellation of an unknown referral as a note.
+    pub keep_unknown_as_notes: bool,
 }
 
 /// What an import's thread hands back: the report (or why nothing was imported), and the

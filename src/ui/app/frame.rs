@@ -233,6 +233,22 @@ impl App {
             );
         }
         if let Some(import) = &mut self.import {
+            // What each referral message will do, read once when the files are loaded.
+            if let Some(wanted) = import.plans_wanted() {
+                let conn = self.store.conn();
+                let plans = wanted
+                    .into_iter()
+                    .map(|(m, fields)| {
+                        crate::store::messages::plan(conn, &m, fields.as_ref())
+                            .map(|plan| crate::ui::import_view::MessagePlan::of(&plan, &m))
+                            .unwrap_or_else(|e| crate::ui::import_view::MessagePlan {
+                                text: format!("kan ikke leses nå: {e}"),
+                                level: crate::ui::import_view::PlanLevel::Unknown,
+                            })
+                    })
+                    .collect();
+                import.set_plans(plans);
+            }
             import.ui(ui.ctx(), &mut actions);
         }
         if self.demo_offer {

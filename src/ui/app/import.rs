@@ -73,6 +73,9 @@ impl App {
             skip_invalid: true,
             write_rejects: false,
             duplicates: job.duplicates.clone(),
+            messages: job.messages.clone(),
+            confirm_changes: job.confirm_changes,
+            keep_unknown_as_notes: job.keep_unknown_as_notes,
             ..ImportOptions::default()
         };
         let progress = Arc::new(Progress::default());
@@ -94,7 +97,9 @@ impl App {
                 Some(&progress),
             )
             .map_err(|e| e.to_string());
-            let asks = result.as_ref().is_ok_and(|r| r.asks_about_duplicates());
+            let asks = result
+                .as_ref()
+                .is_ok_and(|r| r.asks_about_duplicates() || r.asks_to_confirm_changes());
             let _ = tx.send(ImportOutcome {
                 result,
                 queue: None,
@@ -120,7 +125,7 @@ impl App {
                             Some(&shared),
                         )
                         .map_err(|e| e.to_string())?;
-                        if report.asks_about_duplicates() {
+                        if report.asks_about_duplicates() || report.asks_to_confirm_changes() {
                             // Nothing written: the queue is as it was.
                             return Ok(report);
                         }
@@ -132,7 +137,9 @@ impl App {
                         });
                         Ok(report)
                     });
-                let asks = result.as_ref().is_ok_and(|r| r.asks_about_duplicates());
+                let asks = result
+                    .as_ref()
+                    .is_ok_and(|r| r.asks_about_duplicates() || r.asks_to_confirm_changes());
                 let _ = tx.send(ImportOutcome {
                     result,
                     queue,
@@ -151,6 +158,14 @@ impl App {
 
     fn import_finished(&mut self, outcome: ImportOutcome) {
         let ImportOutcome { result, queue, job } = outcome;
+        if let (Ok(report), Some(job)) = (&result, job.clone())
+            && report.asks_to_confirm_changes()
+        {
+            if let Some(dialog) = &mut self.import {
+                dialog.ask_to_confirm_changes(job, report.unconfirmed_changes.clone());
+            }
+            return;
+        }
         if let (Ok(report), Some(job)) = (&result, job)
             && report.asks_about_duplicates()
         {
@@ -203,6 +218,8 @@ impl App {
                     duplicates: report.possible_duplicates.clone(),
                     undated: report.undated_decisions,
                     sheet: report.sheet.clone(),
+                    messages: report.messages.clone(),
+                    warnings: report.warnings.clone(),
                 })
             }
             Err(e) => Err(e.clone()),

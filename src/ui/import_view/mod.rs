@@ -36,10 +36,54 @@ pub enum ImportOrigin {
     Pasted(String),
 }
 
+/// How a referral message's plan is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanLevel {
+    /// New, forwarded, already imported, a change or a cancellation of an open referral.
+    Normal,
+    /// Needs the leader's eye: a change to a decided referral (confirmed after the import
+    /// asks), a cancellation of a decided one (put before the leader, not applied).
+    Attention,
+    /// A change or cancellation of a referral Inntak does not have: refused unless kept as a
+    /// note.
+    Unknown,
+}
+
+/// What a referral message will do, as the preview shows it before anything is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessagePlan {
+    pub text: String,
+    pub level: PlanLevel,
+}
+
+impl MessagePlan {
+    pub fn of(plan: &crate::store::messages::Plan, m: &henvisning::Referral) -> Self {
+        use crate::store::messages::Plan;
+        let level = match plan {
+            Plan::Unknown => PlanLevel::Unknown,
+            Plan::Change {
+                decided: Some(_),
+                changed,
+                ..
+            } if !changed.is_empty() => PlanLevel::Attention,
+            Plan::Cancel {
+                decided: Some(_), ..
+            } => PlanLevel::Attention,
+            _ => PlanLevel::Normal,
+        };
+        Self {
+            text: plan.text(m),
+            level,
+        }
+    }
+}
+
 /// A Henvisning file in the preview, with what the user confirms.
 struct XmlRow {
     file: PathBuf,
     read: Result<henvisning::Referral, String>,
+    /// What it will do against the database as it is (read when the files are loaded).
+    plan: Option<MessagePlan>,
     /// The received date as typed (dd.mm.åååå): today, or a forwarded referral's
     /// ansiennitetsdato.
     received: String,
@@ -74,6 +118,10 @@ pub struct ImportSummary {
     pub undated: usize,
     /// The spreadsheet sheet read (named in the summary).
     pub sheet: Option<String>,
+    /// What each change, cancellation or kept note did (file number, text).
+    pub messages: Vec<(u64, String)>,
+    /// Cancellations of referrals already decided: put before the leader, not applied.
+    pub warnings: Vec<(u64, String)>,
 }
 
 /// A running import, shared with its thread.
@@ -93,6 +141,9 @@ enum Stage {
     /// The import stopped before writing, at rows that look like referrals already there:
     /// the user chooses, row by row, to leave each out (the default) or import it anyway.
     Duplicates(Box<DuplicateChoice>),
+    /// The import stopped before writing, at changes to referrals already decided: the
+    /// leader confirms them (and the import runs again) or cancels.
+    ConfirmChanges(Box<(ImportJob, Vec<(u64, String)>)>),
     Done(Result<ImportSummary, String>),
 }
 
@@ -117,6 +168,10 @@ pub struct ImportDialog {
     remembered: std::collections::BTreeMap<String, Vec<String>>,
     /// The dialog's width last frame.
     last_width: Option<f32>,
+    /// Henvisning files loaded whose plans are not read yet (the app reads them once).
+    plans_pending: bool,
+    /// Keep changes and cancellations of unknown referrals as notes (the leader's choice).
+    keep_unknown: bool,
 }
 
 impl ImportDialog {
@@ -135,6 +190,8 @@ impl ImportDialog {
             today,
             remembered,
             last_width: None,
+            plans_pending: false,
+            keep_unknown: false,
         };
         dialog.open(origin);
         dialog
@@ -196,9 +253,52 @@ impl ImportDialog {
     }
 
     fn set_loaded(&mut self, loaded: Loaded) {
+        self.plans_pending = matches!(loaded.source, Source::Xml(_));
         self.source = Some(loaded.source);
         self.parsed = Some(loaded.parsed);
         self.stage = Stage::Preview;
+    }
+
+    /// The referral messages whose plans the app should read (once, after the files are
+    /// loaded), each with its referral as validated.
+    pub fn plans_wanted(
+        &mut self,
+    ) -> Option<Vec<(henvisning::Referral, Option<crate::domain::ReferralFields>)>> {
+        if !std::mem::take(&mut self.plans_pending) {
+            return None;
+        }
+        let Some(Source::Xml(rows)) = &self.source else {
+            return None;
+        };
+        let parsed = self.parsed.as_ref().and_then(|p| p.as_ref().ok());
+        Some(
+            rows.iter()
+                .enumerate()
+                .filter_map(|(i, row)| {
+                    let m = row.read.as_ref().ok()?;
+                    let fields = parsed
+                        .and_then(|p| p.rows.iter().find(|r| r.line == i as u64 + 1))
+                        .and_then(|r| r.result.as_ref().ok())
+                        .map(|r| r.fields.clone());
+                    Some((m.clone(), fields))
+                })
+                .collect(),
+        )
+    }
+
+    /// The plans the app read, in the order `plans_wanted` gave the messages.
+    pub fn set_plans(&mut self, plans: Vec<MessagePlan>) {
+        if let Some(Source::Xml(rows)) = &mut self.source {
+            let mut plans = plans.into_iter();
+            for row in rows.iter_mut().filter(|r| r.read.is_ok()) {
+                row.plan = plans.next();
+            }
+        }
+    }
+
+    /// The import stopped at changes to decided referrals (nothing written): ask the leader.
+    pub fn ask_to_confirm_changes(&mut self, job: ImportJob, changes: Vec<(u64, String)>) {
+        self.stage = Stage::ConfirmChanges(Box::new((job, changes)));
     }
 
     /// Validates every row under the current mapping and confirmations (after the user
@@ -261,7 +361,10 @@ impl ImportDialog {
             ui.set_max_height(height);
             // One height while the preview is shown: the dialog is centred, and a height that
             // followed the content moved it under the mouse after each column choice.
-            if matches!(self.stage, Stage::Preview | Stage::Duplicates(_)) {
+            if matches!(
+                self.stage,
+                Stage::Preview | Stage::Duplicates(_) | Stage::ConfirmChanges(_)
+            ) {
                 ui.set_min_height(height);
             }
             ui.heading("Importer henvisninger");
@@ -281,6 +384,7 @@ impl ImportDialog {
                 Stage::Preview => self.preview_ui(ui, actions),
                 Stage::Running(run) => running_ui(ui, run),
                 Stage::Duplicates(_) => self.duplicates_ui(ui, actions),
+                Stage::ConfirmChanges(_) => self.confirm_changes_ui(ui, actions),
                 Stage::Done(result) => {
                     let files = self.xml_files();
                     done_ui(ui, result, files.as_deref(), actions)
@@ -433,6 +537,33 @@ impl ImportDialog {
             }
             _ => (0, 0),
         };
+        let unknown = match &self.source {
+            Some(Source::Xml(rows)) => rows
+                .iter()
+                .filter(|r| {
+                    r.plan
+                        .as_ref()
+                        .is_some_and(|p| p.level == PlanLevel::Unknown)
+                })
+                .count(),
+            _ => 0,
+        };
+        if unknown > 0 {
+            ui.colored_label(
+                theme::ERROR_TEXT,
+                format!(
+                    "{} gjelder en henvisning som ikke finnes i Inntak. Importer den opprinnelige \
+                     henvisningen først, eller behold {} som notat (uten å endre noen henvisning).",
+                    if unknown == 1 {
+                        "1 melding".to_string()
+                    } else {
+                        format!("{unknown} meldinger")
+                    },
+                    if unknown == 1 { "den" } else { "dem" }
+                ),
+            );
+            ui.checkbox(&mut self.keep_unknown, "Behold som notat");
+        }
         let unchosen = match &self.source {
             Some(Source::Table {
                 table,
@@ -481,7 +612,10 @@ impl ImportDialog {
                 format!("Importer ({valid})")
             };
             if ui
-                .add_enabled(valid > 0 && unchosen.is_empty(), egui::Button::new(label))
+                .add_enabled(
+                    valid > 0 && unchosen.is_empty() && (unknown == 0 || self.keep_unknown),
+                    egui::Button::new(label),
+                )
                 .clicked()
                 && let Some(Ok(parsed)) = self.parsed.take()
             {
@@ -510,12 +644,19 @@ impl ImportDialog {
                     }
                     _ => None,
                 };
+                let messages = match &self.source {
+                    Some(Source::Xml(rows)) => rows.iter().map(|r| r.read.clone().ok()).collect(),
+                    _ => Vec::new(),
+                };
                 actions.push(Action::Import(ImportAction::Start(Shared::new(
                     ImportJob {
                         parsed,
                         inputs,
                         remember,
                         duplicates: csvio::Duplicates::Ask,
+                        messages,
+                        confirm_changes: false,
+                        keep_unknown_as_notes: self.keep_unknown,
                     },
                 ))));
             }
@@ -599,6 +740,52 @@ impl ImportDialog {
                     ..
                 } = *choice;
                 job.duplicates = csvio::Duplicates::ImportLines(import_anyway);
+                job.remember = None;
+                actions.push(Action::Import(ImportAction::Start(Shared::new(job))));
+                return;
+            }
+            if ui.button("Avbryt").clicked() {
+                actions.push(Action::Import(ImportAction::Close));
+            }
+        });
+    }
+
+    /// Changes to referrals already decided: listed, applied only when the leader confirms.
+    fn confirm_changes_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let files = self.xml_files();
+        let Stage::ConfirmChanges(choice) = &self.stage else {
+            return;
+        };
+        let n = choice.1.len();
+        ui.colored_label(
+            theme::WARNING_TEXT,
+            format!(
+                "{} gjelder henvisninger som alt er avgjort. Ingenting er importert ennå. \
+                 Avgjørelsen står; endringene gjelder henvisningens opplysninger og logges.",
+                if n == 1 {
+                    "1 endringsmelding".to_string()
+                } else {
+                    format!("{n} endringsmeldinger")
+                }
+            ),
+        );
+        let lines: Vec<String> = choice
+            .1
+            .iter()
+            .map(|(line, said)| match &files {
+                Some(names) => format!("{}: {said}", henvisning::file_of_line(names, *line)),
+                None => format!("linje {line}: {said}"),
+            })
+            .collect();
+        error_lines_ui(ui, "import_confirm_changes", &lines);
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            if ui.button("Gjennomfør endringene og importer").clicked()
+                && let Stage::ConfirmChanges(choice) =
+                    std::mem::replace(&mut self.stage, Stage::Preview)
+            {
+                let (mut job, _) = *choice;
+                job.confirm_changes = true;
                 job.remember = None;
                 actions.push(Action::Import(ImportAction::Start(Shared::new(job))));
                 return;

@@ -99,7 +99,14 @@ pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
                 .striped(true)
                 .spacing([10.0, 4.0])
                 .show(ui, |ui| {
-                    for head in ["Fil", "Pasient", "Henviser", "Henvisertype", "Mottatt", ""] {
+                    for head in [
+                        "Fil",
+                        "Pasient",
+                        "Henviser",
+                        "Henvisertype",
+                        "Mottatt",
+                        "Hva skjer",
+                    ] {
                         ui.strong(head);
                     }
                     ui.end_row();
@@ -149,13 +156,29 @@ pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
                                     )
                                     .accessible_name(format!("Mottatt for {file}"))
                                     .changed();
-                                match r.seniority_date {
-                                    Some(d) => ui.colored_label(
-                                        theme::MUTED_TEXT,
-                                        format!("videresendt: ansiennitetsdato {}", format_date(d)),
-                                    ),
-                                    None => ui.label(""),
+                                let mut what = match &row.plan {
+                                    Some(p) => p.text.clone(),
+                                    None => String::new(),
                                 };
+                                if let Some(d) = r.seniority_date.filter(|_| !r.is_assessed()) {
+                                    what = format!(
+                                        "{what}{}videresendt: ansiennitetsdato {}",
+                                        if what.is_empty() { "" } else { "; " },
+                                        format_date(d)
+                                    );
+                                }
+                                let colour = match row.plan.as_ref().map(|p| p.level) {
+                                    Some(PlanLevel::Unknown) => theme::ERROR_TEXT,
+                                    Some(PlanLevel::Attention) => theme::WARNING_TEXT,
+                                    _ => ui.visuals().text_color(),
+                                };
+                                ui.add(
+                                    egui::Label::new(
+                                        egui::RichText::new(short(&what, 200)).color(colour),
+                                    )
+                                    .wrap(),
+                                )
+                                .on_hover_text(what.clone());
                             }
                             Err(e) => {
                                 ui.colored_label(theme::ERROR_TEXT, short(e, 80));
@@ -189,7 +212,7 @@ pub(super) fn errors_ui(ui: &mut egui::Ui, parsed: &ParsedFile, files: Option<&[
 }
 
 /// Error lines in red, virtualised (a file may hold thousands).
-fn error_lines_ui(ui: &mut egui::Ui, id: &str, lines: &[String]) {
+pub(super) fn error_lines_ui(ui: &mut egui::Ui, id: &str, lines: &[String]) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 2.0;
     egui::ScrollArea::vertical()
         .id_salt(id)
@@ -297,6 +320,26 @@ pub(super) fn done_ui(
                     })
                     .collect();
                 error_lines_ui(ui, "import_done_errors", &lines);
+            }
+            for (line, said) in &s.messages {
+                ui.label(match files {
+                    Some(names) => format!("{}: {said}", henvisning::file_of_line(names, *line)),
+                    None => format!("linje {line}: {said}"),
+                });
+            }
+            for (line, said) in &s.warnings {
+                ui.colored_label(
+                    theme::WARNING_TEXT,
+                    match files {
+                        Some(names) => {
+                            format!(
+                                "Varsel – {}: {said}",
+                                henvisning::file_of_line(names, *line)
+                            )
+                        }
+                        None => format!("Varsel – linje {line}: {said}"),
+                    },
+                );
             }
             if s.undated > 0 {
                 ui.label(format!(

@@ -72,6 +72,7 @@ pub(super) fn read_files(
                 XmlRow {
                     file: file.clone(),
                     read,
+                    plan: None,
                     received: format_date(received),
                     kind,
                     specialty: String::new(),
