@@ -347,3 +347,56 @@ fn a_reply_is_refused_without_the_clinics_her_id_or_the_referrers() {
         said(&out)
     );
 }
+
+/// The window: a cancellation after the decision stands in the detail pane as a warning, and
+/// "Send elektronisk svar" writes the reply into the clinic's folder and shows it as sent.
+#[test]
+fn the_detail_pane_warns_of_a_late_cancellation_and_sends_the_reply() {
+    use egui_kittest::kittest::Queryable;
+    let dir = tempfile::tempdir().unwrap();
+    let db = clinic(dir.path(), "90123");
+    let out_dir = dir.path().join("utboks");
+    std::fs::create_dir(&out_dir).unwrap();
+    let cancel = dir.path().join("kansellering.xml");
+    std::fs::write(
+        &cancel,
+        V2 {
+            msg_id: "G-9",
+            serv_type: "C",
+            conversation: "G-1",
+            comment: "Pasienten er flyttet til Bergen.",
+            ..V2::default()
+        }
+        .xml(),
+    )
+    .unwrap();
+    let out = inntak(&["import", "--db", p(&db), p(&cancel), "--today", DAY]);
+    assert!(out.status.success(), "{}", said(&out));
+    let mut store = Store::open(&db).unwrap();
+    store
+        .write(|tx| {
+            inntak::store::settings::put(tx, inntak::store::settings::KEY_DEMO_OFFERED, "1")?;
+            let mut s = inntak::store::settings::load(tx)?;
+            s.letters.dialog_folder = out_dir.display().to_string();
+            inntak::store::settings::save(tx, &s, change_on("test", DAY))
+        })
+        .unwrap();
+    let mut harness = common::ui::harness(store, DAY);
+    harness
+        .state_mut()
+        .apply(inntak::ui::Action::Nav(inntak::ui::NavAction::Select(
+            ReferralId(1),
+        )));
+    harness.run_ok();
+    harness.get_by_label("Fra henviserens system");
+    harness.get_by_label_contains(
+        "Varsel: 20.11.2026 Kansellering etter at henvisningen var avgjort – ikke gjennomført: «Pasienten er flyttet til Bergen.»",
+    );
+    harness.get_by_label("Send elektronisk svar").click();
+    harness.run_ok();
+    let files: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    validate(&files[0].as_ref().unwrap().path()).unwrap();
+    harness.get_by_label_contains("1 elektroniske svar lagt i");
+    harness.get_by_label_contains("elektronisk svar sendt 24.11.2026");
+}

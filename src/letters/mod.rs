@@ -126,6 +126,9 @@ impl PlannedLetter {
                 let day = r.printed_at.get(..10).and_then(crate::calendar::parse_date);
                 let printed = day.map(format_date).unwrap_or_else(|| r.printed_at.clone());
                 match r.sent_on {
+                    Some(s) if r.electronic => {
+                        format!("elektronisk svar sendt {}", format_date(s))
+                    }
                     Some(s) => format!("skrevet ut {printed}, sendt {}", format_date(s)),
                     None => format!("skrevet ut {printed}, ikke merket sendt"),
                 }

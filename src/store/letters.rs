@@ -41,6 +41,8 @@ pub struct LetterRecord {
     pub printed_by: String,
     pub file: String,
     pub sent_on: Option<NaiveDate>,
+    /// Sent as an electronic answer (Dialogmelding) to the referrer's system, not printed.
+    pub electronic: bool,
 }
 
 /// Records printed letters (one row each) and one audit row for the print, inside the
@@ -134,7 +136,8 @@ pub fn mark_sent(
 /// Every print of a referral's letters, oldest first.
 pub fn history(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Vec<LetterRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, decision_id, kind, recipient, printed_at, printed_by, file, sent_on
+        "SELECT id, decision_id, kind, recipient, printed_at, printed_by, file, sent_on,
+                channel = 'dialogmelding'
          FROM letters WHERE referral_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([referral.0], record_from_row)?;
@@ -147,7 +150,8 @@ pub fn for_decisions(
     decisions: &[DecisionId],
 ) -> rusqlite::Result<Vec<LetterRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, decision_id, kind, recipient, printed_at, printed_by, file, sent_on
+        "SELECT id, decision_id, kind, recipient, printed_at, printed_by, file, sent_on,
+                channel = 'dialogmelding'
          FROM letters WHERE decision_id = ?1 ORDER BY id",
     )?;
     let mut out = Vec::new();
@@ -172,6 +176,7 @@ fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LetterRecord> {
         printed_by: r.get(5)?,
         file: r.get(6)?,
         sent_on: r.get(7)?,
+        electronic: r.get(8)?,
     })
 }
 

@@ -38,6 +38,10 @@ pub struct DetailView {
     pub letters: Vec<crate::letters::PlannedLetter>,
     pub informed: Option<crate::domain::letter::Informed>,
     pub letters_error: Option<String>,
+    /// The referral messages about it (new, change, cancellation), oldest first.
+    pub messages: Vec<crate::store::messages::Stored>,
+    /// A forwarded referral's rights assessment by the sender, and who that was.
+    pub assessment: Option<(crate::henvisning::SenderAssessment, String)>,
 }
 
 impl DetailView {
@@ -71,6 +75,8 @@ impl DetailView {
             letters: Vec::new(),
             informed: None,
             letters_error: None,
+            messages: Vec::new(),
+            assessment: None,
         }
     }
 }
@@ -188,6 +194,7 @@ pub fn ui(
                 super::renewal_ui(ui, renewal, &r.fields.diagnosis_group);
             }
         });
+        messages_ui(ui, view);
         letters_ui(ui, view, actions);
         ui.add_space(6.0);
         egui::Grid::new("detail_grid")
@@ -284,6 +291,57 @@ pub fn ui(
     });
 }
 
+/// What came from the referrer's system: the sender's assessment of a forwarded referral, and
+/// the messages (a cancellation after the decision stands out as a warning to act on).
+fn messages_ui(ui: &mut egui::Ui, view: &DetailView) {
+    use crate::store::messages::Outcome;
+    if view.messages.is_empty() && view.assessment.is_none() {
+        return;
+    }
+    ui.add_space(4.0);
+    let frame = egui::Frame::group(ui.style()).inner_margin(8.0);
+    frame.show(ui, |ui| {
+        ui.strong("Fra henviserens system");
+        if let Some((a, by)) = &view.assessment {
+            ui.label(format!(
+                "Rettighetsvurdert av {}: {}. Vurderes ikke på nytt; venter på valg av forløp.",
+                if by.is_empty() { "avsenderen" } else { by },
+                a.text()
+            ));
+        }
+        for m in &view.messages {
+            let day = m
+                .written_on
+                .map(format_date)
+                .unwrap_or_else(|| m.imported_at.get(..10).unwrap_or("").to_string());
+            let what = match (m.kind.as_str(), m.outcome) {
+                ("ny", _) => "Henvisning".to_string(),
+                ("endring", _) => "Endring, gjennomført".to_string(),
+                (_, Outcome::Withdrawn) => "Kansellering: henvisningen er trukket".to_string(),
+                (_, Outcome::Warning) => {
+                    "Kansellering etter at henvisningen var avgjort – ikke gjennomført".to_string()
+                }
+                (kind, _) => kind.to_string(),
+            };
+            let reason = if m.comment.is_empty() {
+                String::new()
+            } else {
+                format!(": «{}»", m.comment)
+            };
+            let text = format!("{day} {what}{reason}");
+            if m.outcome == Outcome::Warning {
+                ui.colored_label(theme::WARNING_TEXT, format!("Varsel: {text}"));
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    "Kontakt henviser og pasient, og vurder å rette vedtaket eller avslutte forløpet.",
+                );
+            } else {
+                ui.label(text);
+            }
+        }
+    });
+}
+
 /// The decision's letters: informed or not, each letter ready or what it lacks, earlier
 /// prints; print (via the prompt in the status bar) and mark sent.
 fn letters_ui(ui: &mut egui::Ui, view: &DetailView, actions: &mut Vec<Action>) {
@@ -340,12 +398,26 @@ fn letters_ui(ui: &mut egui::Ui, view: &DetailView, actions: &mut Vec<Action>) {
             .any(|l| l.sent_on.is_none());
         ui.horizontal(|ui| {
             if ui.button("Skriv ut brev…").clicked() {
-                actions.push(Action::Output(super::OutputAction::PrepareLetters(target)));
+                actions.push(Action::Output(super::OutputAction::PrepareLetters(
+                    target.clone(),
+                )));
             }
             if unsent && ui.button("Merk utskrevne som sendt i dag").clicked() {
                 actions.push(Action::Output(super::OutputAction::MarkLettersSent(
                     view.referral.id,
                 )));
+            }
+            // A referral that came as a message can be answered the same way.
+            if view.messages.iter().any(|m| !m.sender_her.is_empty())
+                && ui
+                    .button("Send elektronisk svar")
+                    .on_hover_text(
+                        "Dialogmelding «Status på henvisning» til henviserens system, i mappen \
+                         under Innstillinger → Brev",
+                    )
+                    .clicked()
+            {
+                actions.push(Action::Output(super::OutputAction::SendReplies(target)));
             }
         });
     });

@@ -363,6 +363,29 @@ fn letters_ui(ui: &mut egui::Ui, draft: &mut ClinicSettings) {
     );
     multiline(ui, "Fritt behandlingsvalg", &mut l.free_choice, 3);
     multiline(ui, "Til henviser", &mut l.referrer_note, 2);
+    single(
+        ui,
+        "HER-id (elektronisk svar)",
+        &mut l.her_id,
+        "klinikkens HER-id i adresseregisteret",
+    );
+    let label = ui.label("Mappe for elektroniske svar");
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut l.dialog_folder)
+                .hint_text("mappen meldingssystemet henter fra")
+                .desired_width(300.0),
+        )
+        .labelled_by(label.id);
+        if ui.button("Velg…").clicked()
+            && let Some(dir) = rfd::FileDialog::new()
+                .set_title("Mappe for elektroniske svar")
+                .pick_folder()
+        {
+            l.dialog_folder = dir.display().to_string();
+        }
+    });
+    ui.end_row();
     ui.label("Sekundærhenvisning");
     ui.checkbox(
         &mut l.secondary_confirmation,

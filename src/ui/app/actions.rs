@@ -275,6 +275,9 @@ pub enum OutputAction {
     PreviewLetters(LetterTarget),
     /// Mark the referral's printed, unsent letters (current decision) as sent today.
     MarkLettersSent(ReferralId),
+    /// Write the electronic answers (Dialogmelding) for a meeting's decisions or one
+    /// referral's into the clinic's folder for the message system.
+    SendReplies(LetterTarget),
     /// Fristbrudd and forventet fristbrudd as CSV, for Helfo.
     ExportBreaches,
     /// The statistics table on screen as CSV.

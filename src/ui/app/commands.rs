@@ -231,6 +231,7 @@ impl App {
             OutputAction::CancelLetters => self.letters_prompt = None,
             OutputAction::PreviewLetters(target) => self.preview_letters(target),
             OutputAction::MarkLettersSent(referral) => self.mark_letters_sent(referral),
+            OutputAction::SendReplies(target) => self.send_replies(target),
             OutputAction::ExportBreaches => {
                 if self.follow_ups_generation != self.generations.referrals {
                     self.load_follow_ups();

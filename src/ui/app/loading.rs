@@ -225,6 +225,17 @@ impl App {
             }
             Err(e) => view.letters_error = Some(e),
         }
+        match crate::store::messages::for_referral(self.store.conn(), id) {
+            Ok(m) => view.messages = m,
+            Err(e) => read_errors.push(format!("meldingene: {}", crate::store::error_text(&e))),
+        }
+        match crate::store::messages::assessment(self.store.conn(), id) {
+            Ok(a) => view.assessment = a,
+            Err(e) => read_errors.push(format!(
+                "avsenderens vurdering: {}",
+                crate::store::error_text(&e)
+            )),
+        }
         view.read_errors = read_errors;
         self.detail = Some(view);
     }

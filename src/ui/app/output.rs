@@ -336,6 +336,62 @@ impl App {
         }
     }
 
+    /// Writes the electronic answers to the referrers' systems for a meeting's decisions or
+    /// one referral's, into the folder set under Innstillinger → Brev, and says what was
+    /// written and what must go by letter instead.
+    pub(super) fn send_replies(&mut self, target: LetterTarget) {
+        let folder = self.settings.letters.dialog_folder.trim().to_string();
+        if folder.is_empty() {
+            return self.error(
+                "Ingen mappe for elektroniske svar: velg mappen meldingssystemet henter fra under \
+                 Innstillinger → Brev → Elektronisk svar",
+            );
+        }
+        let referrals = match target {
+            LetterTarget::Meeting(meeting) => {
+                match decisions::at_meeting(self.store.conn(), meeting) {
+                    Ok(d) => d.into_iter().map(|d| d.referral).collect(),
+                    Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
+                }
+            }
+            LetterTarget::Referral(id) | LetterTarget::Breach(id, _) => vec![id],
+        };
+        let change = Change {
+            actor: &self.actor,
+            at: self.clock.now(),
+        };
+        let settings = self.settings.clone();
+        let result = crate::dialogmelding::send(
+            &mut self.store,
+            &settings,
+            &referrals,
+            std::path::Path::new(&folder),
+            change,
+        );
+        self.mark_stale(Stale::ALL);
+        match result {
+            Ok(done) if done.refused.is_empty() => self.info(format!(
+                "{} elektroniske svar lagt i {folder}",
+                done.sent.len()
+            )),
+            Ok(done) => {
+                let why: Vec<String> = done
+                    .refused
+                    .iter()
+                    .map(|(id, why)| format!("nr. {}: {why}", id.0))
+                    .collect();
+                self.error(format!(
+                    "{} elektroniske svar lagt i {folder}; {} kan ikke besvares elektronisk \
+                     ({})",
+                    done.sent.len(),
+                    done.refused.len(),
+                    why.join("; ")
+                ))
+            }
+            Err(e) => self.error(e),
+        }
+    }
+
     /// The fallback folder for PDFs and CSV files when no save dialog is available:
     /// Documents/Inntak.
     pub(super) fn fallback_export_dir() -> Option<PathBuf> {

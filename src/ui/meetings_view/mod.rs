@@ -244,6 +244,19 @@ impl MeetingsView {
                         )));
                     }
                     if m.status == MeetingStatus::Avsluttet
+                        && ui
+                            .small_button("Elektroniske svar")
+                            .on_hover_text(
+                                "Dialogmelding «Status på henvisning» til henviserens system for \
+                                 møtets vedtak på henvisninger som kom elektronisk",
+                            )
+                            .clicked()
+                    {
+                        actions.push(Action::Output(OutputAction::SendReplies(
+                            super::LetterTarget::Meeting(m.id),
+                        )));
+                    }
+                    if m.status == MeetingStatus::Avsluttet
                         && self.reopen.as_ref().is_none_or(|(id, _)| *id != m.id)
                         && ui
                             .small_button("Gjenåpne…")
