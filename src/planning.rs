@@ -29,6 +29,9 @@ pub struct MeetingView {
     pub preparations: Vec<(ReferralId, crate::store::preparations::Preparation)>,
     /// While the meeting runs: each item's problemstilling (the queue rows do not keep it).
     pub problems: Vec<(ReferralId, String)>,
+    /// While the meeting runs: a forwarded item's rights assessment by its sender, as shown
+    /// ("Rettighetsvurdert av …: rett …, frist …").
+    pub assessments: Vec<(ReferralId, String)>,
     /// The leader and attendees shown are carried from the previous meeting (nobody has set
     /// this meeting's yet; they are stored with the first change or when it starts).
     pub team_carried: bool,
@@ -41,6 +44,14 @@ impl MeetingView {
             .iter()
             .find(|(id, _)| *id == referral)
             .map_or("", |(_, p)| p.as_str())
+    }
+
+    /// A forwarded item's assessment by its sender, as shown, if it has one.
+    pub fn assessment(&self, referral: ReferralId) -> Option<&str> {
+        self.assessments
+            .iter()
+            .find(|(id, _)| *id == referral)
+            .map(|(_, a)| a.as_str())
     }
 
     /// An item's number: its stored number, or (in a proposal) its place in the list.

@@ -229,6 +229,9 @@ fn every_reply_validates_against_the_official_schemas_and_is_recorded() {
         )
         .unwrap();
     assert_eq!(audit, 4);
+    // The records and the audit log still agree.
+    let out = inntak(&["verify", "--db", p(&db)]);
+    assert!(out.status.success(), "{}", said(&out));
 }
 
 #[test]

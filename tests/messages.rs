@@ -137,8 +137,36 @@ fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
         .xml(),
     );
     assert!(import(&db, &[&new], &[]).status.success());
+    // It stands on a planned meeting's stored agenda.
+    {
+        use inntak::store::meetings;
+        let mut store = Store::open(&db).unwrap();
+        store
+            .write(|tx| {
+                let change = common::change_on("test", DAY);
+                let m = meetings::add_extra(
+                    tx,
+                    iso("2026-11-26"),
+                    chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                    change,
+                )?;
+                meetings::store_agenda(
+                    tx,
+                    m,
+                    &[meetings::StoredItem {
+                        referral: inntak::domain::ReferralId(1),
+                        reason: inntak::agenda::Reason::Manual,
+                    }],
+                    inntak::store::audit::MeetingAction::AgendaAccept,
+                    change,
+                )
+            })
+            .unwrap();
+    }
     let out = import(&db, &[&cancel], &[]);
     assert!(out.status.success(), "{}", said(&out));
+    let on_agenda: Vec<i64> = query(&db, "SELECT count(*) FROM agenda_items");
+    assert_eq!(on_agenda, [0], "off the planned meeting's agenda");
     let text = said(&out);
     assert!(
         text.contains("kansellering.xml: kansellering: henvisning nr. 1 trekkes («Pasienten ønsker å benytte fritt sykehusvalg"),
@@ -328,6 +356,9 @@ fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
     assert!(out.status.success(), "{}", said(&out));
     let names: Vec<String> = query(&db, "SELECT patient || '|' || status FROM referrals");
     assert_eq!(names, ["Kari Nordmann-Li|avslag"]);
+    // Changes, refusals and the decision: the records and the audit log agree.
+    let out = inntak(&["verify", "--db", p(&db)]);
+    assert!(out.status.success(), "{}", said(&out));
 }
 
 #[test]

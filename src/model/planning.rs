@@ -62,11 +62,23 @@ pub fn load(
         } else {
             Vec::new()
         };
-        let (mut preparations, mut problems) = (Vec::new(), Vec::new());
+        let (mut preparations, mut problems, mut assessments) =
+            (Vec::new(), Vec::new(), Vec::new());
         if meeting.status == MeetingStatus::Pagar {
             for (referral, _) in &plan.items {
                 preparations.push((*referral, crate::store::preparations::get(conn, *referral)?));
                 problems.push((*referral, referrals::problem(conn, *referral)?));
+                if let Some((a, by)) = crate::store::messages::assessment(conn, *referral)? {
+                    assessments.push((
+                        *referral,
+                        format!(
+                            "Rettighetsvurdert av {}: {}. Ingen ny rettighetsvurdering: velg \
+                             forløp (sekundær).",
+                            if by.is_empty() { "avsenderen" } else { &by },
+                            a.text()
+                        ),
+                    ));
+                }
             }
         }
         views.push(MeetingView {
@@ -80,6 +92,7 @@ pub fn load(
             team_carried,
             preparations,
             problems,
+            assessments,
         });
     }
     let mut recent: Vec<Meeting> = past

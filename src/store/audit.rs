@@ -528,7 +528,7 @@ mod tests {
             assert!(pairs.insert((entity, action)), "{event:?} shares its codes");
             assert!(!event.label_nb().is_empty());
         }
-        assert_eq!(all.len(), 14 + 21 + 2 + 1 + 9 + 3);
+        assert_eq!(all.len(), 15 + 21 + 2 + 1 + 10 + 3);
         assert_eq!(Event::from_codes("referral", "close"), None);
         assert_eq!(Event::from_codes("meeting", "decide"), None);
         assert_eq!(Event::from_codes("output", "print"), None);

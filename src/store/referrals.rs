@@ -244,7 +244,24 @@ pub fn withdraw(
         )));
     }
     set_status(tx, id, ReferralStatus::Trukket, None, change)?;
-    let details = json!({ "status": [old.status.code(), "trukket"], "begrunnelse": reason });
+    // Off the agendas of meetings still to come (a running meeting keeps its numbered item,
+    // shown as withdrawn); the meetings it left are named in the log.
+    let meetings: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT meeting_id FROM agenda_items WHERE referral_id = ?1 AND postponed = 0
+               AND meeting_id IN (SELECT id FROM meetings WHERE status = 'planlagt')",
+        )?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.prepare_cached(
+        "DELETE FROM agenda_items WHERE referral_id = ?1 AND postponed = 0
+           AND meeting_id IN (SELECT id FROM meetings WHERE status = 'planlagt')",
+    )?
+    .execute([id.0])?;
+    let mut details = json!({ "status": [old.status.code(), "trukket"], "begrunnelse": reason });
+    if !meetings.is_empty() {
+        details["tatt_av_agendaen"] = json!(meetings);
+    }
     audit::log(
         tx,
         change,

@@ -401,6 +401,9 @@ impl MeetingMode {
                     if row.is_secondary { "sekundær" } else { "primær" }
                 ));
             }
+            if let Some(a) = view.assessment(id) {
+                ui.colored_label(theme::WARNING_TEXT, a);
+            }
             ui.label(format!("Henviser: {} ({})", queue.referrer_name(row), row.referrer_kind.label_nb()));
             if !queue.diagnosis_group(row).is_empty() {
                 ui.label(format!("Diagnosegruppe: {}", queue.diagnosis_group(row)));
