@@ -270,7 +270,9 @@ fn henvisning_xml_files_show_the_received_date_and_the_kind_to_confirm() {
     // The forwarded referral: its clock started at the ansiennitetsdato, proposed here.
     harness.get_by_label_contains("videresendt: ansiennitetsdato 09.11.2026");
     harness.get_by_label("Mottatt for v2_0_videresendt.xml");
-    harness.get_by_label("Mottatt for v1_1.xml");
+    // The received date is shown whole ("07.12.2026", not cut to "07.12" by the grid).
+    let field = harness.get_by_label("Mottatt for v1_1.xml").rect();
+    assert!(field.width() >= 100.0, "the field is {field:?}");
     // The refused file, named, with the command line's text.
     harness.get_by_label("dialogmelding.xml: Dette er en Dialogmelding, ikke en henvisning");
     harness.get_by_label_contains("2 gyldige rader, 1 med feil (av 3)");

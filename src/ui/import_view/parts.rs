@@ -91,6 +91,8 @@ pub(super) fn mapping_ui(
 /// not say) the referrer kind to confirm. Returns whether anything changed.
 pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
     let mut changed = false;
+    // What is left beside the other columns (file, patient, referrer, kind, received).
+    let what_width = (ui.available_width() - 640.0).clamp(220.0, 620.0);
     egui::ScrollArea::vertical()
         .id_salt("import_xml")
         .max_height(280.0)
@@ -149,10 +151,12 @@ pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
                                     });
                                 }
                                 let file = henvisning::file_name(&row.file);
+                                // Its exact size: in a grid cell sized by the last frame a
+                                // desired width alone was cut to "07.12".
                                 changed |= ui
-                                    .add(
-                                        egui::TextEdit::singleline(&mut row.received)
-                                            .desired_width(104.0),
+                                    .add_sized(
+                                        egui::vec2(104.0, ui.spacing().interact_size.y),
+                                        egui::TextEdit::singleline(&mut row.received),
                                     )
                                     .accessible_name(format!("Mottatt for {file}"))
                                     .changed();
@@ -172,13 +176,22 @@ pub(super) fn xml_ui(ui: &mut egui::Ui, rows: &mut [XmlRow]) -> bool {
                                     Some(PlanLevel::Attention) => theme::WARNING_TEXT,
                                     _ => ui.visuals().text_color(),
                                 };
-                                ui.add(
-                                    egui::Label::new(
-                                        egui::RichText::new(short(&what, 200)).color(colour),
-                                    )
-                                    .wrap(),
-                                )
-                                .on_hover_text(what.clone());
+                                // One line, as wide as the dialog allows; the whole text on
+                                // hover (a wrapped label squeezes the grid's other columns).
+                                ui.allocate_ui_with_layout(
+                                    egui::vec2(what_width, ui.spacing().interact_size.y),
+                                    egui::Layout::left_to_right(egui::Align::Center),
+                                    |ui| {
+                                        ui.add(
+                                            egui::Label::new(
+                                                egui::RichText::new(short(&what, 200))
+                                                    .color(colour),
+                                            )
+                                            .truncate(),
+                                        )
+                                        .on_hover_text(what.clone());
+                                    },
+                                );
                             }
                             Err(e) => {
                                 ui.colored_label(theme::ERROR_TEXT, short(e, 80));
