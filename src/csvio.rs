@@ -1196,6 +1196,7 @@ pub fn import_parsed(
                 use crate::store::messages::{self, Outcome, Plan};
                 let plan = messages::plan(tx, m, Some(&r.fields))?;
                 let said = plan.text(m);
+                let done = plan.done_text(m);
                 match plan {
                     Plan::New | Plan::Forwarded(_) => {}
                     Plan::AlreadyImported(_) => {
@@ -1216,7 +1217,7 @@ pub fn import_parsed(
                         }
                         referrals::update(tx, referral, &fields, change)?;
                         messages::record(tx, m, Some(referral), Outcome::Changed, change)?;
-                        report.messages.push((row.line, said));
+                        report.messages.push((row.line, done));
                         continue;
                     }
                     Plan::Cancel {
@@ -1232,7 +1233,7 @@ pub fn import_parsed(
                             referrals::withdraw(tx, referral, &reason, change)?;
                         }
                         messages::record(tx, m, Some(referral), Outcome::Withdrawn, change)?;
-                        report.messages.push((row.line, said));
+                        report.messages.push((row.line, done));
                         continue;
                     }
                     Plan::Cancel { referral, .. } => {

@@ -601,7 +601,7 @@ fn the_preview_says_what_each_referral_message_will_do_before_anything_is_writte
     harness.get_by_label("Importer (5)").click();
     harness.run_ok();
     until(&mut harness, "Importerte 1 henvisning.");
-    harness.get_by_label_contains("kansellering.xml: kansellering: henvisning nr. 1 trekkes");
+    harness.get_by_label_contains("kansellering.xml: kansellering: henvisning nr. 1 er trukket");
     harness.get_by_label_contains(
         "ukjent.xml: kansellering av en henvisning som ikke finnes i Inntak",
     );
@@ -692,6 +692,9 @@ fn a_change_to_a_decided_referral_waits_for_the_leaders_confirmation() {
         .get_by_label("Gjennomfør endringene og importer")
         .click();
     harness.run_ok();
-    until(&mut harness, "endring.xml: endring av henvisning nr. 1");
+    until(
+        &mut harness,
+        "endring.xml: endring: henvisning nr. 1 er endret (pasient)",
+    );
     assert_eq!(name(&db), "Kari Nordmann-Li");
 }

@@ -169,7 +169,7 @@ fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
     assert_eq!(on_agenda, [0], "off the planned meeting's agenda");
     let text = said(&out);
     assert!(
-        text.contains("kansellering.xml: kansellering: henvisning nr. 1 trekkes («Pasienten ønsker å benytte fritt sykehusvalg"),
+        text.contains("kansellering.xml: kansellering: henvisning nr. 1 er trukket («Pasienten ønsker å benytte fritt sykehusvalg"),
         "{text}"
     );
     // Still one referral: withdrawn, not a second one in the queue.
@@ -300,7 +300,7 @@ fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
     let out = import(&db, &[&change], &[]);
     assert!(out.status.success(), "{}", said(&out));
     assert!(
-        said(&out).contains("endring.xml: endring av henvisning nr. 1: endrer problemstilling"),
+        said(&out).contains("endring.xml: endring: henvisning nr. 1 er endret (problemstilling)"),
         "{}",
         said(&out)
     );

@@ -339,6 +339,31 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// What was done, for the summary after the import: "henvisning nr. 7 er trukket (…)",
+    /// "henvisning nr. 7 er endret: problemstilling"; the others as planned.
+    pub fn done_text(&self, m: &Message) -> String {
+        match self {
+            Self::Cancel {
+                referral,
+                decided: None,
+            } => format!(
+                "kansellering: henvisning nr. {} er trukket{}",
+                referral.0,
+                reason(m)
+            ),
+            Self::Change {
+                referral, changed, ..
+            } if !changed.is_empty() => format!(
+                "endring: henvisning nr. {} er endret ({})",
+                referral.0,
+                changed.join(", ")
+            ),
+            _ => self.text(m),
+        }
+    }
+}
+
 /// " (pasienten ønsker …)", or nothing.
 fn reason(m: &Message) -> String {
     if m.comment.is_empty() {

@@ -204,8 +204,21 @@ impl App {
                     .as_ref()
                     .map(|s| format!(" Leste arket «{s}»."))
                     .unwrap_or_default();
+                let follow_ups = if report.messages.is_empty() && report.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " {} endringer og kanselleringer{}.",
+                        report.messages.len() + report.warnings.len(),
+                        if report.warnings.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} varsler (se henvisningene)", report.warnings.len())
+                        }
+                    )
+                };
                 self.info(format!(
-                    "Importerte {} henvisninger; {} fantes fra før.{sheet}",
+                    "Importerte {} henvisninger; {} fantes fra før.{sheet}{follow_ups}",
                     report.imported,
                     report.already_present.len()
                 ));
