@@ -1146,18 +1146,25 @@ pub fn import_parsed(
         // Checked inside the transaction that imports: nothing can come between.
         let duplicates = possible_duplicates(tx, parsed)?;
         // A row already imported is skipped as present: it is no new duplicate of anything.
+        let ids_by_line: std::collections::HashMap<u64, &str> = if duplicates.is_empty() {
+            Default::default()
+        } else {
+            parsed
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let ok = r.result.as_ref().ok()?;
+                    Some((r.line, ok.fields.external_id.as_deref()?))
+                })
+                .collect()
+        };
         let present = |line: u64| -> Result<bool, StoreError> {
             if let Some(m) = message(line)
                 && crate::store::messages::find(tx, &m.message_id)?.is_some()
             {
                 return Ok(true);
             }
-            let ext = parsed
-                .rows
-                .iter()
-                .find(|r| r.line == line)
-                .and_then(|r| r.result.as_ref().ok())
-                .and_then(|r| r.fields.external_id.as_deref());
+            let ext = ids_by_line.get(&line).copied();
             Ok(match ext {
                 Some(ext) => referrals::find_by_external_id(tx, ext)?.is_some(),
                 None => false,
