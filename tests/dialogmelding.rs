@@ -402,4 +402,5 @@ fn the_detail_pane_warns_of_a_late_cancellation_and_sends_the_reply() {
     validate(&files[0].as_ref().unwrap().path()).unwrap();
     harness.get_by_label_contains("1 elektroniske svar lagt i");
     harness.get_by_label_contains("elektronisk svar sendt 24.11.2026");
+    harness.get_by_label("Henviser informert 24.11.2026 (elektronisk svar)");
 }

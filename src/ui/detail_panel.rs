@@ -371,6 +371,28 @@ fn letters_ui(ui: &mut egui::Ui, view: &DetailView, actions: &mut Vec<Action>) {
             }
             None => {}
         }
+        // The referrer is told too: by the printed copy marked sent, or the electronic answer.
+        let referrer_told = view
+            .letters
+            .iter()
+            .flat_map(|p| &p.earlier)
+            .filter(|l| l.recipient == crate::domain::letter::Recipient::Referrer)
+            .filter_map(|l| l.sent_on.map(|on| (on, l.electronic)))
+            .min();
+        if view.informed.is_some() {
+            match referrer_told {
+                Some((on, electronic)) => ui.label(format!(
+                    "Henviser informert {} ({})",
+                    format_date(on),
+                    if electronic {
+                        "elektronisk svar"
+                    } else {
+                        "brev"
+                    }
+                )),
+                None => ui.label("Henviser ikke informert ennå"),
+            };
+        }
         for p in &view.letters {
             let to = format!("Til {}", p.recipient.label_nb().to_lowercase());
             if p.missing.is_empty() {
