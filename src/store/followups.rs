@@ -489,28 +489,34 @@ fn stored_track(
 pub fn care_records(conn: &Connection) -> rusqlite::Result<Vec<CareRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
-                r.received_on, d.decided_on, coalesce(d.start_of_care_deadline, sa.deadline),
+                r.received_on, d.decided_on, d.start_of_care_deadline,
                 coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
                 r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
          FROM decisions d
          JOIN referrals r ON r.id = d.referral_id
-         LEFT JOIN sender_assessments sa ON sa.referral_id = r.id
          LEFT JOIN care_starts c ON c.referral_id = r.id
          LEFT JOIN track_changes t ON t.id =
               (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
-         WHERE d.superseded_by IS NULL
-           AND ((d.outcome = 'rett' AND d.start_of_care_deadline IS NOT NULL
-                 AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering'))
-             OR (d.outcome = 'sekundaer' AND sa.deadline IS NOT NULL
-                 AND r.status IN ('sekundaer', 'kartlegging', 'til_ny_vurdering')))
+         WHERE d.superseded_by IS NULL AND d.outcome = 'rett'
+           AND d.start_of_care_deadline IS NOT NULL
+           AND r.status IN ('rett', 'kartlegging', 'til_ny_vurdering')
          UNION ALL
+         -- Forwarded referrals the sender assessed (few): driven from their assessments.
          SELECT r.id, coalesce(r.external_id, ''), r.patient, coalesce(r.national_id, ''),
-                r.received_on, coalesce(sa.assessed_on, r.received_on), sa.deadline,
-                NULL, NULL, r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
+                r.received_on, coalesce(d.decided_on, sa.assessed_on, r.received_on),
+                sa.deadline,
+                coalesce(t.track, d.track), coalesce(t.track_detail, d.track_detail),
+                r.status, c.booked_start, c.started_on, c.booked_time, c.booked_week
          FROM sender_assessments sa
          JOIN referrals r ON r.id = sa.referral_id
+         LEFT JOIN decisions d ON d.referral_id = r.id AND d.superseded_by IS NULL
          LEFT JOIN care_starts c ON c.referral_id = r.id
-         WHERE sa.deadline IS NOT NULL AND r.status = 'til_vurdering'
+         LEFT JOIN track_changes t ON t.id =
+              (SELECT max(id) FROM track_changes WHERE referral_id = r.id)
+         WHERE sa.deadline IS NOT NULL
+           AND ((d.id IS NULL AND r.status = 'til_vurdering')
+             OR (d.outcome = 'sekundaer'
+                 AND r.status IN ('sekundaer', 'kartlegging', 'til_ny_vurdering')))
          ORDER BY 7, 5, 1",
     )?;
     let rows = stmt.query_map([], |row| {
