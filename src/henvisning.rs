@@ -558,6 +558,10 @@ fn referrer_text(person: &str, hpr: Option<&str>, organisation: &str) -> String 
     }
 }
 
+/// How much raw text of a problemstilling is read (1 MB: far more than the 4,000 characters
+/// the field holds, even as an indented file's layout).
+const RAW_TEXT_LIMIT: usize = 1 << 20;
+
 /// The "Aktuell problemstilling" (`ReasonAsText` with `Heading V="PROB"`); the other
 /// headings' texts are not the problem statement.
 fn problem(scope: Node) -> String {
@@ -569,10 +573,22 @@ fn problem(scope: Node) -> String {
             n.children()
                 .filter(|c| c.is_element() && !is(*c, "Heading"))
                 .map(|c| {
-                    c.descendants()
-                        .filter(|t| t.is_text())
-                        .map(|t| t.text().unwrap_or(""))
-                        .collect::<String>()
+                    // At most RAW_TEXT_LIMIT bytes of the raw text are read: more cannot fold
+                    // into a text the field holds (the rest is refused as too long anyway).
+                    let mut raw = String::new();
+                    for t in c.descendants().filter(|t| t.is_text()) {
+                        let t = t.text().unwrap_or("");
+                        let room = RAW_TEXT_LIMIT.saturating_sub(raw.len());
+                        let mut end = t.len().min(room);
+                        while !t.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        raw.push_str(&t[..end]);
+                        if raw.len() >= RAW_TEXT_LIMIT {
+                            break;
+                        }
+                    }
+                    raw
                 })
                 .map(|t| as_written(&t))
                 .filter(|t| !t.is_empty())
@@ -582,29 +598,39 @@ fn problem(scope: Node) -> String {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n")
+        .chars()
+        // Longer than the field holds is refused anyway: keep one character over the limit
+        // (so the refusal says "for lang"), not 50 MB of copies on the way there.
+        .take(crate::domain::referral::MAX_LONG + 1)
+        .collect()
 }
 
 /// A text as its writer wrote it, without the XML file's layout: the indentation and line
 /// breaks of a pretty-printed message are folded to single spaces within a paragraph, and an
 /// empty line (a paragraph break) is kept as one line break.
 fn as_written(text: &str) -> String {
-    let mut paragraphs = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
+    // Built as it goes (no list of words: a 50 MB text has millions).
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    // Whether the paragraph being built has words, and whether an empty line came after them.
+    let (mut in_paragraph, mut broken) = (false, false);
     for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(current.join(" "));
-                current.clear();
+        let mut words = line.split_whitespace().peekable();
+        if words.peek().is_none() {
+            broken |= in_paragraph;
+            continue;
+        }
+        for word in words {
+            if broken {
+                out.push('\n');
+                broken = false;
+            } else if in_paragraph {
+                out.push(' ');
             }
-        } else {
-            current.extend(words);
+            out.push_str(word);
+            in_paragraph = true;
         }
     }
-    if !current.is_empty() {
-        paragraphs.push(current.join(" "));
-    }
-    paragraphs.join("\n")
+    out
 }
 
 /// Diagnoses as "code text (system)", joined; at most 120 characters (the column's limit),
@@ -826,4 +852,21 @@ pub fn row(r: &Referral, received: NaiveDate, kind: ReferrerKind, specialty: &st
         r.referrer_address.clone(),
         if r.is_assessed() { "ja" } else { "nei" }.to_string(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_written;
+
+    #[test]
+    fn text_is_as_written_without_the_files_layout() {
+        let layout = "\n\t\t\tSmerter i korsrygg\n\t\t\ti tre år.\n\n\n\t\t\tØnsker  tverrfaglig\tvurdering.\n\t\t";
+        assert_eq!(
+            as_written(layout),
+            "Smerter i korsrygg i tre år.\nØnsker tverrfaglig vurdering."
+        );
+        assert_eq!(as_written("  \n\t\n"), "");
+        assert_eq!(as_written("Én linje"), "Én linje");
+        assert_eq!(as_written("a\r\nb\r\n\r\nc"), "a b\nc");
+    }
 }

@@ -510,3 +510,31 @@ fn attachments_are_neither_stored_nor_a_problem() {
     let size = std::fs::metadata(&db).unwrap().len();
     assert!(size < 1024 * 1024, "the database grew to {size} bytes");
 }
+
+#[test]
+fn a_problem_text_longer_than_the_field_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let words = "Smerter i korsrygg med utstråling til venstre bein, over to år.\n";
+    let problem: &'static str =
+        Box::leak(words.repeat(5 * 1024 * 1024 / words.len()).into_boxed_str());
+    let long = write(
+        dir.path(),
+        "lang.xml",
+        &V2 {
+            msg_id: "L-1",
+            problem,
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&long], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("lang.xml: problemstilling: er for lang (høyst 4000 tegn)"),
+        "{}",
+        said(&out)
+    );
+    let n: Vec<i64> = query(&db, "SELECT count(*) FROM referrals");
+    assert_eq!(n, [0]);
+}

@@ -386,7 +386,7 @@ impl FieldError {
 
 /// Limits that keep a field sensible on screen and paper.
 const MAX_SHORT: usize = 120;
-const MAX_LONG: usize = 4000;
+pub const MAX_LONG: usize = 4000;
 
 /// What the user typed, before validation. The form edits one of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
