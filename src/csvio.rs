@@ -1303,6 +1303,9 @@ pub fn import_parsed(
                 if let Some(a) = &m.assessment {
                     crate::store::messages::record_assessment(tx, id, a, &m.sender.organisation)?;
                 }
+                for said in crate::store::messages::claim_notes(tx, m, id, change)? {
+                    report.messages.push((row.line, said));
+                }
             }
             report.imported += 1;
             report.new_ids.push(id);

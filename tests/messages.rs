@@ -429,6 +429,36 @@ fn a_change_or_cancellation_of_an_unknown_referral_is_refused_or_kept_as_a_note(
         "SELECT outcome || '|' || coalesce(referral_id, 'ingen') FROM referral_messages WHERE message_id = 'D-2'",
     );
     assert_eq!(kept, ["notat|ingen"]);
+    // The original arrives after its cancellation (messages can come out of order): the kept
+    // cancellation is applied to it at once, and said so.
+    let original = write(
+        dir.path(),
+        "opprinnelig.xml",
+        &V2 {
+            msg_id: "D-1",
+            ..V2::default()
+        }
+        .xml(),
+    );
+    let out = import(&db, &[&original], &["--import-duplicates"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        said(&out).contains("opprinnelig.xml: kanselleringen «D-2» som kom før henvisningen er gjennomført: henvisning nr. 2 er trukket"),
+        "{}",
+        said(&out)
+    );
+    let rows: Vec<String> = query(
+        &db,
+        "SELECT status FROM referrals WHERE external_id = 'D-1'",
+    );
+    assert_eq!(rows, ["trukket"]);
+    let kept: Vec<String> = query(
+        &db,
+        "SELECT outcome || '|' || referral_id FROM referral_messages WHERE message_id = 'D-2'",
+    );
+    assert_eq!(kept, ["trukket|2"]);
+    let out = inntak(&["verify", "--db", p(&db)]);
+    assert!(out.status.success(), "{}", said(&out));
 }
 
 #[test]

@@ -455,3 +455,66 @@ pub fn plan(
         decided,
     })
 }
+
+/// Notes waiting for this new referral: changes and cancellations that came before it (kept
+/// by the leader's choice when their referral was unknown). Each is linked to it; a
+/// cancellation withdraws it at once. Returns what was done, for the summary.
+pub fn claim_notes(
+    tx: &Transaction<'_>,
+    m: &Message,
+    referral: ReferralId,
+    change: Change<'_>,
+) -> Result<Vec<String>, StoreError> {
+    let notes: Vec<(i64, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT id, kind, message_id, comment FROM referral_messages
+             WHERE referral_id IS NULL AND outcome = 'notat'
+               AND (conversation_ref = ?1 OR parent_ref = ?1
+                    OR (?2 <> '' AND own_id = ?2 AND (sender_her = ?3 OR sender_her = '' OR ?3 = '')))
+             ORDER BY id",
+        )?
+        .query_map(
+            params![m.message_id, m.own_id, m.sender.organisation_her],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut done = Vec::new();
+    for (id, kind, message_id, comment) in notes {
+        let outcome = if kind == "kansellering"
+            && super::referrals::get(tx, referral)?.status
+                == crate::domain::ReferralStatus::TilVurdering
+        {
+            let reason = if comment.is_empty() {
+                "Kansellert av henviser (meldingen kom før henvisningen)".to_string()
+            } else {
+                format!("Kansellert av henviser (meldingen kom før henvisningen): {comment}")
+            };
+            super::referrals::withdraw(tx, referral, &reason, change)?;
+            done.push(format!(
+                "kanselleringen «{message_id}» som kom før henvisningen er gjennomført: \
+                 henvisning nr. {} er trukket",
+                referral.0
+            ));
+            Outcome::Withdrawn
+        } else {
+            done.push(format!(
+                "endringsmeldingen «{message_id}» kom før henvisningen og er knyttet til \
+                 henvisning nr. {}: kontroller opplysningene",
+                referral.0
+            ));
+            Outcome::Note
+        };
+        tx.execute(
+            "UPDATE referral_messages SET referral_id = ?2, outcome = ?3 WHERE id = ?1",
+            params![id, referral.0, outcome.code()],
+        )?;
+        audit::log(
+            tx,
+            change,
+            audit::Event::Referral(audit::ReferralAction::Message),
+            Some(referral.0),
+            &json!({ "meldingsid": message_id, "melding": kind, "utfall": outcome.code(), "knyttet": true }),
+        )?;
+    }
+    Ok(done)
+}
