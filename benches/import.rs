@@ -19,9 +19,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-// Only `size_from_args` is used here (no demo database: the import starts from an empty one).
+// `size_from_args` and the memory and median helpers (no demo database: the import starts
+// from an empty one).
 #[allow(dead_code)]
 mod common;
+use common::{median, peak_mb};
 
 const TODAY: &str = "2026-11-23";
 const HEADER: [&str; 9] = [
@@ -152,19 +154,6 @@ fn write_xlsx(path: &Path, n: usize) {
     zip.finish().unwrap();
 }
 
-/// This process's peak resident memory (VmHWM), in MB.
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 /// In a child process: import `file` into a new database `db` (or, for "floor", insert the
 /// rows bare), then print "seconds peak_mb".
 fn child(what: &str, file: &Path, db: &Path, n: usize) {
@@ -210,31 +199,12 @@ fn child(what: &str, file: &Path, db: &Path, n: usize) {
 /// Runs `what` in a fresh process; (seconds, peak MB).
 fn in_child(what: &str, file: &Path, dir: &Path, n: usize, round: usize) -> (f64, f64) {
     let db = dir.join(format!("{what}-{round}.sqlite3"));
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--child",
-            what,
-            &file.display().to_string(),
-            &db.display().to_string(),
-            &n.to_string(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    let secs: f64 = parts.next().unwrap().parse().unwrap();
-    let mb: f64 = parts.next().unwrap().parse().unwrap();
-    (secs, mb)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    common::in_child(&[
+        what.to_string(),
+        file.display().to_string(),
+        db.display().to_string(),
+        n.to_string(),
+    ])
 }
 
 fn percentile(mut v: Vec<f64>, p: f64) -> f64 {

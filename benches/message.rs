@@ -16,24 +16,16 @@ use inntak::store::referrals::Change;
 use std::path::Path;
 use std::time::Instant;
 
+// Only the memory and median helpers are used here (no demo database).
+#[allow(dead_code)]
+mod common;
+use common::{median, peak_mb};
+
 #[path = "../tests/common/messages.rs"]
 #[allow(dead_code)]
 mod messages;
 
 const TODAY: &str = "2026-11-23";
-
-/// This process's peak resident memory (VmHWM), in MB.
-fn peak_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 /// In a child process: import `file` into a new database `db` (or, for "floor", read the
 /// file and find its end), then print "seconds peak_mb".
@@ -66,31 +58,11 @@ fn child(what: &str, file: &Path, db: &Path) {
 
 fn in_child(what: &str, file: &Path, dir: &Path, round: usize) -> (f64, f64) {
     let db = dir.join(format!("{what}-{round}.sqlite3"));
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--child",
-            what,
-            &file.display().to_string(),
-            &db.display().to_string(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    (
-        parts.next().unwrap().parse().unwrap(),
-        parts.next().unwrap().parse().unwrap(),
-    )
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    common::in_child(&[
+        what.to_string(),
+        file.display().to_string(),
+        db.display().to_string(),
+    ])
 }
 
 fn main() {

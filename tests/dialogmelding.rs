@@ -34,6 +34,21 @@ fn validate(file: &Path) -> Result<(), String> {
     }
 }
 
+/// `inntak reply` for one referral into `out_dir`.
+fn reply(db: &Path, referral: &str, out_dir: &Path) -> std::process::Output {
+    inntak(&[
+        "reply",
+        "--db",
+        p(db),
+        "--referral",
+        referral,
+        "--out-dir",
+        p(out_dir),
+        "--today",
+        DAY,
+    ])
+}
+
 fn said(out: &std::process::Output) -> String {
     format!("{}{}", text(&out.stdout), text(&out.stderr))
 }
@@ -105,17 +120,7 @@ fn every_reply_validates_against_the_official_schemas_and_is_recorded() {
     let out_dir = dir.path().join("utboks");
     std::fs::create_dir(&out_dir).unwrap();
     for id in ["1", "2", "3", "4"] {
-        let out = inntak(&[
-            "reply",
-            "--db",
-            p(&db),
-            "--referral",
-            id,
-            "--out-dir",
-            p(&out_dir),
-            "--today",
-            DAY,
-        ]);
+        let out = reply(&db, id, &out_dir);
         assert!(out.status.success(), "{}", said(&out));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&out_dir)
@@ -241,17 +246,7 @@ fn the_validator_refuses_a_reply_that_breaks_the_schema() {
     let db = clinic(dir.path(), "90123");
     let out_dir = dir.path().join("utboks");
     std::fs::create_dir(&out_dir).unwrap();
-    let out = inntak(&[
-        "reply",
-        "--db",
-        p(&db),
-        "--referral",
-        "1",
-        "--out-dir",
-        p(&out_dir),
-        "--today",
-        DAY,
-    ]);
+    let out = reply(&db, "1", &out_dir);
     assert!(out.status.success(), "{}", said(&out));
     let file = std::fs::read_dir(&out_dir)
         .unwrap()
@@ -274,17 +269,7 @@ fn a_reply_is_refused_without_the_clinics_her_id_or_the_referrers() {
     let db = clinic(dir.path(), "");
     let out_dir = dir.path().join("utboks");
     std::fs::create_dir(&out_dir).unwrap();
-    let out = inntak(&[
-        "reply",
-        "--db",
-        p(&db),
-        "--referral",
-        "1",
-        "--out-dir",
-        p(&out_dir),
-        "--today",
-        DAY,
-    ]);
+    let out = reply(&db, "1", &out_dir);
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(
         said(&out).contains("Klinikkens HER-id er ikke satt"),
@@ -312,17 +297,7 @@ fn a_reply_is_refused_without_the_clinics_her_id_or_the_referrers() {
         );
         decide(&mut store, id, &Outcome::Feilsendt, DAY);
     }
-    let out = inntak(&[
-        "reply",
-        "--db",
-        p(&db),
-        "--referral",
-        "5",
-        "--out-dir",
-        p(&out_dir),
-        "--today",
-        DAY,
-    ]);
+    let out = reply(&db, "5", &out_dir);
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(
         said(&out).contains(
@@ -332,17 +307,7 @@ fn a_reply_is_refused_without_the_clinics_her_id_or_the_referrers() {
         said(&out)
     );
     // The folder must exist: nothing is written elsewhere.
-    let out = inntak(&[
-        "reply",
-        "--db",
-        p(&db),
-        "--referral",
-        "1",
-        "--out-dir",
-        p(&dir.path().join("finnes-ikke")),
-        "--today",
-        DAY,
-    ]);
+    let out = reply(&db, "1", &dir.path().join("finnes-ikke"));
     assert!(!out.status.success());
     assert!(
         said(&out).contains("Mappen for elektroniske svar finnes ikke"),
@@ -363,14 +328,7 @@ fn the_detail_pane_warns_of_a_late_cancellation_and_sends_the_reply() {
     let cancel = dir.path().join("kansellering.xml");
     std::fs::write(
         &cancel,
-        V2 {
-            msg_id: "G-9",
-            serv_type: "C",
-            conversation: "G-1",
-            comment: "Pasienten er flyttet til Bergen.",
-            ..V2::default()
-        }
-        .xml(),
+        V2::cancel("G-9", "G-1", "Pasienten er flyttet til Bergen.").xml(),
     )
     .unwrap();
     let out = inntak(&["import", "--db", p(&db), p(&cancel), "--today", DAY]);

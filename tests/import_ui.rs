@@ -86,6 +86,22 @@ fn map_column(harness: &mut Harness<'_, App>, theirs: &str, field: &str) {
     harness.run_ok();
 }
 
+/// A clinic's file with one referral, imported from the message `msg_id` (ny.xml, returned).
+fn with_first_message(dir: &Path, msg_id: &'static str) -> (PathBuf, PathBuf) {
+    let db = dir.join("klinikk.sqlite3");
+    let first = common::messages::write(dir, "ny.xml", &common::messages::V2::new(msg_id).xml());
+    let out = common::inntak(&[
+        "import",
+        "--db",
+        common::p(&db),
+        common::p(&first),
+        "--today",
+        TODAY,
+    ]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    (db, first)
+}
+
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -507,28 +523,8 @@ fn an_unrecognised_column_is_an_error_until_it_is_chosen() {
 fn the_preview_says_what_each_referral_message_will_do_before_anything_is_written() {
     use common::messages::V2;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("klinikk.sqlite3");
-    let write = |name: &str, m: V2| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, m.xml()).unwrap();
-        path
-    };
-    let first = write(
-        "ny.xml",
-        V2 {
-            msg_id: "N-1",
-            ..V2::default()
-        },
-    );
-    let out = common::inntak(&[
-        "import",
-        "--db",
-        common::p(&db),
-        common::p(&first),
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let write = |name: &str, m: V2| common::messages::write(dir.path(), name, &m.xml());
+    let (db, first) = with_first_message(dir.path(), "N-1");
     let files = [
         first.clone(),
         write(
@@ -543,13 +539,7 @@ fn the_preview_says_what_each_referral_message_will_do_before_anything_is_writte
         ),
         write(
             "kansellering.xml",
-            V2 {
-                msg_id: "N-3",
-                serv_type: "C",
-                conversation: "N-1",
-                comment: "Pasienten har valgt et annet sykehus.",
-                ..V2::default()
-            },
+            V2::cancel("N-3", "N-1", "Pasienten har valgt et annet sykehus."),
         ),
         write(
             "ukjent.xml",
@@ -627,28 +617,8 @@ fn a_change_to_a_decided_referral_waits_for_the_leaders_confirmation() {
     use common::messages::V2;
     use inntak::domain::decision::Outcome;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("klinikk.sqlite3");
-    let write = |name: &str, m: V2| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, m.xml()).unwrap();
-        path
-    };
-    let first = write(
-        "ny.xml",
-        V2 {
-            msg_id: "K-1",
-            ..V2::default()
-        },
-    );
-    let out = common::inntak(&[
-        "import",
-        "--db",
-        common::p(&db),
-        common::p(&first),
-        "--today",
-        TODAY,
-    ]);
-    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let write = |name: &str, m: V2| common::messages::write(dir.path(), name, &m.xml());
+    let (db, _) = with_first_message(dir.path(), "K-1");
     let mut store = Store::open(&db).unwrap();
     let avslag = Outcome::Avslag {
         reason: "Ikke behov for tverrfaglig smertebehandling".into(),

@@ -7,20 +7,14 @@
 
 mod common;
 
-use common::messages::{NS_V1_0, NS_V1_1, V2, v1};
+use common::messages::{NS_V1_0, NS_V1_1, V2, v1, write};
 use common::{decide, inntak, p, text};
 use inntak::domain::decision::{Outcome, TeamMode, Track};
 use inntak::domain::referral::iso;
 use inntak::store::Store;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const DAY: &str = "2026-11-23";
-
-fn write(dir: &Path, name: &str, xml: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, xml).unwrap();
-    path
-}
 
 fn import(db: &Path, files: &[&Path], extra: &[&str]) -> std::process::Output {
     let mut args = vec!["import", "--db", p(db)];
@@ -57,15 +51,7 @@ fn the_same_message_twice_is_skipped_in_every_version() {
         "v1_1.xml",
         &v1(NS_V1_1, "MSG-11", "HV-11", "N", "Smerter."),
     );
-    let c = write(
-        dir.path(),
-        "v2_0.xml",
-        &V2 {
-            msg_id: "MSG-20",
-            ..V2::default()
-        }
-        .xml(),
-    );
+    let c = write(dir.path(), "v2_0.xml", &V2::new("MSG-20").xml());
     let first = import(&db, &[&a, &b, &c], &["--import-duplicates"]);
     assert!(first.status.success(), "{}", said(&first));
     assert!(
@@ -115,25 +101,15 @@ fn the_same_message_twice_is_skipped_in_every_version() {
 fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
-    let new = write(
-        dir.path(),
-        "ny.xml",
-        &V2 {
-            msg_id: "A-1",
-            ..V2::default()
-        }
-        .xml(),
-    );
+    let new = write(dir.path(), "ny.xml", &V2::new("A-1").xml());
     let cancel = write(
         dir.path(),
         "kansellering.xml",
-        &V2 {
-            msg_id: "A-2",
-            serv_type: "C",
-            conversation: "A-1",
-            comment: "Pasienten ønsker å benytte fritt sykehusvalg og er henvist til et annet sykehus.",
-            ..V2::default()
-        }
+        &V2::cancel(
+            "A-2",
+            "A-1",
+            "Pasienten ønsker å benytte fritt sykehusvalg og er henvist til et annet sykehus.",
+        )
         .xml(),
     );
     assert!(import(&db, &[&new], &[]).status.success());
@@ -214,15 +190,7 @@ fn a_cancellation_withdraws_the_open_referral_with_its_reason() {
 fn a_cancellation_after_the_decision_is_put_before_the_leader_instead() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
-    let new = write(
-        dir.path(),
-        "ny.xml",
-        &V2 {
-            msg_id: "B-1",
-            ..V2::default()
-        }
-        .xml(),
-    );
+    let new = write(dir.path(), "ny.xml", &V2::new("B-1").xml());
     assert!(import(&db, &[&new], &[]).status.success());
     {
         let mut store = Store::open(&db).unwrap();
@@ -241,14 +209,7 @@ fn a_cancellation_after_the_decision_is_put_before_the_leader_instead() {
     let cancel = write(
         dir.path(),
         "kansellering.xml",
-        &V2 {
-            msg_id: "B-2",
-            serv_type: "C",
-            conversation: "B-1",
-            comment: "Pasienten er flyttet.",
-            ..V2::default()
-        }
-        .xml(),
+        &V2::cancel("B-2", "B-1", "Pasienten er flyttet.").xml(),
     );
     let out = import(&db, &[&cancel], &[]);
     assert!(out.status.success(), "{}", said(&out));
@@ -275,15 +236,7 @@ fn a_cancellation_after_the_decision_is_put_before_the_leader_instead() {
 fn a_change_updates_the_referral_and_waits_for_confirmation_once_decided() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.sqlite3");
-    let new = write(
-        dir.path(),
-        "ny.xml",
-        &V2 {
-            msg_id: "C-1",
-            ..V2::default()
-        }
-        .xml(),
-    );
+    let new = write(dir.path(), "ny.xml", &V2::new("C-1").xml());
     let change = write(
         dir.path(),
         "endring.xml",
@@ -431,15 +384,7 @@ fn a_change_or_cancellation_of_an_unknown_referral_is_refused_or_kept_as_a_note(
     assert_eq!(kept, ["notat|ingen"]);
     // The original arrives after its cancellation (messages can come out of order): the kept
     // cancellation is applied to it at once, and said so.
-    let original = write(
-        dir.path(),
-        "opprinnelig.xml",
-        &V2 {
-            msg_id: "D-1",
-            ..V2::default()
-        }
-        .xml(),
-    );
+    let original = write(dir.path(), "opprinnelig.xml", &V2::new("D-1").xml());
     let out = import(&db, &[&original], &["--import-duplicates"]);
     assert!(out.status.success(), "{}", said(&out));
     assert!(

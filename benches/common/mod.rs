@@ -37,3 +37,45 @@ pub fn demo_db(count: usize, today: chrono::NaiveDate) -> (tempfile::TempDir, Pa
     );
     (dir, path)
 }
+
+/// This process's peak resident memory (VmHWM), in MB.
+#[allow(dead_code)] // each bench uses its part
+pub fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The median of the values.
+#[allow(dead_code)] // each bench uses its part
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs this benchmark again as a child process with `--child` and `args`, for a fresh
+/// process's time and peak memory: the child prints "seconds peak_mb".
+#[allow(dead_code)] // each bench uses its part
+pub fn in_child(args: &[String]) -> (f64, f64) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--child")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let secs: f64 = parts.next().unwrap().parse().unwrap();
+    let mb: f64 = parts.next().unwrap().parse().unwrap();
+    (secs, mb)
+}

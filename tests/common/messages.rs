@@ -193,3 +193,31 @@ pub fn v1(ns: &str, msg_id: &str, own_id: &str, serv_type: &str, problem: &str) 
 
 pub const NS_V1_0: &str = "http://www.kith.no/xmlstds/henvisning/2005-07-08";
 pub const NS_V1_1: &str = "http://www.kith.no/xmlstds/henvisning/2012-02-15";
+
+impl V2 {
+    /// A new referral with this message id (the defaults for the rest).
+    pub fn new(msg_id: &'static str) -> Self {
+        Self {
+            msg_id,
+            ..Self::default()
+        }
+    }
+
+    /// A cancellation of the referral whose first message is `original`, with its reason.
+    pub fn cancel(msg_id: &'static str, original: &'static str, comment: &'static str) -> Self {
+        Self {
+            msg_id,
+            serv_type: "C",
+            conversation: original,
+            comment,
+            ..Self::default()
+        }
+    }
+}
+
+/// Writes a message to `dir/name`.
+pub fn write(dir: &std::path::Path, name: &str, xml: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, xml).unwrap();
+    path
+}
