@@ -21,7 +21,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
-pub const NS_MSGHEAD: &str = "http://www.kith.no/xmlstds/msghead/2006-05-24";
+pub use crate::henvisning::NS_MSGHEAD;
 pub const NS_DIALOG: &str = "http://www.kith.no/xmlstds/dialog/2013-01-23";
 /// Kodeverk 9148, "Status for henvisning" (Volven OID).
 pub const STATUS_CODES: &str = "2.16.578.1.12.4.1.1.9148";

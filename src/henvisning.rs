@@ -289,17 +289,13 @@ fn read_v1(message: Node, req: Node, version: Version) -> Result<Referral, FileE
         .or_else(|| hcp.and_then(|h| child(h, "HCProf")));
     let organisation = inst.and_then(|i| text_of(i, "Name")).unwrap_or_default();
     let person_name = person.and_then(|p| text_of(p, "Name")).unwrap_or_default();
-    let hpr = person.and_then(hpr_number);
+    let hpr = person.and_then(|p| id_of(p, "HPR"));
     let role_six = req
         .descendants()
         .any(|n| is(n, "RoleToPatient") && n.attribute("V") == Some("6"));
     let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
     let own_id = text_of(req, "Id").unwrap_or_default();
-    let her = |node: Option<Node>| {
-        node.filter(|n| child(*n, "TypeId").and_then(|t| t.attribute("V")) == Some("HER"))
-            .and_then(|n| text_of(n, "Id"))
-            .unwrap_or_default()
-    };
+    let her = |node: Option<Node>| node.and_then(|n| id_of(n, "HER")).unwrap_or_default();
     Ok(Referral {
         version,
         kind: MessageKind::parse(child(req, "ServType").and_then(|t| t.attribute("V")))?,
@@ -355,33 +351,15 @@ fn read_v2(head: Node, henvisning: Node) -> Result<Referral, FileError> {
     let professional =
         organisation_node.and_then(|o| o.descendants().find(|n| is(*n, "HealthcareProfessional")));
     let person_name = professional.map_or_else(String::new, full_name);
-    let hpr = professional.and_then(|p| {
-        p.children()
-            .filter(|n| is(*n, "Ident"))
-            .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR"))
-            .and_then(|i| text_of(i, "Id"))
-    });
+    let hpr = professional.and_then(|p| id_of(p, "HPR"));
     let role_six = head
         .descendants()
         .chain(henvisning.descendants())
         .any(|n| is(n, "RoleToPatient") && n.attribute("V") == Some("6"));
     let (referrer_kind, referrer_kind_known) = kind(role_six, &organisation);
     // A forwarded referral keeps the date its clock started (TypeDato 1 = ansiennitetsdato).
-    let seniority_date = henvisning
-        .descendants()
-        .filter(|n| is(*n, "DatoMottakOgVurdering"))
-        .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some("1"))
-        .and_then(|n| child(n, "Dato"))
-        .and_then(date_of);
-    let her = |node: Option<Node>| {
-        node.and_then(|n| {
-            n.children()
-                .filter(|i| is(*i, "Ident"))
-                .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HER"))
-                .and_then(|i| text_of(i, "Id"))
-        })
-        .unwrap_or_default()
-    };
+    let seniority_date = dated(henvisning, "1");
+    let her = |node: Option<Node>| node.and_then(|n| id_of(n, "HER")).unwrap_or_default();
     let conversation = info.and_then(|i| child(i, "ConversationRef"));
     let own_id = text_of(henvisning, "Id")
         .or_else(|| {
@@ -433,17 +411,21 @@ fn comment(scope: Node) -> String {
     scope
         .descendants()
         .filter(|n| is(*n, "ReqComment"))
-        .map(|n| {
-            as_written(
-                &n.descendants()
-                    .filter(|t| t.is_text())
-                    .map(|t| t.text().unwrap_or(""))
-                    .collect::<String>(),
-            )
-        })
+        .map(written_text)
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A `DatoMottakOgVurdering` date in `scope` by its `TypeDato` (kodeverk 9147: 1
+/// ansiennitetsdato, 2 vurderingsdato, 3 frist, 4 ventetid sluttdato).
+fn dated(scope: Node, code: &str) -> Option<NaiveDate> {
+    scope
+        .descendants()
+        .filter(|n| is(*n, "DatoMottakOgVurdering"))
+        .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some(code))
+        .and_then(|n| child(n, "Dato"))
+        .and_then(date_of)
 }
 
 /// A forwarded referral's `VurderingAvHenvisning`, when it says the outcome of a rights
@@ -453,13 +435,7 @@ fn assessment(henvisning: Node) -> Option<SenderAssessment> {
     let v = henvisning
         .descendants()
         .find(|n| is(*n, "VurderingAvHenvisning"))?;
-    let dated = |code: &str| {
-        v.children()
-            .filter(|n| is(*n, "DatoMottakOgVurdering"))
-            .find(|n| child(*n, "TypeDato").and_then(|t| t.attribute("V")) == Some(code))
-            .and_then(|n| child(n, "Dato"))
-            .and_then(date_of)
-    };
+    let dated = |code: &str| dated(v, code);
     let right = child(v, "RettTilHelsehjelp");
     let outcome = child(v, "UtfallAvVurdering");
     if right.is_none() && outcome.is_none() {
@@ -562,6 +538,25 @@ fn referrer_text(person: &str, hpr: Option<&str>, organisation: &str) -> String 
 /// the field holds, even as an indented file's layout).
 const RAW_TEXT_LIMIT: usize = 1 << 20;
 
+/// An element's text as written (see `as_written`). At most RAW_TEXT_LIMIT bytes of the raw
+/// text are read: more cannot fold into a text a field holds (it is refused as too long).
+fn written_text(element: Node) -> String {
+    let mut raw = String::new();
+    for t in element.descendants().filter(|t| t.is_text()) {
+        let t = t.text().unwrap_or("");
+        let room = RAW_TEXT_LIMIT.saturating_sub(raw.len());
+        let mut end = t.len().min(room);
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        raw.push_str(&t[..end]);
+        if raw.len() >= RAW_TEXT_LIMIT {
+            break;
+        }
+    }
+    as_written(&raw)
+}
+
 /// The "Aktuell problemstilling" (`ReasonAsText` with `Heading V="PROB"`); the other
 /// headings' texts are not the problem statement.
 fn problem(scope: Node) -> String {
@@ -572,25 +567,7 @@ fn problem(scope: Node) -> String {
         .map(|n| {
             n.children()
                 .filter(|c| c.is_element() && !is(*c, "Heading"))
-                .map(|c| {
-                    // At most RAW_TEXT_LIMIT bytes of the raw text are read: more cannot fold
-                    // into a text the field holds (the rest is refused as too long anyway).
-                    let mut raw = String::new();
-                    for t in c.descendants().filter(|t| t.is_text()) {
-                        let t = t.text().unwrap_or("");
-                        let room = RAW_TEXT_LIMIT.saturating_sub(raw.len());
-                        let mut end = t.len().min(room);
-                        while !t.is_char_boundary(end) {
-                            end -= 1;
-                        }
-                        raw.push_str(&t[..end]);
-                        if raw.len() >= RAW_TEXT_LIMIT {
-                            break;
-                        }
-                    }
-                    raw
-                })
-                .map(|t| as_written(&t))
+                .map(written_text)
                 .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
                 .join("\n")
@@ -680,15 +657,17 @@ fn date_of(node: Node) -> Option<NaiveDate> {
     raw.get(..10).and_then(|d| d.parse().ok())
 }
 
-fn hpr_number(person: Node) -> Option<String> {
-    let typed = child(person, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR");
+/// A person's or organisation's id of one kind ("HPR", "HER"): its own `Id` when its
+/// `TypeId` is that kind (v1.x), else the `Ident` of that kind (MsgHead).
+fn id_of(owner: Node, kind: &str) -> Option<String> {
+    let typed = child(owner, "TypeId").and_then(|t| t.attribute("V")) == Some(kind);
     if typed {
-        return text_of(person, "Id");
+        return text_of(owner, "Id");
     }
-    person
+    owner
         .children()
         .filter(|n| is(*n, "Ident"))
-        .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some("HPR"))
+        .find(|i| child(*i, "TypeId").and_then(|t| t.attribute("V")) == Some(kind))
         .and_then(|i| text_of(i, "Id"))
 }
 
