@@ -222,22 +222,66 @@ pub fn swap(path: &Path, new: &Path, keep: Option<&Path>) -> Result<(), String> 
         })
     });
     if let Err(e) = swapped {
-        if let Some(keep) = keep {
-            for suffix in LOGS {
-                let (side, kept) = (
-                    files::with_suffix(path, suffix),
-                    files::with_suffix(keep, suffix),
-                );
-                if kept.exists() && !side.exists() {
-                    let _ = link_or_copy(&kept, &side);
-                }
-            }
-            remove_kept(keep);
-        }
-        return Err(e);
+        return Err(match keep {
+            Some(keep) => roll_back(path, keep, e, link_or_copy),
+            None => e,
+        });
     }
     files::sync_dir(path);
     Ok(())
+}
+
+/// After a swap that did not happen: puts the logs that were moved off `path` back from their
+/// kept names (with `put`) and removes the kept file. Returns the message to give: `refused`
+/// when the database is as it was; when a log could not be put back, a message that says the
+/// database is *not* as before, where its log now lies and what to do, and the kept file is
+/// left in place (it holds the only copy of that log).
+fn roll_back(
+    path: &Path,
+    keep: &Path,
+    refused: String,
+    put: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> String {
+    let mut lost = Vec::new();
+    for suffix in LOGS {
+        let (side, kept) = (
+            files::with_suffix(path, suffix),
+            files::with_suffix(keep, suffix),
+        );
+        if kept.exists()
+            && !side.exists()
+            && let Err(e) = put(&kept, &side)
+        {
+            lost.push((side, kept, e));
+        }
+    }
+    if lost.is_empty() {
+        remove_kept(keep);
+        return refused;
+    }
+    let logs = lost
+        .iter()
+        .map(|(side, kept, e)| {
+            format!(
+                "«{}» ligger nå som «{}» — {}",
+                side.display(),
+                kept.display(),
+                files::write_error_text(e)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "{} Databasen er IKKE som før: loggen med de siste endringene kunne ikke legges \
+         tilbake: {logs}. Ikke åpne databasen; kopier loggfilen tilbake til det første navnet \
+         (eller be IT om hjelp) før Inntak startes igjen.",
+        refused
+            .trim_end_matches(
+                " Databasen er som før; fjern loggfilene ved siden av den bare om Inntak ber \
+                 om det."
+            )
+            .trim_end_matches(" Ingenting er endret.")
+    )
 }
 
 /// A second name for `from` (same file), or a synced copy where hard links are refused.
@@ -423,4 +467,64 @@ pub fn tidy(db: &Path) -> Tidied {
         }
     }
     tidied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        tempfile::tempdir().unwrap()
+    }
+
+    /// A swap that did not happen, whose moved log is put back: the database is as before
+    /// and the kept copy goes.
+    #[test]
+    fn roll_back_puts_the_log_back_and_says_as_before() {
+        let d = dir();
+        let db = d.path().join("inntak.sqlite3");
+        let keep = d.path().join("inntak-erstattet.sqlite3");
+        std::fs::write(&db, b"db").unwrap();
+        std::fs::write(&keep, b"db").unwrap();
+        std::fs::write(files::with_suffix(&keep, "-wal"), b"log").unwrap();
+        let said = roll_back(
+            &db,
+            &keep,
+            "Feil. Ingenting er endret.".into(),
+            link_or_copy,
+        );
+        assert_eq!(said, "Feil. Ingenting er endret.");
+        assert_eq!(
+            std::fs::read(files::with_suffix(&db, "-wal")).unwrap(),
+            b"log"
+        );
+        assert!(!keep.exists());
+    }
+
+    /// A rollback that fails too must not say "som før": it says where the log is and keeps it.
+    #[test]
+    fn roll_back_that_fails_says_not_as_before_and_keeps_the_log() {
+        let d = dir();
+        let db = d.path().join("inntak.sqlite3");
+        let keep = d.path().join("inntak-erstattet.sqlite3");
+        std::fs::write(&db, b"db").unwrap();
+        std::fs::write(&keep, b"db").unwrap();
+        let kept_log = files::with_suffix(&keep, "-wal");
+        std::fs::write(&kept_log, b"log").unwrap();
+        let said = roll_back(
+            &db,
+            &keep,
+            "Kunne ikke skrive «x». Databasen er som før; fjern loggfilene ved siden av den \
+             bare om Inntak ber om det."
+                .into(),
+            |_, _| Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+        );
+        assert!(!said.contains("er som før"), "{said}");
+        assert!(said.contains("IKKE som før"), "{said}");
+        assert!(said.contains(&kept_log.display().to_string()), "{said}");
+        assert!(
+            kept_log.exists() && keep.exists(),
+            "the only copy of the log is kept"
+        );
+    }
 }
