@@ -30,7 +30,7 @@ fn main() {
     };
     store
         .write(|tx| {
-            inntak::store::demo::insert(tx, 3000, 7, today, WorkingDayRule::default(), change)
+            inntak::ops::demo::insert(tx, 3000, 7, today, WorkingDayRule::default(), change)
                 .map(|_| ())
         })
         .expect("demo");

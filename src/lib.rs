@@ -15,6 +15,7 @@ pub mod followup;
 pub mod henvisning;
 pub mod letters;
 pub mod model;
+pub mod ops;
 pub mod planning;
 pub mod queue;
 pub mod sheets;

@@ -23,7 +23,7 @@ fn demo_store(blank_signer: bool) -> Store {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(tx, 400, 7, iso(TODAY), WorkingDayRule::default(), change)?;
+            inntak::ops::demo::insert(tx, 400, 7, iso(TODAY), WorkingDayRule::default(), change)?;
             if blank_signer {
                 let mut s = settings::load(tx)?;
                 s.letters.signer.clear();

@@ -638,7 +638,7 @@ fn statistics_compare_this_year_with_last_year_and_export_csv() {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(
+            inntak::ops::demo::insert(
                 tx,
                 1500,
                 3,
@@ -778,7 +778,7 @@ fn file_store(path: &std::path::Path, n: usize) -> Store {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(
+            inntak::ops::demo::insert(
                 tx,
                 n,
                 5,
@@ -1160,7 +1160,7 @@ fn every_view_fits_a_1024_by_700_screen() {
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(
+            inntak::ops::demo::insert(
                 tx,
                 600,
                 3,

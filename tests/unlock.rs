@@ -66,7 +66,7 @@ fn fill_demo(store: &mut Store, n: usize) {
     store
         .write(|tx| {
             inntak::store::settings::put(tx, inntak::store::settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(
+            inntak::ops::demo::insert(
                 tx,
                 n,
                 1,

@@ -28,7 +28,7 @@ pub fn demo_db(count: usize, today: chrono::NaiveDate) -> (tempfile::TempDir, Pa
     store
         .write(|tx| {
             settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-            inntak::store::demo::insert(tx, count, 1, today, WorkingDayRule::default(), change)
+            inntak::ops::demo::insert(tx, count, 1, today, WorkingDayRule::default(), change)
         })
         .expect("fill");
     println!(

@@ -9,7 +9,6 @@ pub mod audit;
 pub mod backup;
 pub mod cipher;
 pub mod decisions;
-pub mod demo;
 pub mod followups;
 pub mod letters;
 pub mod location;

@@ -284,14 +284,8 @@ pub enum OutputAction {
     ExportStats,
 }
 
-/// Whose letters: every decision of a meeting, one referral's current decision, or a
-/// referral's fristbrudd (with why the frist cannot be met).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LetterTarget {
-    Meeting(MeetingId),
-    Referral(ReferralId),
-    Breach(ReferralId, String),
-}
+/// Whose letters (the operations' own type).
+pub use crate::ops::letters::LetterTarget;
 
 /// Backups and restore.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,6 @@ use super::*;
 use crate::calendar::format_date_weekday;
 use crate::demo;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
-use crate::store::audit::OutputLog;
 use crate::store::meetings::{self};
 use crate::store::referrals::{self, Change};
 use crate::store::{StoreError, audit, settings};
@@ -118,17 +117,8 @@ impl App {
             }
             ReferralAction::FillDemo => {
                 self.demo_offer = false;
-                let (rule, today) = (self.settings.working_day_rule(), self.clock.today());
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                let filled = self.store.write(|tx| {
-                    settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
-                    let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
-                    crate::store::demo::insert(tx, count, seed, today, rule, change)
-                });
-                match filled {
+                let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
+                match crate::ops::demo::fill(&mut self.ctx(), count, seed) {
                     Ok(n) => self.info(format!("La inn {n} fiktive henvisninger")),
                     Err(e) => self.error(e.to_string()),
                 }
@@ -136,10 +126,7 @@ impl App {
             }
             ReferralAction::DeclineDemo => {
                 self.demo_offer = false;
-                if let Err(e) = self
-                    .store
-                    .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
-                {
+                if let Err(e) = crate::ops::demo::decline(&mut self.ctx()) {
                     self.error(e.to_string());
                 }
             }
@@ -236,33 +223,18 @@ impl App {
                 if self.follow_ups_generation != self.generations.referrals {
                     self.load_follow_ups();
                 }
-                let today = self.clock.today();
-                let rows = self.follow_ups.reportable();
-                let n = rows.len();
-                match crate::followup::breach_csv(&rows, today) {
-                    Ok(bytes) => {
-                        let log = OutputLog::new(audit::OutputAction::ExportBreaches, n);
-                        self.export_csv(&format!("fristbrudd-{today}.csv"), &bytes, n, log)
-                    }
-                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                match crate::ops::documents::breaches(&self.follow_ups, self.clock.today()) {
+                    Ok(doc) => self.export_csv(&doc.file_name, &doc.bytes, doc.rows, doc.log),
+                    Err(e) => self.error(e.to_string()),
                 }
             }
             OutputAction::ExportStats => {
                 let Some(report) = self.stats_view.report() else {
                     return self.error("Ingen statistikk å eksportere");
                 };
-                let name = format!(
-                    "statistikk-{}.csv",
-                    report.period.label_nb().replace([' ', '.', '–'], "-")
-                );
-                let n = crate::stats::lines(report).len();
-                match crate::stats::to_csv(report) {
-                    Ok(bytes) => {
-                        let mut log = OutputLog::new(audit::OutputAction::ExportStats, 0);
-                        log.extra = serde_json::json!({ "periode": report.period.label_nb() });
-                        self.export_csv(&name, &bytes, n, log)
-                    }
-                    Err(e) => self.error(format!("Kunne ikke lage CSV: {e}")),
+                match crate::ops::documents::stats(report, true) {
+                    Ok(doc) => self.export_csv(&doc.file_name, &doc.bytes, doc.rows, doc.log),
+                    Err(e) => self.error(e.to_string()),
                 }
             }
         }

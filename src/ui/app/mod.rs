@@ -403,6 +403,18 @@ impl App {
         self.saved_zoom = super::prefs::load(&path).zoom;
         self.prefs_path = Some(path);
     }
+
+    /// The operations' context: this window's store and settings, this user, now.
+    pub(super) fn ctx(&mut self) -> crate::ops::Ctx<'_> {
+        crate::ops::Ctx {
+            store: &mut self.store,
+            settings: &self.settings,
+            change: crate::store::referrals::Change {
+                actor: &self.actor,
+                at: self.clock.now(),
+            },
+        }
+    }
 }
 
 impl eframe::App for App {

@@ -1,12 +1,10 @@
 //! File output from the window: PDFs and CSV files written atomically and access-logged.
 
 use super::*;
-use crate::agenda::pdf;
 use crate::domain::meeting::MeetingId;
+use crate::ops::{documents, letters};
 use crate::planning::PrintOptions;
-use crate::store::audit;
 use crate::store::audit::OutputLog;
-use crate::store::meetings::{self};
 use crate::store::referrals::Change;
 use std::path::PathBuf;
 
@@ -37,7 +35,6 @@ impl App {
         }
     }
 
-    /// Renders the agenda PDF, asks where to save it (or uses `export_dir`), and opens it.
     /// Renders the agenda (or, with `minutes`, the referat) to PDF, asks where to save it (or
     /// uses `export_dir`), and opens it.
     pub(super) fn print_agenda(&mut self, meeting: MeetingId, initials_only: bool, minutes: bool) {
@@ -45,50 +42,28 @@ impl App {
             initials_only,
             printed_at: self.clock.now(),
         };
-        let printed = if minutes {
-            crate::model::planning::printed_minutes(
-                self.store.conn(),
-                &self.settings,
-                meeting,
-                options,
-            )
+        let paper = if minutes {
+            documents::minutes(&self.store, &self.settings, meeting, options)
         } else {
-            crate::model::planning::printed_agenda(
-                self.store.conn(),
+            documents::agenda(
+                &self.store,
                 &self.settings,
                 &self.planning,
                 meeting,
                 options,
             )
         };
-        let (bytes, log) = match printed.map_err(|e| e.to_string()).and_then(|p| {
-            let action = if minutes {
-                audit::OutputAction::PrintMinutes
-            } else {
-                audit::OutputAction::PrintAgenda
-            };
-            let mut log = OutputLog::new(action, p.items.len());
-            log.extra = serde_json::json!({ "møte": p.date_text, "initialer": initials_only });
-            pdf::render(&p).map_err(|e| e.to_string()).map(|b| (b, log))
-        }) {
-            Ok(b) => b,
-            Err(e) => return self.error(e),
+        let doc = match paper {
+            Ok(paper) => paper.doc,
+            Err(e) => return self.error(e.to_string()),
         };
-        let date = meetings::get(self.store.conn(), meeting)
-            .map(|m| m.date)
-            .unwrap_or_default();
-        let name = if minutes {
-            format!("referat-{date}.pdf")
-        } else {
-            format!("inntaksmote-{date}.pdf")
-        };
-        let Some(path) = self.pdf_destination(&name) else {
+        let Some(path) = self.pdf_destination(&doc.file_name) else {
             // Cancelled, or no dialog could open (no desktop portal): keep the PDF and offer
             // the documents folder instead, so printing never silently fails.
-            self.unsaved_pdf = Some((name, bytes, log));
+            self.unsaved_pdf = Some((doc.file_name, doc.bytes, doc.log));
             return;
         };
-        self.save_pdf(path, &bytes, log);
+        self.save_pdf(path, &doc.bytes, doc.log);
     }
 
     /// Where a PDF goes: `export_dir` (tests), else the save dialog; `None` when the dialog
@@ -108,64 +83,19 @@ impl App {
         &self,
         target: &LetterTarget,
     ) -> Result<Vec<crate::letters::PlannedLetter>, crate::store::StoreError> {
-        let today = self.clock.today();
-        match target {
-            LetterTarget::Meeting(meeting) => crate::model::letters::for_meeting(
-                self.store.conn(),
-                &self.settings,
-                *meeting,
-                crate::letters::Selection::default(),
-                today,
-            ),
-            LetterTarget::Referral(referral) => crate::model::letters::for_referral(
-                self.store.conn(),
-                &self.settings,
-                *referral,
-                None,
-                today,
-            ),
-            LetterTarget::Breach(referral, reason) => crate::model::letters::for_breach(
-                self.store.conn(),
-                &self.settings,
-                *referral,
-                reason,
-                today,
-            ),
-        }
+        let selection = crate::letters::Selection::default();
+        letters::plan(
+            &self.store,
+            &self.settings,
+            target,
+            selection,
+            self.clock.today(),
+        )
     }
 
-    /// "Brev etter møtet 19.11.2026" / "Brev for henvisning H0000123"; and the PDF's name
-    /// (a number, never a patient's name, in a file name).
+    /// "Brev etter møtet 19.11.2026" / "Brev for henvisning H0000123"; and the PDF's name.
     fn letters_title(&self, target: &LetterTarget) -> (String, String) {
-        match target {
-            LetterTarget::Meeting(meeting) => {
-                let date = meetings::get(self.store.conn(), *meeting)
-                    .map(|m| m.date)
-                    .unwrap_or_default();
-                (
-                    format!("Brev etter møtet {}", crate::calendar::format_date(date)),
-                    format!("brev-{date}.pdf"),
-                )
-            }
-            LetterTarget::Referral(referral) | LetterTarget::Breach(referral, _) => {
-                let reference = self
-                    .queue
-                    .row(*referral)
-                    .and_then(|r| r.external_id().map(str::to_string))
-                    .unwrap_or_else(|| format!("nr. {}", referral.0));
-                if matches!(target, LetterTarget::Breach(..)) {
-                    (
-                        format!("Varsel om fristbrudd for henvisning {reference}"),
-                        format!("fristbrudd-henvisning-{}.pdf", referral.0),
-                    )
-                } else {
-                    (
-                        format!("Brev for henvisning {reference}"),
-                        format!("brev-henvisning-{}.pdf", referral.0),
-                    )
-                }
-            }
-        }
+        letters::title(&self.store, target)
     }
 
     /// Plans the letters and shows what will be printed and what is missing, before printing.
@@ -236,14 +166,9 @@ impl App {
             Ok(p) => p,
             Err(e) => return self.error(format!("Kunne ikke lese vedtakene: {e}")),
         };
-        let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
-        if ready.is_empty() {
+        if letters::complete(&planned).is_empty() {
             return self.error("Ingen av brevene er komplette; ingenting er skrevet ut.");
         }
-        let bytes = match crate::letters::render(&ready) {
-            Ok(b) => b,
-            Err(e) => return self.error(e.to_string()),
-        };
         let (title, name) = self.letters_title(&target);
         let Some(path) = to.or_else(|| self.pdf_destination(&name)) else {
             let fallback = Self::fallback_export_dir().map(|dir| dir.join(&name));
@@ -252,31 +177,16 @@ impl App {
             ));
             return self.info("Ingen fil valgt: brevene er ikke skrevet ut eller merket.");
         };
-        if let Some(dir) = path.parent()
-            && let Err(e) = crate::files::create_private_dir(dir)
-        {
-            return self.error(format!(
-                "Kunne ikke lage mappen {}: {}",
-                dir.display(),
-                crate::files::write_error_text(&e)
-            ));
+        if let Err(e) = documents::ensure_folder(&path) {
+            return self.error(e.to_string());
         }
-        let printed: Vec<_> = ready.iter().map(|p| p.printed()).collect();
-        let protected = crate::files::Protected::none().database(self.store.path());
-        let destination = crate::files::canonical(&path).display().to_string();
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
         let sent = mark_sent.then_some(today);
-        let written = self.store.write(|tx| {
-            crate::store::letters::record_printed(tx, &printed, &destination, sent, change)?;
-            crate::files::write_atomically(&path, &bytes, &protected)
-                .map_err(crate::store::StoreError::Rule)
-        });
-        if let Err(e) = written {
-            return self.error(format!("Brevene ble ikke skrevet ut: {e}"));
-        }
+        let done = letters::print(&mut self.ctx(), &planned, &path, sent);
+        let done = match done {
+            Ok(done) => done,
+            Err(e @ letters::LettersError::NoneComplete) => return self.error(e.to_string()),
+            Err(e) => return self.error(format!("Brevene ble ikke skrevet ut: {e}")),
+        };
         self.last_pdf = Some(path.clone());
         self.mark_stale(Stale::ALL);
         let sent_text = if mark_sent {
@@ -286,8 +196,8 @@ impl App {
         };
         self.info(format!(
             "{} brev ({}) skrevet ut til {}{sent_text}",
-            ready.len(),
-            crate::letters::count_text(&ready),
+            done.letters,
+            done.count_text,
             path.display()
         ));
         if self.export_dir.is_none() && open::that_detached(&path).is_err() {
@@ -300,31 +210,9 @@ impl App {
 
     /// Marks the referral's printed, unsent letters of its current decision as sent today.
     pub(super) fn mark_letters_sent(&mut self, referral: ReferralId) {
-        let conn = self.store.conn();
-        let unsent = decisions::current(conn, referral).and_then(|d| {
-            let Some(d) = d else { return Ok(Vec::new()) };
-            Ok(crate::store::letters::for_decisions(conn, &[d.id])?
-                .into_iter()
-                .filter(|l| l.sent_on.is_none())
-                .map(|l| l.id)
-                .collect::<Vec<_>>())
-        });
-        let unsent = match unsent {
-            Ok(u) => u,
-            Err(e) => return self.error(format!("Kunne ikke lese brevene: {e}")),
-        };
-        if unsent.is_empty() {
-            return self.info("Ingen utskrevne brev venter på å bli merket sendt".to_string());
-        }
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
         let today = self.clock.today();
-        match self
-            .store
-            .write(|tx| crate::store::letters::mark_sent(tx, &unsent, today, change))
-        {
+        match letters::mark_sent(&mut self.ctx(), referral) {
+            Ok(0) => self.info("Ingen utskrevne brev venter på å bli merket sendt".to_string()),
             Ok(n) => {
                 self.mark_stale(Stale::ALL);
                 self.info(format!(
@@ -347,27 +235,12 @@ impl App {
                  Innstillinger → Brev → Elektronisk svar",
             );
         }
-        let referrals = match target {
-            LetterTarget::Meeting(meeting) => {
-                match decisions::at_meeting(self.store.conn(), meeting) {
-                    Ok(d) => d.into_iter().map(|d| d.referral).collect(),
-                    Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
-                }
-            }
-            LetterTarget::Referral(id) | LetterTarget::Breach(id, _) => vec![id],
+        let referrals = match letters::reply_referrals(&self.store, &target) {
+            Ok(r) => r,
+            Err(e) => return self.error(format!("Kunne ikke lese møtets vedtak: {e}")),
         };
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
-        let settings = self.settings.clone();
-        let result = crate::dialogmelding::send(
-            &mut self.store,
-            &settings,
-            &referrals,
-            std::path::Path::new(&folder),
-            change,
-        );
+        let result =
+            letters::send_replies(&mut self.ctx(), &referrals, std::path::Path::new(&folder));
         self.mark_stale(Stale::ALL);
         match result {
             Ok(done) if done.refused.is_empty() => self.info(format!(
@@ -428,26 +301,16 @@ impl App {
         bytes: &[u8],
         log: OutputLog,
     ) -> Result<(), String> {
-        if let Some(dir) = path.parent() {
-            crate::files::create_private_dir(dir).map_err(|e| {
-                format!(
-                    "Kunne ikke lage mappen {}: {}",
-                    dir.display(),
-                    crate::files::write_error_text(&e)
-                )
-            })?;
-        }
-        let protected = crate::files::Protected::none().database(self.store.path());
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
+        documents::ensure_folder(path).map_err(|e| e.to_string())?;
+        let doc = documents::Document {
+            bytes: bytes.to_vec(),
+            log,
+            file_name: String::new(),
+            rows: 0,
         };
-        let destination = crate::files::canonical(path).display().to_string();
-        self.store
-            .write_logged(change, &log, &destination, || {
-                crate::files::write_atomically(path, bytes, &protected)
-            })
+        documents::save(&mut self.ctx(), &doc, documents::Destination::File(path))
             .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// Logs an output made by other means (a backup, a restore); says so if it cannot.
@@ -461,21 +324,19 @@ impl App {
             actor: &self.actor,
             at: self.clock.now(),
         };
-        let destination = destination.display().to_string();
-        let logged = self
-            .store
-            .write_logged(change, log, &destination, || Ok(()));
-        if let Err(e) = logged {
-            self.error(format!(
-                "{what}, men kunne ikke føres i endringsloggen: {e}"
-            ));
+        if let Err(e) = crate::ops::backup::log_made(&mut self.store, change, log, destination) {
+            // A read-only window logs nothing, and says nothing of it.
+            if self.store.read_only().is_none() {
+                self.error(format!(
+                    "{what}, men kunne ikke føres i endringsloggen: {e}"
+                ));
+            }
         }
     }
 
     /// Logs a finished backup (taken on its own thread, or at closing).
     pub(super) fn log_backup(&mut self, copied: &crate::store::backup::Copied) {
-        let log = OutputLog::new(audit::OutputAction::Backup, copied.referrals() as usize)
-            .with(serde_json::json!({ "tabeller": copied.tables.len() }));
+        let log = crate::ops::backup::backup_log(copied);
         self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
     }
 }

@@ -1,5 +1,5 @@
-//! Writes the demo clinic (`crate::demo` generates it): its referrals, its team, and the past
-//! year's meetings as held (attendance, agendas, decisions, preparations, follow-ups, one
+//! Writes the demo clinic (`crate::demo` generates it), an operation like any other: its
+//! referrals, its team, and the past year's meetings as held (attendance, agendas, decisions, preparations, follow-ups, one
 //! reopened meeting, the letters sent after each meeting), all through the store's own
 //! functions in the caller's transaction, so every row has its audit row as in real use.
 
@@ -25,6 +25,24 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rusqlite::Transaction;
 use std::collections::{BTreeMap, HashMap};
+
+/// Fills the database with `count` demo referrals (see [`insert`]) in one transaction, and
+/// marks the demo as offered. The clinic is generated before the write lock is taken: other
+/// writers wait only for the inserts.
+pub fn fill(ctx: &mut super::Ctx<'_>, count: usize, seed: u64) -> Result<usize, StoreError> {
+    let (today, rule, change) = (ctx.today(), ctx.settings.working_day_rule(), ctx.change);
+    let generated = generate(count, seed, today, rule);
+    ctx.store.write(|tx| {
+        settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?;
+        insert_generated(tx, generated, today, rule, change)
+    })
+}
+
+/// Marks the demo as offered (declined), so the window does not offer it again.
+pub fn decline(ctx: &mut super::Ctx<'_>) -> Result<(), StoreError> {
+    ctx.store
+        .write(|tx| Ok(settings::put(tx, settings::KEY_DEMO_OFFERED, "1")?))
+}
 
 /// Inserts `count` demo referrals inside the caller's transaction, with the clinic's team and
 /// its past year of meetings. Returns how many referrals.
