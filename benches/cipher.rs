@@ -39,7 +39,7 @@ fn open_and_queue(path: &Path, unlock: &Unlock, count: usize) -> Duration {
     let t = Instant::now();
     let mut store = Store::open_keyed(path, OpenOptions::WINDOW, unlock).expect("open");
     let s = settings::load(store.conn()).expect("settings");
-    let model = inntak::model::queue(store.conn(), s.working_day_rule(), today).expect("queue");
+    let model = inntak::model::queue(&store, s.working_day_rule(), today).expect("queue");
     let took = t.elapsed();
     assert_eq!(model.rows.len(), count);
     store.wait_for_integrity().expect("sound");

@@ -53,7 +53,7 @@ fn main() {
         let mut planned = Vec::new();
         for id in &ids {
             planned.extend(
-                inntak::model::letters::for_referral(store.conn(), &s, *id, None, today).unwrap(),
+                inntak::model::letters::for_referral(&store, &s, *id, None, today).unwrap(),
             );
         }
         let ready: Vec<_> = planned.iter().filter(|p| p.is_complete()).collect();
@@ -87,7 +87,7 @@ fn main() {
             printed_at: today.and_hms_opt(9, i % 60, 0).unwrap(),
         };
         let printed = inntak::model::planning::printed_minutes(
-            store.conn(),
+            &store,
             &s,
             inntak::domain::meeting::MeetingId(held),
             options,

@@ -67,7 +67,7 @@ fn main() {
         let opened = t.elapsed();
         let s = settings::load(store.conn()).expect("settings");
         // As the window loads it: rows stream into the model (one pass, no list of them all).
-        let model = inntak::model::queue(store.conn(), s.working_day_rule(), today).expect("queue");
+        let model = inntak::model::queue(&store, s.working_day_rule(), today).expect("queue");
         open_build.push(t.elapsed());
         opens.push(opened);
         reads.push(t.elapsed() - opened);

@@ -46,7 +46,7 @@ fn main() {
     let rule = WorkingDayRule::default();
     let (_dir, path) = common::demo_db(count, today);
     let store = Store::open(&path).expect("open");
-    let conn = store.conn();
+    let conn = &store;
     let year = inntak::model::stats_report(conn, Period::Year(2025), true, rule, today).unwrap();
     println!(
         "year 2025: {} received, {} assessed (2024: {})",

@@ -71,7 +71,7 @@ fn planning_of(store: &Store) -> (inntak::domain::settings::ClinicSettings, plan
         s.working_day_rule(),
         today,
     );
-    let p = inntak::model::planning::load(store.conn(), &s, &queue, today).unwrap();
+    let p = inntak::model::planning::load(store, &s, &queue, today).unwrap();
     (s, p)
 }
 
@@ -85,7 +85,7 @@ fn next_agenda_pdf(store: &Store, initials_only: bool) -> Vec<u8> {
         printed_at: iso("2026-11-23").and_hms_opt(7, 50, 0).unwrap(),
     };
     let printed =
-        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+        inntak::model::planning::printed_agenda(store, &s, &planning, id, options).unwrap();
     pdf::render(&printed).unwrap()
 }
 
@@ -241,7 +241,7 @@ fn a_long_agenda_runs_over_pages_with_page_numbers() {
         printed_at: today.and_hms_opt(8, 0, 0).unwrap(),
     };
     let printed =
-        inntak::model::planning::printed_agenda(store.conn(), &s, &planning, id, options).unwrap();
+        inntak::model::planning::printed_agenda(&store, &s, &planning, id, options).unwrap();
     assert_eq!(
         printed.items.len(),
         32,
@@ -414,7 +414,7 @@ fn minutes_list_every_item_with_its_outcome() {
         initials_only: false,
         printed_at: iso("2026-11-24").and_hms_opt(10, 0, 0).unwrap(),
     };
-    let minutes = inntak::model::planning::printed_minutes(store.conn(), &s, t, options).unwrap();
+    let minutes = inntak::model::planning::printed_minutes(&store, &s, t, options).unwrap();
     assert_eq!(minutes.notice, "2 av 3 avgjort · møtet er avsluttet");
     let text = pdf_extract::extract_text_from_mem(&pdf::render(&minutes).unwrap()).unwrap();
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -302,7 +302,7 @@ fn the_fristbrudd_list_follows_the_start_of_care() {
         store.write(|tx| followups::set_care_start(tx, e, CareStart::default(), change_on(today)));
     assert!(avslag.is_err());
 
-    let lists = inntak::model::follow_ups(store.conn(), iso(today)).unwrap();
+    let lists = inntak::model::follow_ups(&store, iso(today)).unwrap();
     let got: Vec<(&str, BreachStatus, i64)> = lists
         .care
         .iter()

@@ -333,8 +333,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
         .zip([Some(day(9)), Some(day(10)), Some(day(11)), None])
     {
         let planned =
-            inntak::model::letters::for_referral(store.conn(), &settings, *id, None, decided)
-                .unwrap();
+            inntak::model::letters::for_referral(&store, &settings, *id, None, decided).unwrap();
         assert_eq!(planned.len(), 2);
         assert!(
             planned.iter().all(|p| p.is_complete()),
@@ -379,7 +378,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
         ]
     );
     // The queue's "ikke informert" list: the two without a sent letter, with their text.
-    let model = inntak::model::queue(store.conn(), rule, today).unwrap();
+    let model = inntak::model::queue(&store, rule, today).unwrap();
     let mut pending: Vec<_> = model
         .rows
         .iter()
@@ -403,7 +402,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
     // The statistics: informed within 10 working days, 2 of the 5 (day 11 is late, and the
     // two unsent are past the frist).
     let report = inntak::model::stats_report(
-        store.conn(),
+        &store,
         inntak::stats::Period::Range(iso("2026-11-01"), iso("2026-11-30")),
         false,
         rule,
@@ -430,7 +429,7 @@ fn informed_by_the_letter_sent_on_day_9_10_or_11() {
         .write(|tx| letters::mark_sent(tx, &unsent, today, change_on("test", "2026-11-17")))
         .unwrap();
     assert_eq!(marked, 2);
-    let model = inntak::model::queue(store.conn(), rule, today).unwrap();
+    let model = inntak::model::queue(&store, rule, today).unwrap();
     assert_eq!(model.counts.not_informed, 1);
     // A date in the future is refused.
     let refused = store.write(|tx| {
@@ -584,7 +583,7 @@ fn a_secondary_referral_gets_a_confirmation_only_where_the_clinic_wants_one() {
     let today = iso("2026-11-06");
     let plan = |store: &Store| {
         let s = settings::load(store.conn()).unwrap();
-        inntak::model::letters::for_referral(store.conn(), &s, id, None, today).unwrap()
+        inntak::model::letters::for_referral(store, &s, id, None, today).unwrap()
     };
     assert!(
         plan(&store).is_empty(),
@@ -607,7 +606,7 @@ fn a_secondary_referral_gets_a_confirmation_only_where_the_clinic_wants_one() {
         assert!(all.contains(&words(expected)), "{expected}");
     }
     assert!(!all.contains(&words("rett til nødvendig helsehjelp")));
-    let model = inntak::model::queue(store.conn(), WorkingDayRule::default(), today).unwrap();
+    let model = inntak::model::queue(&store, WorkingDayRule::default(), today).unwrap();
     assert_eq!(model.counts.not_informed, 0);
 }
 
@@ -763,13 +762,10 @@ fn every_letter_says_what_its_reader_needs_and_nothing_meant_for_another() {
     let s = settings::load(store.conn()).unwrap();
     let mut letters = Vec::new();
     for id in [rett, avslag, videre, feil, sek] {
-        letters.extend(
-            inntak::model::letters::for_referral(store.conn(), &s, id, None, today).unwrap(),
-        );
+        letters.extend(inntak::model::letters::for_referral(&store, &s, id, None, today).unwrap());
     }
     letters.extend(
-        inntak::model::letters::for_breach(store.conn(), &s, rett, "Ingen ledig lege.", today)
-            .unwrap(),
+        inntak::model::letters::for_breach(&store, &s, rett, "Ingen ledig lege.", today).unwrap(),
     );
     // (patient, kind, recipient) → what the letter must say, and what it must not.
     let fee = "kan bli fakturert";

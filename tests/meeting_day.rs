@@ -247,7 +247,7 @@ fn agenda_numbers_are_fixed_through_postponing_and_adding() {
     );
     decide_at(&mut store, tue, ada);
     let minutes = inntak::model::planning::printed_minutes(
-        store.conn(),
+        &store,
         &settings::load(store.conn()).unwrap(),
         tue,
         inntak::planning::PrintOptions {
@@ -330,7 +330,7 @@ fn the_minutes_show_a_reopening_and_an_approval_line() {
         .write(|tx| meetings::reopen(tx, tue, "Glemte Bo", change()))
         .unwrap();
     let minutes = inntak::model::planning::printed_minutes(
-        store.conn(),
+        &store,
         &settings::load(store.conn()).unwrap(),
         tue,
         inntak::planning::PrintOptions {
@@ -447,8 +447,8 @@ fn provisional_views_lock_at_the_decision() {
 fn planned(store: &Store, meeting_date: &str) -> (bool, Vec<ReferralId>) {
     let today = iso("2026-11-24");
     let s = settings::load(store.conn()).unwrap();
-    let queue = inntak::model::queue(store.conn(), s.working_day_rule(), today).unwrap();
-    let p = inntak::model::planning::load(store.conn(), &s, &queue, today).unwrap();
+    let queue = inntak::model::queue(store, s.working_day_rule(), today).unwrap();
+    let p = inntak::model::planning::load(store, &s, &queue, today).unwrap();
     let view = p
         .upcoming
         .iter()

@@ -149,7 +149,7 @@ fn n(count: usize, share: Option<f64>) -> Measure {
 fn a_year_against_the_year_before_by_hand() {
     let store = data_set();
     let report = inntak::model::stats_report(
-        store.conn(),
+        &store,
         Period::Year(2025),
         true,
         WorkingDayRule::default(),
@@ -243,19 +243,13 @@ fn tertial_and_a_period_running_past_today() {
     let store = data_set();
     let rule = WorkingDayRule::default();
     // T1 2025 (January–April): received A, B, C; decided F (Jan), A, B (Mar), C (Apr).
-    let t1 = inntak::model::stats_report(
-        store.conn(),
-        Period::Tertial(2025, 1),
-        false,
-        rule,
-        iso(TODAY),
-    )
-    .unwrap();
+    let t1 = inntak::model::stats_report(&store, Period::Tertial(2025, 1), false, rule, iso(TODAY))
+        .unwrap();
     assert_eq!((t1.figures.received, t1.figures.assessed), (3, 4));
     assert_eq!(t1.figures.months.len(), 4);
     // 2026 runs past today: counted to 10.01.2026 against 10.01.2025, where F was decided.
-    let y = inntak::model::stats_report(store.conn(), Period::Year(2026), true, rule, iso(TODAY))
-        .unwrap();
+    let y =
+        inntak::model::stats_report(&store, Period::Year(2026), true, rule, iso(TODAY)).unwrap();
     assert_eq!(y.until, Some(iso(TODAY)));
     assert_eq!(y.figures.secondary, 1);
     let (_, before) = y.previous.as_ref().unwrap();
@@ -273,7 +267,7 @@ fn tertial_and_a_period_running_past_today() {
 fn the_text_table_stays_aligned_with_long_period_labels() {
     let store = data_set();
     let report = inntak::model::stats_report(
-        store.conn(),
+        &store,
         Period::YearToTertial(2025, 2),
         true,
         WorkingDayRule::default(),

@@ -15,7 +15,7 @@ pub struct Args {
 pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, String> {
     let today = env.today();
     let mut ctx = opened.ctx(env);
-    let lists = crate::model::follow_ups(ctx.store.conn(), today).map_err(|e| e.to_string())?;
+    let lists = crate::model::follow_ups(ctx.store, today).map_err(|e| e.to_string())?;
     let doc = documents::breaches(&lists, today).map_err(|e| e.to_string())?;
     let to = args
         .out

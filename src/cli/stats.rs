@@ -62,13 +62,8 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
     }
     let mut ctx = opened.ctx(env);
     let rule = ctx.settings.working_day_rule();
-    let report = crate::model::stats_report(
-        ctx.store.conn(),
-        period,
-        !args.no_compare,
-        rule,
-        env.today(),
-    )?;
+    let report =
+        crate::model::stats_report(ctx.store, period, !args.no_compare, rule, env.today())?;
     let doc = documents::stats(&report, args.csv).map_err(|e| e.to_string())?;
     if args.csv || args.out.is_some() {
         let to = args

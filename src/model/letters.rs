@@ -8,6 +8,7 @@ use crate::domain::letter::{LetterKind, Recipient};
 use crate::domain::meeting::MeetingId;
 use crate::domain::settings::ClinicSettings;
 use crate::letters::{PlannedLetter, Selection, plan_one};
+use crate::store::Store;
 use crate::store::decisions::{self, StoredDecision};
 use crate::store::{StoreError, followups, letters, referrals};
 use chrono::NaiveDate;
@@ -16,6 +17,17 @@ use rusqlite::Connection;
 /// The letters of a meeting's decisions: the patient letters first (one envelope each), then
 /// the referrer copies, each in decision order.
 pub fn for_meeting(
+    store: &Store,
+    settings: &ClinicSettings,
+    meeting: MeetingId,
+    selection: Selection,
+    today: NaiveDate,
+) -> Result<Vec<PlannedLetter>, StoreError> {
+    for_meeting_on(store.conn(), settings, meeting, selection, today)
+}
+
+/// [`for_meeting`] on a connection or inside a transaction (the demo writer).
+pub(crate) fn for_meeting_on(
     conn: &Connection,
     settings: &ClinicSettings,
     meeting: MeetingId,
@@ -28,12 +40,13 @@ pub fn for_meeting(
 
 /// The letters of one referral's current decision.
 pub fn for_referral(
-    conn: &Connection,
+    store: &Store,
     settings: &ClinicSettings,
     referral: ReferralId,
     only: Option<Recipient>,
     today: NaiveDate,
 ) -> Result<Vec<PlannedLetter>, StoreError> {
+    let conn = store.conn();
     let decided: Vec<_> = decisions::current(conn, referral)?.into_iter().collect();
     let selection = Selection {
         referral: Some(referral),
@@ -45,12 +58,13 @@ pub fn for_referral(
 /// The fristbrudd of a referral whose juridisk frist cannot be met: the "Varsel om
 /// fristbrudd" to the patient and the sheet for Helfo's form, with `reason` (why).
 pub fn for_breach(
-    conn: &Connection,
+    store: &Store,
     settings: &ClinicSettings,
     referral: ReferralId,
     reason: &str,
     today: NaiveDate,
 ) -> Result<Vec<PlannedLetter>, StoreError> {
+    let conn = store.conn();
     let Some(d) = decisions::current(conn, referral)? else {
         return Ok(Vec::new());
     };

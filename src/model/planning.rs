@@ -10,17 +10,19 @@ use crate::domain::settings::ClinicSettings;
 use crate::domain::{Referral, ReferralId};
 use crate::planning::*;
 use crate::queue::QueueModel;
+use crate::store::Store;
 use crate::store::{StoreError, decisions, followups, meetings, referrals};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::Connection;
 
 /// Loads meetings, agendas and the team, and plans every upcoming meeting.
 pub fn load(
-    conn: &Connection,
+    store: &Store,
     settings: &ClinicSettings,
     queue: &QueueModel,
     today: NaiveDate,
 ) -> rusqlite::Result<Planning> {
+    let conn = store.conn();
     let from = today - chrono::Days::new(28);
     let all = meetings::from_date(conn, from)?;
     let (upcoming, past): (Vec<Meeting>, Vec<Meeting>) = all.into_iter().partition(|m| {
@@ -145,12 +147,13 @@ fn preparation_text(
 }
 
 pub fn printed_agenda(
-    conn: &Connection,
+    store: &Store,
     settings: &ClinicSettings,
     planning: &Planning,
     meeting: MeetingId,
     options: PrintOptions,
 ) -> Result<PrintedAgenda, StoreError> {
+    let conn = store.conn();
     let view = planning
         .find(meeting)
         .ok_or_else(|| StoreError::Rule("Møtet er ikke et kommende møte".into()))?;
@@ -315,11 +318,12 @@ fn reopenings(conn: &Connection, meeting: MeetingId) -> Result<Vec<String>, Stor
 /// The minutes (referat) of a meeting: its stored agenda in order, each with the outcome
 /// recorded at this meeting, or what happened to it.
 pub fn printed_minutes(
-    conn: &Connection,
+    store: &Store,
     settings: &ClinicSettings,
     meeting: MeetingId,
     options: PrintOptions,
 ) -> Result<PrintedAgenda, StoreError> {
+    let conn = store.conn();
     let m = meetings::get(conn, meeting)?;
     // In number order, postponed items in their place: the same numbers as the agenda.
     let (items, flags): (Vec<meetings::StoredItem>, Vec<bool>) =

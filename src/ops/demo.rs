@@ -217,7 +217,7 @@ fn send_letters(
         if rule.working_days_between(day, today) < 2 {
             continue;
         }
-        let planned = crate::model::letters::for_meeting(
+        let planned = crate::model::letters::for_meeting_on(
             tx,
             &settings,
             meeting,

@@ -154,8 +154,8 @@ pub fn planning(ctx: &mut Ctx<'_>) -> Result<(QueueModel, Planning), OutputError
             .write(|tx| meetings::ensure_schedule(tx, settings, today, change).map(|_| ()))?;
     }
     let rule = settings.working_day_rule();
-    let queue = crate::model::queue(ctx.store.conn(), rule, today)?;
-    let planning = crate::model::planning::load(ctx.store.conn(), settings, &queue, today)?;
+    let queue = crate::model::queue(ctx.store, rule, today)?;
+    let planning = crate::model::planning::load(ctx.store, settings, &queue, today)?;
     Ok((queue, planning))
 }
 
@@ -202,7 +202,7 @@ pub fn agenda(
 ) -> Result<Paper, OutputError> {
     let (conn, initials) = (store.conn(), options.initials_only);
     let printed =
-        crate::model::planning::printed_agenda(conn, settings, planning, meeting, options)?;
+        crate::model::planning::printed_agenda(store, settings, planning, meeting, options)?;
     let date = meetings::get(conn, meeting)
         .map(|m| m.date)
         .unwrap_or_default();
@@ -222,7 +222,7 @@ pub fn minutes(
     options: PrintOptions,
 ) -> Result<Paper, OutputError> {
     let (conn, initials) = (store.conn(), options.initials_only);
-    let printed = crate::model::planning::printed_minutes(conn, settings, meeting, options)?;
+    let printed = crate::model::planning::printed_minutes(store, settings, meeting, options)?;
     let date = meetings::get(conn, meeting)
         .map(|m| m.date)
         .unwrap_or_default();

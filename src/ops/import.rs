@@ -81,3 +81,15 @@ pub fn write(
     crate::csvio::import_parsed(store, parsed, inputs, options, change, progress)
         .map_err(|e| e.to_string())
 }
+
+/// What a referral message will do against the database as it is now (shown before the
+/// import; see [`crate::store::messages::plan`]).
+pub fn plan(
+    store: &Store,
+    message: &henvisning::Referral,
+    fields: Option<&crate::domain::ReferralFields>,
+) -> Result<Plan, crate::store::StoreError> {
+    crate::store::messages::plan(store.conn(), message, fields)
+}
+
+pub use crate::store::messages::Plan;

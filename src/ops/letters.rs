@@ -44,16 +44,15 @@ pub fn plan(
     selection: Selection,
     today: NaiveDate,
 ) -> Result<Vec<PlannedLetter>, StoreError> {
-    let conn = store.conn();
     match target {
         LetterTarget::Meeting(meeting) => {
-            crate::model::letters::for_meeting(conn, settings, *meeting, selection, today)
+            crate::model::letters::for_meeting(store, settings, *meeting, selection, today)
         }
         LetterTarget::Referral(referral) => {
-            crate::model::letters::for_referral(conn, settings, *referral, None, today)
+            crate::model::letters::for_referral(store, settings, *referral, None, today)
         }
         LetterTarget::Breach(referral, reason) => {
-            crate::model::letters::for_breach(conn, settings, *referral, reason, today)
+            crate::model::letters::for_breach(store, settings, *referral, reason, today)
         }
     }
 }

@@ -15,8 +15,11 @@
 pub mod backup;
 pub mod demo;
 pub mod documents;
+pub mod followups;
 pub mod import;
 pub mod letters;
+pub mod meetings;
+pub mod referrals;
 
 use crate::domain::settings::ClinicSettings;
 use crate::store::Store;

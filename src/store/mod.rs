@@ -701,6 +701,15 @@ impl Store {
         }
     }
 
+    /// A store over a read-only connection of its own ([`open_reader`]): a reader beside the
+    /// window's connection (the queue at start). Every write is refused.
+    pub fn open_reader(path: &Path, key: Option<&DbKey>) -> rusqlite::Result<Self> {
+        let conn = open_reader(path, key)?;
+        let mut store = Store::on(conn, path, key, location::FileSystem::Local);
+        store.read_only = Some("Denne tilkoblingen leser bare.".into());
+        Ok(store)
+    }
+
     /// An in-memory database with the current schema, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Self, rusqlite::Error> {
         let conn = Connection::open_in_memory()?;

@@ -4,134 +4,11 @@
 use super::Action;
 use super::theme;
 use super::{NavAction, ReferralAction};
-use crate::calendar::{WorkingDayRule, format_date, format_date_weekday};
+use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::{Referral, ReferralStatus};
+pub use crate::model::detail::DetailView;
 use crate::store::audit::{self, AuditEntry};
-use chrono::{Datelike, NaiveDate};
-
-/// Everything the pane shows, computed once when the selection or the data changes.
-#[derive(Clone, Debug)]
-pub struct DetailView {
-    pub referral: Referral,
-    pub deadline: NaiveDate,
-    pub working_days_left: i64,
-    /// "Mottatt man. 14.04.2025 → frist fre. 02.05.2025, 3 virkedager igjen; påske og 1. mai er
-    /// hoppet over"
-    pub explanation: String,
-    pub history: Vec<AuditEntry>,
-    /// Fornyet vurdering: earlier assessments of the same patient and condition.
-    pub renewal: Option<crate::domain::renewal::Renewal>,
-    /// The current decision and what followed it (track changes, mapping, start of care),
-    /// one line each.
-    pub decision_lines: Vec<String>,
-    /// The note, presenter and provisional views (`None` until loaded, or when reading failed:
-    /// then `preparation_error` says why).
-    pub preparation: Option<crate::store::preparations::Preparation>,
-    pub preparation_error: Option<String>,
-    /// Parts of the referral that could not be read (history, decision, follow-ups): the
-    /// pane says so instead of leaving them out silently.
-    pub read_errors: Vec<String>,
-    /// The current decision as rett/avslag with its track, to mark the provisional views.
-    pub decided_as: Option<crate::domain::preparation::Assessment>,
-    /// The letters the current decision calls for (what is missing, earlier prints), and
-    /// whether the patient is informed; empty and `None` when no letter is due.
-    pub letters: Vec<crate::letters::PlannedLetter>,
-    pub informed: Option<crate::domain::letter::Informed>,
-    pub letters_error: Option<String>,
-    /// The referral messages about it (new, change, cancellation), oldest first.
-    pub messages: Vec<crate::store::messages::Stored>,
-    /// A forwarded referral's rights assessment by the sender, and who that was.
-    pub assessment: Option<(crate::henvisning::SenderAssessment, String)>,
-}
-
-impl DetailView {
-    pub fn new(
-        referral: Referral,
-        history: Vec<AuditEntry>,
-        rule: WorkingDayRule,
-        today: NaiveDate,
-    ) -> Self {
-        let received = referral.fields.received_on;
-        let deadline = rule.assessment_deadline(received);
-        let left = rule.working_days_left(today, deadline);
-        let explanation = explain_deadline(
-            rule,
-            received,
-            deadline,
-            referral.status.is_open().then_some(left),
-        );
-        Self {
-            referral,
-            deadline,
-            working_days_left: left,
-            explanation,
-            history,
-            renewal: None,
-            decision_lines: Vec::new(),
-            preparation: None,
-            preparation_error: None,
-            read_errors: Vec::new(),
-            decided_as: None,
-            letters: Vec::new(),
-            informed: None,
-            letters_error: None,
-            messages: Vec::new(),
-            assessment: None,
-        }
-    }
-}
-
-/// Spells out the deadline: receipt, deadline, days left (for open referrals) and which
-/// holidays moved it.
-pub fn explain_deadline(
-    rule: WorkingDayRule,
-    received: NaiveDate,
-    deadline: NaiveDate,
-    left: Option<i64>,
-) -> String {
-    let mut text = format!(
-        "Mottatt {} → frist {}",
-        format_date_weekday(received),
-        format_date_weekday(deadline)
-    );
-    if let Some(left) = left {
-        text.push_str(", ");
-        text.push_str(&days_left_phrase(left));
-    }
-    let mut groups: Vec<&str> = Vec::new();
-    for h in rule.skipped_holidays(received, deadline) {
-        let name = h.kind.group_name_nb();
-        if !groups.contains(&name) {
-            groups.push(name);
-        }
-    }
-    if !groups.is_empty() {
-        text.push_str("; ");
-        text.push_str(&join_nb(&groups));
-        text.push_str(" er hoppet over");
-    }
-    text
-}
-
-/// "3 virkedager igjen", "1 virkedag igjen", "frist i dag", "2 virkedager over fristen".
-pub fn days_left_phrase(left: i64) -> String {
-    match left {
-        0 => "frist i dag".into(),
-        1 => "1 virkedag igjen".into(),
-        -1 => "1 virkedag over fristen".into(),
-        n if n > 0 => format!("{n} virkedager igjen"),
-        n => format!("{} virkedager over fristen", -n),
-    }
-}
-
-/// "a", "a og b", "a, b og c".
-fn join_nb(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} og {last}", init.join(", ")),
-    }
-}
+use chrono::Datelike;
 
 /// Withdrawal needs a reason; the pane asks for it inline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -513,30 +390,5 @@ fn history_row_ui(ui: &mut egui::Ui, entry: &AuditEntry) {
     }
     if let Some(reason) = entry.details.get("begrunnelse").and_then(|v| v.as_str()) {
         ui.colored_label(theme::MUTED_TEXT, format!("   Begrunnelse: {reason}"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::referral::iso;
-
-    #[test]
-    fn explanation_matches_the_issue_example() {
-        let rule = WorkingDayRule::default();
-        let received = iso("2025-04-14");
-        let deadline = rule.assessment_deadline(received);
-        let left = rule.working_days_left(iso("2025-04-29"), deadline);
-        assert_eq!(
-            explain_deadline(rule, received, deadline, Some(left)),
-            "Mottatt man. 14.04.2025 → frist fre. 02.05.2025, 2 virkedager igjen; påske og 1. mai er hoppet over"
-        );
-        let plain = explain_deadline(rule, iso("2025-03-03"), iso("2025-03-17"), None);
-        assert_eq!(plain, "Mottatt man. 03.03.2025 → frist man. 17.03.2025");
-        let christmas = explain_deadline(rule, iso("2025-12-22"), iso("2026-01-08"), Some(-3));
-        assert!(
-            christmas.ends_with("3 virkedager over fristen; jul og 1. nyttårsdag er hoppet over"),
-            "{christmas}"
-        );
     }
 }

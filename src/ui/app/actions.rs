@@ -1,17 +1,15 @@
 //! The actions panels push while drawing, one enum per feature.
 
 use super::View;
-use crate::domain::decision::{Outcome, Track};
-use crate::domain::meeting::{MeetingId, MemberId, Profession};
+use crate::domain::decision::Outcome;
+use crate::domain::meeting::MeetingId;
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{ReferralFields, ReferralId};
 use crate::store::decisions::DecisionExtras;
-use crate::store::followups::CareStart;
-use crate::store::meetings::StoredItem;
 
-/// How an agenda change is logged (the store's meeting actions on the agenda).
-pub type AgendaChange = crate::store::audit::MeetingAction;
-use chrono::{NaiveDate, NaiveTime};
+/// How an agenda change is logged.
+pub use crate::ops::meetings::AgendaChange;
+use chrono::NaiveDate;
 use std::path::PathBuf;
 
 /// What panels ask the app to do, by feature. Collected while drawing, applied at the end of
@@ -150,18 +148,8 @@ pub enum ClinicAction {
     SaveSettings(Box<ClinicSettings>),
 }
 
-/// The team: one write each, then the planning reloads.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TeamAction {
-    AddMember {
-        name: String,
-        profession: Profession,
-    },
-    SetMemberActive {
-        id: MemberId,
-        active: bool,
-    },
-}
+/// The team: one write each, then the planning reloads (the operation's own type).
+pub use crate::ops::meetings::TeamChange as TeamAction;
 
 /// Running a meeting: starting it, deciding, postponing, closing; each with its own handling
 /// (meeting mode, the decision's rules, the close's summary).
@@ -183,73 +171,13 @@ pub enum MeetingAction {
     CloseMeeting(MeetingId),
 }
 
-/// The Møter view's and meeting mode's simple meeting writes: the schedule, the agenda,
-/// attendance, reopening, taking a postponement back. One transaction each, a message, and
-/// a reload of the planning.
-#[derive(Clone, Debug, PartialEq)]
-pub enum PlanAction {
-    /// Stores a meeting's agenda as given, logged as `action` (accept, add, remove,
-    /// reorder).
-    SetAgenda {
-        meeting: MeetingId,
-        items: Vec<StoredItem>,
-        action: AgendaChange,
-    },
-    ResetAgenda(MeetingId),
-    AddExtraMeeting {
-        date: NaiveDate,
-        time: NaiveTime,
-    },
-    MoveMeeting {
-        id: MeetingId,
-        date: NaiveDate,
-        time: NaiveTime,
-    },
-    SetCancelled {
-        id: MeetingId,
-        cancelled: bool,
-    },
-    SetLeader {
-        id: MeetingId,
-        leader: Option<MemberId>,
-    },
-    SetAttendance {
-        id: MeetingId,
-        member: MemberId,
-        present: bool,
-    },
-    /// Take a postponement back at the same meeting.
-    TakeBackPostponement {
-        meeting: MeetingId,
-        referral: ReferralId,
-    },
-    ReopenMeeting {
-        id: MeetingId,
-        reason: String,
-    },
-}
+/// The Møter view's and meeting mode's simple meeting writes: one transaction each, a
+/// message, and a reload of the planning (the operation's own type).
+pub use crate::ops::meetings::PlanChange as PlanAction;
 
-/// After the decision: the kartleggingssamtale, the track, the start of care.
-#[derive(Clone, Debug, PartialEq)]
-pub enum FollowUpAction {
-    /// The kartleggingssamtale is reported back: the referral goes to til ny vurdering.
-    ReportMapping {
-        referral: ReferralId,
-        date: NaiveDate,
-        summary: String,
-    },
-    /// A track choice after kartlegging (at a meeting) or an upgrade to tverrfaglig.
-    ChangeTrack {
-        referral: ReferralId,
-        meeting: Option<MeetingId>,
-        track: Track,
-        note: String,
-    },
-    SetCareStart {
-        referral: ReferralId,
-        care: CareStart,
-    },
-}
+/// After the decision: the kartleggingssamtale, the track, the start of care (the
+/// operation's own type).
+pub use crate::ops::followups::FollowUpChange as FollowUpAction;
 
 /// Printing and exporting (each write is access-logged).
 #[derive(Clone, Debug, PartialEq)]

@@ -4,9 +4,9 @@ use super::*;
 use crate::calendar::format_date_weekday;
 use crate::demo;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
-use crate::store::meetings::{self};
-use crate::store::referrals::{self, Change};
-use crate::store::{StoreError, audit, settings};
+use crate::ops;
+use crate::store::StoreError;
+use crate::store::referrals;
 use crate::ui::detail_panel::WithdrawState;
 use crate::ui::referral_form::ReferralForm;
 
@@ -65,7 +65,7 @@ impl App {
             }
             NavAction::LoadSearch => {
                 if !self.queue.has_search_texts()
-                    && let Err(e) = crate::model::queue_search(self.store.conn(), &mut self.queue)
+                    && let Err(e) = crate::model::queue_search(&self.store, &mut self.queue)
                 {
                     // Search the rows' own texts rather than ask again every frame.
                     self.queue.set_problems(std::collections::HashMap::new());
@@ -86,14 +86,7 @@ impl App {
                 and_new,
             } => self.save_referral(id, *fields, and_new),
             ReferralAction::Withdraw { id, reason } => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                match self
-                    .store
-                    .write(|tx| referrals::withdraw(tx, id, &reason, change))
-                {
+                match ops::referrals::withdraw(&mut self.ctx(), id, &reason) {
                     Ok(()) => {
                         self.withdraw = WithdrawState::default();
                         self.info("Henvisningen er trukket");
@@ -102,19 +95,13 @@ impl App {
                     Err(e) => self.error(e.to_string()),
                 }
             }
-            ReferralAction::Reopen(id) => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                match self.store.write(|tx| referrals::reopen(tx, id, change)) {
-                    Ok(()) => {
-                        self.info("Henvisningen er gjenåpnet og står i køen igjen");
-                        self.mark_stale(Stale::ALL);
-                    }
-                    Err(e) => self.error(e.to_string()),
+            ReferralAction::Reopen(id) => match ops::referrals::reopen(&mut self.ctx(), id) {
+                Ok(()) => {
+                    self.info("Henvisningen er gjenåpnet og står i køen igjen");
+                    self.mark_stale(Stale::ALL);
                 }
-            }
+                Err(e) => self.error(e.to_string()),
+            },
             ReferralAction::FillDemo => {
                 self.demo_offer = false;
                 let (count, seed) = (demo::DEFAULT_REFERRALS, demo::DEFAULT_SEED);
@@ -135,13 +122,8 @@ impl App {
                 note,
                 presenter,
             } => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                let result = self.store.write(|tx| {
-                    crate::store::preparations::save(tx, referral, &note, presenter, change)
-                });
+                let result =
+                    ops::referrals::save_preparation(&mut self.ctx(), referral, &note, presenter);
                 match result {
                     Ok(()) => {
                         self.info("Forberedelsen er lagret");
@@ -156,13 +138,12 @@ impl App {
                 profession,
                 view,
             } => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                let result = self.store.write(|tx| {
-                    crate::store::preparations::set_view(tx, referral, profession, view, change)
-                });
+                let result = ops::referrals::set_provisional_view(
+                    &mut self.ctx(),
+                    referral,
+                    profession,
+                    view,
+                );
                 match result {
                     Ok(()) => {
                         self.info(format!(
@@ -182,14 +163,7 @@ impl App {
     fn apply_clinic(&mut self, action: ClinicAction) {
         match action {
             ClinicAction::SaveSettings(new) => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                let today = self.clock.today();
-                let result = self
-                    .store
-                    .write(|tx| meetings::save_settings_and_reschedule(tx, &new, today, change));
+                let result = ops::meetings::save_settings(&mut self.ctx(), &new);
                 match result {
                     Ok(()) => {
                         self.info("Innstillingene er lagret");
@@ -256,12 +230,8 @@ impl App {
                 remember,
             } => self.reencrypt(current, &new, remember),
             BackupAction::SetBackupDir(dir) => {
-                let value = dir.map(|d| d.display().to_string()).unwrap_or_default();
-                match self
-                    .store
-                    .write(|tx| Ok(settings::put(tx, settings::KEY_BACKUP_DIR, &value)?))
-                {
-                    Ok(()) => {
+                match ops::meetings::set_backup_dir(&mut self.ctx(), dir.as_deref()) {
+                    Ok(value) => {
                         self.backups.set_dir(self.store.path(), Some(&value));
                         self.info(format!(
                             "Sikkerhetskopier lagres i {}",
@@ -280,24 +250,11 @@ impl App {
         fields: ReferralFields,
         and_new: bool,
     ) {
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
+        let result = match id {
+            None => ops::referrals::register(&mut self.ctx(), &fields).map(Some),
+            Some(id) => ops::referrals::edit(&mut self.ctx(), id, &fields)
+                .map(|changed| changed.then_some(id)),
         };
-        let result = self.store.write(|tx| match id {
-            None => referrals::insert(
-                tx,
-                &fields,
-                crate::domain::ReferralStatus::TilVurdering,
-                None,
-                change,
-                audit::ReferralAction::Create,
-            )
-            .map(Some),
-            Some(id) => {
-                referrals::update(tx, id, &fields, change).map(|changed| changed.then_some(id))
-            }
-        });
         match result {
             Ok(saved) => {
                 let deadline = self

@@ -187,13 +187,13 @@ impl App {
                 );
             }
             View::Statistics => {
-                let (conn, rule, today) = (
-                    self.store.conn(),
+                let (store, rule, today) = (
+                    &self.store,
                     self.settings.working_day_rule(),
                     self.clock.today(),
                 );
                 let load = |period, compare| {
-                    crate::model::stats_report(conn, period, compare, rule, today)
+                    crate::model::stats_report(store, period, compare, rule, today)
                 };
                 egui::CentralPanel::default().show(ui, |ui| {
                     self.stats_view.ui(ui, &load, self.generation, &mut actions);
@@ -235,11 +235,10 @@ impl App {
         if let Some(import) = &mut self.import {
             // What each referral message will do, read once when the files are loaded.
             if let Some(wanted) = import.plans_wanted() {
-                let conn = self.store.conn();
                 let plans = wanted
                     .into_iter()
                     .map(|(m, fields)| {
-                        crate::store::messages::plan(conn, &m, fields.as_ref())
+                        crate::ops::import::plan(&self.store, &m, fields.as_ref())
                             .map(|plan| crate::ui::import_view::MessagePlan::of(&plan, &m))
                             .unwrap_or_else(|e| crate::ui::import_view::MessagePlan {
                                 text: format!("kan ikke leses nå: {e}"),

@@ -133,7 +133,7 @@ impl App {
                         // 100,000 referrals that would hold the window for most of a second).
                         // If it cannot be read here, the window reads it as after any write.
                         queue = settings::load(store.conn()).ok().and_then(|s| {
-                            crate::model::queue(store.conn(), s.working_day_rule(), today).ok()
+                            crate::model::queue(&store, s.working_day_rule(), today).ok()
                         });
                         Ok(report)
                     });

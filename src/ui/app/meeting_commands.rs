@@ -6,10 +6,8 @@ use crate::calendar::format_date_weekday;
 use crate::domain::ReferralId;
 use crate::domain::decision::Outcome;
 use crate::domain::meeting::MeetingId;
-use crate::store::decisions::{self, DecisionExtras, NewDecision};
-use crate::store::followups::{self};
-use crate::store::meetings::{self};
-use crate::store::referrals::Change;
+use crate::ops;
+use crate::store::decisions::DecisionExtras;
 
 impl App {
     /// Meeting writes.
@@ -26,28 +24,15 @@ impl App {
                 meeting,
                 referral,
                 deadline,
-            } => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                match self
-                    .store
-                    .write(|tx| meetings::postpone(tx, meeting, referral, deadline, change))
-                {
-                    Ok(_) => {
-                        self.info("Utsatt til neste møte");
-                        self.mark_stale(Stale::MEETINGS);
-                    }
-                    Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
+            } => match ops::meetings::postpone(&mut self.ctx(), meeting, referral, deadline) {
+                Ok(_) => {
+                    self.info("Utsatt til neste møte");
+                    self.mark_stale(Stale::MEETINGS);
                 }
-            }
+                Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
+            },
             MeetingAction::CloseMeeting(id) => {
-                let change = Change {
-                    actor: &self.actor,
-                    at: self.clock.now(),
-                };
-                match self.store.write(|tx| meetings::close(tx, id, change)) {
+                match ops::meetings::close(&mut self.ctx(), id) {
                     Ok(moved) => {
                         self.info(format!(
                             "Møtet er avsluttet; {moved} ikke avgjorte er flyttet til neste møte"
@@ -64,30 +49,7 @@ impl App {
 
     /// Follow-up writes: one transaction each, then a reload.
     pub(super) fn apply_follow_up(&mut self, action: FollowUpAction) {
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
-        // A decision is dated the day it is made (a meeting run early or reopened later
-        // says so in its minutes).
-        let on = self.clock.today();
-        let result = self.store.write(|tx| match &action {
-            FollowUpAction::ReportMapping {
-                referral,
-                date,
-                summary,
-            } => followups::report_mapping(tx, *referral, *date, summary, change),
-            FollowUpAction::ChangeTrack {
-                referral,
-                meeting,
-                track,
-                note,
-            } => followups::change_track(tx, *referral, *meeting, on, *track, note, change),
-            FollowUpAction::SetCareStart { referral, care } => {
-                followups::set_care_start(tx, *referral, *care, change)
-            }
-        });
-        if let Err(e) = result {
+        if let Err(e) = ops::followups::apply(&mut self.ctx(), &action) {
             return self.error(e.to_string());
         }
         let name = |id: ReferralId| {
@@ -127,14 +89,7 @@ impl App {
         };
         if view.meeting.status == crate::domain::meeting::MeetingStatus::Planlagt {
             let proposal = view.stored_items();
-            let change = Change {
-                actor: &self.actor,
-                at: self.clock.now(),
-            };
-            if let Err(e) = self
-                .store
-                .write(|tx| meetings::start(tx, id, &proposal, change))
-            {
+            if let Err(e) = ops::meetings::start(&mut self.ctx(), id, &proposal) {
                 return self.error(e.to_string());
             }
             self.mark_stale(Stale::MEETINGS);
@@ -150,22 +105,7 @@ impl App {
         outcome: &Outcome,
         extras: &DecisionExtras,
     ) {
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
-        let rule = self.settings.working_day_rule();
-        let new = NewDecision {
-            referral,
-            meeting: Some(meeting),
-            decided_on: self.clock.today(),
-            outcome,
-            extras,
-        };
-        match self
-            .store
-            .write(|tx| decisions::record(tx, &new, rule, change))
-        {
+        match ops::meetings::decide(&mut self.ctx(), meeting, referral, outcome, extras) {
             Ok(_) => {
                 let name = self
                     .queue
@@ -185,40 +125,10 @@ impl App {
     /// The meeting writes that need nothing but a transaction and a message (the agenda,
     /// the schedule, attendance, reopening): one transaction each, then a reload.
     pub(super) fn apply_plan(&mut self, action: PlanAction) {
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
+        let extra = match ops::meetings::plan(&mut self.ctx(), &action) {
+            Ok(extra) => extra,
+            Err(e) => return self.error(e.to_string()),
         };
-        let result = self.store.write(|tx| match &action {
-            PlanAction::SetAgenda {
-                meeting,
-                items,
-                action,
-            } => meetings::store_agenda(tx, *meeting, items, *action, change),
-            PlanAction::ResetAgenda(id) => meetings::clear_agenda(tx, *id, change),
-            PlanAction::AddExtraMeeting { date, time } => {
-                meetings::add_extra(tx, *date, *time, change).map(|_| ())
-            }
-            PlanAction::MoveMeeting { id, date, time } => {
-                meetings::move_to(tx, *id, *date, *time, change)
-            }
-            PlanAction::SetCancelled { id, cancelled } => {
-                meetings::set_cancelled(tx, *id, *cancelled, change)
-            }
-            PlanAction::SetLeader { id, leader } => meetings::set_leader(tx, *id, *leader, change),
-            PlanAction::SetAttendance {
-                id,
-                member,
-                present,
-            } => meetings::set_attendance(tx, *id, *member, *present, change),
-            PlanAction::ReopenMeeting { id, reason } => meetings::reopen(tx, *id, reason, change),
-            PlanAction::TakeBackPostponement { meeting, referral } => {
-                meetings::take_back_postponement(tx, *meeting, *referral, change)
-            }
-        });
-        if let Err(e) = result {
-            return self.error(e.to_string());
-        }
         let message = match &action {
             PlanAction::AddExtraMeeting { date, .. } => Some(format!(
                 "Ekstramøte {} er lagt til",
@@ -248,10 +158,8 @@ impl App {
         if let Some(text) = message {
             self.info(text);
         }
-        if let PlanAction::AddExtraMeeting { date, .. } = action
-            && let Ok(Some(m)) = meetings::upcoming_on(self.store.conn(), date)
-        {
-            self.meetings_view.select(m.id);
+        if let Some(id) = extra {
+            self.meetings_view.select(id);
         }
         // The agenda, schedule and team live in the planning only.
         self.mark_stale(Stale::MEETINGS);
@@ -259,18 +167,7 @@ impl App {
 
     /// The team: adding a member, setting one inactive.
     pub(super) fn apply_team(&mut self, action: TeamAction) {
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
-        let result = self.store.write(|tx| match &action {
-            TeamAction::AddMember { name, profession } => {
-                meetings::add_member(tx, name, *profession, change).map(|_| ())
-            }
-            TeamAction::SetMemberActive { id, active } => {
-                meetings::set_member_active(tx, *id, *active, change)
-            }
-        });
+        let result = ops::meetings::team(&mut self.ctx(), &action);
         match result {
             Ok(()) => {
                 if let TeamAction::AddMember { name, .. } = &action {

@@ -25,14 +25,12 @@ use crate::clock::Clock;
 use crate::domain::ReferralId;
 use crate::domain::settings::ClinicSettings;
 use crate::followup::FollowUps;
-use crate::planning::{self, Planning};
+use crate::planning::Planning;
 use crate::queue::QueueModel;
 use crate::store::audit::OutputLog;
-use crate::store::decisions::{self};
-use crate::store::followups::{self};
 use crate::store::meetings::{self};
 use crate::store::referrals::{self, Change};
-use crate::store::{Integrity, Store, audit, settings};
+use crate::store::{Integrity, Store, settings};
 pub use actions::{
     Action, AgendaChange, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
     ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction,

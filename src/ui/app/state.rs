@@ -2,7 +2,7 @@
 //! which parts a write made stale, and the audit-chain walk.
 
 use crate::queue::QueueModel;
-use crate::store::{audit, settings};
+use crate::store::audit;
 use chrono::NaiveDate;
 
 /// The queue read on a thread of its own while the window is being created.
@@ -19,9 +19,7 @@ impl Preload {
         let path = path.to_path_buf();
         let key = key.cloned();
         Self(std::thread::spawn(move || {
-            let conn = crate::store::open_reader(&path, key.as_ref()).ok()?;
-            let s = settings::load(&conn).ok()?;
-            crate::model::queue(&conn, s.working_day_rule(), today).ok()
+            crate::model::preload_queue(&path, key.as_ref(), today)
         }))
     }
 

@@ -1,0 +1,138 @@
+//! The referral's own writes: register, edit, withdraw, reopen, and the preparation before
+//! the meeting (the presenter's note and the provisional views).
+
+use super::Ctx;
+use crate::domain::meeting::{MemberId, Profession};
+use crate::domain::preparation::Assessment;
+use crate::domain::{ReferralFields, ReferralId, ReferralStatus};
+use crate::store::{StoreError, audit, preparations, referrals};
+
+/// Registers a new referral (til vurdering) and returns its id.
+pub fn register(ctx: &mut Ctx<'_>, fields: &ReferralFields) -> Result<ReferralId, StoreError> {
+    let change = ctx.change;
+    ctx.store.write(|tx| {
+        referrals::insert(
+            tx,
+            fields,
+            ReferralStatus::TilVurdering,
+            None,
+            change,
+            audit::ReferralAction::Create,
+        )
+    })
+}
+
+/// Saves an edited referral; `false` when nothing had changed (nothing written or logged).
+pub fn edit(
+    ctx: &mut Ctx<'_>,
+    id: ReferralId,
+    fields: &ReferralFields,
+) -> Result<bool, StoreError> {
+    let change = ctx.change;
+    ctx.store
+        .write(|tx| referrals::update(tx, id, fields, change))
+}
+
+/// Withdraws a referral with the reason given (it leaves the queue and planned agendas).
+pub fn withdraw(ctx: &mut Ctx<'_>, id: ReferralId, reason: &str) -> Result<(), StoreError> {
+    let change = ctx.change;
+    ctx.store
+        .write(|tx| referrals::withdraw(tx, id, reason, change))
+}
+
+/// Puts a withdrawn referral back in the queue.
+pub fn reopen(ctx: &mut Ctx<'_>, id: ReferralId) -> Result<(), StoreError> {
+    let change = ctx.change;
+    ctx.store.write(|tx| referrals::reopen(tx, id, change))
+}
+
+/// Saves the preparation's note and presenter.
+pub fn save_preparation(
+    ctx: &mut Ctx<'_>,
+    referral: ReferralId,
+    note: &str,
+    presenter: Option<MemberId>,
+) -> Result<(), StoreError> {
+    let change = ctx.change;
+    ctx.store
+        .write(|tx| preparations::save(tx, referral, note, presenter, change))
+}
+
+/// Sets (or clears) one profession's provisional view before the meeting.
+pub fn set_provisional_view(
+    ctx: &mut Ctx<'_>,
+    referral: ReferralId,
+    profession: Profession,
+    view: Option<Assessment>,
+) -> Result<(), StoreError> {
+    let change = ctx.change;
+    ctx.store
+        .write(|tx| preparations::set_view(tx, referral, profession, view, change))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::settings::ClinicSettings;
+    use crate::store::Store;
+    use crate::store::referrals::Change;
+    use chrono::NaiveDate;
+
+    fn fields(patient: &str, received: NaiveDate) -> ReferralFields {
+        ReferralFields {
+            external_id: None,
+            received_on: received,
+            patient: patient.into(),
+            national_id: None,
+            birth_year: Some(1970),
+            referrer_name: "Dr. Lege".into(),
+            referrer_kind: crate::domain::ReferrerKind::Fastlege,
+            specialty: String::new(),
+            is_secondary: false,
+            problem: "Langvarige smerter".into(),
+            diagnosis_group: String::new(),
+            patient_street: String::new(),
+            patient_postcode: String::new(),
+            patient_city: String::new(),
+            referrer_address: String::new(),
+            referrer_electronic: false,
+        }
+    }
+
+    /// Register, edit (a no-op edit writes nothing), withdraw, reopen: each one write with
+    /// its audit row; a rule refusal leaves the referral as it was.
+    #[test]
+    fn a_referral_through_its_own_writes() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let settings = ClinicSettings::default();
+        let mut ctx = Ctx {
+            store: &mut store,
+            settings: &settings,
+            change: Change {
+                actor: "leder",
+                at: today.and_hms_opt(9, 0, 0).unwrap(),
+            },
+        };
+        let f = fields("Kari Nordmann", today);
+        let id = register(&mut ctx, &f).unwrap();
+        assert!(!edit(&mut ctx, id, &f).unwrap(), "nothing changed");
+        assert!(edit(&mut ctx, id, &fields("Kari Nordmann-Berg", today)).unwrap());
+        assert!(
+            reopen(&mut ctx, id).is_err(),
+            "only a withdrawn referral reopens"
+        );
+        withdraw(&mut ctx, id, "Feilsendt").unwrap();
+        let status = |ctx: &Ctx<'_>| referrals::get(ctx.store.conn(), id).unwrap().status;
+        assert_eq!(status(&ctx), ReferralStatus::Trukket);
+        reopen(&mut ctx, id).unwrap();
+        assert_eq!(status(&ctx), ReferralStatus::TilVurdering);
+        save_preparation(&mut ctx, id, "Les journalen", None).unwrap();
+        let kinds: Vec<String> = audit::list(ctx.store.conn(), None, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.action)
+            .collect();
+        assert!(kinds.len() >= 5, "{kinds:?}");
+    }
+}
