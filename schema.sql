@@ -1,6 +1,6 @@
 -- Inntak: the complete current schema (user_version 8).
 -- A fresh database is created from this file; older databases are upgraded by the
--- migrations in src/store/migrations/ (listed in src/store/mod.rs), and a test checks that
+-- migrations in src/store/migrations/ (listed in src/store/migrate.rs), and a test checks that
 -- both give the same schema. Dates are ISO text (YYYY-MM-DD), timestamps
 -- ISO 8601 local time (YYYY-MM-DDTHH:MM:SS).
 

@@ -183,10 +183,10 @@ fn child(what: &str, file: &Path, db: &Path, n: usize) {
             actor: "bench",
             at: iso(TODAY).and_hms_opt(9, 0, 0).unwrap(),
         };
-        let report = inntak::csvio::import_file(
+        let report = inntak::import::import_file(
             &mut store,
             file,
-            &inntak::csvio::ImportOptions::default(),
+            &inntak::import::ImportOptions::default(),
             iso(TODAY),
             change,
         )

@@ -42,13 +42,14 @@ fn child(what: &str, file: &Path, db: &Path) {
             at: iso(TODAY).and_hms_opt(9, 0, 0).unwrap(),
         };
         let files = [file.to_path_buf()];
-        let (parsed, read) = inntak::henvisning::read_files(&files, None, iso(TODAY)).unwrap();
-        let options = inntak::csvio::ImportOptions {
+        let (parsed, read) =
+            inntak::import::henvisning::read_files(&files, None, iso(TODAY)).unwrap();
+        let options = inntak::import::ImportOptions {
             messages: read,
             ..Default::default()
         };
         let report =
-            inntak::csvio::import_parsed(&mut store, &parsed, &files, &options, change, None)
+            inntak::import::import_parsed(&mut store, &parsed, &files, &options, change, None)
                 .unwrap();
         let expected = usize::from(what == "import");
         assert_eq!(report.imported, expected, "{:?}", report.errors.first());

@@ -15,13 +15,12 @@ use crate::domain::letter::{LetterKind, Recipient};
 use crate::domain::settings::ClinicSettings;
 use crate::letters::Letter;
 use crate::store::StoreError;
-use crate::store::decisions::{self, DecisionId};
+use crate::store::decisions;
 use crate::store::messages::Stored;
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
-use sha2::{Digest, Sha256};
 
-pub use crate::henvisning::NS_MSGHEAD;
+pub use crate::import::henvisning::NS_MSGHEAD;
 pub const NS_DIALOG: &str = "http://www.kith.no/xmlstds/dialog/2013-01-23";
 /// Kodeverk 9148, "Status for henvisning" (Volven OID).
 pub const STATUS_CODES: &str = "2.16.578.1.12.4.1.1.9148";
@@ -75,25 +74,7 @@ impl From<rusqlite::Error> for ReplyError {
     }
 }
 
-/// One reply, ready to be written.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reply {
-    pub referral: ReferralId,
-    pub decision: DecisionId,
-    pub kind: LetterKind,
-    pub patient: String,
-    /// The message id of this reply (a new UUID) and the file name it is written under.
-    pub message_id: String,
-    pub file_name: String,
-    pub xml: String,
-}
-
-impl Reply {
-    /// SHA-256 (hex) of the file as written: stored with the record, like a letter's text.
-    pub fn hash(&self) -> String {
-        hex::encode(Sha256::digest(self.xml.as_bytes()))
-    }
-}
+pub use crate::domain::records::Reply;
 
 /// What the reply says, as a pure value (the XML is made from it).
 #[derive(Clone, Debug, PartialEq, Eq)]

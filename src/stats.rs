@@ -162,18 +162,7 @@ impl Measure {
     }
 }
 
-/// "1 005" (Norwegian thousands, non-breaking space).
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{a0}');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::thousands;
 
 fn decimal(x: f64, places: usize) -> String {
     format!("{x:.places$}").replace('.', ",")

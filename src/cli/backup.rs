@@ -39,8 +39,15 @@ pub(super) fn backup(env: &Env, opened: &mut Opened, args: &BackupArgs) -> Resul
 pub(super) fn restore(env: &Env, args: &RestoreArgs) -> Result<i32, String> {
     let from = &args.from;
     let key = crate::ops::backup::backup_key(from, &env.unlock).map_err(|e| e.to_string())?;
-    let done = crate::ops::backup::restore(&env.path, from, key, &env.unlock, env.change())
-        .map_err(|e: RestoreError| e.to_string())?;
+    let done = crate::ops::backup::restore(
+        &env.path,
+        from,
+        key,
+        &env.unlock,
+        crate::store::OpenOptions::EXISTING,
+        env.change(),
+    )
+    .map_err(|e: RestoreError| e.to_string())?;
     if let Some(e) = done.unlogged {
         eprintln!("Merk: gjenopprettingen kunne ikke føres i endringsloggen: {e}");
     }

@@ -1,7 +1,7 @@
 //! `inntak import`: referrals from CSV, a spreadsheet or referral messages (XML).
 
 use super::{Env, MAX_ERRORS_PRINTED, Opened, parse_today, terminal_text};
-use crate::csvio::{self, ImportOptions};
+use crate::import::ImportOptions;
 use crate::ops::import::SourceKind;
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -49,9 +49,9 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         sheet: args.sheet.clone(),
         write_rejects: true,
         duplicates: match (args.skip_duplicates, args.import_duplicates) {
-            (true, _) => csvio::Duplicates::Skip,
-            (_, true) => csvio::Duplicates::Import,
-            _ => csvio::Duplicates::Ask,
+            (true, _) => crate::import::Duplicates::Skip,
+            (_, true) => crate::import::Duplicates::Import,
+            _ => crate::import::Duplicates::Ask,
         },
         confirm_changes: args.confirm_changes,
         keep_unknown_as_notes: args.keep_unknown_as_note,
@@ -60,7 +60,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
     let xml = crate::ops::import::source_kind(files)? == SourceKind::Messages;
     let names: Vec<String> = files
         .iter()
-        .map(|f| crate::henvisning::file_name(f))
+        .map(|f| crate::import::henvisning::file_name(f))
         .collect();
     let read = crate::ops::import::read(files, received, &options, env.today())?;
     // What the user should look at: a referrer kind the message did not say, a received
@@ -114,7 +114,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
     for e in report.errors.iter().take(MAX_ERRORS_PRINTED) {
         let text = if xml {
             // One file per row: the file is named in place of a line number.
-            crate::henvisning::error_text(e, &names)
+            crate::import::henvisning::error_text(e, &names)
         } else {
             e.to_string()
         };
@@ -135,7 +135,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         if xml {
             println!(
                 "{}: meldingen «{}» er importert før, hoppet over",
-                terminal_text(crate::henvisning::file_of_line(&names, *line)),
+                terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
                 terminal_text(id)
             );
         } else {
@@ -149,7 +149,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         for (line, said) in &report.unconfirmed_changes {
             eprintln!(
                 "{}: {}",
-                terminal_text(crate::henvisning::file_of_line(&names, *line)),
+                terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
                 terminal_text(said)
             );
         }
@@ -181,7 +181,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
     }
     for d in &report.possible_duplicates {
         let done = match d.handled {
-            csvio::DuplicateHandling::Imported => "importert likevel",
+            crate::import::DuplicateHandling::Imported => "importert likevel",
             _ => "hoppet over",
         };
         println!("{} ({done})", terminal_text(&d.text()));
@@ -203,14 +203,14 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
     for (line, said) in &report.messages {
         println!(
             "{}: {}",
-            terminal_text(crate::henvisning::file_of_line(&names, *line)),
+            terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
             terminal_text(said)
         );
     }
     for (line, said) in &report.warnings {
         println!(
             "Varsel – {}: {}",
-            terminal_text(crate::henvisning::file_of_line(&names, *line)),
+            terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
             terminal_text(said)
         );
     }

@@ -284,3 +284,237 @@ mod tests {
         assert_eq!(missing_professions(&[]).len(), 3);
     }
 }
+
+// --- The meeting's rules: what may be done to a meeting in which state ---
+
+/// Why a meeting write was refused. `Display` is the sentence the user reads.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MeetingRefusal {
+    #[error("Fant ikke møtet (id {})", .0.0)]
+    NotFound(MeetingId),
+    #[error("Det er allerede et møte {}", crate::calendar::format_date_weekday(*.0))]
+    DateTaken(NaiveDate),
+    #[error("Bare planlagte møter kan flyttes")]
+    OnlyPlannedMove,
+    /// The meeting is not in the state the action needs.
+    #[error("Møtet har status «{}»", .0.label_nb())]
+    Status(MeetingStatus),
+    #[error("Møtet har status «{}»; gjenåpne det først", .0.label_nb())]
+    ReopenFirst(MeetingStatus),
+    #[error("Navn mangler")]
+    NameMissing,
+    #[error("Agendaen til et avsluttet møte kan ikke endres")]
+    AgendaClosed,
+    #[error("Ingen senere møter")]
+    NoLaterMeeting,
+    #[error(
+        "«{patient}» er allerede avgjort ({status}). Et vedtak kan ikke utsettes; vil du endre \
+         det, rett vedtaket i skjemaet."
+    )]
+    DecidedCannotPostpone { patient: String, status: String },
+    #[error("Henvisningen står ikke på dette møtets agenda")]
+    NotOnAgenda,
+    #[error("Henvisningen er ikke utsatt fra dette møtet")]
+    NotPostponed,
+    #[error("«{patient}» er allerede avgjort ({status}) og kan ikke tas tilbake")]
+    DecidedCannotTakeBack { patient: String, status: String },
+    #[error("{0} henvisninger er ikke avgjort, og det er ikke noe senere møte å flytte dem til")]
+    UndecidedWithoutNext(usize),
+    #[error("Bare avsluttede møter kan gjenåpnes")]
+    OnlyClosedReopen,
+    #[error("Oppgi hvorfor møtet gjenåpnes")]
+    ReopenWithoutReason,
+}
+
+/// A meeting may be moved while it is planned (or running).
+pub fn may_move(status: MeetingStatus) -> Result<(), MeetingRefusal> {
+    if status.is_upcoming() {
+        Ok(())
+    } else {
+        Err(MeetingRefusal::OnlyPlannedMove)
+    }
+}
+
+/// Cancelling needs a planned meeting; restoring a cancelled one needs a cancelled one.
+pub fn may_set_cancelled(status: MeetingStatus, cancelled: bool) -> Result<(), MeetingRefusal> {
+    let from = if cancelled {
+        MeetingStatus::Planlagt
+    } else {
+        MeetingStatus::Avlyst
+    };
+    if status == from {
+        Ok(())
+    } else {
+        Err(MeetingRefusal::Status(status))
+    }
+}
+
+/// Only a planned meeting is started.
+pub fn may_start(status: MeetingStatus) -> Result<(), MeetingRefusal> {
+    if status == MeetingStatus::Planlagt {
+        Ok(())
+    } else {
+        Err(MeetingRefusal::Status(status))
+    }
+}
+
+/// A closed meeting's agenda is its history: it is not changed.
+pub fn may_change_agenda(status: MeetingStatus) -> Result<(), MeetingRefusal> {
+    if status == MeetingStatus::Avsluttet {
+        Err(MeetingRefusal::AgendaClosed)
+    } else {
+        Ok(())
+    }
+}
+
+/// Only a planned or running meeting is closed.
+pub fn may_close(status: MeetingStatus) -> Result<(), MeetingRefusal> {
+    if status.is_upcoming() {
+        Ok(())
+    } else {
+        Err(MeetingRefusal::Status(status))
+    }
+}
+
+/// A postponement is taken back at a meeting still open (a closed one is reopened first).
+pub fn may_take_back(status: MeetingStatus) -> Result<(), MeetingRefusal> {
+    if status.is_upcoming() {
+        Ok(())
+    } else {
+        Err(MeetingRefusal::ReopenFirst(status))
+    }
+}
+
+/// Only a closed meeting is reopened, and only with a reason.
+pub fn may_reopen(status: MeetingStatus, reason: &str) -> Result<(), MeetingRefusal> {
+    if status != MeetingStatus::Avsluttet {
+        return Err(MeetingRefusal::OnlyClosedReopen);
+    }
+    if reason.trim().is_empty() {
+        return Err(MeetingRefusal::ReopenWithoutReason);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use MeetingStatus::{Avlyst, Avsluttet, Pagar, Planlagt};
+
+    /// Every rule against every status: what is allowed, and the sentence of a refusal.
+    #[test]
+    fn each_rule_in_each_state() {
+        type Rule = fn(MeetingStatus) -> Result<(), MeetingRefusal>;
+        type Verdicts = [Result<(), MeetingRefusal>; 4];
+        let ok = || Ok(());
+        let cases: &[(&str, Rule, Verdicts)] = &[
+            (
+                "flytte",
+                may_move,
+                [
+                    ok(),
+                    ok(),
+                    Err(MeetingRefusal::OnlyPlannedMove),
+                    Err(MeetingRefusal::OnlyPlannedMove),
+                ],
+            ),
+            (
+                "starte",
+                may_start,
+                [
+                    ok(),
+                    Err(MeetingRefusal::Status(Pagar)),
+                    Err(MeetingRefusal::Status(Avsluttet)),
+                    Err(MeetingRefusal::Status(Avlyst)),
+                ],
+            ),
+            (
+                "agenda",
+                may_change_agenda,
+                [ok(), ok(), Err(MeetingRefusal::AgendaClosed), ok()],
+            ),
+            (
+                "avslutte",
+                may_close,
+                [
+                    ok(),
+                    ok(),
+                    Err(MeetingRefusal::Status(Avsluttet)),
+                    Err(MeetingRefusal::Status(Avlyst)),
+                ],
+            ),
+            (
+                "ta tilbake",
+                may_take_back,
+                [
+                    ok(),
+                    ok(),
+                    Err(MeetingRefusal::ReopenFirst(Avsluttet)),
+                    Err(MeetingRefusal::ReopenFirst(Avlyst)),
+                ],
+            ),
+            (
+                "avlyse",
+                |s| may_set_cancelled(s, true),
+                [
+                    ok(),
+                    Err(MeetingRefusal::Status(Pagar)),
+                    Err(MeetingRefusal::Status(Avsluttet)),
+                    Err(MeetingRefusal::Status(Avlyst)),
+                ],
+            ),
+            (
+                "gjenopprette",
+                |s| may_set_cancelled(s, false),
+                [
+                    Err(MeetingRefusal::Status(Planlagt)),
+                    Err(MeetingRefusal::Status(Pagar)),
+                    Err(MeetingRefusal::Status(Avsluttet)),
+                    ok(),
+                ],
+            ),
+            (
+                "gjenåpne",
+                |s| may_reopen(s, "feil vedtak"),
+                [
+                    Err(MeetingRefusal::OnlyClosedReopen),
+                    Err(MeetingRefusal::OnlyClosedReopen),
+                    ok(),
+                    Err(MeetingRefusal::OnlyClosedReopen),
+                ],
+            ),
+        ];
+        for (what, rule, expected) in cases {
+            for (status, want) in [Planlagt, Pagar, Avsluttet, Avlyst]
+                .into_iter()
+                .zip(expected)
+            {
+                assert_eq!(&rule(status), want, "{what} ved {status:?}");
+            }
+        }
+        assert_eq!(
+            may_reopen(Avsluttet, "  "),
+            Err(MeetingRefusal::ReopenWithoutReason)
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_in_norwegian() {
+        assert_eq!(
+            MeetingRefusal::Status(Avsluttet).to_string(),
+            "Møtet har status «Avsluttet»"
+        );
+        assert_eq!(
+            MeetingRefusal::ReopenFirst(Avsluttet).to_string(),
+            "Møtet har status «Avsluttet»; gjenåpne det først"
+        );
+        assert_eq!(
+            MeetingRefusal::UndecidedWithoutNext(3).to_string(),
+            "3 henvisninger er ikke avgjort, og det er ikke noe senere møte å flytte dem til"
+        );
+        assert_eq!(
+            MeetingRefusal::DateTaken(NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()).to_string(),
+            "Det er allerede et møte tir. 08.12.2026"
+        );
+    }
+}

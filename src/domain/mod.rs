@@ -5,7 +5,9 @@ pub mod duplicate;
 pub mod identity;
 pub mod letter;
 pub mod meeting;
+pub mod message;
 pub mod preparation;
+pub mod records;
 pub mod referral;
 pub mod renewal;
 pub mod settings;
@@ -15,3 +17,16 @@ pub use referral::{
     Field, FieldError, Referral, ReferralDraft, ReferralFields, ReferralId, ReferralStatus,
     ReferrerKind,
 };
+
+/// "1 005" (Norwegian thousands, non-breaking space).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}

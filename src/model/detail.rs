@@ -7,7 +7,7 @@ use crate::calendar::{WorkingDayRule, format_date_weekday};
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{Referral, ReferralId};
 use crate::planning;
-use crate::store::audit::{self, AuditEntry};
+pub use crate::store::audit::{self, AuditEntry};
 use crate::store::{Store, decisions, followups, referrals};
 use chrono::NaiveDate;
 use rusqlite::Connection;
@@ -44,7 +44,7 @@ pub struct DetailView {
     /// The referral messages about it (new, change, cancellation), oldest first.
     pub messages: Vec<crate::store::messages::Stored>,
     /// A forwarded referral's rights assessment by the sender, and who that was.
-    pub assessment: Option<(crate::henvisning::SenderAssessment, String)>,
+    pub assessment: Option<(crate::import::henvisning::SenderAssessment, String)>,
 }
 
 impl DetailView {

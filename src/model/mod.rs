@@ -40,6 +40,33 @@ pub fn preload_queue(
     queue(&store, s.working_day_rule(), today).ok()
 }
 
+/// The queue under the clinic's settings as stored (a reader that has no settings loaded:
+/// the import's worker thread).
+pub fn queue_with_settings(store: &Store, today: NaiveDate) -> Result<QueueModel, String> {
+    let s = crate::store::settings::load(store.conn()).map_err(|e| e.to_string())?;
+    queue(store, s.working_day_rule(), today).map_err(|e| e.to_string())
+}
+
+/// One referral as stored (the form opens it for editing).
+pub fn referral(
+    store: &Store,
+    id: crate::domain::ReferralId,
+) -> Result<crate::domain::Referral, crate::store::StoreError> {
+    referrals::get(store.conn(), id)
+}
+
+/// The clinic's settings and the backup folder's setting, as stored.
+pub fn settings(
+    store: &Store,
+) -> Result<(crate::domain::settings::ClinicSettings, Option<String>), String> {
+    use crate::store::settings;
+    let s =
+        settings::load(store.conn()).map_err(|e| format!("Kunne ikke lese innstillingene: {e}"))?;
+    let dir = settings::get(store.conn(), settings::KEY_BACKUP_DIR)
+        .map_err(|e| format!("Kunne ikke lese mappen for sikkerhetskopier: {e}"))?;
+    Ok((s, dir))
+}
+
 /// Makes the queue's search look in every referral's problemstilling (at the first search).
 pub fn queue_search(store: &Store, queue: &mut QueueModel) -> rusqlite::Result<()> {
     let conn = store.conn();

@@ -3,7 +3,8 @@
 
 use super::Ctx;
 use crate::store::audit::{self, OutputAction, OutputLog};
-use crate::store::backup::{self, Copied, Restored, Source};
+use crate::store::backup;
+pub use crate::store::backup::{Copied, Restored};
 use crate::store::cipher::{DbKey, Unlock};
 use crate::store::referrals::Change;
 use crate::store::{OpenOptions, Store, settings};
@@ -23,6 +24,29 @@ pub fn log_made(
         false => Err("databasen er skrivebeskyttet".into()),
     }
 }
+
+/// An output made by other means, to be logged: a backup taken on its own thread, or a
+/// restore (logged in the restored file).
+#[derive(Clone, Copy, Debug)]
+pub enum Made<'a> {
+    Backup(&'a Copied),
+    Restore {
+        restored: &'a Restored,
+        from: &'a Path,
+        db: &'a Path,
+    },
+}
+
+/// Logs a backup or restore made by other means (see [`log_made`]).
+pub fn log_made_by(store: &mut Store, change: Change<'_>, made: Made<'_>) -> Result<(), String> {
+    match made {
+        Made::Backup(copied) => log_made(store, change, &backup_log(copied), &copied.path),
+        Made::Restore { restored, from, db } => log_made(store, change, &restored.log(from), db),
+    }
+}
+
+pub use crate::store::audit::ChainError;
+pub use crate::store::backup::{Source, backup_dir, backup_into, describe, latest};
 
 /// The access-log row of a finished backup.
 pub fn backup_log(copied: &Copied) -> OutputLog {
@@ -78,6 +102,9 @@ pub enum RestoreError {
     /// The restore itself failed (the message says whether the database is as it was).
     #[error("{0}")]
     Failed(String),
+    /// The backup is in place, but could not be opened afterwards (the message says why).
+    #[error("{0}")]
+    Reopen(String),
 }
 
 /// The key the backup `from` opens with (see [`backup::backup_key`]).
@@ -106,14 +133,15 @@ pub fn restore(
     from: &Path,
     key: Option<DbKey>,
     live: &Unlock,
+    options: OpenOptions,
     change: Change<'_>,
 ) -> Result<RestoreDone, RestoreError> {
     let now = chrono::Local::now().naive_local();
     let restored =
         backup::restore(db, from, now, key.as_ref(), live).map_err(RestoreError::Failed)?;
     let unlock = key.map(Unlock::key).unwrap_or_default();
-    let mut store = Store::open_keyed(db, OpenOptions::EXISTING, &unlock)
-        .map_err(|e| RestoreError::Failed(e.to_string()))?;
+    let mut store =
+        Store::open_keyed(db, options, &unlock).map_err(|e| RestoreError::Reopen(e.to_string()))?;
     let unlogged = log_made(&mut store, change, &restored.log(from), db).err();
     Ok(RestoreDone {
         restored,
@@ -287,9 +315,16 @@ mod tests {
         let logged = audit_rows(&store, None, None, None).unwrap().len();
         drop(store);
         let key = backup_key(&copy, &Unlock::none()).unwrap();
-        let restored = restore(&db, &copy, key, &Unlock::none(), change)
-            .map_err(|e| e.to_string())
-            .unwrap();
+        let restored = restore(
+            &db,
+            &copy,
+            key,
+            &Unlock::none(),
+            OpenOptions::EXISTING,
+            change,
+        )
+        .map_err(|e| e.to_string())
+        .unwrap();
         assert!(restored.unlogged.is_none());
         assert!(
             restored.restored.kept.is_some(),
@@ -304,7 +339,14 @@ mod tests {
         assert!(verify(&restored.store).is_ok());
         let missing = dir.path().join("finnes-ikke.sqlite3");
         assert!(matches!(
-            restore(&db, &missing, None, &Unlock::none(), change),
+            restore(
+                &db,
+                &missing,
+                None,
+                &Unlock::none(),
+                OpenOptions::EXISTING,
+                change
+            ),
             Err(RestoreError::Failed(_))
         ));
     }

@@ -294,7 +294,7 @@ pub fn stats(report: &crate::stats::Report, csv: bool) -> Result<Document, Outpu
 /// Every referral with its current decision, as CSV (the export that import reads back).
 pub fn referrals_csv(ctx: &Ctx<'_>) -> Result<Document, OutputError> {
     let mut bytes = Vec::new();
-    let n = crate::csvio::export(ctx.store, ctx.settings.working_day_rule(), &mut bytes)
+    let n = crate::export::export(ctx.store, ctx.settings.working_day_rule(), &mut bytes)
         .map_err(|e| OutputError::Render(e.to_string()))?;
     Ok(Document {
         bytes,

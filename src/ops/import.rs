@@ -1,8 +1,8 @@
 //! Importing referrals: which reader a set of files takes (one place for the window and the
 //! command line), and the all-or-nothing write of the validated rows.
 
-use crate::csvio::{ImportOptions, ImportReport, ParsedFile, Progress};
-use crate::henvisning;
+use crate::import::henvisning;
+use crate::import::{ImportOptions, ImportReport, ParsedFile, Progress};
 use crate::store::Store;
 use crate::store::referrals::Change;
 use chrono::NaiveDate;
@@ -58,7 +58,7 @@ pub fn read(
                 );
             }
             let parsed =
-                crate::csvio::read_input(file, options, today).map_err(|e| e.to_string())?;
+                crate::import::read_input(file, options, today).map_err(|e| e.to_string())?;
             Ok(Read {
                 parsed,
                 messages: Vec::new(),
@@ -68,7 +68,7 @@ pub fn read(
 }
 
 /// Writes the validated rows in one transaction (all or nothing; see
-/// [`crate::csvio::import_parsed`]). Takes the store itself rather than a [`super::Ctx`]:
+/// [`crate::import::import_parsed`]). Takes the store itself rather than a [`super::Ctx`]:
 /// the window runs it on a connection of its own in a worker thread.
 pub fn write(
     store: &mut Store,
@@ -78,7 +78,7 @@ pub fn write(
     options: &ImportOptions,
     progress: Option<&Progress>,
 ) -> Result<ImportReport, String> {
-    crate::csvio::import_parsed(store, parsed, inputs, options, change, progress)
+    crate::import::import_parsed(store, parsed, inputs, options, change, progress)
         .map_err(|e| e.to_string())
 }
 

@@ -173,12 +173,14 @@ pub fn save_settings(ctx: &mut Ctx<'_>, new: &ClinicSettings) -> Result<(), Stor
         .write(|tx| meetings::save_settings_and_reschedule(tx, new, today, change))
 }
 
-/// Brings the schedule up to the horizon (meetings on the clinic's days); returns how many
-/// were added.
+/// Brings the schedule up to the horizon (meetings on the clinic's days, as stored at the
+/// moment of the write); returns how many were added.
 pub fn ensure_schedule(ctx: &mut Ctx<'_>) -> Result<usize, StoreError> {
-    let (settings, today, change) = (ctx.settings, ctx.today(), ctx.change);
-    ctx.store
-        .write(|tx| meetings::ensure_schedule(tx, settings, today, change))
+    let (today, change) = (ctx.today(), ctx.change);
+    ctx.store.write(|tx| {
+        let s = settings::load(tx)?;
+        meetings::ensure_schedule(tx, &s, today, change)
+    })
 }
 
 /// Sets where backups go (`None`: beside the database).

@@ -20,10 +20,12 @@ pub mod import;
 pub mod letters;
 pub mod meetings;
 pub mod referrals;
+pub mod session;
 
 use crate::domain::settings::ClinicSettings;
 use crate::store::Store;
-use crate::store::referrals::Change;
+pub use crate::store::StoreError;
+pub use crate::store::referrals::Change;
 use chrono::NaiveDate;
 
 /// What every operation is handed: the store, the clinic's settings as loaded, and who acts

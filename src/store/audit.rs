@@ -3,6 +3,22 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::Value;
 
+/// One audit row as the detail pane shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub event: Event,
+    pub details: Value,
+}
+
+impl AuditEntry {
+    /// The action in Norwegian.
+    pub fn action_nb(&self) -> &'static str {
+        self.event.label_nb()
+    }
+}
+
 /// Declares one kind of thing's audit actions: each with its stored code and its Norwegian
 /// label.
 macro_rules! actions {
@@ -226,22 +242,6 @@ impl Event {
         all.extend(OutputAction::ALL.iter().copied().map(Event::Output));
         all.extend(DatabaseAction::ALL.iter().copied().map(Event::Database));
         all
-    }
-}
-
-/// One audit row as the detail pane shows it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AuditEntry {
-    pub at: String,
-    pub actor: String,
-    pub event: Event,
-    pub details: Value,
-}
-
-impl AuditEntry {
-    /// The action in Norwegian.
-    pub fn action_nb(&self) -> &'static str {
-        self.event.label_nb()
     }
 }
 

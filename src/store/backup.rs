@@ -151,7 +151,7 @@ pub fn describe(path: &Path, key: Option<&DbKey>, encrypted_unknown: bool) -> St
     match holds {
         Ok((n, Some(last))) => format!(
             "{taken}. Den har {} henvisninger, den siste mottatt {}.",
-            crate::stats::thousands(n as usize),
+            crate::domain::thousands(n as usize),
             crate::calendar::format_date(last)
         ),
         Ok((n, None)) => format!("{taken}. Den har {n} henvisninger."),
@@ -169,7 +169,13 @@ pub enum Source<'a> {
     Open(&'a Connection, &'a Path),
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    /// The open store's own connection (a file held exclusively on a network share, or the
+    /// closing backup).
+    pub fn of(store: &'a crate::store::Store) -> Self {
+        Source::Open(store.conn(), store.path())
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             Source::File(path) | Source::Open(_, path) => path,

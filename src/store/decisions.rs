@@ -7,22 +7,10 @@ use crate::domain::ReferralId;
 use crate::domain::decision::{Outcome, Previous, Source, Track, is_late, may_record, validate};
 use crate::domain::letter::CareKind;
 use crate::domain::meeting::{MeetingId, MeetingStatus};
+pub use crate::domain::records::{DecisionExtras, DecisionId, StoredDecision};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DecisionId(pub i64);
-
-/// What the decision form produces, besides the outcome itself.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DecisionExtras {
-    pub sources: Vec<Source>,
-    pub note: String,
-    /// Rett: whether the juridisk frist is for the start of utredning or of behandling (the
-    /// letter says which). `None` on decisions made before version 7 and on other outcomes.
-    pub care_kind: Option<CareKind>,
-}
 
 /// A decision to record: on which referral, at which meeting (if any), when, and what.
 #[derive(Clone, Copy, Debug)]
@@ -32,21 +20,6 @@ pub struct NewDecision<'a> {
     pub decided_on: NaiveDate,
     pub outcome: &'a Outcome,
     pub extras: &'a DecisionExtras,
-}
-
-/// A decision as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredDecision {
-    pub id: DecisionId,
-    pub referral: ReferralId,
-    pub meeting: Option<MeetingId>,
-    pub decided_on: NaiveDate,
-    pub outcome: Outcome,
-    pub extras: DecisionExtras,
-    /// Decided after the assessment deadline (fristoverskridelse).
-    pub after_deadline: bool,
-    pub decided_by: String,
-    pub superseded_by: Option<DecisionId>,
 }
 
 const COLUMNS: &str = "id, referral_id, meeting_id, decided_on, outcome, start_of_care_deadline, track, \

@@ -6,6 +6,7 @@ use super::{StoreError, audit, decisions, referrals, referrals::Change, timestam
 use crate::calendar::format_date;
 use crate::domain::decision::{Outcome, Track};
 use crate::domain::meeting::{MeetingId, MeetingStatus};
+pub use crate::domain::records::CareStart;
 use crate::domain::{ReferralId, ReferralStatus};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -20,29 +21,6 @@ pub struct TrackChange {
     pub to: Track,
     pub note: String,
     pub decided_by: String,
-}
-
-/// The booked and actual start of care.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CareStart {
-    pub booked: Option<NaiveDate>,
-    /// The booked oppmøte's time, when known (with `booked`).
-    pub booked_time: Option<chrono::NaiveTime>,
-    /// Only the ISO week of the oppmøte (year, week), when no day is booked yet.
-    pub booked_week: Option<(i32, u32)>,
-    pub started: Option<NaiveDate>,
-}
-
-impl CareStart {
-    /// The oppmøte as a letter states it.
-    pub fn appointment(&self) -> crate::domain::letter::Appointment {
-        use crate::domain::letter::Appointment;
-        match (self.booked, self.booked_week) {
-            (Some(day), _) => Appointment::Day(day, self.booked_time),
-            (None, Some((year, week))) => Appointment::Week { year, week },
-            (None, None) => Appointment::SeparateNotice,
-        }
-    }
 }
 
 /// "2027-W05" as stored.

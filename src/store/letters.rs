@@ -243,7 +243,7 @@ pub fn state_of(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Opt
 /// one audit row; inside the caller's transaction.
 pub fn record_reply(
     tx: &Transaction<'_>,
-    reply: &crate::dialogmelding::Reply,
+    reply: &crate::domain::records::Reply,
     file: &str,
     change: Change<'_>,
 ) -> Result<LetterId, StoreError> {

@@ -4,9 +4,11 @@ use super::audit::{self, MeetingAction};
 use super::{StoreError, referrals::Change, timestamp};
 use crate::domain::ReferralId;
 use crate::domain::meeting::Reason;
+use crate::domain::meeting::{self as rules, MeetingRefusal};
 use crate::domain::meeting::{
     Meeting, MeetingId, MeetingStatus, MemberId, Profession, TeamMember, scheduled_dates,
 };
+pub use crate::domain::records::{HeldSummary, StoredItem};
 use crate::domain::settings::ClinicSettings;
 use chrono::{Days, NaiveDate, NaiveTime};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
@@ -118,7 +120,7 @@ pub fn get(conn: &Connection, id: MeetingId) -> Result<Meeting, StoreError> {
     ))?
     .query_row([id.0], meeting_from_row)
     .optional()?
-    .ok_or_else(|| StoreError::Rule(format!("Fant ikke møtet (id {})", id.0)))
+    .ok_or(MeetingRefusal::NotFound(id).into())
 }
 
 /// The upcoming meeting (planned or in progress) on `date`, if any.
@@ -139,10 +141,7 @@ fn refuse_if_taken(
     if let Some(other) = upcoming_on(tx, date)?
         && Some(other.id) != except
     {
-        return Err(StoreError::Rule(format!(
-            "Det er allerede et møte {}",
-            crate::calendar::format_date_weekday(date)
-        )));
+        return Err(MeetingRefusal::DateTaken(date).into());
     }
     Ok(())
 }
@@ -179,9 +178,7 @@ pub fn move_to(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let old = get(tx, id)?;
-    if !old.status.is_upcoming() {
-        return Err(StoreError::Rule("Bare planlagte møter kan flyttes".into()));
-    }
+    rules::may_move(old.status)?;
     refuse_if_taken(tx, date, Some(id))?;
     let time = time.format("%H:%M").to_string();
     tx.execute(
@@ -202,18 +199,13 @@ pub fn set_cancelled(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let old = get(tx, id)?;
-    let (from, to) = if cancelled {
-        (MeetingStatus::Planlagt, MeetingStatus::Avlyst)
+    let to = if cancelled {
+        MeetingStatus::Avlyst
     } else {
         refuse_if_taken(tx, old.date, Some(id))?;
-        (MeetingStatus::Avlyst, MeetingStatus::Planlagt)
+        MeetingStatus::Planlagt
     };
-    if old.status != from {
-        return Err(StoreError::Rule(format!(
-            "Møtet har status «{}»",
-            old.status.label_nb()
-        )));
-    }
+    rules::may_set_cancelled(old.status, cancelled)?;
     tx.execute(
         "UPDATE meetings SET status = ?2 WHERE id = ?1",
         params![id.0, to.code()],
@@ -406,7 +398,7 @@ pub fn add_member(
 ) -> Result<MemberId, StoreError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(StoreError::Rule("Navn mangler".into()));
+        return Err(MeetingRefusal::NameMissing.into());
     }
     tx.execute(
         "INSERT INTO team_members (name, profession) VALUES (?1, ?2)",
@@ -447,13 +439,6 @@ pub fn set_member_active(
 }
 
 // --- Agendas ---
-
-/// A stored agenda row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoredItem {
-    pub referral: ReferralId,
-    pub reason: Reason,
-}
 
 /// The stored agenda in order, or `None` if the meeting has none stored yet.
 pub fn agenda(conn: &Connection, id: MeetingId) -> rusqlite::Result<Option<Vec<StoredItem>>> {
@@ -550,11 +535,7 @@ pub fn store_agenda(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let meeting = get(tx, id)?;
-    if meeting.status == MeetingStatus::Avsluttet {
-        return Err(StoreError::Rule(
-            "Agendaen til et avsluttet møte kan ikke endres".into(),
-        ));
-    }
+    rules::may_change_agenda(meeting.status)?;
     let old = agenda(tx, id)?.unwrap_or_default();
     // Before the meeting the agenda is numbered in the order given. Once it runs (or has
     // postponed items), numbers are fixed: kept items keep theirs, new ones get the next.
@@ -647,12 +628,7 @@ pub fn start(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let m = get(tx, id)?;
-    if m.status != MeetingStatus::Planlagt {
-        return Err(StoreError::Rule(format!(
-            "Møtet har status «{}»",
-            m.status.label_nb()
-        )));
-    }
+    rules::may_start(m.status)?;
     if agenda(tx, id)?.is_none() {
         store_agenda(tx, id, proposal, MeetingAction::AgendaAccept, change)?;
     }
@@ -698,22 +674,19 @@ pub fn postpone(
     let next = next_after(tx, m.date)?;
     crate::domain::decision::postpone_to(next.as_ref().map(|n| n.date), deadline)
         .map_err(StoreError::Rule)?;
-    let next = next.ok_or_else(|| StoreError::Rule("Ingen senere møter".into()))?;
+    let next = next.ok_or(MeetingRefusal::NoLaterMeeting)?;
     let r = crate::store::referrals::get(tx, referral)?;
     if !r.status.awaits_meeting() {
-        return Err(StoreError::Rule(format!(
-            "«{}» er allerede avgjort ({}). Et vedtak kan ikke utsettes; vil du endre det, \
-             rett vedtaket i skjemaet.",
-            r.fields.patient,
-            r.status.label_nb().to_lowercase()
-        )));
+        return Err(MeetingRefusal::DecidedCannotPostpone {
+            patient: r.fields.patient,
+            status: r.status.label_nb().to_lowercase(),
+        }
+        .into());
     }
     let here = agenda(tx, id)?.unwrap_or_default();
     let moved = here.iter().find(|i| i.referral == referral).copied();
     if moved.is_none() {
-        return Err(StoreError::Rule(
-            "Henvisningen står ikke på dette møtets agenda".into(),
-        ));
+        return Err(MeetingRefusal::NotOnAgenda.into());
     }
     tx.execute(
         "UPDATE agenda_items SET postponed = 1 WHERE meeting_id = ?1 AND referral_id = ?2",
@@ -743,24 +716,17 @@ pub fn take_back_postponement(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let m = get(tx, id)?;
-    if !m.status.is_upcoming() {
-        return Err(StoreError::Rule(format!(
-            "Møtet har status «{}»; gjenåpne det først",
-            m.status.label_nb()
-        )));
-    }
+    rules::may_take_back(m.status)?;
     if !postponed(tx, id)?.contains(&referral) {
-        return Err(StoreError::Rule(
-            "Henvisningen er ikke utsatt fra dette møtet".into(),
-        ));
+        return Err(MeetingRefusal::NotPostponed.into());
     }
     let r = crate::store::referrals::get(tx, referral)?;
     if !r.status.awaits_meeting() {
-        return Err(StoreError::Rule(format!(
-            "«{}» er allerede avgjort ({}) og kan ikke tas tilbake",
-            r.fields.patient,
-            r.status.label_nb().to_lowercase()
-        )));
+        return Err(MeetingRefusal::DecidedCannotTakeBack {
+            patient: r.fields.patient,
+            status: r.status.label_nb().to_lowercase(),
+        }
+        .into());
     }
     remove_from_other_open_agendas(tx, referral, Some(id))?;
     tx.execute(
@@ -782,12 +748,7 @@ pub fn take_back_postponement(
 /// moved.
 pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<usize, StoreError> {
     let m = get(tx, id)?;
-    if !m.status.is_upcoming() {
-        return Err(StoreError::Rule(format!(
-            "Møtet har status «{}»",
-            m.status.label_nb()
-        )));
-    }
+    rules::may_close(m.status)?;
     // Which items are still undecided decides which move on: a referral that cannot be read
     // fails the close (nothing changes) rather than count as decided and be left behind.
     let mut undecided: Vec<StoredItem> = Vec::new();
@@ -804,12 +765,8 @@ pub fn close(tx: &Transaction<'_>, id: MeetingId, change: Change<'_>) -> Result<
         [id.0],
     )?;
     if !undecided.is_empty() {
-        let next = next_after(tx, m.date)?.ok_or_else(|| {
-            StoreError::Rule(format!(
-                "{} henvisninger er ikke avgjort, og det er ikke noe senere møte å flytte dem til",
-                undecided.len()
-            ))
-        })?;
+        let next =
+            next_after(tx, m.date)?.ok_or(MeetingRefusal::UndecidedWithoutNext(undecided.len()))?;
         // A stored next agenda (edited, or holding postponed items) gets them at its end. A
         // live proposal stays live: it takes them first (they are the oldest, by deadline)
         // and still fills up with newer referrals. Storing only the carried items froze it
@@ -897,22 +854,6 @@ pub fn insert_held(
     Ok(MeetingId(id))
 }
 
-/// A held meeting in the statistics: who led it, how many attended, and what its agenda came
-/// to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HeldSummary {
-    pub id: MeetingId,
-    pub date: NaiveDate,
-    pub leader: Option<String>,
-    pub attendees: usize,
-    /// Referrals on its agenda (postponed ones included).
-    pub items: usize,
-    /// Referrals decided at it (a decision or a track chosen after mapping).
-    pub decided: usize,
-    /// Referrals postponed from it to the next meeting.
-    pub postponed: usize,
-}
-
 /// The meetings held (closed, or running) from `from` to `to`, both included, by date.
 pub fn held_between(
     conn: &Connection,
@@ -954,14 +895,7 @@ pub fn reopen(
     change: Change<'_>,
 ) -> Result<(), StoreError> {
     let m = get(tx, id)?;
-    if m.status != MeetingStatus::Avsluttet {
-        return Err(StoreError::Rule(
-            "Bare avsluttede møter kan gjenåpnes".into(),
-        ));
-    }
-    if reason.trim().is_empty() {
-        return Err(StoreError::Rule("Oppgi hvorfor møtet gjenåpnes".into()));
-    }
+    rules::may_reopen(m.status, reason)?;
     tx.execute("UPDATE meetings SET status = 'pagar' WHERE id = ?1", [id.0])?;
     // Its undecided items had moved on when it closed: while it is open again they are on
     // this agenda only (they move on again when it closes).

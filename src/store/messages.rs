@@ -6,46 +6,10 @@ use super::StoreError;
 use super::audit;
 use super::referrals::Change;
 use crate::domain::ReferralId;
-use crate::henvisning::{Referral as Message, SenderAssessment, Version};
-use chrono::NaiveDate;
+use crate::domain::message::{ReferralMessage as Message, SenderAssessment, Version};
+pub use crate::domain::records::{MessageOutcome as Outcome, StoredMessage as Stored};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
-
-/// What Inntak did with a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Changed,
-    Withdrawn,
-    /// A cancellation of a referral already decided: put before the leader, not applied.
-    Warning,
-    /// A change or cancellation whose referral is unknown, kept by the leader's choice.
-    Note,
-}
-
-impl Outcome {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Created => "opprettet",
-            Self::Changed => "endret",
-            Self::Withdrawn => "trukket",
-            Self::Warning => "varsel",
-            Self::Note => "notat",
-        }
-    }
-
-    fn from_code(code: &str) -> Option<Self> {
-        [
-            Self::Created,
-            Self::Changed,
-            Self::Withdrawn,
-            Self::Warning,
-            Self::Note,
-        ]
-        .into_iter()
-        .find(|o| o.code() == code)
-    }
-}
 
 fn version_code(v: Version) -> &'static str {
     match v {
@@ -53,22 +17,6 @@ fn version_code(v: Version) -> &'static str {
         Version::V1_1 => "1.1",
         Version::V2_0 => "2.0",
     }
-}
-
-/// A message as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Stored {
-    pub referral: Option<ReferralId>,
-    pub message_id: String,
-    pub kind: String,
-    pub written_on: Option<NaiveDate>,
-    pub comment: String,
-    pub outcome: Outcome,
-    pub sender_name: String,
-    pub sender_her: String,
-    pub sender_person: String,
-    pub sender_person_her: String,
-    pub imported_at: String,
 }
 
 const COLUMNS: &str = "referral_id, message_id, kind, written_on, comment, outcome, sender_name, \
@@ -328,7 +276,7 @@ impl Plan {
             ),
             Self::Unknown => format!(
                 "{} av en henvisning som ikke finnes i Inntak{}",
-                if m.kind == crate::henvisning::MessageKind::Cancel {
+                if m.kind == crate::domain::message::MessageKind::Cancel {
                     "kansellering"
                 } else {
                     "endring"
@@ -389,7 +337,7 @@ pub fn plan(
     m: &Message,
     fields: Option<&crate::domain::ReferralFields>,
 ) -> Result<Plan, StoreError> {
-    use crate::henvisning::MessageKind;
+    use crate::domain::message::MessageKind;
     if let Some(before) = find(conn, &m.message_id)? {
         return Ok(Plan::AlreadyImported(before.referral));
     }

@@ -5,18 +5,10 @@ use super::{StoreError, audit, referrals::Change, timestamp};
 use crate::domain::ReferralId;
 use crate::domain::meeting::{MemberId, Profession};
 use crate::domain::preparation::{Assessed, Assessment};
+pub use crate::domain::records::Preparation;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
-
-/// What the team prepared for one referral.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Preparation {
-    pub note: String,
-    pub presenter: Option<MemberId>,
-    /// Profession → view, in profession order.
-    pub views: Vec<(Profession, Assessment)>,
-}
 
 /// The referral's preparation (empty when nothing is prepared).
 pub fn get(conn: &Connection, referral: ReferralId) -> rusqlite::Result<Preparation> {

@@ -3,8 +3,8 @@
 
 use super::BackupAction;
 use super::{Action, theme};
-use crate::store::backup::{self, Copied, Source};
-use crate::store::cipher::{self, DbKey, FileKind, Passphrase};
+use crate::ops::backup::{self, Copied, Source};
+use crate::ops::session::cipher::{self, DbKey, FileKind, Passphrase};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
@@ -283,7 +283,7 @@ impl Backups {
             },
             _ => (None, false),
         };
-        let facts = crate::store::backup::describe(&file, copy_key, unknown);
+        let facts = backup::describe(&file, copy_key, unknown);
         self.confirm_restore = Some((file, kind, facts));
     }
 }

@@ -7,7 +7,7 @@ use super::{NavAction, ReferralAction};
 use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::{Referral, ReferralStatus};
 pub use crate::model::detail::DetailView;
-use crate::store::audit::{self, AuditEntry};
+use crate::model::detail::{AuditEntry, audit};
 use chrono::Datelike;
 
 /// Withdrawal needs a reason; the pane asks for it inline.
@@ -171,7 +171,7 @@ pub fn ui(
 /// What came from the referrer's system: the sender's assessment of a forwarded referral, and
 /// the messages (a cancellation after the decision stands out as a warning to act on).
 fn messages_ui(ui: &mut egui::Ui, view: &DetailView) {
-    use crate::store::messages::Outcome;
+    use crate::domain::records::MessageOutcome as Outcome;
     if view.messages.is_empty() && view.assessment.is_none() {
         return;
     }

@@ -3,7 +3,7 @@
 //! `inntak encrypt` / `inntak passphrase`).
 
 use super::{Action, BackupAction, theme};
-use crate::store::cipher::{self, Passphrase};
+use crate::ops::session::cipher::{self, Passphrase};
 use zeroize::Zeroizing;
 
 /// Which form is open.

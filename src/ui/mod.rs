@@ -1,5 +1,6 @@
 //! The window: the app shell, one module per panel or view, and the design tokens.
 
+pub mod action;
 mod app;
 mod backup_view;
 mod date_field;
@@ -18,11 +19,12 @@ mod stats_view;
 pub mod theme;
 pub mod unlock;
 
-pub use app::{
-    Action, AgendaChange, App, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
-    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction, Preload,
+pub use action::{
+    Action, AgendaChange, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
+    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction,
     ReferralAction, Shared, TeamAction, View,
 };
+pub use app::{App, Preload};
 pub(crate) use date_field::{DateContext, date_ui, labelled_date_ui, set_context};
 pub use detail_panel::DetailView;
 pub use followup_view::CareFilter;

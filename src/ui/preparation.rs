@@ -7,7 +7,7 @@ use super::{Action, theme};
 use crate::domain::ReferralId;
 use crate::domain::meeting::{Profession, TeamMember};
 use crate::domain::preparation::Assessment;
-use crate::store::preparations::Preparation;
+use crate::domain::records::Preparation;
 
 /// The professions that give views: those in the active team, or all but "annet" without one.
 fn professions(members: &[TeamMember]) -> Vec<Profession> {

@@ -6,8 +6,8 @@
 //! stays byte-identical. After five wrong tries in a row each further try waits longer.
 
 use super::theme;
-use crate::store::cipher::{self, DbKey, FileKind, Passphrase, Unlock};
-use crate::store::{OpenError, OpenOptions, Store};
+use crate::ops::session::cipher::{self, DbKey, FileKind, Passphrase, Unlock};
+use crate::ops::session::{OpenError, OpenOptions, Store};
 use crate::vault::Vault;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

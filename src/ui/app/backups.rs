@@ -1,9 +1,8 @@
 //! Automatic and manual backups, restore, the audit-chain verdict, and closing the window.
 
 use super::*;
-use crate::store::backup::Source;
-use crate::store::cipher::{self, Unlock};
-use crate::store::{Integrity, Store};
+use crate::ops::backup::Source;
+use crate::ops::session::{Integrity, OpenOptions, Store, Unlock, cipher};
 use crate::ui::backup_view::{Backups, Finished};
 use std::path::PathBuf;
 
@@ -30,7 +29,7 @@ impl App {
     /// through the store's connection at once.
     pub(super) fn start_backup(&mut self, manual: bool) -> bool {
         if self.store.is_exclusive() {
-            let source = Source::Open(self.store.conn(), self.store.path());
+            let source = Source::of(&self.store);
             self.backups.run_on(source, self.store.key(), manual)
         } else {
             self.backups
@@ -89,7 +88,7 @@ impl App {
     pub(super) fn restore_from(
         &mut self,
         from: &std::path::Path,
-        passphrase: Option<crate::store::cipher::Passphrase>,
+        passphrase: Option<crate::ops::session::cipher::Passphrase>,
     ) {
         let path = self.store.path().to_path_buf();
         // The backup opens with the database's key when it was taken under the same
@@ -102,18 +101,16 @@ impl App {
             .unwrap_or_default();
         let older_passphrase = passphrase.is_some();
         known.passphrase = passphrase;
-        let key = match crate::store::backup::backup_key(from, &known) {
+        let key = match crate::ops::backup::backup_key(from, &known) {
             Ok(key) => key,
-            Err(crate::store::backup::BackupKeyError::Unreadable(message)) => {
-                return self.error(message);
-            }
-            Err(crate::store::backup::BackupKeyError::NeedsPassphrase) => {
+            Err(crate::ops::backup::RestoreError::NeedsPassphrase(_)) => {
                 return self.error(format!(
                     "«{}» er kryptert med et annet passord enn databasen (tatt før passordet \
                      ble byttet). Skriv passordet kopien ble tatt med. Ingenting er endret.",
                     from.display()
                 ));
             }
+            Err(e) => return self.error(e.to_string()),
         };
         let live = self
             .store
@@ -127,29 +124,29 @@ impl App {
         let mut old = std::mem::replace(&mut self.store, placeholder);
         let _ = old.checkpoint();
         drop(old);
-        let restored = crate::store::backup::restore(
-            &path,
-            from,
-            chrono::Local::now().naive_local(),
-            key.as_ref(),
-            &live,
-        );
-        // After a failed restore the old file is back, under the old key.
-        let reopen = match (&restored, key) {
-            (Ok(_), Some(key)) => Unlock::key(key),
-            (Ok(_), None) => Unlock::none(),
-            (Err(_), _) => known,
+        let change = crate::ops::Change {
+            actor: &self.actor,
+            at: self.clock.now(),
         };
-        if !self.reopen(&path, crate::store::OpenOptions::CREATE, &reopen) {
-            return;
-        }
+        let restored =
+            crate::ops::backup::restore(&path, from, key, &live, OpenOptions::CREATE, change);
         match restored {
-            Ok(r) => {
+            Ok(done) => {
+                let mut store = done.store;
+                store.lock_for_window();
+                self.store = store;
                 // Another database: the import's "only the new ones" and any search belong to
                 // the one replaced.
                 self.set_queue_filter(crate::queue::QueueFilter::default());
-                self.log_output(&r.log(from), &path, "Databasen er gjenopprettet");
-                let kept = r
+                if let Some(e) = done.unlogged
+                    && self.store.read_only().is_none()
+                {
+                    self.error(format!(
+                        "Databasen er gjenopprettet, men kunne ikke føres i endringsloggen: {e}"
+                    ));
+                }
+                let kept = done
+                    .restored
                     .kept
                     .map(|k| format!(" Den gamle databasen er tatt vare på som {}.", k.display()))
                     .unwrap_or_default();
@@ -162,10 +159,21 @@ impl App {
                 self.info(format!(
                     "Gjenopprettet fra {} ({} henvisninger).{kept}{passphrase}",
                     from.display(),
-                    r.copied.referrals()
+                    done.restored.copied.referrals()
                 ));
             }
-            Err(e) => self.error(e),
+            Err(crate::ops::backup::RestoreError::Reopen(e)) => {
+                self.store.refuse_writes(e.clone());
+                self.error(e);
+                return;
+            }
+            Err(e) => {
+                // After a failed restore the old file is back, under the old key.
+                if !self.reopen(&path, OpenOptions::CREATE, &known) {
+                    return;
+                }
+                self.error(e.to_string());
+            }
         }
         self.selected = None;
         self.detail = None;
@@ -180,8 +188,8 @@ impl App {
     /// and opens the result (or the unchanged file after a failure).
     pub(super) fn reencrypt(
         &mut self,
-        current: Option<crate::store::cipher::Passphrase>,
-        new: &crate::store::cipher::Passphrase,
+        current: Option<crate::ops::session::cipher::Passphrase>,
+        new: &crate::ops::session::cipher::Passphrase,
         remember: bool,
     ) {
         use crate::encryption::{self, Purpose};
@@ -207,7 +215,7 @@ impl App {
         let mut old = std::mem::replace(&mut self.store, placeholder);
         let _ = old.checkpoint();
         drop(old);
-        let change = crate::store::referrals::Change {
+        let change = crate::ops::Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
@@ -216,7 +224,7 @@ impl App {
             Ok(done) => Unlock::key(done.key.clone()),
             Err(_) => unlock,
         };
-        if !self.reopen(&path, crate::store::OpenOptions::EXISTING, &reopen) {
+        if !self.reopen(&path, OpenOptions::EXISTING, &reopen) {
             return;
         }
         match result {
@@ -247,15 +255,9 @@ impl App {
     /// Opens the database at `path` again after it was replaced (restore, encryption) and
     /// takes the window lock; on failure the placeholder refuses writes and the status bar
     /// says why (`false`).
-    fn reopen(
-        &mut self,
-        path: &std::path::Path,
-        options: crate::store::OpenOptions,
-        unlock: &Unlock,
-    ) -> bool {
-        match Store::open_keyed(path, options, unlock) {
-            Ok(mut store) => {
-                store.lock_for_window();
+    fn reopen(&mut self, path: &std::path::Path, options: OpenOptions, unlock: &Unlock) -> bool {
+        match crate::ops::session::reopen_for_window(path, options, unlock) {
+            Ok(store) => {
                 self.store = store;
                 true
             }
@@ -279,7 +281,7 @@ impl App {
             eprintln!("Inntak: kunne ikke skrive loggen inn i databasefilen ved lukking: {e}");
         }
         if self.backups.auto {
-            let source = Source::Open(self.store.conn(), self.store.path());
+            let source = Source::of(&self.store);
             match self.backups.backup_now_blocking(source, self.store.key()) {
                 Ok(copied) => {
                     self.log_backup(&copied);

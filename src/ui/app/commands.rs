@@ -5,8 +5,7 @@ use crate::calendar::format_date_weekday;
 use crate::demo;
 use crate::domain::{Field, FieldError, ReferralFields, ReferralId};
 use crate::ops;
-use crate::store::StoreError;
-use crate::store::referrals;
+use crate::ops::StoreError;
 use crate::ui::detail_panel::WithdrawState;
 use crate::ui::referral_form::ReferralForm;
 
@@ -41,7 +40,7 @@ impl App {
             NavAction::NewReferral => {
                 self.form = Some(ReferralForm::new_referral(self.clock.today()));
             }
-            NavAction::EditReferral(id) => match referrals::get(self.store.conn(), id) {
+            NavAction::EditReferral(id) => match crate::model::referral(&self.store, id) {
                 Ok(r) => self.form = Some(ReferralForm::edit(&r)),
                 Err(e) => self.error(e.to_string()),
             },
@@ -198,7 +197,7 @@ impl App {
                     self.load_follow_ups();
                 }
                 match crate::ops::documents::breaches(&self.follow_ups, self.clock.today()) {
-                    Ok(doc) => self.export_csv(&doc.file_name, &doc.bytes, doc.rows, doc.log),
+                    Ok(doc) => self.export_csv(doc),
                     Err(e) => self.error(e.to_string()),
                 }
             }
@@ -207,7 +206,7 @@ impl App {
                     return self.error("Ingen statistikk å eksportere");
                 };
                 match crate::ops::documents::stats(report, true) {
-                    Ok(doc) => self.export_csv(&doc.file_name, &doc.bytes, doc.rows, doc.log),
+                    Ok(doc) => self.export_csv(doc),
                     Err(e) => self.error(e.to_string()),
                 }
             }

@@ -5,7 +5,7 @@
 use super::*;
 use crate::calendar::weekday_name_nb;
 use crate::demo;
-use crate::store::Integrity;
+use crate::ops::session::Integrity;
 use crate::ui::detail_panel::{self};
 use crate::ui::theme;
 use chrono::Datelike;
@@ -157,18 +157,17 @@ impl App {
                             .map(|v| v.meeting.date)
                             .filter(|d| *d > view.meeting.date)
                             .min();
-                        self.meeting_mode.ui(
-                            ui,
+                        let cx = crate::ui::meeting_mode::ModeContext {
                             view,
                             next_meeting,
-                            &self.queue,
-                            &self.follow_ups,
-                            &self.planning.members,
-                            &reasons,
+                            queue: &self.queue,
+                            follow_ups: &self.follow_ups,
+                            members: &self.planning.members,
+                            avslag_reasons: &reasons,
                             rule,
                             today,
-                            &mut actions,
-                        );
+                        };
+                        self.meeting_mode.ui(ui, &cx, &mut actions);
                     }
                     None => {
                         egui::CentralPanel::default().show(ui, |ui| {
@@ -419,14 +418,8 @@ impl App {
         ui.horizontal(|ui| {
             ui.heading("Inntak");
             ui.separator();
-            for (view, label) in [
-                (View::Queue, "Henvisninger"),
-                (View::Meetings, "Møter"),
-                (View::FollowUp, "Oppfølging"),
-                (View::Statistics, "Statistikk"),
-                (View::Settings, "Innstillinger"),
-            ] {
-                let response = ui.selectable_label(self.view == view, label);
+            for view in View::TABS {
+                let response = ui.selectable_label(self.view == view, view.label_nb());
                 self.nav_ids.push(response.id);
                 if response.clicked() {
                     actions.push(Action::Nav(NavAction::Show(view)));

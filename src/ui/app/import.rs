@@ -2,9 +2,9 @@
 //! thread (one transaction, cancellable); the window keeps drawing and reading meanwhile.
 
 use super::*;
-use crate::csvio::{ImportOptions, Progress};
-use crate::store::OpenOptions;
-use crate::store::cipher::Unlock;
+use crate::import::{ImportOptions, Progress};
+use crate::ops::session::OpenOptions;
+use crate::ops::session::cipher::Unlock;
 use crate::ui::import_view::{ImportDialog, ImportOrigin, ImportSummary, RunningImport};
 use std::sync::Arc;
 
@@ -88,7 +88,7 @@ impl App {
                 actor: &self.actor,
                 at: self.clock.now(),
             };
-            let result = crate::csvio::import_parsed(
+            let result = crate::import::import_parsed(
                 &mut self.store,
                 &job.parsed,
                 &job.inputs,
@@ -116,7 +116,7 @@ impl App {
                     .map_err(|e| format!("Kunne ikke åpne databasen for importen: {e}"))
                     .and_then(|mut store| {
                         let change = Change { actor: &actor, at };
-                        let report = crate::csvio::import_parsed(
+                        let report = crate::import::import_parsed(
                             &mut store,
                             &job.parsed,
                             &job.inputs,
@@ -132,9 +132,7 @@ impl App {
                         // The new queue, built here rather than on the window's thread (at
                         // 100,000 referrals that would hold the window for most of a second).
                         // If it cannot be read here, the window reads it as after any write.
-                        queue = settings::load(store.conn()).ok().and_then(|s| {
-                            crate::model::queue(&store, s.working_day_rule(), today).ok()
-                        });
+                        queue = crate::model::queue_with_settings(&store, today).ok();
                         Ok(report)
                     });
                 let asks = result

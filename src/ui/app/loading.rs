@@ -10,16 +10,7 @@ impl App {
         if self.store.read_only().is_some() {
             return; // the status bar says why nothing can be written
         }
-        let today = self.clock.today();
-        let change = Change {
-            actor: &self.actor,
-            at: self.clock.now(),
-        };
-        let result = self.store.write(|tx| {
-            let s = settings::load(tx)?;
-            meetings::ensure_schedule(tx, &s, today, change)
-        });
-        match result {
+        match crate::ops::meetings::ensure_schedule(&mut self.ctx()) {
             Ok(0) => {}
             Ok(_) => self.mark_stale(Stale::MEETINGS),
             Err(e) => self.error(format!("Kunne ikke legge opp møteplanen: {e}")),
@@ -45,8 +36,8 @@ impl App {
         }
         let today = self.clock.today();
         if stale.settings {
-            match settings::load(self.store.conn()) {
-                Ok(s) => {
+            match crate::model::settings(&self.store) {
+                Ok((s, backup_dir)) => {
                     self.closures = std::sync::Arc::new(
                         s.closure_days
                             .iter()
@@ -54,12 +45,10 @@ impl App {
                             .collect(),
                     );
                     self.settings = s;
+                    self.backups
+                        .set_dir(self.store.path(), backup_dir.as_deref());
                 }
-                Err(e) => self.error(format!("Kunne ikke lese innstillingene: {e}")),
-            }
-            match settings::get(self.store.conn(), settings::KEY_BACKUP_DIR) {
-                Ok(dir) => self.backups.set_dir(self.store.path(), dir.as_deref()),
-                Err(e) => self.error(format!("Kunne ikke lese mappen for sikkerhetskopier: {e}")),
+                Err(e) => self.error(e),
             }
         }
         if stale.referrals {

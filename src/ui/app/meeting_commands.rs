@@ -6,8 +6,8 @@ use crate::calendar::format_date_weekday;
 use crate::domain::ReferralId;
 use crate::domain::decision::Outcome;
 use crate::domain::meeting::MeetingId;
+use crate::domain::records::DecisionExtras;
 use crate::ops;
-use crate::store::decisions::DecisionExtras;
 
 impl App {
     /// Meeting writes.

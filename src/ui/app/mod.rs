@@ -1,7 +1,6 @@
 //! The app shell: owns the store and the view models, draws the panels, and applies the
 //! actions they emit — one transaction per action, after drawing.
 
-mod actions;
 mod backups;
 mod commands;
 mod frame;
@@ -12,6 +11,11 @@ mod output;
 mod state;
 mod status_bar;
 
+use super::action::{
+    Action, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob, ImportOutcome,
+    LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction, ReferralAction, TeamAction,
+    View,
+};
 use super::backup_view::Backups;
 use super::detail_panel::{DetailView, WithdrawState};
 use super::followup_view::FollowUpView;
@@ -25,34 +29,15 @@ use crate::clock::Clock;
 use crate::domain::ReferralId;
 use crate::domain::settings::ClinicSettings;
 use crate::followup::FollowUps;
+use crate::ops::Change;
+use crate::ops::documents::Document;
+use crate::ops::session::{Integrity, Store};
 use crate::planning::Planning;
 use crate::queue::QueueModel;
-use crate::store::audit::OutputLog;
-use crate::store::meetings::{self};
-use crate::store::referrals::{self, Change};
-use crate::store::{Integrity, Store, settings};
-pub use actions::{
-    Action, AgendaChange, BackupAction, ClinicAction, FollowUpAction, ImportAction, ImportJob,
-    ImportOutcome, LetterTarget, MeetingAction, NavAction, OutputAction, PlanAction,
-    ReferralAction, Shared, TeamAction,
-};
 use chrono::NaiveDate;
 use state::{ChainCheck, Generations, Stale};
 pub use state::{Loads, Preload};
 use std::path::PathBuf;
-
-/// The app's top-level views.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Queue,
-    Meetings,
-    /// Running a meeting: one agenda item at a time.
-    MeetingMode,
-    /// Follow-ups: kartlegging, start of care, fristbrudd.
-    FollowUp,
-    Statistics,
-    Settings,
-}
 
 /// A one-line message in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +76,7 @@ pub struct App {
     last_pdf: Option<PathBuf>,
     last_export: Option<PathBuf>,
     /// A rendered PDF whose save dialog returned nothing (cancelled or unavailable).
-    unsaved_pdf: Option<(String, Vec<u8>, OutputLog)>,
+    unsaved_pdf: Option<Document>,
     /// The meeting's letters, shown before they are printed (what is missing, mark sent).
     letters_prompt: Option<LettersPrompt>,
     /// The letters as they will print (rasterised pages of one letter at a time).
@@ -229,11 +214,7 @@ impl App {
     }
 
     fn with_queue(store: Store, clock: Clock, actor: String, queue: Option<QueueModel>) -> Self {
-        let demo_offer = settings::get(store.conn(), settings::KEY_DEMO_OFFERED)
-            .ok()
-            .flatten()
-            .is_none()
-            && referrals::count(store.conn()).unwrap_or(0) == 0;
+        let demo_offer = crate::ops::session::offers_demo(&store);
         let mut app = Self {
             store,
             clock,
@@ -298,7 +279,7 @@ impl App {
         app
     }
 
-    /// Says what was found beside the database at start (see [`crate::store::replace::tidy`]):
+    /// Says what was found beside the database at start (the tidy at opening):
     /// the status bar's first message.
     pub fn tell_at_start(&mut self, notices: &[String]) {
         if !notices.is_empty() {
@@ -407,7 +388,7 @@ impl App {
         crate::ops::Ctx {
             store: &mut self.store,
             settings: &self.settings,
-            change: crate::store::referrals::Change {
+            change: crate::ops::Change {
                 actor: &self.actor,
                 at: self.clock.now(),
             },

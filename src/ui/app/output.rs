@@ -2,16 +2,16 @@
 
 use super::*;
 use crate::domain::meeting::MeetingId;
+use crate::ops::documents::Document;
 use crate::ops::{documents, letters};
 use crate::planning::PrintOptions;
-use crate::store::audit::OutputLog;
-use crate::store::referrals::Change;
 use std::path::PathBuf;
 
 impl App {
     /// Writes a CSV file (save dialog, or `export_dir`, or the documents folder when no dialog
     /// can open) and says how many rows it holds.
-    pub(super) fn export_csv(&mut self, name: &str, bytes: &[u8], rows: usize, log: OutputLog) {
+    pub(super) fn export_csv(&mut self, doc: Document) {
+        let (name, rows) = (doc.file_name.as_str(), doc.rows);
         let path = match &self.export_dir {
             Some(dir) => dir.join(name),
             None => match rfd::FileDialog::new()
@@ -26,7 +26,7 @@ impl App {
                 },
             },
         };
-        match self.write_output(&path, bytes, log) {
+        match self.write_output(&path, &doc) {
             Ok(()) => {
                 self.last_export = Some(path.clone());
                 self.info(format!("{rows} rader eksportert til {}", path.display()));
@@ -60,10 +60,10 @@ impl App {
         let Some(path) = self.pdf_destination(&doc.file_name) else {
             // Cancelled, or no dialog could open (no desktop portal): keep the PDF and offer
             // the documents folder instead, so printing never silently fails.
-            self.unsaved_pdf = Some((doc.file_name, doc.bytes, doc.log));
+            self.unsaved_pdf = Some(doc);
             return;
         };
-        self.save_pdf(path, &doc.bytes, doc.log);
+        self.save_pdf(path, &doc);
     }
 
     /// Where a PDF goes: `export_dir` (tests), else the save dialog; `None` when the dialog
@@ -82,7 +82,7 @@ impl App {
     fn plan_letters(
         &self,
         target: &LetterTarget,
-    ) -> Result<Vec<crate::letters::PlannedLetter>, crate::store::StoreError> {
+    ) -> Result<Vec<crate::letters::PlannedLetter>, crate::ops::StoreError> {
         let selection = crate::letters::Selection::default();
         letters::plan(
             &self.store,
@@ -275,8 +275,8 @@ impl App {
 
     /// Writes the PDF (atomically) and opens it in the system viewer, unless `export_dir`
     /// is set (tests).
-    pub(super) fn save_pdf(&mut self, path: PathBuf, bytes: &[u8], log: OutputLog) {
-        if let Err(e) = self.write_output(&path, bytes, log) {
+    pub(super) fn save_pdf(&mut self, path: PathBuf, doc: &Document) {
+        if let Err(e) = self.write_output(&path, doc) {
             return self.error(e);
         }
         self.last_pdf = Some(path.clone());
@@ -298,33 +298,21 @@ impl App {
     pub(super) fn write_output(
         &mut self,
         path: &std::path::Path,
-        bytes: &[u8],
-        log: OutputLog,
+        doc: &Document,
     ) -> Result<(), String> {
         documents::ensure_folder(path).map_err(|e| e.to_string())?;
-        let doc = documents::Document {
-            bytes: bytes.to_vec(),
-            log,
-            file_name: String::new(),
-            rows: 0,
-        };
-        documents::save(&mut self.ctx(), &doc, documents::Destination::File(path))
+        documents::save(&mut self.ctx(), doc, documents::Destination::File(path))
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
-    /// Logs an output made by other means (a backup, a restore); says so if it cannot.
-    pub(super) fn log_output(
-        &mut self,
-        log: &OutputLog,
-        destination: &std::path::Path,
-        what: &str,
-    ) {
-        let change = Change {
+    /// Logs a backup or restore made by other means; says so if it cannot.
+    pub(super) fn log_output(&mut self, made: crate::ops::backup::Made<'_>, what: &str) {
+        let change = crate::ops::Change {
             actor: &self.actor,
             at: self.clock.now(),
         };
-        if let Err(e) = crate::ops::backup::log_made(&mut self.store, change, log, destination) {
+        if let Err(e) = crate::ops::backup::log_made_by(&mut self.store, change, made) {
             // A read-only window logs nothing, and says nothing of it.
             if self.store.read_only().is_none() {
                 self.error(format!(
@@ -335,8 +323,10 @@ impl App {
     }
 
     /// Logs a finished backup (taken on its own thread, or at closing).
-    pub(super) fn log_backup(&mut self, copied: &crate::store::backup::Copied) {
-        let log = crate::ops::backup::backup_log(copied);
-        self.log_output(&log, &copied.path, "Sikkerhetskopien er tatt");
+    pub(super) fn log_backup(&mut self, copied: &crate::ops::backup::Copied) {
+        self.log_output(
+            crate::ops::backup::Made::Backup(copied),
+            "Sikkerhetskopien er tatt",
+        );
     }
 }

@@ -2,7 +2,6 @@
 //! which parts a write made stale, and the audit-chain walk.
 
 use crate::queue::QueueModel;
-use crate::store::audit;
 use chrono::NaiveDate;
 
 /// The queue read on a thread of its own while the window is being created.
@@ -13,7 +12,7 @@ impl Preload {
     /// and building the queue for `today`.
     pub fn start(
         path: &std::path::Path,
-        key: Option<&crate::store::cipher::DbKey>,
+        key: Option<&crate::ops::session::cipher::DbKey>,
         today: NaiveDate,
     ) -> Self {
         let path = path.to_path_buf();
@@ -85,7 +84,7 @@ impl Stale {
 pub(super) enum ChainCheck {
     /// Waits for the integrity check.
     NotStarted,
-    Running(std::sync::mpsc::Receiver<Result<usize, audit::ChainError>>),
+    Running(std::sync::mpsc::Receiver<Result<usize, crate::ops::backup::ChainError>>),
     /// `Some` when the chain is broken: a red line in the status bar (the file stays usable).
     Done(Option<String>),
 }

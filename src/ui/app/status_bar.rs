@@ -152,9 +152,9 @@ impl App {
                 );
                 if let Some(dir) = &folder
                     && ui.button(format!("Lagre i {}", dir.display())).clicked()
-                    && let Some((name, bytes, log)) = self.unsaved_pdf.take()
+                    && let Some(doc) = self.unsaved_pdf.take()
                 {
-                    self.save_pdf(dir.join(name), &bytes, log);
+                    self.save_pdf(dir.join(&doc.file_name), &doc);
                 }
                 if ui.button("Forkast").clicked() {
                     self.unsaved_pdf = None;

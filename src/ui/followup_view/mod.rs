@@ -8,8 +8,8 @@ use crate::calendar::{format_date, format_date_weekday};
 use crate::domain::ReferralId;
 use crate::domain::ReferralStatus;
 use crate::domain::decision::{BreachStatus, TeamMode, Track};
+use crate::domain::records::CareStart;
 use crate::followup::{CareRow, FollowUps, days_left_text, start_text};
-use crate::store::followups::CareStart;
 use chrono::{Datelike, NaiveDate};
 use egui_extras::{Column, TableBuilder};
 

@@ -8,9 +8,9 @@
 use super::theme;
 use super::{Action, ImportAction, ImportJob, Shared};
 use crate::calendar::{format_date, parse_date};
-use crate::csvio::{self, FileError, LineError, ParsedFile, Progress, SourceTable};
 use crate::domain::{Field, ReferrerKind};
-use crate::henvisning;
+use crate::import::henvisning;
+use crate::import::{self, FileError, LineError, ParsedFile, Progress, SourceTable};
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,8 +57,8 @@ pub struct MessagePlan {
 }
 
 impl MessagePlan {
-    pub fn of(plan: &crate::store::messages::Plan, m: &henvisning::Referral) -> Self {
-        use crate::store::messages::Plan;
+    pub fn of(plan: &crate::ops::import::Plan, m: &henvisning::Referral) -> Self {
+        use crate::ops::import::Plan;
         let level = match plan {
             Plan::Unknown => PlanLevel::Unknown,
             Plan::Change {
@@ -114,7 +114,7 @@ pub struct ImportSummary {
     /// The invalid rows left out: the line (a file's number for Henvisning files) and why.
     pub invalid_rows: Vec<(u64, String)>,
     /// Possible duplicates, and whether each was imported or left out.
-    pub duplicates: Vec<csvio::PossibleDuplicate>,
+    pub duplicates: Vec<import::PossibleDuplicate>,
     pub undated: usize,
     /// The spreadsheet sheet read (named in the summary).
     pub sheet: Option<String>,
@@ -150,7 +150,7 @@ enum Stage {
 /// The rows back from an import that stopped at possible duplicates, with the choices.
 pub struct DuplicateChoice {
     job: ImportJob,
-    found: Vec<csvio::PossibleDuplicate>,
+    found: Vec<import::PossibleDuplicate>,
     import_anyway: std::collections::BTreeSet<u64>,
 }
 
@@ -226,10 +226,10 @@ impl ImportDialog {
     }
 
     fn read_paste(&mut self) {
-        match csvio::pasted_table(&self.paste, self.has_header) {
+        match import::pasted_table(&self.paste, self.has_header) {
             Ok(table) => {
                 let mapping = if self.has_header {
-                    csvio::guess_mapping(&table.header)
+                    import::guess_mapping(&table.header)
                 } else {
                     vec![None; table.header.len()]
                 };
@@ -324,7 +324,7 @@ impl ImportDialog {
     }
 
     /// The import stopped at possible duplicates (nothing written): ask about them.
-    pub fn ask_about_duplicates(&mut self, job: ImportJob, found: Vec<csvio::PossibleDuplicate>) {
+    pub fn ask_about_duplicates(&mut self, job: ImportJob, found: Vec<import::PossibleDuplicate>) {
         self.stage = Stage::Duplicates(Box::new(DuplicateChoice {
             job,
             found,
@@ -653,7 +653,7 @@ impl ImportDialog {
                         parsed,
                         inputs,
                         remember,
-                        duplicates: csvio::Duplicates::Ask,
+                        duplicates: import::Duplicates::Ask,
                         messages,
                         confirm_changes: false,
                         keep_unknown_as_notes: self.keep_unknown,
@@ -705,7 +705,7 @@ impl ImportDialog {
                     let text = match &files {
                         Some(names) => d.text().replacen(
                             &format!("linje {}", d.line),
-                            crate::henvisning::file_of_line(names, d.line),
+                            crate::import::henvisning::file_of_line(names, d.line),
                             1,
                         ),
                         None => d.text(),
@@ -739,7 +739,7 @@ impl ImportDialog {
                     import_anyway,
                     ..
                 } = *choice;
-                job.duplicates = csvio::Duplicates::ImportLines(import_anyway);
+                job.duplicates = import::Duplicates::ImportLines(import_anyway);
                 job.remember = None;
                 actions.push(Action::Import(ImportAction::Start(Shared::new(job))));
                 return;

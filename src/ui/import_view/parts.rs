@@ -12,7 +12,7 @@ pub(super) fn mapping_ui(
     skipped: &mut [bool],
 ) -> bool {
     let mut changed = false;
-    let fields = csvio::importable_fields();
+    let fields = import::importable_fields();
     ui.label("Velg vår kolonne for hver av deres (gjettet fra overskriften):");
     egui::ScrollArea::horizontal()
         .id_salt("import_preview")
@@ -298,7 +298,7 @@ pub(super) fn done_ui(
             let skipped: Vec<_> = s
                 .duplicates
                 .iter()
-                .filter(|d| d.handled == csvio::DuplicateHandling::Skipped)
+                .filter(|d| d.handled == import::DuplicateHandling::Skipped)
                 .collect();
             let anyway = s.duplicates.len() - skipped.len();
             if !skipped.is_empty() {

@@ -23,7 +23,7 @@ pub(super) fn load(
         && let Some(saved) = remembered.get(&crate::ui::prefs::mapping_key(&table.header))
         && saved.len() == mapping.len()
     {
-        let fields = csvio::importable_fields();
+        let fields = import::importable_fields();
         *mapping = saved
             .iter()
             .map(|code| fields.iter().copied().find(|f| f.csv_column() == code))
@@ -38,8 +38,8 @@ pub(super) fn load(
 
 pub(super) fn validated(source: &Source, today: NaiveDate) -> Result<ParsedFile, String> {
     match source {
-        Source::Table { table, mapping, .. } => csvio::columns_of(&table.header, mapping)
-            .map(|columns| csvio::validate_table(table.clone(), &columns, today))
+        Source::Table { table, mapping, .. } => import::columns_of(&table.header, mapping)
+            .map(|columns| import::validate_table(table.clone(), &columns, today))
             .map_err(|e| e.to_string()),
         Source::Xml(rows) => xml_parsed(rows, today).map_err(|e| e.to_string()),
     }
@@ -49,9 +49,9 @@ pub(super) fn validated(source: &Source, today: NaiveDate) -> Result<ParsedFile,
 /// columns.
 pub(super) fn looks_like_header(text: &str) -> bool {
     let first = text.lines().next().unwrap_or("");
-    let delimiter = csvio::detect_delimiter(first) as char;
+    let delimiter = import::detect_delimiter(first) as char;
     let cells: Vec<String> = first.split(delimiter).map(str::to_string).collect();
-    csvio::guess_mapping(&cells).iter().any(Option::is_some)
+    import::guess_mapping(&cells).iter().any(Option::is_some)
 }
 
 /// Reads files into a source: Henvisning XML (all of them), else one CSV or spreadsheet.
@@ -87,8 +87,8 @@ pub(super) fn read_files(
         );
     };
     // The source's own header, whatever its names: the user maps the columns.
-    let table = csvio::read_table(file, sheet, |_| Ok(())).map_err(|e| e.to_string())?;
-    let mapping = csvio::guess_mapping(&table.header);
+    let table = import::read_table(file, sheet, |_| Ok(())).map_err(|e| e.to_string())?;
+    let mapping = import::guess_mapping(&table.header);
     let skipped = empty_columns(&table);
     Ok(Source::Table {
         table,
@@ -126,7 +126,7 @@ pub(super) fn unchosen_columns(
         })
         .map(|i| {
             let name = table.header[i].trim();
-            let letter = csvio::column_letters(i);
+            let letter = import::column_letters(i);
             if name.is_empty() {
                 letter.to_string()
             } else {
@@ -156,5 +156,5 @@ pub(super) fn xml_parsed(rows: &[XmlRow], today: NaiveDate) -> Result<ParsedFile
             }),
         }
     });
-    csvio::validate_lines(henvisning::header(), lines, today)
+    import::validate_lines(henvisning::header(), lines, today)
 }

@@ -218,7 +218,7 @@ pub(super) fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action
         }
         Ok(outcome) => {
             form.error = None;
-            let extras = crate::store::decisions::DecisionExtras {
+            let extras = crate::domain::records::DecisionExtras {
                 sources: form.sources.clone(),
                 note: form.note.clone(),
                 care_kind: matches!(outcome, Outcome::Rett { .. }).then_some(form.care_kind),

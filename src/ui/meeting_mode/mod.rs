@@ -10,11 +10,11 @@ use crate::domain::decision::{
     Clinician, Outcome, Source, TeamMode, Track, propose_start_of_care_deadline,
 };
 use crate::domain::meeting::MeetingId;
+use crate::domain::records::StoredDecision;
 use crate::domain::{ReferralId, ReferralStatus};
 use crate::followup::FollowUps;
 use crate::planning::MeetingView;
 use crate::queue::QueueModel;
-use crate::store::decisions::StoredDecision;
 use crate::ui::{Action, PlanAction, labelled_date_ui, theme};
 use crate::ui::{FollowUpAction, MeetingAction, NavAction};
 use chrono::NaiveDate;
@@ -130,36 +130,78 @@ impl MeetingMode {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        view: &MeetingView,
-        next_meeting: Option<NaiveDate>,
-        queue: &QueueModel,
-        follow_ups: &FollowUps,
-        members: &[crate::domain::meeting::TeamMember],
-        avslag_reasons: &[String],
-        rule: WorkingDayRule,
-        today: NaiveDate,
-        actions: &mut Vec<Action>,
-    ) {
+    /// The meeting, one item at a time: the agenda on the left, the item and its decision
+    /// form in the middle, the preparation beside it (or folded under it when narrow).
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &ModeContext<'_>, actions: &mut Vec<Action>) {
         // Before any widget of the view: Enter saves, whatever button has the focus.
         self.enter = !ui.ctx().text_edit_focused()
             && !self.confirm_close
             && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
+        let view = cx.view;
+        let items = &view.plan.items;
+        self.agenda_panel_ui(ui, cx, actions);
+        if self.confirm_close {
+            let undecided = items
+                .iter()
+                .filter(|(id, _)| !decided_here(view, *id))
+                .count();
+            self.close_confirmation_ui(
+                ui.ctx(),
+                &view.meeting,
+                undecided,
+                cx.next_meeting,
+                actions,
+            );
+        }
+        if items.is_empty() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.label(
+                    "Ingen henvisninger igjen på agendaen. Avslutt møtet i listen til venstre.",
+                );
+            });
+            return;
+        }
+        self.select_item(cx);
+        let (id, reason) = items[self.index];
+        let Some(row) = cx.queue.row(id) else { return };
+        self.open_form(cx, id, reason, row);
+        self.keys(
+            ui,
+            view.meeting.id,
+            id,
+            row.deadline,
+            cx.avslag_reasons,
+            actions,
+        );
+        if let Some(form) = &mut self.form
+            && form.suggest_advice(&self.advice)
+        {
+            ui.ctx().request_repaint();
+        }
+        self.item_ui(ui, cx, id, row, actions);
+        self.text_had_focus = ui.ctx().egui_wants_keyboard_input();
+    }
+
+    /// The agenda down the left: each item with where it stands, the postponed ones (with
+    /// "Angre"), and closing, letters and the way back.
+    fn agenda_panel_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ModeContext<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let (view, queue) = (cx.view, cx.queue);
         let items = &view.plan.items;
         let m = &view.meeting;
-        let decided_here = |id: ReferralId| {
-            view.decided.iter().any(|d| d.referral == id)
-                || view.track_changed.iter().any(|(r, _)| *r == id)
-        };
         egui::Panel::left("mode_agenda")
             .resizable(true)
             .default_size(260.0)
             .show(ui, |ui| {
                 ui.heading(format!("Møte {}", format_date_weekday(m.date)));
-                let done = items.iter().filter(|(id, _)| decided_here(*id)).count();
+                let done = items
+                    .iter()
+                    .filter(|(id, _)| decided_here(view, *id))
+                    .count();
                 ui.label(format!(
                     "{done} av {} besluttet · {} utsatt",
                     items.len(),
@@ -172,43 +214,7 @@ impl MeetingMode {
                     .show(ui, |ui| {
                         for (i, (id, _)) in items.iter().enumerate() {
                             let Some(r) = queue.row(*id) else { continue };
-                            let state = if decided_here(*id) {
-                                // Decided: whether the patient has been told yet.
-                                let informed = if r.not_informed.is_some() {
-                                    ", ikke informert"
-                                } else {
-                                    ""
-                                };
-                                // What was decided, with the track where there is one.
-                                let track = view
-                                    .track_changed
-                                    .iter()
-                                    .find(|(x, _)| x == id)
-                                    .map(|(_, t)| *t)
-                                    .or_else(|| {
-                                        view.decided
-                                            .iter()
-                                            .find(|d| d.referral == *id)
-                                            .and_then(|d| d.outcome.track())
-                                    });
-                                match track {
-                                    Some(t) => format!(
-                                        "besluttet: {} – {}{informed}",
-                                        r.status.label_nb().to_lowercase(),
-                                        t.label_nb()
-                                    ),
-                                    None => format!(
-                                        "besluttet: {}{informed}",
-                                        r.status.label_nb().to_lowercase()
-                                    ),
-                                }
-                            } else if self.drafts.contains_key(id) {
-                                "påbegynt, ikke lagret".to_string()
-                            } else if r.status.awaits_meeting() {
-                                "ikke behandlet".to_string()
-                            } else {
-                                r.status.label_nb().to_lowercase()
-                            };
+                            let state = self.item_state(view, *id, r);
                             let text =
                                 format!("{}. {} – {state}", view.number(*id, i), r.patient());
                             if ui.selectable_label(i == self.index, text).clicked()
@@ -218,33 +224,7 @@ impl MeetingMode {
                                 self.leave_item();
                             }
                         }
-                        for id in &view.postponed {
-                            if let Some(r) = queue.row(*id) {
-                                ui.horizontal_wrapped(|ui| {
-                                    ui.colored_label(
-                                        theme::MUTED_TEXT,
-                                        format!(
-                                            "{}{} – utsatt til neste møte",
-                                            view.stored_number(*id)
-                                                .map_or(String::new(), |n| format!("{n}. ")),
-                                            r.patient()
-                                        ),
-                                    );
-                                    if ui
-                                        .small_button("Angre")
-                                        .on_hover_text(TAKE_BACK_HINT)
-                                        .clicked()
-                                    {
-                                        actions.push(Action::Plan(
-                                            PlanAction::TakeBackPostponement {
-                                                meeting: m.id,
-                                                referral: *id,
-                                            },
-                                        ));
-                                    }
-                                });
-                            }
-                        }
+                        postponed_ui(ui, cx, actions);
                     });
                 ui.separator();
                 if done == items.len() {
@@ -272,22 +252,58 @@ impl MeetingMode {
                     actions.push(Action::Nav(NavAction::Show(super::View::Meetings)));
                 }
             });
-        if self.confirm_close {
-            let undecided = items.iter().filter(|(id, _)| !decided_here(*id)).count();
-            self.close_confirmation_ui(ui.ctx(), m, undecided, next_meeting, actions);
+    }
+
+    /// Where an agenda item stands: decided (what, and whether the patient is told), begun,
+    /// not yet taken, or its status.
+    fn item_state(&self, view: &MeetingView, id: ReferralId, r: &crate::queue::QueueRow) -> String {
+        if decided_here(view, id) {
+            // Decided: whether the patient has been told yet.
+            let informed = if r.not_informed.is_some() {
+                ", ikke informert"
+            } else {
+                ""
+            };
+            // What was decided, with the track where there is one.
+            let track = view
+                .track_changed
+                .iter()
+                .find(|(x, _)| *x == id)
+                .map(|(_, t)| *t)
+                .or_else(|| {
+                    view.decided
+                        .iter()
+                        .find(|d| d.referral == id)
+                        .and_then(|d| d.outcome.track())
+                });
+            match track {
+                Some(t) => format!(
+                    "besluttet: {} – {}{informed}",
+                    r.status.label_nb().to_lowercase(),
+                    t.label_nb()
+                ),
+                None => format!(
+                    "besluttet: {}{informed}",
+                    r.status.label_nb().to_lowercase()
+                ),
+            }
+        } else if self.drafts.contains_key(&id) {
+            "påbegynt, ikke lagret".to_string()
+        } else if r.status.awaits_meeting() {
+            "ikke behandlet".to_string()
+        } else {
+            r.status.label_nb().to_lowercase()
         }
-        if items.is_empty() {
-            egui::CentralPanel::default().show(ui, |ui| {
-                ui.label(
-                    "Ingen henvisninger igjen på agendaen. Avslutt møtet i listen til venstre.",
-                );
-            });
-            return;
-        }
+    }
+
+    /// Which item is shown: after a save the next undecided one, after ↑/↓ the one moved to.
+    fn select_item(&mut self, cx: &ModeContext<'_>) {
+        let items = &cx.view.plan.items;
         if let Some(from) = self.seek_from.take() {
             let undecided = |i: usize| {
                 let id = items[i].0;
-                !decided_here(id) && queue.row(id).is_some_and(|r| r.status.awaits_meeting())
+                !decided_here(cx.view, id)
+                    && cx.queue.row(id).is_some_and(|r| r.status.awaits_meeting())
             };
             let n = items.len();
             self.index = (0..n)
@@ -304,41 +320,59 @@ impl MeetingMode {
             }
         }
         self.index = self.index.min(items.len() - 1);
-        let (id, reason) = items[self.index];
-        let Some(row) = queue.row(id) else { return };
+    }
+
+    /// The decision form for the item shown: its stored decision (a correction), a draft
+    /// begun earlier, or a new one dated today.
+    fn open_form(
+        &mut self,
+        cx: &ModeContext<'_>,
+        id: ReferralId,
+        reason: Reason,
+        row: &crate::queue::QueueRow,
+    ) {
+        if self.form.as_ref().is_some_and(|f| f.referral == id) {
+            return;
+        }
+        self.leave_item();
+        let view = cx.view;
+        let existing = view.decided.iter().find(|d| d.referral == id);
+        let draft = self.drafts.remove(&id);
         // Decisions are dated the day they are made.
-        let decided_on = today;
-        if self.form.as_ref().is_none_or(|f| f.referral != id) {
-            self.leave_item();
-            let existing = view.decided.iter().find(|d| d.referral == id);
-            let draft = self.drafts.remove(&id);
-            let mut form = match (existing, draft) {
-                (Some(d), _) => Form::correcting(d, row.received_on),
-                (None, Some(draft)) => draft,
-                (None, None) => Form::new(id, row.received_on, decided_on),
-            };
-            form.track_only =
-                row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
-            form.advice_to = if row.referrer_kind == crate::domain::ReferrerKind::Fastlege {
-                "fastlegen"
-            } else {
-                "henviseren"
-            };
-            // A track already chosen here: show it; saving again corrects it.
-            if let Some((_, track)) = view.track_changed.iter().find(|(r, _)| *r == id)
-                && form.track_only
-            {
-                form.track = Some(*track);
-                form.corrects = true;
-            }
-            self.form = Some(form);
-        }
-        self.keys(ui, m.id, id, row.deadline, avslag_reasons, actions);
-        if let Some(form) = &mut self.form
-            && form.suggest_advice(&self.advice)
+        let mut form = match (existing, draft) {
+            (Some(d), _) => Form::correcting(d, row.received_on),
+            (None, Some(draft)) => draft,
+            (None, None) => Form::new(id, row.received_on, cx.today),
+        };
+        form.track_only =
+            row.status == ReferralStatus::TilNyVurdering || reason == Reason::AfterMapping;
+        form.advice_to = if row.referrer_kind == crate::domain::ReferrerKind::Fastlege {
+            "fastlegen"
+        } else {
+            "henviseren"
+        };
+        // A track already chosen here: show it; saving again corrects it.
+        if let Some((_, track)) = view.track_changed.iter().find(|(r, _)| *r == id)
+            && form.track_only
         {
-            ui.ctx().request_repaint();
+            form.track = Some(*track);
+            form.corrects = true;
         }
+        self.form = Some(form);
+    }
+
+    /// The item: the patient, the deadline (or the mapping report), the referrer, the
+    /// problem and the preparation's summary, then the decision form and the keys.
+    fn item_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &ModeContext<'_>,
+        id: ReferralId,
+        row: &crate::queue::QueueRow,
+        actions: &mut Vec<Action>,
+    ) {
+        let (view, members) = (cx.view, cx.members);
+        let m = &view.meeting;
         let prep = view
             .preparations
             .iter()
@@ -379,43 +413,8 @@ impl MeetingMode {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.heading(row.patient());
-            if self.form.as_ref().is_some_and(|f| f.track_only) {
-                ui.label(format!(
-                    "Mottatt {} · rett til helsehjelp er gitt; velg forløp etter kartleggingen",
-                    format_date_weekday(row.received_on)
-                ));
-                if let Some(mapping) = follow_ups.mapping.iter().find(|r| r.id == id) {
-                    let clinician = mapping.clinician.map_or("", |c| c.label_nb());
-                    let when = mapping.reported_on.map(format_date_weekday).unwrap_or_default();
-                    ui.label(format!("Kartlegging ({clinician}) meldt tilbake {when}"));
-                    if !mapping.summary.is_empty() {
-                        ui.label(egui::RichText::new(&mapping.summary).italics());
-                    }
-                }
-            } else {
-                let left = crate::planning::left_at_meeting(rule, m.date, row.deadline);
-                ui.label(format!(
-                    "Mottatt {} → frist {} ({left}) · {}",
-                    format_date_weekday(row.received_on),
-                    format_date_weekday(row.deadline),
-                    if row.is_secondary { "sekundær" } else { "primær" }
-                ));
-            }
-            if let Some(a) = view.assessment(id) {
-                ui.colored_label(theme::WARNING_TEXT, a);
-            }
-            ui.label(format!("Henviser: {} ({})", queue.referrer_name(row), row.referrer_kind.label_nb()));
-            if !queue.diagnosis_group(row).is_empty() {
-                ui.label(format!("Diagnosegruppe: {}", queue.diagnosis_group(row)));
-            }
-            if let Some(renewal) = queue.renewal(id) {
-                super::renewal_ui(ui, &renewal, queue.diagnosis_group(row));
-            }
-            let problem = match view.problem(id) {
-                "" => "Ingen problemstilling oppgitt",
-                given => given,
-            };
-            ui.label(egui::RichText::new(problem).strong());
+            let track_only = self.form.as_ref().is_some_and(|f| f.track_only);
+            facts_ui(ui, cx, id, row, track_only);
             if let Some(prep) = prep {
                 let mut summary = Vec::new();
                 if !prep.note.is_empty() {
@@ -439,14 +438,20 @@ impl MeetingMode {
                         "Vedtaket er lagret. Endrer du og lagrer igjen, blir det en retting (begge versjoner tas vare på).",
                     );
                 }
-                self.first_field =
-                    Some(form_ui(ui, form, m.id, row.deadline, avslag_reasons, actions));
+                self.first_field = Some(form_ui(
+                    ui,
+                    form,
+                    m.id,
+                    row.deadline,
+                    cx.avslag_reasons,
+                    actions,
+                ));
                 if form.suggest_advice(&self.advice) {
                     ui.ctx().request_repaint();
                 }
             }
             ui.separator();
-            let keys = if self.form.as_ref().is_some_and(|f| f.track_only) {
+            let keys = if track_only {
                 "Taster: M monofaglig · T tverrfaglig · Enter lagre og neste · Mellomrom trykker knappen med fokus · Esc tilbake"
             } else {
                 "Taster: R rett · A avslag · V videresendt · F feilsendt · S sekundær · M mono · T tverr · \
@@ -460,8 +465,117 @@ impl MeetingMode {
                     .show(ui, |ui| prep_block(ui, actions));
             }
         });
-        self.text_had_focus = ui.ctx().egui_wants_keyboard_input();
     }
+}
+
+/// What meeting mode is handed to draw: read-only, for one frame.
+pub struct ModeContext<'a> {
+    pub view: &'a MeetingView,
+    /// The next meeting after this one (where undecided items go at the close).
+    pub next_meeting: Option<NaiveDate>,
+    pub queue: &'a QueueModel,
+    pub follow_ups: &'a FollowUps,
+    pub members: &'a [crate::domain::meeting::TeamMember],
+    pub avslag_reasons: &'a [String],
+    pub rule: WorkingDayRule,
+    pub today: NaiveDate,
+}
+
+/// Whether the referral was decided (or its track chosen) at this meeting.
+fn decided_here(view: &MeetingView, id: ReferralId) -> bool {
+    view.decided.iter().any(|d| d.referral == id)
+        || view.track_changed.iter().any(|(r, _)| *r == id)
+}
+
+/// The postponed items under the agenda, each with "Angre" (take the postponement back).
+fn postponed_ui(ui: &mut egui::Ui, cx: &ModeContext<'_>, actions: &mut Vec<Action>) {
+    let view = cx.view;
+    for id in &view.postponed {
+        if let Some(r) = cx.queue.row(*id) {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(
+                    theme::MUTED_TEXT,
+                    format!(
+                        "{}{} – utsatt til neste møte",
+                        view.stored_number(*id)
+                            .map_or(String::new(), |n| format!("{n}. ")),
+                        r.patient()
+                    ),
+                );
+                if ui
+                    .small_button("Angre")
+                    .on_hover_text(TAKE_BACK_HINT)
+                    .clicked()
+                {
+                    actions.push(Action::Plan(PlanAction::TakeBackPostponement {
+                        meeting: view.meeting.id,
+                        referral: *id,
+                    }));
+                }
+            });
+        }
+    }
+}
+
+/// The item's facts under its heading: the deadline (or, choosing the track after a
+/// kartlegging, the mapping report), the sender's assessment, the referrer, the diagnosis
+/// group, fornyet vurdering and the problemstilling.
+fn facts_ui(
+    ui: &mut egui::Ui,
+    cx: &ModeContext<'_>,
+    id: ReferralId,
+    row: &crate::queue::QueueRow,
+    track_only: bool,
+) {
+    let (view, queue) = (cx.view, cx.queue);
+    if track_only {
+        ui.label(format!(
+            "Mottatt {} · rett til helsehjelp er gitt; velg forløp etter kartleggingen",
+            format_date_weekday(row.received_on)
+        ));
+        if let Some(mapping) = cx.follow_ups.mapping.iter().find(|r| r.id == id) {
+            let clinician = mapping.clinician.map_or("", |c| c.label_nb());
+            let when = mapping
+                .reported_on
+                .map(format_date_weekday)
+                .unwrap_or_default();
+            ui.label(format!("Kartlegging ({clinician}) meldt tilbake {when}"));
+            if !mapping.summary.is_empty() {
+                ui.label(egui::RichText::new(&mapping.summary).italics());
+            }
+        }
+    } else {
+        let left = crate::planning::left_at_meeting(cx.rule, view.meeting.date, row.deadline);
+        ui.label(format!(
+            "Mottatt {} → frist {} ({left}) · {}",
+            format_date_weekday(row.received_on),
+            format_date_weekday(row.deadline),
+            if row.is_secondary {
+                "sekundær"
+            } else {
+                "primær"
+            }
+        ));
+    }
+    if let Some(a) = view.assessment(id) {
+        ui.colored_label(theme::WARNING_TEXT, a);
+    }
+    ui.label(format!(
+        "Henviser: {} ({})",
+        queue.referrer_name(row),
+        row.referrer_kind.label_nb()
+    ));
+    if !queue.diagnosis_group(row).is_empty() {
+        ui.label(format!("Diagnosegruppe: {}", queue.diagnosis_group(row)));
+    }
+    if let Some(renewal) = queue.renewal(id) {
+        super::renewal_ui(ui, &renewal, queue.diagnosis_group(row));
+    }
+    let problem = match view.problem(id) {
+        "" => "Ingen problemstilling oppgitt",
+        given => given,
+    };
+    ui.label(egui::RichText::new(problem).strong());
 }
 
 /// From this width of the meeting view on, the preparation stands beside the decision form.

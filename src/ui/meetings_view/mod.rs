@@ -9,10 +9,10 @@ use crate::agenda::Reason;
 use crate::calendar::{WorkingDayRule, format_date, format_date_weekday, weekday_name_nb};
 use crate::domain::ReferralId;
 use crate::domain::meeting::{MeetingId, MeetingStatus};
+use crate::domain::records::StoredItem;
 use crate::domain::settings::ClinicSettings;
 use crate::planning::{MeetingView, Planning};
 use crate::queue::QueueModel;
-use crate::store::meetings::StoredItem;
 use chrono::{Datelike, NaiveDate, NaiveTime};
 
 /// What the selected meeting's pane reads.

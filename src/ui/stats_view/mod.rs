@@ -290,7 +290,7 @@ fn table_ui(ui: &mut egui::Ui, report: &Report, lines: &[Line]) {
 }
 
 /// Each meeting held in the period: day, leader, attendance and what its agenda came to.
-fn meetings_ui(ui: &mut egui::Ui, meetings: &[crate::store::meetings::HeldSummary]) {
+fn meetings_ui(ui: &mut egui::Ui, meetings: &[crate::domain::records::HeldSummary]) {
     if meetings.is_empty() {
         return;
     }

@@ -1,16 +1,63 @@
-//! The actions panels push while drawing, one enum per feature.
+//! The actions panels push while drawing, one enum per feature, and the views they move
+//! between. Below the shell: the views and the shell both use these, and the shell applies
+//! them (one operation each) after drawing.
 
-use super::View;
 use crate::domain::decision::Outcome;
 use crate::domain::meeting::MeetingId;
+use crate::domain::records::DecisionExtras;
 use crate::domain::settings::ClinicSettings;
 use crate::domain::{ReferralFields, ReferralId};
-use crate::store::decisions::DecisionExtras;
 
 /// How an agenda change is logged.
 pub use crate::ops::meetings::AgendaChange;
 use chrono::NaiveDate;
 use std::path::PathBuf;
+
+/// The app's top-level views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Queue,
+    Meetings,
+    /// Running a meeting: one agenda item at a time.
+    MeetingMode,
+    /// Follow-ups: kartlegging, start of care, fristbrudd.
+    FollowUp,
+    Statistics,
+    Settings,
+}
+
+impl View {
+    /// The top bar's tabs, in order (meeting mode is entered from Møter, not from a tab).
+    pub const TABS: [View; 5] = [
+        View::Queue,
+        View::Meetings,
+        View::FollowUp,
+        View::Statistics,
+        View::Settings,
+    ];
+
+    /// Every view.
+    pub const ALL: [View; 6] = [
+        View::Queue,
+        View::Meetings,
+        View::MeetingMode,
+        View::FollowUp,
+        View::Statistics,
+        View::Settings,
+    ];
+
+    /// The tab's (and the view's) name.
+    pub fn label_nb(self) -> &'static str {
+        match self {
+            View::Queue => "Henvisninger",
+            View::Meetings => "Møter",
+            View::MeetingMode => "Møtemodus",
+            View::FollowUp => "Oppfølging",
+            View::Statistics => "Statistikk",
+            View::Settings => "Innstillinger",
+        }
+    }
+}
 
 /// What panels ask the app to do, by feature. Collected while drawing, applied at the end of
 /// the frame; each feature's enum is matched exhaustively where it is applied, so a new
@@ -56,16 +103,16 @@ impl<T> PartialEq for Shared<T> {
 /// The rows the user chose to import, validated, and where they came from.
 #[derive(Clone, Debug)]
 pub struct ImportJob {
-    pub parsed: crate::csvio::ParsedFile,
+    pub parsed: crate::import::ParsedFile,
     /// The files read (none for pasted rows).
     pub inputs: Vec<PathBuf>,
     /// The column mapping to remember for this source (its key and our column per theirs).
     pub remember: Option<(String, Vec<String>)>,
     /// What to do with rows that look like a referral already there: ask first, then as
     /// the user chose.
-    pub duplicates: crate::csvio::Duplicates,
+    pub duplicates: crate::import::Duplicates,
     /// Henvisning messages, one per row (a change or cancellation is applied, not inserted).
-    pub messages: Vec<Option<crate::henvisning::Referral>>,
+    pub messages: Vec<Option<crate::import::henvisning::Referral>>,
     /// The leader confirmed changes to referrals already decided.
     pub confirm_changes: bool,
     /// Keep a change or cancellation of an unknown referral as a note.
@@ -77,7 +124,7 @@ pub struct ImportJob {
 /// rows on its own thread.
 #[derive(Debug)]
 pub struct ImportOutcome {
-    pub result: Result<crate::csvio::ImportReport, String>,
+    pub result: Result<crate::import::ImportReport, String>,
     pub queue: Option<crate::queue::QueueModel>,
     /// The rows, back when the import stopped to ask about possible duplicates.
     pub job: Option<ImportJob>,
@@ -224,12 +271,12 @@ pub enum BackupAction {
     AskRestore(PathBuf),
     /// Replace the database with this (confirmed) backup; with the passphrase it was taken
     /// with when that is not the database's current one.
-    RestoreFrom(PathBuf, Option<crate::store::cipher::Passphrase>),
+    RestoreFrom(PathBuf, Option<crate::ops::session::cipher::Passphrase>),
     /// Encrypt the plain database (`current` none), or change the passphrase of the
     /// encrypted one (`current` must be its passphrase); optionally remember the new key.
     Encrypt {
-        current: Option<crate::store::cipher::Passphrase>,
-        new: crate::store::cipher::Passphrase,
+        current: Option<crate::ops::session::cipher::Passphrase>,
+        new: crate::ops::session::cipher::Passphrase,
         remember: bool,
     },
     /// The backup folder (`None`: the default beside the database).

@@ -2,7 +2,7 @@
 //! first sheet or a chosen one. Each cell becomes the text a CSV export of it would hold, so
 //! the rows go through exactly the validation and all-or-nothing rule of a CSV import.
 
-use crate::csvio::{FileError, LineError, SourceTable};
+use crate::import::{FileError, LineError, SourceTable};
 use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -115,7 +115,7 @@ pub fn table(path: &Path, sheet: Option<&str>) -> Result<SourceTable, FileError>
     // A fødselsnummer typed into a number cell loses its leading zero (010170 → 10170…).
     let id_column = header
         .iter()
-        .position(|h| crate::csvio::normalize_column(h) == "fodselsnummer");
+        .position(|h| crate::import::normalize_column(h) == "fodselsnummer");
     let header_names = header.clone();
     let width = header.len();
     let lines = rows.map(move |(line, cells)| {
