@@ -1,7 +1,7 @@
 //! `inntak import`: referrals from CSV, a spreadsheet or referral messages (XML).
 
 use super::{Env, MAX_ERRORS_PRINTED, Opened, parse_today, terminal_text};
-use crate::import::ImportOptions;
+use crate::import::{ImportOptions, ImportReport};
 use crate::ops::import::SourceKind;
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -40,10 +40,9 @@ pub struct Args {
     keep_unknown_as_note: bool,
 }
 
-pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, String> {
-    let files = &args.files;
-    let received = args.received;
-    let options = ImportOptions {
+/// The import's options from the command line's flags.
+fn options(args: &Args) -> ImportOptions {
+    ImportOptions {
         skip_invalid: args.skip_invalid,
         rejects_path: args.rejects.clone(),
         sheet: args.sheet.clone(),
@@ -56,16 +55,48 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         confirm_changes: args.confirm_changes,
         keep_unknown_as_notes: args.keep_unknown_as_note,
         messages: Vec::new(),
-    };
+    }
+}
+
+pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, String> {
+    let files = &args.files;
+    let received = args.received;
+    let options = options(args);
     let xml = crate::ops::import::source_kind(files)? == SourceKind::Messages;
     let names: Vec<String> = files
         .iter()
         .map(|f| crate::import::henvisning::file_name(f))
         .collect();
     let read = crate::ops::import::read(files, received, &options, env.today())?;
-    // What the user should look at: a referrer kind the message did not say, a received
-    // date taken from a forwarded referral.
-    for (name, r) in names.iter().zip(&read.messages) {
+    say_read(&names, &read.messages, received);
+    let options = ImportOptions {
+        messages: read.messages,
+        ..options
+    };
+    let report = crate::ops::import::write(
+        &mut opened.store,
+        env.change(),
+        &read.parsed,
+        files,
+        &options,
+        None,
+    )?;
+    say_errors(&report, &names, xml);
+    if let Some(code) = say_refused(&report, &names, &options) {
+        return Ok(code);
+    }
+    say_done(&report, &names);
+    Ok(0)
+}
+
+/// What the user should look at in the messages read: a referrer kind the message did not
+/// say, a received date taken from a forwarded referral.
+fn say_read(
+    names: &[String],
+    messages: &[Option<crate::import::henvisning::Referral>],
+    received: Option<NaiveDate>,
+) {
+    for (name, r) in names.iter().zip(messages) {
         let Some(r) = r else { continue };
         if !r.referrer_kind_known {
             println!(
@@ -98,23 +129,15 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
             );
         }
     }
-    let options = ImportOptions {
-        messages: read.messages,
-        ..options
-    };
-    let report = crate::ops::import::write(
-        &mut opened.store,
-        env.change(),
-        &read.parsed,
-        files,
-        &options,
-        None,
-    )?;
-    // The terminal gets the first ones, then a count (the rejects file holds every line).
+}
+
+/// The refused lines: the first ones, then a count (the rejects file holds every line); and
+/// the rows already present.
+fn say_errors(report: &ImportReport, names: &[String], xml: bool) {
     for e in report.errors.iter().take(MAX_ERRORS_PRINTED) {
         let text = if xml {
             // One file per row: the file is named in place of a line number.
-            crate::import::henvisning::error_text(e, &names)
+            crate::import::henvisning::error_text(e, names)
         } else {
             e.to_string()
         };
@@ -135,7 +158,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         if xml {
             println!(
                 "{}: meldingen «{}» er importert før, hoppet over",
-                terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
+                terminal_text(crate::import::henvisning::file_of_line(names, *line)),
                 terminal_text(id)
             );
         } else {
@@ -145,11 +168,16 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
             );
         }
     }
+}
+
+/// When the import stopped to ask (changes to confirm, lookalikes) or stopped at invalid
+/// lines: what it asks, and the exit code (nothing was imported).
+fn say_refused(report: &ImportReport, names: &[String], options: &ImportOptions) -> Option<i32> {
     if report.asks_to_confirm_changes() {
         for (line, said) in &report.unconfirmed_changes {
             eprintln!(
                 "{}: {}",
-                terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
+                terminal_text(crate::import::henvisning::file_of_line(names, *line)),
                 terminal_text(said)
             );
         }
@@ -159,7 +187,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
              gjennomføre dem.",
             report.unconfirmed_changes.len()
         );
-        return Ok(2);
+        return Some(2);
     }
     if report.asks_about_duplicates() {
         for d in report.possible_duplicates.iter().take(MAX_ERRORS_PRINTED) {
@@ -177,7 +205,7 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
              --import-duplicates (importer dem likevel).",
             report.possible_duplicates.len()
         );
-        return Ok(2);
+        return Some(2);
     }
     for d in &report.possible_duplicates {
         let done = match d.handled {
@@ -198,19 +226,24 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
                 .collect::<std::collections::BTreeSet<_>>()
                 .len()
         );
-        return Ok(2);
+        return Some(2);
     }
+    None
+}
+
+/// What was imported: the messages' outcomes and warnings, the counts, the rejects file.
+fn say_done(report: &ImportReport, names: &[String]) {
     for (line, said) in &report.messages {
         println!(
             "{}: {}",
-            terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
+            terminal_text(crate::import::henvisning::file_of_line(names, *line)),
             terminal_text(said)
         );
     }
     for (line, said) in &report.warnings {
         println!(
             "Varsel – {}: {}",
-            terminal_text(crate::import::henvisning::file_of_line(&names, *line)),
+            terminal_text(crate::import::henvisning::file_of_line(names, *line)),
             terminal_text(said)
         );
     }
@@ -247,5 +280,4 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
             report.imported
         );
     }
-    Ok(0)
 }

@@ -29,8 +29,16 @@ const DECISION_ACTIONS: [&str; 3] = ["decide", "correct", "import_decision"];
 /// Every disagreement between the records and the log, in log order.
 pub fn findings(conn: &Connection) -> rusqlite::Result<Vec<Finding>> {
     let mut out = Vec::new();
+    numbering(conn, &mut out)?;
+    let mut logged = Logged::read(conn, &mut out)?;
+    referrals_against_log(conn, &logged, &mut out)?;
+    decisions_against_log(conn, &mut logged, &mut out)?;
+    out.sort_by_key(|f| f.row.unwrap_or(i64::MAX));
+    Ok(out)
+}
 
-    // Row numbers: 1, 2, 3 … without a gap.
+/// Row numbers: 1, 2, 3 … without a gap.
+fn numbering(conn: &Connection, out: &mut Vec<Finding>) -> rusqlite::Result<()> {
     let mut gaps = conn.prepare("SELECT id FROM audit_log ORDER BY id")?;
     let ids = gaps.query_map([], |r| r.get::<_, i64>(0))?;
     for (expected, id) in (1i64..).zip(ids) {
@@ -55,72 +63,98 @@ pub fn findings(conn: &Connection) -> rusqlite::Result<Vec<Finding>> {
             break;
         }
     }
+    Ok(())
+}
 
-    // What the log recorded, referral by referral and decision by decision.
-    let mut received: HashMap<i64, (i64, String)> = HashMap::new();
-    let mut logged_referrals: HashSet<i64> = HashSet::new();
-    let mut decisions: HashMap<i64, LoggedDecision> = HashMap::new();
-    let mut stmt = conn.prepare(
-        "SELECT id, action, entity_id, details FROM audit_log WHERE entity = 'referral' ORDER BY id",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let row: i64 = r.get(0)?;
-        let action: String = r.get(1)?;
-        let referral: Option<i64> = r.get(2)?;
-        let details: String = r.get(3)?;
-        if let Some(id) = referral {
-            logged_referrals.insert(id);
-        }
-        let is_decision = DECISION_ACTIONS.contains(&action.as_str());
-        if !is_decision && !details.contains("\"mottatt\"") {
-            continue;
-        }
-        let parsed: Value = serde_json::from_str(&details).unwrap_or(Value::Null);
-        if let (Some(id), Some(m)) = (referral, parsed.get("mottatt")) {
-            // Created: "mottatt": date; changed: "mottatt": [before, after].
-            let date = match m {
-                Value::String(d) => Some(d.clone()),
-                Value::Array(pair) => pair.get(1).and_then(Value::as_str).map(str::to_string),
-                _ => None,
-            };
-            if let Some(date) = date {
-                received.insert(id, (row, date));
+/// What the log recorded, referral by referral and decision by decision.
+struct Logged {
+    /// Referral → (log row, received date).
+    received: HashMap<i64, (i64, String)>,
+    referrals: HashSet<i64>,
+    decisions: HashMap<i64, LoggedDecision>,
+}
+
+impl Logged {
+    /// Reads the log; a decision row without its number is a finding of its own.
+    fn read(conn: &Connection, out: &mut Vec<Finding>) -> rusqlite::Result<Self> {
+        let mut received: HashMap<i64, (i64, String)> = HashMap::new();
+        let mut logged_referrals: HashSet<i64> = HashSet::new();
+        let mut decisions: HashMap<i64, LoggedDecision> = HashMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT id, action, entity_id, details FROM audit_log WHERE entity = 'referral' ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let row: i64 = r.get(0)?;
+            let action: String = r.get(1)?;
+            let referral: Option<i64> = r.get(2)?;
+            let details: String = r.get(3)?;
+            if let Some(id) = referral {
+                logged_referrals.insert(id);
             }
-        }
-        if is_decision {
-            match parsed.get("vedtak").and_then(Value::as_i64) {
-                Some(v) => {
-                    decisions.insert(
-                        v,
-                        LoggedDecision {
-                            row,
-                            outcome: parsed
-                                .get("utfall")
-                                .and_then(Value::as_str)
-                                .map(str::to_string),
-                            decided_on: parsed
-                                .get("avgjort")
-                                .and_then(Value::as_str)
-                                .map(str::to_string),
-                            frist: parsed
-                                .get("juridisk_frist")
-                                .map(|f| f.as_str().map(str::to_string)),
-                        },
-                    );
+            let is_decision = DECISION_ACTIONS.contains(&action.as_str());
+            if !is_decision && !details.contains("\"mottatt\"") {
+                continue;
+            }
+            let parsed: Value = serde_json::from_str(&details).unwrap_or(Value::Null);
+            if let (Some(id), Some(m)) = (referral, parsed.get("mottatt")) {
+                // Created: "mottatt": date; changed: "mottatt": [before, after].
+                let date = match m {
+                    Value::String(d) => Some(d.clone()),
+                    Value::Array(pair) => pair.get(1).and_then(Value::as_str).map(str::to_string),
+                    _ => None,
+                };
+                if let Some(date) = date {
+                    received.insert(id, (row, date));
                 }
-                None => out.push(Finding {
-                    row: Some(row),
-                    text: format!(
-                        "Rad {row} i endringsloggen er et vedtak uten vedtaksnummer: den er ikke \
-                         skrevet av Inntak."
-                    ),
-                }),
+            }
+            if is_decision {
+                match parsed.get("vedtak").and_then(Value::as_i64) {
+                    Some(v) => {
+                        decisions.insert(
+                            v,
+                            LoggedDecision {
+                                row,
+                                outcome: parsed
+                                    .get("utfall")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string),
+                                decided_on: parsed
+                                    .get("avgjort")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string),
+                                frist: parsed
+                                    .get("juridisk_frist")
+                                    .map(|f| f.as_str().map(str::to_string)),
+                            },
+                        );
+                    }
+                    None => out.push(Finding {
+                        row: Some(row),
+                        text: format!(
+                            "Rad {row} i endringsloggen er et vedtak uten vedtaksnummer: den er ikke \
+                             skrevet av Inntak."
+                        ),
+                    }),
+                }
             }
         }
+        drop(rows);
+        Ok(Self {
+            received,
+            referrals: logged_referrals,
+            decisions,
+        })
     }
-    drop(rows);
+}
 
+/// Every referral has its log row, and its received date is the one logged.
+fn referrals_against_log(
+    conn: &Connection,
+    logged: &Logged,
+    out: &mut Vec<Finding>,
+) -> rusqlite::Result<()> {
+    let (received, logged_referrals) = (&logged.received, &logged.referrals);
     let mut stmt = conn.prepare("SELECT id, received_on FROM referrals ORDER BY id")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -148,7 +182,16 @@ pub fn findings(conn: &Connection) -> rusqlite::Result<Vec<Finding>> {
         }
     }
     drop(rows);
+    Ok(())
+}
 
+/// Every decision is what the log says it was, and every logged decision still exists.
+fn decisions_against_log(
+    conn: &Connection,
+    logged: &mut Logged,
+    out: &mut Vec<Finding>,
+) -> rusqlite::Result<()> {
+    let decisions = &mut logged.decisions;
     let mut stmt = conn.prepare(
         "SELECT id, referral_id, outcome, decided_on, start_of_care_deadline FROM decisions \
          ORDER BY id",
@@ -227,8 +270,7 @@ pub fn findings(conn: &Connection) -> rusqlite::Result<Vec<Finding>> {
             ),
         });
     }
-    out.sort_by_key(|f| f.row.unwrap_or(i64::MAX));
-    Ok(out)
+    Ok(())
 }
 
 /// An ISO date as dd.mm.åååå (the text itself if it is not one).

@@ -54,6 +54,32 @@ impl SettingsView {
         ui.add_space(6.0);
         text_size_ui(ui);
         ui.add_space(6.0);
+        self.clinic_grid_ui(ui, &mut draft, today);
+        // The letters' settings fold away: most days nobody edits them.
+        egui::CollapsingHeader::new("Brev: brevhode, signatur og tekster")
+            .id_salt("letter_settings")
+            .show(ui, |ui| {
+                egui::Grid::new("letter_settings_grid")
+                    .num_columns(2)
+                    .spacing([16.0, 8.0])
+                    .show(ui, |ui| letters_ui(ui, &mut draft));
+            });
+        draft.avslag_reasons = self
+            .reasons_text
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        self.save_ui(ui, &mut draft, stored, actions);
+        self.draft = Some(draft);
+        ui.add_space(16.0);
+        ui.separator();
+        self.team_ui(ui, members, actions);
+    }
+
+    /// The clinic's settings in a grid: name, meeting days and time, capacity, the
+    /// working-day rule, closed days and the avslag reasons.
+    fn clinic_grid_ui(&mut self, ui: &mut egui::Ui, draft: &mut ClinicSettings, today: NaiveDate) {
         egui::Grid::new("settings_grid")
             .num_columns(2)
             .spacing([16.0, 8.0])
@@ -171,21 +197,16 @@ impl SettingsView {
                 });
                 ui.end_row();
             });
-        // The letters' settings fold away: most days nobody edits them.
-        egui::CollapsingHeader::new("Brev: brevhode, signatur og tekster")
-            .id_salt("letter_settings")
-            .show(ui, |ui| {
-                egui::Grid::new("letter_settings_grid")
-                    .num_columns(2)
-                    .spacing([16.0, 8.0])
-                    .show(ui, |ui| letters_ui(ui, &mut draft));
-            });
-        draft.avslag_reasons = self
-            .reasons_text
-            .lines()
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect();
+    }
+
+    /// "Lagre innstillinger" (checked first) and "Angre endringer".
+    fn save_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        draft: &mut ClinicSettings,
+        stored: &ClinicSettings,
+        actions: &mut Vec<Action>,
+    ) {
         ui.add_space(10.0);
         ui.horizontal(|ui| {
             if ui.button("Lagre innstillinger").clicked() {
@@ -211,7 +232,7 @@ impl SettingsView {
                 }
             }
             if ui.button("Angre endringer").clicked() {
-                draft = stored.clone();
+                *draft = stored.clone();
                 self.time_text = stored.meeting_time.format("%H:%M").to_string();
                 self.reasons_text = stored.avslag_reasons.join("\n");
                 self.error = None;
@@ -220,10 +241,6 @@ impl SettingsView {
                 ui.colored_label(theme::ERROR_TEXT, e);
             }
         });
-        self.draft = Some(draft);
-        ui.add_space(16.0);
-        ui.separator();
-        self.team_ui(ui, members, actions);
     }
 
     /// The intake team: who can lead and attend meetings. Members are set inactive, never

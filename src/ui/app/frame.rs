@@ -74,6 +74,28 @@ impl App {
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut actions));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         self.letters_preview_ui(ui.ctx());
+        self.view_ui(ui, &mut actions);
+        self.windows_ui(ui, &mut actions);
+        // In meeting mode Tab stays in the decision form: focus that lands on the top
+        // navigation goes to the form's first field instead (the meeting keys keep working,
+        // and Enter never leaves the meeting by activating a tab).
+        if self.view == View::MeetingMode
+            && let Some(focused) = ui.ctx().memory(|m| m.focused())
+            && self.nav_ids.contains(&focused)
+        {
+            match self.meeting_mode.first_field() {
+                Some(first) => ui.ctx().memory_mut(|m| m.request_focus(first)),
+                None => ui.ctx().memory_mut(|m| m.surrender_focus(focused)),
+            }
+            ui.ctx().request_repaint();
+        }
+        for action in actions {
+            self.apply(action);
+        }
+    }
+
+    /// The view shown below the top bar.
+    fn view_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         match self.view {
             View::Queue => {
                 // The detail pane folds away on a narrow screen (and on request), so the
@@ -104,7 +126,7 @@ impl App {
                                     detail,
                                     &self.planning.members,
                                     &mut self.withdraw,
-                                    &mut actions,
+                                    actions,
                                 ),
                                 None => detail_panel::empty_ui(ui),
                             }
@@ -119,13 +141,8 @@ impl App {
                         });
                 }
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.queue_panel.ui(
-                        ui,
-                        &self.queue,
-                        self.generation,
-                        self.selected,
-                        &mut actions,
-                    );
+                    self.queue_panel
+                        .ui(ui, &self.queue, self.generation, self.selected, actions);
                 });
             }
             View::Meetings => {
@@ -136,7 +153,7 @@ impl App {
                     &self.queue,
                     today,
                     &self.settings,
-                    &mut actions,
+                    actions,
                 );
             }
             View::MeetingMode => {
@@ -167,7 +184,7 @@ impl App {
                             rule,
                             today,
                         };
-                        self.meeting_mode.ui(ui, &cx, &mut actions);
+                        self.meeting_mode.ui(ui, &cx, actions);
                     }
                     None => {
                         egui::CentralPanel::default().show(ui, |ui| {
@@ -182,7 +199,7 @@ impl App {
                     &self.follow_ups,
                     self.generations.referrals,
                     self.clock.today(),
-                    &mut actions,
+                    actions,
                 );
             }
             View::Statistics => {
@@ -195,7 +212,7 @@ impl App {
                     crate::model::stats_report(store, period, compare, rule, today)
                 };
                 egui::CentralPanel::default().show(ui, |ui| {
-                    self.stats_view.ui(ui, &load, self.generation, &mut actions);
+                    self.stats_view.ui(ui, &load, self.generation, actions);
                 });
             }
             View::Settings => {
@@ -207,29 +224,27 @@ impl App {
                             self.generations.settings,
                             self.clock.today(),
                             &self.planning.members,
-                            &mut actions,
+                            actions,
                         );
                         ui.separator();
                         let read_only = self.store.read_only().is_some();
                         let salt = self.store.key().map(|k| k.salt());
-                        self.backups.ui(ui, read_only, salt, &mut actions);
+                        self.backups.ui(ui, read_only, salt, actions);
                         ui.separator();
                         let encrypted = self.store.is_encrypted();
-                        self.encryption_view
-                            .ui(ui, encrypted, read_only, &mut actions);
+                        self.encryption_view.ui(ui, encrypted, read_only, actions);
                     });
                 });
             }
         }
+    }
+
+    /// The windows over the view: the referral form, the import dialog (with what each
+    /// referral message will do), the demo offer and the keys' help.
+    fn windows_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         if let Some(form) = &mut self.form {
             let rule = self.settings.working_day_rule();
-            form.ui(
-                ui.ctx(),
-                self.clock.today(),
-                rule,
-                &self.queue,
-                &mut actions,
-            );
+            form.ui(ui.ctx(), self.clock.today(), rule, &self.queue, actions);
         }
         if let Some(import) = &mut self.import {
             // What each referral message will do, read once when the files are loaded.
@@ -247,29 +262,13 @@ impl App {
                     .collect();
                 import.set_plans(plans);
             }
-            import.ui(ui.ctx(), &mut actions);
+            import.ui(ui.ctx(), actions);
         }
         if self.demo_offer {
-            self.demo_offer_ui(ui.ctx(), &mut actions);
+            self.demo_offer_ui(ui.ctx(), actions);
         }
         if self.show_keys {
             self.keys_help_ui(ui.ctx());
-        }
-        // In meeting mode Tab stays in the decision form: focus that lands on the top
-        // navigation goes to the form's first field instead (the meeting keys keep working,
-        // and Enter never leaves the meeting by activating a tab).
-        if self.view == View::MeetingMode
-            && let Some(focused) = ui.ctx().memory(|m| m.focused())
-            && self.nav_ids.contains(&focused)
-        {
-            match self.meeting_mode.first_field() {
-                Some(first) => ui.ctx().memory_mut(|m| m.request_focus(first)),
-                None => ui.ctx().memory_mut(|m| m.surrender_focus(focused)),
-            }
-            ui.ctx().request_repaint();
-        }
-        for action in actions {
-            self.apply(action);
         }
     }
 
