@@ -290,68 +290,7 @@ pub(super) fn form_ui(
                     .labelled_by(label.id);
             });
         }
-        Some(Choice::Avslag) => {
-            // Wraps, so the hint never widens the form past its panel (the advice field below
-            // would then run under the next panel, its text cut off).
-            ui.horizontal_wrapped(|ui| {
-                let label = ui.label("Begrunnelse:");
-                egui::ComboBox::from_id_salt("avslag_reason")
-                    .selected_text(if form.reason.is_empty() {
-                        "velg"
-                    } else {
-                        form.reason.as_str()
-                    })
-                    .width(300.0)
-                    .show_ui(ui, |ui| {
-                        for (i, r) in avslag_reasons.iter().enumerate() {
-                            if ui
-                                .selectable_value(
-                                    &mut form.reason,
-                                    r.clone(),
-                                    format!("{} {r}", i + 1),
-                                )
-                                .changed()
-                            {
-                                form.error = None;
-                            }
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                ui.colored_label(
-                    theme::MUTED_TEXT,
-                    "tast 1–9 for begrunnelse, skriv rådet, Esc, Enter",
-                );
-            });
-            let label = ui.label(format!("Råd og veiledning til {}:", form.advice_to));
-            let advice = ui
-                .add(
-                    egui::TextEdit::multiline(&mut form.advice)
-                        .desired_rows(3)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id);
-            if std::mem::take(&mut form.focus_advice) {
-                advice.request_focus();
-            }
-            if advice.changed() {
-                form.suggestion_confirmed = false;
-            }
-            if form.advice_is_unconfirmed_suggestion() {
-                ui.colored_label(
-                    theme::WARNING_TEXT,
-                    "Forslag fra klinikkens maler – tilpass det, eller bekreft med Enter to ganger",
-                );
-            }
-            // For the reply letter in the hospital system.
-            let has_advice = !form.advice.trim().is_empty();
-            if ui
-                .add_enabled(has_advice, egui::Button::new("Kopier rådet"))
-                .clicked()
-            {
-                ui.ctx().copy_text(form.advice.trim().to_string());
-            }
-        }
+        Some(Choice::Avslag) => avslag_ui(ui, form, avslag_reasons),
         Some(Choice::Videresendt) => {
             ui.horizontal(|ui| {
                 let label = ui.label("Til enhet:");
@@ -457,5 +396,66 @@ pub(super) fn tverr_radios(ui: &mut egui::Ui, track: &mut Option<Track>) {
             Some(Track::Tverrfaglig(mode)),
             format!("Tverr {name}"),
         );
+    }
+}
+
+/// An avslag's part of the form: the reason (keys 1–9), the advice to the referrer (a
+/// suggestion from the clinic's templates until confirmed) and "Kopier rådet".
+fn avslag_ui(ui: &mut egui::Ui, form: &mut Form, avslag_reasons: &[String]) {
+    // Wraps, so the hint never widens the form past its panel (the advice field below
+    // would then run under the next panel, its text cut off).
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Begrunnelse:");
+        egui::ComboBox::from_id_salt("avslag_reason")
+            .selected_text(if form.reason.is_empty() {
+                "velg"
+            } else {
+                form.reason.as_str()
+            })
+            .width(300.0)
+            .show_ui(ui, |ui| {
+                for (i, r) in avslag_reasons.iter().enumerate() {
+                    if ui
+                        .selectable_value(&mut form.reason, r.clone(), format!("{} {r}", i + 1))
+                        .changed()
+                    {
+                        form.error = None;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.colored_label(
+            theme::MUTED_TEXT,
+            "tast 1–9 for begrunnelse, skriv rådet, Esc, Enter",
+        );
+    });
+    let label = ui.label(format!("Råd og veiledning til {}:", form.advice_to));
+    let advice = ui
+        .add(
+            egui::TextEdit::multiline(&mut form.advice)
+                .desired_rows(3)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+    if std::mem::take(&mut form.focus_advice) {
+        advice.request_focus();
+    }
+    if advice.changed() {
+        form.suggestion_confirmed = false;
+    }
+    if form.advice_is_unconfirmed_suggestion() {
+        ui.colored_label(
+            theme::WARNING_TEXT,
+            "Forslag fra klinikkens maler – tilpass det, eller bekreft med Enter to ganger",
+        );
+    }
+    // For the reply letter in the hospital system.
+    let has_advice = !form.advice.trim().is_empty();
+    if ui
+        .add_enabled(has_advice, egui::Button::new("Kopier rådet"))
+        .clicked()
+    {
+        ui.ctx().copy_text(form.advice.trim().to_string());
     }
 }

@@ -184,6 +184,18 @@ impl MeetingsView {
             ui.add_space(4.0);
         }
         ui.separator();
+        self.extra_meeting_ui(ui, today, default_time, actions);
+        self.recent_ui(ui, planning, today, actions);
+    }
+
+    /// "Nytt ekstramøte…": the date and time asked for, then created.
+    fn extra_meeting_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        today: NaiveDate,
+        default_time: NaiveTime,
+        actions: &mut Vec<Action>,
+    ) {
         match &mut self.extra {
             None => {
                 if ui.button("Nytt ekstramøte…").clicked() {
@@ -216,6 +228,17 @@ impl MeetingsView {
                 }
             }
         }
+    }
+
+    /// The meetings of the last four weeks: the minutes, letters and electronic answers of a
+    /// closed one, reopening it (with a reason), restoring a cancelled one.
+    fn recent_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        planning: &Planning,
+        today: NaiveDate,
+        actions: &mut Vec<Action>,
+    ) {
         if !planning.recent.is_empty() {
             ui.separator();
             ui.strong("Siste fire uker");
@@ -303,60 +326,15 @@ impl MeetingsView {
         }
     }
 
-    fn meeting_ui(
+    /// Asked before a meeting is started on another day than it is set up for.
+    fn confirm_start_ui(
         &mut self,
         ui: &mut egui::Ui,
         view: &MeetingView,
-        cx: &Context<'_>,
+        planning: &Planning,
         actions: &mut Vec<Action>,
     ) {
-        let Context {
-            planning,
-            queue,
-            today,
-            settings,
-        } = *cx;
         let m = &view.meeting;
-        let rule = settings.working_day_rule();
-        ui.horizontal(|ui| {
-            ui.heading(format!(
-                "Inntaksmøte {} {} kl. {}",
-                weekday_name_nb(m.date.weekday()),
-                format_date(m.date),
-                m.time.format("%H:%M")
-            ));
-            ui.label(format!(
-                "uke {} · {}",
-                m.date.iso_week().week(),
-                m.status.label_nb()
-            ));
-        });
-        ui.horizontal(|ui| {
-            let label = match m.status {
-                MeetingStatus::Pagar => "Fortsett møtet",
-                _ => "Start møtet",
-            };
-            // Ctrl+Enter starts (or continues) the selected meeting from the keyboard.
-            let start_key = self.confirm_start.is_none()
-                && ui.input_mut(|i| {
-                    i.consume_shortcut(&egui::KeyboardShortcut::new(
-                        egui::Modifiers::COMMAND,
-                        egui::Key::Enter,
-                    ))
-                });
-            if ui
-                .button(label)
-                .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur (Ctrl+Enter)")
-                .clicked()
-                || start_key
-            {
-                if m.status == MeetingStatus::Planlagt && m.date != planning.today {
-                    self.confirm_start = Some(m.id);
-                } else {
-                    actions.push(Action::Meeting(MeetingAction::StartMeeting(m.id)));
-                }
-            }
-        });
         if self.confirm_start == Some(m.id) {
             let today = planning.today;
             let modal = egui::Modal::new(egui::Id::unique("confirm_start")).show(ui.ctx(), |ui| {
@@ -387,10 +365,25 @@ impl MeetingsView {
                 self.confirm_start = None;
             }
         }
-        self.admin_ui(ui, view, actions);
-        self.team_ui(ui, view, planning, actions);
-        ui.separator();
+    }
 
+    /// An overloaded agenda (with an extra meeting proposed before the deadlines) and the
+    /// referrals that must be decided here but are not on the agenda.
+    fn warnings_ui(
+        &self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        cx: &Context<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let Context {
+            planning,
+            queue,
+            today,
+            settings,
+        } = *cx;
+        let m = &view.meeting;
+        let rule = settings.working_day_rule();
         let plan = &view.plan;
         if let Some(text) = plan.overload_text() {
             ui.colored_label(
@@ -445,6 +438,69 @@ impl MeetingsView {
                 }
             });
         }
+    }
+
+    fn meeting_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        view: &MeetingView,
+        cx: &Context<'_>,
+        actions: &mut Vec<Action>,
+    ) {
+        let Context {
+            planning,
+            queue,
+            today: _,
+            settings,
+        } = *cx;
+        let m = &view.meeting;
+        let rule = settings.working_day_rule();
+        ui.horizontal(|ui| {
+            ui.heading(format!(
+                "Inntaksmøte {} {} kl. {}",
+                weekday_name_nb(m.date.weekday()),
+                format_date(m.date),
+                m.time.format("%H:%M")
+            ));
+            ui.label(format!(
+                "uke {} · {}",
+                m.date.iso_week().week(),
+                m.status.label_nb()
+            ));
+        });
+        ui.horizontal(|ui| {
+            let label = match m.status {
+                MeetingStatus::Pagar => "Fortsett møtet",
+                _ => "Start møtet",
+            };
+            // Ctrl+Enter starts (or continues) the selected meeting from the keyboard.
+            let start_key = self.confirm_start.is_none()
+                && ui.input_mut(|i| {
+                    i.consume_shortcut(&egui::KeyboardShortcut::new(
+                        egui::Modifiers::COMMAND,
+                        egui::Key::Enter,
+                    ))
+                });
+            if ui
+                .button(label)
+                .on_hover_text("Møtemodus: ett punkt om gangen, med tastatur (Ctrl+Enter)")
+                .clicked()
+                || start_key
+            {
+                if m.status == MeetingStatus::Planlagt && m.date != planning.today {
+                    self.confirm_start = Some(m.id);
+                } else {
+                    actions.push(Action::Meeting(MeetingAction::StartMeeting(m.id)));
+                }
+            }
+        });
+        self.confirm_start_ui(ui, view, planning, actions);
+        self.admin_ui(ui, view, actions);
+        self.team_ui(ui, view, planning, actions);
+        ui.separator();
+
+        self.warnings_ui(ui, view, cx, actions);
+        let plan = &view.plan;
 
         ui.horizontal_wrapped(|ui| {
             let state = if plan.stored {
