@@ -51,3 +51,70 @@ pub fn apply(ctx: &mut Ctx<'_>, change: &FollowUpChange) -> Result<(), StoreErro
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ReferralStatus;
+    use crate::domain::settings::ClinicSettings;
+    use crate::store::referrals::Change;
+    use crate::store::{Store, referrals};
+
+    /// A kartlegging reported back sends the referral to til ny vurdering; reporting one for
+    /// a referral not in kartlegging is refused with its status and changes nothing.
+    #[test]
+    fn mapping_reported_back_and_refused_where_there_is_none() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let settings = ClinicSettings::default();
+        let change = Change {
+            actor: "leder",
+            at: today.and_hms_opt(9, 0, 0).unwrap(),
+        };
+        let rule = settings.working_day_rule();
+        let generated = crate::demo::generate(300, 11, today, rule);
+        store
+            .write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
+            .unwrap();
+        let with = |status: ReferralStatus, store: &Store| {
+            referrals::all(store.conn())
+                .unwrap()
+                .into_iter()
+                .find(|r| r.status == status)
+                .map(|r| r.id)
+        };
+        let mapping = with(ReferralStatus::Kartlegging, &store).expect("the demo maps some");
+        let waiting = with(ReferralStatus::TilVurdering, &store).expect("and has a queue");
+        let mut ctx = Ctx {
+            store: &mut store,
+            settings: &settings,
+            change,
+        };
+        let refused = apply(
+            &mut ctx,
+            &FollowUpChange::ReportMapping {
+                referral: waiting,
+                date: today,
+                summary: "Samtale holdt".into(),
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            refused.starts_with("Henvisningen har status «"),
+            "{refused}"
+        );
+        apply(
+            &mut ctx,
+            &FollowUpChange::ReportMapping {
+                referral: mapping,
+                date: today,
+                summary: "Samtale holdt".into(),
+            },
+        )
+        .unwrap();
+        let status = |id, ctx: &Ctx<'_>| referrals::get(ctx.store.conn(), id).unwrap().status;
+        assert_eq!(status(mapping, &ctx), ReferralStatus::TilNyVurdering);
+        assert_eq!(status(waiting, &ctx), ReferralStatus::TilVurdering);
+    }
+}

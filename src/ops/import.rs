@@ -93,3 +93,61 @@ pub fn plan(
 }
 
 pub use crate::store::messages::Plan;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::settings::ClinicSettings;
+    use crate::ops::Ctx;
+
+    #[test]
+    fn which_reader_a_set_of_files_takes() {
+        let p = |s: &str| PathBuf::from(s);
+        let xml = [p("a.xml"), p("b.XML")];
+        assert_eq!(source_kind(&xml).unwrap(), SourceKind::Messages);
+        let one = [p("liste.csv")];
+        assert_eq!(source_kind(&one).unwrap(), SourceKind::Table(&one[0]));
+        let sheet = [p("liste.xlsx")];
+        assert_eq!(source_kind(&sheet).unwrap(), SourceKind::Table(&sheet[0]));
+        let mixed = [p("a.xml"), p("liste.csv")];
+        assert!(source_kind(&mixed).unwrap_err().starts_with("Flere filer"));
+        assert!(source_kind(&[]).is_err());
+    }
+
+    /// The export read back through the import's one pipeline gives the same referrals; a
+    /// second import of the same file adds none; `--received` is refused for a CSV.
+    #[test]
+    fn export_read_back_all_or_nothing() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ClinicSettings::default();
+        let change = Change {
+            actor: "leder",
+            at: today.and_hms_opt(9, 0, 0).unwrap(),
+        };
+        let mut from = Store::open(&dir.path().join("fra.sqlite3")).unwrap();
+        let rule = settings.working_day_rule();
+        let generated = crate::demo::generate(40, 5, today, rule);
+        from.write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
+            .unwrap();
+        let ctx = Ctx {
+            store: &mut from,
+            settings: &settings,
+            change,
+        };
+        let doc = crate::ops::documents::referrals_csv(&ctx).unwrap();
+        let file = dir.path().join("henvisninger.csv");
+        std::fs::write(&file, &doc.bytes).unwrap();
+        let files = [file];
+        let options = ImportOptions::default();
+        assert!(read(&files, Some(today), &options, today).is_err());
+        let mut to = Store::open(&dir.path().join("til.sqlite3")).unwrap();
+        let first = read(&files, None, &options, today).unwrap();
+        let report = write(&mut to, change, &first.parsed, &files, &options, None).unwrap();
+        assert_eq!(report.imported, 40);
+        assert!(report.errors.is_empty());
+        let again = read(&files, None, &options, today).unwrap();
+        let report = write(&mut to, change, &again.parsed, &files, &options, None).unwrap();
+        assert_eq!((report.imported, report.already_present.len()), (0, 40));
+    }
+}

@@ -243,4 +243,76 @@ mod tests {
         let again = close(&mut ctx, extra).unwrap_err().to_string();
         assert!(again.starts_with("Møtet har status"), "{again}");
     }
+
+    /// A referral on a started meeting's agenda is postponed to the next meeting and decided
+    /// there (dated today, at that meeting); a decided referral cannot be postponed.
+    #[test]
+    fn postpone_then_decide_through_the_operations() {
+        use crate::domain::decision::Outcome;
+        use crate::domain::meeting::Reason;
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let settings = ClinicSettings::default();
+        let mut ctx = Ctx {
+            store: &mut store,
+            settings: &settings,
+            change: Change {
+                actor: "leder",
+                at: today.and_hms_opt(9, 0, 0).unwrap(),
+            },
+        };
+        ensure_schedule(&mut ctx).unwrap();
+        let fields = crate::domain::ReferralFields {
+            external_id: None,
+            received_on: today,
+            patient: "Kari Nordmann".into(),
+            national_id: None,
+            birth_year: Some(1970),
+            referrer_name: "Dr. Lege".into(),
+            referrer_kind: crate::domain::ReferrerKind::Fastlege,
+            specialty: String::new(),
+            is_secondary: false,
+            problem: "Langvarige smerter".into(),
+            diagnosis_group: String::new(),
+            patient_street: String::new(),
+            patient_postcode: String::new(),
+            patient_city: String::new(),
+            referrer_address: String::new(),
+            referrer_electronic: false,
+        };
+        let referral = crate::ops::referrals::register(&mut ctx, &fields).unwrap();
+        let first = meetings::from_date(ctx.store.conn(), today)
+            .unwrap()
+            .into_iter()
+            .next()
+            .expect("a meeting from today");
+        let item = StoredItem {
+            referral,
+            reason: Reason::Manual,
+        };
+        start(&mut ctx, first.id, &[item]).unwrap();
+        let deadline = settings.working_day_rule().assessment_deadline(today);
+        let next = postpone(&mut ctx, first.id, referral, deadline).unwrap();
+        assert_ne!(next, first.id);
+        start(&mut ctx, next, &[item]).unwrap();
+        let outcome = Outcome::Avslag {
+            reason: "Ikke smerteklinikkens pasientgruppe".into(),
+            advice: "Fysioterapi".into(),
+        };
+        decide(
+            &mut ctx,
+            next,
+            referral,
+            &outcome,
+            &DecisionExtras::default(),
+        )
+        .unwrap();
+        let current = decisions::current(ctx.store.conn(), referral)
+            .unwrap()
+            .expect("decided");
+        assert_eq!(current.meeting, Some(next));
+        assert_eq!(current.decided_on, today);
+        let again = postpone(&mut ctx, next, referral, deadline).unwrap_err();
+        assert!(again.to_string().contains("er allerede avgjort"), "{again}");
+    }
 }

@@ -33,3 +33,31 @@ pub fn offers_demo(store: &Store) -> bool {
         .is_some();
     !offered && referrals::count(store.conn()).unwrap_or(0) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::settings::ClinicSettings;
+    use crate::ops::Ctx;
+
+    /// A new database offers the demo once: not after it was declined.
+    #[test]
+    fn the_demo_is_offered_to_an_empty_database_until_declined() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(offers_demo(&store));
+        let settings = ClinicSettings::default();
+        let mut ctx = Ctx {
+            store: &mut store,
+            settings: &settings,
+            change: crate::ops::Change {
+                actor: "leder",
+                at: chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+                    .unwrap()
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap(),
+            },
+        };
+        crate::ops::demo::decline(&mut ctx).unwrap();
+        assert!(!offers_demo(&store));
+    }
+}
