@@ -331,15 +331,11 @@ fn volume_scale(count: usize, today: NaiveDate) -> usize {
     ((count as f64 / capacity).ceil() as usize).max(1)
 }
 
-fn one(
-    rng: &mut ChaCha8Rng,
-    received: NaiveDate,
-    today: NaiveDate,
-    rule: WorkingDayRule,
-    id: u64,
-) -> DemoReferral {
+/// Who referred: a GP (70 %), a private specialist, a hospital department (with its
+/// specialty) or another (a company doctor); kind, specialty and the referrer's name.
+fn demo_referrer(rng: &mut ChaCha8Rng) -> (ReferrerKind, String, String) {
     let r: f64 = rng.random();
-    let (referrer_kind, specialty, referrer_name) = if r < 0.70 {
+    if r < 0.70 {
         let name = format!(
             "{} {}, {}",
             pick(rng, FIRST_NAMES),
@@ -366,7 +362,51 @@ fn one(
             String::new(),
             format!("Bedriftslege {}", pick(rng, LAST_NAMES)),
         )
-    };
+    }
+}
+
+/// The start of care of a rett referral: booked a few weeks after the decision, most
+/// before the frist (~4 % late); older starts recorded, a recent one perhaps not yet.
+fn demo_care_start(
+    rng: &mut ChaCha8Rng,
+    outcome: Option<&Outcome>,
+    status: ReferralStatus,
+    decided: NaiveDate,
+    today: NaiveDate,
+) -> CareStart {
+    // Start of care: booked a few weeks after the decision, most before the frist; ~4 % late.
+    let mut care = CareStart::default();
+    if let Some(Outcome::Rett {
+        start_of_care_deadline: Some(frist),
+        ..
+    }) = outcome
+        && status == ReferralStatus::Rett
+    {
+        let spread = (*frist - decided).num_days().max(1) as u64;
+        let booked = if rng.random_bool(0.04) {
+            *frist + Days::new(rng.random_range(3..30))
+        } else {
+            decided + Days::new(rng.random_range(14..=spread.max(14)))
+        };
+        if rng.random_bool(0.9) || booked <= today {
+            care.booked = Some(booked);
+        }
+        // Older starts are all recorded; a recent one may not be registered yet.
+        if booked <= today && (booked + Days::new(7) <= today || rng.random_bool(0.8)) {
+            care.started = Some(booked);
+        }
+    }
+    care
+}
+
+fn one(
+    rng: &mut ChaCha8Rng,
+    received: NaiveDate,
+    today: NaiveDate,
+    rule: WorkingDayRule,
+    id: u64,
+) -> DemoReferral {
+    let (referrer_kind, specialty, referrer_name) = demo_referrer(rng);
     let is_secondary = referrer_kind == ReferrerKind::Sykehusavdeling && rng.random_bool(0.3);
     let (problem, group) = *pick(rng, PROBLEMS);
     let patient = format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES));
@@ -476,28 +516,7 @@ fn one(
             mapping = Some((reported, to));
         }
     }
-    // Start of care: booked a few weeks after the decision, most before the frist; ~4 % late.
-    let mut care = CareStart::default();
-    if let Some(Outcome::Rett {
-        start_of_care_deadline: Some(frist),
-        ..
-    }) = &outcome
-        && status == ReferralStatus::Rett
-    {
-        let spread = (*frist - decided).num_days().max(1) as u64;
-        let booked = if rng.random_bool(0.04) {
-            *frist + Days::new(rng.random_range(3..30))
-        } else {
-            decided + Days::new(rng.random_range(14..=spread.max(14)))
-        };
-        if rng.random_bool(0.9) || booked <= today {
-            care.booked = Some(booked);
-        }
-        // Older starts are all recorded; a recent one may not be registered yet.
-        if booked <= today && (booked + Days::new(7) <= today || rng.random_bool(0.8)) {
-            care.started = Some(booked);
-        }
-    }
+    let care = demo_care_start(rng, outcome.as_ref(), status, decided, today);
     let decided_on = outcome.is_some().then_some(decided);
     DemoReferral {
         fields,

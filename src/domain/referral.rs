@@ -544,35 +544,12 @@ impl ReferralDraft {
             err(Field::DiagnosisGroup, "er for lang (høyst 120 tegn)");
         }
 
-        let patient_street = self.patient_street.trim().to_string();
-        let patient_postcode = self.patient_postcode.trim().to_string();
-        let patient_city = self.patient_city.trim().to_string();
-        let any_address =
-            !patient_street.is_empty() || !patient_postcode.is_empty() || !patient_city.is_empty();
-        if patient_street.chars().count() > MAX_SHORT {
-            err(Field::PatientStreet, "er for lang (høyst 120 tegn)");
-        } else if any_address && patient_street.is_empty() {
-            err(
-                Field::PatientStreet,
-                "mangler: adressen må ha gate eller postboks",
-            );
-        }
-        if !patient_postcode.is_empty()
-            && (patient_postcode.len() != 4
-                || !patient_postcode.bytes().all(|b| b.is_ascii_digit()))
-        {
-            err(
-                Field::PatientPostcode,
-                &format!("må være fire sifre, fant «{patient_postcode}»"),
-            );
-        } else if any_address && patient_postcode.is_empty() {
-            err(Field::PatientPostcode, "mangler: adressen må ha postnummer");
-        }
-        if patient_city.chars().count() > MAX_SHORT {
-            err(Field::PatientCity, "er for langt (høyst 120 tegn)");
-        } else if any_address && patient_city.is_empty() {
-            err(Field::PatientCity, "mangler: adressen må ha poststed");
-        }
+        let [patient_street, patient_postcode, patient_city] = patient_address(
+            &self.patient_street,
+            &self.patient_postcode,
+            &self.patient_city,
+            &mut err,
+        );
         let referrer_address = self
             .referrer_address
             .lines()
@@ -614,6 +591,45 @@ impl ReferralDraft {
             referrer_electronic,
         })
     }
+}
+
+/// The patient's postal address: all three parts or none, a four-digit postnummer, each part
+/// within its length. Errors go to `err`; the trimmed parts are returned.
+fn patient_address(
+    street: &str,
+    postcode: &str,
+    city: &str,
+    err: &mut dyn FnMut(Field, &str),
+) -> [String; 3] {
+    let patient_street = street.trim().to_string();
+    let patient_postcode = postcode.trim().to_string();
+    let patient_city = city.trim().to_string();
+    let any_address =
+        !patient_street.is_empty() || !patient_postcode.is_empty() || !patient_city.is_empty();
+    if patient_street.chars().count() > MAX_SHORT {
+        err(Field::PatientStreet, "er for lang (høyst 120 tegn)");
+    } else if any_address && patient_street.is_empty() {
+        err(
+            Field::PatientStreet,
+            "mangler: adressen må ha gate eller postboks",
+        );
+    }
+    if !patient_postcode.is_empty()
+        && (patient_postcode.len() != 4 || !patient_postcode.bytes().all(|b| b.is_ascii_digit()))
+    {
+        err(
+            Field::PatientPostcode,
+            &format!("må være fire sifre, fant «{patient_postcode}»"),
+        );
+    } else if any_address && patient_postcode.is_empty() {
+        err(Field::PatientPostcode, "mangler: adressen må ha postnummer");
+    }
+    if patient_city.chars().count() > MAX_SHORT {
+        err(Field::PatientCity, "er for langt (høyst 120 tegn)");
+    } else if any_address && patient_city.is_empty() {
+        err(Field::PatientCity, "mangler: adressen må ha poststed");
+    }
+    [patient_street, patient_postcode, patient_city]
 }
 
 fn non_empty(text: &str) -> Option<String> {

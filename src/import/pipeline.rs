@@ -49,20 +49,7 @@ pub fn import_parsed(
         sheet: parsed.sheet.clone(),
         ..ImportReport::default()
     };
-    for row in &parsed.rows {
-        if let Err(errors) = &row.result {
-            report.errors.extend(errors.iter().cloned());
-            report.invalid_rows.push((
-                row.line,
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ));
-        }
-    }
-    let invalid: Vec<&ParsedRow> = parsed.rows.iter().filter(|r| r.result.is_err()).collect();
+    let invalid = invalid_rows(parsed, &mut report);
     if !invalid.is_empty() && !options.skip_invalid {
         return Ok(report);
     }
@@ -160,116 +147,12 @@ pub fn import_parsed(
                 continue;
             }
             let m = message(row.line);
-            if let Some(m) = m {
-                use crate::store::messages::{self, Outcome, Plan};
-                let plan = messages::plan(tx, m, Some(&r.fields))?;
-                let said = plan.text(m);
-                let done = plan.done_text(m);
-                match plan {
-                    Plan::New | Plan::Forwarded(_) => {}
-                    Plan::AlreadyImported(_) => {
-                        report
-                            .already_present
-                            .push((row.line, m.message_id.clone()));
-                        continue;
-                    }
-                    Plan::Change {
-                        referral,
-                        fields,
-                        changed,
-                        decided,
-                    } => {
-                        if decided.is_some() && !changed.is_empty() && !options.confirm_changes {
-                            report.unconfirmed_changes.push((row.line, said));
-                            continue;
-                        }
-                        referrals::update(tx, referral, &fields, change)?;
-                        messages::record(tx, m, Some(referral), Outcome::Changed, change)?;
-                        report.messages.push((row.line, done));
-                        continue;
-                    }
-                    Plan::Cancel {
-                        referral,
-                        decided: None,
-                    } => {
-                        if referrals::get(tx, referral)?.status != ReferralStatus::Trukket {
-                            let reason = if m.comment.is_empty() {
-                                "Kansellert av henviser".to_string()
-                            } else {
-                                format!("Kansellert av henviser: {}", m.comment)
-                            };
-                            referrals::withdraw(tx, referral, &reason, change)?;
-                        }
-                        messages::record(tx, m, Some(referral), Outcome::Withdrawn, change)?;
-                        report.messages.push((row.line, done));
-                        continue;
-                    }
-                    Plan::Cancel { referral, .. } => {
-                        messages::record(tx, m, Some(referral), Outcome::Warning, change)?;
-                        report.warnings.push((row.line, said));
-                        continue;
-                    }
-                    Plan::Unknown => {
-                        if !options.keep_unknown_as_notes {
-                            return Err(StoreError::Rule(format!(
-                                "Meldingen «{}» er en {said}. Ingenting er importert: importer \
-                                 den opprinnelige henvisningen først, eller behold meldingen som \
-                                 notat.",
-                                m.message_id
-                            )));
-                        }
-                        messages::record(tx, m, None, Outcome::Note, change)?;
-                        report
-                            .messages
-                            .push((row.line, format!("{said}: lagret som notat")));
-                        continue;
-                    }
-                }
-            }
-            if let Some(ext) = &r.fields.external_id
-                && referrals::find_by_external_id(tx, ext)?.is_some()
+            if let Some(m) = m
+                && apply_message(tx, m, r, row.line, options, change, &mut report)?
             {
-                report.already_present.push((row.line, ext.clone()));
                 continue;
             }
-            let id = referrals::insert(
-                tx,
-                &r.fields,
-                r.status,
-                r.decided_on,
-                change,
-                crate::store::audit::ReferralAction::Import,
-            )?;
-            if let (Some(outcome), Some(decided_on)) = (&r.decision, r.decided_on) {
-                let imported = ImportedDecision {
-                    referral: id,
-                    received_on: r.fields.received_on,
-                    decided_on,
-                    outcome,
-                    started: r.started,
-                };
-                decisions::record_imported(tx, &imported, rule, change)?;
-                report.decisions += 1;
-            } else if r.status.is_decided() {
-                report.undated_decisions += 1;
-            }
-            if let Some(m) = m {
-                crate::store::messages::record(
-                    tx,
-                    m,
-                    Some(id),
-                    crate::store::messages::Outcome::Created,
-                    change,
-                )?;
-                if let Some(a) = &m.assessment {
-                    crate::store::messages::record_assessment(tx, id, a, &m.sender.organisation)?;
-                }
-                for said in crate::store::messages::claim_notes(tx, m, id, change)? {
-                    report.messages.push((row.line, said));
-                }
-            }
-            report.imported += 1;
-            report.new_ids.push(id);
+            insert_row(tx, r, m, row.line, rule, change, &mut report)?;
         }
         if !report.unconfirmed_changes.is_empty() {
             // Nothing is written until the leader has seen the changes.
@@ -300,6 +183,158 @@ pub fn import_parsed(
     report.rejected_rows = invalid.len();
     report.rejects_file = rejects_path;
     Ok(report)
+}
+
+/// The rows that did not validate, each with its errors in the report.
+fn invalid_rows<'a>(parsed: &'a ParsedFile, report: &mut ImportReport) -> Vec<&'a ParsedRow> {
+    for row in &parsed.rows {
+        if let Err(errors) = &row.result {
+            report.errors.extend(errors.iter().cloned());
+            report.invalid_rows.push((
+                row.line,
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
+        }
+    }
+    parsed.rows.iter().filter(|r| r.result.is_err()).collect()
+}
+
+/// A change, cancellation or note applies to the referral it is about (or is kept, or
+/// refused); `Ok(true)` when the row is done, `Ok(false)` when it is a new referral to insert.
+fn apply_message(
+    tx: &rusqlite::Transaction<'_>,
+    m: &crate::import::henvisning::Referral,
+    r: &ImportedReferral,
+    line: u64,
+    options: &ImportOptions,
+    change: Change<'_>,
+    report: &mut ImportReport,
+) -> Result<bool, StoreError> {
+    use crate::store::messages::{self, Outcome, Plan};
+    let plan = messages::plan(tx, m, Some(&r.fields))?;
+    let said = plan.text(m);
+    let done = plan.done_text(m);
+    match plan {
+        Plan::New | Plan::Forwarded(_) => {}
+        Plan::AlreadyImported(_) => {
+            report.already_present.push((line, m.message_id.clone()));
+            return Ok(true);
+        }
+        Plan::Change {
+            referral,
+            fields,
+            changed,
+            decided,
+        } => {
+            if decided.is_some() && !changed.is_empty() && !options.confirm_changes {
+                report.unconfirmed_changes.push((line, said));
+                return Ok(true);
+            }
+            referrals::update(tx, referral, &fields, change)?;
+            messages::record(tx, m, Some(referral), Outcome::Changed, change)?;
+            report.messages.push((line, done));
+            return Ok(true);
+        }
+        Plan::Cancel {
+            referral,
+            decided: None,
+        } => {
+            if referrals::get(tx, referral)?.status != ReferralStatus::Trukket {
+                let reason = if m.comment.is_empty() {
+                    "Kansellert av henviser".to_string()
+                } else {
+                    format!("Kansellert av henviser: {}", m.comment)
+                };
+                referrals::withdraw(tx, referral, &reason, change)?;
+            }
+            messages::record(tx, m, Some(referral), Outcome::Withdrawn, change)?;
+            report.messages.push((line, done));
+            return Ok(true);
+        }
+        Plan::Cancel { referral, .. } => {
+            messages::record(tx, m, Some(referral), Outcome::Warning, change)?;
+            report.warnings.push((line, said));
+            return Ok(true);
+        }
+        Plan::Unknown => {
+            if !options.keep_unknown_as_notes {
+                return Err(StoreError::Rule(format!(
+                    "Meldingen «{}» er en {said}. Ingenting er importert: importer \
+                         den opprinnelige henvisningen først, eller behold meldingen som \
+                         notat.",
+                    m.message_id
+                )));
+            }
+            messages::record(tx, m, None, Outcome::Note, change)?;
+            report
+                .messages
+                .push((line, format!("{said}: lagret som notat")));
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A new referral inserted (with its decision from a history, and its message with the
+/// sender's assessment and the notes that waited for it); one already there is skipped.
+fn insert_row(
+    tx: &rusqlite::Transaction<'_>,
+    r: &ImportedReferral,
+    m: Option<&crate::import::henvisning::Referral>,
+    line: u64,
+    rule: crate::calendar::WorkingDayRule,
+    change: Change<'_>,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    if let Some(ext) = &r.fields.external_id
+        && referrals::find_by_external_id(tx, ext)?.is_some()
+    {
+        report.already_present.push((line, ext.clone()));
+        return Ok(());
+    }
+    let id = referrals::insert(
+        tx,
+        &r.fields,
+        r.status,
+        r.decided_on,
+        change,
+        crate::store::audit::ReferralAction::Import,
+    )?;
+    if let (Some(outcome), Some(decided_on)) = (&r.decision, r.decided_on) {
+        let imported = ImportedDecision {
+            referral: id,
+            received_on: r.fields.received_on,
+            decided_on,
+            outcome,
+            started: r.started,
+        };
+        decisions::record_imported(tx, &imported, rule, change)?;
+        report.decisions += 1;
+    } else if r.status.is_decided() {
+        report.undated_decisions += 1;
+    }
+    if let Some(m) = m {
+        crate::store::messages::record(
+            tx,
+            m,
+            Some(id),
+            crate::store::messages::Outcome::Created,
+            change,
+        )?;
+        if let Some(a) = &m.assessment {
+            crate::store::messages::record_assessment(tx, id, a, &m.sender.organisation)?;
+        }
+        for said in crate::store::messages::claim_notes(tx, m, id, change)? {
+            report.messages.push((line, said));
+        }
+    }
+    report.imported += 1;
+    report.new_ids.push(id);
+    Ok(())
 }
 
 /// The valid rows that look like a referral in the database (received within the duplicate

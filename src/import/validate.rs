@@ -89,21 +89,14 @@ pub(crate) fn control_error(value: &str, multiline: bool) -> Option<String> {
     ))
 }
 
-pub(crate) fn validate_row(
+/// The row's shape before its values: as many fields as the header (no extra filled ones),
+/// and no control characters in any cell.
+fn row_shape(
     raw: &[String],
     columns: &HashMap<Field, usize>,
     header_len: usize,
     line: u64,
-    today: NaiveDate,
-) -> Result<ImportedReferral, Vec<LineError>> {
-    let mut errors = Vec::new();
-    let mut push = |field: Field, message: String| {
-        errors.push(LineError {
-            line,
-            field: field.csv_column().into(),
-            message,
-        })
-    };
+) -> Result<(), Vec<LineError>> {
     let extra_filled = raw.iter().skip(header_len).any(|f| !f.trim().is_empty());
     if raw.len() < header_len || extra_filled {
         return Err(vec![LineError {
@@ -112,7 +105,6 @@ pub(crate) fn validate_row(
             message: format!("har {} felt, overskriften har {header_len}", raw.len()),
         }]);
     }
-    let get = |field: Field| columns.get(&field).map_or("", |&i| raw[i].as_str());
     let mut control = Vec::new();
     for (&field, &i) in columns {
         if let Some(message) = control_error(&raw[i], field == Field::Problem) {
@@ -127,35 +119,15 @@ pub(crate) fn validate_row(
         control.sort_by(|a, b| a.field.cmp(&b.field));
         return Err(control);
     }
+    Ok(())
+}
 
-    let received_text = get(Field::Received);
-    let received_on = parse_date(received_text);
-    if received_on.is_none() && !received_text.trim().is_empty() {
-        push(
-            Field::Received,
-            format!("«{received_text}» er ikke en dato (dd.mm.åååå eller åååå-mm-dd)"),
-        );
-    }
-    let kind_text = get(Field::ReferrerKind);
-    let referrer_kind = if kind_text.trim().is_empty() {
-        ReferrerKind::Fastlege
-    } else {
-        ReferrerKind::parse(kind_text).unwrap_or_else(|| {
-            push(
-                Field::ReferrerKind,
-                format!("«{kind_text}» er ukjent (fastlege, avtalespesialist, sykehusavdeling eller annet)"),
-            );
-            ReferrerKind::Annet
-        })
-    };
-    let secondary_text = get(Field::Secondary);
-    let is_secondary = parse_secondary(secondary_text).unwrap_or_else(|| {
-        push(
-            Field::Secondary,
-            format!("«{secondary_text}» må være ja eller nei"),
-        );
-        false
-    });
+/// The status and decision date of a history row, and that a date goes with a decided
+/// status.
+fn decision_columns<'a>(
+    get: impl Fn(Field) -> &'a str,
+    push: &mut impl FnMut(Field, String),
+) -> (ReferralStatus, Option<NaiveDate>) {
     let status_text = get(Field::Status);
     let status = ReferralStatus::parse(status_text).unwrap_or_else(|| {
         push(
@@ -186,6 +158,99 @@ pub(crate) fn validate_row(
             ),
         );
     }
+    (status, decided_on)
+}
+
+/// The decision made before Inntak: its optional columns (track, juridisk frist, avslag
+/// reason, start of care).
+fn history_columns<'a>(
+    get: impl Fn(Field) -> &'a str,
+    push: &mut impl FnMut(Field, String),
+) -> HistoricDecision {
+    let track_text = get(Field::Track);
+    let track = if track_text.trim().is_empty() {
+        None
+    } else {
+        let t = Track::parse(track_text);
+        if t.is_none() {
+            push(
+                Field::Track,
+                format!(
+                    "«{}» er ukjent (f.eks. monofaglig lege, tverrfaglig samlet, kartlegging psykolog)",
+                    short(track_text)
+                ),
+            );
+        }
+        t
+    };
+    let mut date_of = |field: Field| {
+        let text = get(field);
+        if text.trim().is_empty() {
+            return None;
+        }
+        let d = parse_date(text);
+        if d.is_none() {
+            push(field, format!("«{}» er ikke en dato", short(text)));
+        }
+        d
+    };
+    let frist = date_of(Field::Frist);
+    let started = date_of(Field::CareStarted);
+    HistoricDecision {
+        track,
+        frist,
+        avslag_reason: get(Field::AvslagReason).trim().to_string(),
+        started,
+    }
+}
+
+pub(crate) fn validate_row(
+    raw: &[String],
+    columns: &HashMap<Field, usize>,
+    header_len: usize,
+    line: u64,
+    today: NaiveDate,
+) -> Result<ImportedReferral, Vec<LineError>> {
+    let mut errors = Vec::new();
+    let mut push = |field: Field, message: String| {
+        errors.push(LineError {
+            line,
+            field: field.csv_column().into(),
+            message,
+        })
+    };
+    row_shape(raw, columns, header_len, line)?;
+    let get = |field: Field| columns.get(&field).map_or("", |&i| raw[i].as_str());
+
+    let received_text = get(Field::Received);
+    let received_on = parse_date(received_text);
+    if received_on.is_none() && !received_text.trim().is_empty() {
+        push(
+            Field::Received,
+            format!("«{received_text}» er ikke en dato (dd.mm.åååå eller åååå-mm-dd)"),
+        );
+    }
+    let kind_text = get(Field::ReferrerKind);
+    let referrer_kind = if kind_text.trim().is_empty() {
+        ReferrerKind::Fastlege
+    } else {
+        ReferrerKind::parse(kind_text).unwrap_or_else(|| {
+            push(
+                Field::ReferrerKind,
+                format!("«{kind_text}» er ukjent (fastlege, avtalespesialist, sykehusavdeling eller annet)"),
+            );
+            ReferrerKind::Annet
+        })
+    };
+    let secondary_text = get(Field::Secondary);
+    let is_secondary = parse_secondary(secondary_text).unwrap_or_else(|| {
+        push(
+            Field::Secondary,
+            format!("«{secondary_text}» må være ja eller nei"),
+        );
+        false
+    });
+    let (status, decided_on) = decision_columns(get, &mut push);
 
     let draft = ReferralDraft {
         external_id: get(Field::ExternalId).into(),
@@ -223,41 +288,8 @@ pub(crate) fn validate_row(
     }
     // The decision made before Inntak: its optional columns, then the rules that tie them to
     // the status.
-    let track_text = get(Field::Track);
-    let track = if track_text.trim().is_empty() {
-        None
-    } else {
-        let t = Track::parse(track_text);
-        if t.is_none() {
-            push(
-                Field::Track,
-                format!(
-                    "«{}» er ukjent (f.eks. monofaglig lege, tverrfaglig samlet, kartlegging psykolog)",
-                    short(track_text)
-                ),
-            );
-        }
-        t
-    };
-    let mut date_of = |field: Field| {
-        let text = get(field);
-        if text.trim().is_empty() {
-            return None;
-        }
-        let d = parse_date(text);
-        if d.is_none() {
-            push(field, format!("«{}» er ikke en dato", short(text)));
-        }
-        d
-    };
-    let frist = date_of(Field::Frist);
-    let started = date_of(Field::CareStarted);
-    let history = HistoricDecision {
-        track,
-        frist,
-        avslag_reason: get(Field::AvslagReason).trim().to_string(),
-        started,
-    };
+    let history = history_columns(get, &mut push);
+    let started = history.started;
     let decision = match &validated {
         Ok(f) => match imported_outcome(
             status,

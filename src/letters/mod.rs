@@ -194,41 +194,9 @@ pub(crate) fn plan_one(
         breach_reason: breach_reason.into(),
     };
     let missing = missing(kind, recipient, &facts);
-    let birth = f
-        .national_id
-        .as_deref()
-        .and_then(|id| parse_national_id(id).ok())
-        .map(|id| format!("f. {}", format_date(id.birth_date)))
-        .or_else(|| f.birth_year.map(|y| format!("f. {y}")));
-    let patient_line = match birth {
-        Some(b) => format!("{}, {b}", f.patient),
-        None => f.patient.clone(),
-    };
-    let reference = match &f.external_id {
-        Some(ext) => format!("Henvisning {ext}, mottatt {}", format_date(f.received_on)),
-        None => format!(
-            "Inntak nr. {}, mottatt {}",
-            referral.id.0,
-            format_date(f.received_on)
-        ),
-    };
-    let address = match recipient {
-        Recipient::Patient => vec![
-            f.patient.clone(),
-            f.patient_street.clone(),
-            format!("{} {}", f.patient_postcode, f.patient_city),
-        ],
-        Recipient::Helfo => vec!["Helfo pasientformidling".into()],
-        Recipient::Referrer => {
-            let mut lines = vec![f.referrer_name.clone()];
-            if f.referrer_electronic {
-                lines.push("Sendes elektronisk".into());
-            } else {
-                lines.extend(f.referrer_address.lines().map(str::to_string));
-            }
-            lines
-        }
-    };
+    let patient_line = patient_line(f);
+    let reference = reference(f, referral.id);
+    let address = address(f, recipient);
     let mut sender = vec![settings.clinic_name.clone()];
     sender.extend(clinic_address.iter().cloned());
     let appointment = care.appointment();
@@ -320,6 +288,54 @@ pub(crate) fn plan_one(
         letter,
         missing,
         earlier,
+    }
+}
+
+/// "Kari Nordmann, f. 01.02.1970" (the birth date from the fødselsnummer, else the year).
+fn patient_line(f: &crate::domain::ReferralFields) -> String {
+    let birth = f
+        .national_id
+        .as_deref()
+        .and_then(|id| parse_national_id(id).ok())
+        .map(|id| format!("f. {}", format_date(id.birth_date)))
+        .or_else(|| f.birth_year.map(|y| format!("f. {y}")));
+    match birth {
+        Some(b) => format!("{}, {b}", f.patient),
+        None => f.patient.clone(),
+    }
+}
+
+/// "Henvisning H0000123, mottatt 01.11.2026" (Inntak's number when there is no id).
+fn reference(f: &crate::domain::ReferralFields, id: crate::domain::ReferralId) -> String {
+    match &f.external_id {
+        Some(ext) => format!("Henvisning {ext}, mottatt {}", format_date(f.received_on)),
+        None => format!(
+            "Inntak nr. {}, mottatt {}",
+            id.0,
+            format_date(f.received_on)
+        ),
+    }
+}
+
+/// The recipient's address block: the patient's, Helfo's, or the referrer's (or "Sendes
+/// elektronisk").
+fn address(f: &crate::domain::ReferralFields, recipient: Recipient) -> Vec<String> {
+    match recipient {
+        Recipient::Patient => vec![
+            f.patient.clone(),
+            f.patient_street.clone(),
+            format!("{} {}", f.patient_postcode, f.patient_city),
+        ],
+        Recipient::Helfo => vec!["Helfo pasientformidling".into()],
+        Recipient::Referrer => {
+            let mut lines = vec![f.referrer_name.clone()];
+            if f.referrer_electronic {
+                lines.push("Sendes elektronisk".into());
+            } else {
+                lines.extend(f.referrer_address.lines().map(str::to_string));
+            }
+            lines
+        }
     }
 }
 

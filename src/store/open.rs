@@ -214,6 +214,51 @@ impl Store {
         }
     }
 
+    /// A database in a read-only file or folder: opened to read (refused when it would need
+    /// creating, upgrading or a rollback first), every write refused with why.
+    fn open_where_read_only(
+        path: &Path,
+        inspection: Option<Inspection>,
+        dir_writable: bool,
+        key: Option<&DbKey>,
+        file_system: location::FileSystem,
+    ) -> Result<Self, OpenError> {
+        let why = if !dir_writable {
+            "mappen er skrivebeskyttet"
+        } else {
+            "filen er skrivebeskyttet"
+        };
+        let Some(found) = inspection.filter(|i| !i.fresh && !i.deferred) else {
+            return Err(OpenError::ReadOnly {
+                path: path.to_path_buf(),
+                why,
+                what: "lage eller endre",
+            });
+        };
+        if found.version < SCHEMA_VERSION {
+            return Err(OpenError::ReadOnly {
+                path: path.to_path_buf(),
+                why,
+                what: "oppgradere",
+            });
+        }
+        let conn = open_read_only(path, dir_writable, key).map_err(|_| OpenError::ReadOnly {
+            path: path.to_path_buf(),
+            why,
+            what: "lese",
+        })?;
+        let mut store = Store::on(conn, path, key, file_system);
+        store.read_only = Some(
+            OpenError::ReadOnly {
+                path: path.to_path_buf(),
+                why,
+                what: "lagre endringer i",
+            }
+            .to_string(),
+        );
+        Ok(store)
+    }
+
     pub(super) fn open_keyed_once(
         path: &Path,
         mut options: OpenOptions,
@@ -240,27 +285,7 @@ impl Store {
             return Err(OpenError::IsDirectory(path.to_path_buf()));
         }
         let has_data = meta.as_ref().is_some_and(|m| m.len() > 0);
-        match &meta {
-            None if let Some(kept) = replace::kept_files(path).pop() => {
-                return Err(OpenError::OnlyKept {
-                    path: path.to_path_buf(),
-                    kept,
-                    name: path
-                        .file_name()
-                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                });
-            }
-            None if !options.create => return Err(OpenError::Missing(path.to_path_buf())),
-            None => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    crate::files::create_private_dir(dir).map_err(io)?;
-                }
-            }
-            Some(_) if !has_data && !options.create => {
-                return Err(OpenError::Empty(path.to_path_buf()));
-            }
-            Some(_) => {}
-        }
+        refuse_missing_or_empty(path, meta.as_ref(), options)?;
         let kind = if has_data {
             check_header(path)?
         } else {
@@ -287,41 +312,7 @@ impl Store {
         };
 
         if !(file_writable && dir_writable) {
-            let why = if !dir_writable {
-                "mappen er skrivebeskyttet"
-            } else {
-                "filen er skrivebeskyttet"
-            };
-            let Some(found) = inspection.filter(|i| !i.fresh && !i.deferred) else {
-                return Err(OpenError::ReadOnly {
-                    path: path.to_path_buf(),
-                    why,
-                    what: "lage eller endre",
-                });
-            };
-            if found.version < SCHEMA_VERSION {
-                return Err(OpenError::ReadOnly {
-                    path: path.to_path_buf(),
-                    why,
-                    what: "oppgradere",
-                });
-            }
-            let conn =
-                open_read_only(path, dir_writable, key).map_err(|_| OpenError::ReadOnly {
-                    path: path.to_path_buf(),
-                    why,
-                    what: "lese",
-                })?;
-            let mut store = Store::on(conn, path, key, file_system);
-            store.read_only = Some(
-                OpenError::ReadOnly {
-                    path: path.to_path_buf(),
-                    why,
-                    what: "lagre endringer i",
-                }
-                .to_string(),
-            );
-            return Ok(store);
+            return Self::open_where_read_only(path, inspection, dir_writable, key, file_system);
         }
 
         if let Some(found) = inspection.as_ref().filter(|i| i.unchecked()) {
@@ -387,24 +378,7 @@ impl Store {
             }
         }
 
-        // Connection settings, outside any transaction. A network share cannot carry the
-        // write-ahead log's shared memory between machines: rollback journal, and the file
-        // held by this one connection.
-        if exclusive {
-            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
-                .map_err(sqlite_err)?;
-            conn.pragma_update(None, "journal_mode", "DELETE")
-                .map_err(sqlite_err)?;
-        } else {
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(sqlite_err)?;
-        }
-        conn.pragma_update(None, "foreign_keys", true)
-            .map_err(sqlite_err)?;
-        // FULL: a decision the window reports as saved survives a power cut (WAL + NORMAL
-        // may lose the last transactions); the cost is one sync per decision.
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(sqlite_err)?;
+        configure(&conn, exclusive).map_err(sqlite_err)?;
 
         let mut store = Store::on(conn, path, key, file_system);
         store.pending_check = pending_check;
@@ -464,4 +438,57 @@ impl Store {
         store.create_schema()?;
         Ok(store)
     }
+}
+
+/// The connection's settings, outside any transaction. A network share cannot carry the
+/// write-ahead log's shared memory between machines: rollback journal, and the file held by
+/// this one connection.
+fn configure(conn: &Connection, exclusive: bool) -> rusqlite::Result<()> {
+    if exclusive {
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+    } else {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // FULL: a decision the window reports as saved survives a power cut (WAL + NORMAL
+    // may lose the last transactions); the cost is one sync per decision.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// A path with no database: the kept file of an interrupted restore named, a missing or
+/// empty file refused where nothing may be created, the folder made where one may.
+fn refuse_missing_or_empty(
+    path: &Path,
+    meta: Option<&std::fs::Metadata>,
+    options: OpenOptions,
+) -> Result<(), OpenError> {
+    let has_data = meta.is_some_and(|m| m.len() > 0);
+    let io = |source| OpenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match meta {
+        None if let Some(kept) = replace::kept_files(path).pop() => {
+            return Err(OpenError::OnlyKept {
+                path: path.to_path_buf(),
+                kept,
+                name: path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            });
+        }
+        None if !options.create => return Err(OpenError::Missing(path.to_path_buf())),
+        None => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                crate::files::create_private_dir(dir).map_err(io)?;
+            }
+        }
+        Some(_) if !has_data && !options.create => {
+            return Err(OpenError::Empty(path.to_path_buf()));
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
