@@ -283,24 +283,15 @@ pub fn audit_listing(rows: &[audit::Row], csv: bool) -> Result<Vec<u8>, csv::Err
 mod tests {
     use super::*;
     use crate::domain::settings::ClinicSettings;
-    use crate::store::referrals::Change;
 
     /// A backup now is checked and logged; verify holds on a fresh file and on the backup's
     /// restore; the restore is logged in the restored file.
     #[test]
     fn backup_verify_restore_round() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let at = today.and_hms_opt(9, 0, 0).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("d.sqlite3");
-        let mut store = Store::open(&db).unwrap();
+        let change = crate::ops::testing::change(9);
+        let (dir, mut store) = crate::ops::testing::demo(30, 5);
+        let db = store.path().to_path_buf();
         let settings = ClinicSettings::default();
-        let rule = settings.working_day_rule();
-        let change = Change { actor: "test", at };
-        let generated = crate::demo::generate(30, 5, today, rule);
-        store
-            .write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
-            .unwrap();
         let mut ctx = Ctx {
             store: &mut store,
             settings: &settings,

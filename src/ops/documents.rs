@@ -309,19 +309,8 @@ mod tests {
     use super::*;
     use crate::store::referrals::Change;
 
-    fn demo_store(today: NaiveDate) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
-        let rule = ClinicSettings::default().working_day_rule();
-        let change = Change {
-            actor: "test",
-            at: today.and_hms_opt(9, 0, 0).unwrap(),
-        };
-        let generated = crate::demo::generate(60, 7, today, rule);
-        store
-            .write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
-            .unwrap();
-        (dir, store)
+    fn demo_store(_today: NaiveDate) -> (tempfile::TempDir, Store) {
+        crate::ops::testing::demo(60, 7)
     }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

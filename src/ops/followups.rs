@@ -57,25 +57,16 @@ mod tests {
     use super::*;
     use crate::domain::ReferralStatus;
     use crate::domain::settings::ClinicSettings;
-    use crate::store::referrals::Change;
+    use crate::ops::testing;
     use crate::store::{Store, referrals};
 
     /// A kartlegging reported back sends the referral to til ny vurdering; reporting one for
     /// a referral not in kartlegging is refused with its status and changes nothing.
     #[test]
     fn mapping_reported_back_and_refused_where_there_is_none() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let mut store = Store::open_in_memory().unwrap();
+        let (today, change) = (testing::today(), testing::change(9));
+        let (_dir, mut store) = testing::demo(300, 11);
         let settings = ClinicSettings::default();
-        let change = Change {
-            actor: "leder",
-            at: today.and_hms_opt(9, 0, 0).unwrap(),
-        };
-        let rule = settings.working_day_rule();
-        let generated = crate::demo::generate(300, 11, today, rule);
-        store
-            .write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
-            .unwrap();
         let with = |status: ReferralStatus, store: &Store| {
             referrals::all(store.conn())
                 .unwrap()

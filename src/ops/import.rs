@@ -118,18 +118,9 @@ mod tests {
     /// second import of the same file adds none; `--received` is refused for a CSV.
     #[test]
     fn export_read_back_all_or_nothing() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        let (today, change) = (crate::ops::testing::today(), crate::ops::testing::change(9));
+        let (dir, mut from) = crate::ops::testing::demo(40, 5);
         let settings = ClinicSettings::default();
-        let change = Change {
-            actor: "leder",
-            at: today.and_hms_opt(9, 0, 0).unwrap(),
-        };
-        let mut from = Store::open(&dir.path().join("fra.sqlite3")).unwrap();
-        let rule = settings.working_day_rule();
-        let generated = crate::demo::generate(40, 5, today, rule);
-        from.write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
-            .unwrap();
         let ctx = Ctx {
             store: &mut from,
             settings: &settings,

@@ -198,19 +198,8 @@ mod tests {
 
     /// A demo clinic a month on: closed meetings with decisions that have letters.
     fn clinic() -> (tempfile::TempDir, Store, NaiveDate) {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
-        let rule = ClinicSettings::default().working_day_rule();
-        let change = Change {
-            actor: "test",
-            at: today.and_hms_opt(9, 0, 0).unwrap(),
-        };
-        let generated = crate::demo::generate(120, 3, today, rule);
-        store
-            .write(|tx| crate::ops::demo::insert_generated(tx, generated, today, rule, change))
-            .unwrap();
-        (dir, store, today)
+        let (dir, store) = crate::ops::testing::demo(120, 3);
+        (dir, store, crate::ops::testing::today())
     }
 
     fn decided_referral(store: &Store) -> (MeetingId, ReferralId) {

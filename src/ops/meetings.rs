@@ -262,24 +262,7 @@ mod tests {
             },
         };
         ensure_schedule(&mut ctx).unwrap();
-        let fields = crate::domain::ReferralFields {
-            external_id: None,
-            received_on: today,
-            patient: "Kari Nordmann".into(),
-            national_id: None,
-            birth_year: Some(1970),
-            referrer_name: "Dr. Lege".into(),
-            referrer_kind: crate::domain::ReferrerKind::Fastlege,
-            specialty: String::new(),
-            is_secondary: false,
-            problem: "Langvarige smerter".into(),
-            diagnosis_group: String::new(),
-            patient_street: String::new(),
-            patient_postcode: String::new(),
-            patient_city: String::new(),
-            referrer_address: String::new(),
-            referrer_electronic: false,
-        };
+        let fields = crate::ops::testing::fields("Kari Nordmann");
         let referral = crate::ops::referrals::register(&mut ctx, &fields).unwrap();
         let first = meetings::from_date(ctx.store.conn(), today)
             .unwrap()

@@ -21,6 +21,8 @@ pub mod letters;
 pub mod meetings;
 pub mod referrals;
 pub mod session;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::domain::settings::ClinicSettings;
 use crate::store::Store;

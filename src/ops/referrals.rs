@@ -74,50 +74,24 @@ pub fn set_provisional_view(
 mod tests {
     use super::*;
     use crate::domain::settings::ClinicSettings;
+    use crate::ops::testing;
     use crate::store::Store;
-    use crate::store::referrals::Change;
-    use chrono::NaiveDate;
-
-    fn fields(patient: &str, received: NaiveDate) -> ReferralFields {
-        ReferralFields {
-            external_id: None,
-            received_on: received,
-            patient: patient.into(),
-            national_id: None,
-            birth_year: Some(1970),
-            referrer_name: "Dr. Lege".into(),
-            referrer_kind: crate::domain::ReferrerKind::Fastlege,
-            specialty: String::new(),
-            is_secondary: false,
-            problem: "Langvarige smerter".into(),
-            diagnosis_group: String::new(),
-            patient_street: String::new(),
-            patient_postcode: String::new(),
-            patient_city: String::new(),
-            referrer_address: String::new(),
-            referrer_electronic: false,
-        }
-    }
 
     /// Register, edit (a no-op edit writes nothing), withdraw, reopen: each one write with
     /// its audit row; a rule refusal leaves the referral as it was.
     #[test]
     fn a_referral_through_its_own_writes() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let mut store = Store::open_in_memory().unwrap();
         let settings = ClinicSettings::default();
         let mut ctx = Ctx {
             store: &mut store,
             settings: &settings,
-            change: Change {
-                actor: "leder",
-                at: today.and_hms_opt(9, 0, 0).unwrap(),
-            },
+            change: testing::change(9),
         };
-        let f = fields("Kari Nordmann", today);
+        let f = testing::fields("Kari Nordmann");
         let id = register(&mut ctx, &f).unwrap();
         assert!(!edit(&mut ctx, id, &f).unwrap(), "nothing changed");
-        assert!(edit(&mut ctx, id, &fields("Kari Nordmann-Berg", today)).unwrap());
+        assert!(edit(&mut ctx, id, &testing::fields("Kari Nordmann-Berg")).unwrap());
         assert!(
             reopen(&mut ctx, id).is_err(),
             "only a withdrawn referral reopens"
