@@ -8,7 +8,6 @@ pub mod clock;
 pub mod demo;
 pub mod dialogmelding;
 pub mod domain;
-pub mod encryption;
 pub mod export;
 pub mod files;
 pub mod followup;

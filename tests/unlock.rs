@@ -233,7 +233,7 @@ fn a_new_database_asks_for_the_passphrase_twice_and_is_encrypted() {
 /// passphrase it was taken with; a wrong one changes nothing.
 #[test]
 fn restoring_a_backup_from_before_a_passphrase_change_asks_for_its_passphrase() {
-    use inntak::encryption::{self, Purpose};
+    use inntak::ops::encryption::{self, Purpose};
     use inntak::store::backup::{self, Source};
     use inntak::store::referrals::Change;
     const NEW: &str = "hest batteri stift korrekt";

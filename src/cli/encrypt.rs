@@ -1,7 +1,7 @@
 //! `inntak encrypt` and `inntak passphrase`: the file rewritten under a (new) passphrase.
 
 use super::{Cli, Env, NEW_PASSPHRASE_ENV, new_passphrase};
-use crate::encryption::{self, Purpose};
+use crate::ops::encryption::{self, Purpose};
 use crate::store::cipher::{self, Unlock};
 use std::path::PathBuf;
 

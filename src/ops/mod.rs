@@ -15,6 +15,7 @@
 pub mod backup;
 pub mod demo;
 pub mod documents;
+pub mod encryption;
 pub mod followups;
 pub mod import;
 pub mod letters;

@@ -192,7 +192,7 @@ impl App {
         new: &crate::ops::session::cipher::Passphrase,
         remember: bool,
     ) {
-        use crate::encryption::{self, Purpose};
+        use crate::ops::encryption::{self, Purpose};
         let path = self.store.path().to_path_buf();
         let (unlock, purpose) = match (&current, self.store.key()) {
             (None, None) => (Unlock::none(), Purpose::Encrypt),

@@ -132,15 +132,9 @@ impl App {
                     chosen = Some(OutputAction::CancelLetters);
                 }
             });
-            match chosen {
-                Some(OutputAction::PrintLetters {
-                    target,
-                    mark_sent,
-                    to,
-                }) => self.print_letters(target, mark_sent, to),
-                Some(OutputAction::PreviewLetters(target)) => self.preview_letters(target),
-                Some(_) => self.letters_prompt = None,
-                None => {}
+            // Through the one exhaustive handler, as any action.
+            if let Some(action) = chosen {
+                self.apply(Action::Output(action));
             }
         }
         if self.unsaved_pdf.is_some() {
