@@ -3,6 +3,16 @@
 //! Repository functions are free functions over `&Connection` (reads) or `&Transaction`
 //! (writes), so one user intent composes into exactly one transaction via
 //! [`Store::write`].
+//!
+//! The seam for a second engine (PostgreSQL on the clinic's server) is `Store` itself:
+//! callers hold a `Store` and call functions that take it; the engine will be an enum inside
+//! it (`Sqlite(Connection) | Postgres(Client)`), not a `dyn` trait. A trait would have to
+//! carry every repository function as a method (a hundred signatures, generic or boxed, and
+//! transactions that cannot be free functions over one `&Transaction` any more); an enum
+//! keeps the functions free and puts the one `match` where a connection or transaction is
+//! taken. SQL keeps numbered `?N` placeholders (the other engine rewrites them to `$N`) and
+//! standard SQL where that costs nothing. `open`, `migrate`, `integrity`, `lock`, `write`
+//! and `error` are the engine's own parts; the table families sit beside them.
 
 pub mod anchor;
 pub mod audit;
