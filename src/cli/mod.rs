@@ -362,5 +362,3 @@ fn say_unlogged(saved: crate::ops::documents::Saved) {
         eprintln!("Merk: dette er ikke ført i endringsloggen, fordi databasen er skrivebeskyttet.");
     }
 }
-
-pub use crate::files::write_atomically;

@@ -147,12 +147,8 @@ pub fn ensure_folder(file: &Path) -> Result<(), OutputError> {
 /// The queue and the upcoming meetings as of today, the schedule brought up to date first
 /// when the database can be written (the agenda from the command line).
 pub fn planning(ctx: &mut Ctx<'_>) -> Result<(QueueModel, Planning), OutputError> {
-    let today = ctx.today();
-    let (settings, change) = (ctx.settings, ctx.change);
-    if ctx.store.read_only().is_none() {
-        ctx.store
-            .write(|tx| meetings::ensure_schedule(tx, settings, today, change).map(|_| ()))?;
-    }
+    super::meetings::ensure_schedule(ctx)?;
+    let (settings, today) = (ctx.settings, ctx.today());
     let rule = settings.working_day_rule();
     let queue = crate::model::queue(ctx.store, rule, today)?;
     let planning = crate::model::planning::load(ctx.store, settings, &queue, today)?;

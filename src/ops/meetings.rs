@@ -174,8 +174,12 @@ pub fn save_settings(ctx: &mut Ctx<'_>, new: &ClinicSettings) -> Result<(), Stor
 }
 
 /// Brings the schedule up to the horizon (meetings on the clinic's days, as stored at the
-/// moment of the write); returns how many were added.
+/// moment of the write); returns how many were added. A database that can only be read gets
+/// none (0): it is read as it is, and whoever shows it says why it cannot be written.
 pub fn ensure_schedule(ctx: &mut Ctx<'_>) -> Result<usize, StoreError> {
+    if ctx.store.read_only().is_some() {
+        return Ok(0);
+    }
     let (today, change) = (ctx.today(), ctx.change);
     ctx.store.write(|tx| {
         let s = settings::load(tx)?;
