@@ -15,10 +15,10 @@ use crate::domain::letter::{LetterKind, Recipient};
 use crate::domain::settings::ClinicSettings;
 use crate::letters::Letter;
 use crate::store::StoreError;
+use crate::store::db::Connection;
 use crate::store::decisions;
 use crate::store::messages::Stored;
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::Connection;
 
 pub use crate::import::henvisning::NS_MSGHEAD;
 pub const NS_DIALOG: &str = "http://www.kith.no/xmlstds/dialog/2013-01-23";

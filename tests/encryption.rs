@@ -31,7 +31,7 @@ fn counts(db: &Path, passphrase: Option<&str>) -> Vec<(String, i64)> {
         conn.pragma_update(None, "cipher_hmac_algorithm", "HMAC_SHA256")
             .unwrap();
     }
-    inntak::store::table_counts(&conn).unwrap()
+    inntak::store::table_counts(&conn.into()).unwrap()
 }
 
 fn count(counts: &[(String, i64)], table: &str) -> i64 {

@@ -31,11 +31,15 @@ fn a_file_on_a_network_share_is_held_by_one_connection_without_wal() {
     );
     let journal: String = store
         .conn()
+        .file()
+        .unwrap()
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(journal, "delete");
     let locking: String = store
         .conn()
+        .file()
+        .unwrap()
         .pragma_query_value(None, "locking_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(locking, "exclusive");

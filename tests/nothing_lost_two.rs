@@ -53,7 +53,7 @@ fn draft(name: &str) -> ReferralDraft {
 
 /// Registers a referral for `name` inside the caller's transaction.
 fn insert(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &inntak::store::db::Transaction<'_>,
     name: &str,
 ) -> Result<inntak::domain::ReferralId, StoreError> {
     inntak::store::referrals::insert(
@@ -471,7 +471,7 @@ fn tamper(db: &Path, sql: &str) {
 /// Recomputes every hash of the log with the documented scheme (what someone who read the
 /// README could do after an edit).
 fn rechain(db: &Path) {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = inntak::store::db::Connection::from(rusqlite::Connection::open(db).unwrap());
     let rows = inntak::store::audit::rows(&conn).unwrap();
     drop(conn);
     let mut prev = String::new();

@@ -68,6 +68,8 @@ fn create_reopen_and_round_trip() {
     assert_eq!(all[0].fields.birth_year, Some(1972));
     let version: i32 = store
         .conn()
+        .sqlite()
+        .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
@@ -339,14 +341,16 @@ fn a_version_1_database_is_upgraded_in_place_and_keeps_its_data() {
     let store = Store::open(&path).unwrap();
     let version: i32 = store
         .conn()
+        .sqlite()
+        .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     assert_eq!(referrals::count(store.conn()).unwrap(), 40);
     let fresh = Store::open_in_memory().unwrap();
     assert_eq!(
-        schema_of(store.conn()),
-        schema_of(fresh.conn()),
+        schema_of(store.conn().sqlite().unwrap()),
+        schema_of(fresh.conn().sqlite().unwrap()),
         "migrations and schema.sql agree"
     );
     let meetings: i64 = store
@@ -421,15 +425,20 @@ fn databases_at_versions_2_3_and_4_are_upgraded_and_keep_their_data() {
         let store = Store::open(&path).unwrap_or_else(|e| panic!("v{version}: {e}"));
         let now: i32 = store
             .conn()
+            .sqlite()
+            .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(now, SCHEMA_VERSION, "v{version}");
-        let after: Vec<i64> = tables.iter().map(|t| count(store.conn(), t)).collect();
+        let after: Vec<i64> = tables
+            .iter()
+            .map(|t| count(store.conn().sqlite().unwrap(), t))
+            .collect();
         assert_eq!(after, before, "v{version}: rows kept in {tables:?}");
         let fresh = Store::open_in_memory().unwrap();
         assert_eq!(
-            schema_of(store.conn()),
-            schema_of(fresh.conn()),
+            schema_of(store.conn().sqlite().unwrap()),
+            schema_of(fresh.conn().sqlite().unwrap()),
             "v{version}: migrations and schema.sql agree"
         );
         // Every earlier row plus the upgrade row, chained.

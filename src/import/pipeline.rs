@@ -206,7 +206,7 @@ fn invalid_rows<'a>(parsed: &'a ParsedFile, report: &mut ImportReport) -> Vec<&'
 /// A change, cancellation or note applies to the referral it is about (or is kept, or
 /// refused); `Ok(true)` when the row is done, `Ok(false)` when it is a new referral to insert.
 fn apply_message(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::db::Transaction<'_>,
     m: &crate::import::henvisning::Referral,
     r: &ImportedReferral,
     line: u64,
@@ -282,7 +282,7 @@ fn apply_message(
 /// A new referral inserted (with its decision from a history, and its message with the
 /// sender's assessment and the notes that waited for it); one already there is skipped.
 fn insert_row(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::db::Transaction<'_>,
     r: &ImportedReferral,
     m: Option<&crate::import::henvisning::Referral>,
     line: u64,
@@ -342,7 +342,7 @@ fn insert_row(
 /// row as shown, why, what it looks like). A row whose external id is already in the database
 /// is not listed: it is the same referral, and is skipped as present.
 pub(crate) fn possible_duplicates(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::db::Connection,
     parsed: &ParsedFile,
 ) -> Result<Vec<(u64, String, crate::domain::duplicate::Likeness, String)>, StoreError> {
     use crate::domain::duplicate::{Candidate, DUPLICATE_WINDOW_DAYS, likeness};

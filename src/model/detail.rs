@@ -8,9 +8,9 @@ use crate::domain::settings::ClinicSettings;
 use crate::domain::{Referral, ReferralId};
 use crate::planning;
 pub use crate::store::audit::{self, AuditEntry};
+use crate::store::db::Connection;
 use crate::store::{Store, decisions, followups, referrals};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 /// Everything the pane shows, computed once when the selection or the data changes.
 #[derive(Clone, Debug)]

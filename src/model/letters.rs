@@ -9,10 +9,10 @@ use crate::domain::meeting::MeetingId;
 use crate::domain::settings::ClinicSettings;
 use crate::letters::{PlannedLetter, Selection, plan_one};
 use crate::store::Store;
+use crate::store::db::Connection;
 use crate::store::decisions::{self, StoredDecision};
 use crate::store::{StoreError, followups, letters, referrals};
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 /// The letters of a meeting's decisions: the patient letters first (one envelope each), then
 /// the referrer copies, each in decision order.

@@ -11,9 +11,9 @@ use crate::domain::{Referral, ReferralId};
 use crate::planning::*;
 use crate::queue::QueueModel;
 use crate::store::Store;
+use crate::store::db::Connection;
 use crate::store::{StoreError, decisions, followups, meetings, referrals};
 use chrono::{Datelike, NaiveDate};
-use rusqlite::Connection;
 
 /// Loads meetings, agendas and the team, and plans every upcoming meeting.
 pub fn load(

@@ -184,8 +184,10 @@ pub enum VerifyError {
 /// describes, and the log against its anchor on this machine (README, "Endringsloggen").
 pub fn verify(store: &Store) -> Result<Verified, VerifyError> {
     let conn = store.conn();
-    let check =
-        crate::store::integrity_check(conn).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+    let check = conn
+        .file()
+        .and_then(crate::store::integrity_check)
+        .map_err(|e| VerifyError::Unreadable(e.to_string()))?;
     if check != "ok" {
         return Err(VerifyError::Damaged(store.path().to_path_buf(), check));
     }

@@ -14,6 +14,7 @@ use crate::domain::meeting::{MeetingId, MemberId, Profession};
 use crate::domain::preparation::{Assessment, TrackKind};
 use crate::domain::settings::ClinicSettings;
 use crate::store::StoreError;
+use crate::store::db::Transaction;
 use crate::store::decisions::{self, DecisionExtras, NewDecision};
 use crate::store::followups::{self, CareStart};
 use crate::store::meetings::{self, HeldMeeting, StoredItem};
@@ -23,7 +24,6 @@ use crate::store::{letters, settings};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rusqlite::Transaction;
 use std::collections::{BTreeMap, HashMap};
 
 /// Fills the database with `count` demo referrals (see [`insert`]) in one transaction, and

@@ -10,7 +10,8 @@
 //! file's newest. It is not synced to disk (a power cut can leave an older anchor, which
 //! still holds), and nothing of a patient is in it.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::store::db::Connection;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

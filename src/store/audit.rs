@@ -1,6 +1,7 @@
 //! The audit log: who changed what, and when. Append-only.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use crate::store::db::{Connection, Transaction};
+use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 /// One audit row as the detail pane shows it.
@@ -348,7 +349,7 @@ impl Row {
 
 const ROW_COLUMNS: &str = "id, at, recorded_at, actor, action, entity, entity_id, details, hash";
 
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Row, String)> {
+fn read_row(r: &crate::store::db::Row<'_>) -> rusqlite::Result<(Row, String)> {
     Ok((
         Row {
             id: r.get(0)?,

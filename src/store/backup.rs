@@ -110,8 +110,10 @@ pub fn verify(path: &Path, key: Option<&DbKey>) -> Result<Vec<(String, i64)>, St
             ids.1
         )));
     }
-    let check =
-        store::integrity_check(&conn).map_err(|e| refuse(format!("kontrollen feilet ({e})")))?;
+    let check = conn
+        .file()
+        .and_then(store::integrity_check)
+        .map_err(|e| refuse(format!("kontrollen feilet ({e})")))?;
     if check != "ok" {
         return Err(refuse(format!("den er skadet ({check})")));
     }
@@ -166,7 +168,7 @@ pub fn describe(path: &Path, key: Option<&DbKey>, encrypted_unknown: bool) -> St
 #[derive(Clone, Copy)]
 pub enum Source<'a> {
     File(&'a Path),
-    Open(&'a Connection, &'a Path),
+    Open(&'a crate::store::db::Connection, &'a Path),
 }
 
 impl<'a> Source<'a> {
@@ -269,7 +271,8 @@ fn copy_to_temp(
     source.execute_batch("BEGIN").map_err(busy)?;
     let counts = store::table_counts(source).map_err(busy)?;
     {
-        let backup = rusqlite::backup::Backup::new(source, &mut target).map_err(busy)?;
+        let backup = rusqlite::backup::Backup::new(source.file().map_err(busy)?, &mut target)
+            .map_err(busy)?;
         backup
             .run_to_completion(4096, std::time::Duration::from_millis(0), None)
             .map_err(busy)?;

@@ -8,8 +8,9 @@ use crate::domain::decision::{Outcome, Previous, Source, Track, is_late, may_rec
 use crate::domain::letter::CareKind;
 use crate::domain::meeting::{MeetingId, MeetingStatus};
 pub use crate::domain::records::{DecisionExtras, DecisionId, StoredDecision};
+use crate::store::db::{Connection, Row, Transaction};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// A decision to record: on which referral, at which meeting (if any), when, and what.

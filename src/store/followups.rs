@@ -8,8 +8,9 @@ use crate::domain::decision::{Outcome, Track};
 use crate::domain::meeting::{MeetingId, MeetingStatus};
 pub use crate::domain::records::CareStart;
 use crate::domain::{ReferralId, ReferralStatus};
+use crate::store::db::{Connection, Transaction};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// One track change as stored.

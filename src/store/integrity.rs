@@ -3,6 +3,7 @@
 //! `verify`, and the audit chain's walk on a thread of its own.
 
 use super::*;
+use rusqlite::Connection;
 
 /// `PRAGMA integrity_check`'s verdict: "ok", or SQLite's findings.
 pub fn integrity_check(conn: &Connection) -> rusqlite::Result<String> {
@@ -244,7 +245,7 @@ pub(crate) fn spawn_quick_check(
         let _ = gate_rx.recv_timeout(CHECK_GATE);
         let verdict = open_reader(&path, key.as_ref())
             .map_err(|e| e.to_string())
-            .and_then(|conn| quick_check(&conn));
+            .and_then(|conn| quick_check(conn.file().map_err(|e| e.to_string())?));
         let _ = tx.send(verdict);
     });
     (gate, rx)

@@ -4,9 +4,10 @@
 use super::{StoreError, audit, referrals::Change, timestamp};
 use crate::domain::ReferralId;
 use crate::domain::letter::{LetterKind, Recipient};
+use crate::store::db::{Connection, Transaction};
 use crate::store::decisions::DecisionId;
 use chrono::NaiveDate;
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::params;
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -164,7 +165,7 @@ pub fn for_decisions(
     Ok(out)
 }
 
-fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LetterRecord> {
+fn record_from_row(r: &crate::store::db::Row<'_>) -> rusqlite::Result<LetterRecord> {
     let kind = r.get_ref(2)?.as_str()?;
     let recipient = r.get_ref(3)?.as_str()?;
     Ok(LetterRecord {

@@ -4,7 +4,7 @@
 //! must be numbered without a gap (rows are only ever appended, so a gap is a deleted row,
 //! even when the hashes after it were recomputed).
 
-use rusqlite::Connection;
+use crate::store::db::Connection;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 

@@ -8,7 +8,8 @@ use super::referrals::Change;
 use crate::domain::ReferralId;
 use crate::domain::message::{ReferralMessage as Message, SenderAssessment, Version};
 pub use crate::domain::records::{MessageOutcome as Outcome, StoredMessage as Stored};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use crate::store::db::{Connection, Transaction};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 fn version_code(v: Version) -> &'static str {
@@ -22,7 +23,7 @@ fn version_code(v: Version) -> &'static str {
 const COLUMNS: &str = "referral_id, message_id, kind, written_on, comment, outcome, sender_name, \
                        sender_her, sender_person, sender_person_her, imported_at";
 
-fn stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+fn stored(row: &crate::store::db::Row<'_>) -> rusqlite::Result<Stored> {
     let outcome: String = row.get(5)?;
     Ok(Stored {
         referral: row.get::<_, Option<i64>>(0)?.map(ReferralId),

@@ -1,17 +1,96 @@
-//! The schema: a new file from `schema.sql`, an older one upgraded by the numbered
-//! migrations in one IMMEDIATE transaction (append-only; `PRAGMA user_version`).
+//! The schema on both engines: one numbered history. A new database is made from its
+//! engine's full current schema (`schema.sql`, `schema.postgres.sql`); an older one is
+//! upgraded by the numbered migrations in one transaction (append-only). As in Matrix
+//! Synapse, a migration is one file where both engines take the same SQL and a pair
+//! (`vN_name.sqlite.sql` / `vN_name.postgres.sql`) only where the SQL must differ. The server
+//! engine's history begins at [`POSTGRES_BASE`] (the version it was added at): a server
+//! database is never older than that. The version lives in `PRAGMA user_version` on a file
+//! and in the `inntak_schema` table on the server.
 
 use super::*;
+use rusqlite::OptionalExtension;
 
-/// The current schema, the single source of truth for a fresh database.
+/// The current schema, the single source of truth for a fresh database file.
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 
-/// The file's application id and schema version.
+/// The current schema on the server (`inntak server init`, `inntak port`).
+pub const POSTGRES_SCHEMA_SQL: &str = include_str!("../../schema.postgres.sql");
+
+/// The first version a server database can have: the server engine came with it.
+pub const POSTGRES_BASE: i32 = 8;
+
+/// The database's application id and schema version (on the server: [`APPLICATION_ID`]
+/// when its `inntak_schema` row says it is Inntak's, 0 otherwise).
 pub fn schema_ids(conn: &Connection) -> rusqlite::Result<(i32, i32)> {
-    Ok((
-        conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
-        conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
-    ))
+    match conn.sqlite() {
+        Some(c) => Ok((
+            c.pragma_query_value(None, "application_id", |r| r.get(0))?,
+            c.pragma_query_value(None, "user_version", |r| r.get(0))?,
+        )),
+        None => {
+            let exists: bool = conn.query_row(
+                "SELECT count(*) > 0 FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'inntak_schema'",
+                [],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Ok((0, 0));
+            }
+            conn.query_row("SELECT application, version FROM inntak_schema", [], |r| {
+                let application: String = r.get(0)?;
+                let id = if application == "inntak" {
+                    APPLICATION_ID
+                } else {
+                    0
+                };
+                Ok((id, r.get(1)?))
+            })
+            .optional()
+            .map(|found| found.unwrap_or((0, 0)))
+        }
+    }
+}
+
+/// Sets the schema version inside an upgrade's transaction.
+fn set_version(tx: &Transaction<'_>, version: i32) -> rusqlite::Result<()> {
+    match tx.sqlite() {
+        Some(c) => c.pragma_update(None, "user_version", version),
+        None => tx
+            .execute(
+                "UPDATE inntak_schema SET version = ?1",
+                [i64::from(version)],
+            )
+            .map(|_| ()),
+    }
+}
+
+/// One step of the history: the SQL that takes a database from `version - 1` to `version`
+/// on each engine (`None` for the server before [`POSTGRES_BASE`]).
+pub struct Migration {
+    pub version: i32,
+    pub sqlite: &'static str,
+    pub postgres: Option<&'static str>,
+}
+
+/// A migration both engines take as written (the form of every migration after
+/// [`POSTGRES_BASE`] whose SQL is the same on both).
+#[allow(dead_code)]
+const fn shared(version: i32, sql: &'static str) -> Migration {
+    Migration {
+        version,
+        sqlite: sql,
+        postgres: Some(sql),
+    }
+}
+
+/// A migration from before the server engine existed: SQLite only.
+const fn file_only(version: i32, sql: &'static str) -> Migration {
+    Migration {
+        version,
+        sqlite: sql,
+        postgres: None,
+    }
 }
 
 /// The schema version this build creates and understands (`PRAGMA user_version`).
@@ -22,53 +101,73 @@ pub const APPLICATION_ID: i32 = 0x496e_6e74;
 
 /// Upgrades, append-only: `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
 /// Never edit or remove an entry once released; add a new one and bump [`SCHEMA_VERSION`],
-/// and keep `schema.sql` equal to the result.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/v2_meetings.sql"),
-    include_str!("migrations/v3_decisions.sql"),
-    include_str!("migrations/v4_follow_ups.sql"),
-    include_str!("migrations/v5_audit_chain.sql"),
-    include_str!("migrations/v6_preparation.sql"),
-    include_str!("migrations/v7_letters.sql"),
-    include_str!("migrations/v8_messages.sql"),
+/// and keep `schema.sql` and `schema.postgres.sql` equal to the result (tests check both).
+pub const MIGRATIONS: &[Migration] = &[
+    file_only(2, include_str!("migrations/v2_meetings.sql")),
+    file_only(3, include_str!("migrations/v3_decisions.sql")),
+    file_only(4, include_str!("migrations/v4_follow_ups.sql")),
+    file_only(5, include_str!("migrations/v5_audit_chain.sql")),
+    file_only(6, include_str!("migrations/v6_preparation.sql")),
+    file_only(7, include_str!("migrations/v7_letters.sql")),
+    file_only(8, include_str!("migrations/v8_messages.sql")),
 ];
 
 const _: () = assert!(MIGRATIONS.len() as i32 == SCHEMA_VERSION - 1);
+const _: () = {
+    let mut i = 0;
+    while i < MIGRATIONS.len() {
+        assert!(MIGRATIONS[i].version == i as i32 + 2);
+        // Every migration after the server's base has the server's SQL.
+        assert!(MIGRATIONS[i].version <= POSTGRES_BASE || MIGRATIONS[i].postgres.is_some());
+        i += 1;
+    }
+};
 
 impl Store {
     /// Creates the schema, unless another process did so since this one looked (two `demo`
     /// commands on one new file): the IMMEDIATE transaction makes the second one wait and
     /// then see the first one's schema.
     pub(super) fn create_schema(&mut self) -> rusqlite::Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-        if objects == 0 {
-            tx.execute_batch(SCHEMA_SQL)?;
-            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let tx = self.conn.transaction(db::Behavior::Immediate)?;
+        match tx.sqlite() {
+            Some(c) => {
+                let objects: i64 =
+                    c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+                if objects == 0 {
+                    c.execute_batch(SCHEMA_SQL)?;
+                    c.pragma_update(None, "application_id", APPLICATION_ID)?;
+                    c.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+                }
+            }
+            None => create_postgres_schema(&tx)?,
         }
         tx.commit()
     }
 
     /// Applies every migration after the file's version in one IMMEDIATE transaction.
     pub(super) fn upgrade(&mut self) -> rusqlite::Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Another process may have upgraded the file meanwhile.
-        let from: i32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let tx = self.conn.transaction(db::Behavior::Immediate)?;
+        // Another process may have upgraded the database meanwhile.
+        let (_, from) = schema_ids(&tx)?;
         if from >= SCHEMA_VERSION {
             return tx.commit();
         }
-        for (index, sql) in MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip((from - 1).max(0) as usize)
-        {
+        for step in MIGRATIONS.iter().filter(|m| m.version > from) {
+            let sql = if tx.is_server() {
+                step.postgres.ok_or_else(|| {
+                    rusqlite::Error::ToSqlConversionFailure(
+                        format!(
+                            "en serverdatabase kan ikke ha skjemaversjon {from} \
+                             (serveren starter på {POSTGRES_BASE})"
+                        )
+                        .into(),
+                    )
+                })?
+            } else {
+                step.sqlite
+            };
             tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", index as i32 + 2)?;
+            set_version(&tx, step.version)?;
         }
         // Rows written before the chain existed are chained once, here; the upgrade itself is
         // the first row written under the chain.
@@ -86,11 +185,25 @@ impl Store {
                 "rader_kjedet": chained,
             }),
         )?;
-        let last = anchor::newest(&tx)?;
+        let last = anchor::newest(&tx)?.filter(|_| !tx.is_server());
         tx.commit()?;
         if let Some(last) = last {
             anchor::record(&self.path, None, last, true);
         }
         Ok(())
     }
+}
+
+/// Creates the server's schema at the current version in `tx`, unless it is there already.
+pub(crate) fn create_postgres_schema(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let (id, _) = schema_ids(tx)?;
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    tx.execute_batch(POSTGRES_SCHEMA_SQL)?;
+    tx.execute(
+        "INSERT INTO inntak_schema (application, version) VALUES ('inntak', ?1)",
+        [i64::from(SCHEMA_VERSION)],
+    )?;
+    Ok(())
 }

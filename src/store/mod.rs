@@ -31,6 +31,7 @@ pub mod replace;
 pub mod settings;
 pub mod stats;
 
+pub mod db;
 mod error;
 mod integrity;
 mod lock;
@@ -45,19 +46,26 @@ pub use migrate::*;
 pub use open::*;
 pub use write::*;
 
+use crate::store::db::{Connection, Transaction};
 use cipher::{DbKey, FileKind, Unlock};
 use location::Journaling;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::OpenFlags;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Every table (SQLite's own excluded) with its row count.
 pub fn table_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let listing = if conn.is_server() {
+        // The schema's own bookkeeping is not a table of the clinic's data.
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+         AND table_name <> 'inntak_schema' ORDER BY table_name COLLATE \"C\""
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         ORDER BY name"
+    };
     let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
-        )?
+        .prepare(listing)?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     names
@@ -149,10 +157,12 @@ impl Drop for Store {
         if self.replaced() {
             // The path names another file now: closing must not fold or delete the log by
             // its name (it is the new file's).
-            let _ = self.conn.set_db_config(
-                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                true,
-            );
+            let _ = self.conn.file().and_then(|c| {
+                c.set_db_config(
+                    rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                    true,
+                )
+            });
             return;
         }
         if self.checkpoint_due.is_some() {

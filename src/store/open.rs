@@ -2,6 +2,7 @@
 //! files and folders, encrypted files, network shares, and the store over the connection.
 
 use super::*;
+use rusqlite::Connection;
 
 /// How a database is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,13 +80,13 @@ pub(crate) fn dir_writable(path: &Path) -> bool {
 /// A read-only connection to an existing database that never checkpoints on close, for the
 /// background checks and backups: in a read-only folder without a `-wal` the file is read
 /// as immutable (see [`open_read_only`]).
-pub fn open_reader(path: &Path, key: Option<&DbKey>) -> rusqlite::Result<Connection> {
+pub fn open_reader(path: &Path, key: Option<&DbKey>) -> rusqlite::Result<db::Connection> {
     let conn = open_read_only(path, dir_writable(path), key)?;
     // Each of these readers passes over the file once (a check, the queue at start, a
     // backup), so a page cache helps none of them: 256 KiB instead of SQLite's 2 MiB, times
     // the three the window runs beside its own connection at start.
     conn.pragma_update(None, "cache_size", -256)?;
-    Ok(conn)
+    Ok(conn.into())
 }
 
 /// A read-only connection that never checkpoints on close. Where the folder cannot be
@@ -395,13 +396,13 @@ impl Store {
     /// A store on `conn` with nothing pending: no check running, writable, no window lock
     /// (each way of opening sets what differs).
     pub(super) fn on(
-        conn: Connection,
+        conn: impl Into<db::Connection>,
         path: &Path,
         key: Option<&DbKey>,
         file_system: location::FileSystem,
     ) -> Store {
         Store {
-            conn,
+            conn: conn.into(),
             path: path.to_path_buf(),
             pending_check: None,
             check_gate: None,

@@ -6,8 +6,9 @@ use crate::domain::ReferralId;
 use crate::domain::meeting::{MemberId, Profession};
 use crate::domain::preparation::{Assessed, Assessment};
 pub use crate::domain::records::Preparation;
+use crate::store::db::{Connection, Transaction};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// The referral's preparation (empty when nothing is prepared).

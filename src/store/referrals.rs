@@ -2,8 +2,9 @@
 
 use super::{StoreError, audit, timestamp};
 use crate::domain::{Referral, ReferralFields, ReferralId, ReferralStatus, ReferrerKind};
+use crate::store::db::{Connection, Row, Transaction};
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Map, Value, json};
 
 const COLUMNS: &str = "id, external_id, received_on, patient, national_id, birth_year, \

@@ -24,7 +24,8 @@
 use crate::files;
 use crate::store::cipher::{self, FileKind, Unlock};
 use crate::store::{self, BUSY_MESSAGE};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
+use rusqlite::OpenFlags;
 use std::path::{Path, PathBuf};
 
 /// How long taking the file waits for other commands to finish.
@@ -86,7 +87,7 @@ impl TakeError {
 
 /// The database held alone by this process (see the module's description).
 pub struct Exclusive {
-    conn: Connection,
+    conn: store::db::Connection,
     path: PathBuf,
 }
 
@@ -130,6 +131,7 @@ impl Exclusive {
             .map_err(|e| unreadable(&e))?;
         // The first transaction takes the EXCLUSIVE lock (and, in WAL mode, keeps the log's
         // index in this process's memory), and locking_mode keeps it after the commit.
+        let conn = store::db::Connection::from(conn);
         match conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;") {
             Ok(()) => {}
             Err(e) if store::is_busy(&e) => return Err(busy()),
@@ -141,7 +143,7 @@ impl Exclusive {
         })
     }
 
-    pub fn conn(&self) -> &Connection {
+    pub fn conn(&self) -> &store::db::Connection {
         &self.conn
     }
 

@@ -2,8 +2,9 @@
 
 use super::{StoreError, audit, referrals::Change};
 use crate::domain::settings::{ClinicSettings, ClosureDay, format_weekdays, parse_weekdays};
+use crate::store::db::{Connection, Transaction};
 use chrono::NaiveTime;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
 /// Set once the first-start demo offer has been answered, so it is not asked again.

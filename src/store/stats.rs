@@ -2,8 +2,8 @@
 //! meetings held and provisional views, each by an indexed date.
 
 use crate::domain::ReferrerKind;
+use crate::store::db::Connection;
 use chrono::NaiveDate;
-use rusqlite::Connection;
 
 /// A received referral, as the statistics need it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -49,9 +49,7 @@ impl Store {
         if let Some(message) = &self.read_only {
             return Err(StoreError::Refused(message.clone()));
         }
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.conn.transaction(db::Behavior::Immediate)?;
         // Holding the write lock, the path cannot be replaced any more: check it still names
         // this file (a replacing command holds the lock until its rename is done).
         if names_another_file(&self.path, self.identity) {
@@ -60,10 +58,13 @@ impl Store {
             self.read_only = Some(message.clone());
             return Err(StoreError::Refused(message));
         }
-        let before = anchor::newest(&tx)?;
+        // A file's newest log row goes outside it before the commit (see `anchor`); the
+        // server's log is guarded by privileges instead (no role may change it).
+        let file = !tx.is_server();
+        let before = if file { anchor::newest(&tx)? } else { None };
         let value = intent(&tx)?;
-        // The newest log row goes outside the file before the commit (see `anchor`).
-        let last = anchor::newest(&tx)?.filter(|l| Some(l) != before.as_ref());
+        let last =
+            if file { anchor::newest(&tx)? } else { None }.filter(|l| Some(l) != before.as_ref());
         if let Some(last) = &last {
             anchor::record(&self.path, before, last.clone(), false);
         }
@@ -84,8 +85,9 @@ impl Store {
         if self.read_only.is_some() || self.unchecked_reader || self.replaced() {
             return Ok(());
         }
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        if let Some(conn) = self.conn.sqlite() {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         self.checkpoint_due = None;
         Ok(())
     }

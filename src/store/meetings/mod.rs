@@ -16,8 +16,9 @@ use crate::domain::meeting::{
 };
 pub use crate::domain::records::{HeldSummary, StoredItem};
 use crate::domain::settings::ClinicSettings;
+use crate::store::db::{Connection, Row, Transaction};
 use chrono::{Days, NaiveDate, NaiveTime};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
 /// How far ahead the schedule keeps meetings generated.
