@@ -305,7 +305,7 @@ mod tests {
     use super::*;
     use crate::store::referrals::Change;
 
-    fn demo_store(_today: NaiveDate) -> (tempfile::TempDir, Store) {
+    fn demo_store(_today: NaiveDate) -> (crate::ops::testing::Scratch, Store) {
         crate::ops::testing::demo(60, 7)
     }
 

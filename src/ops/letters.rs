@@ -197,7 +197,7 @@ mod tests {
     use crate::store::referrals::Change;
 
     /// A demo clinic a month on: closed meetings with decisions that have letters.
-    fn clinic() -> (tempfile::TempDir, Store, NaiveDate) {
+    fn clinic() -> (crate::ops::testing::Scratch, Store, NaiveDate) {
         let (dir, store) = crate::ops::testing::demo(120, 3);
         (dir, store, crate::ops::testing::today())
     }

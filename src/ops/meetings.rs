@@ -201,7 +201,6 @@ pub fn set_backup_dir(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
     use crate::store::referrals::Change;
 
     /// An extra meeting is added and returned, moved, cancelled; a second close of a closed
@@ -209,7 +208,7 @@ mod tests {
     #[test]
     fn plan_team_and_close_through_the_operations() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let mut store = Store::open_in_memory().unwrap();
+        let (_scratch, mut store) = crate::ops::testing::empty();
         let settings = ClinicSettings::default();
         let mut ctx = Ctx {
             store: &mut store,
@@ -255,7 +254,7 @@ mod tests {
         use crate::domain::decision::Outcome;
         use crate::domain::meeting::Reason;
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        let mut store = Store::open_in_memory().unwrap();
+        let (_scratch, mut store) = crate::ops::testing::empty();
         let settings = ClinicSettings::default();
         let mut ctx = Ctx {
             store: &mut store,

@@ -75,13 +75,12 @@ mod tests {
     use super::*;
     use crate::domain::settings::ClinicSettings;
     use crate::ops::testing;
-    use crate::store::Store;
 
     /// Register, edit (a no-op edit writes nothing), withdraw, reopen: each one write with
     /// its audit row; a rule refusal leaves the referral as it was.
     #[test]
     fn a_referral_through_its_own_writes() {
-        let mut store = Store::open_in_memory().unwrap();
+        let (_scratch, mut store) = crate::ops::testing::empty();
         let settings = ClinicSettings::default();
         let mut ctx = Ctx {
             store: &mut store,

@@ -43,7 +43,7 @@ mod tests {
     /// A new database offers the demo once: not after it was declined.
     #[test]
     fn the_demo_is_offered_to_an_empty_database_until_declined() {
-        let mut store = Store::open_in_memory().unwrap();
+        let (_scratch, mut store) = crate::ops::testing::empty();
         assert!(offers_demo(&store));
         let settings = ClinicSettings::default();
         let mut ctx = Ctx {

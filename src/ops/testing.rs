@@ -20,10 +20,44 @@ pub(crate) fn change(hour: u32) -> Change<'static> {
     }
 }
 
-/// A demo clinic of `count` referrals (seed `seed`) as of today, in a file of its own.
-pub(crate) fn demo(count: usize, seed: u64) -> (tempfile::TempDir, Store) {
+/// Where a test's store lives: a folder of its own (for the outputs, and the file), and on
+/// the server engine a database of its own, dropped when the test ends.
+pub(crate) struct Scratch {
+    dir: tempfile::TempDir,
+    _server: Option<crate::store::server::Scratch>,
+}
+
+impl Scratch {
+    pub(crate) fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// An empty store on the engine the run tests (`INNTAK_TEST_ENGINE=postgres`: a new database
+/// on the test cluster, see `.ci/postgres.sh`; otherwise a file).
+pub(crate) fn empty() -> (Scratch, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
+    match crate::store::server::Scratch::for_tests() {
+        Some(server) => {
+            let store = server.open();
+            (
+                Scratch {
+                    dir,
+                    _server: Some(server),
+                },
+                store,
+            )
+        }
+        None => {
+            let store = Store::open(&dir.path().join("d.sqlite3")).unwrap();
+            (Scratch { dir, _server: None }, store)
+        }
+    }
+}
+
+/// A demo clinic of `count` referrals (seed `seed`) as of today, in a store of its own.
+pub(crate) fn demo(count: usize, seed: u64) -> (Scratch, Store) {
+    let (dir, mut store) = empty();
     let rule = ClinicSettings::default().working_day_rule();
     let generated = crate::demo::generate(count, seed, today(), rule);
     store

@@ -443,7 +443,7 @@ pub fn list(
         .unwrap_or_else(|| "9999".to_string());
     let mut stmt = conn.prepare(&format!(
         "SELECT {ROW_COLUMNS} FROM audit_log
-         WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR actor = ?3) ORDER BY id"
+         WHERE at >= ?1 AND at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR actor = ?3) ORDER BY id"
     ))?;
     let rows = stmt.query_map(params![from, to, actor], read_row)?;
     rows.map(|r| r.map(|(row, _)| row)).collect()

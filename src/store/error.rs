@@ -136,6 +136,18 @@ impl From<rusqlite::Error> for StoreError {
 /// own Norwegian words (rusqlite wraps it in "Conversion error from type Text at index: 2");
 /// any other error as SQLite gives it.
 pub fn error_text(e: &rusqlite::Error) -> String {
+    if let Some(server) = db::server_error(e) {
+        return if server.connection_lost {
+            "forbindelsen til klinikkens server er brutt (Inntak kobler til igjen; det du \
+             skrev er beholdt)"
+                .to_string()
+        } else if server.is_permission() {
+            "du har ikke tilgang til dette på klinikkens server (rollen din tillater det ikke)"
+                .to_string()
+        } else {
+            format!("klinikkens server svarte: {server}")
+        };
+    }
     match e {
         rusqlite::Error::FromSqlConversionFailure(_, _, inner) => inner.to_string(),
         other => other.to_string(),

@@ -28,6 +28,7 @@ pub mod messages;
 pub mod preparations;
 pub mod referrals;
 pub mod replace;
+pub mod server;
 pub mod settings;
 pub mod stats;
 
@@ -149,6 +150,8 @@ pub struct Store {
     /// The file this connection writes (see [`replace`]): a write whose path names another
     /// file by now (replaced by a restore or re-encryption) is refused.
     identity: Option<replace::FileId>,
+    /// On the clinic's server: the authenticated login (`session_user`).
+    login: Option<String>,
 }
 
 impl Drop for Store {

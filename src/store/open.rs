@@ -414,6 +414,7 @@ impl Store {
             checkpoint_due: None,
             unchecked_reader: false,
             identity: None,
+            login: None,
         }
     }
 

@@ -81,7 +81,7 @@ pub(crate) fn remove_from_other_open_agendas(
 ) -> rusqlite::Result<usize> {
     tx.prepare_cached(
         "DELETE FROM agenda_items WHERE referral_id = ?1 AND postponed = 0
-           AND meeting_id IS NOT ?2
+           AND meeting_id IS DISTINCT FROM ?2
            AND meeting_id IN (SELECT id FROM meetings WHERE status IN ('planlagt', 'pagar'))",
     )?
     .execute(params![referral.0, keep.map(|m| m.0)])

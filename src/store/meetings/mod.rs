@@ -63,8 +63,8 @@ pub fn ensure_schedule(
     let at = timestamp(change.at);
     let mut added = Vec::new();
     let mut stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO meetings (date, time, status, scheduled_date, created_at)
-         VALUES (?1, ?2, 'planlagt', ?1, ?3)",
+        "INSERT INTO meetings (date, time, status, scheduled_date, created_at)
+         VALUES (?1, ?2, 'planlagt', ?1, ?3) ON CONFLICT DO NOTHING",
     )?;
     for date in scheduled_dates(settings, today, to) {
         if stmt.execute(params![date, time, at])? > 0 {
@@ -303,7 +303,8 @@ pub(crate) fn carry_over_team(
     )?;
     for member in &present {
         tx.execute(
-            "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+            "INSERT INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2) \
+         ON CONFLICT DO NOTHING",
             params![id.0, member.0],
         )?;
     }
@@ -351,7 +352,8 @@ pub fn set_attendance(
     carry_over_team(tx, id, change)?;
     if present {
         tx.execute(
-            "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+            "INSERT INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2) \
+         ON CONFLICT DO NOTHING",
             params![id.0, member.0],
         )?;
     } else {

@@ -214,7 +214,8 @@ pub fn insert_held(
     )?;
     let id = tx.last_insert_rowid();
     let mut attend = tx.prepare_cached(
-        "INSERT OR IGNORE INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2)",
+        "INSERT INTO meeting_attendees (meeting_id, member_id) VALUES (?1, ?2) \
+         ON CONFLICT DO NOTHING",
     )?;
     for member in held.attendees {
         attend.execute(params![id, member.0])?;
