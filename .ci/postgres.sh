@@ -51,11 +51,23 @@ pg_start() {
     fi
     pg_as_owner "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth-local=trust \
         --auth-host=scram-sha-256 --pwfile="$PG_TEST_DIR/pw" -E UTF8 --locale=C.UTF-8 >/dev/null
-    local port=$((50000 + RANDOM % 10000))
-    pg_as_owner "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start -o \
-        "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c ssl=on \
-         -c ssl_cert_file=$PG_TEST_DIR/server.crt -c ssl_key_file=$PG_TEST_DIR/server.key \
-         -c max_connections=200 -c fsync=off" >/dev/null
+    # A free port: a few tries, in case another cluster or service holds the first pick.
+    local port tries=0
+    while :; do
+        port=$((50000 + RANDOM % 10000))
+        if pg_as_owner "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start -o \
+            "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c ssl=on \
+             -c ssl_cert_file=$PG_TEST_DIR/server.crt -c ssl_key_file=$PG_TEST_DIR/server.key \
+             -c max_connections=200 -c fsync=off" >/dev/null; then
+            break
+        fi
+        tries=$((tries + 1))
+        if [ "$tries" -ge 5 ]; then
+            echo "PostgreSQL for the tests did not start:" >&2
+            cat "$PG_TEST_DIR/log" >&2
+            return 1
+        fi
+    done
     export INNTAK_TEST_PG="postgres://postgres:$password@127.0.0.1:$port/postgres"
     export INNTAK_TEST_PG_CA="$PG_TEST_DIR/ca.crt"
 }

@@ -73,9 +73,14 @@ pub(super) fn exec(env: &Env, opened: &mut Opened, args: &Args) -> Result<i32, S
         messages: read.messages,
         ..options
     };
+    let actor = opened.change(env).actor.to_string();
+    let change = crate::store::referrals::Change {
+        actor: &actor,
+        at: env.now,
+    };
     let report = crate::ops::import::write(
         &mut opened.store,
-        env.change(),
+        change,
         &read.parsed,
         files,
         &options,

@@ -12,6 +12,7 @@ mod fristbrudd;
 mod import;
 mod letters;
 mod reply;
+mod server;
 mod stats;
 mod verify;
 
@@ -41,8 +42,15 @@ const MAX_ERRORS_PRINTED: usize = 100;
 )]
 pub struct Cli {
     /// Databasefil (standard: Inntak-mappen i brukerens datamappe)
-    #[arg(long, global = true, value_name = "FIL")]
+    #[arg(long, global = true, value_name = "FIL", conflicts_with = "server")]
     pub db: Option<PathBuf>,
+    /// Klinikkens server i stedet for en fil: postgres://bruker@vert:5432/inntak (passordet
+    /// fra INNTAK_SERVER_PASSWORD eller --server-password-file)
+    #[arg(long, global = true, value_name = "URL", env = "INNTAK_SERVER")]
+    pub server: Option<String>,
+    /// Fil med passordet til serveren (første linje)
+    #[arg(long, global = true, value_name = "FIL")]
+    pub server_password_file: Option<PathBuf>,
     /// Fast dato for «i dag» (åååå-mm-dd eller dd.mm.åååå), for demo og test
     #[arg(long, global = true, value_name = "DATO", value_parser = parse_today)]
     pub today: Option<NaiveDate>,
@@ -91,6 +99,8 @@ pub enum Command {
     Passphrase(encrypt::PassphraseArgs),
     /// Vis endringsloggen (hvem gjorde og så hva, når) for IT
     Audit(audit::Args),
+    /// Klinikkens server (PostgreSQL): sett opp databasen og gi brukere tilgang
+    Server(server::Args),
 }
 
 impl Command {
@@ -110,6 +120,7 @@ impl Command {
             | Command::Audit(_) => OpenOptions::READ,
             Command::Letters(_)
             | Command::Reply(_)
+            | Command::Server(_)
             | Command::Backup(_)
             | Command::Restore(_)
             | Command::Verify
@@ -239,6 +250,8 @@ pub fn terminal_text(message: &str) -> String {
 /// when: one instant for the whole command), and how to unlock the file.
 pub(crate) struct Env {
     pub path: PathBuf,
+    /// The clinic's server, in place of the file (`--server`).
+    pub server: Option<crate::store::server::ServerUrl>,
     pub clock: Clock,
     pub actor: String,
     pub now: NaiveDateTime,
@@ -248,8 +261,32 @@ pub(crate) struct Env {
 impl Env {
     fn new(cli: &Cli) -> Result<Self, String> {
         let clock = cli.clock();
+        let server = match &cli.server {
+            None => None,
+            Some(url) => {
+                if cli.user.is_some() {
+                    return Err(
+                        "--user kan ikke brukes mot klinikkens server: endringsloggen \
+                         fører den som er logget inn på serveren. Ingenting er gjort."
+                            .into(),
+                    );
+                }
+                let password = match &cli.server_password_file {
+                    Some(file) => Some(Passphrase::from_file(file)?.expose().to_string()),
+                    None => server::server_password_from_env(),
+                };
+                Some(
+                    crate::store::server::ServerUrl::parse(url, password.as_deref())
+                        .map_err(|e| e.to_string())?,
+                )
+            }
+        };
         Ok(Self {
-            path: cli.db_path()?,
+            path: match &server {
+                Some(url) => PathBuf::from(&url.shown),
+                None => cli.db_path()?,
+            },
+            server,
             clock,
             actor: actor(cli.user.as_deref()),
             now: clock.now(),
@@ -271,6 +308,16 @@ impl Env {
     /// Opens the database for a command (see [`Command::open_options`]), says when a new
     /// file is made unencrypted, and loads the clinic's settings.
     fn open(&self, options: OpenOptions) -> Result<Opened, String> {
+        if let Some(url) = &self.server {
+            let store = Store::open_server(url).map_err(|e| e.to_string())?;
+            let settings = settings::load(store.conn()).map_err(|e| e.to_string())?;
+            let login = store.login().map(str::to_string);
+            return Ok(Opened {
+                store,
+                settings,
+                login,
+            });
+        }
         let path = &self.path;
         let new_file = cipher::file_kind(path).is_ok_and(|k| k == FileKind::New);
         if new_file
@@ -290,7 +337,11 @@ impl Env {
             );
         }
         let settings = settings::load(store.conn()).map_err(|e| e.to_string())?;
-        Ok(Opened { store, settings })
+        Ok(Opened {
+            store,
+            settings,
+            login: None,
+        })
     }
 }
 
@@ -298,15 +349,29 @@ impl Env {
 pub(crate) struct Opened {
     pub store: Store,
     pub settings: ClinicSettings,
+    /// On the server: the authenticated login, the audit log's "who".
+    pub login: Option<String>,
 }
 
 impl Opened {
     /// The operations' context for this command.
     pub fn ctx<'a>(&'a mut self, env: &'a Env) -> Ctx<'a> {
+        let change = Change {
+            actor: self.login.as_deref().unwrap_or(&env.actor),
+            at: env.now,
+        };
         Ctx {
             store: &mut self.store,
             settings: &self.settings,
-            change: env.change(),
+            change,
+        }
+    }
+
+    /// Who acts: on the server the authenticated login, on a file `--user` or the OS user.
+    pub fn change<'a>(&'a self, env: &'a Env) -> Change<'a> {
+        Change {
+            actor: self.login.as_deref().unwrap_or(&env.actor),
+            at: env.now,
         }
     }
 
@@ -317,7 +382,21 @@ impl Opened {
 }
 
 fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
+    if let Command::Server(args) = command {
+        return server::exec(args);
+    }
     let env = Env::new(cli)?;
+    if env.server.is_some()
+        && matches!(
+            command,
+            Command::Restore(_) | Command::Encrypt | Command::Passphrase(_) | Command::Backup(_)
+        )
+    {
+        return Err(format!(
+            "{} Kommandoen gjelder en databasefil; ingenting er gjort.",
+            crate::ops::backup::SERVER_BACKUP
+        ));
+    }
     // What an interrupted restore or re-encryption left beside the file is cleared away.
     let tidied = crate::store::replace::tidy(&env.path);
     if !tidied.removed.is_empty() {
@@ -353,6 +432,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         Command::Stats(args) => stats::exec(&env, &mut open()?, args),
         Command::Fristbrudd(args) => fristbrudd::exec(&env, &mut open()?, args),
         Command::Export(args) => export::exec(&env, &mut open()?, args),
+        Command::Server(args) => server::exec(args),
     }
 }
 

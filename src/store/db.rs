@@ -417,7 +417,9 @@ impl Server {
 
 enum Engine {
     Sqlite(rusqlite::Connection),
-    Postgres(Server),
+    // Boxed: the client and its statement cache are larger than SQLite's handle, and the
+    // file's connection (the default) should not carry the server's size.
+    Postgres(Box<Server>),
 }
 
 /// A connection to either engine.
@@ -436,7 +438,7 @@ impl From<rusqlite::Connection> for Connection {
 impl From<Server> for Connection {
     fn from(server: Server) -> Self {
         Connection {
-            engine: Engine::Postgres(server),
+            engine: Engine::Postgres(Box::new(server)),
         }
     }
 }

@@ -262,7 +262,7 @@ pub fn held_between(
             (SELECT count(*) FROM agenda_items i WHERE i.meeting_id = m.id),
             (SELECT count(*) FROM (
                 SELECT referral_id FROM decisions d WHERE d.meeting_id = m.id
-                UNION SELECT referral_id FROM track_changes c WHERE c.meeting_id = m.id)),
+                UNION SELECT referral_id FROM track_changes c WHERE c.meeting_id = m.id) AS decided),
             (SELECT count(*) FROM agenda_items i WHERE i.meeting_id = m.id AND i.postponed = 1)
          FROM meetings m
          WHERE m.date BETWEEN ?1 AND ?2 AND m.status IN ('avsluttet', 'pagar')
