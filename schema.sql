@@ -1,4 +1,4 @@
--- Inntak: the complete current schema (user_version 8).
+-- Inntak: the complete current schema (user_version 9).
 -- A fresh database is created from this file; older databases are upgraded by the
 -- migrations in src/store/migrations/ (listed in src/store/migrate.rs), and a test checks that
 -- both give the same schema. Dates are ISO text (YYYY-MM-DD), timestamps
@@ -45,7 +45,7 @@ CREATE TABLE referrals (
       CHECK (patient_postcode = '' OR (length(patient_postcode) = 4 AND patient_postcode NOT GLOB '*[^0-9]*')),
       patient_city TEXT NOT NULL DEFAULT '', referrer_address TEXT NOT NULL DEFAULT '',
       referrer_electronic INTEGER NOT NULL DEFAULT 0
-      CHECK (referrer_electronic IN (0, 1))) STRICT;
+      CHECK (referrer_electronic IN (0, 1)), team_id INTEGER NOT NULL DEFAULT 1 CHECK (team_id >= 1), row_version INTEGER NOT NULL DEFAULT 1 CHECK (row_version >= 1)) STRICT;
 
 CREATE INDEX referrals_by_status ON referrals (status, received_on);
 CREATE INDEX referrals_by_received ON referrals (received_on);
@@ -160,7 +160,8 @@ CREATE TABLE decisions (
     created_at              TEXT NOT NULL,
     superseded_by           INTEGER REFERENCES decisions (id)
     , care_kind TEXT
-      CHECK (care_kind IS NULL OR care_kind IN ('utredning', 'behandling'))) STRICT;
+      CHECK (care_kind IS NULL OR care_kind IN ('utredning', 'behandling')), request_key TEXT
+    CHECK (request_key IS NULL OR length(request_key) BETWEEN 1 AND 64)) STRICT;
 
 CREATE INDEX decisions_by_referral ON decisions (referral_id);
 CREATE INDEX decisions_by_meeting ON decisions (meeting_id);
@@ -321,3 +322,17 @@ CREATE TABLE sender_assessments (
     outcome       TEXT NOT NULL DEFAULT '',
     assessed_by   TEXT NOT NULL DEFAULT ''
 ) STRICT;
+
+-- Teams, row versions and decision keys (added in version 9). A file holds one team; on the
+-- clinic's server each referral belongs to one of several, and each login sees its teams'
+-- (schema.postgres.sql). referrals.team_id, referrals.row_version (a referral's changes,
+-- for optimistic concurrency) and decisions.request_key (a decision sent twice is stored
+-- once) are above, where ALTER TABLE ADD COLUMN put them.
+CREATE TABLE teams (
+    id    INTEGER PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 100)
+) STRICT;
+INSERT INTO teams (id, name) VALUES (1, 'Inntaksteamet');
+CREATE INDEX referrals_by_team ON referrals (team_id);
+CREATE UNIQUE INDEX decisions_by_request_key ON decisions (request_key)
+    WHERE request_key IS NOT NULL;

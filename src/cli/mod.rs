@@ -11,6 +11,7 @@ mod export;
 mod fristbrudd;
 mod import;
 mod letters;
+mod port;
 mod reply;
 mod server;
 mod stats;
@@ -101,6 +102,9 @@ pub enum Command {
     Audit(audit::Args),
     /// Klinikkens server (PostgreSQL): sett opp databasen og gi brukere tilgang
     Server(server::Args),
+    /// Flytt en databasefil (--db) til en tom database på klinikkens server, med alle
+    /// tabeller og endringsloggen, kontrollert etterpå
+    Port(port::Args),
 }
 
 impl Command {
@@ -121,6 +125,7 @@ impl Command {
             Command::Letters(_)
             | Command::Reply(_)
             | Command::Server(_)
+            | Command::Port(_)
             | Command::Backup(_)
             | Command::Restore(_)
             | Command::Verify
@@ -389,7 +394,11 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
     if env.server.is_some()
         && matches!(
             command,
-            Command::Restore(_) | Command::Encrypt | Command::Passphrase(_) | Command::Backup(_)
+            Command::Restore(_)
+                | Command::Encrypt
+                | Command::Passphrase(_)
+                | Command::Backup(_)
+                | Command::Port(_)
         )
     {
         return Err(format!(
@@ -433,6 +442,7 @@ fn run(cli: &Cli, command: &Command) -> Result<i32, String> {
         Command::Fristbrudd(args) => fristbrudd::exec(&env, &mut open()?, args),
         Command::Export(args) => export::exec(&env, &mut open()?, args),
         Command::Server(args) => server::exec(args),
+        Command::Port(args) => port::exec(&open()?, args),
     }
 }
 

@@ -11,13 +11,25 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Action {
-    /// Sett opp Inntak i en tom database på serveren: skjemaet og rollene inntak_leder,
-    /// inntak_medlem og inntak_lesing (kjøres igjen etter en oppdatering av Inntak)
-    Init(UrlArgs),
+    /// Sett opp Inntak i en tom database på serveren: skjemaet, rollene inntak_leder,
+    /// inntak_medlem og inntak_lesing, og det første teamet (kjøres igjen etter en
+    /// oppdatering av Inntak)
+    Init(InitArgs),
     /// Gi en kliniker sin egen innlogging med en rolle (leder, medlem eller lesing)
     AddUser(AddUserArgs),
     /// Vis hvem som har en Inntak-rolle på serveren
     Users(UrlArgs),
+    /// Vis teamene, hvem som er med i hvert, og hvor mange henvisninger hvert har
+    Teams(UrlArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// Navnet på det første teamet (standard: Inntaksteamet)
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +46,9 @@ pub struct AddUserArgs {
     /// Brukernavnet (små bokstaver, tall, _ og .)
     #[arg(long, value_name = "NAVN")]
     pub name: String,
+    /// Teamet brukeren hører til (lages om det er nytt); brukeren ser bare teamets henvisninger
+    #[arg(long, value_name = "TEAM")]
+    pub team: String,
     /// leder, medlem eller lesing
     #[arg(long, value_name = "ROLLE", value_parser = parse_role)]
     pub role: Role,
@@ -56,7 +71,7 @@ pub(crate) fn exec(args: &Args) -> Result<i32, String> {
     match &args.action {
         Action::Init(a) => {
             let url = owner_url(&a.url)?;
-            let done = server::init(&url).map_err(|e| e.to_string())?;
+            let done = server::init(&url, a.team.as_deref()).map_err(|e| e.to_string())?;
             if done.created_schema {
                 println!(
                     "Inntak er satt opp i «{}» (skjemaversjon {}), med rollene inntak_leder, \
@@ -77,13 +92,14 @@ pub(crate) fn exec(args: &Args) -> Result<i32, String> {
             if password.expose().chars().count() < 12 {
                 return Err("Passordet må ha minst 12 tegn. Ingen bruker er endret.".into());
             }
-            server::add_user(&url, &a.name, a.role, password.expose())
+            server::add_user(&url, &a.name, &a.team, a.role, password.expose())
                 .map_err(|e| e.to_string())?;
             println!(
-                "«{}» kan nå logge inn på «{}» med rollen {}.",
+                "«{}» kan nå logge inn på «{}» med rollen {} i teamet «{}».",
                 a.name,
                 url.shown,
-                a.role.name()
+                a.role.name(),
+                a.team.trim()
             );
             Ok(0)
         }
@@ -95,6 +111,26 @@ pub(crate) fn exec(args: &Args) -> Result<i32, String> {
             }
             for (name, role) in users {
                 println!("{name}\t{}", role.name());
+            }
+            Ok(0)
+        }
+        Action::Teams(a) => {
+            let url = owner_url(&a.url)?;
+            for team in server::teams(&url).map_err(|e| e.to_string())? {
+                println!(
+                    "{} ({} henvisninger)",
+                    team.name,
+                    crate::domain::thousands(team.referrals as usize)
+                );
+                if team.logins.is_empty() {
+                    println!("  (ingen brukere ennå)");
+                }
+                for (login, role) in team.logins {
+                    println!(
+                        "  {login}\t{}",
+                        role.map_or("uten Inntak-rolle", Role::name)
+                    );
+                }
             }
             Ok(0)
         }

@@ -20,6 +20,7 @@ pub mod followups;
 pub mod import;
 pub mod letters;
 pub mod meetings;
+pub mod port;
 pub mod referrals;
 pub mod session;
 #[cfg(test)]

@@ -70,6 +70,64 @@ pub fn set_provisional_view(
         .write(|tx| preparations::set_view(tx, referral, profession, view, change))
 }
 
+/// On the clinic's server: logs that the login has read the referral (the detail opened), so
+/// `inntak audit --referral ID` answers the patient's "who has looked at my referral". A file
+/// has one reader at the laptop, whose prints and exports are logged; nothing is written.
+pub fn record_read(ctx: &mut Ctx<'_>, id: ReferralId) -> Result<(), StoreError> {
+    if !ctx.store.is_server() {
+        return Ok(());
+    }
+    let change = ctx.change;
+    ctx.store.write(|tx| {
+        audit::record(
+            tx,
+            &crate::store::timestamp(change.at),
+            change.actor,
+            audit::Event::Referral(audit::ReferralAction::Read),
+            Some(id.0),
+            &serde_json::json!({}),
+        )
+        .map_err(StoreError::from)
+    })
+}
+
+/// Why another team's referral cannot be opened.
+pub const REASON_NEEDED: &str = "Skriv hvorfor du trenger henvisningen (tjenstlig behov, minst \
+    3 tegn). Den hører til et annet team; grunnen føres i endringsloggen.";
+
+/// On the clinic's server: opens another team's referral for a service need (tjenstlig
+/// behov). The reason is required; the access (for the rest of the day) and the reason are
+/// logged in one transaction. A referral of the login's own team needs no reason.
+pub fn open_other_team(ctx: &mut Ctx<'_>, id: ReferralId, reason: &str) -> Result<(), StoreError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 3 {
+        return Err(StoreError::Rule(REASON_NEEDED.into()));
+    }
+    if !ctx.store.is_server() {
+        return Err(StoreError::Rule(
+            "Bare klinikkens server har flere team; i en databasefil ser du alle henvisningene."
+                .into(),
+        ));
+    }
+    let change = ctx.change;
+    ctx.store.write(|tx| {
+        tx.query_row(
+            "SELECT inntak_open_other_team(?1, ?2, ?3)::text",
+            rusqlite::params![id.0, reason, crate::store::timestamp(change.at)],
+            |_| Ok(()),
+        )?;
+        audit::record(
+            tx,
+            &crate::store::timestamp(change.at),
+            change.actor,
+            audit::Event::Referral(audit::ReferralAction::OtherTeam),
+            Some(id.0),
+            &serde_json::json!({ "grunn": reason }),
+        )
+        .map_err(StoreError::from)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

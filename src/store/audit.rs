@@ -79,6 +79,10 @@ actions! {
         /// A referral message not applied: a cancellation after the decision, or a change or
         /// cancellation whose referral is unknown (kept as a note).
         Message = "message", "Melding fra henviser";
+        /// Read on the clinic's server (the detail opened): who has looked at the referral.
+        Read = "read", "Lest";
+        /// Another team's referral opened for a service need, with the reason.
+        OtherTeam = "other_team", "Åpnet fra et annet team (tjenstlig behov)";
     }
 }
 
@@ -142,6 +146,9 @@ actions! {
         Encrypt = "encrypt", "Databasen kryptert";
         /// The passphrase was changed (`inntak passphrase`).
         NewPassphrase = "new_passphrase", "Passordet byttet";
+        /// The file was moved to the clinic's server (`inntak port`): the server's first row
+        /// after the file's own.
+        Port = "port", "Flyttet til klinikkens server";
     }
 }
 
@@ -274,8 +281,15 @@ pub fn record(
     entity_id: Option<i64>,
     details: &Value,
 ) -> rusqlite::Result<()> {
+    // On the server the newest row may be another team's, hidden from this login: its id
+    // and hash come through inntak_audit_tail (schema.postgres.sql).
+    let tail = if tx.is_server() {
+        "SELECT id, hash FROM inntak_audit_tail()"
+    } else {
+        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+    };
     let (last_id, prev): (i64, String) = tx
-        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+        .prepare_cached(tail)?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((0, String::new()));
@@ -529,7 +543,7 @@ mod tests {
             assert!(pairs.insert((entity, action)), "{event:?} shares its codes");
             assert!(!event.label_nb().is_empty());
         }
-        assert_eq!(all.len(), 15 + 21 + 2 + 1 + 10 + 3);
+        assert_eq!(all.len(), 17 + 21 + 2 + 1 + 10 + 4);
         assert_eq!(Event::from_codes("referral", "close"), None);
         assert_eq!(Event::from_codes("meeting", "decide"), None);
         assert_eq!(Event::from_codes("output", "print"), None);

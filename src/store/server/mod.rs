@@ -11,6 +11,11 @@
 use super::*;
 use crate::store::db::{Server, server_error};
 
+mod admin;
+mod scratch;
+pub use admin::{Initialised, Role, Team, add_user, init, teams, users};
+pub use scratch::Scratch;
+
 /// How the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SslMode {
@@ -389,12 +394,19 @@ mod tests {
         let Some(scratch) = Scratch::for_tests() else {
             return;
         };
-        init(&scratch.url).unwrap();
+        init(&scratch.url, None).unwrap();
         let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
         let (leder, medlem) = (format!("leder_{tag}"), format!("medlem_{tag}"));
         let password = "et-langt-passord-for-test";
-        add_user(&scratch.url, &leder, Role::Leder, password).unwrap();
-        add_user(&scratch.url, &medlem, Role::Medlem, password).unwrap();
+        add_user(&scratch.url, &leder, "Inntaksteamet", Role::Leder, password).unwrap();
+        add_user(
+            &scratch.url,
+            &medlem,
+            "Inntaksteamet",
+            Role::Medlem,
+            password,
+        )
+        .unwrap();
         let users = users(&scratch.url).unwrap();
         assert!(users.contains(&(leder.clone(), Role::Leder)), "{users:?}");
         let wrong = Store::open_server(&scratch.url.as_user(&leder, "feil-passord"));
@@ -447,301 +459,104 @@ mod tests {
             "nothing changed"
         );
     }
-}
 
-/// A database of its own on the test cluster, for one test: made empty with the current
-/// schema, dropped (with its connections) when the test ends. The cluster is the one
-/// `.ci/postgres.sh` starts (`INNTAK_TEST_PG`: the superuser's URL, `INNTAK_TEST_PG_CA`).
-#[doc(hidden)]
-pub struct Scratch {
-    admin: ServerUrl,
-    pub url: ServerUrl,
-    name: String,
-}
-
-impl Scratch {
-    /// The tests' engine: `Some` when `INNTAK_TEST_ENGINE=postgres` (then the cluster must
-    /// be there: a missing one fails the test, it is never skipped).
-    pub fn for_tests() -> Option<Scratch> {
-        if std::env::var("INNTAK_TEST_ENGINE").as_deref() != Ok("postgres") {
-            return None;
-        }
-        let admin = std::env::var("INNTAK_TEST_PG")
-            .expect("INNTAK_TEST_ENGINE=postgres needs INNTAK_TEST_PG (see .ci/postgres.sh)");
-        Some(Scratch::new(&admin))
-    }
-
-    /// A new, empty database with the current schema on the server at `admin_url`.
-    pub fn new(admin_url: &str) -> Scratch {
-        let admin = ServerUrl::parse(admin_url, None).expect("test cluster URL");
-        let name = format!("inntak_t_{}", uuid::Uuid::new_v4().simple());
-        admin
-            .connect()
-            .expect("test cluster")
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("CREATE DATABASE");
-        let url = admin.with_database(&name);
-        let conn = db::Connection::from(Server::new(url.connect().expect("test database")));
-        let tx = conn.transaction(db::Behavior::Immediate).unwrap();
-        create_postgres_schema(&tx).expect("schema.postgres.sql");
-        tx.commit().unwrap();
-        Scratch { admin, url, name }
-    }
-
-    pub fn open(&self) -> Store {
-        Store::open_server(&self.url).expect("open the test database")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut client) = self.admin.connect() {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-/// What a login may do on the server: the three roles `inntak server init` makes. Every
-/// clinician's own login is a member of exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Runs the meeting: every write (decisions, meetings, letters, imports, settings).
-    Leder,
-    /// A team member: reads everything of the team, writes preparations and provisional
-    /// views (and the access log of what they print or export).
-    Medlem,
-    /// Reads only (statistics, a controller): every read is still logged.
-    Lesing,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Leder, Role::Medlem, Role::Lesing];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Leder => "inntak_leder",
-            Role::Medlem => "inntak_medlem",
-            Role::Lesing => "inntak_lesing",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().to_lowercase().as_str() {
-            "leder" | "inntak_leder" => Some(Role::Leder),
-            "medlem" | "inntak_medlem" => Some(Role::Medlem),
-            "lesing" | "inntak_lesing" => Some(Role::Lesing),
-            _ => None,
-        }
-    }
-}
-
-/// The tables a member may write besides the access log: their preparation of a referral.
-const MEMBER_WRITES: &[&str] = &["preparations", "provisional_views"];
-
-/// The SQL that makes the roles (once per cluster) and grants them on this database's tables.
-/// No role gets UPDATE, DELETE or TRUNCATE on the audit log: it is append-only by privilege
-/// as well as by its trigger and its hash chain.
-fn roles_sql(tables: &[String]) -> String {
-    let mut sql = String::new();
-    for role in Role::ALL {
-        // CREATE ROLE has no IF NOT EXISTS; two inits at once on one cluster meet here.
-        sql.push_str(&format!(
-            "DO $$ BEGIN CREATE ROLE {r} NOLOGIN; \
-             EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n",
-            r = role.name()
-        ));
-    }
-    sql.push_str("REVOKE ALL ON SCHEMA public FROM PUBLIC;\n");
-    for role in Role::ALL {
-        sql.push_str(&format!(
-            "GRANT USAGE ON SCHEMA public TO {};\n",
-            role.name()
-        ));
-        sql.push_str(&format!(
-            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {};\n",
-            role.name()
-        ));
-        // Every role logs what it reads, prints and exports.
-        sql.push_str(&format!("GRANT INSERT ON audit_log TO {};\n", role.name()));
-        sql.push_str(&format!(
-            "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {};\n",
-            role.name()
-        ));
-    }
-    for table in tables
-        .iter()
-        .filter(|t| *t != "audit_log" && *t != "inntak_schema")
-    {
-        sql.push_str(&format!(
-            "GRANT INSERT, UPDATE, DELETE ON {table} TO inntak_leder;\n"
-        ));
-    }
-    for table in MEMBER_WRITES {
-        sql.push_str(&format!(
-            "GRANT INSERT, UPDATE, DELETE ON {table} TO inntak_medlem;\n"
-        ));
-    }
-    sql.push_str("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC;\n");
-    sql
-}
-
-/// What `inntak server init` did.
-#[derive(Debug)]
-pub struct Initialised {
-    pub created_schema: bool,
-    pub version: i32,
-}
-
-/// Sets up the clinic's database at `url` (an empty database the login owns): the schema at
-/// the current version, the three roles and their grants. Run again, it makes what is
-/// missing and grants again (an upgrade of Inntak may add tables).
-pub fn init(url: &ServerUrl) -> Result<Initialised, ServerOpenError> {
-    let client = url.connect()?;
-    let conn = db::Connection::from(Server::new(client));
-    let shown = url.shown.clone();
-    let err = |e: rusqlite::Error| ServerOpenError::Server {
-        shown: shown.clone(),
-        detail: error_text(&e),
-    };
-    let tx = conn.transaction(db::Behavior::Immediate).map_err(err)?;
-    let (id, version) = schema_ids(&tx).map_err(err)?;
-    if id == 0 {
-        let tables: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM information_schema.tables \
-                 WHERE table_schema = current_schema()",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
-        if tables > 0 {
-            return Err(ServerOpenError::Server {
-                shown,
-                detail: "databasen har tabeller fra et annet program; bruk en tom database".into(),
-            });
-        }
-    }
-    if version > SCHEMA_VERSION {
-        return Err(ServerOpenError::Newer {
-            shown,
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    create_postgres_schema(&tx).map_err(err)?;
-    let tables: Vec<String> = tx
-        .prepare(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    /// Row-level security: a login of one team reads none of another team's referrals (the
+    /// rows, their log rows), and opens one only with a reason, which is logged with the read.
+    #[test]
+    fn a_team_sees_only_its_own_referrals_and_opens_another_with_a_reason() {
+        use crate::domain::settings::ClinicSettings;
+        use crate::ops::Ctx;
+        let Some(scratch) = Scratch::for_tests() else {
+            return;
+        };
+        init(&scratch.url, None).unwrap();
+        let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
+        let (a, b) = (format!("a_{tag}"), format!("b_{tag}"));
+        let password = "et-langt-passord-for-test";
+        add_user(
+            &scratch.url,
+            &a,
+            &format!("Team A {tag}"),
+            Role::Leder,
+            password,
         )
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(err)?;
-    tx.execute_batch(&roles_sql(&tables)).map_err(err)?;
-    tx.commit().map_err(err)?;
-    drop(conn);
-    // An older schema is brought up to date by opening it as its owner.
-    if id == APPLICATION_ID && version < SCHEMA_VERSION {
-        Store::open_server(url)?;
-    }
-    Ok(Initialised {
-        created_schema: id == 0,
-        version: SCHEMA_VERSION,
-    })
-}
-
-/// A clinician's own login: a member of `role`, with a SCRAM password (the server hashes it;
-/// the password never reaches a log). An existing login gets the new password and role.
-pub fn add_user(
-    url: &ServerUrl,
-    name: &str,
-    role: Role,
-    password: &str,
-) -> Result<(), ServerOpenError> {
-    let shown = url.shown.clone();
-    let valid = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
-        && !name.starts_with("inntak_")
-        && !name.starts_with("pg_");
-    if !valid {
-        return Err(ServerOpenError::Server {
-            shown,
-            detail: format!(
-                "«{name}» kan ikke være et brukernavn: bruk små bokstaver a–z, tall, _ og . \
-                 (høyst 63 tegn, ikke inntak_ eller pg_ først)"
-            ),
-        });
-    }
-    let mut client = url.connect()?;
-    let err = |e: postgres::Error| ServerOpenError::Server {
-        shown: shown.clone(),
-        detail: server_text(&e),
-    };
-    let mut tx = client.transaction().map_err(err)?;
-    let exists: bool = tx
-        .query_one(
-            "SELECT count(*) > 0 FROM pg_roles WHERE rolname = $1",
-            &[&name],
+        .unwrap();
+        add_user(
+            &scratch.url,
+            &b,
+            &format!("Team B {tag}"),
+            Role::Leder,
+            password,
         )
-        .map_err(err)?
-        .get(0);
-    // The name is checked above (a-z, 0-9, _ and .), quoted as an identifier here; the
-    // password goes as a literal the server hashes with SCRAM.
-    let quoted = format!("\"{name}\"");
-    let literal = format!("'{}'", password.replace('\'', "''"));
-    tx.batch_execute("SET LOCAL password_encryption = 'scram-sha-256'")
-        .map_err(err)?;
-    if exists {
-        tx.batch_execute(&format!("ALTER ROLE {quoted} LOGIN PASSWORD {literal}"))
-            .map_err(err)?;
-    } else {
-        tx.batch_execute(&format!("CREATE ROLE {quoted} LOGIN PASSWORD {literal}"))
-            .map_err(err)?;
-    }
-    for other in Role::ALL {
-        tx.batch_execute(&format!("REVOKE {} FROM {quoted}", other.name()))
-            .map_err(err)?;
-    }
-    tx.batch_execute(&format!("GRANT {} TO {quoted}", role.name()))
-        .map_err(err)?;
-    let database: String = tx
-        .query_one("SELECT current_database()::text", &[])
-        .map_err(err)?
-        .get(0);
-    tx.batch_execute(&format!(
-        "GRANT CONNECT ON DATABASE \"{database}\" TO {quoted}"
-    ))
-    .map_err(err)?;
-    tx.commit().map_err(err)
-}
-
-/// Every login with an Inntak role, and which.
-pub fn users(url: &ServerUrl) -> Result<Vec<(String, Role)>, ServerOpenError> {
-    let shown = url.shown.clone();
-    let mut client = url.connect()?;
-    let rows = client
-        .query(
-            "SELECT m.rolname::text, r.rolname::text FROM pg_auth_members a \
-             JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member \
-             WHERE r.rolname IN ('inntak_leder', 'inntak_medlem', 'inntak_lesing') \
-             ORDER BY 1",
-            &[],
+        .unwrap();
+        let settings = ClinicSettings::default();
+        let at = crate::ops::testing::change(9).at;
+        let mut store_a = Store::open_server(&scratch.url.as_user(&a, password)).unwrap();
+        let id = crate::ops::referrals::register(
+            &mut Ctx {
+                store: &mut store_a,
+                settings: &settings,
+                change: referrals::Change { actor: &a, at },
+            },
+            &crate::ops::testing::fields("Anne Annesen"),
         )
-        .map_err(|e| ServerOpenError::Server {
-            shown,
-            detail: server_text(&e),
-        })?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| Role::parse(r.get::<_, &str>(1)).map(|role| (r.get(0), role)))
-        .collect())
-}
+        .unwrap();
+        let mut store_b = Store::open_server(&scratch.url.as_user(&b, password)).unwrap();
+        assert!(referrals::all(store_b.conn()).unwrap().is_empty());
+        assert_eq!(referrals::count(store_b.conn()).unwrap(), 0);
+        assert!(matches!(
+            referrals::get(store_b.conn(), id),
+            Err(StoreError::NotFound(_))
+        ));
+        let about = |store: &Store| -> Vec<audit::Row> {
+            audit::list(store.conn(), None, None, None)
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.entity == "referral" && r.entity_id == Some(id.0))
+                .collect()
+        };
+        assert!(about(&store_b).is_empty(), "not even the log's rows");
+        assert_eq!(about(&store_a).len(), 1);
+        // Writing into team A's referral is refused as well.
+        let refused = store_b
+            .write(|tx| referrals::withdraw(tx, id, "feil", referrals::Change { actor: &b, at }));
+        assert!(refused.is_err());
 
-fn server_text(e: &postgres::Error) -> String {
-    db::ServerError::from_postgres(e).to_string()
+        let mut ctx_b = Ctx {
+            store: &mut store_b,
+            settings: &settings,
+            change: referrals::Change { actor: &b, at },
+        };
+        let no_reason = crate::ops::referrals::open_other_team(&mut ctx_b, id, " ");
+        assert_eq!(
+            no_reason.unwrap_err().to_string(),
+            crate::ops::referrals::REASON_NEEDED
+        );
+        crate::ops::referrals::open_other_team(&mut ctx_b, id, "Pasienten ringte om status")
+            .unwrap();
+        crate::ops::referrals::record_read(&mut ctx_b, id).unwrap();
+        assert_eq!(
+            referrals::get(ctx_b.store.conn(), id)
+                .unwrap()
+                .fields
+                .patient,
+            "Anne Annesen"
+        );
+        // "Who has looked at my referral": team A's leader sees the reason and the read.
+        let rows = about(&store_a);
+        let actions: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.actor.as_str(), r.action.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                (a.as_str(), "create"),
+                (b.as_str(), "other_team"),
+                (b.as_str(), "read")
+            ]
+        );
+        assert!(rows[1].details.contains("Pasienten ringte om status"));
+        assert!(audit::verify_chain(Store::open_server(&scratch.url).unwrap().conn()).is_ok());
+    }
 }
