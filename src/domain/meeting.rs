@@ -314,6 +314,20 @@ pub enum MeetingRefusal {
     DecidedCannotPostpone { patient: String, status: String },
     #[error("Henvisningen står ikke på dette møtets agenda")]
     NotOnAgenda,
+    /// Another leader's decision was saved first (two at once on the clinic's server, or a
+    /// second window): theirs stands, this one is not written, the form keeps what was typed.
+    #[error(
+        "{by} lagret et vedtak for denne henvisningen {at} mens du skrev ({outcome}). Ditt vedtak \
+         er ikke lagret, og skjemaet ditt er beholdt: se over {by}s vedtak, og lagre ditt som \
+         en rettelse hvis det skal gjelde."
+    )]
+    DecidedMeanwhile {
+        /// The decision that stands (the form now corrects it).
+        decision: i64,
+        by: String,
+        at: String,
+        outcome: String,
+    },
     #[error("Henvisningen er ikke utsatt fra dette møtet")]
     NotPostponed,
     #[error("«{patient}» er allerede avgjort ({status}) og kan ikke tas tilbake")]

@@ -29,6 +29,7 @@ pub fn decide(
     referral: ReferralId,
     outcome: &Outcome,
     extras: &DecisionExtras,
+    sending: decisions::Sending<'_>,
 ) -> Result<DecisionId, StoreError> {
     let (change, rule) = (ctx.change, ctx.settings.working_day_rule());
     let new = NewDecision {
@@ -39,7 +40,7 @@ pub fn decide(
         extras,
     };
     ctx.store
-        .write(|tx| decisions::record(tx, &new, rule, change))
+        .write(|tx| decisions::record_sent(tx, &new, rule, change, sending))
 }
 
 /// Postpones a referral to the next meeting before `deadline`; returns that meeting.
@@ -285,20 +286,83 @@ mod tests {
             reason: "Ikke smerteklinikkens pasientgruppe".into(),
             advice: "Fysioterapi".into(),
         };
-        decide(
+        let sent = decisions::Sending {
+            key: Some("skjema-1"),
+            corrects: None,
+        };
+        let first_id = decide(
             &mut ctx,
             next,
             referral,
             &outcome,
             &DecisionExtras::default(),
+            sent,
         )
         .unwrap();
+        // Sent again (the answer was lost on the way): stored once.
+        let resent = decide(
+            &mut ctx,
+            next,
+            referral,
+            &outcome,
+            &DecisionExtras::default(),
+            sent,
+        );
+        assert_eq!(resent.unwrap(), first_id);
         let current = decisions::current(ctx.store.conn(), referral)
             .unwrap()
             .expect("decided");
+        assert_eq!(current.id, first_id);
         assert_eq!(current.meeting, Some(next));
         assert_eq!(current.decided_on, today);
         let again = postpone(&mut ctx, next, referral, deadline).unwrap_err();
         assert!(again.to_string().contains("er allerede avgjort"), "{again}");
+
+        // A second leader who typed a decision for the same referral meanwhile: refused with
+        // the first one's name and time, nothing written; saved as a correction, it stands.
+        let other = crate::store::referrals::Change {
+            actor: "annen.leder",
+            at: ctx.change.at,
+        };
+        let mut ctx2 = Ctx {
+            store: &mut *ctx.store,
+            settings: &settings,
+            change: other,
+        };
+        let rett = Outcome::Feilsendt;
+        let mine = decisions::Sending {
+            key: Some("skjema-2"),
+            corrects: None,
+        };
+        let refused = decide(
+            &mut ctx2,
+            next,
+            referral,
+            &rett,
+            &DecisionExtras::default(),
+            mine,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("leder lagret et vedtak"), "{refused}");
+        assert!(refused.contains("kl. 09:00"), "{refused}");
+        let still = decisions::current(ctx2.store.conn(), referral)
+            .unwrap()
+            .unwrap();
+        assert_eq!(still.id, first_id);
+        let correction = decisions::Sending {
+            key: Some("skjema-2"),
+            corrects: Some(first_id),
+        };
+        let corrected = decide(
+            &mut ctx2,
+            next,
+            referral,
+            &rett,
+            &DecisionExtras::default(),
+            correction,
+        )
+        .unwrap();
+        assert_ne!(corrected, first_id);
     }
 }

@@ -252,6 +252,80 @@ pub fn for_export(
 /// written (marked after the deadline when it is), a previous decision is superseded (only
 /// while its meeting is not closed), the referral gets its new status and decision date, and
 /// the audit log gets who, when and what.
+/// How a decision was sent from the meeting: its key (the form's; the same decision sent
+/// again after a lost connection is stored once) and the decision the form corrects, if any
+/// (another decision saved since then is not written over).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sending<'a> {
+    pub key: Option<&'a str>,
+    pub corrects: Option<DecisionId>,
+}
+
+/// Records a decision sent from the meeting (see [`Sending`]): the one already stored under
+/// the same key is returned as it is; a decision another leader saved for the referral at this
+/// meeting while this one was typed (or a correction of it since) refuses this one, naming
+/// who and when. Otherwise as [`record`].
+pub fn record_sent(
+    tx: &Transaction<'_>,
+    decision: &NewDecision<'_>,
+    rule: WorkingDayRule,
+    change: Change<'_>,
+    sending: Sending<'_>,
+) -> Result<DecisionId, StoreError> {
+    if let Some(key) = sending.key {
+        let stored: Option<i64> = tx
+            .prepare_cached("SELECT id FROM decisions WHERE request_key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = stored {
+            return Ok(DecisionId(id));
+        }
+    }
+    let current: Option<(i64, Option<i64>, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT id, meeting_id, decided_by, created_at, outcome FROM decisions \
+             WHERE referral_id = ?1 AND superseded_by IS NULL",
+        )?
+        .query_row([decision.referral.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    if let Some((id, meeting, by, at, outcome)) = current {
+        let meanwhile = match sending.corrects {
+            None => meeting.is_some() && meeting == decision.meeting.map(|m| m.0),
+            Some(seen) => seen.0 != id,
+        };
+        if meanwhile {
+            let at = chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S").map_or(
+                at.clone(),
+                |t| {
+                    format!(
+                        "{} kl. {}",
+                        crate::calendar::format_date(t.date()),
+                        t.format("%H:%M")
+                    )
+                },
+            );
+            let outcome = crate::domain::ReferralStatus::from_code(&outcome)
+                .map_or(outcome.clone(), |s| s.label_nb().to_lowercase());
+            return Err(StoreError::Meeting(
+                crate::domain::meeting::MeetingRefusal::DecidedMeanwhile {
+                    decision: id,
+                    by,
+                    at,
+                    outcome,
+                },
+            ));
+        }
+    }
+    let id = record(tx, decision, rule, change)?;
+    if let Some(key) = sending.key {
+        tx.prepare_cached("UPDATE decisions SET request_key = ?2 WHERE id = ?1")?
+            .execute(params![id.0, key])?;
+    }
+    Ok(id)
+}
+
 pub fn record(
     tx: &Transaction<'_>,
     decision: &NewDecision<'_>,

@@ -209,6 +209,10 @@ pub enum MeetingAction {
         referral: ReferralId,
         outcome: Outcome,
         extras: DecisionExtras,
+        /// The form's key: the same decision sent twice is stored once.
+        key: String,
+        /// The decision this one corrects, as the form saw it.
+        corrects: Option<crate::domain::records::DecisionId>,
     },
     Postpone {
         meeting: MeetingId,

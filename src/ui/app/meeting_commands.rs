@@ -19,7 +19,15 @@ impl App {
                 referral,
                 outcome,
                 extras,
-            } => self.decide(meeting, referral, &outcome, &extras),
+                key,
+                corrects,
+            } => {
+                let sending = crate::store::decisions::Sending {
+                    key: Some(&key),
+                    corrects,
+                };
+                self.decide(meeting, referral, &outcome, &extras, sending)
+            }
             MeetingAction::Postpone {
                 meeting,
                 referral,
@@ -104,8 +112,9 @@ impl App {
         referral: ReferralId,
         outcome: &Outcome,
         extras: &DecisionExtras,
+        sending: crate::store::decisions::Sending<'_>,
     ) {
-        match ops::meetings::decide(&mut self.ctx(), meeting, referral, outcome, extras) {
+        match ops::meetings::decide(&mut self.ctx(), meeting, referral, outcome, extras, sending) {
             Ok(_) => {
                 let name = self
                     .queue
@@ -118,7 +127,19 @@ impl App {
                 self.meeting_mode.advance();
                 self.mark_stale(Stale::ALL);
             }
-            Err(e) => self.meeting_mode.refuse(referral, e.to_string()),
+            Err(e) => {
+                // Another leader's decision stands: the form keeps what was typed and now
+                // corrects theirs, so saving it again (after reading theirs) is a correction.
+                if let crate::store::StoreError::Meeting(
+                    crate::domain::meeting::MeetingRefusal::DecidedMeanwhile { decision, .. },
+                ) = &e
+                {
+                    self.meeting_mode
+                        .now_corrects(referral, crate::domain::records::DecisionId(*decision));
+                    self.mark_stale(Stale::ALL);
+                }
+                self.meeting_mode.refuse(referral, e.to_string());
+            }
         }
     }
 

@@ -22,6 +22,11 @@ pub(super) struct Form {
     pub(super) track_only: bool,
     /// A decision for this referral is already recorded at this meeting: saving corrects it.
     pub(super) corrects: bool,
+    /// The decision saving corrects (the one the form was filled from, or the one another
+    /// leader saved meanwhile): a decision saved since then is not written over.
+    pub(super) corrects_decision: Option<crate::domain::records::DecisionId>,
+    /// This decision's key: sent again after a lost connection, it is stored once.
+    pub(super) key: String,
     pub(super) choice: Option<Choice>,
     pub(super) track: Option<Track>,
     pub(super) frist: NaiveDate,
@@ -83,6 +88,8 @@ impl Form {
             referral,
             track_only: false,
             corrects: false,
+            corrects_decision: None,
+            key: uuid::Uuid::new_v4().simple().to_string(),
             choice: None,
             track: None,
             frist: propose_start_of_care_deadline(received, decided_on),
@@ -125,6 +132,7 @@ impl Form {
     pub(super) fn correcting(d: &StoredDecision, received: NaiveDate) -> Self {
         let mut form = Self::new(d.referral, received, d.decided_on);
         form.corrects = true;
+        form.corrects_decision = Some(d.id);
         form.track = d.outcome.track();
         form.sources = d.extras.sources.clone();
         form.note = d.extras.note.clone();
@@ -228,6 +236,8 @@ pub(super) fn save(form: &mut Form, meeting: MeetingId, actions: &mut Vec<Action
                 referral: form.referral,
                 outcome,
                 extras,
+                key: form.key.clone(),
+                corrects: form.corrects_decision,
             }));
         }
         Err(e) => form.error = Some(e),

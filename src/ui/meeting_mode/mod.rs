@@ -122,6 +122,19 @@ impl MeetingMode {
         }
     }
 
+    /// Another leader's decision was saved first: the form, with what was typed, now
+    /// corrects that decision.
+    pub fn now_corrects(
+        &mut self,
+        referral: ReferralId,
+        decision: crate::domain::records::DecisionId,
+    ) {
+        if let Some(form) = self.form.as_mut().filter(|f| f.referral == referral) {
+            form.corrects = true;
+            form.corrects_decision = Some(decision);
+        }
+    }
+
     /// After a save: go to the next undecided item.
     pub fn advance(&mut self) {
         self.seek_from = Some(self.index + 1);
