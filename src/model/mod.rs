@@ -55,6 +55,18 @@ pub fn referral(
     referrals::get(store.conn(), id)
 }
 
+/// A referral with its version, as the edit form opens it (a save made from an older version
+/// is refused rather than written over someone else's).
+pub fn referral_for_edit(
+    store: &Store,
+    id: crate::domain::ReferralId,
+) -> Result<(crate::domain::Referral, i64), crate::store::StoreError> {
+    Ok((
+        referrals::get(store.conn(), id)?,
+        referrals::version(store.conn(), id)?,
+    ))
+}
+
 /// The clinic's settings and the backup folder's setting, as stored.
 pub fn settings(
     store: &Store,

@@ -22,15 +22,18 @@ pub fn register(ctx: &mut Ctx<'_>, fields: &ReferralFields) -> Result<ReferralId
     })
 }
 
-/// Saves an edited referral; `false` when nothing had changed (nothing written or logged).
+/// Saves an edited referral made from the form opened at version `seen` (see
+/// [`referrals::version`]); `false` when nothing had changed (nothing written or logged).
+/// Someone else's save since then refuses it ([`StoreError::ChangedMeanwhile`]).
 pub fn edit(
     ctx: &mut Ctx<'_>,
     id: ReferralId,
     fields: &ReferralFields,
+    seen: i64,
 ) -> Result<bool, StoreError> {
     let change = ctx.change;
     ctx.store
-        .write(|tx| referrals::update(tx, id, fields, change))
+        .write(|tx| referrals::update_seen(tx, id, fields, change, seen))
 }
 
 /// Withdraws a referral with the reason given (it leaves the queue and planned agendas).
@@ -147,8 +150,30 @@ mod tests {
         };
         let f = testing::fields("Kari Nordmann");
         let id = register(&mut ctx, &f).unwrap();
-        assert!(!edit(&mut ctx, id, &f).unwrap(), "nothing changed");
-        assert!(edit(&mut ctx, id, &testing::fields("Kari Nordmann-Berg")).unwrap());
+        let v1 = referrals::version(ctx.store.conn(), id).unwrap();
+        assert!(!edit(&mut ctx, id, &f, v1).unwrap(), "nothing changed");
+        assert!(edit(&mut ctx, id, &testing::fields("Kari Nordmann-Berg"), v1).unwrap());
+        // A second person's form opened before that save: refused, naming who, when and
+        // what stands now; nothing of theirs written. Saved again knowing it, it goes through.
+        let mut typed = testing::fields("Kari Berg");
+        typed.problem = "Nakkesmerter".into();
+        let stale = edit(&mut ctx, id, &typed, v1).unwrap_err();
+        let text = stale.to_string();
+        assert!(text.contains("leder endret henvisningen"), "{text}");
+        assert!(text.contains("kl. 09:00"), "{text}");
+        assert!(text.contains("Pasient: «Kari Nordmann-Berg»"), "{text}");
+        assert_eq!(
+            referrals::get(ctx.store.conn(), id).unwrap().fields.patient,
+            "Kari Nordmann-Berg"
+        );
+        let StoreError::ChangedMeanwhile { version, .. } = stale else {
+            panic!("{stale:?}")
+        };
+        assert!(edit(&mut ctx, id, &typed, version).unwrap());
+        assert_eq!(
+            referrals::get(ctx.store.conn(), id).unwrap().fields.problem,
+            "Nakkesmerter"
+        );
         assert!(
             reopen(&mut ctx, id).is_err(),
             "only a withdrawn referral reopens"

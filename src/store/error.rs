@@ -120,6 +120,21 @@ pub enum StoreError {
     /// open in another window: nothing was written to it.
     #[error("{0}")]
     Refused(String),
+    /// Someone else saved the referral after the form was opened (optimistic concurrency):
+    /// nothing of this edit is written; the form keeps what was typed.
+    #[error(
+        "{by} endret henvisningen {at}, etter at du åpnet skjemaet. Det du skrev er ikke \
+         lagret ennå, og står i skjemaet. {now} Trykk Lagre igjen for å lagre dine verdier \
+         over, eller Avbryt."
+    )]
+    ChangedMeanwhile {
+        by: String,
+        at: String,
+        /// What the other person's save left, where it differs from what was typed.
+        now: String,
+        /// The version now stored: a save made knowing it goes through.
+        version: i64,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {

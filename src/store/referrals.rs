@@ -170,6 +170,61 @@ pub fn insert(
 }
 
 /// Saves edited fields. Returns false (and writes nothing) when nothing changed.
+/// A referral's version: how many times its fields have been saved (optimistic concurrency).
+pub fn version(conn: &Connection, id: ReferralId) -> Result<i64, StoreError> {
+    conn.prepare_cached("SELECT row_version FROM referrals WHERE id = ?1")?
+        .query_row([id.0], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound(id.0))
+}
+
+/// Saves an edit made from the form opened at version `seen`: if someone else saved the
+/// referral since, nothing is written and the refusal says who, when and what stands now.
+pub fn update_seen(
+    tx: &Transaction<'_>,
+    id: ReferralId,
+    fields: &ReferralFields,
+    change: Change<'_>,
+    seen: i64,
+) -> Result<bool, StoreError> {
+    let version = version(tx, id)?;
+    if version != seen {
+        let (by, at): (String, String) = tx
+            .prepare_cached(
+                "SELECT actor, at FROM audit_log WHERE entity = 'referral' AND entity_id = ?1 \
+                 AND action = 'update' ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or_else(|| ("En annen".into(), String::new()));
+        let at = NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%S").map_or(at, |t| {
+            format!(
+                "{} kl. {}",
+                crate::calendar::format_date(t.date()),
+                t.format("%H:%M")
+            )
+        });
+        let current = get(tx, id)?;
+        let now = fields
+            .changes_to(&current.fields)
+            .into_iter()
+            .map(|(field, _, theirs)| format!("{}: «{theirs}»", field.label_nb()))
+            .collect::<Vec<_>>();
+        let now = if now.is_empty() {
+            "Endringen deres er den samme som din.".to_string()
+        } else {
+            format!("Nå står det: {}.", now.join("; "))
+        };
+        return Err(StoreError::ChangedMeanwhile {
+            by,
+            at,
+            now,
+            version,
+        });
+    }
+    update(tx, id, fields, change)
+}
+
 pub fn update(
     tx: &Transaction<'_>,
     id: ReferralId,
@@ -192,7 +247,7 @@ pub fn update(
             national_id = ?5, birth_year = ?6, referrer_name = ?7, referrer_kind = ?8,
             specialty = ?9, is_secondary = ?10, problem = ?11, diagnosis_group = ?12,
             updated_at = ?13, patient_street = ?14, patient_postcode = ?15, patient_city = ?16,
-            referrer_address = ?17, referrer_electronic = ?18
+            referrer_address = ?17, referrer_electronic = ?18, row_version = row_version + 1
          WHERE id = ?1",
         params![
             id.0,

@@ -167,6 +167,8 @@ pub enum ReferralAction {
         fields: Box<ReferralFields>,
         /// "Lagre og ny": the form opens again for the next referral.
         and_new: bool,
+        /// The version the edit started from (`None` for a new referral).
+        version: Option<i64>,
     },
     Withdraw {
         id: ReferralId,

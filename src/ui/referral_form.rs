@@ -11,6 +11,8 @@ use chrono::NaiveDate;
 
 pub struct ReferralForm {
     id: Option<ReferralId>,
+    /// The stored version the edit started from (see `store::referrals::version`).
+    version: Option<i64>,
     draft: ReferralDraft,
     received: NaiveDate,
     errors: Vec<FieldError>,
@@ -34,17 +36,25 @@ impl ReferralForm {
         Self::with(None, ReferralDraft::new(received))
     }
 
-    pub fn edit(referral: &Referral) -> Self {
-        Self::with(
+    pub fn edit(referral: &Referral, version: i64) -> Self {
+        let mut form = Self::with(
             Some(referral.id),
             ReferralDraft::from_fields(&referral.fields),
-        )
+        );
+        form.version = Some(version);
+        form
+    }
+
+    /// Someone else's save was shown to the user: the next save is made knowing it.
+    pub fn saw_version(&mut self, version: i64) {
+        self.version = Some(version);
     }
 
     fn with(id: Option<ReferralId>, draft: ReferralDraft) -> Self {
         let received = draft.received_on.unwrap_or_default();
         Self {
             id,
+            version: None,
             draft,
             received,
             errors: Vec::new(),
@@ -162,6 +172,7 @@ impl ReferralForm {
                                 id: self.id,
                                 fields: Box::new(fields),
                                 and_new,
+                                version: self.version,
                             }))
                         }
                         Err(errors) => self.errors = errors,

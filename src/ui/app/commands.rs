@@ -40,8 +40,8 @@ impl App {
             NavAction::NewReferral => {
                 self.form = Some(ReferralForm::new_referral(self.clock.today()));
             }
-            NavAction::EditReferral(id) => match crate::model::referral(&self.store, id) {
-                Ok(r) => self.form = Some(ReferralForm::edit(&r)),
+            NavAction::EditReferral(id) => match crate::model::referral_for_edit(&self.store, id) {
+                Ok((r, version)) => self.form = Some(ReferralForm::edit(&r, version)),
                 Err(e) => self.error(e.to_string()),
             },
             NavAction::CloseForm => self.form = None,
@@ -83,7 +83,8 @@ impl App {
                 id,
                 fields,
                 and_new,
-            } => self.save_referral(id, *fields, and_new),
+                version,
+            } => self.save_referral(id, *fields, and_new, version),
             ReferralAction::Withdraw { id, reason } => {
                 match ops::referrals::withdraw(&mut self.ctx(), id, &reason) {
                     Ok(()) => {
@@ -248,10 +249,11 @@ impl App {
         id: Option<ReferralId>,
         fields: ReferralFields,
         and_new: bool,
+        version: Option<i64>,
     ) {
         let result = match id {
             None => ops::referrals::register(&mut self.ctx(), &fields).map(Some),
-            Some(id) => ops::referrals::edit(&mut self.ctx(), id, &fields)
+            Some(id) => ops::referrals::edit(&mut self.ctx(), id, &fields, version.unwrap_or(0))
                 .map(|changed| changed.then_some(id)),
         };
         match result {
@@ -288,6 +290,14 @@ impl App {
                     _ => self.info("Ingen endringer å lagre"),
                 }
                 self.mark_stale(Stale::ALL);
+            }
+            Err(e @ StoreError::ChangedMeanwhile { version, .. }) => {
+                // The form stays with what was typed; saving again, knowing, goes through.
+                if let Some(form) = &mut self.form {
+                    form.saw_version(version);
+                }
+                self.mark_stale(Stale::ALL);
+                self.error(e.to_string());
             }
             Err(StoreError::DuplicateExternalId(ext)) => {
                 if let Some(form) = &mut self.form {
