@@ -18,6 +18,9 @@ fn main() {
     if let Some(command) = &cli.command {
         std::process::exit(cli::run_command(&cli, command));
     }
+    if let Some(url) = &cli.server {
+        return run_on_server(&cli, url);
+    }
     let path = match cli.db_path() {
         Ok(p) => p,
         Err(e) => fail(&e),
@@ -80,6 +83,58 @@ fn main() {
         }
     };
     if let Err(e) = result {
+        fail(&format!("Kunne ikke åpne vinduet: {e}"));
+    }
+}
+
+/// The window on the clinic's server: the password from `--server-password-file`,
+/// `INNTAK_SERVER_PASSWORD` or this machine's credential store (never a file of ours); the
+/// connection is made before the window opens, and a refusal is said in Norwegian.
+fn run_on_server(cli: &Cli, url: &str) {
+    let shown = inntak::store::server::redact(url);
+    let password = match &cli.server_password_file {
+        Some(file) => match inntak::store::cipher::Passphrase::from_file(file) {
+            Ok(p) => Some(p.expose().to_string()),
+            Err(e) => fail(&e),
+        },
+        None => std::env::var("INNTAK_SERVER_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .or_else(|| inntak::vault::server_password(&shown)),
+    };
+    if cli.user.is_some() {
+        fail(
+            "--user kan ikke brukes mot klinikkens server: endringsloggen fører den som er \
+             logget inn på serveren.",
+        );
+    }
+    let url = match inntak::store::server::ServerUrl::parse(url, password.as_deref()) {
+        Ok(u) => u,
+        Err(e) => fail(&e.to_string()),
+    };
+    let store = match Store::open_server(&url) {
+        Ok(s) => s,
+        Err(e) => fail(&e.to_string()),
+    };
+    let clock = cli.clock();
+    let actor = store.login().unwrap_or_default().to_string();
+    let mut app = App::new(store, clock, actor);
+    if let Some(prefs) = inntak::ui::prefs::default_path() {
+        app.remember_text_size_in(prefs);
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title(format!("Inntak – {}", url.shown))
+            .with_inner_size([1360.0, 820.0])
+            .with_min_inner_size([900.0, 500.0]),
+        persist_window: false,
+        ..Default::default()
+    };
+    if let Err(e) = eframe::run_native(
+        "Inntak",
+        options,
+        Box::new(move |_cc| Ok(Box::new(Root::open(app)))),
+    ) {
         fail(&format!("Kunne ikke åpne vinduet: {e}"));
     }
 }

@@ -26,6 +26,29 @@ fn account(db: &Path) -> String {
     crate::files::canonical(db).display().to_string()
 }
 
+/// The clinic server's password for the login in `shown` (a URL without its password), from
+/// the OS credential store ("Husk på denne maskinen" for the server), if it is there.
+pub fn server_password(shown: &str) -> Option<String> {
+    keyring::Entry::new(SERVER_SERVICE, shown)
+        .ok()?
+        .get_password()
+        .ok()
+}
+
+/// Remembers the server's password for the login in `shown` in the OS credential store
+/// (never in a file).
+pub fn remember_server_password(shown: &str, password: &str) -> Result<(), String> {
+    keyring::Entry::new(SERVER_SERVICE, shown)
+        .and_then(|e| e.set_password(password))
+        .map_err(|_| {
+            "Passordet kunne ikke lagres i maskinens nøkkelring; det må oppgis ved hver start."
+                .to_string()
+        })
+}
+
+/// The credential store's service name for the clinic server's logins.
+const SERVER_SERVICE: &str = "no.inntak.server";
+
 fn entry(db: &Path) -> Result<keyring::Entry, String> {
     // The crate's own error text is English and technical; the user gets what it means.
     keyring::Entry::new(SERVICE, &account(db)).map_err(|_| {

@@ -39,7 +39,8 @@ impl Store {
     /// Takes the window's lock on `<db>.lock`. If another Inntak window holds it, this store
     /// becomes read-only and the message says why; commands never take the lock.
     pub fn lock_for_window(&mut self) {
-        if self.path == Path::new(":memory:") || self.read_only.is_some() {
+        // The server takes any number of windows (each its own login and transactions).
+        if self.path == Path::new(":memory:") || self.read_only.is_some() || self.conn.is_server() {
             return;
         }
         match try_window_lock(&self.path) {

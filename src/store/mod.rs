@@ -152,6 +152,8 @@ pub struct Store {
     identity: Option<replace::FileId>,
     /// On the clinic's server: the authenticated login (`session_user`).
     login: Option<String>,
+    /// On the clinic's server: whether the connection is encrypted.
+    server_tls: Option<bool>,
 }
 
 impl Drop for Store {

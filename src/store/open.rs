@@ -415,6 +415,7 @@ impl Store {
             unchecked_reader: false,
             identity: None,
             login: None,
+            server_tls: None,
         }
     }
 

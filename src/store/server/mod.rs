@@ -322,6 +322,7 @@ impl Store {
             location::FileSystem::Local,
         );
         store.login = Some(login);
+        store.server_tls = Some(url.ssl != SslMode::Disable);
         if version < SCHEMA_VERSION {
             store.upgrade().map_err(|e| {
                 if server_error(&e).is_some_and(|s| s.is_permission()) {
@@ -348,6 +349,11 @@ impl Store {
     /// Whether this store is on the clinic's server.
     pub fn is_server(&self) -> bool {
         self.conn.is_server()
+    }
+
+    /// On the server: whether the connection is encrypted (TLS); `None` for a file.
+    pub fn server_tls(&self) -> Option<bool> {
+        self.server_tls
     }
 }
 

@@ -73,8 +73,10 @@ impl App {
                 }
             }
         }
+        // The server is backed up by IT, not from a clinician's window.
         let writable = self.store.read_only().is_none()
-            && self.store.path() != std::path::Path::new(":memory:");
+            && self.store.path() != std::path::Path::new(":memory:")
+            && !self.store.is_server();
         if writable && self.store.integrity() == Integrity::Ok && self.backups.daily_due() {
             self.start_backup(false);
         }

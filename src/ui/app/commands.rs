@@ -35,6 +35,13 @@ impl App {
                     self.selected = Some(id);
                     self.withdraw = WithdrawState::default();
                     self.load_detail();
+                    // On the clinic's server every look at a patient is logged (Normen).
+                    if let Err(e) = ops::referrals::record_read(&mut self.ctx(), id) {
+                        self.error(format!(
+                            "At du har åpnet henvisningen, kunne ikke føres i endringsloggen \
+                             ({e})."
+                        ));
+                    }
                 }
             }
             NavAction::NewReferral => {

@@ -192,7 +192,22 @@ impl App {
                 }
             };
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if self.store.is_encrypted() {
+                if let Some(tls) = self.store.server_tls() {
+                    // On the server: the connection is what is (or is not) encrypted here.
+                    let (text, hover) = match tls {
+                        true => (
+                            "klinikkens server, kryptert forbindelse",
+                            "Forbindelsen til serveren er kryptert (TLS). Alt skrives på \
+                             serveren; endringsloggen fører innloggingen din.",
+                        ),
+                        false => (
+                            "klinikkens server, lokal socket",
+                            "Forbindelsen går over en lokal socket på denne maskinen.",
+                        ),
+                    };
+                    ui.colored_label(theme::MUTED_TEXT, text)
+                        .on_hover_text(hover);
+                } else if self.store.is_encrypted() {
                     ui.colored_label(theme::MUTED_TEXT, "kryptert");
                 } else {
                     ui.colored_label(theme::WARNING_TEXT, "ikke kryptert")
