@@ -228,7 +228,10 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.engine {
             Engine::Sqlite(c) => c.execute_batch(sql),
-            Engine::Postgres(s) => s.client.borrow_mut().batch_execute(sql).map_err(wrap),
+            Engine::Postgres(s) => {
+                s.ensure_open()?;
+                s.client.borrow_mut().batch_execute(sql).map_err(wrap)
+            }
         }
     }
 
@@ -265,13 +268,16 @@ impl Connection {
                 })?;
             }
             Engine::Postgres(s) => {
+                s.ensure_open()?;
                 let mut client = s.client.borrow_mut();
                 client.batch_execute("BEGIN").map_err(wrap)?;
+                s.in_transaction.set(true);
                 if behavior == Behavior::Immediate
                     && let Err(e) =
                         client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])
                 {
                     let _ = client.batch_execute("ROLLBACK");
+                    s.in_transaction.set(false);
                     return Err(wrap(e));
                 }
             }
@@ -299,19 +305,27 @@ impl std::ops::Deref for Transaction<'_> {
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("COMMIT")
+        self.end("COMMIT")
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
-        self.conn.execute_batch("ROLLBACK")
+        self.end("ROLLBACK")
+    }
+
+    fn end(&self, sql: &str) -> Result<()> {
+        let result = self.conn.execute_batch(sql);
+        if let Some(server) = self.conn.server() {
+            server.in_transaction.set(false);
+        }
+        result
     }
 }
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.end("ROLLBACK");
         }
     }
 }

@@ -35,7 +35,12 @@ impl ServerError {
         ServerError {
             code: e.code().map(|c| c.code().to_string()),
             message: db.map_or_else(|| e.to_string(), |d| d.message().to_string()),
-            connection_lost: e.is_closed() || (db.is_none() && e.code().is_none()),
+            // Class 08 (connection exception) and 57P (the server shut down or restarting)
+            // mean the connection is gone, as does an I/O error under the client.
+            connection_lost: e.is_closed()
+                || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
+                || e.code()
+                    .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P")),
         }
     }
 
@@ -241,7 +246,15 @@ pub struct Server {
     pub(super) client: RefCell<postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
     pub(super) changes: Cell<u64>,
+    /// A transaction is open: a connection lost now is never silently replaced (its writes
+    /// are gone with it, and the caller must hear so).
+    pub(super) in_transaction: Cell<bool>,
+    /// Makes a new connection when the old one was lost between transactions.
+    reconnect: Option<Reconnect>,
 }
+
+/// How a lost connection is made again (the same URL, login and TLS).
+pub type Reconnect = Box<dyn Fn() -> std::result::Result<postgres::Client, String> + Send>;
 
 impl Server {
     pub fn new(client: postgres::Client) -> Self {
@@ -249,10 +262,46 @@ impl Server {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             changes: Cell::new(0),
+            in_transaction: Cell::new(false),
+            reconnect: None,
         }
     }
 
+    /// A connection that is made again by itself after the server or the network was gone
+    /// (the next use between transactions reconnects).
+    pub fn reconnecting(client: postgres::Client, reconnect: Reconnect) -> Self {
+        Server {
+            reconnect: Some(reconnect),
+            ..Server::new(client)
+        }
+    }
+
+    /// Reconnects a lost connection, unless a transaction was open on it.
+    pub(super) fn ensure_open(&self) -> Result<()> {
+        if !self.client.borrow().is_closed() {
+            return Ok(());
+        }
+        let lost = |message: String| {
+            Error::UserFunctionError(Box::new(ServerError {
+                code: None,
+                message,
+                connection_lost: true,
+            }))
+        };
+        if self.in_transaction.get() {
+            return Err(lost("forbindelsen brøt midt i en skriving".into()));
+        }
+        let Some(reconnect) = &self.reconnect else {
+            return Err(lost("forbindelsen er brutt".into()));
+        };
+        let client = reconnect().map_err(lost)?;
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        Ok(())
+    }
+
     pub(super) fn statement(&self, sql: &str) -> Result<postgres::Statement> {
+        self.ensure_open()?;
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }

@@ -295,7 +295,11 @@ impl Store {
     /// version (upgrading it when the login may), and takes the login as the audit's "who".
     pub fn open_server(url: &ServerUrl) -> Result<Store, ServerOpenError> {
         let client = url.connect()?;
-        let conn = db::Connection::from(Server::new(client));
+        let again = url.clone();
+        let conn = db::Connection::from(Server::reconnecting(
+            client,
+            Box::new(move || again.connect().map_err(|e| e.to_string())),
+        ));
         let shown = url.shown.clone();
         let server_err = |e: rusqlite::Error| ServerOpenError::Server {
             shown: shown.clone(),
@@ -564,5 +568,83 @@ mod tests {
         );
         assert!(rows[1].details.contains("Pasienten ringte om status"));
         assert!(audit::verify_chain(Store::open_server(&scratch.url).unwrap().conn()).is_ok());
+    }
+
+    /// A connection lost mid-meeting (the backend killed, as when the server restarts): the
+    /// write in flight fails with the Norwegian "forbindelsen … er brutt", nothing half
+    /// written; the next one reconnects by itself, and the decision sent again with its key
+    /// is stored once.
+    #[test]
+    fn a_lost_connection_fails_the_write_truthfully_and_the_next_one_reconnects() {
+        use crate::domain::decision::Outcome;
+        use crate::domain::records::DecisionExtras;
+        use crate::domain::settings::ClinicSettings;
+        use crate::ops::Ctx;
+        let Some(scratch) = Scratch::for_tests() else {
+            return;
+        };
+        let mut store = scratch.open();
+        let settings = ClinicSettings::default();
+        let mut ctx = Ctx {
+            store: &mut store,
+            settings: &settings,
+            change: crate::ops::testing::change(9),
+        };
+        let referral =
+            crate::ops::referrals::register(&mut ctx, &crate::ops::testing::fields("Per Brudd"))
+                .unwrap();
+        let pid: i32 = ctx
+            .store
+            .conn()
+            .query_row("SELECT pg_backend_pid()", [], |r| r.get(0))
+            .unwrap();
+        let kill = || {
+            let admin = ServerUrl::parse(&std::env::var("INNTAK_TEST_PG").unwrap(), None).unwrap();
+            admin
+                .connect()
+                .unwrap()
+                .execute("SELECT pg_terminate_backend($1)", &[&pid])
+                .unwrap();
+        };
+        kill();
+        let outcome = Outcome::Feilsendt;
+        let sending = crate::store::decisions::Sending {
+            key: Some("brudd-1"),
+            corrects: None,
+        };
+        let decide = |ctx: &mut Ctx<'_>| {
+            let new = crate::store::decisions::NewDecision {
+                referral,
+                meeting: None,
+                decided_on: crate::ops::testing::today(),
+                outcome: &outcome,
+                extras: &DecisionExtras::default(),
+            };
+            let (change, rule) = (ctx.change, ctx.settings.working_day_rule());
+            ctx.store
+                .write(|tx| crate::store::decisions::record_sent(tx, &new, rule, change, sending))
+        };
+        let lost = decide(&mut ctx).unwrap_err().to_string();
+        assert!(
+            lost.contains("forbindelsen til klinikkens server er brutt"),
+            "{lost}"
+        );
+        assert!(
+            !lost.contains("terminat"),
+            "no engine text reaches the user: {lost}"
+        );
+        let first = decide(&mut ctx).unwrap();
+        let again = decide(&mut ctx).unwrap();
+        assert_eq!(first, again, "sent twice, stored once");
+        let rows: i64 = ctx
+            .store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM decisions WHERE referral_id = ?1",
+                [referral.0],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 1);
     }
 }
