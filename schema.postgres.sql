@@ -421,54 +421,57 @@ BEGIN
 END
 $$;
 
--- Everything hung on a referral is visible (and writable) where the referral is.
+-- Everything hung on a referral is visible (and writable) where the referral is. EXISTS with
+-- the row's own id: one index probe per row (an IN over all visible referrals would hash them
+-- all for every statement, and a meeting's writes would slow with the size of the queue).
 ALTER TABLE decisions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY decisions_by_referral ON decisions
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE letters ENABLE ROW LEVEL SECURITY;
 CREATE POLICY letters_by_referral ON letters
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE preparations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY preparations_by_referral ON preparations
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE provisional_views ENABLE ROW LEVEL SECURITY;
 CREATE POLICY provisional_views_by_referral ON provisional_views
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE care_starts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY care_starts_by_referral ON care_starts
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE mapping_reports ENABLE ROW LEVEL SECURITY;
 CREATE POLICY mapping_reports_by_referral ON mapping_reports
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE track_changes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY track_changes_by_referral ON track_changes
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE agenda_items ENABLE ROW LEVEL SECURITY;
 CREATE POLICY agenda_items_by_referral ON agenda_items
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 ALTER TABLE sender_assessments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY sender_assessments_by_referral ON sender_assessments
-    USING (referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IN (SELECT id FROM referrals));
+    USING (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 -- A message about an unknown referral (kept as a note) is the clinic's, not a team's.
 ALTER TABLE referral_messages ENABLE ROW LEVEL SECURITY;
 CREATE POLICY referral_messages_by_referral ON referral_messages
-    USING (referral_id IS NULL OR referral_id IN (SELECT id FROM referrals))
-    WITH CHECK (referral_id IS NULL OR referral_id IN (SELECT id FROM referrals));
+    USING (referral_id IS NULL OR EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id))
+    WITH CHECK (referral_id IS NULL OR EXISTS (SELECT 1 FROM referrals r WHERE r.id = referral_id));
 -- The log's rows about a referral are read where the referral is; every role may add rows
 -- (no role may change one: see the triggers and `inntak server init`'s grants). The chain is
 -- verified by the database's owner (IT), whom row-level security does not limit.
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY audit_log_read ON audit_log FOR SELECT
-    USING (entity <> 'referral' OR entity_id IS NULL OR entity_id IN (SELECT id FROM referrals));
+    USING (entity <> 'referral' OR entity_id IS NULL
+           OR EXISTS (SELECT 1 FROM referrals r WHERE r.id = entity_id));
 -- A login writes rows in its own name only: the log's "who" is the authenticated login.
 CREATE POLICY audit_log_append ON audit_log FOR INSERT WITH CHECK (actor = session_user::text);
 -- The newest row's id and hash, which the next row chains to, whoever may read that row.

@@ -55,10 +55,12 @@ pg_start() {
     local port tries=0
     while :; do
         port=$((50000 + RANDOM % 10000))
-        if pg_as_owner "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start -o \
-            "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c ssl=on \
+        PG_TEST_OPTS="-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c ssl=on \
              -c ssl_cert_file=$PG_TEST_DIR/server.crt -c ssl_key_file=$PG_TEST_DIR/server.key \
-             -c max_connections=200 -c fsync=off" >/dev/null; then
+             -c max_connections=200 -c fsync=off"
+        export PG_TEST_OPTS
+        if pg_as_owner "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start -o \
+            "$PG_TEST_OPTS" >/dev/null; then
             break
         fi
         tries=$((tries + 1))
@@ -70,6 +72,17 @@ pg_start() {
     done
     export INNTAK_TEST_PG="postgres://postgres:$password@127.0.0.1:$port/postgres"
     export INNTAK_TEST_PG_CA="$PG_TEST_DIR/ca.crt"
+}
+
+# Stops the server (fast: connections are cut) and starts it again on the same port, as a
+# server restart in the middle of a meeting looks to the clients.
+pg_stop_only() {
+    pg_as_owner "$(pg_bin_dir)/pg_ctl" -D "$PG_TEST_DIR/data" -m fast stop >/dev/null
+}
+
+pg_start_again() {
+    pg_as_owner "$(pg_bin_dir)/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w start \
+        -o "$PG_TEST_OPTS" >/dev/null
 }
 
 pg_stop() {

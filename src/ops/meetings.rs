@@ -21,6 +21,9 @@ pub fn start(ctx: &mut Ctx<'_>, id: MeetingId, proposal: &[StoredItem]) -> Resul
         .write(|tx| meetings::start(tx, id, proposal, change))
 }
 
+/// How a decision is sent from the meeting (its key, the decision it corrects).
+pub use crate::store::decisions::Sending;
+
 /// Records the meeting's decision for a referral, dated today (a meeting run early or
 /// reopened later says so in its minutes).
 pub fn decide(

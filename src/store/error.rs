@@ -153,8 +153,8 @@ impl From<rusqlite::Error> for StoreError {
 pub fn error_text(e: &rusqlite::Error) -> String {
     if let Some(server) = db::server_error(e) {
         return if server.connection_lost {
-            "forbindelsen til klinikkens server er brutt (Inntak kobler til igjen; det du \
-             skrev er beholdt)"
+            "forbindelsen til klinikkens server ble brutt (prøv igjen om litt: Inntak kobler \
+             til på nytt av seg selv)"
                 .to_string()
         } else if server.is_permission() {
             "du har ikke tilgang til dette på klinikkens server (rollen din tillater det ikke)"

@@ -626,7 +626,7 @@ mod tests {
         };
         let lost = decide(&mut ctx).unwrap_err().to_string();
         assert!(
-            lost.contains("forbindelsen til klinikkens server er brutt"),
+            lost.contains("forbindelsen til klinikkens server ble brutt"),
             "{lost}"
         );
         assert!(

@@ -22,7 +22,7 @@ impl App {
                 key,
                 corrects,
             } => {
-                let sending = crate::store::decisions::Sending {
+                let sending = ops::meetings::Sending {
                     key: Some(&key),
                     corrects,
                 };
@@ -112,7 +112,7 @@ impl App {
         referral: ReferralId,
         outcome: &Outcome,
         extras: &DecisionExtras,
-        sending: crate::store::decisions::Sending<'_>,
+        sending: ops::meetings::Sending<'_>,
     ) {
         match ops::meetings::decide(&mut self.ctx(), meeting, referral, outcome, extras, sending) {
             Ok(_) => {
@@ -130,7 +130,7 @@ impl App {
             Err(e) => {
                 // Another leader's decision stands: the form keeps what was typed and now
                 // corrects theirs, so saving it again (after reading theirs) is a correction.
-                if let crate::store::StoreError::Meeting(
+                if let ops::StoreError::Meeting(
                     crate::domain::meeting::MeetingRefusal::DecidedMeanwhile { decision, .. },
                 ) = &e
                 {
