@@ -181,7 +181,9 @@ pub fn save_settings(ctx: &mut Ctx<'_>, new: &ClinicSettings) -> Result<(), Stor
 /// moment of the write); returns how many were added. A database that can only be read gets
 /// none (0): it is read as it is, and whoever shows it says why it cannot be written.
 pub fn ensure_schedule(ctx: &mut Ctx<'_>) -> Result<usize, StoreError> {
-    if ctx.store.read_only().is_some() {
+    // A read-only file, or a login whose role plans no meetings (a member, a reader on the
+    // clinic's server): the schedule is laid out by whoever may.
+    if ctx.store.read_only().is_some() || !ctx.store.may_write("meetings") {
         return Ok(0);
     }
     let (today, change) = (ctx.today(), ctx.change);

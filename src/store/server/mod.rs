@@ -355,6 +355,19 @@ impl Store {
         self.conn.is_server()
     }
 
+    /// Whether this login may add rows to `table` (on a file: whether the file is writable;
+    /// on the server: what its role was granted).
+    pub fn may_write(&self, table: &str) -> bool {
+        if !self.conn.is_server() {
+            return self.read_only.is_none();
+        }
+        self.conn
+            .query_row("SELECT has_table_privilege(?1, 'INSERT')", [table], |r| {
+                r.get::<_, bool>(0)
+            })
+            .unwrap_or(false)
+    }
+
     /// On the server: whether the connection is encrypted (TLS); `None` for a file.
     pub fn server_tls(&self) -> Option<bool> {
         self.server_tls
@@ -468,6 +481,16 @@ mod tests {
             crate::domain::ReferralStatus::TilVurdering,
             "nothing changed"
         );
+        // A member's agenda or window does not try to lay out the meetings (a leader's job).
+        assert!(!member.may_write("meetings") && member.may_write("preparations"));
+        let settings = crate::domain::settings::ClinicSettings::default();
+        let mut ctx = crate::ops::Ctx {
+            store: &mut member,
+            settings: &settings,
+            change: member_change,
+        };
+        assert_eq!(crate::ops::meetings::ensure_schedule(&mut ctx).unwrap(), 0);
+        crate::ops::referrals::save_preparation(&mut ctx, id, "Les journalen", None).unwrap();
     }
 
     /// Row-level security: a login of one team reads none of another team's referrals (the
