@@ -178,7 +178,37 @@ fn main() {
     let clients = 8;
     let own = 200;
     let shared_n = 50;
-    let pool = waiting(&server, clients * own + shared_n, 0);
+    // Referrals waiting for a decision, enough for every client (the demo's are mostly
+    // decided by now).
+    let change = Change {
+        actor: "bench",
+        at: iso(TODAY).and_hms_opt(9, 0, 0).unwrap(),
+    };
+    let fields = inntak::domain::ReferralDraft {
+        patient: "Bench Pasient".into(),
+        birth_year: "1970".into(),
+        referrer_name: "Dr. Lege".into(),
+        problem: "Langvarige smerter".into(),
+        ..inntak::domain::ReferralDraft::new(iso(TODAY))
+    }
+    .validate(iso(TODAY))
+    .unwrap();
+    let pool: Vec<ReferralId> = server
+        .write(|tx| {
+            (0..clients * own + shared_n)
+                .map(|_| {
+                    inntak::store::referrals::insert(
+                        tx,
+                        &fields,
+                        inntak::domain::ReferralStatus::TilVurdering,
+                        None,
+                        change,
+                        inntak::store::audit::ReferralAction::Create,
+                    )
+                })
+                .collect()
+        })
+        .expect("referrals for the clients");
     let shared: Vec<ReferralId> = pool[..shared_n].to_vec();
     let start = std::sync::Arc::new(std::sync::Barrier::new(clients));
     let t = Instant::now();

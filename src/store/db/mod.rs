@@ -363,9 +363,9 @@ impl<'c> Statement<'c> {
     ) -> Result<T> {
         match self {
             Statement::Postgres(server, s) => {
-                let rows = params.with_refs(|refs| server.run(s, refs))?;
+                let rows = params.with_refs(|refs| server.rows(s, refs))?;
                 let first = rows.first().ok_or(Error::QueryReturnedNoRows)?;
-                f(&Row::Values(first))
+                f(&Row::Server(first))
             }
             _ => {
                 let s = self.sqlite().expect("sqlite statement");
@@ -381,8 +381,8 @@ impl<'c> Statement<'c> {
     {
         let mapped: Vec<Result<T>> = match self {
             Statement::Postgres(server, s) => {
-                let rows = params.with_refs(|refs| server.run(s, refs))?;
-                rows.iter().map(|r| f(&Row::Values(r))).collect()
+                let rows = params.with_refs(|refs| server.rows(s, refs))?;
+                rows.iter().map(|r| f(&Row::Server(r))).collect()
             }
             _ => {
                 let s = self.sqlite().expect("sqlite statement");
@@ -447,7 +447,10 @@ impl Rows {
 /// One row of a result, from either engine.
 pub enum Row<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
+    /// A row already read into values (`Statement::query`).
     Values(&'r [Value]),
+    /// A server row, read cell by cell.
+    Server(&'r postgres::Row),
 }
 
 /// A column's position (as rusqlite's `RowIndex`, for positions only).
@@ -466,19 +469,15 @@ impl Row<'_> {
         let index = index.position();
         match self {
             Row::Sqlite(r) => r.get(index),
-            Row::Values(values) => {
-                let value = values.get(index).ok_or(Error::InvalidColumnIndex(index))?;
-                T::column_result(ValueRef::from(value)).map_err(|e| match e {
-                    rusqlite::types::FromSqlError::InvalidType => Error::InvalidColumnType(
-                        index,
-                        index.to_string(),
-                        ValueRef::from(value).data_type(),
-                    ),
-                    other => Error::FromSqlConversionFailure(
-                        index,
-                        ValueRef::from(value).data_type(),
-                        Box::new(other),
-                    ),
+            _ => {
+                let value = self.get_ref(index)?;
+                T::column_result(value).map_err(|e| match e {
+                    rusqlite::types::FromSqlError::InvalidType => {
+                        Error::InvalidColumnType(index, index.to_string(), value.data_type())
+                    }
+                    other => {
+                        Error::FromSqlConversionFailure(index, value.data_type(), Box::new(other))
+                    }
                 })
             }
         }
@@ -491,6 +490,7 @@ impl Row<'_> {
                 .get(index)
                 .map(ValueRef::from)
                 .ok_or(Error::InvalidColumnIndex(index)),
+            Row::Server(row) => pg::cell(row, index),
         }
     }
 }

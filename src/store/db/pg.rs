@@ -187,6 +187,61 @@ impl<'a> postgres::types::FromSql<'a> for Numeric {
     }
 }
 
+/// One cell of a server row as SQLite's storage class, text and bytes borrowed from the row
+/// (a 100,000-row queue is read without a copy per cell).
+pub(super) fn cell(row: &postgres::Row, i: usize) -> Result<rusqlite::types::ValueRef<'_>> {
+    use postgres::types::Type;
+    use rusqlite::types::ValueRef;
+    let column = row.columns().get(i).ok_or(Error::InvalidColumnIndex(i))?;
+    let conversion = |e: postgres::Error| {
+        Error::FromSqlConversionFailure(i, rusqlite::types::Type::Null, Box::new(e))
+    };
+    let value = match *column.type_() {
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(i)
+            .map_err(conversion)?
+            .map(ValueRef::Integer),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .map_err(conversion)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .map_err(conversion)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map_err(conversion)?
+            .map(|v| ValueRef::Integer(v.into())),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(i)
+            .map_err(conversion)?
+            .map(ValueRef::Real),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row
+            .try_get::<_, Option<&str>>(i)
+            .map_err(conversion)?
+            .map(|s| ValueRef::Text(s.as_bytes())),
+        Type::BYTEA => row
+            .try_get::<_, Option<&[u8]>>(i)
+            .map_err(conversion)?
+            .map(ValueRef::Blob),
+        // The rarer types (NUMERIC, OID, FLOAT4, …) go through the owned conversion.
+        _ => {
+            return match pg_values(row)?.swap_remove(i) {
+                Value::Null => Ok(ValueRef::Null),
+                Value::Integer(n) => Ok(ValueRef::Integer(n)),
+                Value::Real(f) => Ok(ValueRef::Real(f)),
+                Value::Text(_) | Value::Blob(_) => Err(Error::InvalidColumnType(
+                    i,
+                    column.name().to_string(),
+                    rusqlite::types::Type::Text,
+                )),
+            };
+        }
+    };
+    Ok(value.unwrap_or(ValueRef::Null))
+}
+
 fn pg_values(row: &postgres::Row) -> Result<Vec<Value>> {
     use postgres::types::Type;
     let mut values = Vec::with_capacity(row.len());
@@ -321,6 +376,15 @@ impl Server {
         statement: &postgres::Statement,
         refs: &[&dyn ToSql],
     ) -> Result<Vec<Vec<Value>>> {
+        self.rows(statement, refs)?.iter().map(pg_values).collect()
+    }
+
+    /// The rows as the server sent them (read cell by cell, text borrowed: see [`cell`]).
+    pub(super) fn rows(
+        &self,
+        statement: &postgres::Statement,
+        refs: &[&dyn ToSql],
+    ) -> Result<Vec<postgres::Row>> {
         let values = refs
             .iter()
             .map(|v| owned(*v).map(PgValue))
@@ -334,7 +398,7 @@ impl Server {
             .borrow_mut()
             .query(statement, &args)
             .map_err(wrap)?;
-        rows.iter().map(pg_values).collect()
+        Ok(rows)
     }
 
     pub(super) fn execute(
