@@ -196,104 +196,37 @@ pub(super) fn cell(row: &postgres::Row, i: usize) -> Result<rusqlite::types::Val
     let conversion = |e: postgres::Error| {
         Error::FromSqlConversionFailure(i, rusqlite::types::Type::Null, Box::new(e))
     };
+    macro_rules! read {
+        ($t:ty, $to:expr) => {
+            row.try_get::<_, Option<$t>>(i)
+                .map_err(conversion)?
+                .map($to)
+        };
+    }
     let value = match *column.type_() {
-        Type::INT8 => row
-            .try_get::<_, Option<i64>>(i)
-            .map_err(conversion)?
-            .map(ValueRef::Integer),
-        Type::INT4 => row
-            .try_get::<_, Option<i32>>(i)
-            .map_err(conversion)?
-            .map(|v| ValueRef::Integer(v.into())),
-        Type::INT2 => row
-            .try_get::<_, Option<i16>>(i)
-            .map_err(conversion)?
-            .map(|v| ValueRef::Integer(v.into())),
-        Type::BOOL => row
-            .try_get::<_, Option<bool>>(i)
-            .map_err(conversion)?
-            .map(|v| ValueRef::Integer(v.into())),
-        Type::FLOAT8 => row
-            .try_get::<_, Option<f64>>(i)
-            .map_err(conversion)?
-            .map(ValueRef::Real),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row
-            .try_get::<_, Option<&str>>(i)
-            .map_err(conversion)?
-            .map(|s| ValueRef::Text(s.as_bytes())),
-        Type::BYTEA => row
-            .try_get::<_, Option<&[u8]>>(i)
-            .map_err(conversion)?
-            .map(ValueRef::Blob),
-        // The rarer types (NUMERIC, OID, FLOAT4, …) go through the owned conversion.
-        _ => {
-            return match pg_values(row)?.swap_remove(i) {
-                Value::Null => Ok(ValueRef::Null),
-                Value::Integer(n) => Ok(ValueRef::Integer(n)),
-                Value::Real(f) => Ok(ValueRef::Real(f)),
-                Value::Text(_) | Value::Blob(_) => Err(Error::InvalidColumnType(
-                    i,
-                    column.name().to_string(),
-                    rusqlite::types::Type::Text,
-                )),
-            };
-        }
+        Type::INT8 => read!(i64, ValueRef::Integer),
+        Type::INT4 => read!(i32, |v| ValueRef::Integer(v.into())),
+        Type::INT2 => read!(i16, |v| ValueRef::Integer(v.into())),
+        Type::OID => read!(u32, |v| ValueRef::Integer(v.into())),
+        Type::BOOL => read!(bool, |v| ValueRef::Integer(v.into())),
+        Type::FLOAT8 => read!(f64, ValueRef::Real),
+        Type::FLOAT4 => read!(f32, |v| ValueRef::Real(v.into())),
+        Type::NUMERIC => read!(Numeric, |n| match n.0 {
+            Value::Integer(v) => ValueRef::Integer(v),
+            Value::Real(v) => ValueRef::Real(v),
+            _ => ValueRef::Null,
+        }),
+        Type::BYTEA => read!(&[u8], ValueRef::Blob),
+        // Text, and whatever else the server sends as text.
+        _ => read!(&str, |s: &str| ValueRef::Text(s.as_bytes())),
     };
     Ok(value.unwrap_or(ValueRef::Null))
 }
 
 fn pg_values(row: &postgres::Row) -> Result<Vec<Value>> {
-    use postgres::types::Type;
-    let mut values = Vec::with_capacity(row.len());
-    for (i, column) in row.columns().iter().enumerate() {
-        let conversion = |e: postgres::Error| {
-            Error::FromSqlConversionFailure(i, rusqlite::types::Type::Null, Box::new(e))
-        };
-        let value = match *column.type_() {
-            Type::INT8 => row
-                .try_get::<_, Option<i64>>(i)
-                .map_err(conversion)?
-                .map(Value::Integer),
-            Type::INT4 => row
-                .try_get::<_, Option<i32>>(i)
-                .map_err(conversion)?
-                .map(|v| Value::Integer(v.into())),
-            Type::INT2 => row
-                .try_get::<_, Option<i16>>(i)
-                .map_err(conversion)?
-                .map(|v| Value::Integer(v.into())),
-            Type::OID => row
-                .try_get::<_, Option<u32>>(i)
-                .map_err(conversion)?
-                .map(|v| Value::Integer(v.into())),
-            Type::BOOL => row
-                .try_get::<_, Option<bool>>(i)
-                .map_err(conversion)?
-                .map(|v| Value::Integer(v.into())),
-            Type::FLOAT8 => row
-                .try_get::<_, Option<f64>>(i)
-                .map_err(conversion)?
-                .map(Value::Real),
-            Type::FLOAT4 => row
-                .try_get::<_, Option<f32>>(i)
-                .map_err(conversion)?
-                .map(|v| Value::Real(v.into())),
-            Type::NUMERIC => row
-                .try_get::<_, Option<Numeric>>(i)
-                .map_err(conversion)?
-                .map(|n| n.0),
-            Type::BYTEA => row
-                .try_get::<_, Option<Vec<u8>>>(i)
-                .map_err(conversion)?
-                .map(Value::Blob),
-            _ => row
-                .try_get::<_, Option<String>>(i)
-                .map_err(conversion)?
-                .map(Value::Text),
-        };
-        values.push(value.unwrap_or(Value::Null));
-    }
-    Ok(values)
+    (0..row.len())
+        .map(|i| cell(row, i).map(Value::from))
+        .collect()
 }
 
 /// A connection to the server: the client, its prepared statements, the last write's count.

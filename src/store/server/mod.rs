@@ -670,4 +670,47 @@ mod tests {
             .unwrap();
         assert_eq!(rows, 1);
     }
+
+    /// The server's types read as SQLite's storage classes (sum of BIGINT is NUMERIC, flags
+    /// may be boolean, negative and fractional numerics), parameters written back as the
+    /// column's type.
+    #[test]
+    fn server_values_read_as_sqlite_gives_them() {
+        let Some(scratch) = Scratch::for_tests() else {
+            return;
+        };
+        let store = scratch.open();
+        let row: (i64, f64, Option<i64>, String, i64, i64, f64) = store
+            .conn()
+            .query_row(
+                "SELECT sum(x), 1.5::numeric, NULL::numeric, 'tekst'::varchar, true::bool, \
+                 -12345678901::numeric, -0.25::float4 FROM (VALUES (1::bigint), (2)) t(x)",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (3, 1.5, None, "tekst".into(), 1, -12_345_678_901, -0.25)
+        );
+        let echoed: (i64, String) = store
+            .conn()
+            .query_row(
+                "SELECT ?1::int4 + 1, ?2",
+                rusqlite::params![41, "å"],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(echoed, (42, "å".to_string()));
+    }
 }
