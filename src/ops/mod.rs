@@ -22,6 +22,8 @@ pub mod letters;
 pub mod meetings;
 pub mod port;
 pub mod referrals;
+#[cfg(test)]
+mod server_tests;
 pub mod session;
 #[cfg(test)]
 pub(crate) mod testing;
