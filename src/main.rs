@@ -18,8 +18,10 @@ fn main() {
     if let Some(command) = &cli.command {
         std::process::exit(cli::run_command(&cli, command));
     }
-    if let Some(url) = &cli.server {
-        return run_on_server(&cli, url);
+    match cli.server_url(inntak::vault::server_password) {
+        Ok(Some(url)) => return run_on_server(&cli, &url),
+        Ok(None) => {}
+        Err(e) => fail(&e),
     }
     let path = match cli.db_path() {
         Ok(p) => p,
@@ -90,29 +92,8 @@ fn main() {
 /// The window on the clinic's server: the password from `--server-password-file`,
 /// `INNTAK_SERVER_PASSWORD` or this machine's credential store (never a file of ours); the
 /// connection is made before the window opens, and a refusal is said in Norwegian.
-fn run_on_server(cli: &Cli, url: &str) {
-    let shown = inntak::store::server::redact(url);
-    let password = match &cli.server_password_file {
-        Some(file) => match inntak::store::cipher::Passphrase::from_file(file) {
-            Ok(p) => Some(p.expose().to_string()),
-            Err(e) => fail(&e),
-        },
-        None => std::env::var("INNTAK_SERVER_PASSWORD")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .or_else(|| inntak::vault::server_password(&shown)),
-    };
-    if cli.user.is_some() {
-        fail(
-            "--user kan ikke brukes mot klinikkens server: endringsloggen fører den som er \
-             logget inn på serveren.",
-        );
-    }
-    let url = match inntak::store::server::ServerUrl::parse(url, password.as_deref()) {
-        Ok(u) => u,
-        Err(e) => fail(&e.to_string()),
-    };
-    let store = match Store::open_server(&url) {
+fn run_on_server(cli: &Cli, url: &inntak::store::server::ServerUrl) {
+    let store = match Store::open_server(url) {
         Ok(s) => s,
         Err(e) => fail(&e.to_string()),
     };

@@ -169,6 +169,33 @@ pub fn actor(cli_user: Option<&str>) -> String {
 }
 
 impl Cli {
+    /// The clinic's server (`--server`), with its password from `--server-password-file`,
+    /// `INNTAK_SERVER_PASSWORD`, or else `remembered` (the window asks the OS credential
+    /// store with the URL as shown); `--user` is refused there. `None` without `--server`.
+    pub fn server_url(
+        &self,
+        remembered: impl FnOnce(&str) -> Option<String>,
+    ) -> Result<Option<crate::store::server::ServerUrl>, String> {
+        let Some(url) = &self.server else {
+            return Ok(None);
+        };
+        if self.user.is_some() {
+            return Err(
+                "--user kan ikke brukes mot klinikkens server: endringsloggen fører den \
+                 som er logget inn på serveren. Ingenting er gjort."
+                    .into(),
+            );
+        }
+        let password = match &self.server_password_file {
+            Some(file) => Some(Passphrase::from_file(file)?.expose().to_string()),
+            None => server::server_password_from_env()
+                .or_else(|| remembered(&crate::store::server::redact(url))),
+        };
+        crate::store::server::ServerUrl::parse(url, password.as_deref())
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+
     pub fn db_path(&self) -> Result<PathBuf, String> {
         self.db
             .clone()
@@ -266,26 +293,7 @@ pub(crate) struct Env {
 impl Env {
     fn new(cli: &Cli) -> Result<Self, String> {
         let clock = cli.clock();
-        let server = match &cli.server {
-            None => None,
-            Some(url) => {
-                if cli.user.is_some() {
-                    return Err(
-                        "--user kan ikke brukes mot klinikkens server: endringsloggen \
-                         fører den som er logget inn på serveren. Ingenting er gjort."
-                            .into(),
-                    );
-                }
-                let password = match &cli.server_password_file {
-                    Some(file) => Some(Passphrase::from_file(file)?.expose().to_string()),
-                    None => server::server_password_from_env(),
-                };
-                Some(
-                    crate::store::server::ServerUrl::parse(url, password.as_deref())
-                        .map_err(|e| e.to_string())?,
-                )
-            }
-        };
+        let server = cli.server_url(|_| None)?;
         Ok(Self {
             path: match &server {
                 Some(url) => PathBuf::from(&url.shown),
